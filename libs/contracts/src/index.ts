@@ -1,0 +1,19 @@
+export { TOPICS, TOPIC_SPECS, DLQ_HEADERS, topicName } from './topics';
+export type { TopicKey, TopicName, TopicSpec, DeadLetterReason } from './topics';
+export { envelopeSchema, makeEnvelope } from './envelope';
+export type { Envelope, NewEnvelope } from './envelope';
+export {
+  INTENTS,
+  intentSchema,
+  userSchema,
+  actionSchema,
+  messageAcceptedSchema,
+  actionRequestedSchema,
+  replyProducedSchema,
+  EVENT_TYPES,
+  PAYLOAD_SCHEMAS,
+  MESSAGE_STATUSES,
+  messageStatusSchema,
+  messageViewSchema,
+} from './messages';
+export type { Intent, Action, MessageAccepted, ActionRequested, ReplyProduced, MessageStatus, MessageView } from './messages';

@@ -1,0 +1,46 @@
+/** Kafka topics of the pipeline. Partition counts are explicit: auto-created topics get the broker default. */
+export const TOPICS = {
+  messages: 'jeeves.messages.v1',
+  actions: 'jeeves.actions.v1',
+  replies: 'jeeves.replies.v1',
+  dlq: 'jeeves.dlq.v1',
+} as const;
+
+export type TopicKey = keyof typeof TOPICS;
+export type TopicName = (typeof TOPICS)[TopicKey];
+
+export interface TopicSpec {
+  readonly name: TopicName;
+  /** Consumers scale up to this many instances per group. */
+  readonly partitions: number;
+}
+
+export const TOPIC_SPECS: readonly TopicSpec[] = [
+  { name: TOPICS.messages, partitions: 6 },
+  { name: TOPICS.actions, partitions: 6 },
+  { name: TOPICS.replies, partitions: 6 },
+  { name: TOPICS.dlq, partitions: 3 },
+];
+
+/**
+ * Resolves a contract topic name under an optional prefix, so that two labs (say, the test lab and a
+ * developer's lab) can share one broker without reading each other's messages.
+ */
+export function topicName(base: TopicName, prefix = ''): string {
+  return prefix ? `${prefix}.${base}` : base;
+}
+
+/** Headers a dead letter carries, saying where it came from and why. */
+export const DLQ_HEADERS = {
+  sourceTopic: 'x-dlq-source-topic',
+  sourcePartition: 'x-dlq-source-partition',
+  sourceOffset: 'x-dlq-source-offset',
+  reason: 'x-dlq-reason',
+  error: 'x-dlq-error',
+  consumerGroup: 'x-dlq-consumer-group',
+  attempts: 'x-dlq-attempts',
+  deadLetteredAt: 'x-dlq-dead-lettered-at',
+} as const;
+
+/** Why a message was dead-lettered. */
+export type DeadLetterReason = 'invalid-json' | 'invalid-envelope' | 'invalid-payload' | 'retries-exhausted' | 'unknown-type';
