@@ -1,6 +1,6 @@
 // Two tiers: unit specs beside the code (fakes allowed), integration specs under test/integration
 // (real broker, real processes). The integration tier shares one lab started in globalSetup.
-const swc = ['@swc/jest', { jsc: { parser: { syntax: 'typescript', decorators: true }, transform: { legacyDecorator: true, decoratorMetadata: true }, target: 'es2023' }, module: { type: 'commonjs' } }];
+const swc = ['@swc/jest', { swcrc: false, jsc: { parser: { syntax: 'typescript', decorators: true }, transform: { legacyDecorator: true, decoratorMetadata: true }, target: 'es2023' }, module: { type: 'commonjs' } }];
 const moduleNameMapper = { '^#libs/(.*)$': '<rootDir>/libs/$1/src/index.ts' };
 
 /** @type {import('jest').Config} */

@@ -1,0 +1,1 @@
+export { ConfigError, loadConfig, env, commonShape } from './config';

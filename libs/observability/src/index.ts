@@ -1,0 +1,19 @@
+export { createLogger, REDACTED_PATHS } from './logger';
+export type { Logger, LoggerOptions } from './logger';
+export {
+  createMetricsRegistry,
+  renderMetrics,
+  toPrometheusText,
+  traceExemplar,
+  HTTP_BUCKETS_SECONDS,
+  HANDLER_BUCKETS_SECONDS,
+  END_TO_END_BUCKETS_SECONDS,
+  OPENMETRICS_CONTENT_TYPE,
+  PROMETHEUS_CONTENT_TYPE,
+} from './metrics';
+export type { MetricsOptions, RenderedMetrics, MetricsRegistry } from './metrics';
+export { createHttpMetrics, instrumentHttp, routeTemplate } from './http-metrics';
+export type { HttpMetrics } from './http-metrics';
+export { samplerFromEnv, tracingSettingsFromEnv, startTracing } from './tracing';
+export type { TracingSettings, TracingHandle } from './tracing';
+export { tracingHandle } from './tracing-handle';

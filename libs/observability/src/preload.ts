@@ -1,0 +1,46 @@
+/*
+ * Loaded with `node --require ./dist/libs/observability/src/preload.js` before the app's main module:
+ * OpenTelemetry patches modules as they are required, so it must be in place before Nest, Fastify,
+ * kafkajs, pg or pino load. When tracing is off, nothing is registered and nothing is patched.
+ */
+import { basename, dirname } from 'node:path';
+import { startTracing, tracingSettingsFromEnv, type TracingHandle } from './tracing';
+
+function appNameFromEntry(): string {
+  const entry = process.argv[1] ?? 'jeeves';
+  // dist/apps/<app>/src/main.js → <app>
+  return basename(dirname(dirname(entry)));
+}
+
+const settings = tracingSettingsFromEnv(process.env, appNameFromEntry());
+
+const handle: TracingHandle = startTracing(settings, () => {
+  // Required lazily so that a lab with tracing off never loads them.
+  /* eslint-disable @typescript-eslint/no-require-imports */
+  const { HttpInstrumentation } = require('@opentelemetry/instrumentation-http') as typeof import('@opentelemetry/instrumentation-http');
+  const { UndiciInstrumentation } = require('@opentelemetry/instrumentation-undici') as typeof import('@opentelemetry/instrumentation-undici');
+  const { KafkaJsInstrumentation } = require('@opentelemetry/instrumentation-kafkajs') as typeof import('@opentelemetry/instrumentation-kafkajs');
+  const { PinoInstrumentation } = require('@opentelemetry/instrumentation-pino') as typeof import('@opentelemetry/instrumentation-pino');
+  const { NestInstrumentation } = require('@opentelemetry/instrumentation-nestjs-core') as typeof import('@opentelemetry/instrumentation-nestjs-core');
+  const { PgInstrumentation } = require('@opentelemetry/instrumentation-pg') as typeof import('@opentelemetry/instrumentation-pg');
+  const { FastifyOtelInstrumentation } = require('@fastify/otel') as typeof import('@fastify/otel');
+  /* eslint-enable @typescript-eslint/no-require-imports */
+  return [
+    new HttpInstrumentation({
+      // Scrapes and health probes would drown the traces that matter.
+      ignoreIncomingRequestHook: (request) => /^\/(metrics|health\/)/.test(request.url ?? ''),
+    }),
+    new UndiciInstrumentation(),
+    new KafkaJsInstrumentation(),
+    // Logs go to stdout; the instrumentation only adds trace_id/span_id to them.
+    new PinoInstrumentation({ disableLogSending: true }),
+    new NestInstrumentation(),
+    new PgInstrumentation(),
+    new FastifyOtelInstrumentation({ registerOnInitialization: true, ignorePaths: (opts) => /^\/(metrics|health\/)/.test(opts.url) }),
+  ];
+});
+
+(globalThis as { __jeevesTracing?: TracingHandle }).__jeevesTracing = handle;
+if (settings.notes.length > 0 && process.env.LOG_LEVEL === 'debug') {
+  process.stderr.write(`${JSON.stringify({ level: 'debug', msg: 'tracing', notes: settings.notes })}\n`);
+}

@@ -1,0 +1,11 @@
+export { runService, buildService, DEFAULT_BODY_LIMIT_BYTES } from './service';
+export type { ServiceDefinition, ServiceConfig, CommonConfig, BuiltService } from './service';
+export type { ServiceContext } from './service-context';
+export { ProblemError, problemBody, PROBLEM_CONTENT_TYPE } from './problem';
+export type { ProblemCode, ProblemBody, FieldError, ProblemOptions } from './problem';
+export { ProblemFilter, toProblemError } from './problem.filter';
+export { parseOrProblem, fieldErrors } from './validation';
+export { Readiness } from './readiness';
+export type { ReadinessCheck } from './readiness';
+export { LOGGER, METRICS_REGISTRY, READINESS, SERVICE_CONTEXT } from './tokens';
+export { PlatformModule } from './platform.module';

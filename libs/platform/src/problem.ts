@@ -1,0 +1,94 @@
+/**
+ * Errors that cross the HTTP boundary. Each has a stable `code`; `toProblem` turns them into an
+ * RFC 9457 problem body. Client mistakes are 4xx and never logged as errors.
+ */
+export type ProblemCode =
+  | 'validation-failed'
+  | 'malformed-json'
+  | 'payload-too-large'
+  | 'unsupported-media-type'
+  | 'unauthorized'
+  | 'forbidden'
+  | 'not-found'
+  | 'conflict'
+  | 'rate-limited'
+  | 'too-many-concurrent-requests'
+  | 'dependency-unavailable'
+  | 'dependency-timeout'
+  | 'not-ready'
+  | 'internal';
+
+export interface FieldError {
+  field: string;
+  message: string;
+}
+
+export interface ProblemOptions {
+  detail?: string;
+  errors?: readonly FieldError[];
+  /** Seconds; sets the Retry-After header. */
+  retryAfterSeconds?: number;
+  headers?: Record<string, string>;
+  cause?: unknown;
+}
+
+const TITLES: Record<ProblemCode, string> = {
+  'validation-failed': 'Request validation failed',
+  'malformed-json': 'Malformed JSON body',
+  'payload-too-large': 'Payload too large',
+  'unsupported-media-type': 'Unsupported media type',
+  unauthorized: 'Unauthorized',
+  forbidden: 'Forbidden',
+  'not-found': 'Not found',
+  conflict: 'Conflict',
+  'rate-limited': 'Too many requests',
+  'too-many-concurrent-requests': 'Too many concurrent requests',
+  'dependency-unavailable': 'A dependency is unavailable',
+  'dependency-timeout': 'A dependency timed out',
+  'not-ready': 'Service not ready',
+  internal: 'Internal server error',
+};
+
+export class ProblemError extends Error {
+  readonly detail: string | undefined;
+  readonly errors: readonly FieldError[] | undefined;
+  readonly retryAfterSeconds: number | undefined;
+  readonly headers: Record<string, string>;
+
+  constructor(
+    readonly status: number,
+    readonly code: ProblemCode,
+    options: ProblemOptions = {},
+  ) {
+    super(options.detail ?? TITLES[code], { cause: options.cause });
+    this.name = 'ProblemError';
+    this.detail = options.detail;
+    this.errors = options.errors;
+    this.retryAfterSeconds = options.retryAfterSeconds;
+    this.headers = options.headers ?? {};
+  }
+}
+
+export interface ProblemBody {
+  type: string;
+  title: string;
+  status: number;
+  code: ProblemCode;
+  detail?: string;
+  instance?: string;
+  errors?: readonly FieldError[];
+}
+
+export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
+
+export function problemBody(error: ProblemError, instance?: string): ProblemBody {
+  return {
+    type: `/problems/${error.code}`,
+    title: TITLES[error.code],
+    status: error.status,
+    code: error.code,
+    ...(error.detail ? { detail: error.detail } : {}),
+    ...(instance ? { instance } : {}),
+    ...(error.errors ? { errors: error.errors } : {}),
+  };
+}
