@@ -61,7 +61,7 @@ export async function buildService<S extends Shape>(
     bodyLimit: definition.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES,
     logger: false,
     return503OnClosing: true,
-    maxParamLength: 256,
+    routerOptions: { maxParamLength: 256 },
   });
   const instance = adapter.getInstance() as unknown as FastifyInstance;
   instrumentHttp(instance, createHttpMetrics(registry));

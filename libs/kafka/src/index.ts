@@ -1,0 +1,12 @@
+export { KafkaConnection } from './connection';
+export type { KafkaConnectionOptions } from './connection';
+export { KafkaModule } from './kafka.module';
+export { EventPublisher } from './publisher';
+export type { PublishOptions, ProduceGuard } from './publisher';
+export { EventConsumer, DEFAULT_RETRY } from './consumer';
+export type { ConsumedMessage, MessageHandler, RetryPolicy, ConsumerOptions } from './consumer';
+export { PoisonMessageError, NonRetryableError, isPoison } from './errors';
+export { decodeEnvelope, assertValidEnvelope } from './decode';
+export type { PayloadSchemas } from './decode';
+export { kafkaMetrics } from './kafka-metrics';
+export type { KafkaMetrics, ConsumeOutcome } from './kafka-metrics';

@@ -1,0 +1,71 @@
+import { Counter, Gauge, Histogram } from 'prom-client';
+import { HANDLER_BUCKETS_SECONDS, type MetricsRegistry } from '#libs/observability';
+
+export type ConsumeOutcome = 'ok' | 'retried' | 'dead_lettered' | 'duplicate';
+
+export interface KafkaMetrics {
+  consumed: Counter<'topic' | 'group' | 'outcome'>;
+  produced: Counter<'topic' | 'outcome'>;
+  handlerDuration: Histogram<'topic' | 'group'>;
+  lag: Gauge<'group' | 'topic' | 'partition'>;
+  rebalances: Counter<'group'>;
+  producerErrors: Counter<'topic'>;
+  deadLetters: Counter<'source_topic' | 'reason'>;
+}
+
+const cache = new WeakMap<MetricsRegistry, KafkaMetrics>();
+
+/** Kafka metrics, created once per registry (publisher and consumers of one process share them). */
+export function kafkaMetrics(registry: MetricsRegistry): KafkaMetrics {
+  const existing = cache.get(registry);
+  if (existing) return existing;
+  const registers = [registry];
+  const metrics: KafkaMetrics = {
+    consumed: new Counter({
+      name: 'jeeves_kafka_messages_consumed_total',
+      help: 'Kafka messages consumed, by topic, consumer group and outcome.',
+      labelNames: ['topic', 'group', 'outcome'],
+      registers,
+    }),
+    produced: new Counter({
+      name: 'jeeves_kafka_messages_produced_total',
+      help: 'Kafka messages produced, by topic and outcome.',
+      labelNames: ['topic', 'outcome'],
+      registers,
+    }),
+    handlerDuration: new Histogram({
+      name: 'jeeves_kafka_handler_duration_seconds',
+      help: 'Time to handle one Kafka message, retries included.',
+      labelNames: ['topic', 'group'],
+      buckets: HANDLER_BUCKETS_SECONDS,
+      registers,
+      enableExemplars: true,
+    }),
+    lag: new Gauge({
+      name: 'jeeves_kafka_consumer_lag_messages',
+      help: 'Messages between the group committed offset and the partition end.',
+      labelNames: ['group', 'topic', 'partition'],
+      registers,
+    }),
+    rebalances: new Counter({
+      name: 'jeeves_kafka_consumer_rebalances_total',
+      help: 'Consumer group joins (each rebalance makes every member join again).',
+      labelNames: ['group'],
+      registers,
+    }),
+    producerErrors: new Counter({
+      name: 'jeeves_kafka_producer_errors_total',
+      help: 'Failed producer sends, by topic.',
+      labelNames: ['topic'],
+      registers,
+    }),
+    deadLetters: new Counter({
+      name: 'jeeves_kafka_dead_letters_total',
+      help: 'Messages sent to the dead-letter topic, by source topic and reason.',
+      labelNames: ['source_topic', 'reason'],
+      registers,
+    }),
+  };
+  cache.set(registry, metrics);
+  return metrics;
+}

@@ -1,0 +1,61 @@
+import type { IHeaders, Producer } from 'kafkajs';
+import { type Envelope, PAYLOAD_SCHEMAS, type TopicName, topicName } from '#libs/contracts';
+import type { Logger } from '#libs/observability';
+import { assertValidEnvelope } from './decode';
+import type { KafkaMetrics } from './kafka-metrics';
+
+export interface PublishOptions {
+  /** Partition key; the user id, so one user's messages stay in order. */
+  key: string;
+  headers?: IHeaders;
+}
+
+/** A hook that may refuse a send (the chaos `produce-failure` fault); throws to refuse. */
+export type ProduceGuard = (topic: string) => void;
+
+/**
+ * Publishes validated envelopes. Every send is awaited: an emit whose error nobody sees is a lost
+ * message.
+ */
+export class EventPublisher {
+  private guard: ProduceGuard | undefined;
+
+  constructor(
+    private readonly producer: Producer,
+    private readonly topicPrefix: string,
+    private readonly metrics: KafkaMetrics,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Installs a guard consulted before every send (used by fault injection). */
+  setGuard(guard: ProduceGuard | undefined): void {
+    this.guard = guard;
+  }
+
+  async publish<T>(topic: TopicName, envelope: Envelope<T>, options: PublishOptions): Promise<void> {
+    assertValidEnvelope(envelope, PAYLOAD_SCHEMAS);
+    await this.send(topicName(topic, this.topicPrefix), [
+      { key: options.key, value: JSON.stringify(envelope), headers: options.headers },
+    ]);
+  }
+
+  /** Sends already-encoded messages to a fully resolved topic (dead letters, replays). */
+  async send(topic: string, messages: { key: string | null; value: string | Buffer | null; headers?: IHeaders }[]): Promise<void> {
+    const metricTopic = this.baseTopic(topic);
+    try {
+      this.guard?.(metricTopic);
+      await this.producer.send({ topic, messages, acks: -1 });
+      this.metrics.produced.inc({ topic: metricTopic, outcome: 'ok' }, messages.length);
+    } catch (error) {
+      this.metrics.produced.inc({ topic: metricTopic, outcome: 'error' }, messages.length);
+      this.metrics.producerErrors.inc({ topic: metricTopic });
+      this.logger.warn({ err: error, topic }, 'kafka send failed');
+      throw error;
+    }
+  }
+
+  /** Metrics use contract topic names, so dashboards work whatever the lab's prefix. */
+  private baseTopic(topic: string): string {
+    return this.topicPrefix && topic.startsWith(`${this.topicPrefix}.`) ? topic.slice(this.topicPrefix.length + 1) : topic;
+  }
+}

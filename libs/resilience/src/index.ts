@@ -1,0 +1,2 @@
+export { fullJitterDelayMs, delay } from './backoff';
+export type { BackoffOptions } from './backoff';
