@@ -1,0 +1,16 @@
+import { parseArgs, UsageError, type LabCommand } from '../command';
+import { logs, openLab } from '../lab';
+
+export const command: LabCommand = {
+  name: 'logs',
+  usage: '<app|kafka|prometheus> [--lines=N]',
+  summary: 'print the tail of a log from the lab state dir',
+  async run(args, io) {
+    const { positional, flags } = parseArgs(args);
+    const [id] = positional;
+    if (!id) throw new UsageError('Whose logs? e.g. `npm run lab -- logs gateway`');
+    const lines = Number(flags.get('lines') ?? 60);
+    if (!Number.isInteger(lines) || lines < 1) throw new UsageError('--lines takes a positive integer');
+    io.out(logs(openLab(io.env), id, lines) || `(no log yet for ${id})`);
+  },
+};

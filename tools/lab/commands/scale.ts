@@ -1,0 +1,15 @@
+import { APPS, isAppName } from '../apps';
+import { parseArgs, UsageError, type LabCommand } from '../command';
+import { openLab, scale } from '../lab';
+
+export const command: LabCommand = {
+  name: 'scale',
+  usage: '<app> <n>',
+  summary: `run n instances of a consumer app (${APPS.filter((a) => a.scalable).map((a) => a.name).join(', ')}); updates Prometheus targets`,
+  async run(args, io) {
+    const [app, n] = parseArgs(args).positional;
+    if (!app || !n || !isAppName(app)) throw new UsageError('e.g. `npm run lab -- scale worker 3`');
+    const instances = await scale(openLab(io.env), app, Number(n), io.log);
+    io.out(instances.map((i) => `${i.id.padEnd(16)} ${i.url}`).join('\n'));
+  },
+};

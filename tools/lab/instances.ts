@@ -1,0 +1,213 @@
+import { existsSync, readdirSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { APPS, appPort, instanceId, parseInstanceId, type AppName } from './apps';
+import { REPO_ROOT, type LabConfig } from './config';
+import { killProcess, liveProcess, removePidFile, spawnDetached, stopProcess, tailFile, writePidFile } from './processes';
+import { httpOk, waitFor, WaitTimeoutError } from './wait';
+import type { Log } from './kafka';
+
+/** One running (or expected) process of an app. */
+export interface AppInstance {
+  readonly app: AppName;
+  /** 1-based; instance 1 is the one `up` starts. */
+  readonly instance: number;
+  /** `worker`, `worker-2`: names the pid file, the log file and the INSTANCE_ID. */
+  readonly id: string;
+  readonly port: number;
+  readonly url: string;
+}
+
+export class AppStartError extends Error {
+  override readonly name = 'AppStartError';
+}
+
+export function describeInstance(config: LabConfig, app: AppName, instance = 1): AppInstance {
+  const port = appPort(app, instance, config.portOffset);
+  return { app, instance, id: instanceId(app, instance), port, url: `http://127.0.0.1:${port}` };
+}
+
+export function appPidFile(config: LabConfig, id: string): string {
+  return join(config.stateDir, 'pids', `${id}.pid`);
+}
+
+export function appLogFile(config: LabConfig, id: string): string {
+  return join(config.stateDir, 'logs', `${id}.log`);
+}
+
+/** Compiled entry of an app. `LAB_APP_MAIN` (with `{app}`) points the lab at other code, e.g. a stub. */
+export function appMain(app: AppName): string {
+  const template = process.env.LAB_APP_MAIN || join(REPO_ROOT, 'dist', 'apps', '{app}', 'src', 'main.js');
+  return template.replaceAll('{app}', app);
+}
+
+const PRELOAD = join(REPO_ROOT, 'dist', 'libs', 'observability', 'src', 'preload.js');
+
+/** Settings every app instance receives; the other apps' URLs always point at instance 1. */
+export interface AppEnvInput {
+  readonly brokers: string;
+}
+
+export function appEnv(config: LabConfig, target: AppInstance, input: AppEnvInput): NodeJS.ProcessEnv {
+  const url = (app: AppName): string => describeInstance(config, app, 1).url;
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    LANG: process.env.LANG,
+    TZ: process.env.TZ,
+    NODE_ENV: process.env.NODE_ENV ?? 'development',
+    PORT: String(target.port),
+    HOST: '127.0.0.1',
+    KAFKA_BROKERS: input.brokers,
+    JEEVES_TOPIC_PREFIX: config.topicPrefix,
+    TOKEN_DEALER_URL: url('token-dealer'),
+    DATA_SERVICE_URL: url('data-service'),
+    PROVIDER_URL: url('provider'),
+    GATEWAY_URL: url('gateway'),
+    DATA_DIR: join(config.stateDir, 'data'),
+    LOG_LEVEL: config.logLevel,
+    INSTANCE_ID: target.id,
+    // kafkajs 2.2.4 warns about its partitioner change on every producer; the lab knows.
+    KAFKAJS_NO_PARTITIONER_WARNING: '1',
+  };
+  // Telemetry and app-specific settings pass through (OTEL_*, DATABASE_URL, JEEVES_*).
+  for (const [key, value] of Object.entries(process.env)) {
+    if (/^(OTEL_|JEEVES_|DATABASE_URL$)/.test(key) && !(key in env)) env[key] = value;
+  }
+  return env;
+}
+
+function portFree(port: number): Promise<boolean> {
+  return new Promise((resolvePort) => {
+    const server = createServer();
+    server.once('error', () => resolvePort(false));
+    server.listen({ port, host: '127.0.0.1', exclusive: true }, () => server.close(() => resolvePort(true)));
+  });
+}
+
+export interface StartedInstance extends AppInstance {
+  readonly pid: number;
+  /** False when it was already running and left alone. */
+  readonly started: boolean;
+}
+
+/** Starts one instance in the background unless it is already running; does not wait for ready. */
+export async function startInstance(config: LabConfig, target: AppInstance, input: AppEnvInput): Promise<StartedInstance> {
+  const pidFile = appPidFile(config, target.id);
+  const running = liveProcess(pidFile);
+  if (running) return { ...target, pid: running.pid, started: false };
+  const main = appMain(target.app);
+  if (!existsSync(main)) {
+    throw new AppStartError(`${target.id}: ${main} does not exist. Build first (npm run build), or check that apps/${target.app}/src/main.ts exists.`);
+  }
+  if (!(await portFree(target.port))) {
+    throw new AppStartError(`${target.id}: port ${target.port} is already in use by another process. Stop it, or shift the lab's ports with LAB_PORT_OFFSET.`);
+  }
+  // The preload starts OpenTelemetry before Nest loads; without it the app still runs, untraced.
+  const args = existsSync(PRELOAD) ? ['--require', PRELOAD, main] : [main];
+  const pid = spawnDetached({
+    command: process.execPath,
+    args,
+    cwd: REPO_ROOT,
+    env: appEnv(config, target, input),
+    logFile: appLogFile(config, target.id),
+  });
+  writePidFile(pidFile, { pid, marker: main, startedAt: new Date().toISOString(), port: target.port });
+  return { ...target, pid, started: true };
+}
+
+export function readyUrl(target: AppInstance): string {
+  return `${target.url}/health/ready`;
+}
+
+/** Is this instance's process alive and answering ready? */
+export async function instanceReady(target: AppInstance): Promise<boolean> {
+  return httpOk(readyUrl(target), 1500);
+}
+
+export interface WaitReadyOptions {
+  readonly timeoutMs: number;
+  readonly log?: Log;
+}
+
+/**
+ * Polls every instance's `/health/ready` until all answer 200. Fails early, with the tail of its log,
+ * when an instance's process exits; on timeout names the ones still pending.
+ */
+export async function waitInstancesReady(config: LabConfig, targets: readonly AppInstance[], options: WaitReadyOptions): Promise<void> {
+  const pending = new Set(targets.map((t) => t.id));
+  let lastReport = 0;
+  try {
+    await waitFor(
+      async () => {
+        await Promise.all(
+          targets
+            .filter((t) => pending.has(t.id))
+            .map(async (t) => {
+              if (!liveProcess(appPidFile(config, t.id))) {
+                throw new AppStartError(`${t.id} exited before it was ready.\n--- last lines of ${appLogFile(config, t.id)} ---\n${tailFile(appLogFile(config, t.id), 30)}`);
+              }
+              if (await instanceReady(t)) pending.delete(t.id);
+            }),
+        );
+        return pending.size === 0;
+      },
+      {
+        timeoutMs: options.timeoutMs,
+        intervalMs: 500,
+        what: 'apps to answer /health/ready',
+        onPending: (elapsedMs, lastError) => {
+          // A crashed app is final: stop polling and report it.
+          if (lastError instanceof AppStartError) throw lastError;
+          if (options.log && elapsedMs - lastReport >= 5000) {
+            lastReport = elapsedMs;
+            options.log(`apps: waiting for ${[...pending].join(', ')} (${Math.round(elapsedMs / 1000)} s)`);
+          }
+        },
+      },
+    );
+  } catch (error) {
+    if (error instanceof AppStartError) throw error;
+    if (error instanceof WaitTimeoutError) {
+      const tails = [...pending].map((id) => `--- last lines of ${appLogFile(config, id)} ---\n${tailFile(appLogFile(config, id), 20)}`).join('\n');
+      throw new AppStartError(`Not ready after ${options.timeoutMs} ms: ${[...pending].join(', ')}.\n${tails}`);
+    }
+    throw error;
+  }
+}
+
+/** SIGTERM with a grace period. Returns false when the instance was not running. */
+export async function stopInstance(config: LabConfig, id: string, graceMs = 10_000): Promise<boolean> {
+  const pidFile = appPidFile(config, id);
+  const running = liveProcess(pidFile);
+  if (running) await stopProcess(running.pid, graceMs);
+  removePidFile(pidFile);
+  return running !== undefined;
+}
+
+/** SIGKILL, no grace: the crash a chaos experiment wants. The pid file stays so `status` shows it down. */
+export async function killInstance(config: LabConfig, id: string): Promise<boolean> {
+  const running = liveProcess(appPidFile(config, id));
+  if (!running) return false;
+  await killProcess(running.pid);
+  return true;
+}
+
+/** Every instance that has a pid file in this lab (running or not), in table order. */
+export function knownInstances(config: LabConfig): AppInstance[] {
+  const dir = join(config.stateDir, 'pids');
+  const ids = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.pid')).map((f) => f.slice(0, -4)) : [];
+  const found = ids.map(parseInstanceId).filter((p): p is NonNullable<typeof p> => p !== undefined);
+  const order = APPS.map((a) => a.name);
+  return found
+    .sort((a, b) => order.indexOf(a.app) - order.indexOf(b.app) || a.instance - b.instance)
+    .map((p) => describeInstance(config, p.app, p.instance));
+}
+
+/** Instances whose process is alive now. */
+export function runningInstances(config: LabConfig): Array<AppInstance & { pid: number }> {
+  return knownInstances(config).flatMap((t) => {
+    const record = liveProcess(appPidFile(config, t.id));
+    return record ? [{ ...t, pid: record.pid }] : [];
+  });
+}

@@ -1,0 +1,248 @@
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { APPS, appSpec, MAX_INSTANCES, parseInstanceId, type AppName } from './apps';
+import { brokersOf, loadLabConfig, type LabConfig, type LabConfigOverrides } from './config';
+import {
+  describeInstance,
+  instanceReady,
+  knownInstances,
+  killInstance,
+  runningInstances,
+  startInstance,
+  stopInstance,
+  waitInstancesReady,
+  appLogFile,
+  appPidFile,
+  type AppInstance,
+} from './instances';
+import { ensureTopics, kafkaAnswers, kafkaPid, startKafka, stopKafka, type KafkaState, type Log } from './kafka';
+import { liveProcess, tailFile } from './processes';
+import { prometheusPid, prometheusUrl, startPrometheus, stopPrometheus, writeTargets } from './prometheus';
+import { httpOk } from './wait';
+
+/**
+ * What a running lab is, saved in `<stateDir>/lab.json` by `up`: later commands (and the test
+ * harness) read it so they act on the lab as it was started, whatever their own environment says.
+ */
+export interface LabDescription {
+  readonly stateDir: string;
+  readonly portOffset: number;
+  readonly topicPrefix: string;
+  readonly brokers: string;
+  /** `external`: KAFKA_BROKERS or a broker another lab started; this lab never stops it. */
+  readonly kafkaMode: KafkaState['mode'];
+  readonly kafkaPort: number;
+  readonly prometheusPort: number;
+  /** Absent when Prometheus is not installed or did not start. */
+  readonly prometheusUrl?: string;
+  readonly apps: Record<AppName, { readonly url: string; readonly port: number }>;
+  readonly startedAt: string;
+}
+
+export function labFile(stateDir: string): string {
+  return join(stateDir, 'lab.json');
+}
+
+export function readLabDescription(stateDir: string): LabDescription | undefined {
+  const file = labFile(stateDir);
+  if (!existsSync(file)) return undefined;
+  return JSON.parse(readFileSync(file, 'utf8')) as LabDescription;
+}
+
+/**
+ * Config for commands that act on an existing lab: the environment picks the state dir, and the
+ * saved description (if the lab is up) supplies its ports, prefix and brokers.
+ */
+export function openLab(env: NodeJS.ProcessEnv = process.env, overrides: LabConfigOverrides = {}): LabConfig {
+  const base = loadLabConfig(env, overrides);
+  const saved = readLabDescription(base.stateDir);
+  if (!saved) return base;
+  return Object.freeze({
+    ...base,
+    portOffset: saved.portOffset,
+    topicPrefix: saved.topicPrefix,
+    kafkaPort: saved.kafkaPort,
+    prometheusPort: saved.prometheusPort,
+    externalBrokers: saved.kafkaMode === 'external' ? saved.brokers : undefined,
+  });
+}
+
+export interface UpOptions {
+  readonly log: Log;
+  /** Which apps to start; all by default. The test harness can narrow it (LAB_TEST_APPS). */
+  readonly apps?: readonly AppName[];
+  readonly readyTimeoutMs?: number;
+}
+
+/**
+ * Starts whatever part of the lab is not running yet: broker (unless external), topics, the apps in
+ * parallel, Prometheus when installed; then waits for every app's /health/ready. Parts already
+ * running are left alone, so `up` twice is safe.
+ */
+export async function up(config: LabConfig, options: UpOptions): Promise<LabDescription> {
+  const { log } = options;
+  const saved = readLabDescription(config.stateDir);
+  if (saved && saved.topicPrefix !== config.topicPrefix && runningInstances(config).length > 0) {
+    throw new Error(`The lab in ${config.stateDir} is already up with topic prefix "${saved.topicPrefix}". Run \`npm run lab -- down\` first, or pick another LAB_STATE_DIR.`);
+  }
+  mkdirSync(join(config.stateDir, 'data'), { recursive: true });
+  const kafka = await startKafka(config, { log });
+  log(`kafka: ready on ${kafka.brokers} (${kafka.mode})`);
+  await ensureTopics(kafka.brokers, config.topicPrefix, log);
+
+  const targets = (options.apps ?? APPS.map((a) => a.name)).map((app) => describeInstance(config, app, 1));
+  const started = await Promise.all(targets.map((t) => startInstance(config, t, { brokers: kafka.brokers })));
+  for (const s of started) log(s.started ? `apps: started ${s.id} (pid ${s.pid}, port ${s.port})` : `apps: ${s.id} already running (pid ${s.pid})`);
+
+  // Saved before waiting: if an app never gets ready, `down` still knows what to stop.
+  const description = describe(config, kafka, undefined);
+  saveDescription(description);
+  const [prometheus] = await Promise.all([
+    startPrometheus(config, knownInstances(config), log),
+    waitInstancesReady(config, targets, { timeoutMs: options.readyTimeoutMs ?? 120_000, log }),
+  ]);
+  const final = describe(config, kafka, prometheus.url);
+  saveDescription(final);
+  return final;
+}
+
+function describe(config: LabConfig, kafka: KafkaState, promUrl: string | undefined): LabDescription {
+  const apps = Object.fromEntries(
+    APPS.map((a) => {
+      const i = describeInstance(config, a.name, 1);
+      return [a.name, { url: i.url, port: i.port }];
+    }),
+  ) as LabDescription['apps'];
+  return {
+    stateDir: config.stateDir,
+    portOffset: config.portOffset,
+    topicPrefix: config.topicPrefix,
+    brokers: kafka.brokers,
+    kafkaMode: kafka.mode === 'external' ? 'external' : 'started',
+    kafkaPort: config.kafkaPort,
+    prometheusPort: config.prometheusPort,
+    ...(promUrl ? { prometheusUrl: promUrl } : {}),
+    apps,
+    startedAt: new Date().toISOString(),
+  };
+}
+
+function saveDescription(description: LabDescription): void {
+  writeFileSync(labFile(description.stateDir), JSON.stringify(description, null, 2) + '\n');
+}
+
+/** Stops everything this lab started, found through its pid files, and nothing else. */
+export async function down(config: LabConfig, log: Log): Promise<void> {
+  const instances = knownInstances(config);
+  await Promise.all(
+    instances.map(async (i) => {
+      if (await stopInstance(config, i.id)) log(`apps: stopped ${i.id}`);
+    }),
+  );
+  if (existsSync(join(config.stateDir, 'prometheus'))) writeTargets(config, []);
+  await stopPrometheus(config, log);
+  // A broker this lab found running (another lab's, or KAFKA_BROKERS) has no pid file here: untouched.
+  await stopKafka(config, log);
+  rmSync(labFile(config.stateDir), { force: true });
+}
+
+export interface StatusRow {
+  readonly name: string;
+  readonly pid: number | null;
+  readonly port: number | null;
+  readonly ready: boolean;
+  readonly url?: string;
+  readonly note?: string;
+}
+
+export async function status(config: LabConfig): Promise<StatusRow[]> {
+  const saved = readLabDescription(config.stateDir);
+  const brokers = saved?.brokers ?? brokersOf(config);
+  const kafkaRow = async (): Promise<StatusRow> => {
+    const pid = kafkaPid(config) ?? null;
+    const external = saved?.kafkaMode === 'external' || (config.externalBrokers !== undefined && pid === null);
+    const port = Number(brokers.split(',')[0].split(':').pop()) || null;
+    const ready = pid !== null || external ? await kafkaAnswers(brokers) : false;
+    return { name: 'kafka', pid, port, ready, url: brokers, ...(external ? { note: 'external: not started by this lab' } : {}) };
+  };
+  const promRow = async (): Promise<StatusRow> => {
+    const pid = prometheusPid(config) ?? null;
+    const url = prometheusUrl(config);
+    return { name: 'prometheus', pid, port: config.prometheusPort, ready: pid !== null && (await httpOk(`${url}/-/ready`)), url };
+  };
+  // Instance 1 of every app is always listed; extra instances when they have a pid file.
+  const extra = knownInstances(config).filter((i) => i.instance > 1);
+  const instances = [...APPS.map((a) => describeInstance(config, a.name, 1)), ...extra];
+  const appRow = async (i: AppInstance): Promise<StatusRow> => {
+    const pid = liveProcess(appPidFile(config, i.id))?.pid ?? null;
+    return { name: i.id, pid, port: i.port, ready: pid !== null && (await instanceReady(i)), url: i.url };
+  };
+  const order = APPS.map((a) => a.name as string);
+  const rows = await Promise.all([kafkaRow(), promRow(), ...instances.map(appRow)]);
+  const rank = (name: string): number => (name === 'kafka' ? -2 : name === 'prometheus' ? -1 : order.indexOf(parseInstanceId(name)?.app ?? name));
+  return rows.sort((a, b) => rank(a.name) - rank(b.name) || a.name.localeCompare(b.name));
+}
+
+/** Resolves `worker` / `worker-2` to an instance of this lab, or explains what is accepted. */
+export function resolveInstance(config: LabConfig, id: string): AppInstance {
+  const parsed = parseInstanceId(id);
+  if (!parsed) throw new Error(`Unknown app "${id}". Known apps: ${APPS.map((a) => a.name).join(', ')} (extra instances: worker-2, ...).`);
+  return describeInstance(config, parsed.app, parsed.instance);
+}
+
+function brokersFor(config: LabConfig): string {
+  return readLabDescription(config.stateDir)?.brokers ?? brokersOf(config);
+}
+
+/** SIGKILL an app instance: a crash, not a shutdown. It stays a Prometheus target (so `up` drops to 0). */
+export async function kill(config: LabConfig, id: string, log: Log): Promise<void> {
+  const target = resolveInstance(config, id);
+  if (await killInstance(config, target.id)) log(`${target.id}: killed (SIGKILL)`);
+  else log(`${target.id}: was not running`);
+}
+
+/** Graceful stop (if running) then start, waiting for ready. */
+export async function restart(config: LabConfig, id: string, log: Log, readyTimeoutMs = 90_000): Promise<void> {
+  if (id === 'kafka') {
+    const saved = readLabDescription(config.stateDir);
+    if (saved?.kafkaMode === 'external' || config.externalBrokers) throw new Error('Kafka is external to this lab (KAFKA_BROKERS or another lab\'s broker); restart it where it was started.');
+    await stopKafka(config, log);
+    const kafka = await startKafka(config, { log });
+    log(`kafka: ready on ${kafka.brokers}`);
+    return;
+  }
+  const target = resolveInstance(config, id);
+  await stopInstance(config, target.id);
+  const started = await startInstance(config, target, { brokers: brokersFor(config) });
+  log(`${target.id}: started (pid ${started.pid}, port ${started.port})`);
+  writeTargets(config, knownInstances(config));
+  await waitInstancesReady(config, [target], { timeoutMs: readyTimeoutMs, log });
+  log(`${target.id}: ready`);
+}
+
+/**
+ * Runs exactly `count` instances of a consumer app: starts 2..count, stops the ones above; instance
+ * 1 always stays. New instances join the app's consumer group, so Kafka spreads the partitions.
+ */
+export async function scale(config: LabConfig, app: AppName, count: number, log: Log, readyTimeoutMs = 90_000): Promise<AppInstance[]> {
+  if (!appSpec(app).scalable) throw new Error(`${app} is not a Kafka consumer; only ${APPS.filter((a) => a.scalable).map((a) => a.name).join(', ')} scale.`);
+  if (!Number.isInteger(count) || count < 1 || count > MAX_INSTANCES) throw new Error(`Instance count must be an integer from 1 to ${MAX_INSTANCES}.`);
+  const brokers = brokersFor(config);
+  const current = knownInstances(config).filter((i) => i.app === app);
+  const surplus = current.filter((i) => i.instance > count);
+  await Promise.all(surplus.map(async (i) => (await stopInstance(config, i.id)) && log(`${i.id}: stopped`)));
+  const wanted = Array.from({ length: count }, (_, k) => describeInstance(config, app, k + 1));
+  const started = await Promise.all(wanted.map((t) => startInstance(config, t, { brokers })));
+  for (const s of started) if (s.started) log(`${s.id}: started (pid ${s.pid}, port ${s.port})`);
+  writeTargets(config, knownInstances(config));
+  await waitInstancesReady(config, wanted, { timeoutMs: readyTimeoutMs, log });
+  return wanted;
+}
+
+export function logs(config: LabConfig, id: string, lines = 60): string {
+  if (id === 'kafka') return tailFile(join(config.stateDir, 'logs', 'kafka-server.log'), lines) || tailFile(join(config.stateDir, 'logs', 'kafka.log'), lines);
+  if (id === 'prometheus') return tailFile(join(config.stateDir, 'logs', 'prometheus.log'), lines);
+  return tailFile(appLogFile(config, resolveInstance(config, id).id), lines);
+}
+
+export { runningInstances };

@@ -1,0 +1,69 @@
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { CommandIo, LabCommand } from './command';
+import { UsageError } from './command';
+
+/** Finds every `commands/<verb>.js` next to this file; each exports `command: LabCommand`. */
+function loadCommands(): Map<string, LabCommand> {
+  const dir = join(__dirname, 'commands');
+  const commands = new Map<string, LabCommand>();
+  for (const file of readdirSync(dir).sort()) {
+    if (!file.endsWith('.js') || file.endsWith('.spec.js')) continue;
+    // Dynamic require is the point: the verb list is the directory listing.
+    const loaded = require(join(dir, file)) as { command?: LabCommand };
+    if (loaded.command) commands.set(loaded.command.name, loaded.command);
+  }
+  return commands;
+}
+
+function help(commands: Map<string, LabCommand>): string {
+  const width = Math.max(...[...commands.values()].map((c) => `${c.name} ${c.usage ?? ''}`.length));
+  const lines = [...commands.values()].map((c) => `  ${`${c.name} ${c.usage ?? ''}`.padEnd(width)}  ${c.summary}`);
+  return ['Usage: npm run lab -- <verb> [args]', '', ...lines, '', 'Settings: LAB_STATE_DIR, LAB_PORT_OFFSET, KAFKA_BROKERS, KAFKA_PORT, PROMETHEUS_PORT, JEEVES_TOPIC_PREFIX (docs/lab-cli.md).'].join('\n');
+}
+
+// kafkajs 2.2.4 computes negative timer delays on Node 24; the warning is noise, not a fault.
+process.removeAllListeners('warning');
+process.on('warning', (warning) => {
+  if (warning.name !== 'TimeoutNegativeWarning') process.stderr.write(`${warning.name}: ${warning.message}\n`);
+});
+
+async function main(argv: readonly string[]): Promise<number> {
+  const commands = loadCommands();
+  const [verb, ...rest] = argv;
+  if (!verb || verb === 'help' || verb === '--help' || verb === '-h') {
+    process.stdout.write(help(commands) + '\n');
+    return verb ? 0 : 1;
+  }
+  const command = commands.get(verb);
+  if (!command) {
+    process.stderr.write(`Unknown verb "${verb}".\n\n${help(commands)}\n`);
+    return 2;
+  }
+  const io: CommandIo = {
+    out: (text) => process.stdout.write(text.endsWith('\n') ? text : text + '\n'),
+    log: (line) => process.stderr.write(line + '\n'),
+    env: process.env,
+  };
+  try {
+    return (await command.run(rest, io)) ?? 0;
+  } catch (error) {
+    if (error instanceof UsageError) {
+      process.stderr.write(`${error.message}\nUsage: npm run lab -- ${command.name} ${command.usage ?? ''}\n`);
+      return 2;
+    }
+    process.stderr.write(`lab ${verb}: ${error instanceof Error ? error.message : String(error)}\n`);
+    return 1;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    // Exit explicitly: a lingering kafkajs socket must not keep the CLI alive after its work is done.
+    process.exit(code);
+  },
+  (error: unknown) => {
+    process.stderr.write(`${String(error)}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,166 @@
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { REPO_ROOT, type LabConfig } from './config';
+import type { AppInstance } from './instances';
+import type { Log } from './kafka';
+import { liveProcess, removePidFile, spawnDetached, stopProcess, tailFile, writePidFile } from './processes';
+import { httpOk, waitFor } from './wait';
+
+export interface PrometheusPaths {
+  readonly dir: string;
+  readonly config: string;
+  /** file_sd targets: rewritten whenever the lab starts, stops or scales an instance. */
+  readonly targets: string;
+  readonly dataDir: string;
+  readonly pidFile: string;
+  readonly log: string;
+}
+
+export function prometheusPaths(config: LabConfig): PrometheusPaths {
+  const dir = join(config.stateDir, 'prometheus');
+  return {
+    dir,
+    config: join(dir, 'prometheus.yml'),
+    targets: join(dir, 'targets.json'),
+    dataDir: join(dir, 'data'),
+    pidFile: join(config.stateDir, 'pids', 'prometheus.pid'),
+    log: join(config.stateDir, 'logs', 'prometheus.log'),
+  };
+}
+
+export function prometheusUrl(config: LabConfig): string {
+  return `http://127.0.0.1:${config.prometheusPort}`;
+}
+
+/** The `prometheus` binary on PATH, if any (`PROMETHEUS_BIN` overrides). */
+export function prometheusBinary(): string | undefined {
+  const bin = process.env.PROMETHEUS_BIN || 'prometheus';
+  const probe = spawnSync(bin, ['--version'], { encoding: 'utf8' });
+  return probe.error || probe.status !== 0 ? undefined : bin;
+}
+
+/**
+ * The lab's Prometheus config. Rules come from the repo's prometheus/rules by absolute glob, so the
+ * rules under review are the ones evaluated; a glob that matches nothing is fine for Prometheus.
+ * YAML is written by hand: JSON-quoted strings are valid YAML scalars.
+ */
+export function prometheusConfig(config: LabConfig, paths: PrometheusPaths): string {
+  const q = JSON.stringify;
+  return [
+    '# Written by the lab (tools/lab/prometheus.ts) for this lab only; edits are overwritten by `lab up`.',
+    'global:',
+    '  scrape_interval: 5s',
+    '  evaluation_interval: 5s',
+    '  external_labels:',
+    `    lab: ${q(config.topicPrefix || 'default')}`,
+    'rule_files:',
+    `  - ${q(join(REPO_ROOT, 'prometheus', 'rules', '*.yml'))}`,
+    'scrape_configs:',
+    '  - job_name: jeeves',
+    '    scrape_timeout: 4s',
+    '    metrics_path: /metrics',
+    '    file_sd_configs:',
+    `      - files: [${q(paths.targets)}]`,
+    '        refresh_interval: 5s',
+    '  - job_name: prometheus',
+    '    static_configs:',
+    `      - targets: [${q(`127.0.0.1:${config.prometheusPort}`)}]`,
+    '        labels: { service: prometheus }',
+    '',
+  ].join('\n');
+}
+
+/** file_sd entries: one per instance, labelled with its service and host:port. */
+export function targetGroups(instances: readonly AppInstance[]): Array<{ targets: string[]; labels: Record<string, string> }> {
+  return instances.map((i) => {
+    const address = `127.0.0.1:${i.port}`;
+    return { targets: [address], labels: { service: i.app, instance: address, instance_id: i.id } };
+  });
+}
+
+/** Rewrites the targets file atomically (Prometheus watches it and must never read half a file). */
+export function writeTargets(config: LabConfig, instances: readonly AppInstance[]): void {
+  const paths = prometheusPaths(config);
+  mkdirSync(paths.dir, { recursive: true });
+  const temp = `${paths.targets}.tmp`;
+  writeFileSync(temp, JSON.stringify(targetGroups(instances), null, 2) + '\n');
+  renameSync(temp, paths.targets);
+}
+
+export interface PrometheusState {
+  readonly url?: string;
+  readonly pid?: number;
+  /** Why there is no Prometheus, when there is none. */
+  readonly skipped?: string;
+}
+
+export function prometheusPid(config: LabConfig): number | undefined {
+  return liveProcess(prometheusPaths(config).pidFile)?.pid;
+}
+
+/**
+ * Starts Prometheus for this lab when the binary is installed; a missing binary or a failed start is
+ * a note, not an error: the services and tests run without it.
+ */
+export async function startPrometheus(config: LabConfig, instances: readonly AppInstance[], log: Log): Promise<PrometheusState> {
+  const paths = prometheusPaths(config);
+  const url = prometheusUrl(config);
+  mkdirSync(paths.dataDir, { recursive: true });
+  writeTargets(config, instances);
+  const running = liveProcess(paths.pidFile);
+  if (running) return { url, pid: running.pid };
+  const bin = prometheusBinary();
+  if (!bin) {
+    const skipped = 'prometheus is not on PATH (apt-get install prometheus); metrics are still served on each app\'s /metrics';
+    log(`prometheus: skipped: ${skipped}`);
+    return { skipped };
+  }
+  writeFileSync(paths.config, prometheusConfig(config, paths));
+  log(`prometheus: starting on ${url}`);
+  const pid = spawnDetached({
+    command: bin,
+    args: [
+      `--config.file=${paths.config}`,
+      `--storage.tsdb.path=${paths.dataDir}`,
+      // A lab's metrics matter for the run at hand; keep disk use small.
+      '--storage.tsdb.retention.time=2d',
+      `--web.listen-address=127.0.0.1:${config.prometheusPort}`,
+      // k6 (users' own) pushes its results by remote write; lifecycle allows /-/reload after rule edits.
+      '--web.enable-remote-write-receiver',
+      '--web.enable-lifecycle',
+      // Exemplars link latency buckets to traces on the dashboards.
+      '--enable-feature=exemplar-storage',
+    ],
+    cwd: paths.dir,
+    env: process.env,
+    logFile: paths.log,
+  });
+  writePidFile(paths.pidFile, { pid, marker: paths.config, startedAt: new Date().toISOString(), port: config.prometheusPort });
+  try {
+    await waitFor(
+      () => {
+        if (!liveProcess(paths.pidFile)) throw new Error('prometheus exited');
+        return httpOk(`${url}/-/ready`);
+      },
+      { timeoutMs: 30_000, intervalMs: 300, what: `Prometheus on ${url} to be ready` },
+    );
+  } catch (error) {
+    const skipped = `Prometheus did not start (${(error as Error).message}); see ${paths.log}:\n${tailFile(paths.log, 10)}`;
+    log(`prometheus: ${skipped}`);
+    await stopPrometheus(config, () => undefined);
+    return { skipped };
+  }
+  return { url, pid };
+}
+
+export async function stopPrometheus(config: LabConfig, log: Log): Promise<boolean> {
+  const paths = prometheusPaths(config);
+  const running = liveProcess(paths.pidFile);
+  if (running) {
+    log(`prometheus: stopping (pid ${running.pid})`);
+    await stopProcess(running.pid, 10_000);
+  }
+  removePidFile(paths.pidFile);
+  return running !== undefined;
+}
