@@ -1,6 +1,7 @@
 import { context, diag, DiagConsoleLogger, DiagLogLevel, propagation, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
+import { OTLPTraceExporter as OTLPJsonTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { type Instrumentation, registerInstrumentations } from '@opentelemetry/instrumentation';
 import { resourceFromAttributes } from '@opentelemetry/resources';
@@ -21,6 +22,8 @@ export interface TracingSettings {
   environment: string;
   /** OTLP/HTTP traces endpoint, e.g. http://127.0.0.1:4318/v1/traces. */
   tracesEndpoint?: string;
+  /** OTLP encoding: protobuf (the collector default) or JSON (readable by a plain HTTP sink). */
+  protocol: 'http/protobuf' | 'http/json';
   sampler: Sampler;
   /** Why tracing is off, or why a setting fell back (logged once at start). */
   notes: string[];
@@ -43,9 +46,17 @@ export function tracingSettingsFromEnv(env: NodeJS.ProcessEnv, fallbackServiceNa
     serviceVersion: env.SERVICE_VERSION || '0.1.0',
     environment: env.DEPLOYMENT_ENVIRONMENT || 'lab',
     tracesEndpoint,
+    protocol: protocolFromEnv(env.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL || env.OTEL_EXPORTER_OTLP_PROTOCOL, notes),
     sampler: samplerFromEnv(env.OTEL_TRACES_SAMPLER, env.OTEL_TRACES_SAMPLER_ARG, notes),
     notes,
   };
+}
+
+function protocolFromEnv(value: string | undefined, notes: string[]): TracingSettings['protocol'] {
+  if (value === undefined || value === '' || value === 'http/protobuf') return 'http/protobuf';
+  if (value === 'http/json') return 'http/json';
+  notes.push(`OTLP protocol ${value} is not supported here; using http/protobuf`);
+  return 'http/protobuf';
 }
 
 export function samplerFromEnv(name: string | undefined, arg: string | undefined, notes: string[] = []): Sampler {
@@ -95,7 +106,10 @@ export function startTracing(settings: TracingSettings, instrumentations: () => 
     sampler: settings.sampler,
     spanProcessors: [
       new BatchSpanProcessor({
-        exporter: new OTLPTraceExporter({ url: settings.tracesEndpoint }),
+        exporter:
+          settings.protocol === 'http/json'
+            ? new OTLPJsonTraceExporter({ url: settings.tracesEndpoint })
+            : new OTLPTraceExporter({ url: settings.tracesEndpoint }),
         scheduledDelayMillis: 500,
         maxQueueSize: 8192,
         maxExportBatchSize: 512,
