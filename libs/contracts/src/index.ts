@@ -2,6 +2,7 @@ export { TOPICS, TOPIC_SPECS, DLQ_HEADERS, topicName } from './topics';
 export type { TopicKey, TopicName, TopicSpec, DeadLetterReason } from './topics';
 export { envelopeSchema, makeEnvelope } from './envelope';
 export type { Envelope, NewEnvelope } from './envelope';
+export { uuidV5, derivedEnvelopeId, JEEVES_ID_NAMESPACE } from './ids';
 export {
   INTENTS,
   intentSchema,
