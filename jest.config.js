@@ -2,6 +2,12 @@
 // (real broker, real processes). The integration tier shares one lab started in globalSetup.
 const swc = ['@swc/jest', { swcrc: false, jsc: { parser: { syntax: 'typescript', decorators: true }, transform: { legacyDecorator: true, decoratorMetadata: true }, target: 'es2023' }, module: { type: 'commonjs' } }];
 const moduleNameMapper = { '^#libs/(.*)$': '<rootDir>/libs/$1/src/index.ts' };
+// ESM-only dependencies (jose 6) are compiled to CommonJS for Jest's module sandbox, which cannot
+// require ESM without --experimental-vm-modules.
+const esmOnly = ['jose'];
+const swcJs = ['@swc/jest', { swcrc: false, jsc: { parser: { syntax: 'ecmascript' }, target: 'es2023' }, module: { type: 'commonjs' } }];
+const transform = { '^.+\\.ts$': swc, [`/node_modules/(${esmOnly.join('|')})/.+\\.js$`]: swcJs };
+const transformIgnorePatterns = [`/node_modules/(?!(${esmOnly.join('|')})/)`];
 
 /** @type {import('jest').Config} */
 module.exports = {
@@ -9,14 +15,16 @@ module.exports = {
     {
       displayName: 'unit',
       testEnvironment: 'node',
-      transform: { '^.+\\.ts$': swc },
+      transform,
+      transformIgnorePatterns,
       moduleNameMapper,
       testMatch: ['<rootDir>/{apps,libs,tools,load-tests,experiments}/**/*.spec.ts'],
     },
     {
       displayName: 'integration',
       testEnvironment: 'node',
-      transform: { '^.+\\.ts$': swc },
+      transform,
+      transformIgnorePatterns,
       moduleNameMapper,
       testMatch: ['<rootDir>/test/integration/**/*.spec.ts'],
       globalSetup: '<rootDir>/test/integration/support/global-setup.ts',
