@@ -22,6 +22,29 @@ export interface ConsumedMessage<T = unknown> {
 
 export type MessageHandler = (message: ConsumedMessage) => Promise<void>;
 
+/** A message handed over undecoded: for topics with no envelope schema of their own (the DLQ). */
+export interface RawConsumedMessage {
+  /** Contract topic name (without the lab prefix). */
+  topic: TopicName;
+  partition: number;
+  offset: string;
+  key: string | null;
+  value: Buffer | null;
+  headers: IHeaders;
+  heartbeat(): Promise<void>;
+}
+
+export interface RawConsumerOptions {
+  /** Topics whose messages skip envelope decoding and go to `handler` as they are. */
+  topics: readonly TopicName[];
+  /**
+   * Retried like any handler; when retries run out the message is logged and skipped (outcome
+   * `dropped`), never dead-lettered: raw topics include the DLQ, and a dead letter of a dead letter
+   * would loop.
+   */
+  handler: (message: RawConsumedMessage) => Promise<void>;
+}
+
 export interface RetryPolicy {
   /** Attempts in all, the first included. */
   attempts: number;
@@ -38,9 +61,11 @@ export interface ConsumerOptions {
   retry?: RetryPolicy;
   /** Partitions handled at once by this instance (order is kept within a partition). */
   concurrency?: number;
-  /** How many recently handled envelope ids are remembered to skip redeliveries. */
+  /** How many recently handled envelope ids are remembered to skip redeliveries (0 turns it off). */
   dedupeWindow?: number;
   lagIntervalMs?: number;
+  /** Topics (among `topics`) delivered undecoded to their own handler. */
+  raw?: RawConsumerOptions;
 }
 
 export const DEFAULT_RETRY: RetryPolicy = { attempts: 4, baseDelayMs: 100, maxDelayMs: 2000 };
@@ -53,6 +78,7 @@ class RecentIds {
     return this.ids.has(id);
   }
   add(id: string): void {
+    if (this.capacity <= 0) return;
     this.ids.add(id);
     if (this.ids.size > this.capacity) this.ids.delete(this.ids.values().next().value as string);
   }
@@ -153,6 +179,13 @@ export class EventConsumer {
     const topic = this.baseTopic(payload.topic);
     const labels = { topic, group: this.options.groupId };
     const started = process.hrtime.bigint();
+    const raw = this.options.raw;
+    if (raw?.topics.includes(topic)) {
+      const outcome = await this.handleRaw(payload, topic, raw.handler);
+      this.metrics.handlerDuration.observe(labels, Number(process.hrtime.bigint() - started) / 1e9);
+      this.metrics.consumed.inc({ ...labels, outcome });
+      return;
+    }
     let envelope: Envelope;
     try {
       envelope = decodeEnvelope(message.value, this.options.schemas);
@@ -220,10 +253,42 @@ export class EventConsumer {
     }
   }
 
+  private async handleRaw(payload: EachMessagePayload, topic: TopicName, handler: RawConsumerOptions['handler']): Promise<'ok' | 'retried' | 'dropped'> {
+    const { message, partition, heartbeat } = payload;
+    const raw: RawConsumedMessage = {
+      topic,
+      partition,
+      offset: message.offset,
+      key: message.key?.toString('utf8') ?? null,
+      value: message.value,
+      headers: message.headers ?? {},
+      heartbeat,
+    };
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await handler(raw);
+        return attempt === 1 ? 'ok' : 'retried';
+      } catch (error) {
+        if (error instanceof NonRetryableError || attempt >= this.retry.attempts || this.stopped) {
+          this.logger.error({ err: error, topic: payload.topic, partition, offset: message.offset, attempts: attempt }, 'raw message handler failed; skipping it');
+          return 'dropped';
+        }
+        this.logger.warn({ err: error, topic: payload.topic, partition, offset: message.offset, attempt }, 'raw handler failed; retrying');
+        await delay(fullJitterDelayMs(attempt - 1, this.retry));
+        await heartbeat();
+      }
+    }
+  }
+
   /** Sends the original bytes to the DLQ with provenance headers; throws if the send fails (no commit, no loss). */
   private async deadLetter(payload: EachMessagePayload, reason: DeadLetterReason, error: unknown, attempts: number): Promise<void> {
     const { message, partition } = payload;
     const text = error instanceof Error ? error.message : String(error);
+    if (this.baseTopic(payload.topic) === TOPICS.dlq) {
+      // A dead letter of a dead letter would come straight back: log it and move on.
+      this.logger.error({ topic: payload.topic, partition, offset: message.offset, reason, error: text }, 'message from the dead-letter topic failed; skipping it');
+      return;
+    }
     const headers: IHeaders = {
       ...(message.headers ?? {}),
       [DLQ_HEADERS.sourceTopic]: this.baseTopic(payload.topic),

@@ -4,7 +4,7 @@ export { KafkaModule } from './kafka.module';
 export { EventPublisher } from './publisher';
 export type { PublishOptions, ProduceGuard } from './publisher';
 export { EventConsumer, DEFAULT_RETRY } from './consumer';
-export type { ConsumedMessage, MessageHandler, RetryPolicy, ConsumerOptions } from './consumer';
+export type { ConsumedMessage, MessageHandler, RetryPolicy, ConsumerOptions, RawConsumedMessage, RawConsumerOptions } from './consumer';
 export { PoisonMessageError, NonRetryableError, isPoison } from './errors';
 export { decodeEnvelope, assertValidEnvelope } from './decode';
 export type { PayloadSchemas } from './decode';

@@ -1,7 +1,8 @@
 import { Counter, Gauge, Histogram } from 'prom-client';
 import { HANDLER_BUCKETS_SECONDS, type MetricsRegistry } from '#libs/observability';
 
-export type ConsumeOutcome = 'ok' | 'retried' | 'dead_lettered' | 'duplicate';
+/** `dropped`: a raw message whose handler kept failing, logged and skipped (see RawConsumerOptions). */
+export type ConsumeOutcome = 'ok' | 'retried' | 'dead_lettered' | 'duplicate' | 'dropped';
 
 export interface KafkaMetrics {
   consumed: Counter<'topic' | 'group' | 'outcome'>;
