@@ -11,6 +11,7 @@ export type ProblemCode =
   | 'forbidden'
   | 'not-found'
   | 'conflict'
+  | 'idempotency-key-reused'
   | 'rate-limited'
   | 'too-many-concurrent-requests'
   | 'dependency-unavailable'
@@ -41,6 +42,7 @@ const TITLES: Record<ProblemCode, string> = {
   forbidden: 'Forbidden',
   'not-found': 'Not found',
   conflict: 'Conflict',
+  'idempotency-key-reused': 'Idempotency key reused with a different request',
   'rate-limited': 'Too many requests',
   'too-many-concurrent-requests': 'Too many concurrent requests',
   'dependency-unavailable': 'A dependency is unavailable',
