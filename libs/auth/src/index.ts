@@ -1,0 +1,4 @@
+export { TokenVerifier, toAuthProblem, bearerChallenge, invalidToken, BEARER_REALM } from './token-verifier';
+export type { Principal, TokenVerifierOptions } from './token-verifier';
+export { AuthGuard, RequireScopes, CurrentPrincipal, principalOf, maybePrincipalOf } from './auth.guard';
+export { AuthModule } from './auth.module';

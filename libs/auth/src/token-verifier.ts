@@ -1,0 +1,115 @@
+import { createRemoteJWKSet, errors, jwtVerify, type JWTVerifyGetKey } from 'jose';
+import { ProblemError } from '#libs/platform';
+
+/** Who called: the OAuth client behind a verified access token. */
+export interface Principal {
+  readonly clientId: string;
+  readonly scopes: readonly string[];
+}
+
+export interface TokenVerifierOptions {
+  /** Where the token dealer publishes its public keys (`…/.well-known/jwks.json`). */
+  jwksUrl: string;
+  /** Required `iss` claim. */
+  issuer: string;
+  /** Required `aud` claim (one of, when the token has several). */
+  audience: string;
+  /** How long one JWKS fetch may take. */
+  fetchTimeoutMs?: number;
+  /** Minimum time between two JWKS refetches triggered by an unknown `kid`. */
+  cooldownMs?: number;
+  /** How long fetched keys are trusted before a refetch. */
+  cacheMaxAgeMs?: number;
+  /** Allowed clock skew for `exp`/`nbf`. */
+  clockToleranceSeconds?: number;
+  /** A key resolver to use instead of the remote JWKS (tests, or keys known in-process). */
+  keySet?: JWTVerifyGetKey;
+}
+
+/** The only algorithm the token dealer signs with; everything else (none, HS256…) is refused. */
+const ALGORITHMS = ['RS256'];
+export const BEARER_REALM = 'jeeves';
+
+/**
+ * Verifies RS256 access tokens against the token dealer's JWKS. jose's remote key set caches keys,
+ * refetches on an unknown `kid` (at most once per cooldown) and times out its fetches.
+ */
+export class TokenVerifier {
+  private readonly keySet: JWTVerifyGetKey;
+
+  constructor(private readonly options: TokenVerifierOptions) {
+    this.keySet =
+      options.keySet ??
+      createRemoteJWKSet(new URL(options.jwksUrl), {
+        timeoutDuration: options.fetchTimeoutMs ?? 2000,
+        cooldownDuration: options.cooldownMs ?? 30_000,
+        cacheMaxAge: options.cacheMaxAgeMs ?? 600_000,
+      });
+  }
+
+  /** Resolves to the caller, or throws a 401 problem (503 when the keys cannot be fetched). */
+  async verify(token: string): Promise<Principal> {
+    let payload: Record<string, unknown>;
+    try {
+      ({ payload } = await jwtVerify(token, this.keySet, {
+        algorithms: ALGORITHMS,
+        issuer: this.options.issuer,
+        audience: this.options.audience,
+        requiredClaims: ['exp', 'sub'],
+        clockTolerance: this.options.clockToleranceSeconds ?? 5,
+      }));
+    } catch (error) {
+      throw toAuthProblem(error);
+    }
+    const clientId = payload.client_id ?? payload.sub;
+    if (typeof clientId !== 'string' || clientId.length === 0 || clientId.length > 128) {
+      throw invalidToken('token has no usable client_id');
+    }
+    if (payload.scope !== undefined && typeof payload.scope !== 'string') throw invalidToken('scope claim must be a string');
+    const scopes = typeof payload.scope === 'string' ? payload.scope.split(' ').filter(Boolean) : [];
+    return { clientId, scopes };
+  }
+}
+
+/** Builds the `WWW-Authenticate` value of RFC 6750 §3. */
+export function bearerChallenge(params: Record<string, string> = {}): string {
+  const quoted = Object.entries({ realm: BEARER_REALM, ...params }).map(([name, value]) => `${name}="${value.replace(/["\\]/g, '')}"`);
+  return `Bearer ${quoted.join(', ')}`;
+}
+
+export function invalidToken(description: string, cause?: unknown): ProblemError {
+  return new ProblemError(401, 'unauthorized', {
+    detail: `invalid access token: ${description}`,
+    headers: { 'www-authenticate': bearerChallenge({ error: 'invalid_token', error_description: description }) },
+    cause,
+  });
+}
+
+/** Maps jose's failures: the caller's token is at fault (401) unless the key set could not be fetched (503). */
+export function toAuthProblem(error: unknown): ProblemError {
+  if (error instanceof errors.JWKSTimeout || error instanceof errors.JWKSInvalid || isJwksFetchFailure(error)) {
+    return new ProblemError(503, 'dependency-unavailable', {
+      detail: 'cannot fetch the token signing keys; try again shortly',
+      retryAfterSeconds: 2,
+      cause: error,
+    });
+  }
+  if (error instanceof errors.JWTExpired) return invalidToken('token expired', error);
+  if (error instanceof errors.JWTClaimValidationFailed) return invalidToken(`claim "${error.claim}" rejected`, error);
+  if (error instanceof errors.JOSEAlgNotAllowed) return invalidToken('algorithm not allowed', error);
+  if (error instanceof errors.JWKSNoMatchingKey) return invalidToken('unknown signing key', error);
+  if (error instanceof errors.JWSSignatureVerificationFailed) return invalidToken('bad signature', error);
+  return invalidToken('malformed token', error);
+}
+
+/**
+ * jose reports a non-200 JWKS answer as a generic JOSEError and lets fetch's own TypeError through;
+ * neither says anything about the caller's token.
+ */
+function isJwksFetchFailure(error: unknown): boolean {
+  if (error instanceof errors.JOSEError) return error.code === 'ERR_JOSE_GENERIC' && /JSON Web Key Set/.test(error.message);
+  // By name: fetch's TypeError may come from another realm (Jest's sandbox), where instanceof fails.
+  if (typeof error !== 'object' || error === null) return false;
+  const { name, message } = error as { name?: unknown; message?: unknown };
+  return name === 'TypeError' && typeof message === 'string' && /fetch/i.test(message);
+}
