@@ -1,0 +1,115 @@
+import type { IHeaders } from 'kafkajs';
+import {
+  type ActionRequested,
+  DLQ_HEADERS,
+  type Envelope,
+  envelopeSchema,
+  EVENT_TYPES,
+  type MessageAccepted,
+  type ReplyProduced,
+  userSchema,
+} from '#libs/contracts';
+import type { LifecycleEvent } from './lifecycle';
+
+const TRACEPARENT = /^[0-9a-f]{2}-([0-9a-f]{32})-[0-9a-f]{16}-[0-9a-f]{2}$/;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** A Kafka header as text (kafkajs gives Buffers, strings, or arrays of them). */
+export function headerText(headers: IHeaders, name: string): string | undefined {
+  const value = headers[name];
+  const first = Array.isArray(value) ? value[0] : value;
+  if (first === undefined) return undefined;
+  return typeof first === 'string' ? first : first.toString('utf8');
+}
+
+/** The trace id of a W3C `traceparent` header; null when absent, malformed or all zeros. */
+export function traceIdFrom(headers: IHeaders): string | null {
+  const match = TRACEPARENT.exec(headerText(headers, 'traceparent')?.trim().toLowerCase() ?? '');
+  if (!match || /^0+$/.test(match[1]!)) return null;
+  return match[1]!;
+}
+
+/** The lifecycle meaning of a validated pipeline envelope; undefined for types this service ignores. */
+export function lifecycleEventOf(envelope: Envelope, headers: IHeaders): LifecycleEvent | undefined {
+  const occurredAtMs = Date.parse(envelope.occurredAt);
+  switch (envelope.type) {
+    case EVENT_TYPES.messageAccepted: {
+      const data = envelope.data as MessageAccepted;
+      return { kind: 'accepted', messageId: data.messageId, user: data.user, text: data.text, occurredAtMs, traceId: traceIdFrom(headers) };
+    }
+    case EVENT_TYPES.actionRequested: {
+      const data = envelope.data as ActionRequested;
+      return { kind: 'processing', messageId: data.messageId, user: data.user, intent: data.intent, occurredAtMs };
+    }
+    case EVENT_TYPES.replyProduced: {
+      const data = envelope.data as ReplyProduced;
+      return {
+        kind: 'reply',
+        messageId: data.messageId,
+        user: data.user,
+        intent: data.intent,
+        status: data.status,
+        text: data.text,
+        degraded: data.degraded,
+        reason: data.reason ?? null,
+        occurredAtMs,
+      };
+    }
+    default:
+      return undefined;
+  }
+}
+
+/** What a dead letter says: where it came from, why, and which message it was about (if any). */
+export interface DeadLetter {
+  sourceTopic: string;
+  reason: string;
+  consumerGroup: string | null;
+  /** The original value, when it parses as an envelope. */
+  envelope: Envelope | null;
+  /** Present only when the original payload names a message (a UUID `messageId`). */
+  event: Extract<LifecycleEvent, { kind: 'dead-lettered' }> | null;
+}
+
+const KNOWN_SOURCE_TOPICS = new Set(['jeeves.messages.v1', 'jeeves.actions.v1', 'jeeves.replies.v1']);
+
+/**
+ * Reads a dead letter without trusting it: the value failed somebody's validation, so only the
+ * envelope shape and a UUID `messageId` are required; the user comes from the payload, else the
+ * Kafka key (the user id by contract), else `unknown`.
+ */
+export function readDeadLetter(value: Buffer | null, key: string | null, headers: IHeaders, nowMs: number): DeadLetter {
+  const source = headerText(headers, DLQ_HEADERS.sourceTopic) ?? 'unknown';
+  const reason = headerText(headers, DLQ_HEADERS.reason)?.slice(0, 100) || 'unknown';
+  const letter: DeadLetter = {
+    sourceTopic: KNOWN_SOURCE_TOPICS.has(source) ? source : 'unknown',
+    reason,
+    consumerGroup: headerText(headers, DLQ_HEADERS.consumerGroup) ?? null,
+    envelope: null,
+    event: null,
+  };
+  if (value === null) return letter;
+  let json: unknown;
+  try {
+    json = JSON.parse(value.toString('utf8'));
+  } catch {
+    return letter;
+  }
+  const parsed = envelopeSchema.safeParse(json);
+  if (!parsed.success) return letter;
+  letter.envelope = parsed.data;
+  const data = parsed.data.data;
+  if (typeof data !== 'object' || data === null) return letter;
+  const { messageId, user } = data as { messageId?: unknown; user?: unknown };
+  if (typeof messageId !== 'string' || !UUID.test(messageId)) return letter;
+  const validUser = [user, key].find((candidate) => userSchema.safeParse(candidate).success) as string | undefined;
+  const occurredAtMs = Date.parse(parsed.data.occurredAt);
+  letter.event = {
+    kind: 'dead-lettered',
+    messageId,
+    user: validUser ?? 'unknown',
+    reason: `dead-lettered: ${reason}`,
+    occurredAtMs: Number.isFinite(occurredAtMs) ? occurredAtMs : nowMs,
+  };
+  return letter;
+}
