@@ -1,0 +1,100 @@
+import { z } from 'zod';
+import { DEFAULT_SCRYPT_PARAMS, hashSecret, parseSecretHash, type ParsedHash, verifySecret } from './secret-hash';
+
+/** RFC 6749 §3.3 scope-token: printable ASCII except space, `"` and `\`. */
+export const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]+$/;
+
+/** One OAuth client as configured in TOKEN_CLIENTS. */
+export const clientConfigSchema = z
+  .object({
+    clientId: z.string().regex(/^[A-Za-z0-9._~-]{1,64}$/, 'letters, digits and . _ ~ - only, at most 64'),
+    secretHash: z.string().refine((value) => parseSecretHash(value) !== undefined, 'not a secret hash: produce one with `node dist/apps/token-dealer/src/hash-secret.js` (see apps/token-dealer/README.md)'),
+    scopes: z.array(z.string().regex(SCOPE_TOKEN, 'a scope is printable ASCII without spaces, quotes or backslashes')).min(1),
+  })
+  .strict();
+export const clientsConfigSchema = z
+  .array(clientConfigSchema)
+  .min(1)
+  .refine((clients) => new Set(clients.map((c) => c.clientId)).size === clients.length, 'client ids must be unique');
+
+export type ClientConfig = z.infer<typeof clientConfigSchema>;
+
+export interface Client {
+  readonly clientId: string;
+  /** Allowed scopes, in configured order. */
+  readonly scopes: readonly string[];
+}
+
+/** The lab's clients when TOKEN_CLIENTS is unset. Their secrets are public: never in production. */
+export const DEFAULT_CLIENT_SECRETS: Readonly<Record<string, { secret: string; scopes: readonly string[] }>> = Object.freeze({
+  'jeeves-demo': { secret: 'jeeves-demo-secret', scopes: ['messages:write', 'messages:read'] },
+  'lab-admin': { secret: 'lab-admin-secret', scopes: ['messages:write', 'messages:read', 'lab:chaos'] },
+});
+
+export async function defaultClients(): Promise<ClientConfig[]> {
+  return Promise.all(
+    Object.entries(DEFAULT_CLIENT_SECRETS).map(async ([clientId, { secret, scopes }]) => ({ clientId, secretHash: await hashSecret(secret), scopes: [...scopes] })),
+  );
+}
+
+/** Client ids whose configured hash matches one of the lab's published default secrets. */
+export async function clientsWithDefaultSecrets(clients: readonly ClientConfig[]): Promise<string[]> {
+  const known = Object.values(DEFAULT_CLIENT_SECRETS).map((c) => c.secret);
+  const flagged: string[] = [];
+  for (const client of clients) {
+    for (const secret of known) {
+      if (await verifySecret(secret, client.secretHash)) {
+        flagged.push(client.clientId);
+        break;
+      }
+    }
+  }
+  return flagged;
+}
+
+export class DefaultSecretInProductionError extends Error {
+  readonly code = 'EDEFAULTSECRET';
+  constructor(readonly clientIds: readonly string[]) {
+    super(
+      `refusing to start with NODE_ENV=production: client(s) ${clientIds.map((id) => `"${id}"`).join(', ')} use the lab's published default secret. ` +
+        'Set TOKEN_CLIENTS to clients with secrets of your own (hash them with `node dist/apps/token-dealer/src/hash-secret.js`).',
+    );
+    this.name = 'DefaultSecretInProductionError';
+  }
+}
+
+/**
+ * Authenticates clients against their hashed secrets. Unknown clients cost the same scrypt work as
+ * known ones, so response time does not tell which client ids exist.
+ */
+export class ClientStore {
+  private readonly clients = new Map<string, { client: Client; hash: ParsedHash }>();
+
+  private constructor(
+    configs: readonly ClientConfig[],
+    private readonly decoy: ParsedHash,
+  ) {
+    for (const config of configs) {
+      const hash = parseSecretHash(config.secretHash);
+      if (!hash) throw new Error(`client "${config.clientId}" has an unreadable secretHash`);
+      this.clients.set(config.clientId, { client: Object.freeze({ clientId: config.clientId, scopes: Object.freeze([...new Set(config.scopes)]) }), hash });
+    }
+  }
+
+  static async create(configs: readonly ClientConfig[]): Promise<ClientStore> {
+    const decoy = parseSecretHash(await hashSecret('decoy', DEFAULT_SCRYPT_PARAMS));
+    if (!decoy) throw new Error('decoy hash unreadable');
+    return new ClientStore(configs, decoy);
+  }
+
+  /** The client when the secret is right; undefined for an unknown client or a wrong secret alike. */
+  async authenticate(clientId: string, secret: string): Promise<Client | undefined> {
+    const entry = this.clients.get(clientId);
+    const ok = await verifySecret(secret, entry?.hash ?? this.decoy);
+    return entry && ok ? entry.client : undefined;
+  }
+
+  ids(): string[] {
+    return [...this.clients.keys()];
+  }
+}

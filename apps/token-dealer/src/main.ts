@@ -1,0 +1,72 @@
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { env } from '#libs/config';
+import { runService, type ServiceConfig, type ServiceContext, type ServiceDefinition } from '#libs/platform';
+import { clientsConfigSchema } from './clients/client-store';
+import { tokenMetrics } from './metrics';
+import { TokenDealerModule } from './token-dealer.module';
+
+const configShape = {
+  TOKEN_ISSUER: env.string('jeeves-token-dealer'),
+  TOKEN_AUDIENCE: env.string('jeeves-api'),
+  /** Lifetime of an access token; also how long a retired signing key stays in the JWKS. */
+  TOKEN_TTL_SECONDS: env.int(900, 30, 86_400),
+  /** JSON array of `{clientId, secretHash, scopes}`; unset means the lab's two default clients. */
+  TOKEN_CLIENTS: z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      if (value === undefined || value.trim() === '') return undefined;
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(value);
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'not valid JSON: expected [{"clientId","secretHash","scopes":[…]}]' });
+        return z.NEVER;
+      }
+      const result = clientsConfigSchema.safeParse(parsed);
+      if (!result.success) {
+        for (const issue of result.error.issues) ctx.addIssue({ code: 'custom', message: `${issue.path.join('.') || '(list)'}: ${issue.message}` });
+        return z.NEVER;
+      }
+      return result.data;
+    }),
+  /** Directory of PKCS#8 PEM signing keys, kept across restarts; unset means fresh keys per process. */
+  TOKEN_SIGNING_KEYS_DIR: z.string().min(1).optional(),
+};
+
+export type TokenDealerConfig = ServiceConfig<typeof configShape>;
+
+export const tokenDealerService: ServiceDefinition<typeof configShape> = {
+  name: 'token-dealer',
+  defaultPort: 3001,
+  configShape,
+  module: (context) => TokenDealerModule.register(context),
+  configureHttp: (instance, context) => {
+    acceptForms(instance);
+    countRejections(instance, context);
+  },
+};
+
+/** RFC 6749 §4.4.2 bodies are forms. Repeated keys become arrays, which the endpoint refuses. */
+function acceptForms(instance: FastifyInstance): void {
+  instance.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, body, done) => {
+    const params: Record<string, string | string[]> = {};
+    for (const [name, value] of new URLSearchParams(body as string)) {
+      const seen = params[name];
+      params[name] = seen === undefined ? value : [...(Array.isArray(seen) ? seen : [seen]), value];
+    }
+    done(null, params);
+  });
+}
+
+/** Every refusal of the token route, the platform's (413, 415, bad JSON) as well as OAuth's. */
+function countRejections(instance: FastifyInstance, context: ServiceContext): void {
+  const { rejected } = tokenMetrics(context.registry);
+  instance.addHook('onResponse', async (request, reply) => {
+    if (reply.statusCode < 400 || request.routeOptions.url !== '/oauth/token') return;
+    rejected.inc({ error: (reply as { jeevesProblem?: string }).jeevesProblem ?? `http-${reply.statusCode}` });
+  });
+}
+
+if (require.main === module) void runService(tokenDealerService);

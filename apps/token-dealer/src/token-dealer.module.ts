@@ -1,0 +1,51 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import type { ServiceContext } from '#libs/platform';
+import { ClientStore, clientsWithDefaultSecrets, DefaultSecretInProductionError, defaultClients } from './clients/client-store';
+import { AdminTokenVerifier } from './keys/admin-token';
+import { KeyDirectory } from './keys/key-directory';
+import { KeyRing } from './keys/key-ring';
+import { KeysController } from './keys/keys.controller';
+import { generateSigningKey } from './keys/signing-key';
+import type { TokenDealerConfig } from './main';
+import { TokenController } from './oauth/token.controller';
+import { TokenEndpoint } from './oauth/token-endpoint';
+import { TokenIssuer } from './oauth/token-issuer';
+
+@Module({})
+export class TokenDealerModule {
+  /** Loads clients and keys before Nest starts, so a bad secret or key file stops the boot. */
+  static async register(context: ServiceContext<TokenDealerConfig>): Promise<DynamicModule> {
+    const { config, logger } = context;
+    const clientConfigs = config.TOKEN_CLIENTS ?? (await defaultClients());
+    const defaults = await clientsWithDefaultSecrets(clientConfigs);
+    if (defaults.length > 0) {
+      if (config.NODE_ENV === 'production') throw new DefaultSecretInProductionError(defaults);
+      logger.warn({ clients: defaults }, 'clients use the lab default secrets; fine for the lab, refused in production');
+    }
+    const clients = await ClientStore.create(clientConfigs);
+
+    const directory = config.TOKEN_SIGNING_KEYS_DIR ? new KeyDirectory(config.TOKEN_SIGNING_KEYS_DIR) : undefined;
+    const keys = await KeyRing.create((await directory?.load()) ?? [], {
+      tokenTtlSeconds: config.TOKEN_TTL_SECONDS,
+      generate: generateSigningKey,
+      store: directory,
+    });
+    logger.info(
+      { clients: clients.ids(), activeKid: keys.signingKey().kid, published: keys.publishedJwks().length, persisted: directory !== undefined },
+      'token dealer keys ready',
+    );
+    context.readiness.register('signing-key', () => keys.publishedJwks().length > 0);
+
+    const settings = { issuer: config.TOKEN_ISSUER, audience: config.TOKEN_AUDIENCE, ttlSeconds: config.TOKEN_TTL_SECONDS };
+    const issuer = new TokenIssuer(keys, settings);
+    return {
+      module: TokenDealerModule,
+      controllers: [TokenController, KeysController],
+      providers: [
+        { provide: KeyRing, useValue: keys },
+        { provide: TokenEndpoint, useValue: new TokenEndpoint(clients, issuer) },
+        { provide: AdminTokenVerifier, useValue: new AdminTokenVerifier(keys, settings) },
+      ],
+    };
+  }
+}
