@@ -1,0 +1,34 @@
+import { loadLabConfig } from '../../../tools/lab/config';
+import { knownInstances, stopInstance } from '../../../tools/lab/instances';
+import { down, up } from '../../../tools/lab/lab';
+import { TEST_PORT_OFFSET, TEST_STATE_DIR, testApps } from './settings';
+
+/**
+ * Brings up the integration tests' own lab: state in .lab/test, ports +100, fresh topics under a
+ * `t<timestamp>` prefix every run, the machine's broker if one answers (else one of our own), every
+ * app, Prometheus when installed. Tests read it through support/lab.ts (from .lab/test/lab.json).
+ */
+export default async function globalSetup(): Promise<void> {
+  const log = (line: string): void => void process.stderr.write(`[test lab] ${line}\n`);
+  const config = loadLabConfig(process.env, {
+    stateDir: TEST_STATE_DIR,
+    portOffset: TEST_PORT_OFFSET,
+    topicPrefix: `t${Date.now()}`,
+    // PROMETHEUS_PORT may be set for the developer's lab; the test lab's comes from its offset.
+    prometheusPort: 9090 + TEST_PORT_OFFSET,
+  });
+  // Leftovers of a run that died before its teardown still hold the old prefix: stop them (the
+  // broker stays; restarting it would only cost time).
+  await Promise.all(knownInstances(config).map((i) => stopInstance(config, i.id)));
+  const startedAt = Date.now();
+  process.stderr.write('\n');
+  try {
+    const lab = await up(config, { log, apps: testApps(), readyTimeoutMs: 180_000 });
+    log(`up in ${((Date.now() - startedAt) / 1000).toFixed(1)} s: kafka ${lab.brokers} (${lab.kafkaMode}), prefix ${lab.topicPrefix}, prometheus ${lab.prometheusUrl ?? 'none'}`);
+  } catch (error) {
+    // Jest skips globalTeardown when setup throws: clean up here or processes outlive the run.
+    log(`setup failed; stopping what it started`);
+    await down(config, log);
+    throw error;
+  }
+}

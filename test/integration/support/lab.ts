@@ -1,0 +1,78 @@
+import { TOPICS, topicName, type TopicName } from '#libs/contracts';
+import type { AppName } from '../../../tools/lab/apps';
+import { kill, openLab, readLabDescription, restart, type LabDescription } from '../../../tools/lab/lab';
+import { waitFor as poll } from '../../../tools/lab/wait';
+import { TEST_STATE_DIR } from './settings';
+
+/** The running test lab, as global-setup described it. */
+export interface TestLab extends LabDescription {
+  /** Base URL per app, e.g. `urls.gateway` → http://127.0.0.1:3100. */
+  readonly urls: Record<AppName, string>;
+  /** The contract topic's name in this run (`t<timestamp>.jeeves.messages.v1`). */
+  topic(base: TopicName): string;
+}
+
+let cached: TestLab | undefined;
+
+export function lab(): TestLab {
+  if (cached) return cached;
+  const description = readLabDescription(TEST_STATE_DIR);
+  if (!description) {
+    throw new Error(`No test lab description in ${TEST_STATE_DIR}/lab.json. Integration specs need the jest globalSetup: run them with \`npm test\` or \`npx jest --selectProjects integration\`.`);
+  }
+  const urls = Object.fromEntries(Object.entries(description.apps).map(([name, a]) => [name, a.url])) as Record<AppName, string>;
+  cached = { ...description, urls, topic: (base) => topicName(base, description.topicPrefix) };
+  return cached;
+}
+
+export { TOPICS };
+
+/** Lab default OAuth clients (token-dealer). */
+export const CLIENTS = {
+  demo: { id: 'jeeves-demo', secret: 'jeeves-demo-secret', scope: 'messages:write messages:read' },
+  admin: { id: 'lab-admin', secret: 'lab-admin-secret', scope: 'messages:write messages:read lab:chaos' },
+} as const;
+
+/** An access token from token-dealer's `POST /oauth/token` (client_credentials, form-encoded). */
+export async function getToken(clientId: string, secret: string, scope?: string): Promise<string> {
+  const body = new URLSearchParams({ grant_type: 'client_credentials', client_id: clientId, client_secret: secret });
+  if (scope) body.set('scope', scope);
+  const response = await fetch(`${lab().urls['token-dealer']}/oauth/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+    body,
+    signal: AbortSignal.timeout(10_000),
+  });
+  const text = await response.text();
+  if (!response.ok) throw new Error(`token-dealer answered ${response.status} for client ${clientId}: ${text}`);
+  const token = (JSON.parse(text) as { access_token?: unknown }).access_token;
+  if (typeof token !== 'string') throw new Error(`token-dealer's answer has no access_token: ${text}`);
+  return token;
+}
+
+const quiet = (): void => undefined;
+
+/** SIGKILL one app instance of the test lab (`worker`, `worker-2`). */
+export async function killApp(name: string): Promise<void> {
+  await kill(openLab(process.env, { stateDir: TEST_STATE_DIR }), name, quiet);
+}
+
+/** Restarts an app instance (or `kafka`) and resolves once it is ready again. */
+export async function restartApp(name: string, readyTimeoutMs = 90_000): Promise<void> {
+  await restart(openLab(process.env, { stateDir: TEST_STATE_DIR }), name, quiet, readyTimeoutMs);
+}
+
+export interface WaitForOptions {
+  timeoutMs: number;
+  intervalMs?: number;
+  /** Named in the timeout error. */
+  what?: string;
+}
+
+/**
+ * Polls `fn` until it returns something other than undefined/false (throws count as "not yet") and
+ * returns that value; fails after `timeoutMs` with the last error. Use it instead of sleeps.
+ */
+export function waitFor<T>(fn: () => Promise<T | undefined | false> | T | undefined | false, options: WaitForOptions): Promise<T> {
+  return poll(fn, { timeoutMs: options.timeoutMs, intervalMs: options.intervalMs ?? 200, what: options.what });
+}
