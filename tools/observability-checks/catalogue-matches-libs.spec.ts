@@ -21,11 +21,16 @@ describe('metric catalogue vs the libs', () => {
   );
 
   /** Families the libs own; the business, end-to-end and chaos metrics live in apps and the chaos lib. */
-  const libOwned = METRICS.filter((m) => /^(http_server_|jeeves_kafka_|jeeves_breaker_|jeeves_retries_|jeeves_bulkhead_)/.test(m.name));
+  const libOwned = METRICS.filter((m) =>
+    /^(http_server_|jeeves_kafka_|jeeves_breaker_|jeeves_retries_|jeeves_bulkhead_)/.test(m.name),
+  );
 
-  it.each(libOwned.map((m) => [m.name, m] as const))('%s is registered with the catalogued type and labels', (name, spec) => {
-    expect(registered.get(name)).toEqual({ type: spec.type, labels: [...spec.labels].sort() });
-  });
+  it.each(libOwned.map((m) => [m.name, m] as const))(
+    '%s is registered with the catalogued type and labels',
+    (name, spec) => {
+      expect(registered.get(name)).toEqual({ type: spec.type, labels: [...spec.labels].sort() });
+    },
+  );
 
   it('includes the runtime metrics the dashboards read (prom-client defaults)', () => {
     const runtime = METRICS.filter((m) => m.source === 'runtime').map((m) => m.name);
