@@ -1,0 +1,124 @@
+import { join } from 'node:path';
+import { UsageError, type LabCommand } from '../command';
+import { REPO_ROOT } from '../config';
+import { openLab, readLabDescription } from '../lab';
+import { prometheusPaths } from '../prometheus';
+import { applyOverrides, parseDurationSeconds, type Overrides } from '../../../load-tests/src/plan';
+import { loadScenario, scenarioNames } from '../../../load-tests/src/scenario';
+import { DEFAULT_CLIENTS, type JeevesTarget } from '../../../load-tests/src/driver/jeeves';
+import { LiveMetrics, setScrapeTarget } from '../../../load-tests/src/driver/live-metrics';
+import { progressLine } from '../../../load-tests/src/driver/progress';
+import { EXIT_THRESHOLDS_FAILED, runScenario } from '../../../load-tests/src/driver/runner';
+import { buildSummary, resultDir, writeSummary } from '../../../load-tests/src/driver/summary';
+
+const VALUE_FLAGS = ['rate', 'duration', 'vus', 'results'] as const;
+
+/** `--rate 20` and `--rate=20` both work; unknown flags are a usage error, not silently ignored. */
+export function parseLoadArgs(args: readonly string[]): { scenario: string; overrides: Overrides; resultsRoot?: string } {
+  const values = new Map<string, string>();
+  const positional: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i];
+    if (!arg.startsWith('--')) {
+      positional.push(arg);
+      continue;
+    }
+    const eq = arg.indexOf('=');
+    const name = arg.slice(2, eq > 0 ? eq : undefined);
+    if (!(VALUE_FLAGS as readonly string[]).includes(name)) throw new UsageError(`Unknown option --${name}. Options: ${VALUE_FLAGS.map((f) => `--${f}`).join(', ')}.`);
+    const value = eq > 0 ? arg.slice(eq + 1) : args[++i];
+    if (value === undefined || value === '') throw new UsageError(`--${name} needs a value`);
+    values.set(name, value);
+  }
+  if (positional.length !== 1) throw new UsageError(`Name one scenario: ${scenarioNames().join(', ')}.`);
+  const number = (name: string): number | undefined => {
+    const raw = values.get(name);
+    if (raw === undefined) return undefined;
+    const n = Number(raw);
+    if (!Number.isFinite(n) || n <= 0) throw new UsageError(`--${name} must be a positive number, got "${raw}"`);
+    return n;
+  };
+  let durationSeconds: number | undefined;
+  if (values.has('duration')) {
+    try {
+      durationSeconds = parseDurationSeconds(values.get('duration') as string);
+    } catch (error) {
+      throw new UsageError((error as Error).message);
+    }
+  }
+  const vus = number('vus');
+  if (vus !== undefined && !Number.isInteger(vus)) throw new UsageError('--vus must be a whole number');
+  const overrides: Overrides = { rate: number('rate'), durationSeconds, vus };
+  return { scenario: positional[0], overrides, ...(values.has('results') ? { resultsRoot: values.get('results') } : {}) };
+}
+
+export const command: LabCommand = {
+  name: 'load',
+  usage: '<scenario> [--rate N] [--duration 30s] [--vus N] [--results DIR]',
+  summary: 'run a load-test scenario (load-tests/scenarios) with the built-in open-model driver; exit 99 when a threshold fails',
+  async run(args, io) {
+    const { scenario: name, overrides, resultsRoot } = parseLoadArgs(args);
+    const scenario = applyOverrides(loadScenario(name), overrides);
+    const config = openLab(io.env);
+    const lab = readLabDescription(config.stateDir);
+    const url = (app: 'gateway' | 'token-dealer' | 'data-service' | 'provider' | 'bot' | 'worker', envName: string, port: number): string =>
+      lab?.apps[app]?.url ?? io.env[envName] ?? `http://127.0.0.1:${port}`;
+    const serviceUrls = {
+      gateway: url('gateway', 'GATEWAY_URL', 3000),
+      'token-dealer': url('token-dealer', 'TOKEN_DEALER_URL', 3001),
+      'data-service': url('data-service', 'DATA_SERVICE_URL', 3002),
+      provider: url('provider', 'PROVIDER_URL', 3003),
+      bot: url('bot', 'BOT_URL', 3004),
+      worker: url('worker', 'WORKER_URL', 3005),
+    };
+    const target: JeevesTarget = { gatewayUrl: serviceUrls.gateway, tokenDealerUrl: serviceUrls['token-dealer'], serviceUrls, ...DEFAULT_CLIENTS };
+
+    const testid = `${scenario.name}-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+    const live = new LiveMetrics({ scenario: scenario.name, testid });
+    const metricsPort = await live.listen(Number(io.env.LOAD_METRICS_PORT ?? 0));
+    const targetsFile = prometheusPaths(config).targets;
+    const scraped = setScrapeTarget(targetsFile, metricsPort, true);
+    io.log(`load ${scenario.name}: ${scenario.description}`);
+    io.log(`  gateway ${target.gatewayUrl}; live metrics on http://127.0.0.1:${metricsPort}/metrics${scraped ? ' (scraped by the lab\'s Prometheus)' : ''}`);
+
+    const interrupt = new AbortController();
+    const onSigint = (): void => interrupt.abort();
+    process.once('SIGINT', onSigint);
+    const tty = process.stderr.isTTY === true;
+    let second = 0;
+    let result;
+    try {
+      result = await runScenario({
+        scenario,
+        target,
+        signal: interrupt.signal,
+        onSecond: (state) => {
+          live.update(state);
+          if (++second % 5 === 0 && scraped) setScrapeTarget(targetsFile, metricsPort, true);
+          const line = progressLine(scenario.name, state);
+          if (tty) process.stderr.write(`\r\x1b[K${line}`);
+          else if (second % 5 === 0) io.log(line);
+        },
+      });
+    } finally {
+      if (tty) process.stderr.write('\n');
+      process.removeListener('SIGINT', onSigint);
+      if (scraped) setScrapeTarget(targetsFile, metricsPort, false);
+      await live.close();
+    }
+
+    const summary = buildSummary(result);
+    const dir = resultDir(resultsRoot ? join(process.cwd(), resultsRoot) : (io.env.LOAD_RESULTS_ROOT ?? REPO_ROOT), scenario.name);
+    const files = writeSummary(dir, summary);
+    const lines = [
+      `${scenario.name}: ${result.passed ? 'PASSED' : 'FAILED'} in ${result.durationSeconds.toFixed(1)} s${result.aborted ? ` (stopped early: ${result.aborted})` : ''}`,
+      ...result.thresholds.map((t) => `  ${t.ok ? '✓' : '✗'} ${t.metric}: ${t.threshold}  (${t.value === undefined ? 'no samples' : t.value.toFixed(3)})`),
+      ...Object.entries(summary.checks).map(([check, c]) => `  check "${check}": ${c.passes} passed, ${c.fails} failed`),
+      ...summary.faults.map((f) => `  fault at ${f.atSeconds}s on ${f.service}: ${f.fault.type} → ${f.status}${f.error ? ` (${f.error})` : ''}`),
+      `  summary: ${files.json}`,
+      `  report:  ${files.html}`,
+    ];
+    io.out(lines.join('\n'));
+    return result.passed ? 0 : EXIT_THRESHOLDS_FAILED;
+  },
+};
