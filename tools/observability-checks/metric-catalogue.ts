@@ -80,14 +80,14 @@ export const METRICS: readonly MetricSpec[] = [
   runtime('nodejs_heap_size_used_bytes', 'gauge'),
   { name: 'up', type: 'gauge', labels: [], source: 'prometheus' },
   // Load driver, k6 remote-write names
-  k6('k6_http_reqs_total', 'counter', K6_REQUEST_TAGS, ['name']),
-  ...TREND_SUFFIXES.map((s) => k6(`k6_http_req_duration_${s}`, 'gauge', K6_REQUEST_TAGS, ['name'])),
-  k6('k6_http_req_failed_rate', 'gauge', K6_REQUEST_TAGS, ['name']),
-  k6('k6_iterations_total', 'counter', ['scenario']),
-  k6('k6_vus', 'gauge', []),
-  k6('k6_checks_rate', 'gauge', ['scenario'], ['check']),
-  k6('k6_jeeves_e2e_latency_p95', 'gauge', ['scenario']),
-  k6('k6_jeeves_e2e_latency_p99', 'gauge', ['scenario']),
+  k6('k6_http_reqs_total', 'counter', K6_REQUEST_TAGS, ['name', 'testid']),
+  ...TREND_SUFFIXES.map((s) => k6(`k6_http_req_duration_${s}`, 'gauge', K6_REQUEST_TAGS, ['name', 'testid'])),
+  k6('k6_http_req_failed_rate', 'gauge', K6_REQUEST_TAGS, ['name', 'testid']),
+  k6('k6_iterations_total', 'counter', ['scenario'], ['testid']),
+  k6('k6_vus', 'gauge', [], ['testid']),
+  k6('k6_checks_rate', 'gauge', ['scenario'], ['check', 'testid']),
+  k6('k6_jeeves_e2e_latency_p95', 'gauge', ['scenario'], ['testid']),
+  k6('k6_jeeves_e2e_latency_p99', 'gauge', ['scenario'], ['testid']),
 ];
 
 /** Series name → the metric it belongs to (a histogram is three series names). */
@@ -103,7 +103,11 @@ export function seriesIndex(metrics: readonly MetricSpec[] = METRICS): ReadonlyM
   return index;
 }
 
-/** Every label a series of this metric may carry. */
+/**
+ * Every label a series of this metric may carry. Load-driver series get no common labels here even
+ * though the built-in driver is scraped (service="load-driver"): k6's remote-write series have none,
+ * and a query that filters k6_* on `service` would come up empty for k6 users.
+ */
 export function labelsOf(metric: MetricSpec, seriesName: string): readonly string[] {
   const extra = seriesName.endsWith('_bucket') ? ['le'] : [];
   const common = metric.source === 'load-driver' ? [] : COMMON_LABELS;
