@@ -42,23 +42,16 @@ export const tokenDealerService: ServiceDefinition<typeof configShape> = {
   defaultPort: 3001,
   configShape,
   module: (context) => TokenDealerModule.register(context),
+  // Form bodies (RFC 6749 §4.4.2) need no parser of ours: Nest's Fastify adapter registers one for
+  // application/x-www-form-urlencoded at init (repeated keys become arrays, which the endpoint
+  // refuses), and registering a second throws FST_ERR_CTP_ALREADY_PRESENT.
   configureHttp: (instance, context) => {
-    acceptForms(instance);
+    // Fastify parses text/plain by default; here only forms and JSON carry parameters, so anything
+    // else gets the platform's 415 rather than a confusing invalid_request.
+    instance.removeContentTypeParser('text/plain');
     countRejections(instance, context);
   },
 };
-
-/** RFC 6749 §4.4.2 bodies are forms. Repeated keys become arrays, which the endpoint refuses. */
-function acceptForms(instance: FastifyInstance): void {
-  instance.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, body, done) => {
-    const params: Record<string, string | string[]> = {};
-    for (const [name, value] of new URLSearchParams(body as string)) {
-      const seen = params[name];
-      params[name] = seen === undefined ? value : [...(Array.isArray(seen) ? seen : [seen]), value];
-    }
-    done(null, params);
-  });
-}
 
 /** Every refusal of the token route, the platform's (413, 415, bad JSON) as well as OAuth's. */
 function countRejections(instance: FastifyInstance, context: ServiceContext): void {

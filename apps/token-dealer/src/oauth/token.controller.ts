@@ -14,7 +14,7 @@ export class TokenController {
     @Inject(METRICS_REGISTRY) private readonly registry: MetricsRegistry,
   ) {}
 
-  /** RFC 6749 §4.4.2; the body is a form (registered in main.ts) or JSON. */
+  /** RFC 6749 §4.4.2; the body is a form or JSON, both parsed by the Fastify adapter. */
   @Post('token')
   @HttpCode(200)
   @Header('cache-control', 'no-store')
