@@ -11,13 +11,14 @@ ROOT=$(pwd)
 PATH="$ROOT/node_modules/.bin:$PATH"
 export PATH
 
-step() { printf 'bootstrap: %s\n' "$*"; }
+# Progress goes to stderr: `npm run -s lab -- status --json` must print nothing but JSON on stdout.
+step() { printf 'bootstrap: %s\n' "$*" >&2; }
 
 # 1. Dependencies. The first install runs under the machine's npm/Node (maybe 20); that is fine:
 #    it installs the node@24 package, and everything after runs on that.
 if [ ! -d node_modules ] || [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   step "installing dependencies (npm ci)"
-  npm ci --no-audit --no-fund
+  npm ci --no-audit --no-fund 1>&2
 fi
 if [ ! -x node_modules/.bin/node ]; then
   echo "bootstrap: node_modules/.bin/node is missing after npm ci; the 'node' devDependency should provide Node 24. Run 'npm ci' and check its output." >&2

@@ -12,6 +12,7 @@ import {
   stopInstance,
   waitInstancesReady,
   appLogFile,
+  appMain,
   appPidFile,
   type AppInstance,
 } from './instances';
@@ -85,12 +86,18 @@ export async function up(config: LabConfig, options: UpOptions): Promise<LabDesc
   if (saved && saved.topicPrefix !== config.topicPrefix && runningInstances(config).length > 0) {
     throw new Error(`The lab in ${config.stateDir} is already up with topic prefix "${saved.topicPrefix}". Run \`npm run lab -- down\` first, or pick another LAB_STATE_DIR.`);
   }
+  const wanted = options.apps ?? APPS.map((a) => a.name);
+  // Checked before the broker starts: a missing build is a 1-second answer, not a 20-second one.
+  const missing = wanted.filter((app) => !existsSync(appMain(app)));
+  if (missing.length > 0) {
+    throw new Error(`No compiled entry for ${missing.join(', ')} (looked for ${missing.map(appMain).join(', ')}). Build with \`npm run build\`; each app needs apps/<app>/src/main.ts.`);
+  }
   mkdirSync(join(config.stateDir, 'data'), { recursive: true });
   const kafka = await startKafka(config, { log });
   log(`kafka: ready on ${kafka.brokers} (${kafka.mode})`);
   await ensureTopics(kafka.brokers, config.topicPrefix, log);
 
-  const targets = (options.apps ?? APPS.map((a) => a.name)).map((app) => describeInstance(config, app, 1));
+  const targets = wanted.map((app) => describeInstance(config, app, 1));
   const started = await Promise.all(targets.map((t) => startInstance(config, t, { brokers: kafka.brokers })));
   for (const s of started) log(s.started ? `apps: started ${s.id} (pid ${s.pid}, port ${s.port})` : `apps: ${s.id} already running (pid ${s.pid})`);
 

@@ -1,19 +1,26 @@
-import type { LabCommand } from '../command';
+import { APP_NAMES, isAppName } from '../apps';
+import { parseArgs, UsageError, type LabCommand } from '../command';
 import { loadLabConfig } from '../config';
 import { up } from '../lab';
 
 export const command: LabCommand = {
   name: 'up',
-  summary: 'start Kafka (unless KAFKA_BROKERS), Prometheus (if installed) and all apps; wait until ready',
-  async run(_args, io) {
+  usage: '[app ...]',
+  summary: 'start Kafka (unless KAFKA_BROKERS), Prometheus (if installed) and all apps (or the ones named); wait until ready',
+  async run(args, io) {
     const startedAt = Date.now();
+    const { positional } = parseArgs(args);
+    const unknown = positional.filter((a) => !isAppName(a));
+    if (unknown.length > 0) throw new UsageError(`Unknown app(s) ${unknown.join(', ')}; known: ${APP_NAMES.join(', ')}.`);
     const config = loadLabConfig(io.env);
-    const lab = await up(config, { log: io.log });
+    const lab = await up(config, { log: io.log, ...(positional.length > 0 ? { apps: positional.filter(isAppName) } : {}) });
     const lines = [
       `Lab up in ${((Date.now() - startedAt) / 1000).toFixed(1)} s (state: ${lab.stateDir}${lab.topicPrefix ? `, topic prefix: ${lab.topicPrefix}` : ''})`,
       `  kafka        ${lab.brokers}${lab.kafkaMode === 'external' ? ' (external)' : ''}`,
       `  prometheus   ${lab.prometheusUrl ?? '(not running)'}`,
-      ...Object.entries(lab.apps).map(([name, a]) => `  ${name.padEnd(12)} ${a.url}`),
+      ...Object.entries(lab.apps)
+        .filter(([name]) => positional.length === 0 || positional.includes(name))
+        .map(([name, a]) => `  ${name.padEnd(12)} ${a.url}`),
       'Next: npm run lab -- status | logs <app> | down',
     ];
     io.out(lines.join('\n'));
