@@ -1,0 +1,164 @@
+import { randomUUID } from 'node:crypto';
+import { Kafka, logLevel, type Consumer, type IHeaders, type Producer } from 'kafkajs';
+import { type Envelope, EVENT_TYPES, makeEnvelope, type MessageAccepted, type MessageView, type TopicName } from '#libs/contracts';
+import { CLIENTS, getToken, lab, waitFor } from './support/lab';
+
+/**
+ * What the pipeline-* specs share: the gateway's agreed API (with 429 handled as the gateway asks),
+ * data-service's read API, and raw Kafka access under the run's topic prefix.
+ */
+
+/** A user name no other spec (or earlier run) uses, so per-user listings only hold this spec's messages. */
+export function uniqueUser(label: string): string {
+  return `${label}-${randomUUID().slice(0, 8)}`;
+}
+
+let token: Promise<string> | undefined;
+export function demoToken(): Promise<string> {
+  token ??= getToken(CLIENTS.demo.id, CLIENTS.demo.secret);
+  return token;
+}
+
+/** fetch that waits out 429/503 as `Retry-After` says (bounded), so a spec never fails on the gateway's own limits. */
+async function politeFetch(url: string, init: RequestInit, deadlineMs = 60_000): Promise<Response> {
+  const deadline = Date.now() + deadlineMs;
+  for (;;) {
+    const response = await fetch(url, { ...init, signal: AbortSignal.timeout(15_000) });
+    if ((response.status !== 429 && response.status !== 503) || Date.now() > deadline) return response;
+    await response.body?.cancel();
+    const retryAfterSeconds = Number(response.headers.get('retry-after') ?? '1');
+    await new Promise((resolve) => setTimeout(resolve, Math.min(5, Math.max(0.1, retryAfterSeconds || 1)) * 1000));
+  }
+}
+
+/** `POST /v1/messages` → 202 `{id, status}`. */
+export async function postMessage(user: string, text: string): Promise<{ id: string; status: string }> {
+  const response = await politeFetch(`${lab().urls.gateway}/v1/messages`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${await demoToken()}`, 'content-type': 'application/json', accept: 'application/json' },
+    body: JSON.stringify({ user, text }),
+  });
+  const body = await response.text();
+  if (response.status !== 202) throw new Error(`POST /v1/messages answered ${response.status}: ${body}`);
+  return JSON.parse(body) as { id: string; status: string };
+}
+
+/** `GET /v1/messages/:id` through the gateway; undefined while it answers 404. */
+export async function getMessage(id: string): Promise<Partial<MessageView> & { id: string; status: string } | undefined> {
+  const response = await politeFetch(`${lab().urls.gateway}/v1/messages/${id}`, { headers: { authorization: `Bearer ${await demoToken()}`, accept: 'application/json' } });
+  const body = await response.text();
+  if (response.status === 404) return undefined;
+  if (response.status !== 200) throw new Error(`GET /v1/messages/${id} answered ${response.status}: ${body}`);
+  return JSON.parse(body) as MessageView;
+}
+
+const FINAL = new Set(['replied', 'failed']);
+
+/** Polls the gateway until the message is replied or failed; returns the view. */
+export function waitForFinal(id: string, timeoutMs = 60_000): Promise<MessageView> {
+  return waitFor(
+    async () => {
+      const view = await getMessage(id);
+      return view && FINAL.has(view.status) ? (view as MessageView) : undefined;
+    },
+    { timeoutMs, intervalMs: 250, what: `message ${id} to be replied or failed` },
+  );
+}
+
+/** data-service's own read API (no token: it is internal). */
+export async function storedMessage(id: string): Promise<MessageView | undefined> {
+  const response = await fetch(`${lab().urls['data-service']}/v1/messages/${id}`, { headers: { accept: 'application/json' }, signal: AbortSignal.timeout(10_000) });
+  if (response.status === 404) return undefined;
+  if (!response.ok) throw new Error(`data-service GET /v1/messages/${id} answered ${response.status}: ${await response.text()}`);
+  return (await response.json()) as MessageView;
+}
+
+export async function storedMessagesOf(user: string): Promise<MessageView[]> {
+  const response = await fetch(`${lab().urls['data-service']}/v1/users/${user}/messages?limit=100`, { headers: { accept: 'application/json' }, signal: AbortSignal.timeout(10_000) });
+  if (!response.ok) throw new Error(`data-service GET /v1/users/${user}/messages answered ${response.status}: ${await response.text()}`);
+  return ((await response.json()) as { items: MessageView[] }).items;
+}
+
+export function kafka(clientId: string): Kafka {
+  return new Kafka({ clientId, brokers: lab().brokers.split(','), logLevel: logLevel.NOTHING });
+}
+
+export async function connectedProducer(client: Kafka): Promise<Producer> {
+  const producer = client.producer({ allowAutoTopicCreation: false });
+  await producer.connect();
+  return producer;
+}
+
+/** A `message.accepted` envelope as the gateway would publish it. */
+export function acceptedEnvelope(user: string, text: string, messageId: string = randomUUID()): Envelope<MessageAccepted> {
+  return makeEnvelope({ type: EVENT_TYPES.messageAccepted, correlationId: messageId, data: { messageId, user, text, clientId: CLIENTS.demo.id } });
+}
+
+export async function produceRaw(producer: Producer, topic: TopicName, key: string, value: string | Buffer | null, headers?: IHeaders): Promise<void> {
+  await producer.send({ topic: lab().topic(topic), acks: -1, messages: [{ key, value, headers }] });
+}
+
+export interface Recorded {
+  key: string | null;
+  value: string | null;
+  headers: Record<string, string>;
+  partition: number;
+  offset: string;
+  /** The value parsed as an envelope, when it is one. */
+  envelope: Envelope | undefined;
+}
+
+/**
+ * Records everything on one contract topic from the beginning, in a group of its own (so it takes
+ * nothing from the services' groups). `stop()` when done.
+ */
+export class TopicRecorder {
+  readonly records: Recorded[] = [];
+  private consumer: Consumer | undefined;
+
+  constructor(
+    private readonly client: Kafka,
+    private readonly topic: TopicName,
+  ) {}
+
+  async start(): Promise<this> {
+    const consumer = this.client.consumer({ groupId: `${lab().topicPrefix}.recorder-${randomUUID()}`, sessionTimeout: 10_000, heartbeatInterval: 1000 });
+    this.consumer = consumer;
+    await consumer.connect();
+    await consumer.subscribe({ topic: lab().topic(this.topic), fromBeginning: true });
+    await consumer.run({
+      eachMessage: async ({ partition, message }) => {
+        const value = message.value?.toString('utf8') ?? null;
+        const headers = Object.fromEntries(Object.entries(message.headers ?? {}).map(([name, raw]) => [name, (Array.isArray(raw) ? raw[0] : raw)?.toString() ?? '']));
+        this.records.push({ key: message.key?.toString('utf8') ?? null, value, headers, partition, offset: message.offset, envelope: parseEnvelope(value) });
+      },
+    });
+    return this;
+  }
+
+  /** Envelopes on the topic whose payload names this message. */
+  about(messageId: string): Envelope[] {
+    return this.records.flatMap((r) => (r.envelope && (r.envelope.data as { messageId?: unknown })?.messageId === messageId ? [r.envelope] : []));
+  }
+
+  async stop(): Promise<void> {
+    await this.consumer?.disconnect();
+  }
+}
+
+function parseEnvelope(value: string | null): Envelope | undefined {
+  if (value === null) return undefined;
+  try {
+    const parsed = JSON.parse(value) as Envelope;
+    return typeof parsed === 'object' && parsed !== null && 'data' in parsed ? parsed : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The sentence the worker makes of the provider's weather report, read back from the provider itself. */
+export async function providerWeather(city: string): Promise<{ city: string; temperatureC: number; condition: string; humidityPercent: number }> {
+  const response = await fetch(`${lab().urls.provider}/v1/weather?city=${encodeURIComponent(city)}`, { signal: AbortSignal.timeout(10_000) });
+  if (!response.ok) throw new Error(`provider answered ${response.status}`);
+  return (await response.json()) as { city: string; temperatureC: number; condition: string; humidityPercent: number };
+}
