@@ -1,0 +1,74 @@
+import { type DynamicModule, Inject, Module, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
+import type { FastifyInstance } from 'fastify';
+import { AuthModule, type TokenVerifierOptions } from '#libs/auth';
+import type { ServiceContext } from '#libs/platform';
+import { Chaos, chaosFor } from './chaos';
+import { ChaosController } from './chaos.controller';
+import type { ChaosKafkaTarget } from './effects/kafka-faults';
+import { chaosRequestHook } from './request-hook';
+
+export interface ChaosModuleOptions {
+  /** The app's Kafka connection, for `pause-consumer` and `produce-failure`. */
+  kafka?: ChaosKafkaTarget;
+  /** How the chaos API verifies tokens; default: the token dealer's JWKS (see `chaosAuthFromEnv`). */
+  auth?: TokenVerifierOptions;
+}
+
+/**
+ * Where the lab's token dealer publishes its keys, and what its tokens say. Read from the app's
+ * validated config when it has these variables, else from the environment, with the lab defaults.
+ */
+export function chaosAuthFromEnv(config: unknown, environment: NodeJS.ProcessEnv = process.env): TokenVerifierOptions {
+  const fromConfig = (typeof config === 'object' && config !== null ? config : {}) as Record<string, unknown>;
+  const read = (name: string, fallback: string): string => {
+    const value = fromConfig[name] ?? environment[name];
+    return typeof value === 'string' && value !== '' ? value : fallback;
+  };
+  const dealer = read('TOKEN_DEALER_URL', 'http://127.0.0.1:3001').replace(/\/+$/, '');
+  return {
+    jwksUrl: read('JWKS_URL', `${dealer}/.well-known/jwks.json`),
+    issuer: read('JWT_ISSUER', 'jeeves-token-dealer'),
+    audience: read('JWT_AUDIENCE', 'jeeves-api'),
+  };
+}
+
+const CHAOS_KAFKA = Symbol('CHAOS_KAFKA');
+
+/**
+ * Fault injection for any app, in one line: `ChaosModule.register(context, { kafka })`. Serves
+ * `/admin/chaos/faults` (scope `lab:chaos`) and hooks route and whole-service faults into every
+ * incoming request except /health, /metrics and /admin/chaos.
+ */
+@Module({})
+export class ChaosModule implements OnModuleInit, OnApplicationShutdown {
+  constructor(
+    @Inject(Chaos) private readonly chaos: Chaos,
+    @Inject(HttpAdapterHost) private readonly adapterHost: HttpAdapterHost,
+    @Inject(CHAOS_KAFKA) private readonly kafka: ChaosKafkaTarget | null,
+  ) {}
+
+  static register(context: ServiceContext, options: ChaosModuleOptions = {}): DynamicModule {
+    return {
+      module: ChaosModule,
+      imports: [AuthModule.register(options.auth ?? chaosAuthFromEnv(context.config))],
+      controllers: [ChaosController],
+      providers: [
+        { provide: Chaos, useValue: chaosFor(context) },
+        { provide: CHAOS_KAFKA, useValue: options.kafka ?? null },
+      ],
+      exports: [Chaos],
+    };
+  }
+
+  onModuleInit(): void {
+    // Routes are registered by now, but Fastify applies hooks to every route until it is ready.
+    const instance = this.adapterHost.httpAdapter.getInstance<FastifyInstance>();
+    instance.addHook('onRequest', chaosRequestHook(this.chaos.injector));
+    if (this.kafka) this.chaos.attachKafka(this.kafka);
+  }
+
+  onApplicationShutdown(): void {
+    this.chaos.close();
+  }
+}
