@@ -9,7 +9,7 @@ import type { FlowName, Scenario, Stage } from './scenario';
 export interface Overrides {
   /** Peak arrival rate (iterations/s); every stage scales by the same factor. */
   readonly rate?: number;
-  /** Total run length; stretches the `stretch` stages (a soak's plateau), or all stages when none is marked. */
+  /** Total run length; stretches the `stretch` stages (a soak's plateau), or all stages when none is marked or the fixed ones do not fit. */
   readonly durationSeconds?: number;
   /** Cap on iterations in flight (k6 `maxVUs`). */
   readonly vus?: number;
@@ -62,10 +62,11 @@ export function applyOverrides(scenario: Scenario, overrides: Overrides): Scenar
   if (overrides.durationSeconds !== undefined) {
     const wanted = overrides.durationSeconds;
     if (!(wanted > 0)) throw new Error(`--duration must be positive, got ${wanted}`);
-    const stretchable = stages.some((s) => s.stretch);
-    const fixed = stretchable ? totalDurationSeconds(stages.filter((s) => !s.stretch)) : 0;
+    const fixedOfStretch = totalDurationSeconds(stages.filter((s) => !s.stretch));
+    // Too short for the fixed ramps: then every stage shrinks alike, so `--duration 30s` always works.
+    const stretchable = stages.some((s) => s.stretch) && wanted > fixedOfStretch;
+    const fixed = stretchable ? fixedOfStretch : 0;
     const variable = totalDurationSeconds(stretchable ? stages.filter((s) => s.stretch) : stages);
-    if (wanted <= fixed) throw new Error(`--duration ${wanted}s leaves nothing for the stretchable stages (the others take ${fixed}s)`);
     const factor = (wanted - fixed) / variable;
     stages = stages.map((s) => (stretchable && !s.stretch ? s : { ...s, durationSeconds: round3(s.durationSeconds * factor) }));
     // Faults keep their place relative to the run's length, so a shortened chaos run still breaks something.

@@ -1,0 +1,167 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { performance } from 'node:perf_hooks';
+import { loadScenario, type Scenario } from '../scenario';
+import { DEFAULT_CLIENTS, type JeevesTarget } from './jeeves';
+import { runScenario } from './runner';
+import { buildSummary, renderHtml } from './summary';
+
+/** A stand-in gateway + token-dealer: answers like the real ones, with a chosen POST delay. */
+class FakeGateway {
+  postDelayMs = 0;
+  /** performance.now() of each POST's arrival. */
+  readonly postArrivals: number[] = [];
+  readonly seenAuth = new Set<string>();
+  private polls = new Map<string, number>();
+  private server: Server | undefined;
+  url = '';
+
+  async start(): Promise<void> {
+    this.server = createServer((req, res) => void this.handle(req, res));
+    const server = this.server;
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+    this.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    for await (const _chunk of req) void _chunk;
+    const json = (status: number, body: unknown): void => void res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+    if (req.url === '/health/ready') return json(200, { status: 'ok' });
+    if (req.url === '/oauth/token') return json(200, { access_token: 'fake-token', expires_in: 300 });
+    this.seenAuth.add(String(req.headers.authorization));
+    if (req.method === 'POST' && req.url === '/v1/messages') {
+      this.postArrivals.push(performance.now());
+      const id = `m${this.postArrivals.length}`;
+      if (this.postDelayMs > 0) await new Promise((r) => setTimeout(r, this.postDelayMs));
+      return json(202, { id, status: 'accepted' });
+    }
+    const m = /^\/v1\/messages\/(.+)$/.exec(req.url ?? '');
+    if (m) {
+      const n = (this.polls.get(m[1]) ?? 0) + 1;
+      this.polls.set(m[1], n);
+      return json(200, { id: m[1], status: n >= 2 ? 'replied' : 'processing', reply: n >= 2 ? 'hi' : null });
+    }
+    if (req.url?.startsWith('/v1/users/')) return json(200, []);
+    json(404, { title: 'not found' });
+  }
+
+  async stop(): Promise<void> {
+    const server = this.server;
+    server?.closeAllConnections();
+    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+}
+
+function scenario(partial: Partial<Scenario>): Scenario {
+  return {
+    ...loadScenario('smoke'),
+    startRate: 0,
+    e2e: { pollIntervalMs: 20, deadlineMs: 3000 },
+    thresholds: { http_req_failed: ['rate<0.01'] },
+    faults: [],
+    ...partial,
+  };
+}
+
+describe('runScenario (open model, against a fake gateway)', () => {
+  let gw: FakeGateway;
+  let target: JeevesTarget;
+  beforeEach(async () => {
+    gw = new FakeGateway();
+    await gw.start();
+    target = { gatewayUrl: gw.url, tokenDealerUrl: gw.url, serviceUrls: { gateway: gw.url }, ...DEFAULT_CLIENTS };
+  });
+  afterEach(() => gw.stop());
+
+  it('runs every flow, records k6 metrics, and passes its thresholds', async () => {
+    const s = scenario({
+      stages: [{ durationSeconds: 1, targetRate: 30 }],
+      mix: [{ flow: 'e2e', weight: 1 }, { flow: 'post', weight: 1 }, { flow: 'history', weight: 1 }],
+      thresholds: { http_req_failed: ['rate<0.01'], checks: ['rate>0.99'], jeeves_e2e_latency: ['count>0'], 'http_req_duration{endpoint:user_history}': ['count>0'] },
+    });
+    const result = await runScenario({ scenario: s, target });
+    expect(result.passed).toBe(true);
+    expect(result.thresholds.every((t) => t.ok && t.value !== undefined)).toBe(true);
+    const iterations = result.metrics.aggregate({ metric: 'iterations', tags: {} }, { kind: 'count' });
+    // 30/s ramped from 0 over 1 s = 15 arrivals, split 5/5/5 per flow.
+    expect(iterations).toBe(15);
+    expect(gw.seenAuth).toEqual(new Set(['Bearer fake-token']));
+    const summary = buildSummary(result);
+    expect(summary.metrics['http_req_duration{endpoint:post_message}'].values['p(95)']).toBeGreaterThan(0);
+    expect(summary.checks['reply visible before the deadline']).toEqual({ passes: 5, fails: 0 });
+  });
+
+  it('starts iterations on schedule however slow the responses are, and counts the queueing (no coordinated omission)', async () => {
+    gw.postDelayMs = 100;
+    // 20/s offered against one connection that serves 10/s: a closed-model client would see ~100 ms.
+    const s = scenario({ startRate: 20, stages: [{ durationSeconds: 1, targetRate: 20 }], maxVUs: 100, mix: [{ flow: 'post', weight: 1 }] });
+    const result = await runScenario({ scenario: s, target, skipReadyCheck: true, connections: 1 });
+    expect(gw.postArrivals).toHaveLength(20);
+    const p99 = result.metrics.aggregate({ metric: 'http_req_duration', tags: { endpoint: 'post_message' } }, { kind: 'p', percentile: 99 }) as number;
+    const min = result.metrics.aggregate({ metric: 'http_req_duration', tags: { endpoint: 'post_message' } }, { kind: 'min' }) as number;
+    // The last request was due at ~1 s and answered at ~2 s: its latency shows the queue, ~1 s.
+    expect(min).toBeGreaterThanOrEqual(90);
+    expect(p99).toBeGreaterThan(700);
+  });
+
+  it('counts arrivals beyond maxVUs as dropped_iterations instead of waiting for a free VU', async () => {
+    gw.postDelayMs = 400;
+    const s = scenario({ startRate: 20, stages: [{ durationSeconds: 1, targetRate: 20 }], maxVUs: 2, mix: [{ flow: 'post', weight: 1 }] });
+    const result = await runScenario({ scenario: s, target, skipReadyCheck: true });
+    const dropped = result.metrics.aggregate({ metric: 'dropped_iterations', tags: {} }, { kind: 'count' }) ?? 0;
+    const done = result.metrics.aggregate({ metric: 'iterations', tags: {} }, { kind: 'count' }) ?? 0;
+    expect(dropped).toBeGreaterThan(10);
+    expect(dropped + done).toBe(20);
+  });
+
+  it('stops early when an abortOnFail threshold fails, and reports it failed', async () => {
+    gw.postDelayMs = 150;
+    const s = scenario({
+      startRate: 10,
+      stages: [{ durationSeconds: 20, targetRate: 10 }],
+      mix: [{ flow: 'post', weight: 1 }],
+      thresholds: { 'http_req_duration{endpoint:post_message}': [{ threshold: 'p(95)<50', abortOnFail: true }] },
+    });
+    const result = await runScenario({ scenario: s, target, skipReadyCheck: true });
+    expect(result.aborted).toMatch(/abortOnFail/);
+    expect(result.passed).toBe(false);
+    expect(result.durationSeconds).toBeLessThan(10);
+  });
+
+  it('refuses a target that is not on loopback', async () => {
+    const s = scenario({ stages: [{ durationSeconds: 1, targetRate: 1 }] });
+    await expect(runScenario({ scenario: s, target: { ...target, gatewayUrl: 'http://192.0.2.1:3000' }, skipReadyCheck: true })).rejects.toThrow(/loopback/);
+  });
+
+  it('fails fast when the gateway is not ready', async () => {
+    const s = scenario({ stages: [{ durationSeconds: 1, targetRate: 1 }] });
+    await expect(runScenario({ scenario: s, target: { ...target, gatewayUrl: 'http://127.0.0.1:9' } })).rejects.toThrow(/not ready.*lab -- up/);
+  });
+});
+
+describe('HTML summary', () => {
+  it('is self-contained: inline SVG, no scripts or external assets', () => {
+    const html = renderHtml({
+      tool: 'jeeves-lab built-in driver',
+      scenario: 'smoke',
+      description: 'd <b>',
+      startedAt: 'now',
+      durationSeconds: 2,
+      passed: false,
+      aborted: null,
+      stages: [],
+      metrics: {},
+      thresholds: [{ metric: 'http_req_failed', threshold: 'rate<0.01', value: 0.5, ok: false, abortOnFail: false, delayAbortEvalSeconds: 0 }],
+      checks: {},
+      faults: [],
+      timeline: [
+        { t: 0, requests: 3, failed: 1, iterations: 3, dropped: 0, vus: 1, p95Ms: 10, p99Ms: 12, e2eP95Ms: null, e2eP99Ms: null },
+        { t: 1, requests: 5, failed: 0, iterations: 5, dropped: 0, vus: 2, p95Ms: 11, p99Ms: 15, e2eP95Ms: 100, e2eP99Ms: 120 },
+      ],
+    });
+    expect(html).toContain('<svg');
+    expect(html).toContain('FAILED');
+    expect(html).toContain('d &#60;b&#62;');
+    expect(html).not.toMatch(/<script|<link|src="http/);
+  });
+});
