@@ -70,10 +70,11 @@ export function appEnv(config: LabConfig, target: AppInstance, input: AppEnvInpu
     // kafkajs 2.2.4 warns about its partitioner change on every producer; the lab knows.
     KAFKAJS_NO_PARTITIONER_WARNING: '1',
   };
-  // Telemetry and app-specific settings pass through (OTEL_*, DATABASE_URL, JEEVES_*), and the
-  // gateway's rate limits, which load runs raise (docs/load-testing.md).
+  // Telemetry and app-specific settings pass through (OTEL_*, DATABASE_URL, JEEVES_*), the
+  // gateway's rate limits, which load runs raise (docs/load-testing.md), and the worker's own
+  // settings (WORKER_*, PROVIDER_* such as a breaker switch), which experiments change per run.
   for (const [key, value] of Object.entries(process.env)) {
-    if (/^(OTEL_|JEEVES_|DATABASE_URL$|RATE_LIMIT_)/.test(key) && !(key in env)) env[key] = value;
+    if (/^(OTEL_|JEEVES_|DATABASE_URL$|RATE_LIMIT_|WORKER_|PROVIDER_)/.test(key) && !(key in env)) env[key] = value;
   }
   return env;
 }
