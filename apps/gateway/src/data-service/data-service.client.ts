@@ -1,0 +1,78 @@
+import { z } from 'zod';
+import { messageViewSchema, type MessageView } from '#libs/contracts';
+import { DataServiceError } from '../errors';
+import type { MessagePage, MessageReader, PageQuery } from './message-reader';
+
+export const messagePageSchema = z.object({ items: z.array(messageViewSchema), nextBefore: z.string().nullable() }).strict();
+
+export interface DataServiceClientOptions {
+  /** data-service's base URL (`DATA_SERVICE_URL`). */
+  baseUrl: string;
+  /** Whole-call budget, connect to last body byte: past it the call is aborted, not just abandoned. */
+  timeoutMs: number;
+  fetchImpl?: typeof fetch;
+}
+
+/**
+ * data-service's read API over HTTP (ADR 0040). Every call has its own AbortSignal timeout and
+ * every failure is a `DataServiceError` with a code, so a breaker can wrap the calls and tell them
+ * from a plain "not found".
+ */
+export class DataServiceClient implements MessageReader {
+  private readonly fetchImpl: typeof fetch;
+  private readonly baseUrl: string;
+
+  constructor(private readonly options: DataServiceClientOptions) {
+    this.fetchImpl = options.fetchImpl ?? fetch;
+    this.baseUrl = options.baseUrl.replace(/\/+$/, '');
+  }
+
+  async getMessage(id: string): Promise<MessageView | undefined> {
+    const answer = await this.get(`/v1/messages/${encodeURIComponent(id)}`);
+    if (answer.status === 404) return undefined;
+    return this.parse(messageViewSchema, answer);
+  }
+
+  async listUserMessages(user: string, page: PageQuery): Promise<MessagePage> {
+    const query = new URLSearchParams({ limit: String(page.limit) });
+    if (page.before !== undefined) query.set('before', page.before);
+    const answer = await this.get(`/v1/users/${encodeURIComponent(user)}/messages?${query}`);
+    // A user nobody has heard of simply has no messages yet.
+    if (answer.status === 404) return { items: [], nextBefore: null };
+    return this.parse(messagePageSchema, answer);
+  }
+
+  private async get(path: string): Promise<{ status: number; body: unknown; text: string }> {
+    const signal = AbortSignal.timeout(this.options.timeoutMs);
+    try {
+      const response = await this.fetchImpl(`${this.baseUrl}${path}`, { headers: { accept: 'application/json' }, signal });
+      // The body is read under the same signal: a server that stalls mid-body times out too.
+      const text = await response.text();
+      let body: unknown;
+      try {
+        body = text ? JSON.parse(text) : undefined;
+      } catch {
+        body = undefined;
+      }
+      return { status: response.status, body, text };
+    } catch (error) {
+      if (signal.aborted) throw new DataServiceError('ETIMEDOUT', `data-service did not answer within ${this.options.timeoutMs} ms`, { cause: error });
+      throw new DataServiceError('EUNAVAILABLE', 'data-service is unreachable', { cause: error });
+    }
+  }
+
+  private parse<T>(schema: z.ZodType<T>, answer: { status: number; body: unknown; text: string }): T {
+    if (answer.status === 400) {
+      const detail = (answer.body as { detail?: unknown } | undefined)?.detail;
+      throw new DataServiceError('EREJECTED', typeof detail === 'string' ? detail : 'data-service refused the query');
+    }
+    if (answer.status < 200 || answer.status >= 300) {
+      throw new DataServiceError('EBADRESPONSE', `data-service answered ${answer.status}`);
+    }
+    const parsed = schema.safeParse(answer.body);
+    if (!parsed.success) {
+      throw new DataServiceError('EBADRESPONSE', `data-service's answer breaks the contract: ${parsed.error.issues.slice(0, 3).map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+    }
+    return parsed.data;
+  }
+}

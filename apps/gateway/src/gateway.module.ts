@@ -1,0 +1,81 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import { AuthModule, type TokenVerifierOptions } from '#libs/auth';
+import { KafkaConnection, KafkaModule } from '#libs/kafka';
+import type { ServiceContext } from '#libs/platform';
+import { API_ROUTES } from './api-routes';
+import { DataServiceClient } from './data-service/data-service.client';
+import { MESSAGE_READER, type MessageReader } from './data-service/message-reader';
+import { GatewayMetrics } from './gateway-metrics';
+import { IDEMPOTENCY_STORE, InMemoryIdempotencyStore, type IdempotencyStore } from './idempotency/idempotency-store';
+import { ClientLimitsInterceptor } from './limits/client-limits.interceptor';
+import { ConcurrencyLimiter } from './limits/concurrency-limiter';
+import { TokenBucketLimiter } from './limits/token-bucket';
+import type { GatewayConfig } from './main';
+import { MessageIntake } from './messages/message-intake';
+import { KafkaMessagePublisher, MESSAGE_PUBLISHER, type MessagePublisher } from './messages/message-publisher';
+import { MessagesController } from './messages/messages.controller';
+import { RecentlyAccepted } from './messages/recently-accepted';
+import { buildOpenApiDocument } from './openapi/openapi-document';
+import { OPENAPI_DOCUMENT, OpenApiController } from './openapi/openapi.controller';
+
+/** How long the gateway vouches for an id it accepted that data-service does not know yet. */
+const RECENTLY_ACCEPTED_TTL_MS = 10 * 60_000;
+
+/** Seams for tests: with a publisher given, the module does not touch Kafka at all. */
+export interface GatewayOverrides {
+  publisher?: MessagePublisher;
+  reader?: MessageReader;
+  idempotencyStore?: IdempotencyStore;
+  /** Key resolver for the token verifier instead of the token dealer's JWKS. */
+  keySet?: TokenVerifierOptions['keySet'];
+}
+
+@Module({})
+export class GatewayModule {
+  static register(context: ServiceContext<GatewayConfig>, overrides: GatewayOverrides = {}): DynamicModule {
+    const config = context.config;
+    const tokenDealer = config.TOKEN_DEALER_URL.replace(/\/+$/, '');
+    const metrics = new GatewayMetrics(context.registry);
+    const recent = new RecentlyAccepted({ ttlMs: RECENTLY_ACCEPTED_TTL_MS, maxIds: config.RECENTLY_ACCEPTED_MAX_IDS });
+    return {
+      module: GatewayModule,
+      imports: [
+        ...(overrides.publisher ? [] : [KafkaModule.forRoot(context)]),
+        AuthModule.register({
+          jwksUrl: `${tokenDealer}/.well-known/jwks.json`,
+          issuer: config.TOKEN_ISSUER,
+          audience: config.TOKEN_AUDIENCE,
+          fetchTimeoutMs: config.JWKS_TIMEOUT_MS,
+          keySet: overrides.keySet,
+        }),
+      ],
+      controllers: [MessagesController, OpenApiController],
+      providers: [
+        { provide: GatewayMetrics, useValue: metrics },
+        { provide: RecentlyAccepted, useValue: recent },
+        { provide: TokenBucketLimiter, useValue: new TokenBucketLimiter({ ratePerSecond: config.RATE_LIMIT_PER_SECOND, burst: config.RATE_LIMIT_BURST }) },
+        { provide: ConcurrencyLimiter, useValue: new ConcurrencyLimiter(config.CLIENT_MAX_IN_FLIGHT) },
+        ClientLimitsInterceptor,
+        overrides.publisher
+          ? { provide: MESSAGE_PUBLISHER, useValue: overrides.publisher }
+          : {
+              provide: MESSAGE_PUBLISHER,
+              inject: [KafkaConnection],
+              useFactory: (connection: KafkaConnection): MessagePublisher => new KafkaMessagePublisher(connection.publisher, config.PUBLISH_TIMEOUT_MS),
+            },
+        {
+          provide: IDEMPOTENCY_STORE,
+          useValue: overrides.idempotencyStore ?? new InMemoryIdempotencyStore({ ttlMs: config.IDEMPOTENCY_TTL_SECONDS * 1000, maxKeys: config.IDEMPOTENCY_MAX_KEYS }),
+        },
+        {
+          provide: MessageIntake,
+          inject: [MESSAGE_PUBLISHER, IDEMPOTENCY_STORE],
+          useFactory: (publisher: MessagePublisher, store: IdempotencyStore) =>
+            new MessageIntake(publisher, store, recent, (client, replayed) => (replayed ? metrics.idempotentReplays : metrics.accepted).inc({ client })),
+        },
+        { provide: MESSAGE_READER, useValue: overrides.reader ?? new DataServiceClient({ baseUrl: config.DATA_SERVICE_URL, timeoutMs: config.DATA_SERVICE_TIMEOUT_MS }) },
+        { provide: OPENAPI_DOCUMENT, useValue: buildOpenApiDocument(Object.values(API_ROUTES), { tokenUrl: `${tokenDealer}/oauth/token` }) },
+      ],
+    };
+  }
+}

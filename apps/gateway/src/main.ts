@@ -1,0 +1,42 @@
+import type { FastifyInstance } from 'fastify';
+import { env } from '#libs/config';
+import { runService, type ServiceConfig, type ServiceDefinition } from '#libs/platform';
+import { GatewayModule } from './gateway.module';
+
+const configShape = {
+  TOKEN_DEALER_URL: env.url('http://127.0.0.1:3001'),
+  DATA_SERVICE_URL: env.url('http://127.0.0.1:3002'),
+  TOKEN_ISSUER: env.string('jeeves-token-dealer'),
+  TOKEN_AUDIENCE: env.string('jeeves-api'),
+  /** One JWKS fetch from the token dealer. */
+  JWKS_TIMEOUT_MS: env.int(2000, 100, 60_000),
+  /** One read from data-service, connect to last byte; past it the gateway answers 503. */
+  DATA_SERVICE_TIMEOUT_MS: env.int(2000, 10, 60_000),
+  /** One Kafka publish of an accepted message; past it the POST answers 503. */
+  PUBLISH_TIMEOUT_MS: env.int(5000, 100, 60_000),
+  /** Sustained requests per second per client (token bucket refill). */
+  RATE_LIMIT_PER_SECOND: env.number(50, 0.001),
+  /** Largest burst per client (token bucket size). */
+  RATE_LIMIT_BURST: env.int(100, 1),
+  /** Requests one client may have in flight at once. */
+  CLIENT_MAX_IN_FLIGHT: env.int(64, 1),
+  IDEMPOTENCY_TTL_SECONDS: env.int(86_400, 1),
+  /** Idempotency keys remembered at most (oldest evicted first). */
+  IDEMPOTENCY_MAX_KEYS: env.int(100_000, 1),
+  RECENTLY_ACCEPTED_MAX_IDS: env.int(10_000, 1),
+};
+
+export type GatewayConfig = ServiceConfig<typeof configShape>;
+
+export const gatewayService: ServiceDefinition<typeof configShape> = {
+  name: 'gateway',
+  defaultPort: 3000,
+  configShape,
+  module: (context) => GatewayModule.register(context),
+  configureHttp: (instance: FastifyInstance) => {
+    // Only JSON is accepted; without this Fastify would parse text/plain into a string body.
+    instance.removeContentTypeParser('text/plain');
+  },
+};
+
+if (require.main === module) void runService(gatewayService);

@@ -1,0 +1,107 @@
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { createLocalJWKSet, exportJWK, generateKeyPair, SignJWT } from 'jose';
+import type { MessageAccepted, MessageView } from '#libs/contracts';
+import { buildService } from '#libs/platform';
+import type { MessagePage, MessageReader, PageQuery } from '../data-service/message-reader';
+import { DataServiceError, PublishFailedError } from '../errors';
+import { GatewayModule, type GatewayOverrides } from '../gateway.module';
+import { gatewayService } from '../main';
+import type { MessagePublisher } from '../messages/message-publisher';
+
+/** Records what would have gone to Kafka; `failNext`/`delayMs` make it misbehave. */
+export class FakePublisher implements MessagePublisher {
+  readonly published: { message: MessageAccepted; correlationId: string }[] = [];
+  failures = 0;
+  delayMs = 0;
+
+  async publishAccepted(message: MessageAccepted, correlationId: string): Promise<void> {
+    if (this.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.delayMs));
+    if (this.failures > 0) {
+      this.failures -= 1;
+      throw new PublishFailedError('broker down (fake)');
+    }
+    this.published.push({ message, correlationId });
+  }
+}
+
+/** data-service's read API in memory; `failWith` makes every call fail like the real client would. */
+export class FakeReader implements MessageReader {
+  readonly views = new Map<string, MessageView>();
+  failWith: DataServiceError['code'] | undefined;
+  lastPage: { user: string; page: PageQuery } | undefined;
+
+  async getMessage(id: string): Promise<MessageView | undefined> {
+    this.maybeFail();
+    return this.views.get(id);
+  }
+
+  async listUserMessages(user: string, page: PageQuery): Promise<MessagePage> {
+    this.maybeFail();
+    this.lastPage = { user, page };
+    const items = [...this.views.values()].filter((v) => v.user === user).slice(0, page.limit);
+    return { items, nextBefore: null };
+  }
+
+  private maybeFail(): void {
+    if (this.failWith) throw new DataServiceError(this.failWith, `fake ${this.failWith}`);
+  }
+}
+
+export function messageView(overrides: Partial<MessageView> = {}): MessageView {
+  const now = new Date().toISOString();
+  return {
+    id: '6f1d7a4e-2b1c-4c5d-9e8f-0a1b2c3d4e5f',
+    user: 'alice',
+    text: 'weather in Paris',
+    status: 'replied',
+    intent: 'weather',
+    reply: 'Sunny in Paris',
+    degraded: false,
+    failureReason: null,
+    traceId: null,
+    acceptedAt: now,
+    updatedAt: now,
+    ...overrides,
+  };
+}
+
+export interface TestGateway {
+  app: NestFastifyApplication;
+  publisher: FakePublisher;
+  reader: FakeReader;
+  /** A token signed by the test's key, as the token dealer would issue it. */
+  token(scope?: string, clientId?: string): Promise<string>;
+  close(): Promise<void>;
+}
+
+const ISSUER = 'jeeves-token-dealer';
+const AUDIENCE = 'jeeves-api';
+
+/** The gateway as `main.ts` defines it, with Kafka, data-service and the JWKS replaced by fakes. */
+export async function startTestGateway(env: Record<string, string> = {}, overrides: GatewayOverrides = {}): Promise<TestGateway> {
+  const pair = await generateKeyPair('RS256', { extractable: true });
+  const jwk = { ...(await exportJWK(pair.publicKey)), kid: 'test-key', alg: 'RS256', use: 'sig' };
+  const publisher = new FakePublisher();
+  const reader = new FakeReader();
+  const { app } = await buildService(
+    { ...gatewayService, module: (context) => GatewayModule.register(context, { publisher, reader, keySet: createLocalJWKSet({ keys: [jwk] }), ...overrides }) },
+    { LOG_LEVEL: 'silent', TOKEN_DEALER_URL: 'http://127.0.0.1:3001', ...env },
+  );
+  await app.init();
+  await app.getHttpAdapter().getInstance().ready();
+  return {
+    app,
+    publisher,
+    reader,
+    token: (scope = 'messages:write messages:read', clientId = 'jeeves-demo') =>
+      new SignJWT({ client_id: clientId, scope })
+        .setProtectedHeader({ alg: 'RS256', kid: 'test-key', typ: 'JWT' })
+        .setSubject(clientId)
+        .setIssuer(ISSUER)
+        .setAudience(AUDIENCE)
+        .setIssuedAt()
+        .setExpirationTime('10m')
+        .sign(pair.privateKey),
+    close: () => app.close(),
+  };
+}
