@@ -1,0 +1,29 @@
+import { parseArgs } from '../command';
+import { faultBody, parseDurationMs } from './chaos';
+
+describe('lab chaos: CLI words to a fault spec', () => {
+  it('maps flags to the chaos API fields', () => {
+    const { positional, flags } = parseArgs(['error', 'route:/v1/weather', '--rate=1', '--status=503', '--for=20s', '--service=provider']);
+    expect(faultBody(positional[0]!, positional[1], flags)).toEqual({ type: 'error', target: 'route:/v1/weather', rate: 1, status: 503, durationMs: 20_000 });
+  });
+
+  it('takes latency parameters', () => {
+    const { flags } = parseArgs(['--ms=200', '--jitter=50', '--distribution=normal']);
+    expect(faultBody('latency', 'dependency:provider', flags)).toEqual({ type: 'latency', target: 'dependency:provider', ms: 200, jitterMs: 50, distribution: 'normal' });
+  });
+
+  it.each([
+    ['500ms', 500],
+    ['30s', 30_000],
+    ['2m', 120_000],
+    ['15', 15_000],
+  ])('reads the duration %s', (text, ms) => {
+    expect(parseDurationMs(text)).toBe(ms);
+  });
+
+  it('refuses unknown types, bad numbers and bad durations', () => {
+    expect(() => faultBody('meteor', undefined, new Map())).toThrow(/Unknown fault type/);
+    expect(() => faultBody('error', undefined, new Map([['rate', 'lots']]))).toThrow(/--rate needs a number/);
+    expect(() => parseDurationMs('soon')).toThrow(/not a duration/);
+  });
+});

@@ -1,0 +1,160 @@
+import { APP_NAMES } from '../apps';
+import { parseArgs, UsageError, type CommandIo, type LabCommand } from '../command';
+import { describeInstance } from '../instances';
+import { openLab, resolveInstance } from '../lab';
+
+const TYPES = ['latency', 'error', 'hang', 'cpu', 'memory', 'pause-consumer', 'produce-failure', 'crash'] as const;
+
+/** `30s`, `500ms`, `2m`, or a bare number of seconds → milliseconds. */
+export function parseDurationMs(text: string): number {
+  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(text.trim());
+  if (!match) throw new UsageError(`"${text}" is not a duration; use e.g. 500ms, 30s, 2m`);
+  const factor = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[match[2] ?? 's'] ?? 1000;
+  return Math.round(Number(match[1]) * factor);
+}
+
+function numberFlag(flags: Map<string, string | true>, name: string): number | undefined {
+  const raw = flags.get(name);
+  if (raw === undefined) return undefined;
+  const value = Number(raw);
+  if (raw === true || !Number.isFinite(value)) throw new UsageError(`--${name} needs a number, e.g. --${name}=0.5`);
+  return value;
+}
+
+/**
+ * Builds the chaos API body from CLI words: `error route:/v1/weather --rate 1 --status 503 --for 20s`.
+ * The service validates it (400 with the bad fields); this only maps flags to fields.
+ */
+export function faultBody(type: string, target: string | undefined, flags: Map<string, string | true>): Record<string, unknown> {
+  if (!(TYPES as readonly string[]).includes(type)) throw new UsageError(`Unknown fault type "${type}". Types: ${TYPES.join(', ')}.`);
+  const body: Record<string, unknown> = { type };
+  if (target) body.target = target;
+  const forFlag = flags.get('for');
+  if (forFlag !== undefined) {
+    if (forFlag === true) throw new UsageError('--for needs a duration, e.g. --for=30s');
+    body.durationMs = parseDurationMs(forFlag);
+  }
+  const numeric: Record<string, string> = { rate: 'rate', status: 'status', ms: 'ms', jitter: 'jitterMs', 'jitter-ms': 'jitterMs', percent: 'percent', mb: 'mb' };
+  for (const [flag, field] of Object.entries(numeric)) {
+    const value = numberFlag(flags, flag);
+    if (value !== undefined) body[field] = value;
+  }
+  const distribution = flags.get('distribution');
+  if (typeof distribution === 'string') body.distribution = distribution;
+  return body;
+}
+
+/** The lab-admin token (scope lab:chaos) from token-dealer; credentials from LAB_ADMIN_CLIENT_ID/SECRET. */
+export async function adminToken(tokenDealerUrl: string, env: NodeJS.ProcessEnv): Promise<string> {
+  const body = new URLSearchParams({
+    grant_type: 'client_credentials',
+    client_id: env.LAB_ADMIN_CLIENT_ID || 'lab-admin',
+    client_secret: env.LAB_ADMIN_CLIENT_SECRET || 'lab-admin-secret',
+    scope: 'lab:chaos',
+  });
+  let response: Response;
+  try {
+    response = await fetch(`${tokenDealerUrl}/oauth/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+      body,
+      signal: AbortSignal.timeout(10_000),
+    });
+  } catch (error) {
+    throw new Error(`token-dealer at ${tokenDealerUrl} does not answer (${error instanceof Error ? error.message : String(error)}); is the lab up? (npm run lab -- status)`);
+  }
+  const text = await response.text();
+  if (!response.ok) throw new Error(`token-dealer refused the lab-admin token (${response.status}): ${text.slice(0, 300)}`);
+  const token = (JSON.parse(text) as { access_token?: unknown }).access_token;
+  if (typeof token !== 'string') throw new Error('token-dealer answered without an access_token');
+  return token;
+}
+
+async function call(url: string, init: RequestInit & { token: string }): Promise<{ status: number; body: unknown }> {
+  let response: Response;
+  try {
+    response = await fetch(url, {
+      ...init,
+      headers: { authorization: `Bearer ${init.token}`, accept: 'application/json', ...(init.body ? { 'content-type': 'application/json' } : {}) },
+      signal: AbortSignal.timeout(10_000),
+    });
+  } catch (error) {
+    throw new Error(`${url} does not answer (${error instanceof Error ? error.message : String(error)})`);
+  }
+  const text = await response.text();
+  let body: unknown = text;
+  try {
+    body = text ? JSON.parse(text) : undefined;
+  } catch {
+    /* not JSON: keep the text */
+  }
+  return { status: response.status, body };
+}
+
+interface FaultView {
+  id: string;
+  type: string;
+  target: string | null;
+  params: Record<string, unknown>;
+  expiresAt: string;
+}
+
+function describeFault(service: string, fault: FaultView): string {
+  const params = Object.entries(fault.params)
+    .map(([k, v]) => `${k}=${String(v)}`)
+    .join(' ');
+  const left = Math.max(0, Math.round((Date.parse(fault.expiresAt) - Date.now()) / 1000));
+  return `${service.padEnd(13)} ${fault.id}  ${fault.type.padEnd(15)} ${(fault.target ?? '(whole service)').padEnd(28)} ${params.padEnd(36)} ${left}s left`;
+}
+
+function problemText(status: number, body: unknown): string {
+  if (typeof body === 'object' && body !== null) {
+    const problem = body as { detail?: string; errors?: { field: string; message: string }[] };
+    const fields = problem.errors?.map((e) => `  ${e.field}: ${e.message}`).join('\n');
+    return `${status} ${problem.detail ?? ''}${fields ? `\n${fields}` : ''}`;
+  }
+  return `${status} ${String(body)}`;
+}
+
+async function run(args: readonly string[], io: CommandIo): Promise<number> {
+  const { positional, flags } = parseArgs(args);
+  const [verb, maybeTarget] = positional;
+  if (!verb) throw new UsageError('Which fault? e.g. `npm run lab -- chaos error route:/v1/weather --rate=1 --status=503 --for=20s --service=provider`');
+  const config = openLab(io.env);
+  const service = flags.get('service');
+  if (service === true) throw new UsageError('--service needs an app, e.g. --service=worker');
+  const token = await adminToken(describeInstance(config, 'token-dealer').url, io.env);
+  const services = service ? [service] : [...APP_NAMES];
+  const urlOf = (id: string) => `${resolveInstance(config, id).url}/admin/chaos/faults`;
+
+  if (verb === 'list' || verb === 'clear') {
+    let failures = 0;
+    for (const id of services) {
+      const result = await call(urlOf(id), { method: verb === 'list' ? 'GET' : 'DELETE', token }).catch((error: Error) => ({ status: 0, body: error.message }));
+      if (result.status === 200 && Array.isArray(result.body)) for (const fault of result.body as FaultView[]) io.out(describeFault(id, fault));
+      else if (result.status === 204) io.log(`${id}: cleared`);
+      else {
+        failures++;
+        io.log(`${id}: ${problemText(result.status, result.body)}`);
+      }
+    }
+    return failures === services.length ? 1 : 0;
+  }
+
+  if (!service) throw new UsageError(`Which service gets the fault? Add --service=<app> (${APP_NAMES.join(', ')}).`);
+  const body = faultBody(verb, maybeTarget, flags);
+  const result = await call(urlOf(service), { method: 'POST', body: JSON.stringify(body), token });
+  if (result.status !== 201) {
+    io.log(`${service} refused the fault: ${problemText(result.status, result.body)}`);
+    return 1;
+  }
+  io.out(describeFault(service, result.body as FaultView));
+  return 0;
+}
+
+export const command: LabCommand = {
+  name: 'chaos',
+  usage: '<type> [target] --service=<app> [--for=30s] [--rate=0.5] [--status=503] [--ms=200] [--jitter=50] [--distribution=normal] [--percent=50] [--mb=100] | list | clear [--service=<app>]',
+  summary: 'inject a fault into an app (latency, error, hang, cpu, memory, pause-consumer, produce-failure, crash); list or clear faults',
+  run,
+};

@@ -1,0 +1,14 @@
+import { replayHeaders } from './dlq';
+
+describe('lab dlq', () => {
+  it('replays with the original headers, without the x-dlq-* provenance', () => {
+    expect(
+      replayHeaders({
+        traceparent: '00-abc-def-01',
+        'x-dlq-source-topic': 'jeeves.actions.v1',
+        'X-DLQ-Reason': 'retries-exhausted',
+        'x-custom': Buffer.from('kept'),
+      }),
+    ).toEqual({ traceparent: '00-abc-def-01', 'x-custom': Buffer.from('kept') });
+  });
+});

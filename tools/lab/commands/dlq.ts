@@ -1,0 +1,190 @@
+import { randomUUID } from 'node:crypto';
+import { type IHeaders, Kafka, logLevel } from 'kafkajs';
+import { DLQ_HEADERS, TOPICS, type TopicName, topicName } from '#libs/contracts';
+import { parseArgs, UsageError, type CommandIo, type LabCommand } from '../command';
+import { brokersOf } from '../config';
+import { openLab, readLabDescription } from '../lab';
+
+/** One dead letter as read back from `jeeves.dlq.v1`. */
+export interface DeadLetter {
+  /** Where it sits in the DLQ: `<partition>:<offset>`, the id `dlq replay --id` takes. */
+  readonly id: string;
+  readonly partition: number;
+  readonly offset: string;
+  readonly sourceTopic: string;
+  readonly sourcePartition: string;
+  readonly sourceOffset: string;
+  readonly reason: string;
+  readonly error: string;
+  readonly attempts: string;
+  readonly consumerGroup: string;
+  readonly deadLetteredAt: string;
+  /** The envelope id, when the value is a readable envelope. */
+  readonly messageId: string | null;
+  readonly key: string | null;
+  readonly value: Buffer | null;
+  readonly headers: IHeaders;
+}
+
+const DLQ_PREFIX = 'x-dlq-';
+
+function headerText(headers: IHeaders, name: string): string {
+  const value = headers[name];
+  const first = Array.isArray(value) ? value[0] : value;
+  return first === undefined ? '' : Buffer.isBuffer(first) ? first.toString('utf8') : String(first);
+}
+
+function envelopeId(value: Buffer | null): string | null {
+  if (!value) return null;
+  try {
+    const parsed = JSON.parse(value.toString('utf8')) as { id?: unknown };
+    return typeof parsed.id === 'string' ? parsed.id : null;
+  } catch {
+    return null;
+  }
+}
+
+/** The headers to replay with: the original ones, without the provenance the DLQ added. */
+export function replayHeaders(headers: IHeaders): IHeaders {
+  return Object.fromEntries(Object.entries(headers).filter(([name]) => !name.toLowerCase().startsWith(DLQ_PREFIX)));
+}
+
+function kafkaClient(brokers: string): Kafka {
+  return new Kafka({ clientId: `lab-dlq-${process.pid}`, brokers: brokers.split(','), logLevel: logLevel.NOTHING, retry: { retries: 3 } });
+}
+
+/**
+ * Reads the whole DLQ from the beginning with a throwaway consumer group (deleted afterwards), up to
+ * the end offsets as they were when the read started. Never commits into any real group.
+ */
+export async function readDeadLetters(brokers: string, prefix: string, options: { timeoutMs?: number } = {}): Promise<DeadLetter[]> {
+  const kafka = kafkaClient(brokers);
+  const topic = topicName(TOPICS.dlq, prefix);
+  const admin = kafka.admin();
+  await admin.connect();
+  const groupId = `lab-dlq-reader-${randomUUID()}`;
+  const consumer = kafka.consumer({ groupId, allowAutoTopicCreation: false });
+  try {
+    const ends = await admin.fetchTopicOffsets(topic);
+    const pending = new Map(ends.filter((p) => Number(p.high) > Number(p.low)).map((p) => [p.partition, Number(p.high) - 1]));
+    const letters: DeadLetter[] = [];
+    if (pending.size === 0) return letters;
+    await consumer.connect();
+    await consumer.subscribe({ topics: [topic], fromBeginning: true });
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`reading ${topic} took longer than ${options.timeoutMs ?? 30_000} ms`)), options.timeoutMs ?? 30_000);
+      consumer
+        .run({
+          autoCommit: false,
+          eachMessage: async ({ partition, message }) => {
+            const last = pending.get(partition);
+            if (last === undefined || Number(message.offset) > last) return;
+            const headers = message.headers ?? {};
+            letters.push({
+              id: `${partition}:${message.offset}`,
+              partition,
+              offset: message.offset,
+              sourceTopic: headerText(headers, DLQ_HEADERS.sourceTopic),
+              sourcePartition: headerText(headers, DLQ_HEADERS.sourcePartition),
+              sourceOffset: headerText(headers, DLQ_HEADERS.sourceOffset),
+              reason: headerText(headers, DLQ_HEADERS.reason),
+              error: headerText(headers, DLQ_HEADERS.error),
+              attempts: headerText(headers, DLQ_HEADERS.attempts),
+              consumerGroup: headerText(headers, DLQ_HEADERS.consumerGroup),
+              deadLetteredAt: headerText(headers, DLQ_HEADERS.deadLetteredAt),
+              messageId: envelopeId(message.value),
+              key: message.key?.toString('utf8') ?? null,
+              value: message.value,
+              headers,
+            });
+            if (Number(message.offset) >= last) pending.delete(partition);
+            if (pending.size === 0) {
+              clearTimeout(timer);
+              resolve();
+            }
+          },
+        })
+        .catch((error: unknown) => {
+          clearTimeout(timer);
+          reject(error instanceof Error ? error : new Error(String(error)));
+        });
+    });
+    return letters.sort((a, b) => a.deadLetteredAt.localeCompare(b.deadLetteredAt) || a.id.localeCompare(b.id));
+  } finally {
+    await consumer.disconnect().catch(() => undefined);
+    await admin.deleteGroups([groupId]).catch(() => undefined);
+    await admin.disconnect().catch(() => undefined);
+  }
+}
+
+/** Re-produces dead letters to their source topic (under the lab's prefix) with their original key, value and headers. */
+export async function replayDeadLetters(brokers: string, prefix: string, letters: readonly DeadLetter[]): Promise<number> {
+  const known = new Set<string>(Object.values(TOPICS));
+  const bad = letters.filter((l) => !known.has(l.sourceTopic) || l.sourceTopic === TOPICS.dlq);
+  if (bad.length > 0) throw new Error(`cannot replay ${bad.map((l) => l.id).join(', ')}: source topic unknown or the DLQ itself`);
+  const producer = kafkaClient(brokers).producer({ allowAutoTopicCreation: false });
+  await producer.connect();
+  try {
+    for (const letter of letters) {
+      await producer.send({
+        topic: topicName(letter.sourceTopic as TopicName, prefix),
+        acks: -1,
+        messages: [{ key: letter.key, value: letter.value, headers: replayHeaders(letter.headers) }],
+      });
+    }
+    return letters.length;
+  } finally {
+    await producer.disconnect();
+  }
+}
+
+function table(letters: readonly DeadLetter[]): string {
+  const rows = [
+    ['DLQ ID', 'SOURCE', 'REASON', 'ATTEMPTS', 'DEAD-LETTERED AT', 'MESSAGE', 'ERROR'],
+    ...letters.map((l) => [l.id, `${l.sourceTopic}[${l.sourcePartition}]@${l.sourceOffset}`, l.reason, l.attempts, l.deadLetteredAt, l.messageId ?? '-', l.error.slice(0, 80)]),
+  ];
+  const widths = rows[0]!.map((_, col) => Math.max(...rows.map((row) => row[col]!.length)));
+  return rows.map((row) => row.map((cell, col) => (col === row.length - 1 ? cell : cell.padEnd(widths[col]!))).join('  ')).join('\n');
+}
+
+async function run(args: readonly string[], io: CommandIo): Promise<number> {
+  const { positional, flags } = parseArgs(args);
+  const config = openLab(io.env);
+  const brokers = readLabDescription(config.stateDir)?.brokers ?? brokersOf(config);
+  const letters = await readDeadLetters(brokers, config.topicPrefix);
+  const [verb] = positional;
+
+  if (!verb || verb === 'list') {
+    const limitFlag = flags.get('limit');
+    const limit = limitFlag === undefined ? 50 : Number(limitFlag);
+    if (!Number.isInteger(limit) || limit < 1) throw new UsageError('--limit needs a positive whole number, e.g. --limit=20');
+    const shown = letters.slice(-limit);
+    if (flags.has('json')) io.out(JSON.stringify(shown.map(({ value: _v, headers: _h, ...rest }) => rest)));
+    else io.out(letters.length === 0 ? `No dead letters in ${topicName(TOPICS.dlq, config.topicPrefix)}.` : `${table(shown)}\n\n${shown.length} of ${letters.length} dead letters (newest last).`);
+    return 0;
+  }
+
+  if (verb === 'replay') {
+    const id = flags.get('id');
+    let chosen: DeadLetter[];
+    if (flags.has('all')) chosen = letters;
+    else if (typeof id === 'string') {
+      // A bare offset is accepted when only one partition has it.
+      const matches = letters.filter((l) => l.id === id || (!id.includes(':') && l.offset === id));
+      if (matches.length === 0) throw new UsageError(`No dead letter ${id}; see \`npm run lab -- dlq\` for ids (<partition>:<offset>).`);
+      if (matches.length > 1) throw new UsageError(`Offset ${id} is in several DLQ partitions (${matches.map((m) => m.id).join(', ')}); give <partition>:<offset>.`);
+      chosen = matches;
+    } else throw new UsageError('Replay what? --id=<partition>:<offset> or --all');
+    const count = await replayDeadLetters(brokers, config.topicPrefix, chosen);
+    io.out(`Replayed ${count} dead letter(s) to their source topics.`);
+    return 0;
+  }
+  throw new UsageError(`Unknown dlq verb "${verb}"`);
+}
+
+export const command: LabCommand = {
+  name: 'dlq',
+  usage: '[list] [--limit=N] [--json] | replay --id=<partition>:<offset> | replay --all',
+  summary: 'list dead letters (source topic/partition/offset, reason, error, time) or replay them to their source topic',
+  run,
+};
