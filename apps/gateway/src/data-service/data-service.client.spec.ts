@@ -1,0 +1,70 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { messageView } from '../testing/gateway-test-kit';
+import { DataServiceClient } from './data-service.client';
+
+describe('DataServiceClient', () => {
+  let server: Server;
+  let baseUrl: string;
+  let handler: (request: IncomingMessage, response: ServerResponse) => void;
+  const client = (timeoutMs = 500) => new DataServiceClient({ baseUrl, timeoutMs });
+  const view = messageView();
+
+  beforeAll(async () => {
+    server = createServer((request, response) => handler(request, response));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+  });
+
+  afterAll(async () => {
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+
+  const json = (status: number, body: unknown) => (_request: IncomingMessage, response: ServerResponse) =>
+    response.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+
+  it('gets a message, and undefined for a 404', async () => {
+    let path = '';
+    handler = (request, response) => {
+      path = request.url ?? '';
+      json(200, view)(request, response);
+    };
+    await expect(client().getMessage(view.id)).resolves.toEqual(view);
+    expect(path).toBe(`/v1/messages/${view.id}`);
+    handler = json(404, { code: 'not-found' });
+    await expect(client().getMessage(view.id)).resolves.toBeUndefined();
+  });
+
+  it('lists a page with limit and before, encoded', async () => {
+    let path = '';
+    handler = (request, response) => {
+      path = request.url ?? '';
+      json(200, { items: [view], nextBefore: view.acceptedAt })(request, response);
+    };
+    await expect(client().listUserMessages('a@b', { limit: 5, before: '2030-01-01T00:00:00Z' })).resolves.toEqual({ items: [view], nextBefore: view.acceptedAt });
+    expect(path).toBe('/v1/users/a%40b/messages?limit=5&before=2030-01-01T00%3A00%3A00Z');
+  });
+
+  it.each([
+    ['a 500', json(500, { code: 'internal' }), 'EBADRESPONSE'],
+    ['a 503', json(503, { code: 'not-ready' }), 'EBADRESPONSE'],
+    ['a body that breaks the contract', json(200, { ...view, status: 'lost' }), 'EBADRESPONSE'],
+    ['a 400', json(400, { detail: 'bad before' }), 'EREJECTED'],
+  ] as const)('fails with a code on %s', async (_name, h, code) => {
+    handler = h;
+    await expect(client().getMessage(view.id)).rejects.toMatchObject({ name: 'DataServiceError', code });
+  });
+
+  it('times out a slow answer with ETIMEDOUT, within the budget', async () => {
+    handler = () => undefined; // never answers
+    const started = Date.now();
+    await expect(client(100).getMessage(view.id)).rejects.toMatchObject({ code: 'ETIMEDOUT' });
+    expect(Date.now() - started).toBeLessThan(2000);
+  });
+
+  it('fails with EUNAVAILABLE when nothing listens', async () => {
+    const down = new DataServiceClient({ baseUrl: 'http://127.0.0.1:9', timeoutMs: 1000 });
+    await expect(down.listUserMessages('alice', { limit: 1 })).rejects.toMatchObject({ code: 'EUNAVAILABLE' });
+  });
+});

@@ -1,0 +1,58 @@
+import { InMemoryIdempotencyStore } from './idempotency-store';
+
+describe('InMemoryIdempotencyStore', () => {
+  let nowMs = 0;
+  const store = (maxKeys = 100) => new InMemoryIdempotencyStore({ ttlMs: 1000, maxKeys, now: () => nowMs });
+
+  beforeEach(() => (nowMs = 10_000));
+
+  it('claims a new key, then reports it done with its message id', async () => {
+    const s = store();
+    const claim = await s.claim('k', 'fp');
+    expect(claim.kind).toBe('claimed');
+    if (claim.kind !== 'claimed') return;
+    await claim.complete('m-1');
+    expect(await s.claim('k', 'other')).toEqual({ kind: 'done', record: { fingerprint: 'fp', messageId: 'm-1' } });
+  });
+
+  it('tells a concurrent claimer to wait, and hands it the result', async () => {
+    const s = store();
+    const first = await s.claim('k', 'fp');
+    const second = await s.claim('k', 'fp');
+    expect(second.kind).toBe('pending');
+    if (first.kind !== 'claimed' || second.kind !== 'pending') return;
+    await first.complete('m-1');
+    await expect(second.settled).resolves.toEqual({ fingerprint: 'fp', messageId: 'm-1' });
+  });
+
+  it('frees the key when the first request abandons it', async () => {
+    const s = store();
+    const first = await s.claim('k', 'fp');
+    const waiting = await s.claim('k', 'fp');
+    if (first.kind !== 'claimed' || waiting.kind !== 'pending') throw new Error('unexpected claims');
+    await first.abandon();
+    await expect(waiting.settled).resolves.toBeUndefined();
+    expect((await s.claim('k', 'fp')).kind).toBe('claimed');
+  });
+
+  it('forgets keys after the TTL', async () => {
+    const s = store();
+    const claim = await s.claim('k', 'fp');
+    if (claim.kind === 'claimed') await claim.complete('m-1');
+    nowMs += 999;
+    expect((await s.claim('k', 'fp')).kind).toBe('done');
+    nowMs += 1;
+    expect((await s.claim('k', 'fp')).kind).toBe('claimed');
+  });
+
+  it('stays bounded, evicting the oldest keys', async () => {
+    const s = store(3);
+    for (const key of ['a', 'b', 'c', 'd']) {
+      const claim = await s.claim(key, 'fp');
+      if (claim.kind === 'claimed') await claim.complete(`m-${key}`);
+    }
+    expect(s.size()).toBe(3);
+    expect((await s.claim('a', 'fp')).kind).toBe('claimed');
+    expect((await s.claim('d', 'fp')).kind).toBe('done');
+  });
+});
