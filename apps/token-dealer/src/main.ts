@@ -31,6 +31,8 @@ const configShape = {
       }
       return result.data;
     }),
+  /** How long a verified client secret skips scrypt on later requests (0 = every request pays it). */
+  TOKEN_SECRET_CACHE_SECONDS: env.int(300, 0, 86_400),
   /** Directory of PKCS#8 PEM signing keys, kept across restarts; unset means fresh keys per process. */
   TOKEN_SIGNING_KEYS_DIR: z.string().min(1).optional(),
 };

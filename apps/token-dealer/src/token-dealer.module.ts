@@ -22,7 +22,7 @@ export class TokenDealerModule {
       if (config.NODE_ENV === 'production') throw new DefaultSecretInProductionError(defaults);
       logger.warn({ clients: defaults }, 'clients use the lab default secrets; fine for the lab, refused in production');
     }
-    const clients = await ClientStore.create(clientConfigs);
+    const clients = await ClientStore.create(clientConfigs, { verifiedCacheMs: config.TOKEN_SECRET_CACHE_SECONDS * 1000 });
 
     const directory = config.TOKEN_SIGNING_KEYS_DIR ? new KeyDirectory(config.TOKEN_SIGNING_KEYS_DIR) : undefined;
     const keys = await KeyRing.create((await directory?.load()) ?? [], {

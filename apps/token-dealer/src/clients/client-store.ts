@@ -1,3 +1,4 @@
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import { DEFAULT_SCRYPT_PARAMS, hashSecret, parseSecretHash, type ParsedHash, verifySecret } from './secret-hash';
 
@@ -63,16 +64,32 @@ export class DefaultSecretInProductionError extends Error {
   }
 }
 
+export interface ClientStoreOptions {
+  /**
+   * How long a secret that passed scrypt is recognised by a keyed HMAC instead; 0 turns it off.
+   * scrypt is slow on purpose (tens of ms of CPU, far more on a loaded box), which would make the
+   * token endpoint the lab's bottleneck; wrong secrets always pay the full scrypt cost.
+   */
+  verifiedCacheMs?: number;
+  now?: () => number;
+  /** The scrypt comparison; replaceable so tests can count it. */
+  verify?: (secret: string, stored: ParsedHash) => Promise<boolean>;
+}
+
 /**
  * Authenticates clients against their hashed secrets. Unknown clients cost the same scrypt work as
- * known ones, so response time does not tell which client ids exist.
+ * known ones with a wrong secret, so response time does not tell which client ids exist.
  */
 export class ClientStore {
   private readonly clients = new Map<string, { client: Client; hash: ParsedHash }>();
+  /** Per process and never exported: the cache holds HMACs that are useless outside this process. */
+  private readonly cacheKey = randomBytes(32);
+  private readonly verified = new Map<string, { mac: Buffer; expiresAtMs: number }>();
 
   private constructor(
     configs: readonly ClientConfig[],
     private readonly decoy: ParsedHash,
+    private readonly options: ClientStoreOptions,
   ) {
     for (const config of configs) {
       const hash = parseSecretHash(config.secretHash);
@@ -81,17 +98,25 @@ export class ClientStore {
     }
   }
 
-  static async create(configs: readonly ClientConfig[]): Promise<ClientStore> {
+  static async create(configs: readonly ClientConfig[], options: ClientStoreOptions = {}): Promise<ClientStore> {
     const decoy = parseSecretHash(await hashSecret('decoy', DEFAULT_SCRYPT_PARAMS));
     if (!decoy) throw new Error('decoy hash unreadable');
-    return new ClientStore(configs, decoy);
+    return new ClientStore(configs, decoy, options);
   }
 
   /** The client when the secret is right; undefined for an unknown client or a wrong secret alike. */
   async authenticate(clientId: string, secret: string): Promise<Client | undefined> {
     const entry = this.clients.get(clientId);
-    const ok = await verifySecret(secret, entry?.hash ?? this.decoy);
-    return entry && ok ? entry.client : undefined;
+    const now = (this.options.now ?? Date.now)();
+    const mac = createHmac('sha256', this.cacheKey).update(secret).digest();
+    const cached = entry && this.verified.get(clientId);
+    if (entry && cached && cached.expiresAtMs > now && timingSafeEqual(cached.mac, mac)) return entry.client;
+
+    const ok = await (this.options.verify ?? verifySecret)(secret, entry?.hash ?? this.decoy);
+    if (!entry || !ok) return undefined;
+    const cacheMs = this.options.verifiedCacheMs ?? 0;
+    if (cacheMs > 0) this.verified.set(clientId, { mac, expiresAtMs: now + cacheMs });
+    return entry.client;
   }
 
   ids(): string[] {

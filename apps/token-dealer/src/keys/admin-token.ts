@@ -1,5 +1,5 @@
+import { createLocalJWKSet, jwtVerify } from 'jose';
 import { ProblemError } from '#libs/platform';
-import { loadJose } from '../jose';
 import type { KeyRing } from './key-ring';
 import { SIGNING_ALGORITHM } from './signing-key';
 
@@ -24,7 +24,6 @@ export class AdminTokenVerifier {
     if (!match) {
       throw new ProblemError(401, 'unauthorized', { detail: 'a Bearer access token is required', headers: { 'www-authenticate': CHALLENGE } });
     }
-    const { jwtVerify, createLocalJWKSet } = await loadJose();
     let payload: Record<string, unknown>;
     try {
       ({ payload } = await jwtVerify(match[1], createLocalJWKSet({ keys: this.keys.publishedJwks() }), {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { SignJWT } from 'jose';
 import type { Client } from '../clients/client-store';
-import { loadJose } from '../jose';
 import type { KeyRing } from '../keys/key-ring';
 import { SIGNING_ALGORITHM } from '../keys/signing-key';
 
@@ -27,7 +27,6 @@ export class TokenIssuer {
   ) {}
 
   async issue(client: Client, scopes: readonly string[]): Promise<TokenResponse> {
-    const { SignJWT } = await loadJose();
     const key = this.keys.signingKey();
     const issuedAt = Math.floor(this.now() / 1000);
     const scope = scopes.join(' ');
