@@ -1,0 +1,262 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { parseDurationSeconds } from '../../load-tests/src/plan';
+import { FLOWS } from '../../load-tests/src/scenario';
+import { parseExpectation } from './expectation';
+
+/**
+ * One chaos experiment, written as YAML in experiments/<name>/experiment.yaml (ADR 0070): a load,
+ * a steady-state hypothesis, a method (steps on a timeline), what must deviate during it, how soon
+ * it must recover, and numbers to measure. `short:` is merged over the rest for `--short` runs.
+ */
+
+/** `30s`, `1m30s`, `1500ms` or a bare number of seconds → seconds. */
+const duration = z.union([z.number().min(0), z.string()]).transform((value, ctx) => {
+  if (typeof value === 'number') return value;
+  try {
+    return parseDurationSeconds(value);
+  } catch (error) {
+    ctx.addIssue({ code: 'custom', message: (error as Error).message });
+    return z.NEVER;
+  }
+});
+
+/** `< 0.01`, `>= 1`, `== 0`, or `increases` (a counter went up). */
+const expectation = z.string().superRefine((value, ctx) => {
+  try {
+    parseExpectation(value);
+  } catch (error) {
+    ctx.addIssue({ code: 'custom', message: (error as Error).message });
+  }
+});
+
+const SERVICES = ['gateway', 'token-dealer', 'data-service', 'provider', 'bot', 'worker'] as const;
+const SCALABLE = ['worker', 'bot', 'data-service'] as const;
+
+/** Series read straight from an app's /metrics (every instance), sampled twice a second: sub-second timing. */
+const watchSchema = z
+  .object({
+    app: z.enum(SERVICES),
+    /** `name` or `name{label="value",other!="x"}`; matching series are summed (or maxed). */
+    metric: z.string().regex(/^[a-zA-Z_:][a-zA-Z0-9_:]*(\{.*\})?$/, 'a metric name with an optional {label="value"} selector'),
+    aggregate: z.enum(['sum', 'max', 'min']).default('sum'),
+  })
+  .strict();
+export type WatchSpec = z.infer<typeof watchSchema>;
+
+/** Something measured, three ways: PromQL on the lab's Prometheus, a watched series, or an alert's state. */
+const sourceFields = {
+  /** PromQL returning one number (the first series' value; none = no data). */
+  query: z.string().min(1).optional(),
+  watch: watchSchema.optional(),
+  /** 1 while Prometheus reports this alert firing (GET /api/v1/alerts), else 0. */
+  alert: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).optional(),
+};
+const oneSource = (p: { query?: string; watch?: WatchSpec; alert?: string }): boolean => [p.query, p.watch, p.alert].filter((s) => s !== undefined).length === 1;
+
+const probeSchema = z
+  .object({
+    name: z.string().min(1),
+    ...sourceFields,
+    expect: expectation,
+    /** During the method: must the expectation hold at every sample, or at least once? */
+    holds: z.enum(['always', 'sometimes']).default('always'),
+  })
+  .strict()
+  .refine(oneSource, 'give exactly one of query, watch or alert');
+export type Probe = z.infer<typeof probeSchema>;
+
+const faultSchema = z.looseObject({ type: z.string().min(1), target: z.string().optional() });
+
+const stepBase = {
+  /** Name other entries refer to: `outage.start`, `outage.end`. */
+  id: z.string().regex(/^[a-z][a-zA-Z0-9-]*$/).optional(),
+  /** Seconds after the load starts. */
+  at: duration,
+};
+const stepSchema = z.union([
+  z.object({ ...stepBase, inject: z.object({ service: z.enum(SERVICES), fault: faultSchema }).strict(), for: duration }).strict(),
+  z.object({ ...stepBase, kill: z.string().regex(/^[a-z-]+(-\d+)?$/) }).strict(),
+  z.object({ ...stepBase, restart: z.string().regex(/^[a-z-]+(-\d+)?$/) }).strict(),
+  z.object({ ...stepBase, scale: z.object({ app: z.enum(SCALABLE), n: z.number().int().min(1).max(10) }).strict() }).strict(),
+  z
+    .object({
+      ...stepBase,
+      /** A second client flooding the gateway while the main load runs. */
+      flood: z.object({ client: z.enum(['demo', 'admin']), rate: z.number().positive().max(2000), flow: z.enum(FLOWS).default('post') }).strict(),
+      for: duration,
+    })
+    .strict(),
+]);
+export type Step = z.infer<typeof stepSchema>;
+
+/** `outage.start`, `outage.end+5s`, `start`, `end-10s`: a moment of the run. */
+const momentSchema = z.string().regex(/^(start|end|[a-z][a-zA-Z0-9-]*\.(start|end))\s*([+-]\s*\d+(\.\d+)?(ms|s|m)?)?$/, 'start, end, <step>.start or <step>.end, with an optional +5s/-1s');
+
+const measurementSchema = z
+  .object({
+    name: z.string().regex(/^[a-zA-Z][a-zA-Z0-9_]*$/, 'letters, digits and _ (it is a name in expressions)'),
+    /** What the number means, with its unit, for the report. */
+    description: z.string().optional(),
+    unit: z.string().default(''),
+    /** An instant value at a moment (query). */
+    query: z.string().optional(),
+    at: momentSchema.optional(),
+    /** Seconds from `from` until a watched series meets `until.expect`. */
+    from: momentSchema.optional(),
+    until: z.object({ ...sourceFields, expect: expectation }).strict().refine(oneSource, 'give exactly one of query, watch or alert').optional(),
+    /** Longest time a watched counter stood still between `from` and `to` (a rebalance pause). */
+    stall: watchSchema.optional(),
+    to: momentSchema.optional(),
+    /** Arithmetic over earlier measurements: `throughputN2 / (2 * throughputN1)`. */
+    expression: z.string().optional(),
+    /** When given, the number is part of the verdict. */
+    expect: expectation.optional(),
+  })
+  .strict()
+  .superRefine((m, ctx) => {
+    const kinds = [m.query !== undefined && m.at !== undefined, m.from !== undefined && m.until !== undefined, m.stall !== undefined && m.from !== undefined && m.to !== undefined, m.expression !== undefined];
+    if (kinds.filter(Boolean).length !== 1) ctx.addIssue({ code: 'custom', message: 'a measurement is one of: query+at, from+until, stall+from+to, or expression' });
+  });
+export type Measurement = z.infer<typeof measurementSchema>;
+
+const thresholdsSchema = z.record(z.string(), z.array(z.union([z.string(), z.object({ threshold: z.string() }).loose()])));
+
+export const experimentSchema = z
+  .object({
+    name: z.string().regex(/^[a-z][a-z0-9-]*$/),
+    description: z.string().min(1),
+    load: z
+      .object({
+        /** Scenario in load-tests/scenarios lending its texts, users and e2e polling. */
+        scenario: z.string().default('smoke'),
+        /** Arrival rate (iterations/s) held after the ramp. */
+        rate: z.number().positive().max(5000),
+        rampSeconds: duration.default(5),
+        durationSeconds: duration,
+        maxVUs: z.number().int().positive().max(10_000).default(200),
+        mix: z.array(z.object({ flow: z.enum(FLOWS), weight: z.number().positive() }).strict()).min(1).optional(),
+        texts: z.array(z.string().min(1)).min(1).optional(),
+        e2eDeadlineMs: z.number().int().positive().optional(),
+        /** k6 thresholds over the whole run; part of the verdict. */
+        thresholds: thresholdsSchema.default({}),
+      })
+      .strict(),
+    /** App settings for this run: the app is restarted with them, and restarted without them after. */
+    env: z.partialRecord(z.enum(SERVICES), z.record(z.string().regex(/^[A-Z][A-Z0-9_]*$/), z.string())).default({}),
+    /** Alert rules swapped in for the run (same alert name, shorter `for:`), removed after. */
+    alertOverrides: z
+      .array(z.object({ alert: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), expr: z.string().min(1), for: z.string().regex(/^\d+(ms|s|m)$/) }).strict())
+      .default([]),
+    /** The steady state: holds before the method starts and again within `recovery.withinSeconds` after it. */
+    steadyState: z.array(probeSchema).default([]),
+    method: z.array(stepSchema).min(1),
+    /** What must happen while the method runs (from the first step's start to the last one's end). */
+    deviation: z.array(probeSchema).default([]),
+    recovery: z
+      .object({
+        withinSeconds: duration,
+        /** Checked with the steady state during recovery (e.g. the breaker closed again). */
+        probes: z.array(probeSchema).default([]),
+      })
+      .strict(),
+    /** No loss, no duplicates: gateway-accepted vs data-service-completed counters, after a drain. */
+    ledger: z.object({ drainSeconds: duration.default(60) }).strict().optional(),
+    measurements: z.array(measurementSchema).default([]),
+    /** Extra charts for the report, beside the standard ones. */
+    charts: z.array(z.object({ title: z.string(), unit: z.string().default(''), queries: z.record(z.string(), z.string()) }).strict()).default([]),
+    short: z.unknown().optional(),
+  })
+  .strict()
+  .superRefine((e, ctx) => {
+    const ids = new Set(e.method.map((s) => s.id).filter((id): id is string => id !== undefined));
+    const refs = [...e.measurements.flatMap((m) => [m.at, m.from, m.to])].filter((r): r is string => r !== undefined);
+    for (const ref of refs) {
+      const id = /^([a-z][a-zA-Z0-9-]*)\.(start|end)/.exec(ref)?.[1];
+      if (id && !ids.has(id)) ctx.addIssue({ code: 'custom', path: ['measurements'], message: `"${ref}" names no step; step ids: ${[...ids].join(', ') || 'none'}` });
+    }
+    const last = Math.max(...e.method.map((s) => s.at + ('for' in s ? s.for : 0)));
+    if (last >= e.load.durationSeconds) ctx.addIssue({ code: 'custom', path: ['load', 'durationSeconds'], message: `the load ends at ${e.load.durationSeconds} s but the method runs until ${last} s` });
+  });
+
+export type Experiment = z.infer<typeof experimentSchema>;
+
+export class ExperimentError extends Error {
+  readonly code = 'EEXPERIMENT';
+  override readonly name = 'ExperimentError';
+}
+
+/** experiments/ in the source tree, from src or from dist (definitions are YAML, never compiled). */
+export const EXPERIMENTS_DIR = findExperimentsDir(__dirname);
+
+function findExperimentsDir(from: string): string {
+  for (let dir = resolve(from, '..'); dir !== resolve(dir, '..'); dir = resolve(dir, '..')) {
+    if (existsSync(join(dir, 'package.json'))) return join(dir, 'experiments');
+  }
+  return resolve(from, '..');
+}
+
+export function experimentNames(dir = EXPERIMENTS_DIR): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .filter((d) => existsSync(join(dir, d, 'experiment.yaml')))
+    .sort();
+}
+
+/** Objects merge key by key; arrays and scalars are replaced. */
+export function deepMerge(base: unknown, over: unknown): unknown {
+  if (over === undefined) return base;
+  if (isPlainObject(base) && isPlainObject(over)) {
+    const out: Record<string, unknown> = { ...base };
+    for (const [k, v] of Object.entries(over)) out[k] = deepMerge(base[k], v);
+    return out;
+  }
+  return over;
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** Validates raw definition data; `short` merges the `short:` block over it first. */
+export function parseExperiment(raw: unknown, options: { short?: boolean; source?: string } = {}): Experiment {
+  const source = options.source ?? 'experiment';
+  const merged = options.short && isPlainObject(raw) ? deepMerge(raw, raw.short) : raw;
+  const result = experimentSchema.safeParse(merged);
+  if (!result.success) {
+    const problems = result.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
+    throw new ExperimentError(`${source}${options.short ? ' (--short)' : ''} is not a valid experiment:\n  - ${problems.join('\n  - ')}`);
+  }
+  return result.data;
+}
+
+export function loadExperiment(name: string, options: { short?: boolean; dir?: string } = {}): Experiment {
+  const dir = options.dir ?? EXPERIMENTS_DIR;
+  const file = name.endsWith('.yaml') ? resolve(name) : join(dir, name, 'experiment.yaml');
+  if (!existsSync(file)) throw new ExperimentError(`No experiment "${name}" (${file}). Known: ${experimentNames(dir).join(', ') || 'none'}.`);
+  let raw: unknown;
+  try {
+    raw = parseYaml(readFileSync(file, 'utf8'));
+  } catch (error) {
+    throw new ExperimentError(`${file} is not YAML: ${(error as Error).message}`);
+  }
+  return parseExperiment(raw, { short: options.short, source: file });
+}
+
+/** Resolves `outage.end+5s` to seconds from the run's start, given when each step started and ended. */
+export function resolveMoment(moment: string, events: ReadonlyMap<string, { startS: number; endS: number }>, runEndS: number): number | undefined {
+  const m = /^(start|end|([a-z][a-zA-Z0-9-]*)\.(start|end))\s*(?:([+-])\s*(\d+(?:\.\d+)?(?:ms|s|m)?))?$/.exec(moment.trim());
+  if (!m) return undefined;
+  let base: number | undefined;
+  if (m[1] === 'start') base = 0;
+  else if (m[1] === 'end') base = runEndS;
+  else {
+    const e = events.get(m[2]);
+    base = e === undefined ? undefined : m[3] === 'start' ? e.startS : e.endS;
+  }
+  if (base === undefined) return undefined;
+  const offset = m[5] ? parseDurationSeconds(m[5]) * (m[4] === '-' ? -1 : 1) : 0;
+  return base + offset;
+}

@@ -1,0 +1,166 @@
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { stringify as toYaml } from 'yaml';
+import { DEFAULT_CLIENTS, TokenSource } from '../../load-tests/src/driver/jeeves';
+import { APPS, type AppName } from '../../tools/lab/apps';
+import type { LabConfig } from '../../tools/lab/config';
+import { runningInstances } from '../../tools/lab/instances';
+import { kafkaAnswers, type Log } from '../../tools/lab/kafka';
+import { kill, readLabDescription, restart, scale, type LabDescription } from '../../tools/lab/lab';
+import { prometheusPaths } from '../../tools/lab/prometheus';
+import type { Experiment } from './definition';
+import type { MetricsScraper } from './watcher';
+
+/**
+ * Everything an experiment does to the lab, as one interface: the runner is unit-tested with a fake,
+ * and the real one below only delegates (process control is the lab CLI's modules, faults are the
+ * chaos API every service serves).
+ */
+export interface LabActions extends MetricsScraper {
+  injectFault(service: AppName, fault: Record<string, unknown>, durationMs: number): Promise<{ id: string }>;
+  clearFault(service: AppName, id: string): Promise<void>;
+  kill(instanceId: string): Promise<void>;
+  restart(instanceId: string): Promise<void>;
+  runningCount(app: AppName): number;
+  scale(app: AppName, n: number): Promise<void>;
+  kafkaUp(): Promise<boolean>;
+  /** Restarts every running instance of `app` with these settings (undefined: back to the lab's own). */
+  restartWithEnv(app: AppName, env: Readonly<Record<string, string>> | undefined): Promise<void>;
+  installAlertOverrides(experiment: string, overrides: Experiment['alertOverrides']): Promise<void>;
+  removeAlertOverrides(): Promise<void>;
+}
+
+export class LabActionError extends Error {
+  readonly code = 'ELABACTION';
+  override readonly name = 'LabActionError';
+}
+
+const OVERRIDE_FILE = 'experiment-rules.yml';
+
+export class RealLabActions implements LabActions {
+  private readonly adminTokens: TokenSource;
+  private readonly lab: LabDescription;
+  private readonly savedEnv = new Map<string, string | undefined>();
+
+  constructor(
+    private readonly config: LabConfig,
+    private readonly log: Log,
+    private readonly reloadPrometheus: () => Promise<void>,
+  ) {
+    const lab = readLabDescription(config.stateDir);
+    if (!lab) throw new LabActionError(`No lab is up in ${config.stateDir}. Start it first: npm run lab -- up`);
+    this.lab = lab;
+    this.adminTokens = new TokenSource(lab.apps['token-dealer'].url, DEFAULT_CLIENTS.admin, 'lab:chaos');
+  }
+
+  private async chaos(service: AppName, method: 'POST' | 'DELETE', path: string, body?: unknown): Promise<Response> {
+    const token = await this.adminTokens.get();
+    return fetch(`${this.lab.apps[service].url}/admin/chaos/faults${path}`, {
+      method,
+      headers: { authorization: `Bearer ${token}`, accept: 'application/json', ...(body ? { 'content-type': 'application/json' } : {}) },
+      ...(body ? { body: JSON.stringify(body) } : {}),
+      signal: AbortSignal.timeout(10_000),
+    });
+  }
+
+  async injectFault(service: AppName, fault: Record<string, unknown>, durationMs: number): Promise<{ id: string }> {
+    // The fault also expires by itself: a runner killed with SIGKILL cannot leave the lab broken for long.
+    const response = await this.chaos(service, 'POST', '', { ...fault, durationMs: Math.ceil(durationMs) });
+    const text = await response.text();
+    if (response.status !== 201) throw new LabActionError(`${service} refused the fault (${response.status}): ${text.slice(0, 300)}`);
+    const id = (JSON.parse(text) as { id?: unknown }).id;
+    if (typeof id !== 'string') throw new LabActionError(`${service} answered 201 without a fault id`);
+    return { id };
+  }
+
+  async clearFault(service: AppName, id: string): Promise<void> {
+    const response = await this.chaos(service, 'DELETE', `/${encodeURIComponent(id)}`);
+    await response.body?.cancel();
+    // 404: it had expired already, which is what clearing wants.
+    if (response.status !== 204 && response.status !== 404) throw new LabActionError(`${service} answered ${response.status} to clearing fault ${id}`);
+  }
+
+  kill(instanceId: string): Promise<void> {
+    return kill(this.config, instanceId, this.log);
+  }
+
+  restart(instanceId: string): Promise<void> {
+    return restart(this.config, instanceId, this.log);
+  }
+
+  runningCount(app: AppName): number {
+    return runningInstances(this.config).filter((i) => i.app === app).length;
+  }
+
+  async scale(app: AppName, n: number): Promise<void> {
+    await scale(this.config, app, n, this.log);
+  }
+
+  kafkaUp(): Promise<boolean> {
+    return kafkaAnswers(this.lab.brokers);
+  }
+
+  async restartWithEnv(app: AppName, env: Readonly<Record<string, string>> | undefined): Promise<void> {
+    // The lab hands WORKER_*/PROVIDER_*/JEEVES_*/RATE_LIMIT_* of this process to the apps it starts.
+    if (env) {
+      for (const [k, v] of Object.entries(env)) {
+        if (!this.savedEnv.has(k)) this.savedEnv.set(k, process.env[k]);
+        process.env[k] = v;
+      }
+    } else {
+      for (const [k, v] of this.savedEnv) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
+      this.savedEnv.clear();
+    }
+    const instances = runningInstances(this.config).filter((i) => i.app === app);
+    for (const i of instances.length > 0 ? instances : [{ id: app }]) await restart(this.config, i.id, this.log);
+  }
+
+  async installAlertOverrides(experiment: string, overrides: Experiment['alertOverrides']): Promise<void> {
+    const paths = prometheusPaths(this.config);
+    if (!existsSync(paths.config)) throw new LabActionError(`The lab has no Prometheus config (${paths.config}); alert overrides need the lab's Prometheus`);
+    const rules = {
+      groups: [
+        {
+          name: `experiment-${experiment}`,
+          rules: overrides.map((o) => ({ alert: o.alert, expr: o.expr, for: o.for, labels: { severity: 'warning', experiment } })),
+        },
+      ],
+    };
+    writeFileSync(join(paths.dir, OVERRIDE_FILE), `# Written by experiment ${experiment} for its run; removed when it ends.\n${toYaml(rules)}`);
+    const config = readFileSync(paths.config, 'utf8');
+    const line = `  - ${JSON.stringify(join(paths.dir, OVERRIDE_FILE))}`;
+    if (!config.includes(line)) writeFileSync(paths.config, config.replace(/^rule_files:\n/m, `rule_files:\n${line}\n`));
+    await this.reloadPrometheus();
+  }
+
+  async removeAlertOverrides(): Promise<void> {
+    const paths = prometheusPaths(this.config);
+    writeFileSync(join(paths.dir, OVERRIDE_FILE), 'groups: []\n');
+    if (existsSync(paths.config)) {
+      const config = readFileSync(paths.config, 'utf8');
+      const line = `  - ${JSON.stringify(join(paths.dir, OVERRIDE_FILE))}\n`;
+      writeFileSync(paths.config, config.replace(line, ''));
+    }
+    await this.reloadPrometheus();
+  }
+
+  async scrape(app: AppName): Promise<string[]> {
+    const instances = runningInstances(this.config).filter((i) => i.app === app);
+    const texts = await Promise.all(
+      instances.map(async (i) => {
+        try {
+          const response = await fetch(`${i.url}/metrics`, { signal: AbortSignal.timeout(2000) });
+          return response.ok ? await response.text() : undefined;
+        } catch {
+          return undefined;
+        }
+      }),
+    );
+    return texts.filter((t): t is string => t !== undefined);
+  }
+}
+
+export const SCALABLE_APPS = APPS.filter((a) => a.scalable).map((a) => a.name);

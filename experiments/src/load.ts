@@ -1,0 +1,98 @@
+import { DEFAULT_CLIENTS, type JeevesTarget } from '../../load-tests/src/driver/jeeves';
+import { progressLine } from '../../load-tests/src/driver/progress';
+import { runScenario } from '../../load-tests/src/driver/runner';
+import type { SecondSummary } from '../../load-tests/src/driver/timeline';
+import { loadScenario, parseScenario, type FlowName, type Scenario } from '../../load-tests/src/scenario';
+import type { ThresholdResult } from '../../load-tests/src/thresholds';
+import type { Experiment } from './definition';
+
+/** One load the runner asks for: the experiment's own (`main`) or a flood step's second client. */
+export interface LoadRequest {
+  readonly experiment: Experiment;
+  readonly role: 'main' | 'flood';
+  readonly client: 'demo' | 'admin';
+  readonly rate?: number;
+  readonly flow?: FlowName;
+  readonly durationSeconds?: number;
+}
+
+export interface LoadOutcome {
+  readonly passed: boolean;
+  readonly thresholds: readonly ThresholdResult[];
+  /** 202s the driver got: what the ledger must find accepted and completed. */
+  readonly accepted: number;
+  readonly requests: number;
+  readonly failedRate: number;
+  readonly timeline: readonly SecondSummary[];
+  readonly aborted?: string;
+}
+
+/** Runs a load until its schedule ends or the signal aborts; `onLine` gets a progress line each second. */
+export type LoadStarter = (request: LoadRequest, signal: AbortSignal, onLine: (line: string) => void) => Promise<LoadOutcome>;
+
+/**
+ * The experiment's load as a load-tests scenario: the base scenario lends texts, users and polling;
+ * the experiment sets a ramp then a constant arrival rate, and its own thresholds. Faults are the
+ * experiment's method, never the scenario's.
+ */
+export function scenarioFor(request: LoadRequest): Scenario {
+  const { experiment } = request;
+  const base = loadScenario(experiment.load.scenario);
+  if (request.role === 'flood') {
+    const rate = request.rate ?? 1;
+    return parseScenario({
+      ...base,
+      name: `${experiment.name}-flood`,
+      description: `flood for experiment ${experiment.name}`,
+      startRate: rate,
+      stages: [{ durationSeconds: request.durationSeconds ?? 10, targetRate: rate }],
+      mix: [{ flow: request.flow ?? 'post', weight: 1 }],
+      thresholds: {},
+      faults: [],
+    });
+  }
+  const { rate, rampSeconds, durationSeconds } = experiment.load;
+  const ramp = Math.min(rampSeconds, durationSeconds / 2);
+  return parseScenario({
+    ...base,
+    name: experiment.name,
+    description: experiment.description,
+    startRate: 0,
+    stages: [
+      ...(ramp > 0 ? [{ durationSeconds: ramp, targetRate: rate }] : []),
+      { durationSeconds: durationSeconds - ramp, targetRate: rate },
+    ],
+    maxVUs: experiment.load.maxVUs,
+    mix: experiment.load.mix ?? base.mix,
+    texts: experiment.load.texts ?? base.texts,
+    e2e: { ...base.e2e, ...(experiment.load.e2eDeadlineMs ? { deadlineMs: experiment.load.e2eDeadlineMs } : {}) },
+    thresholds: experiment.load.thresholds,
+    faults: [],
+  });
+}
+
+/** The load-tests built-in open-model driver, used as a library. */
+export function driverLoad(urls: { gateway: string; 'token-dealer': string } & Record<string, string>): LoadStarter {
+  return async (request, signal, onLine) => {
+    const scenario = scenarioFor(request);
+    const target: JeevesTarget = {
+      gatewayUrl: urls.gateway,
+      tokenDealerUrl: urls['token-dealer'],
+      serviceUrls: urls,
+      client: request.client === 'demo' ? DEFAULT_CLIENTS.client : DEFAULT_CLIENTS.admin,
+      admin: DEFAULT_CLIENTS.admin,
+    };
+    const result = await runScenario({ scenario, target, signal, gracefulStopMs: 15_000, onSecond: (state) => onLine(progressLine(scenario.name, state).replace(/^\S+\s+\S+\s+/, '')) });
+    const acceptedSelector = { metric: 'checks', tags: { check: 'message accepted (202)' } };
+    const acceptedRate = result.metrics.aggregate(acceptedSelector, { kind: 'rate' }) ?? 0;
+    return {
+      passed: result.passed,
+      thresholds: result.thresholds,
+      accepted: Math.round(acceptedRate * result.metrics.sampleCount(acceptedSelector)),
+      requests: result.metrics.aggregate({ metric: 'http_reqs', tags: {} }, { kind: 'count' }) ?? 0,
+      failedRate: result.metrics.aggregate({ metric: 'http_req_failed', tags: {} }, { kind: 'rate' }) ?? 0,
+      timeline: result.timeline.summarize(),
+      ...(result.aborted ? { aborted: result.aborted } : {}),
+    };
+  };
+}

@@ -1,0 +1,92 @@
+import type { WatchSpec } from './definition';
+import { aggregate, parseExposition, parseSelector, select, type Sample } from './exposition';
+import type { PrometheusApi } from './prometheus-api';
+
+/** Reads every running instance's /metrics text for an app (the lab, or a fake). */
+export interface MetricsScraper {
+  scrape(app: WatchSpec['app']): Promise<string[]>;
+}
+
+export interface TimedValue {
+  /** Seconds since the run started. */
+  readonly t: number;
+  readonly value: number | undefined;
+}
+
+export function watchKey(spec: WatchSpec): string {
+  return `${spec.app}:${spec.aggregate}:${spec.metric}`;
+}
+
+export function alertKey(alert: string): string {
+  return `alert:${alert}`;
+}
+
+/**
+ * Samples watched series and alert states on a short interval for the whole run. The samples are
+ * the evidence behind timings (fault → breaker open) and are plotted in the report.
+ */
+export class Watcher {
+  private readonly series = new Map<string, TimedValue[]>();
+  private timer: NodeJS.Timeout | undefined;
+  private busy = false;
+
+  constructor(
+    private readonly watches: readonly WatchSpec[],
+    private readonly alerts: readonly string[],
+    private readonly scraper: MetricsScraper,
+    private readonly prometheus: PrometheusApi | undefined,
+    private readonly elapsedSeconds: () => number,
+  ) {
+    for (const w of watches) this.series.set(watchKey(w), []);
+    for (const a of alerts) this.series.set(alertKey(a), []);
+  }
+
+  start(intervalMs = 500): void {
+    this.timer = setInterval(() => void this.sampleOnce(), intervalMs);
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  /** One round; a round still running is not overlapped (a slow scrape must not pile up). */
+  async sampleOnce(): Promise<void> {
+    if (this.busy) return;
+    this.busy = true;
+    try {
+      const t = this.elapsedSeconds();
+      const apps = [...new Set(this.watches.map((w) => w.app))];
+      const texts = await Promise.all(apps.map(async (app) => [app, await this.scraper.scrape(app).catch(() => [])] as const));
+      const samplesByApp = new Map<string, Sample[][]>(texts.map(([app, list]) => [app, list.map(parseExposition)]));
+      for (const w of this.watches) {
+        const perInstance = samplesByApp.get(w.app) ?? [];
+        const selector = parseSelector(w.metric);
+        const values = perInstance.flatMap((samples) => select(samples, selector));
+        this.series.get(watchKey(w))?.push({ t, value: aggregate(values, w.aggregate) });
+      }
+      if (this.alerts.length > 0 && this.prometheus) {
+        const active = await this.prometheus.alerts().catch(() => undefined);
+        for (const a of this.alerts) {
+          const firing = active === undefined ? undefined : active.some((x) => x.labels.alertname === a && x.state === 'firing') ? 1 : 0;
+          this.series.get(alertKey(a))?.push({ t, value: firing });
+        }
+      }
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  samples(key: string): readonly TimedValue[] {
+    return this.series.get(key) ?? [];
+  }
+
+  latest(key: string): number | undefined {
+    const s = this.series.get(key);
+    return s && s.length > 0 ? s[s.length - 1].value : undefined;
+  }
+
+  all(): Record<string, readonly TimedValue[]> {
+    return Object.fromEntries(this.series);
+  }
+}
