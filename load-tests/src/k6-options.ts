@@ -4,7 +4,7 @@
  * the fault's offset), and the thresholds as written. Pure: k6 runs a generated copy of this file.
  */
 import { flowPlans, k6Duration } from './plan';
-import type { FlowName, Scenario } from './scenario';
+import type { FlowName, Scenario } from './scenario-types';
 
 /** The exported function of load-tests/k6/run.js that runs each flow. */
 export const FLOW_EXEC: Readonly<Record<FlowName, string>> = { e2e: 'e2eFlow', post: 'postFlow', history: 'historyFlow' };

@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { z } from 'zod';
+import type { FaultStep, FlowName, Scenario, Stage, ThresholdSpec } from './scenario-types';
 
 /**
  * One load-test scenario, defined once as data (load-tests/scenarios/<name>.json) and run by two
@@ -12,8 +13,7 @@ import { z } from 'zod';
  */
 
 /** The request flows a scenario mixes. */
-export const FLOWS = ['e2e', 'post', 'history'] as const;
-export type FlowName = (typeof FLOWS)[number];
+export const FLOWS = ['e2e', 'post', 'history'] as const satisfies readonly FlowName[];
 
 const stageSchema = z
   .object({
@@ -82,10 +82,12 @@ export const scenarioSchema = z
   })
   .strict();
 
-export type Scenario = z.infer<typeof scenarioSchema>;
-export type Stage = z.infer<typeof stageSchema>;
-export type ThresholdSpec = z.infer<typeof thresholdSchema>;
-export type FaultStep = z.infer<typeof faultSchema>;
+export type { FaultStep, FlowName, Scenario, Stage, ThresholdSpec };
+
+// Compile-time proof that the schema and the plain types (which k6 sees) describe the same data.
+type Same<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
+const schemaMatchesTypes: [Same<z.infer<typeof scenarioSchema>, Scenario>, Same<z.infer<typeof stageSchema>, Stage>, Same<z.infer<typeof thresholdSchema>, ThresholdSpec>, Same<z.infer<typeof faultSchema>, FaultStep>] = [true, true, true, true];
+void schemaMatchesTypes;
 
 export class ScenarioError extends Error {
   readonly code = 'ESCENARIO';

@@ -2,7 +2,7 @@
  * k6 threshold expressions (`p(95)<200`, `rate<0.01`, `count>0`, `avg<=100`) evaluated against the
  * built-in driver's metrics, with k6's meaning for each aggregation.
  */
-import type { ThresholdSpec } from './scenario';
+import type { ThresholdSpec } from './scenario-types';
 
 export type Aggregation = { kind: 'avg' | 'min' | 'max' | 'med' | 'count' | 'rate' | 'value' } | { kind: 'p'; percentile: number };
 export type Operator = '<' | '<=' | '>' | '>=' | '==' | '===' | '!=';
