@@ -1,0 +1,105 @@
+import { readFileSync } from 'node:fs';
+import type { StoredSpan } from '../../tools/otlp-sink/spans';
+import { postMessage, uniqueUser, waitForFinal } from './pipeline-helpers';
+import { lab, waitFor } from './support/lab';
+
+/**
+ * One message, one trace: the test lab exports every span (100% sampled) over OTLP/JSON to the
+ * lab's sink, which appends them to a file. We follow the message hop by hop through that file.
+ */
+const SERVER = 2;
+const CLIENT = 3;
+const PRODUCER = 4;
+const CONSUMER = 5;
+
+function spansOf(traceId: string): StoredSpan[] {
+  const file = lab().tracesFile;
+  if (!file) throw new Error('the test lab runs without its trace sink (lab.json has no tracesFile)');
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((line) => line.includes(traceId))
+    .map((line) => JSON.parse(line) as StoredSpan)
+    .filter((span) => span.traceId === traceId);
+}
+
+describe('tracing: one trace across HTTP and Kafka', () => {
+  it('follows POST /v1/messages through gateway, bot, worker, provider and data-service', async () => {
+    const { id } = await postMessage(uniqueUser('trace'), 'weather in Lisbon');
+    const view = await waitForFinal(id);
+    expect(view.status).toBe('replied');
+    expect(view.traceId).toMatch(/^[0-9a-f]{32}$/);
+    const traceId = view.traceId!;
+    const topic = (base: string) => lab().topic(base as never);
+
+    // Spans are exported in batches: wait until the last hop (data-service storing the reply) is in.
+    const spans = await waitFor(
+      () => {
+        const found = spansOf(traceId);
+        const stored = found.some((s) => s.service === 'data-service' && s.name === `process ${topic('jeeves.replies.v1')}`);
+        return stored ? found : undefined;
+      },
+      { timeoutMs: 30_000, intervalMs: 500, what: `the spans of trace ${traceId}` },
+    );
+    const byId = new Map(spans.map((s) => [s.spanId, s]));
+    const parentOf = (span: StoredSpan) => (span.parentSpanId ? byId.get(span.parentSpanId) : undefined);
+    const isDescendant = (span: StoredSpan, ancestor: StoredSpan): boolean => {
+      for (let p = parentOf(span); p; p = parentOf(p)) if (p.spanId === ancestor.spanId) return true;
+      return false;
+    };
+    const one = (service: string, kind: number, name: string | RegExp, filter: (s: StoredSpan) => boolean = () => true) => {
+      const found = spans.filter(
+        (s) => s.service === service && s.kind === kind && (typeof name === 'string' ? s.name === name : name.test(s.name)) && filter(s),
+      );
+      if (found.length === 0) {
+        const seen = spans.map((s) => `${s.service}/${s.kind}/${s.name}`).join(', ');
+        throw new Error(`no ${service} span of kind ${kind} named ${String(name)} in trace ${traceId}; seen: ${seen}`);
+      }
+      return found[0]!;
+    };
+
+    // gateway: the HTTP request, and inside it the produce to jeeves.messages.v1.
+    const post = one('gateway', SERVER, /^POST( \/v1\/messages)?$/);
+    expect(parentOf(post)).toBeUndefined();
+    const gatewaySend = one('gateway', PRODUCER, `send ${topic('jeeves.messages.v1')}`);
+    expect(isDescendant(gatewaySend, post)).toBe(true);
+
+    // bot: consumes as a child of the gateway's producer span, produces the action under it.
+    const botProcess = one('bot', CONSUMER, `process ${topic('jeeves.messages.v1')}`);
+    expect(botProcess.parentSpanId).toBe(gatewaySend.spanId);
+    const botSend = one('bot', PRODUCER, `send ${topic('jeeves.actions.v1')}`);
+    expect(isDescendant(botSend, botProcess)).toBe(true);
+
+    // worker: consumes the action, calls the provider over HTTP, produces the reply.
+    const workerProcess = one('worker', CONSUMER, `process ${topic('jeeves.actions.v1')}`);
+    expect(workerProcess.parentSpanId).toBe(botSend.spanId);
+    const providerCall = one('worker', CLIENT, /^GET/);
+    expect(isDescendant(providerCall, workerProcess)).toBe(true);
+    const providerServer = one('provider', SERVER, /^GET( \/v1\/weather)?$/);
+    expect(providerServer.parentSpanId).toBe(providerCall.spanId);
+    const workerSend = one('worker', PRODUCER, `send ${topic('jeeves.replies.v1')}`);
+    expect(isDescendant(workerSend, workerProcess)).toBe(true);
+
+    // data-service: stores the reply as a child of the worker's producer span.
+    const storeReply = one('data-service', CONSUMER, `process ${topic('jeeves.replies.v1')}`);
+    expect(storeReply.parentSpanId).toBe(workerSend.spanId);
+    // ...and the accepted message as a child of the gateway's send.
+    const storeAccepted = one('data-service', CONSUMER, `process ${topic('jeeves.messages.v1')}`);
+    expect(storeAccepted.parentSpanId).toBe(gatewaySend.spanId);
+
+    // Messaging attributes per the semantic conventions, on every Kafka hop.
+    for (const span of [gatewaySend, botProcess, botSend, workerProcess, workerSend, storeReply]) {
+      expect(span.attributes).toMatchObject({ 'messaging.system': 'kafka', 'messaging.destination.name': expect.stringContaining('jeeves.') });
+      expect(span.attributes['messaging.operation.name']).toMatch(/^(send|process)$/);
+    }
+    for (const span of [botProcess, workerProcess, storeReply]) {
+      expect(span.attributes['messaging.destination.partition.id']).toMatch(/^\d+$/);
+      expect(typeof span.attributes['messaging.kafka.offset']).toBe('number');
+    }
+    // Our handler spans name the envelope they handled.
+    const handlers = spans.filter((s) => s.name.startsWith('handle '));
+    expect(handlers.map((s) => s.service).sort()).toEqual(expect.arrayContaining(['bot', 'data-service', 'worker']));
+    for (const span of handlers) expect(span.attributes['messaging.message.id']).toEqual(expect.any(String));
+    const acceptedHandler = handlers.find((s) => s.service === 'bot')!;
+    expect(acceptedHandler.attributes['messaging.message.id']).toBe(id);
+  });
+});
