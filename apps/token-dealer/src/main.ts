@@ -55,11 +55,14 @@ export const tokenDealerService: ServiceDefinition<typeof configShape> = {
   },
 };
 
-/** Every refusal of the token route, the platform's (413, 415, bad JSON) as well as OAuth's. */
+/**
+ * Every refusal of the token route, the platform's (413, 415, bad JSON) as well as OAuth's. 5xx
+ * answers are failures, not refusals: the HTTP metrics count those.
+ */
 function countRejections(instance: FastifyInstance, context: ServiceContext): void {
   const { rejected } = tokenMetrics(context.registry);
   instance.addHook('onResponse', async (request, reply) => {
-    if (reply.statusCode < 400 || request.routeOptions.url !== '/oauth/token') return;
+    if (reply.statusCode < 400 || reply.statusCode >= 500 || request.routeOptions.url !== '/oauth/token') return;
     rejected.inc({ error: (reply as { jeevesProblem?: string }).jeevesProblem ?? `http-${reply.statusCode}` });
   });
 }

@@ -1,7 +1,9 @@
 import { type DynamicModule, Module } from '@nestjs/common';
+import { createLocalJWKSet } from 'jose';
+import { AuthModule, type TokenVerifierOptions } from '#libs/auth';
+import { ChaosModule } from '#libs/chaos';
 import type { ServiceContext } from '#libs/platform';
 import { ClientStore, clientsWithDefaultSecrets, DefaultSecretInProductionError, defaultClients } from './clients/client-store';
-import { AdminTokenVerifier } from './keys/admin-token';
 import { KeyDirectory } from './keys/key-directory';
 import { KeyRing } from './keys/key-ring';
 import { KeysController } from './keys/keys.controller';
@@ -37,14 +39,21 @@ export class TokenDealerModule {
     context.readiness.register('signing-key', () => keys.publishedJwks().length > 0);
 
     const settings = { issuer: config.TOKEN_ISSUER, audience: config.TOKEN_AUDIENCE, ttlSeconds: config.TOKEN_TTL_SECONDS };
-    const issuer = new TokenIssuer(keys, settings);
+    // The dealer checks admin and chaos tokens against its own ring: fetching its own JWKS over
+    // HTTP would fail whenever it is not listening yet (or is the thing being broken).
+    const auth: TokenVerifierOptions = {
+      jwksUrl: `http://127.0.0.1:${config.PORT}/.well-known/jwks.json`,
+      issuer: settings.issuer,
+      audience: settings.audience,
+      keySet: (header, token) => createLocalJWKSet({ keys: keys.publishedJwks() })(header, token),
+    };
     return {
       module: TokenDealerModule,
+      imports: [AuthModule.register(auth), ChaosModule.register(context, { auth })],
       controllers: [TokenController, KeysController],
       providers: [
         { provide: KeyRing, useValue: keys },
-        { provide: TokenEndpoint, useValue: new TokenEndpoint(clients, issuer) },
-        { provide: AdminTokenVerifier, useValue: new AdminTokenVerifier(keys, settings) },
+        { provide: TokenEndpoint, useValue: new TokenEndpoint(clients, new TokenIssuer(keys, settings)) },
       ],
     };
   }

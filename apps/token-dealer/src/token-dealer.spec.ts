@@ -277,6 +277,30 @@ describe('token-dealer over HTTP', () => {
     });
   });
 
+  describe('chaos', () => {
+    it('serves the chaos API to lab admins, checked against its own keys, and fails token requests on demand', async () => {
+      const admin = { authorization: `Bearer ${await issue(ADMIN)}` };
+      const denied = await app.inject({ method: 'GET', url: '/admin/chaos/faults', headers: { authorization: `Bearer ${await issue(DEMO)}` } });
+      expect(denied.statusCode).toBe(403);
+
+      const added = await app.inject({
+        method: 'POST',
+        url: '/admin/chaos/faults',
+        headers: admin,
+        payload: { type: 'error', rate: 1, status: 503, target: 'route:/oauth/token', durationMs: 60_000 },
+      });
+      expect(added.statusCode).toBe(201);
+      const failed = await token({ grant_type: 'client_credentials', client_id: DEMO.id, client_secret: DEMO.secret });
+      expect(failed.statusCode).toBe(503);
+      expect(failed.headers['x-chaos-fault']).toBe(added.json<{ id: string }>().id);
+      // The JWKS is another route: untouched.
+      expect((await app.inject({ method: 'GET', url: '/.well-known/jwks.json' })).statusCode).toBe(200);
+
+      expect((await app.inject({ method: 'DELETE', url: '/admin/chaos/faults', headers: admin })).statusCode).toBe(204);
+      expect((await token({ grant_type: 'client_credentials', client_id: DEMO.id, client_secret: DEMO.secret })).statusCode).toBe(200);
+    });
+  });
+
   describe('observability', () => {
     it('counts issued tokens per client and rejections per error', async () => {
       await token({ grant_type: 'client_credentials', client_id: DEMO.id, client_secret: 'wrong-secret' });
@@ -285,6 +309,8 @@ describe('token-dealer over HTTP', () => {
       expect(metrics).toMatch(/^jeeves_tokens_issued_total\{client="jeeves-demo"[^}]*\} [1-9]\d*$/m);
       expect(metrics).toMatch(/^jeeves_token_requests_rejected_total\{error="invalid_client"[^}]*\} [1-9]\d*$/m);
       expect(metrics).toMatch(/^jeeves_token_requests_rejected_total\{error="unsupported-media-type"[^}]*\} [1-9]\d*$/m);
+      // The chaos spec's injected 503 is a failure, not a refusal.
+      expect(metrics).not.toMatch(/^jeeves_token_requests_rejected_total\{error="http-5/m);
     });
 
     it('logs one line per token request and never a secret or a token', async () => {

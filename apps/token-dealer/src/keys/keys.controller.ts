@@ -1,7 +1,8 @@
-import { Controller, Get, Header, Headers, HttpCode, Inject, Post } from '@nestjs/common';
+import { Controller, Get, Header, HttpCode, Inject, Post } from '@nestjs/common';
+import { CurrentPrincipal, type Principal, RequireScopes } from '#libs/auth';
+import { CHAOS_SCOPE } from '#libs/chaos';
 import type { Logger } from '#libs/observability';
 import { LOGGER } from '#libs/platform';
-import { AdminTokenVerifier } from './admin-token';
 import { KeyRing, type RotationResult } from './key-ring';
 import type { PublicJwk } from './signing-key';
 
@@ -15,7 +16,6 @@ export const JWKS_MAX_AGE_SECONDS = 60;
 export class KeysController {
   constructor(
     @Inject(KeyRing) private readonly keys: KeyRing,
-    @Inject(AdminTokenVerifier) private readonly admin: AdminTokenVerifier,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
@@ -25,14 +25,14 @@ export class KeysController {
     return { keys: this.keys.publishedJwks() };
   }
 
-  /** Promotes the pre-published next key to signing and retires the current one. */
+  /** Promotes the pre-published next key to signing and retires the current one (lab admins only). */
   @Post('admin/keys/rotate')
+  @RequireScopes(CHAOS_SCOPE)
   @HttpCode(201)
   @Header('cache-control', 'no-store')
-  async rotate(@Headers('authorization') authorization: string | undefined): Promise<RotationResult> {
-    const by = await this.admin.verify(authorization);
+  async rotate(@CurrentPrincipal() principal: Principal): Promise<RotationResult> {
     const result = await this.keys.rotate();
-    this.logger.info({ by, activeKid: result.activeKid, retiredKid: result.retiredKid, nextKid: result.nextKid }, 'signing key rotated');
+    this.logger.info({ by: principal.clientId, activeKid: result.activeKid, retiredKid: result.retiredKid, nextKid: result.nextKid }, 'signing key rotated');
     return result;
   }
 }
