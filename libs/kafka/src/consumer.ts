@@ -182,7 +182,7 @@ export class EventConsumer {
     const raw = this.options.raw;
     if (raw?.topics.includes(topic)) {
       const outcome = await this.handleRaw(payload, topic, raw.handler);
-      this.metrics.handlerDuration.observe(labels, Number(process.hrtime.bigint() - started) / 1e9);
+      this.metrics.handlerDuration.observe({ labels, value: Number(process.hrtime.bigint() - started) / 1e9 });
       this.metrics.consumed.inc({ ...labels, outcome });
       return;
     }
