@@ -1,7 +1,8 @@
 import { type DynamicModule, Inject, Module, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
-import { HttpAdapterHost } from '@nestjs/core';
+import { HttpAdapterHost, ModuleRef } from '@nestjs/core';
 import type { FastifyInstance } from 'fastify';
 import { AuthModule, type TokenVerifierOptions } from '#libs/auth';
+import { KafkaConnection } from '#libs/kafka';
 import type { ServiceContext } from '#libs/platform';
 import { Chaos, chaosFor } from './chaos';
 import { ChaosController } from './chaos.controller';
@@ -9,8 +10,11 @@ import type { ChaosKafkaTarget } from './effects/kafka-faults';
 import { chaosRequestHook } from './request-hook';
 
 export interface ChaosModuleOptions {
-  /** The app's Kafka connection, for `pause-consumer` and `produce-failure`. */
-  kafka?: ChaosKafkaTarget;
+  /**
+   * Where `pause-consumer` and `produce-failure` act: `true` for the app's own KafkaConnection (from
+   * KafkaModule, looked up once the app is built), or a connection given directly.
+   */
+  kafka?: ChaosKafkaTarget | boolean;
   /** How the chaos API verifies tokens; default: the token dealer's JWKS (see `chaosAuthFromEnv`). */
   auth?: TokenVerifierOptions;
 }
@@ -25,18 +29,19 @@ export function chaosAuthFromEnv(config: unknown, environment: NodeJS.ProcessEnv
     const value = fromConfig[name] ?? environment[name];
     return typeof value === 'string' && value !== '' ? value : fallback;
   };
+  // TOKEN_ISSUER / TOKEN_AUDIENCE are the names token-dealer and gateway use.
   const dealer = read('TOKEN_DEALER_URL', 'http://127.0.0.1:3001').replace(/\/+$/, '');
   return {
     jwksUrl: read('JWKS_URL', `${dealer}/.well-known/jwks.json`),
-    issuer: read('JWT_ISSUER', 'jeeves-token-dealer'),
-    audience: read('JWT_AUDIENCE', 'jeeves-api'),
+    issuer: read('TOKEN_ISSUER', 'jeeves-token-dealer'),
+    audience: read('TOKEN_AUDIENCE', 'jeeves-api'),
   };
 }
 
 const CHAOS_KAFKA = Symbol('CHAOS_KAFKA');
 
 /**
- * Fault injection for any app, in one line: `ChaosModule.register(context, { kafka })`. Serves
+ * Fault injection for any app, in one line: `ChaosModule.register(context, { kafka: true })`. Serves
  * `/admin/chaos/faults` (scope `lab:chaos`) and hooks route and whole-service faults into every
  * incoming request except /health, /metrics and /admin/chaos.
  */
@@ -45,7 +50,8 @@ export class ChaosModule implements OnModuleInit, OnApplicationShutdown {
   constructor(
     @Inject(Chaos) private readonly chaos: Chaos,
     @Inject(HttpAdapterHost) private readonly adapterHost: HttpAdapterHost,
-    @Inject(CHAOS_KAFKA) private readonly kafka: ChaosKafkaTarget | null,
+    @Inject(CHAOS_KAFKA) private readonly kafka: ChaosKafkaTarget | boolean,
+    @Inject(ModuleRef) private readonly moduleRef: ModuleRef,
   ) {}
 
   static register(context: ServiceContext, options: ChaosModuleOptions = {}): DynamicModule {
@@ -55,7 +61,7 @@ export class ChaosModule implements OnModuleInit, OnApplicationShutdown {
       controllers: [ChaosController],
       providers: [
         { provide: Chaos, useValue: chaosFor(context) },
-        { provide: CHAOS_KAFKA, useValue: options.kafka ?? null },
+        { provide: CHAOS_KAFKA, useValue: options.kafka ?? false },
       ],
       exports: [Chaos],
     };
@@ -65,7 +71,8 @@ export class ChaosModule implements OnModuleInit, OnApplicationShutdown {
     // Routes are registered by now, but Fastify applies hooks to every route until it is ready.
     const instance = this.adapterHost.httpAdapter.getInstance<FastifyInstance>();
     instance.addHook('onRequest', chaosRequestHook(this.chaos.injector));
-    if (this.kafka) this.chaos.attachKafka(this.kafka);
+    if (this.kafka === true) this.chaos.attachKafka(this.moduleRef.get(KafkaConnection, { strict: false }));
+    else if (this.kafka) this.chaos.attachKafka(this.kafka);
   }
 
   onApplicationShutdown(): void {
