@@ -110,6 +110,8 @@ const measurementSchema = z
     /** Longest time a watched counter stood still between `from` and `to` (a rebalance pause). */
     stall: watchSchema.optional(),
     to: momentSchema.optional(),
+    /** How long a step took (a restart: from stop to ready). */
+    step: z.string().regex(/^[a-z][a-zA-Z0-9-]*$/).optional(),
     /** Arithmetic over earlier measurements: `throughputN2 / (2 * throughputN1)`. */
     expression: z.string().optional(),
     /** When given, the number is part of the verdict. */
@@ -117,8 +119,8 @@ const measurementSchema = z
   })
   .strict()
   .superRefine((m, ctx) => {
-    const kinds = [m.query !== undefined && m.at !== undefined, m.from !== undefined && m.until !== undefined, m.stall !== undefined && m.from !== undefined && m.to !== undefined, m.expression !== undefined];
-    if (kinds.filter(Boolean).length !== 1) ctx.addIssue({ code: 'custom', message: 'a measurement is one of: query+at, from+until, stall+from+to, or expression' });
+    const kinds = [m.query !== undefined && m.at !== undefined, m.from !== undefined && m.until !== undefined, m.stall !== undefined && m.from !== undefined && m.to !== undefined, m.expression !== undefined, m.step !== undefined];
+    if (kinds.filter(Boolean).length !== 1) ctx.addIssue({ code: 'custom', message: 'a measurement is one of: query+at, from+until, stall+from+to, step, or expression' });
   });
 export type Measurement = z.infer<typeof measurementSchema>;
 
@@ -172,7 +174,7 @@ export const experimentSchema = z
   .strict()
   .superRefine((e, ctx) => {
     const ids = new Set(e.method.map((s) => s.id).filter((id): id is string => id !== undefined));
-    const refs = [...e.measurements.flatMap((m) => [m.at, m.from, m.to])].filter((r): r is string => r !== undefined);
+    const refs = [...e.measurements.flatMap((m) => [m.at, m.from, m.to, m.step === undefined ? undefined : `${m.step}.start`])].filter((r): r is string => r !== undefined);
     for (const ref of refs) {
       const id = /^([a-z][a-zA-Z0-9-]*)\.(start|end)/.exec(ref)?.[1];
       if (id && !ids.has(id)) ctx.addIssue({ code: 'custom', path: ['measurements'], message: `"${ref}" names no step; step ids: ${[...ids].join(', ') || 'none'}` });

@@ -127,9 +127,12 @@ export function judgeWindow(values: readonly (number | undefined)[], expect: str
   const baseline = defined[0];
   const hits = defined.map((v) => meets(e, v, baseline));
   // The reported value is the one that decides: the worst sample for `always`, the best for `sometimes`.
-  const upward = e.kind === 'increases' || e.operator === '>' || e.operator === '>=';
-  const worst = upward ? Math.min(...defined) : Math.max(...defined);
-  const best = upward ? Math.max(...defined) : Math.min(...defined);
+  const firstMiss = defined.find((_, i) => !hits[i]);
+  const firstHit = defined.find((_, i) => hits[i]);
+  let worst = firstMiss ?? defined[defined.length - 1];
+  let best = firstHit ?? defined[defined.length - 1];
+  if (e.kind === 'compare' && (e.operator === '<' || e.operator === '<=')) [worst, best] = [Math.max(...defined), Math.min(...defined)];
+  if (e.kind === 'compare' && (e.operator === '>' || e.operator === '>=')) [worst, best] = [Math.min(...defined), Math.max(...defined)];
   if (holds === 'always') return { ok: hits.every(Boolean), measured: worst };
   return { ok: hits.some(Boolean), measured: best };
 }
@@ -484,6 +487,10 @@ async function measure(
     let value: number | undefined;
     try {
       if (m.expression !== undefined) value = evaluateExpression(m.expression, values);
+      else if (m.step !== undefined) {
+        const e = events.get(m.step);
+        value = e === undefined ? undefined : e.endS - e.startS;
+      }
       else if (m.query !== undefined && m.at !== undefined) {
         const at = resolveMoment(m.at, events, runEndS);
         value = at === undefined || !prometheus ? undefined : await prometheus.instant(m.query, startedAtS + at);

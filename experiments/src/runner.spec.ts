@@ -1,0 +1,189 @@
+import { breakerLab, FakeLab, FakePrometheus, miniExperiment, passingLoad } from './testing';
+import { decideVerdict, judgeWindow, longestStall, planTimeline, runExperiment, timeUntil } from './runner';
+import { parseExperiment } from './definition';
+
+const quiet = (): void => undefined;
+const fast = { pollIntervalMs: 20, watchIntervalMs: 20, log: quiet };
+
+describe('planTimeline', () => {
+  it('orders steps by start time and gives timed steps their planned end', () => {
+    const e = parseExperiment({
+      name: 't',
+      description: 'd',
+      load: { rate: 1, durationSeconds: 100 },
+      method: [
+        { at: '40s', restart: 'worker' },
+        { at: '10s', inject: { service: 'provider', fault: { type: 'error' } }, for: '1m' },
+        { at: '20s', kill: 'worker' },
+      ],
+      recovery: { withinSeconds: 5 },
+    });
+    expect(planTimeline(e.method).map((p) => [p.startS, p.plannedEndS])).toEqual([
+      [10, 70],
+      [20, 20],
+      [40, 40],
+    ]);
+  });
+});
+
+describe('bounds over samples', () => {
+  it('judges `always` by the worst sample and `sometimes` by the best', () => {
+    expect(judgeWindow([0, 0.002, 0.03], '< 0.01', 'always')).toEqual({ ok: false, measured: 0.03 });
+    expect(judgeWindow([0, 0.002, 0.005], '< 0.01', 'always')).toEqual({ ok: true, measured: 0.005 });
+    expect(judgeWindow([0, 0, 1], '== 1', 'sometimes')).toEqual({ ok: true, measured: 1 });
+    expect(judgeWindow([0, 0, 0], '== 1', 'sometimes').ok).toBe(false);
+  });
+  it('never passes a window with no data', () => {
+    expect(judgeWindow([undefined, NaN], '< 1', 'always')).toEqual({ ok: false, measured: undefined });
+  });
+  it('times a transition from a moment, and `increases` from the value at that moment', () => {
+    const s = [0, 1, 2, 3, 4].map((t) => ({ t, value: t < 3 ? 5 : 6 }));
+    expect(timeUntil(s, 1, 'increases')).toBe(2);
+    expect(timeUntil(s, 0.5, '== 6')).toBe(2.5);
+    expect(timeUntil(s, 0, '== 7')).toBeUndefined();
+  });
+  it('finds the longest time a counter stood still', () => {
+    const s = [0, 1, 2, 3, 4, 5, 6].map((t) => ({ t, value: [1, 2, 2, 2, 2, 3, 4][t] }));
+    expect(longestStall(s, 0, 6)).toBe(4);
+  });
+});
+
+describe('decideVerdict', () => {
+  const base = { probes: [], recoverySeconds: 1, withinSeconds: 5, hasDisruption: true, measurements: [], ledger: undefined, load: undefined, events: [], interrupted: false };
+  it('passes when everything held', () => {
+    expect(decideVerdict(base)).toEqual({ passed: true, failures: [] });
+  });
+  it('fails, saying why, on each kind of miss', () => {
+    const v = decideVerdict({
+      ...base,
+      recoverySeconds: undefined,
+      probes: [{ phase: 'during', name: 'opens', source: 's', expect: '== 1', measured: 0, ok: false }],
+      measurements: [{ name: 'eff', unit: '', value: 0.5, expect: '>= 0.85', ok: false }],
+      ledger: { acceptedByGateway: 10, completedByDataService: 9, acceptedSeenByDriver: 10, lost: 1, duplicated: 0, drainedAfterSeconds: undefined, ok: false },
+      load: { passed: false, thresholds: [{ metric: 'checks', threshold: 'rate>0.99', value: 0.5, ok: false, abortOnFail: false, delayAbortEvalSeconds: 0 }], accepted: 1, requests: 1, failedRate: 0, timeline: [] },
+    });
+    expect(v.passed).toBe(false);
+    expect(v.failures).toEqual([
+      'during: "opens" expected == 1, measured 0',
+      'no recovery within 5 s of the method\'s end',
+      'measurement eff = 0.5, expected >= 0.85',
+      'ledger: 1 lost, 0 duplicated (accepted 10, completed 9)',
+      'load threshold checks: rate>0.99 (was 0.5)',
+    ]);
+  });
+});
+
+describe('runExperiment', () => {
+  it('runs the method on time, sees the deviation and the recovery, and passes', async () => {
+    const lab = breakerLab();
+    const prom = new FakePrometheus(() => 0);
+    const record = await runExperiment(miniExperiment(), { lab, prometheus: prom, load: passingLoad(), ...fast });
+    expect(record.verdict).toEqual({ passed: true, failures: [] });
+    expect(lab.calls).toEqual(['inject provider error', 'clear provider f1']);
+    const [event] = record.events;
+    expect(event.startS).toBeGreaterThanOrEqual(0.39);
+    expect(event.startS).toBeLessThan(0.6);
+    expect(event.endS - event.startS).toBeGreaterThanOrEqual(0.39);
+    expect(record.probes.map((p) => `${p.phase}:${p.name}:${p.ok}`)).toEqual(['before:error ratio:true', 'before:closed:true', 'after:error ratio:true', 'after:closed:true', 'during:opens:true']);
+    const reaction = record.measurements.find((m) => m.name === 'reaction')?.value;
+    expect(reaction).toBeGreaterThanOrEqual(0);
+    expect(reaction).toBeLessThan(0.2);
+    // The steady state was judged at the checkpoint's moment, in Prometheus time.
+    expect(prom.instants[0].timeS).toBeGreaterThan(record.startedAtS);
+  });
+
+  it('fails when the expected deviation never shows (protection removed: no breaker)', async () => {
+    const lab = new FakeLab();
+    lab.metrics.worker = { 'breaker_state{state="closed"}': 1, 'breaker_state{state="open"}': 0 };
+    const record = await runExperiment(miniExperiment(), { lab, prometheus: new FakePrometheus(() => 0), load: passingLoad(), ...fast });
+    expect(record.verdict.passed).toBe(false);
+    expect(record.verdict.failures.join('\n')).toContain('during: "opens" expected == 1');
+  });
+
+  it('fails when the steady state does not hold before the method', async () => {
+    const record = await runExperiment(miniExperiment(), { lab: breakerLab(), prometheus: new FakePrometheus(() => 0.2), load: passingLoad(), ...fast });
+    expect(record.verdict.failures[0]).toBe('before: "error ratio" expected < 0.01, measured 0.2');
+  });
+
+  it('fails when recovery takes longer than allowed', async () => {
+    const lab = breakerLab();
+    lab.onClear = undefined; // the breaker stays open after the fault is gone
+    const record = await runExperiment(miniExperiment(), { lab, prometheus: new FakePrometheus(() => 0), load: passingLoad(), ...fast });
+    expect(record.recoverySeconds).toBeUndefined();
+    expect(record.verdict.failures).toContain("no recovery within 0.5 s of the method's end");
+  });
+
+  it('rolls back everything it did when a step fails', async () => {
+    const lab = new FakeLab();
+    lab.failOn = 'restart worker';
+    const e = parseExperiment({
+      name: 'rb',
+      description: 'd',
+      env: { worker: { WORKER_CONCURRENCY: '1' } },
+      alertOverrides: [{ alert: 'X', expr: 'up', for: '5s' }],
+      load: { rate: 1, durationSeconds: 1, rampSeconds: 0 },
+      method: [
+        { at: 0.05, inject: { service: 'provider', fault: { type: 'latency', ms: 5 } }, for: 0.3 },
+        { at: 0.1, scale: { app: 'worker', n: 3 } },
+        { at: 0.15, kill: 'worker' },
+        { at: 0.2, restart: 'worker' },
+      ],
+      recovery: { withinSeconds: 0.1 },
+    });
+    const record = await runExperiment(e, { lab, prometheus: new FakePrometheus(), load: passingLoad(), ...fast });
+    expect(record.verdict.passed).toBe(false);
+    expect(record.verdict.failures[0]).toMatch(/step "restart worker" failed: fake failure/);
+    // The kill's rollback restarts the worker (and fails again, as the fake is told to); all others still ran.
+    expect(record.rollbacks.map((r) => `${r.action}:${r.ok}`)).toEqual([
+      'restart worker if still down:false',
+      'scale worker back to 1:true',
+      'clear latency fault on provider:true',
+      'remove alert overrides:true',
+      "restart worker with the lab's settings:true",
+    ]);
+    expect(lab.calls.slice(-3)).toEqual(['scale worker 1', 'alerts remove', 'env worker lab']);
+  });
+
+  it('rolls back when interrupted (Ctrl-C) and fails the verdict', async () => {
+    const lab = breakerLab();
+    const interrupt = new AbortController();
+    setTimeout(() => interrupt.abort(), 550);
+    const started = Date.now();
+    const record = await runExperiment(miniExperiment(), { lab, prometheus: new FakePrometheus(() => 0), load: passingLoad(), signal: interrupt.signal, ...fast });
+    expect(Date.now() - started).toBeLessThan(1500);
+    expect(record.interrupted).toBe(true);
+    expect(record.verdict.failures).toContain('interrupted before the method finished');
+    expect(lab.calls).toEqual(['inject provider error', 'clear provider f1']);
+  });
+
+  it('rolls back even when the runner itself throws', async () => {
+    const lab = new FakeLab();
+    lab.failOn = 'alerts install';
+    const e = miniExperiment({ alertOverrides: [{ alert: 'X', expr: 'up', for: '5s' }] });
+    await expect(runExperiment(e, { lab, prometheus: new FakePrometheus(), load: passingLoad(), ...fast })).rejects.toThrow('fake failure');
+    expect(lab.calls).toEqual(['alerts install', 'alerts remove']);
+  });
+
+  it('counts the ledger from the gateway and data-service counters', async () => {
+    const lab = new FakeLab();
+    lab.metrics.gateway = { jeeves_messages_accepted_total: 100 };
+    lab.metrics['data-service'] = { jeeves_messages_completed_total: 100 };
+    const e = miniExperiment({ steadyState: [], deviation: [], measurements: [], ledger: { drainSeconds: 0.3 } });
+    const load = passingLoad();
+    const record = await runExperiment(
+      e,
+      {
+        lab,
+        prometheus: new FakePrometheus(),
+        load: async (r, s, l) => {
+          lab.metrics.gateway = { jeeves_messages_accepted_total: 110 };
+          lab.metrics['data-service'] = { jeeves_messages_completed_total: 109 };
+          return load(r, s, l);
+        },
+        ...fast,
+      },
+    );
+    expect(record.ledger).toMatchObject({ acceptedByGateway: 10, completedByDataService: 9, lost: 1, duplicated: 0, ok: false });
+    expect(record.verdict.passed).toBe(false);
+  });
+});

@@ -1,0 +1,125 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { AppName } from '../../tools/lab/apps';
+import { parseExperiment, type Experiment } from './definition';
+import type { LabActions } from './lab-actions';
+import type { LoadOutcome, LoadStarter } from './load';
+import type { ActiveAlert, PrometheusApi, RangeSeries } from './prometheus-api';
+
+/** Fakes for the runner's unit specs: a lab that records what was done to it, canned Prometheus. */
+export class FakeLab implements LabActions {
+  readonly calls: string[] = [];
+  /** Values served on each app's /metrics, changed by the actions below (e.g. a fault opens the breaker). */
+  readonly metrics: Record<string, Record<string, number>> = {};
+  readonly running = new Map<string, number>([['worker', 1]]);
+  failOn: string | undefined;
+  onInject: ((service: string, fault: Record<string, unknown>) => void) | undefined;
+  onClear: (() => void) | undefined;
+  private nextId = 1;
+
+  private record(call: string): void {
+    this.calls.push(call);
+    if (this.failOn && call.startsWith(this.failOn)) throw new Error(`fake failure of ${call}`);
+  }
+
+  async injectFault(service: AppName, fault: Record<string, unknown>): Promise<{ id: string }> {
+    this.record(`inject ${service} ${String(fault.type)}`);
+    this.onInject?.(service, fault);
+    return { id: `f${this.nextId++}` };
+  }
+  async clearFault(service: AppName, id: string): Promise<void> {
+    this.record(`clear ${service} ${id}`);
+    this.onClear?.();
+  }
+  async kill(id: string): Promise<void> {
+    this.record(`kill ${id}`);
+  }
+  async restart(id: string): Promise<void> {
+    this.record(`restart ${id}`);
+  }
+  runningCount(app: AppName): number {
+    return this.running.get(app) ?? 1;
+  }
+  async scale(app: AppName, n: number): Promise<void> {
+    this.record(`scale ${app} ${n}`);
+    this.running.set(app, n);
+  }
+  async kafkaUp(): Promise<boolean> {
+    return true;
+  }
+  async restartWithEnv(app: AppName, env: Readonly<Record<string, string>> | undefined): Promise<void> {
+    this.record(`env ${app} ${env ? JSON.stringify(env) : 'lab'}`);
+  }
+  async installAlertOverrides(): Promise<void> {
+    this.record('alerts install');
+  }
+  async removeAlertOverrides(): Promise<void> {
+    this.record('alerts remove');
+  }
+  async scrape(app: AppName): Promise<string[]> {
+    const values = this.metrics[app];
+    if (!values) return [];
+    return [Object.entries(values).map(([k, v]) => `${k} ${v}`).join('\n') + '\n'];
+  }
+}
+
+export class FakePrometheus implements PrometheusApi {
+  readonly instants: Array<{ query: string; timeS?: number }> = [];
+  constructor(
+    private readonly answers: (query: string) => number | undefined = () => 0,
+    private readonly ranges: (query: string, startS: number, endS: number) => RangeSeries[] = () => [],
+    readonly firing: () => ActiveAlert[] = () => [],
+  ) {}
+  async instant(query: string, timeS?: number): Promise<number | undefined> {
+    this.instants.push({ query, timeS });
+    return this.answers(query);
+  }
+  async range(query: string, startS: number, endS: number): Promise<RangeSeries[]> {
+    return this.ranges(query, startS, endS);
+  }
+  async alerts(): Promise<ActiveAlert[]> {
+    return this.firing();
+  }
+  async reload(): Promise<void> {}
+}
+
+export const passingLoad = (outcome: Partial<LoadOutcome> = {}): LoadStarter => {
+  return async (request, signal) => {
+    const seconds = request.durationSeconds ?? request.experiment.load.durationSeconds;
+    await sleep(seconds * 1000, undefined, { signal }).catch(() => undefined);
+    return { passed: true, thresholds: [], accepted: 10, requests: 20, failedRate: 0, timeline: [{ t: 0, requests: 5, failed: 0, iterations: 5, dropped: 0, vus: 1, p95Ms: 10, p99Ms: 12, e2eP95Ms: 50, e2eP99Ms: 60 }], ...outcome };
+  };
+};
+
+/** A provider-outage in miniature: tenths of seconds instead of tens. */
+export function miniExperiment(extra: Record<string, unknown> = {}): Experiment {
+  return parseExperiment({
+    name: 'mini',
+    description: 'a fault on a tiny timeline',
+    load: { rate: 1, durationSeconds: 1.6, rampSeconds: 0 },
+    steadyState: [
+      { name: 'error ratio', query: 'errors', expect: '< 0.01' },
+      { name: 'closed', watch: { app: 'worker', metric: 'breaker_state{state="closed"}' }, expect: '== 1' },
+    ],
+    method: [{ id: 'outage', at: 0.4, inject: { service: 'provider', fault: { type: 'error', rate: 1 } }, for: 0.4 }],
+    deviation: [{ name: 'opens', watch: { app: 'worker', metric: 'breaker_state{state="open"}' }, expect: '== 1', holds: 'sometimes' }],
+    recovery: { withinSeconds: 0.5 },
+    measurements: [
+      { name: 'reaction', unit: 's', from: 'outage.start', until: { watch: { app: 'worker', metric: 'breaker_state{state="open"}' }, expect: '== 1' } },
+      { name: 'recovery', unit: 's', from: 'outage.end', until: { watch: { app: 'worker', metric: 'breaker_state{state="closed"}' }, expect: '== 1' }, expect: '<= 0.5' },
+    ],
+    ...extra,
+  });
+}
+
+/** A lab whose breaker opens when a fault is injected and closes when it is cleared. */
+export function breakerLab(): FakeLab {
+  const lab = new FakeLab();
+  lab.metrics.worker = { 'breaker_state{state="closed"}': 1, 'breaker_state{state="open"}': 0 };
+  lab.onInject = () => {
+    lab.metrics.worker = { 'breaker_state{state="closed"}': 0, 'breaker_state{state="open"}': 1 };
+  };
+  lab.onClear = () => {
+    lab.metrics.worker = { 'breaker_state{state="closed"}': 1, 'breaker_state{state="open"}': 0 };
+  };
+  return lab;
+}
