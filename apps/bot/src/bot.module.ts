@@ -1,4 +1,5 @@
 import { type DynamicModule, Module } from '@nestjs/common';
+import { ChaosModule } from '#libs/chaos';
 import { KafkaConnection, KafkaModule } from '#libs/kafka';
 import type { ServiceContext } from '#libs/platform';
 import type { BotConfig } from './main';
@@ -11,7 +12,8 @@ export class BotModule {
   static register(context: ServiceContext<BotConfig>): DynamicModule {
     return {
       module: BotModule,
-      imports: [KafkaModule.forRoot(context)],
+      // Chaos reaches the app's own KafkaConnection for pause-consumer and produce-failure faults.
+      imports: [KafkaModule.forRoot(context), ChaosModule.register(context, { kafka: true })],
       providers: [
         {
           provide: MessageRouter,

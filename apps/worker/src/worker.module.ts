@@ -1,4 +1,5 @@
 import { type DynamicModule, Module } from '@nestjs/common';
+import { ChaosModule } from '#libs/chaos';
 import { KafkaConnection, KafkaModule } from '#libs/kafka';
 import type { ServiceContext } from '#libs/platform';
 import { ActionHandler } from './actions/action-handler';
@@ -14,7 +15,8 @@ export class WorkerModule {
     const { PROVIDER_URL, PROVIDER_TIMEOUT_MS } = context.config;
     return {
       module: WorkerModule,
-      imports: [KafkaModule.forRoot(context)],
+      // Chaos reaches the app's own KafkaConnection for pause-consumer and produce-failure faults.
+      imports: [KafkaModule.forRoot(context), ChaosModule.register(context, { kafka: true })],
       providers: [
         {
           provide: ProviderClient,
