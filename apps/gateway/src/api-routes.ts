@@ -1,6 +1,6 @@
 import { RequestMethod } from '@nestjs/common';
 import type { z } from 'zod';
-import { acceptedMessageSchema, idempotencyKeySchema, listQuerySchema, messageIdParamsSchema, messageListSchema, messageResultSchema, postMessageBodySchema, userParamsSchema } from './messages/message-schemas';
+import { acceptedMessageSchema, idempotencyKeySchema, requestIdSchema, listQuerySchema, messageIdParamsSchema, messageListSchema, messageResultSchema, postMessageBodySchema, userParamsSchema } from './messages/message-schemas';
 
 export const SCOPES = {
   'messages:write': 'Send messages to Jeeves',
@@ -9,7 +9,7 @@ export const SCOPES = {
 export type Scope = keyof typeof SCOPES;
 
 /** Response headers the OpenAPI document describes; each route's responses name theirs. */
-export type ResponseHeader = 'Location' | 'Retry-After' | 'RateLimit' | 'RateLimit-Policy' | 'WWW-Authenticate' | 'Idempotent-Replayed';
+export type ResponseHeader = 'Location' | 'Retry-After' | 'RateLimit' | 'RateLimit-Policy' | 'WWW-Authenticate' | 'Idempotent-Replayed' | 'X-Request-Id';
 
 export interface ApiResponse {
   description: string;
@@ -58,6 +58,7 @@ export const API_ROUTES = {
     successStatus: 202,
     body: postMessageBodySchema,
     requestHeaders: [
+      { name: 'X-Request-Id', schema: requestIdSchema, description: 'Becomes the correlation id of the published event; a fresh one is made when absent or malformed, and echoed.' },
       {
         name: 'Idempotency-Key',
         schema: idempotencyKeySchema,
@@ -65,7 +66,7 @@ export const API_ROUTES = {
       },
     ],
     responses: {
-      202: { description: 'Accepted; processing continues asynchronously', schema: acceptedMessageSchema, headers: ['Location', 'Idempotent-Replayed', ...LIMITED] },
+      202: { description: 'Accepted; processing continues asynchronously', schema: acceptedMessageSchema, headers: ['Location', 'Idempotent-Replayed', 'X-Request-Id', ...LIMITED] },
       ...COMMON,
       413: problem('Body larger than 16 KiB'),
       415: problem('Content-Type is not application/json'),

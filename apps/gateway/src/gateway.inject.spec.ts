@@ -52,6 +52,10 @@ describe('gateway over HTTP (inject, fakes for Kafka, data-service and JWKS)', (
       expect(sent.message).toEqual({ messageId: id, user: 'alice', text: 'weather in Paris', clientId: 'jeeves-demo' });
       expect(messageAcceptedSchema.safeParse(sent.message).success).toBe(true);
       expect(sent.correlationId).toBe('req-123');
+      expect(response.headers['x-request-id']).toBe('req-123');
+      const unsafe = await post({ user: 'alice', text: 'hi' }, { 'x-request-id': 'no spaces <allowed>' });
+      expect(unsafe.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+      expect(gw.publisher.published.at(-1)!.correlationId).toBe(unsafe.headers['x-request-id']);
     });
 
     it.each([

@@ -1,5 +1,5 @@
 import { type DynamicModule, Module } from '@nestjs/common';
-import { AuthModule, type TokenVerifierOptions } from '#libs/auth';
+import { AuthModule, authOptions, type TokenVerifierOptions } from '#libs/auth';
 import { KafkaConnection, KafkaModule } from '#libs/kafka';
 import type { ServiceContext } from '#libs/platform';
 import { API_ROUTES } from './api-routes';
@@ -41,13 +41,7 @@ export class GatewayModule {
       module: GatewayModule,
       imports: [
         ...(overrides.publisher ? [] : [KafkaModule.forRoot(context)]),
-        AuthModule.register({
-          jwksUrl: `${tokenDealer}/.well-known/jwks.json`,
-          issuer: config.TOKEN_ISSUER,
-          audience: config.TOKEN_AUDIENCE,
-          fetchTimeoutMs: config.JWKS_TIMEOUT_MS,
-          keySet: overrides.keySet,
-        }),
+        AuthModule.register({ ...authOptions(config), keySet: overrides.keySet }),
       ],
       controllers: [MessagesController, OpenApiController],
       providers: [

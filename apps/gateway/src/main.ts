@@ -1,15 +1,12 @@
 import type { FastifyInstance } from 'fastify';
+import { authConfigShape } from '#libs/auth';
 import { env } from '#libs/config';
 import { runService, type ServiceConfig, type ServiceDefinition } from '#libs/platform';
 import { GatewayModule } from './gateway.module';
 
 const configShape = {
-  TOKEN_DEALER_URL: env.url('http://127.0.0.1:3001'),
+  ...authConfigShape,
   DATA_SERVICE_URL: env.url('http://127.0.0.1:3002'),
-  TOKEN_ISSUER: env.string('jeeves-token-dealer'),
-  TOKEN_AUDIENCE: env.string('jeeves-api'),
-  /** One JWKS fetch from the token dealer. */
-  JWKS_TIMEOUT_MS: env.int(2000, 100, 60_000),
   /** One read from data-service, connect to last byte; past it the gateway answers 503. */
   DATA_SERVICE_TIMEOUT_MS: env.int(2000, 10, 60_000),
   /** One Kafka publish of an accepted message; past it the POST answers 503. */

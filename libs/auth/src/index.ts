@@ -2,3 +2,5 @@ export { TokenVerifier, toAuthProblem, bearerChallenge, invalidToken, BEARER_REA
 export type { Principal, TokenVerifierOptions } from './token-verifier';
 export { AuthGuard, RequireScopes, CurrentPrincipal, principalOf, maybePrincipalOf } from './auth.guard';
 export { AuthModule } from './auth.module';
+export { authConfigShape, authOptions } from './auth-config';
+export type { AuthConfig } from './auth-config';

@@ -5,6 +5,7 @@ import { Reflector } from '@nestjs/core';
 import { createLocalJWKSet, exportJWK, exportSPKI, generateKeyPair, type JSONWebKeySet, type JWTPayload, SignJWT } from 'jose';
 import { ProblemError } from '#libs/platform';
 import { AuthGuard, principalOf, RequireScopes } from './auth.guard';
+import { authOptions } from './auth-config';
 import { TokenVerifier } from './token-verifier';
 
 const ISSUER = 'jeeves-token-dealer';
@@ -219,5 +220,12 @@ describe('AuthGuard', () => {
     expect(challenge).toMatch(/^Bearer realm="jeeves"/);
     if (errorCode) expect(challenge).toContain(`error="${errorCode}"`);
     else expect(challenge).not.toContain('error=');
+  });
+});
+
+describe('authOptions', () => {
+  it('points at the token dealer\'s JWKS whatever the trailing slash', () => {
+    const config = { TOKEN_DEALER_URL: 'http://127.0.0.1:3001/', TOKEN_ISSUER: 'i', TOKEN_AUDIENCE: 'a', JWKS_TIMEOUT_MS: 500 };
+    expect(authOptions(config)).toEqual({ jwksUrl: 'http://127.0.0.1:3001/.well-known/jwks.json', issuer: 'i', audience: 'a', fetchTimeoutMs: 500 });
   });
 });

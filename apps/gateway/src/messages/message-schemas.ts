@@ -25,6 +25,8 @@ export const listQuerySchema = z
 /** 1–255 printable ASCII characters (a UUID is a good choice). */
 export const idempotencyKeySchema = z.string().min(1).max(255).regex(/^[\x20-\x7E]+$/, 'printable ASCII only');
 
+export const requestIdSchema = z.string().regex(/^[A-Za-z0-9._:-]{1,128}$/);
+
 export const fieldErrorSchema = z.object({ field: z.string(), message: z.string() }).strict();
 /** RFC 9457 problem details, as `ProblemFilter` writes them. */
 export const problemSchema = z

@@ -10,7 +10,7 @@ import { MESSAGE_READER, type MessagePage, type MessageReader } from '../data-se
 import { dependencyProblem } from '../errors';
 import { ClientLimitsInterceptor } from '../limits/client-limits.interceptor';
 import { MessageIntake } from './message-intake';
-import { acceptedMessageSchema, idempotencyKeySchema, listQuerySchema, messageIdParamsSchema, postMessageBodySchema, userParamsSchema } from './message-schemas';
+import { acceptedMessageSchema, idempotencyKeySchema, listQuerySchema, messageIdParamsSchema, postMessageBodySchema, requestIdSchema, userParamsSchema } from './message-schemas';
 import { RecentlyAccepted } from './recently-accepted';
 
 /** Maps a handler from the route table: path, method, status, scopes, then the client limits. */
@@ -24,7 +24,6 @@ function Route(route: ApiRoute): MethodDecorator {
 }
 
 const JSON_MEDIA_TYPE = /^application\/json\s*(;|$)/i;
-const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 type AcceptedMessage = z.infer<typeof acceptedMessageSchema>;
 
@@ -88,7 +87,7 @@ function optionalHeader(request: FastifyRequest, name: string, schema: z.ZodType
 /** The caller's X-Request-Id when it is sane, else a fresh one; echoed, and used as correlation id. */
 function requestId(request: FastifyRequest, reply: FastifyReply): string {
   const incoming = request.headers['x-request-id'];
-  const id = typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
+  const id = requestIdSchema.safeParse(incoming).data ?? randomUUID();
   void reply.header('x-request-id', id);
   return id;
 }

@@ -27,6 +27,7 @@ const HEADERS: Record<ResponseHeader, { description: string; schema: JsonSchema 
   RateLimit: { description: 'draft-ietf-httpapi-ratelimit-headers: `"default";r=<remaining>;t=<seconds until the quota is whole>`', schema: { type: 'string', pattern: '^"default";r=[0-9]+;t=[0-9]+$' } },
   'RateLimit-Policy': { description: 'draft-ietf-httpapi-ratelimit-headers: `"default";q=<quota>;w=<window seconds>`', schema: { type: 'string', pattern: '^"default";q=[0-9]+;w=[0-9]+$' } },
   'WWW-Authenticate': { description: 'RFC 6750 Bearer challenge', schema: { type: 'string', pattern: '^Bearer ' } },
+  'X-Request-Id': { description: 'Correlation id of this request (the caller\'s, or a fresh one)', schema: { type: 'string', pattern: '^[A-Za-z0-9._:-]{1,128}$' } },
   'Idempotent-Replayed': { description: '`true` when this answer repeats an earlier one for the same Idempotency-Key', schema: { type: 'string', enum: ['true'] } },
 };
 
