@@ -1,5 +1,5 @@
 import { parseArgs } from '../command';
-import { faultBody, parseDurationMs } from './chaos';
+import { faultBody, parseDurationMs, toxicSpec } from './chaos';
 
 describe('lab chaos: CLI words to a fault spec', () => {
   it('maps flags to the chaos API fields', () => {
@@ -25,5 +25,21 @@ describe('lab chaos: CLI words to a fault spec', () => {
     expect(() => faultBody('meteor', undefined, new Map())).toThrow(/Unknown fault type/);
     expect(() => faultBody('error', undefined, new Map([['rate', 'lots']]))).toThrow(/--rate needs a number/);
     expect(() => parseDurationMs('soon')).toThrow(/not a duration/);
+  });
+});
+
+describe('lab chaos network: flags to a Toxiproxy toxic', () => {
+  it('latency in ms with jitter, downstream by default', () => {
+    const { flags } = parseArgs(['--ms=300', '--jitter=50']);
+    expect(toxicSpec('latency', flags)).toEqual({ type: 'latency', stream: 'downstream', toxicity: 1, attributes: { latency: 300, jitter: 50 } });
+  });
+
+  it('bandwidth in KB/s, upstream on request', () => {
+    const { flags } = parseArgs(['--rate=5', '--stream=upstream', '--toxicity=0.5']);
+    expect(toxicSpec('bandwidth', flags)).toEqual({ type: 'bandwidth', stream: 'upstream', toxicity: 0.5, attributes: { rate: 5 } });
+  });
+
+  it('refuses an unknown toxic', () => {
+    expect(() => toxicSpec('meteor', new Map())).toThrow(/Unknown network fault/);
   });
 });

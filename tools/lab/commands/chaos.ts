@@ -2,6 +2,8 @@ import { APP_NAMES } from '../apps';
 import { parseArgs, UsageError, type CommandIo, type LabCommand } from '../command';
 import { describeInstance } from '../instances';
 import { openLab, resolveInstance } from '../lab';
+import { ToxiproxyClient, type ToxicSpec } from '../../toxiproxy/client';
+import { labLinks, proxiedEnv, startToxiproxy, stopToxiproxy } from '../../toxiproxy/server';
 
 const TYPES = ['latency', 'error', 'hang', 'cpu', 'memory', 'pause-consumer', 'produce-failure', 'crash'] as const;
 
@@ -116,7 +118,85 @@ function problemText(status: number, body: unknown): string {
   return `${status} ${String(body)}`;
 }
 
+const TOXICS = ['latency', 'bandwidth', 'timeout', 'reset_peer', 'down'] as const;
+
+/** Maps `network <toxic>` flags to a Toxiproxy toxic (`down` is not a toxic: it disables the proxy). */
+export function toxicSpec(type: string, flags: Map<string, string | true>): ToxicSpec {
+  const stream = flags.get('stream');
+  if (stream !== undefined && stream !== 'upstream' && stream !== 'downstream') throw new UsageError('--stream is upstream or downstream');
+  const common = { stream: (stream as 'upstream' | 'downstream' | undefined) ?? 'downstream', toxicity: numberFlag(flags, 'toxicity') ?? 1 };
+  switch (type) {
+    case 'latency':
+      return { ...common, type: 'latency', attributes: { latency: numberFlag(flags, 'ms') ?? 500, jitter: numberFlag(flags, 'jitter') ?? 0 } };
+    case 'bandwidth':
+      return { ...common, type: 'bandwidth', attributes: { rate: numberFlag(flags, 'rate') ?? 10 } };
+    case 'timeout':
+      return { ...common, type: 'timeout', attributes: { timeout: numberFlag(flags, 'ms') ?? 0 } };
+    case 'reset_peer':
+      return { ...common, type: 'reset_peer', attributes: { timeout: numberFlag(flags, 'ms') ?? 0 } };
+    default:
+      throw new UsageError(`Unknown network fault "${type}". Network faults: ${TOXICS.join(', ')}.`);
+  }
+}
+
+/** `chaos network up|down|list|clear|<toxic> --link=provider|kafka`: Toxiproxy between the processes. */
+async function network(args: readonly string[], io: CommandIo): Promise<number> {
+  const { positional, flags } = parseArgs(args);
+  const [verb] = positional;
+  const config = openLab(io.env);
+  const client = new ToxiproxyClient();
+  switch (verb) {
+    case 'up': {
+      await startToxiproxy(config, io.log);
+      const env = Object.entries(proxiedEnv(config)).map(([k, v]) => `${k}=${v}`).join(' ');
+      io.out(`Toxiproxy up. Route the apps through it with:\n  ${env} npm run lab -- restart worker   (provider link)\n  ${env} npm run lab -- up                  (all apps; kafka link)`);
+      return 0;
+    }
+    case 'down':
+      await stopToxiproxy(config, io.log);
+      return 0;
+    case 'clear':
+      await client.reset();
+      io.out('Toxiproxy: every toxic removed, every link enabled.');
+      return 0;
+    case 'list':
+    case undefined: {
+      const proxies = await client.proxies();
+      for (const proxy of Object.values(proxies)) {
+        const toxics = proxy.toxics.map((t) => `${t.name}(${Object.entries(t.attributes).map(([k, v]) => `${k}=${v}`).join(',')})`).join(' ');
+        io.out(`${proxy.name.padEnd(10)} ${proxy.listen} → ${proxy.upstream}  ${proxy.enabled ? 'enabled' : 'DOWN'}  ${toxics || '(no toxics)'}`);
+      }
+      return 0;
+    }
+    default: {
+      const link = flags.get('link');
+      const links = labLinks(config).map((l) => l.name);
+      if (typeof link !== 'string' || !links.includes(link)) throw new UsageError(`Which link? --link=${links.join('|')}`);
+      const forFlag = flags.get('for');
+      const holdMs = typeof forFlag === 'string' ? parseDurationMs(forFlag) : undefined;
+      let undo: () => Promise<unknown>;
+      if (verb === 'down') {
+        await client.setEnabled(link, false);
+        undo = () => client.setEnabled(link, true);
+        io.out(`${link}: link cut`);
+      } else {
+        const toxic = await client.addToxic(link, toxicSpec(verb, flags));
+        undo = () => client.removeToxic(link, toxic.name);
+        io.out(`${link}: toxic ${toxic.name} ${JSON.stringify(toxic.attributes)} (${toxic.stream}, toxicity ${toxic.toxicity})`);
+      }
+      if (holdMs !== undefined) {
+        io.log(`holding for ${holdMs} ms, then undoing (Ctrl-C leaves it in place: \`chaos network clear\`)`);
+        await new Promise((resolve) => setTimeout(resolve, holdMs));
+        await undo();
+        io.out(`${link}: back to normal`);
+      }
+      return 0;
+    }
+  }
+}
+
 async function run(args: readonly string[], io: CommandIo): Promise<number> {
+  if (args[0] === 'network') return network(args.slice(1), io);
   const { positional, flags } = parseArgs(args);
   const [verb, maybeTarget] = positional;
   if (!verb) throw new UsageError('Which fault? e.g. `npm run lab -- chaos error route:/v1/weather --rate=1 --status=503 --for=20s --service=provider`');
@@ -154,7 +234,8 @@ async function run(args: readonly string[], io: CommandIo): Promise<number> {
 
 export const command: LabCommand = {
   name: 'chaos',
-  usage: '<type> [target] --service=<app> [--for=30s] [--rate=0.5] [--status=503] [--ms=200] [--jitter=50] [--distribution=normal] [--percent=50] [--mb=100] | list | clear [--service=<app>]',
-  summary: 'inject a fault into an app (latency, error, hang, cpu, memory, pause-consumer, produce-failure, crash); list or clear faults',
+  usage:
+    '<type> [target] --service=<app> [--for=30s] [--rate=0.5] [--status=503] [--ms=200] [--jitter=50] [--distribution=normal] [--percent=50] [--mb=100] | list | clear [--service=<app>] | network up|down|list|clear | network <latency|bandwidth|timeout|reset_peer|down> --link=provider|kafka [--ms=] [--rate=] [--for=]',
+  summary: 'inject a fault into an app (latency, error, hang, cpu, memory, pause-consumer, produce-failure, crash), list or clear faults; network faults through Toxiproxy',
   run,
 };
