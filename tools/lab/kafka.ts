@@ -113,16 +113,19 @@ export function kafkaPaths(config: LabConfig): KafkaPaths {
 
 /** A single-node KRaft broker+controller for a laptop or CI box: every factor 1, nothing auto-created. */
 export function serverProperties(config: LabConfig, paths: KafkaPaths): string {
+  // Opt-in third listener for Toxiproxy (tools/toxiproxy/server.ts): clients that bootstrap through the
+  // proxy get the proxy's address back in metadata, so all their traffic crosses it.
+  const proxied = process.env.LAB_KAFKA_PROXY_LISTENER === '1';
   const lines = [
     '# Written by the lab (tools/lab/kafka.ts); edits are overwritten on the next start.',
     'process.roles=broker,controller',
     'node.id=1',
     `controller.quorum.voters=1@127.0.0.1:${config.kafkaControllerPort}`,
-    `listeners=PLAINTEXT://127.0.0.1:${config.kafkaPort},CONTROLLER://127.0.0.1:${config.kafkaControllerPort}`,
-    `advertised.listeners=PLAINTEXT://127.0.0.1:${config.kafkaPort}`,
+    `listeners=PLAINTEXT://127.0.0.1:${config.kafkaPort},CONTROLLER://127.0.0.1:${config.kafkaControllerPort}${proxied ? `,PROXIED://127.0.0.1:${config.kafkaPort + 2}` : ''}`,
+    `advertised.listeners=PLAINTEXT://127.0.0.1:${config.kafkaPort}${proxied ? `,PROXIED://127.0.0.1:${config.kafkaPort + 10_000}` : ''}`,
     'controller.listener.names=CONTROLLER',
     'inter.broker.listener.name=PLAINTEXT',
-    'listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT',
+    `listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT${proxied ? ',PROXIED:PLAINTEXT' : ''}`,
     `log.dirs=${paths.dataDir}`,
     'num.partitions=6',
     'default.replication.factor=1',
