@@ -66,9 +66,13 @@ function fetchToken(client, scope) {
   /** @type {Record<string, string>} */
   const form = { grant_type: 'client_credentials', client_id: client.id, client_secret: client.secret };
   if (scope) form.scope = scope;
-  const res = http.post(`${TOKEN_DEALER}/oauth/token`, form, { tags: { endpoint: 'token' }, responseCallback: http.expectedStatuses(200) });
+  const res = http.post(`${TOKEN_DEALER}/oauth/token`, form, {
+    tags: { endpoint: 'token' },
+    responseCallback: http.expectedStatuses(200),
+  });
   const token = res.status === 200 ? res.json('access_token') : undefined;
-  if (typeof token !== 'string') fail(`token-dealer at ${TOKEN_DEALER} answered ${res.status} for ${client.id}; is the lab up (npm run lab -- up)?`);
+  if (typeof token !== 'string')
+    fail(`token-dealer at ${TOKEN_DEALER} answered ${res.status} for ${client.id}; is the lab up (npm run lab -- up)?`);
   const expiresIn = Number(res.json('expires_in')) || 300;
   // Refresh at 80 % of the lifetime so a soak never runs on an expired token.
   return { token: /** @type {string} */ (token), expiresAtMs: Date.now() + expiresIn * 800 };
@@ -88,7 +92,8 @@ export function setup() {
     ['token-dealer', TOKEN_DEALER],
   ]) {
     const res = http.get(`${url}/health/ready`, { tags: { endpoint: 'health' } });
-    if (res.status !== 200) fail(`${name} at ${url} is not ready (status ${res.status}); start the lab first: npm run lab -- up`);
+    if (res.status !== 200)
+      fail(`${name} at ${url} is not ready (status ${res.status}); start the lab first: npm run lab -- up`);
   }
   fetchToken(CLIENT);
   return { scenario: scenario.name };
@@ -120,7 +125,10 @@ export function e2eFlow() {
   if (!id) return;
   const deadline = started + scenario.e2e.deadlineMs;
   for (;;) {
-    const res = http.get(`${GATEWAY}/v1/messages/${encodeURIComponent(id)}`, { headers: bearer(), tags: { endpoint: 'get_message', flow: 'e2e', name: 'GET /v1/messages/:id' } });
+    const res = http.get(`${GATEWAY}/v1/messages/${encodeURIComponent(id)}`, {
+      headers: bearer(),
+      tags: { endpoint: 'get_message', flow: 'e2e', name: 'GET /v1/messages/:id' },
+    });
     const status = res.status === 200 ? res.json('status') : undefined;
     if (status === 'replied' || status === 'failed') {
       e2eLatency.add(Date.now() - started, { flow: 'e2e', outcome: String(status) });
@@ -143,7 +151,10 @@ export function postFlow() {
 
 export function historyFlow() {
   const { user } = nextUserAndText();
-  const res = http.get(`${GATEWAY}/v1/users/${encodeURIComponent(user)}/messages`, { headers: bearer(), tags: { endpoint: 'user_history', flow: 'history', name: 'GET /v1/users/:user/messages' } });
+  const res = http.get(`${GATEWAY}/v1/users/${encodeURIComponent(user)}/messages`, {
+    headers: bearer(),
+    tags: { endpoint: 'user_history', flow: 'history', name: 'GET /v1/users/:user/messages' },
+  });
   check(res, { 'history is 200': (r) => r.status === 200 }, { flow: 'history' });
 }
 
@@ -169,7 +180,8 @@ export function handleSummary(data) {
   /** @type {string[]} */
   const lines = [`${scenario.name}: k6 run finished`];
   for (const [name, metric] of Object.entries(data.metrics || {})) {
-    for (const [threshold, result] of Object.entries(metric.thresholds || {})) lines.push(`  ${result.ok ? '✓' : '✗'} ${name}: ${threshold}`);
+    for (const [threshold, result] of Object.entries(metric.thresholds || {}))
+      lines.push(`  ${result.ok ? '✓' : '✗'} ${name}: ${threshold}`);
   }
   return {
     stdout: lines.join('\n') + '\n',

@@ -30,11 +30,21 @@ export function generateK6Lib(): Record<string, string> {
   for (const name of MODULES) {
     const source = readFileSync(join(loadTestsDir(), 'src', `${name}.ts`), 'utf8');
     const js = ts.transpileModule(source, {
-      compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2020, removeComments: false, verbatimModuleSyntax: false, isolatedModules: true },
+      compilerOptions: {
+        module: ts.ModuleKind.ESNext,
+        target: ts.ScriptTarget.ES2020,
+        removeComments: false,
+        verbatimModuleSyntax: false,
+        isolatedModules: true,
+      },
     }).outputText;
     // k6 resolves imports as written: sibling modules need their .js extension.
-    files[`${name}.js`] = HEADER.replace('{name}', name) + js.replace(/from '\.\/([a-z0-9-]+)';/g, (_m, dep: string) => `from './${dep}.js';`);
-    const values = [...source.matchAll(/^export (?:async )?(?:function|const|class) ([A-Za-z0-9_]+)/gm)].map((m) => m[1]);
+    files[`${name}.js`] =
+      HEADER.replace('{name}', name) +
+      js.replace(/from '\.\/([a-z0-9-]+)';/g, (_m, dep: string) => `from './${dep}.js';`);
+    const values = [...source.matchAll(/^export (?:async )?(?:function|const|class) ([A-Za-z0-9_]+)/gm)].map(
+      (m) => m[1],
+    );
     const types = [...source.matchAll(/^export (?:interface|type) ([A-Za-z0-9_]+)/gm)].map((m) => m[1]);
     files[`${name}.d.ts`] =
       HEADER.replace('{name}', name) +

@@ -7,7 +7,11 @@ import { flowPlans, k6Duration } from './plan';
 import type { FlowName, Scenario } from './scenario-types';
 
 /** The exported function of load-tests/k6/run.js that runs each flow. */
-export const FLOW_EXEC: Readonly<Record<FlowName, string>> = { e2e: 'e2eFlow', post: 'postFlow', history: 'historyFlow' };
+export const FLOW_EXEC: Readonly<Record<FlowName, string>> = {
+  e2e: 'e2eFlow',
+  post: 'postFlow',
+  history: 'historyFlow',
+};
 
 export interface K6ArrivalScenario {
   executor: 'ramping-arrival-rate';

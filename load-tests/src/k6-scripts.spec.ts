@@ -23,15 +23,19 @@ describe('k6 scripts (k6 itself is never run here)', () => {
 
   it('type-checks against @types/k6 (tsc -p load-tests/k6/tsconfig.json)', () => {
     const tsc = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
-    const result = spawnSync(process.execPath, [tsc, '-p', join(ROOT, 'load-tests', 'k6', 'tsconfig.json')], { encoding: 'utf8', timeout: 120_000 });
+    const result = spawnSync(process.execPath, [tsc, '-p', join(ROOT, 'load-tests', 'k6', 'tsconfig.json')], {
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
     expect({ status: result.status, output: `${result.stdout}${result.stderr}` }).toEqual({ status: 0, output: '' });
   });
 
   it('run.js uses k6 idioms: arrival-rate options from the shared mapping, setup, checks, e2e trend, handleSummary', () => {
     const script = readFileSync(join(ROOT, 'load-tests', 'k6', 'run.js'), 'utf8');
-    expect(script).toContain("export const options = toK6Options(scenario)");
+    expect(script).toContain('export const options = toK6Options(scenario)');
     expect(script).toMatch(/open\(`\.\.\/scenarios\/\$\{SCENARIO\}\.json`\)/);
-    for (const name of ['setup', 'e2eFlow', 'postFlow', 'historyFlow', 'injectFault', 'handleSummary']) expect(script).toContain(`export function ${name}(`);
+    for (const name of ['setup', 'e2eFlow', 'postFlow', 'historyFlow', 'injectFault', 'handleSummary'])
+      expect(script).toContain(`export function ${name}(`);
     expect(script).toContain("new Trend('jeeves_e2e_latency', true)");
   });
 });

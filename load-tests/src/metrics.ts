@@ -83,7 +83,14 @@ export class MetricStore implements Aggregator {
     const key = seriesKey(metric, tags);
     let s = this.series.get(key);
     if (!s) {
-      s = { metric, tags: { ...tags }, value: 0, count: 0, max: -Infinity, values: type === 'trend' ? new Float64Array(1024) : undefined };
+      s = {
+        metric,
+        tags: { ...tags },
+        value: 0,
+        count: 0,
+        max: -Infinity,
+        values: type === 'trend' ? new Float64Array(1024) : undefined,
+      };
       this.series.set(key, s);
     }
     return s;
@@ -91,7 +98,9 @@ export class MetricStore implements Aggregator {
 
   private matching(selector: MetricSelector): Series[] {
     const wanted = Object.entries(selector.tags);
-    return [...this.series.values()].filter((s) => s.metric === selector.metric && wanted.every(([k, v]) => s.tags[k] === v));
+    return [...this.series.values()].filter(
+      (s) => s.metric === selector.metric && wanted.every(([k, v]) => s.tags[k] === v),
+    );
   }
 
   /** k6's aggregation of a metric (optionally narrowed by tags); undefined when it has no samples. */

@@ -18,11 +18,19 @@ describe('parseDurationSeconds', () => {
     ['45', 45],
   ])('%s → %d s', (text, seconds) => expect(parseDurationSeconds(text)).toBe(seconds));
 
-  it.each(['', 'soon', '30x', '1m junk'])('rejects "%s"', (text) => expect(() => parseDurationSeconds(text)).toThrow(/not a duration/));
+  it.each(['', 'soon', '30x', '1m junk'])('rejects "%s"', (text) =>
+    expect(() => parseDurationSeconds(text)).toThrow(/not a duration/),
+  );
 });
 
 describe('applyOverrides', () => {
-  const base = scenario({ startRate: 1, stages: [{ durationSeconds: 10, targetRate: 4 }, { durationSeconds: 20, targetRate: 2 }] });
+  const base = scenario({
+    startRate: 1,
+    stages: [
+      { durationSeconds: 10, targetRate: 4 },
+      { durationSeconds: 20, targetRate: 2 },
+    ],
+  });
 
   it('--rate scales every stage so the peak is the given rate', () => {
     const s = applyOverrides(base, { rate: 8 });
@@ -67,7 +75,16 @@ describe('applyOverrides', () => {
 
 describe('flowPlans', () => {
   it('splits the rate by weight in whole iterations per minute', () => {
-    const s = scenario({ startRate: 0, stages: [{ durationSeconds: 60, targetRate: 1 }], maxVUs: 10, mix: [{ flow: 'e2e', weight: 3 }, { flow: 'post', weight: 1 }, { flow: 'history', weight: 1 }] });
+    const s = scenario({
+      startRate: 0,
+      stages: [{ durationSeconds: 60, targetRate: 1 }],
+      maxVUs: 10,
+      mix: [
+        { flow: 'e2e', weight: 3 },
+        { flow: 'post', weight: 1 },
+        { flow: 'history', weight: 1 },
+      ],
+    });
     const plans = flowPlans(s);
     expect(plans.map((p) => [p.flow, p.stages[0].targetPerMinute, p.maxVUs])).toEqual([
       ['e2e', 36, 6],
@@ -84,24 +101,35 @@ describe('both drivers get the same stages and thresholds from one scenario', ()
     const k6 = toK6Options(s);
     const builtin = flowPlans(s);
     // k6: one ramping-arrival-rate scenario per flow with the built-in driver's per-flow schedule.
-    const arrival = Object.values(k6.scenarios).filter((x): x is K6ArrivalScenario => x.executor === 'ramping-arrival-rate');
+    const arrival = Object.values(k6.scenarios).filter(
+      (x): x is K6ArrivalScenario => x.executor === 'ramping-arrival-rate',
+    );
     expect(arrival).toHaveLength(builtin.length);
     for (const plan of builtin) {
       const k = arrival.find((a) => a.tags.flow === plan.flow) as K6ArrivalScenario;
       expect(k.timeUnit).toBe('1m');
       expect(k.startRate).toBe(plan.startPerMinute);
       expect(k.maxVUs).toBe(plan.maxVUs);
-      expect(k.stages.map((st) => ({ durationMs: Math.round(parseDurationSeconds(st.duration) * 1000), targetPerMinute: st.target }))).toEqual(plan.stages);
+      expect(
+        k.stages.map((st) => ({
+          durationMs: Math.round(parseDurationSeconds(st.duration) * 1000),
+          targetPerMinute: st.target,
+        })),
+      ).toEqual(plan.stages);
       expect(k.stages.every((st) => Number.isInteger(st.target))).toBe(true);
     }
     // Thresholds: k6 gets them verbatim; the built-in evaluator compiles exactly the same set.
     expect(k6.thresholds).toEqual(s.thresholds);
     const compiled = compileThresholds(s.thresholds).map((c) => [c.key, c.parsed.source, c.parsed.abortOnFail]);
-    const fromK6 = Object.entries(k6.thresholds).flatMap(([key, list]) => list.map((t) => (typeof t === 'string' ? [key, t, false] : [key, t.threshold, t.abortOnFail === true])));
+    const fromK6 = Object.entries(k6.thresholds).flatMap(([key, list]) =>
+      list.map((t) => (typeof t === 'string' ? [key, t, false] : [key, t.threshold, t.abortOnFail === true])),
+    );
     expect(compiled).toEqual(fromK6);
     // Faults: one single-shot k6 scenario each, at the same offset.
     const faults = Object.values(k6.scenarios).filter((x): x is K6FaultScenario => x.executor === 'shared-iterations');
-    expect(faults.map((f) => parseDurationSeconds(f.startTime))).toEqual(s.faults.map((f) => Math.round(f.atSeconds * 1000) / 1000));
+    expect(faults.map((f) => parseDurationSeconds(f.startTime))).toEqual(
+      s.faults.map((f) => Math.round(f.atSeconds * 1000) / 1000),
+    );
   });
 
   it('k6 durations are whole seconds or milliseconds', () => {
@@ -125,7 +153,14 @@ describe('arrivalTimes (ramping arrival rate)', () => {
   });
 
   it('ramp down and multiple stages keep the count and stay sorted within the run', () => {
-    const plan = { startPerMinute: 1200, stages: [{ durationMs: 5000, targetPerMinute: 0 }, { durationMs: 3000, targetPerMinute: 600 }, { durationMs: 1000, targetPerMinute: 600 }] };
+    const plan = {
+      startPerMinute: 1200,
+      stages: [
+        { durationMs: 5000, targetPerMinute: 0 },
+        { durationMs: 3000, targetPerMinute: 600 },
+        { durationMs: 1000, targetPerMinute: 600 },
+      ],
+    };
     const times = [...arrivalTimes(plan)];
     expect(times).toHaveLength(expectedIterations(plan));
     expect(times.length).toBe(50 + 15 + 10);

@@ -68,13 +68,16 @@ export function applyOverrides(scenario: Scenario, overrides: Overrides): Scenar
     const fixed = stretchable ? fixedOfStretch : 0;
     const variable = totalDurationSeconds(stretchable ? stages.filter((s) => s.stretch) : stages);
     const factor = (wanted - fixed) / variable;
-    stages = stages.map((s) => (stretchable && !s.stretch ? s : { ...s, durationSeconds: round3(s.durationSeconds * factor) }));
+    stages = stages.map((s) =>
+      stretchable && !s.stretch ? s : { ...s, durationSeconds: round3(s.durationSeconds * factor) },
+    );
     // Faults keep their place relative to the run's length, so a shortened chaos run still breaks something.
     const before = totalDurationSeconds(scenario.stages);
     faults = faults.map((f) => ({ ...f, atSeconds: round3((f.atSeconds * wanted) / before) }));
   }
   if (overrides.vus !== undefined) {
-    if (!Number.isInteger(overrides.vus) || overrides.vus < 1) throw new Error(`--vus must be a positive integer, got ${overrides.vus}`);
+    if (!Number.isInteger(overrides.vus) || overrides.vus < 1)
+      throw new Error(`--vus must be a positive integer, got ${overrides.vus}`);
     maxVUs = overrides.vus;
   }
   return { ...scenario, startRate, stages, maxVUs, faults };
@@ -95,7 +98,10 @@ export function flowPlans(scenario: Scenario): FlowPlan[] {
       flow: m.flow,
       share,
       startPerMinute: perMinute(scenario.startRate),
-      stages: scenario.stages.map((s) => ({ durationMs: Math.round(s.durationSeconds * 1000), targetPerMinute: perMinute(s.targetRate) })),
+      stages: scenario.stages.map((s) => ({
+        durationMs: Math.round(s.durationSeconds * 1000),
+        targetPerMinute: perMinute(s.targetRate),
+      })),
       maxVUs,
       preAllocatedVUs: Math.max(1, Math.min(maxVUs, Math.ceil(peakRate(scenario) * share))),
     };

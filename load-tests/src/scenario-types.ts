@@ -13,7 +13,8 @@ export interface Stage {
   stretch?: boolean | undefined;
 }
 
-export type ThresholdSpec = string | { threshold: string; abortOnFail?: boolean | undefined; delayAbortEval?: string | undefined };
+export type ThresholdSpec =
+  string | { threshold: string; abortOnFail?: boolean | undefined; delayAbortEval?: string | undefined };
 
 export interface FaultStep {
   atSeconds: number;

@@ -34,7 +34,10 @@ const thresholdSchema = z.union([
       /** Stop the run as soon as this threshold fails (k6's `abortOnFail`). */
       abortOnFail: z.boolean().optional(),
       /** Do not judge it for abort before this much of the run has passed (k6's `delayAbortEval`). */
-      delayAbortEval: z.string().regex(/^\d+(ms|s|m)$/, 'a k6 duration such as 10s').optional(),
+      delayAbortEval: z
+        .string()
+        .regex(/^\d+(ms|s|m)$/, 'a k6 duration such as 10s')
+        .optional(),
     })
     .strict(),
 ]);
@@ -46,7 +49,11 @@ const faultSchema = z
     atSeconds: z.number().min(0),
     service: z.enum(['gateway', 'token-dealer', 'data-service', 'provider', 'bot', 'worker']),
     /** Body of `POST /admin/chaos/faults`: `{type, target?, durationMs?, ...params}`. */
-    fault: z.looseObject({ type: z.string().min(1), target: z.string().optional(), durationMs: z.number().int().positive().optional() }),
+    fault: z.looseObject({
+      type: z.string().min(1),
+      target: z.string().optional(),
+      durationMs: z.number().int().positive().optional(),
+    }),
   })
   .strict();
 
@@ -77,7 +84,15 @@ export const scenarioSchema = z
       })
       .strict(),
     /** SLOs in k6 syntax: metric (with optional `{tag:value}` selector) → conditions. */
-    thresholds: z.record(z.string().regex(/^[a-z_][a-z0-9_]*(\{[a-z_]+:[A-Za-z0-9_./-]+(,[a-z_]+:[A-Za-z0-9_./-]+)*\})?$/, 'metric or metric{tag:value}'), z.array(thresholdSchema).min(1)),
+    thresholds: z.record(
+      z
+        .string()
+        .regex(
+          /^[a-z_][a-z0-9_]*(\{[a-z_]+:[A-Za-z0-9_./-]+(,[a-z_]+:[A-Za-z0-9_./-]+)*\})?$/,
+          'metric or metric{tag:value}',
+        ),
+      z.array(thresholdSchema).min(1),
+    ),
     faults: z.array(faultSchema),
   })
   .strict();
@@ -86,7 +101,12 @@ export type { FaultStep, FlowName, Scenario, Stage, ThresholdSpec };
 
 // Compile-time proof that the schema and the plain types (which k6 sees) describe the same data.
 type Same<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
-const schemaMatchesTypes: [Same<z.infer<typeof scenarioSchema>, Scenario>, Same<z.infer<typeof stageSchema>, Stage>, Same<z.infer<typeof thresholdSchema>, ThresholdSpec>, Same<z.infer<typeof faultSchema>, FaultStep>] = [true, true, true, true];
+const schemaMatchesTypes: [
+  Same<z.infer<typeof scenarioSchema>, Scenario>,
+  Same<z.infer<typeof stageSchema>, Stage>,
+  Same<z.infer<typeof thresholdSchema>, ThresholdSpec>,
+  Same<z.infer<typeof faultSchema>, FaultStep>,
+] = [true, true, true, true];
 void schemaMatchesTypes;
 
 export class ScenarioError extends Error {

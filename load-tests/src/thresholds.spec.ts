@@ -14,15 +14,23 @@ describe('parseThreshold', () => {
   });
 
   it('reads abortOnFail and delayAbortEval', () => {
-    expect(parseThreshold({ threshold: 'p(99)<250', abortOnFail: true, delayAbortEval: '10s' })).toMatchObject({ abortOnFail: true, delayAbortEvalSeconds: 10 });
+    expect(parseThreshold({ threshold: 'p(99)<250', abortOnFail: true, delayAbortEval: '10s' })).toMatchObject({
+      abortOnFail: true,
+      delayAbortEvalSeconds: 10,
+    });
   });
 
-  it.each(['p95<200', 'rate < high', 'p(101)<1', ''])('rejects "%s"', (source) => expect(() => parseThreshold(source)).toThrow(ThresholdError));
+  it.each(['p95<200', 'rate < high', 'p(101)<1', ''])('rejects "%s"', (source) =>
+    expect(() => parseThreshold(source)).toThrow(ThresholdError),
+  );
 });
 
 describe('parseSelector', () => {
   it('splits metric and tag filter', () => {
-    expect(parseSelector('http_req_duration{endpoint:post_message,method:POST}')).toEqual({ metric: 'http_req_duration', tags: { endpoint: 'post_message', method: 'POST' } });
+    expect(parseSelector('http_req_duration{endpoint:post_message,method:POST}')).toEqual({
+      metric: 'http_req_duration',
+      tags: { endpoint: 'post_message', method: 'POST' },
+    });
     expect(parseSelector('checks')).toEqual({ metric: 'checks', tags: {} });
     expect(() => parseSelector('http_req_duration{endpoint}')).toThrow(ThresholdError);
   });

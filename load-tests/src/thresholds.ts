@@ -4,7 +4,8 @@
  */
 import type { ThresholdSpec } from './scenario-types';
 
-export type Aggregation = { kind: 'avg' | 'min' | 'max' | 'med' | 'count' | 'rate' | 'value' } | { kind: 'p'; percentile: number };
+export type Aggregation =
+  { kind: 'avg' | 'min' | 'max' | 'med' | 'count' | 'rate' | 'value' } | { kind: 'p'; percentile: number };
 export type Operator = '<' | '<=' | '>' | '>=' | '==' | '===' | '!=';
 
 export interface ParsedThreshold {
@@ -27,15 +28,19 @@ export class ThresholdError extends Error {
   override readonly name = 'ThresholdError';
 }
 
-const EXPRESSION = /^\s*(avg|min|max|med|count|rate|value|p\((\d+(?:\.\d+)?)\))\s*(<=|>=|===|==|!=|<|>)\s*(-?\d+(?:\.\d+)?)\s*$/;
+const EXPRESSION =
+  /^\s*(avg|min|max|med|count|rate|value|p\((\d+(?:\.\d+)?)\))\s*(<=|>=|===|==|!=|<|>)\s*(-?\d+(?:\.\d+)?)\s*$/;
 
 export function parseThreshold(spec: ThresholdSpec): ParsedThreshold {
   const source = typeof spec === 'string' ? spec : spec.threshold;
   const match = EXPRESSION.exec(source);
-  if (!match) throw new ThresholdError(`"${source}" is not a k6 threshold; use e.g. p(95)<200, rate<0.01, avg<=100, count>0`);
+  if (!match)
+    throw new ThresholdError(`"${source}" is not a k6 threshold; use e.g. p(95)<200, rate<0.01, avg<=100, count>0`);
   const percentile = match[2] === undefined ? undefined : Number(match[2]);
-  if (percentile !== undefined && (percentile < 0 || percentile > 100)) throw new ThresholdError(`"${source}": a percentile must be within 0..100`);
-  const aggregation: Aggregation = percentile !== undefined ? { kind: 'p', percentile } : { kind: match[1] as Exclude<Aggregation['kind'], 'p'> };
+  if (percentile !== undefined && (percentile < 0 || percentile > 100))
+    throw new ThresholdError(`"${source}": a percentile must be within 0..100`);
+  const aggregation: Aggregation =
+    percentile !== undefined ? { kind: 'p', percentile } : { kind: match[1] as Exclude<Aggregation['kind'], 'p'> };
   const delay = typeof spec === 'string' ? undefined : spec.delayAbortEval;
   return {
     source,
@@ -106,7 +111,9 @@ export interface CompiledThreshold {
 }
 
 export function compileThresholds(thresholds: Readonly<Record<string, readonly ThresholdSpec[]>>): CompiledThreshold[] {
-  return Object.entries(thresholds).flatMap(([key, specs]) => specs.map((spec) => ({ key, selector: parseSelector(key), parsed: parseThreshold(spec) })));
+  return Object.entries(thresholds).flatMap(([key, specs]) =>
+    specs.map((spec) => ({ key, selector: parseSelector(key), parsed: parseThreshold(spec) })),
+  );
 }
 
 export function evaluateThresholds(compiled: readonly CompiledThreshold[], metrics: Aggregator): ThresholdResult[] {

@@ -6,7 +6,11 @@
  */
 import { flowPlans, k6Duration } from './plan.js';
 /** The exported function of load-tests/k6/run.js that runs each flow. */
-export const FLOW_EXEC = { e2e: 'e2eFlow', post: 'postFlow', history: 'historyFlow' };
+export const FLOW_EXEC = {
+    e2e: 'e2eFlow',
+    post: 'postFlow',
+    history: 'historyFlow',
+};
 export const SUMMARY_TREND_STATS = ['avg', 'min', 'med', 'max', 'p(90)', 'p(95)', 'p(99)', 'count'];
 export function toK6Options(scenario) {
     const scenarios = {};

@@ -54,7 +54,11 @@ export class RecordingHttp {
       const response = await this.pool.request({
         method: spec.method,
         path: spec.path,
-        headers: { accept: 'application/json', ...(spec.body ? { 'content-type': 'application/json' } : {}), ...spec.headers },
+        headers: {
+          accept: 'application/json',
+          ...(spec.body ? { 'content-type': 'application/json' } : {}),
+          ...spec.headers,
+        },
         body: spec.body,
         headersTimeout: spec.timeoutMs ?? 30_000,
         bodyTimeout: spec.timeoutMs ?? 30_000,

@@ -28,7 +28,8 @@ export class TargetError extends Error {
 /** The driver only ever loads this machine: a typo must not send a stress test somewhere else. */
 export function assertLoopback(url: string): void {
   const host = new URL(url).hostname;
-  if (!['127.0.0.1', 'localhost', '[::1]', '::1'].includes(host)) throw new TargetError(`${url} is not a loopback address; the built-in driver only loads this machine.`);
+  if (!['127.0.0.1', 'localhost', '[::1]', '::1'].includes(host))
+    throw new TargetError(`${url} is not a loopback address; the built-in driver only loads this machine.`);
 }
 
 interface CachedToken {
@@ -54,7 +55,11 @@ export class TokenSource {
   }
 
   private async fetch(): Promise<string> {
-    const body = new URLSearchParams({ grant_type: 'client_credentials', client_id: this.client.id, client_secret: this.client.secret });
+    const body = new URLSearchParams({
+      grant_type: 'client_credentials',
+      client_id: this.client.id,
+      client_secret: this.client.secret,
+    });
     if (this.scope) body.set('scope', this.scope);
     const response = await fetch(`${this.tokenDealerUrl}/oauth/token`, {
       method: 'POST',
@@ -63,7 +68,10 @@ export class TokenSource {
       signal: AbortSignal.timeout(10_000),
     });
     const text = await response.text();
-    if (!response.ok) throw new TargetError(`token-dealer answered ${response.status} for client ${this.client.id}: ${text.slice(0, 300)}`);
+    if (!response.ok)
+      throw new TargetError(
+        `token-dealer answered ${response.status} for client ${this.client.id}: ${text.slice(0, 300)}`,
+      );
     const parsed = JSON.parse(text) as { access_token?: unknown; expires_in?: unknown };
     if (typeof parsed.access_token !== 'string') throw new TargetError('token-dealer answered without an access_token');
     const lifetimeS = typeof parsed.expires_in === 'number' && parsed.expires_in > 0 ? parsed.expires_in : 300;
@@ -120,17 +128,45 @@ export async function runFlow(flow: FlowName, ctx: FlowContext, intendedStartMs:
   const token = await ctx.tokens.get();
   const auth = { authorization: `Bearer ${token}` };
   if (flow === 'history') {
-    const r = await ctx.http.request({ method: 'GET', path: `/v1/users/${encodeURIComponent(user)}/messages`, endpoint: 'user_history', headers: auth, intendedStartMs }, tags);
+    const r = await ctx.http.request(
+      {
+        method: 'GET',
+        path: `/v1/users/${encodeURIComponent(user)}/messages`,
+        endpoint: 'user_history',
+        headers: auth,
+        intendedStartMs,
+      },
+      tags,
+    );
     check(ctx, 'history is 200', r.status === 200, tags);
     return;
   }
-  const posted = await ctx.http.request({ method: 'POST', path: '/v1/messages', endpoint: 'post_message', headers: auth, body: JSON.stringify({ user, text }), intendedStartMs }, tags);
+  const posted = await ctx.http.request(
+    {
+      method: 'POST',
+      path: '/v1/messages',
+      endpoint: 'post_message',
+      headers: auth,
+      body: JSON.stringify({ user, text }),
+      intendedStartMs,
+    },
+    tags,
+  );
   const id = (posted.json as { id?: unknown } | undefined)?.id;
-  if (!check(ctx, 'message accepted (202)', posted.status === 202 && typeof id === 'string', tags) || flow === 'post') return;
+  if (!check(ctx, 'message accepted (202)', posted.status === 202 && typeof id === 'string', tags) || flow === 'post')
+    return;
   const deadline = intendedStartMs + ctx.scenario.e2e.deadlineMs;
   for (;;) {
     if (ctx.signal.aborted) return;
-    const r = await ctx.http.request({ method: 'GET', path: `/v1/messages/${encodeURIComponent(id as string)}`, endpoint: 'get_message', headers: auth }, tags);
+    const r = await ctx.http.request(
+      {
+        method: 'GET',
+        path: `/v1/messages/${encodeURIComponent(id as string)}`,
+        endpoint: 'get_message',
+        headers: auth,
+      },
+      tags,
+    );
     const status = (r.json as { status?: unknown } | undefined)?.status;
     const now = performance.now();
     if (status === 'replied' || status === 'failed') {
@@ -144,7 +180,9 @@ export async function runFlow(flow: FlowName, ctx: FlowContext, intendedStartMs:
       check(ctx, 'reply visible before the deadline', false, tags);
       return;
     }
-    await delay(Math.min(ctx.scenario.e2e.pollIntervalMs, Math.max(0, deadline - now)), undefined, { signal: ctx.signal }).catch(() => undefined);
+    await delay(Math.min(ctx.scenario.e2e.pollIntervalMs, Math.max(0, deadline - now)), undefined, {
+      signal: ctx.signal,
+    }).catch(() => undefined);
   }
 }
 
@@ -164,7 +202,12 @@ export interface InjectedFault {
 }
 
 /** Posts one chaos fault with a lab-admin token (scope lab:chaos). */
-export async function injectFault(step: FaultStep, index: number, target: JeevesTarget, adminTokens: TokenSource): Promise<InjectedFault> {
+export async function injectFault(
+  step: FaultStep,
+  index: number,
+  target: JeevesTarget,
+  adminTokens: TokenSource,
+): Promise<InjectedFault> {
   const base = target.serviceUrls[step.service];
   const result = { index, service: step.service, atSeconds: step.atSeconds, fault: step.fault };
   if (!base) return { ...result, status: 0, error: `no URL for service ${step.service}` };
@@ -186,18 +229,25 @@ export async function injectFault(step: FaultStep, index: number, target: Jeeves
 }
 
 /** Removes faults this run injected, so a stopped run does not leave the lab broken. */
-export async function clearFaults(faults: readonly InjectedFault[], target: JeevesTarget, adminTokens: TokenSource): Promise<void> {
+export async function clearFaults(
+  faults: readonly InjectedFault[],
+  target: JeevesTarget,
+  adminTokens: TokenSource,
+): Promise<void> {
   await Promise.all(
     faults
       .filter((f) => f.id)
       .map(async (f) => {
         try {
           const token = await adminTokens.get();
-          const response = await fetch(`${target.serviceUrls[f.service]}/admin/chaos/faults/${encodeURIComponent(f.id as string)}`, {
-            method: 'DELETE',
-            headers: { authorization: `Bearer ${token}` },
-            signal: AbortSignal.timeout(5000),
-          });
+          const response = await fetch(
+            `${target.serviceUrls[f.service]}/admin/chaos/faults/${encodeURIComponent(f.id as string)}`,
+            {
+              method: 'DELETE',
+              headers: { authorization: `Bearer ${token}` },
+              signal: AbortSignal.timeout(5000),
+            },
+          );
           await response.body?.cancel();
         } catch {
           // The fault expires by its own durationMs; a failed clean-up is not worth failing the run for.

@@ -25,16 +25,33 @@ export class LiveMetrics {
   constructor(private readonly labels: { scenario: string; testid: string }) {
     const registers = [this.registry];
     const labelNames = ['scenario', 'testid'] as const;
-    this.reqs = new Counter({ name: 'k6_http_reqs_total', help: 'HTTP requests sent by the load driver', labelNames, registers });
-    this.iterations = new Counter({ name: 'k6_iterations_total', help: 'Flow iterations completed by the load driver', labelNames, registers });
-    const gauge = (name: string, help: string): Gauge<'scenario' | 'testid'> => new Gauge({ name, help, labelNames, registers });
+    this.reqs = new Counter({
+      name: 'k6_http_reqs_total',
+      help: 'HTTP requests sent by the load driver',
+      labelNames,
+      registers,
+    });
+    this.iterations = new Counter({
+      name: 'k6_iterations_total',
+      help: 'Flow iterations completed by the load driver',
+      labelNames,
+      registers,
+    });
+    const gauge = (name: string, help: string): Gauge<'scenario' | 'testid'> =>
+      new Gauge({ name, help, labelNames, registers });
     this.gauges = {
       p95: gauge('k6_http_req_duration_p95', `p95 HTTP request duration over the last ${WINDOW_SECONDS} s, seconds`),
       p99: gauge('k6_http_req_duration_p99', `p99 HTTP request duration over the last ${WINDOW_SECONDS} s, seconds`),
       failed: gauge('k6_http_req_failed_rate', `Share of failed HTTP requests over the last ${WINDOW_SECONDS} s`),
       vus: gauge('k6_vus', 'Iterations in flight'),
-      e2e95: gauge('k6_jeeves_e2e_latency_p95', `p95 POST-to-reply-visible latency over the last ${WINDOW_SECONDS} s, seconds`),
-      e2e99: gauge('k6_jeeves_e2e_latency_p99', `p99 POST-to-reply-visible latency over the last ${WINDOW_SECONDS} s, seconds`),
+      e2e95: gauge(
+        'k6_jeeves_e2e_latency_p95',
+        `p95 POST-to-reply-visible latency over the last ${WINDOW_SECONDS} s, seconds`,
+      ),
+      e2e99: gauge(
+        'k6_jeeves_e2e_latency_p99',
+        `p99 POST-to-reply-visible latency over the last ${WINDOW_SECONDS} s, seconds`,
+      ),
     };
   }
 
@@ -100,7 +117,12 @@ export function setScrapeTarget(targetsFile: string, port: number, present: bool
     return false;
   }
   const others = groups.filter((g) => !g.targets.includes(address));
-  const next = present ? [...others, { targets: [address], labels: { service: 'load-driver', instance: address, instance_id: 'load-driver' } }] : others;
+  const next = present
+    ? [
+        ...others,
+        { targets: [address], labels: { service: 'load-driver', instance: address, instance_id: 'load-driver' } },
+      ]
+    : others;
   if (JSON.stringify(next) === JSON.stringify(groups)) return true;
   const temp = `${targetsFile}.load-${process.pid}.tmp`;
   writeFileSync(temp, JSON.stringify(next, null, 2) + '\n');

@@ -25,7 +25,8 @@ class FakeGateway {
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     for await (const _chunk of req) void _chunk;
-    const json = (status: number, body: unknown): void => void res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+    const json = (status: number, body: unknown): void =>
+      void res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
     if (req.url === '/health/ready') return json(200, { status: 'ok' });
     if (req.url === '/oauth/token') return json(200, { access_token: 'fake-token', expires_in: 300 });
     this.seenAuth.add(String(req.headers.authorization));
@@ -76,8 +77,17 @@ describe('runScenario (open model, against a fake gateway)', () => {
   it('runs every flow, records k6 metrics, and passes its thresholds', async () => {
     const s = scenario({
       stages: [{ durationSeconds: 1, targetRate: 30 }],
-      mix: [{ flow: 'e2e', weight: 1 }, { flow: 'post', weight: 1 }, { flow: 'history', weight: 1 }],
-      thresholds: { http_req_failed: ['rate<0.01'], checks: ['rate>0.99'], jeeves_e2e_latency: ['count>0'], 'http_req_duration{endpoint:user_history}': ['count>0'] },
+      mix: [
+        { flow: 'e2e', weight: 1 },
+        { flow: 'post', weight: 1 },
+        { flow: 'history', weight: 1 },
+      ],
+      thresholds: {
+        http_req_failed: ['rate<0.01'],
+        checks: ['rate>0.99'],
+        jeeves_e2e_latency: ['count>0'],
+        'http_req_duration{endpoint:user_history}': ['count>0'],
+      },
     });
     const result = await runScenario({ scenario: s, target });
     expect(result.passed).toBe(true);
@@ -94,11 +104,22 @@ describe('runScenario (open model, against a fake gateway)', () => {
   it('starts iterations on schedule however slow the responses are, and counts the queueing (no coordinated omission)', async () => {
     gw.postDelayMs = 100;
     // 20/s offered against one connection that serves 10/s: a closed-model client would see ~100 ms.
-    const s = scenario({ startRate: 20, stages: [{ durationSeconds: 1, targetRate: 20 }], maxVUs: 100, mix: [{ flow: 'post', weight: 1 }] });
+    const s = scenario({
+      startRate: 20,
+      stages: [{ durationSeconds: 1, targetRate: 20 }],
+      maxVUs: 100,
+      mix: [{ flow: 'post', weight: 1 }],
+    });
     const result = await runScenario({ scenario: s, target, skipReadyCheck: true, connections: 1 });
     expect(gw.postArrivals).toHaveLength(20);
-    const p99 = result.metrics.aggregate({ metric: 'http_req_duration', tags: { endpoint: 'post_message' } }, { kind: 'p', percentile: 99 }) as number;
-    const min = result.metrics.aggregate({ metric: 'http_req_duration', tags: { endpoint: 'post_message' } }, { kind: 'min' }) as number;
+    const p99 = result.metrics.aggregate(
+      { metric: 'http_req_duration', tags: { endpoint: 'post_message' } },
+      { kind: 'p', percentile: 99 },
+    ) as number;
+    const min = result.metrics.aggregate(
+      { metric: 'http_req_duration', tags: { endpoint: 'post_message' } },
+      { kind: 'min' },
+    ) as number;
     // The last request was due at ~1 s and answered at ~2 s: its latency shows the queue, ~1 s.
     expect(min).toBeGreaterThanOrEqual(90);
     expect(p99).toBeGreaterThan(700);
@@ -106,7 +127,12 @@ describe('runScenario (open model, against a fake gateway)', () => {
 
   it('counts arrivals beyond maxVUs as dropped_iterations instead of waiting for a free VU', async () => {
     gw.postDelayMs = 400;
-    const s = scenario({ startRate: 20, stages: [{ durationSeconds: 1, targetRate: 20 }], maxVUs: 2, mix: [{ flow: 'post', weight: 1 }] });
+    const s = scenario({
+      startRate: 20,
+      stages: [{ durationSeconds: 1, targetRate: 20 }],
+      maxVUs: 2,
+      mix: [{ flow: 'post', weight: 1 }],
+    });
     const result = await runScenario({ scenario: s, target, skipReadyCheck: true });
     const dropped = result.metrics.aggregate({ metric: 'dropped_iterations', tags: {} }, { kind: 'count' }) ?? 0;
     const done = result.metrics.aggregate({ metric: 'iterations', tags: {} }, { kind: 'count' }) ?? 0;
@@ -130,12 +156,16 @@ describe('runScenario (open model, against a fake gateway)', () => {
 
   it('refuses a target that is not on loopback', async () => {
     const s = scenario({ stages: [{ durationSeconds: 1, targetRate: 1 }] });
-    await expect(runScenario({ scenario: s, target: { ...target, gatewayUrl: 'http://192.0.2.1:3000' }, skipReadyCheck: true })).rejects.toThrow(/loopback/);
+    await expect(
+      runScenario({ scenario: s, target: { ...target, gatewayUrl: 'http://192.0.2.1:3000' }, skipReadyCheck: true }),
+    ).rejects.toThrow(/loopback/);
   });
 
   it('fails fast when the gateway is not ready', async () => {
     const s = scenario({ stages: [{ durationSeconds: 1, targetRate: 1 }] });
-    await expect(runScenario({ scenario: s, target: { ...target, gatewayUrl: 'http://127.0.0.1:9' } })).rejects.toThrow(/not ready.*lab -- up/);
+    await expect(runScenario({ scenario: s, target: { ...target, gatewayUrl: 'http://127.0.0.1:9' } })).rejects.toThrow(
+      /not ready.*lab -- up/,
+    );
   });
 });
 
@@ -151,12 +181,43 @@ describe('HTML summary', () => {
       aborted: null,
       stages: [],
       metrics: {},
-      thresholds: [{ metric: 'http_req_failed', threshold: 'rate<0.01', value: 0.5, ok: false, abortOnFail: false, delayAbortEvalSeconds: 0 }],
+      thresholds: [
+        {
+          metric: 'http_req_failed',
+          threshold: 'rate<0.01',
+          value: 0.5,
+          ok: false,
+          abortOnFail: false,
+          delayAbortEvalSeconds: 0,
+        },
+      ],
       checks: {},
       faults: [],
       timeline: [
-        { t: 0, requests: 3, failed: 1, iterations: 3, dropped: 0, vus: 1, p95Ms: 10, p99Ms: 12, e2eP95Ms: null, e2eP99Ms: null },
-        { t: 1, requests: 5, failed: 0, iterations: 5, dropped: 0, vus: 2, p95Ms: 11, p99Ms: 15, e2eP95Ms: 100, e2eP99Ms: 120 },
+        {
+          t: 0,
+          requests: 3,
+          failed: 1,
+          iterations: 3,
+          dropped: 0,
+          vus: 1,
+          p95Ms: 10,
+          p99Ms: 12,
+          e2eP95Ms: null,
+          e2eP99Ms: null,
+        },
+        {
+          t: 1,
+          requests: 5,
+          failed: 0,
+          iterations: 5,
+          dropped: 0,
+          vus: 2,
+          p95Ms: 11,
+          p99Ms: 15,
+          e2eP95Ms: 100,
+          e2eP99Ms: 120,
+        },
       ],
     });
     expect(html).toContain('<svg');

@@ -6,7 +6,17 @@ import type { FlowName, Scenario } from '../scenario';
 import { arrivalTimes } from '../schedule';
 import { compileThresholds, evaluateThresholds, type ThresholdResult } from '../thresholds';
 import { RecordingHttp } from './http';
-import { assertLoopback, checkReady, clearFaults, injectFault, runFlow, TokenSource, type FlowContext, type InjectedFault, type JeevesTarget } from './jeeves';
+import {
+  assertLoopback,
+  checkReady,
+  clearFaults,
+  injectFault,
+  runFlow,
+  TokenSource,
+  type FlowContext,
+  type InjectedFault,
+  type JeevesTarget,
+} from './jeeves';
 import { Timeline } from './timeline';
 
 /** Runs one iteration of a flow; the Jeeves flows by default, a fake in unit tests. */
@@ -61,7 +71,8 @@ export const EXIT_THRESHOLDS_FAILED = 99;
  */
 export async function runScenario(options: RunOptions): Promise<RunResult> {
   const { scenario, target } = options;
-  for (const url of [target.gatewayUrl, target.tokenDealerUrl, ...Object.values(target.serviceUrls)]) assertLoopback(url);
+  for (const url of [target.gatewayUrl, target.tokenDealerUrl, ...Object.values(target.serviceUrls)])
+    assertLoopback(url);
   const compiled = compileThresholds(scenario.thresholds);
   if (!options.skipReadyCheck) await checkReady(target);
 
@@ -90,7 +101,10 @@ export async function runScenario(options: RunOptions): Promise<RunResult> {
   const inFlight = new Map<FlowName, number>(plans.map((p) => [p.flow, 0]));
   const running = new Set<Promise<void>>();
   const totalInFlight = (): number => [...inFlight.values()].reduce((a, b) => a + b, 0);
-  metrics.add('vus_max', plans.reduce((n, p) => n + p.maxVUs, 0));
+  metrics.add(
+    'vus_max',
+    plans.reduce((n, p) => n + p.maxVUs, 0),
+  );
 
   const start = (flow: FlowName, maxVUs: number, intendedOffsetMs: number): void => {
     const second = timeline.at(performance.now() - t0);
@@ -136,7 +150,14 @@ export async function runScenario(options: RunOptions): Promise<RunResult> {
       aborted = `threshold ${failing[0].metric}: ${failing[0].threshold} crossed (abortOnFail) at ${elapsed.toFixed(1)} s`;
       stop.abort();
     }
-    options.onSecond?.({ elapsedSeconds: elapsed, totalSeconds, metrics, timeline, inFlight: totalInFlight(), failing });
+    options.onSecond?.({
+      elapsedSeconds: elapsed,
+      totalSeconds,
+      metrics,
+      timeline,
+      inFlight: totalInFlight(),
+      failing,
+    });
   }, 1000);
 
   try {

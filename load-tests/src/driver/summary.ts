@@ -30,7 +30,11 @@ function aggregationOf(stat: string): Aggregation {
 
 const round = (n: number): number => Math.round(n * 1000) / 1000;
 
-function metricValues(metrics: MetricStore, name: string, tags: Record<string, string> = {}): Record<string, number> | undefined {
+function metricValues(
+  metrics: MetricStore,
+  name: string,
+  tags: Record<string, string> = {},
+): Record<string, number> | undefined {
   const selector = { metric: name, tags };
   const values: Record<string, number> = {};
   const put = (key: string, v: number | undefined): void => {
@@ -63,7 +67,14 @@ export function buildSummary(result: RunResult): RunSummary {
     if (values) metrics[name] = { type: METRIC_TYPES[name], values };
   }
   // Per-endpoint sub-metrics, named as k6 names them.
-  const endpoints = [...new Set(series.filter((s) => s.metric === 'http_req_duration').map((s) => s.tags.endpoint).filter(Boolean))].sort();
+  const endpoints = [
+    ...new Set(
+      series
+        .filter((s) => s.metric === 'http_req_duration')
+        .map((s) => s.tags.endpoint)
+        .filter(Boolean),
+    ),
+  ].sort();
   for (const endpoint of endpoints) {
     for (const name of ['http_req_duration', 'http_req_failed']) {
       const values = metricValues(result.metrics, name, { endpoint });
@@ -75,7 +86,9 @@ export function buildSummary(result: RunResult): RunSummary {
     if (metrics[t.metric]) continue;
     const m = /^([a-z_0-9]+)\{(.*)\}$/.exec(t.metric);
     if (!m) continue;
-    const tags = Object.fromEntries(m[2].split(',').map((pair) => pair.split(':').map((s) => s.trim()) as [string, string]));
+    const tags = Object.fromEntries(
+      m[2].split(',').map((pair) => pair.split(':').map((s) => s.trim()) as [string, string]),
+    );
     const values = metricValues(result.metrics, m[1], tags);
     if (values) metrics[t.metric] = { type: METRIC_TYPES[m[1]], values };
   }
@@ -104,7 +117,10 @@ export function buildSummary(result: RunResult): RunSummary {
 
 /** `results/<timestamp>-load-<scenario>/` under the given root. */
 export function resultDir(root: string, scenario: string, at = new Date()): string {
-  const stamp = at.toISOString().replace(/[:.]/g, '-').replace(/-\d{3}Z$/, 'Z');
+  const stamp = at
+    .toISOString()
+    .replace(/[:.]/g, '-')
+    .replace(/-\d{3}Z$/, 'Z');
   return join(root, 'results', `${stamp}-load-${scenario}`);
 }
 
@@ -120,7 +136,11 @@ export function writeSummary(dir: string, summary: RunSummary): { json: string; 
 const esc = (s: string): string => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 /** A line chart as inline SVG; `null` points are gaps. No scripts, no external assets. */
-export function svgChart(title: string, unit: string, series: ReadonlyArray<{ name: string; color: string; points: ReadonlyArray<number | null> }>): string {
+export function svgChart(
+  title: string,
+  unit: string,
+  series: ReadonlyArray<{ name: string; color: string; points: ReadonlyArray<number | null> }>,
+): string {
   const width = 720;
   const height = 200;
   const pad = { left: 56, right: 12, top: 24, bottom: 28 };
@@ -141,8 +161,13 @@ export function svgChart(title: string, unit: string, series: ReadonlyArray<{ na
     });
     return `<path d="${d}" fill="none" stroke="${s.color}" stroke-width="1.5"/>`;
   });
-  const ticks = [0, 0.5, 1].map((f) => `<text x="${pad.left - 6}" y="${y(max * f) + 4}" text-anchor="end">${fmt(max * f)}</text><line x1="${pad.left}" x2="${width - pad.right}" y1="${y(max * f)}" y2="${y(max * f)}" stroke="#ddd"/>`);
-  const legend = series.map((s, i) => `<text x="${pad.left + 10 + i * 140}" y="14" fill="${s.color}">■ ${esc(s.name)}</text>`);
+  const ticks = [0, 0.5, 1].map(
+    (f) =>
+      `<text x="${pad.left - 6}" y="${y(max * f) + 4}" text-anchor="end">${fmt(max * f)}</text><line x1="${pad.left}" x2="${width - pad.right}" y1="${y(max * f)}" y2="${y(max * f)}" stroke="#ddd"/>`,
+  );
+  const legend = series.map(
+    (s, i) => `<text x="${pad.left + 10 + i * 140}" y="14" fill="${s.color}">■ ${esc(s.name)}</text>`,
+  );
   return `<figure><figcaption>${esc(title)} (${esc(unit)})</figcaption><svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" font-size="11" font-family="sans-serif">${ticks.join('')}${paths.join('')}${legend.join('')}<text x="${width - pad.right}" y="${height - 8}" text-anchor="end">${n} s</text></svg></figure>`;
 }
 
@@ -167,15 +192,31 @@ export function renderHtml(s: RunSummary): string {
     svgChart('Iterations in flight (VUs)', 'count', [{ name: 'vus', color: '#7f7f7f', points: t.map((p) => p.vus) }]),
   ];
   const thresholdRows = s.thresholds
-    .map((r) => `<tr class="${r.ok ? 'ok' : 'fail'}"><td>${r.ok ? '✓' : '✗'}</td><td><code>${esc(r.metric)}</code></td><td><code>${esc(r.threshold)}</code></td><td>${r.value === undefined ? 'no samples' : fmt(r.value)}</td></tr>`)
+    .map(
+      (r) =>
+        `<tr class="${r.ok ? 'ok' : 'fail'}"><td>${r.ok ? '✓' : '✗'}</td><td><code>${esc(r.metric)}</code></td><td><code>${esc(r.threshold)}</code></td><td>${r.value === undefined ? 'no samples' : fmt(r.value)}</td></tr>`,
+    )
     .join('');
   const metricRows = Object.entries(s.metrics)
-    .map(([name, m]) => `<tr><td><code>${esc(name)}</code></td><td>${m.type}</td><td>${Object.entries(m.values).map(([k, v]) => `${esc(k)}=${fmt(v)}`).join(' ')}</td></tr>`)
+    .map(
+      ([name, m]) =>
+        `<tr><td><code>${esc(name)}</code></td><td>${m.type}</td><td>${Object.entries(m.values)
+          .map(([k, v]) => `${esc(k)}=${fmt(v)}`)
+          .join(' ')}</td></tr>`,
+    )
     .join('');
   const checkRows = Object.entries(s.checks)
-    .map(([name, c]) => `<tr class="${c.fails === 0 ? 'ok' : 'fail'}"><td>${esc(name)}</td><td>${c.passes}</td><td>${c.fails}</td></tr>`)
+    .map(
+      ([name, c]) =>
+        `<tr class="${c.fails === 0 ? 'ok' : 'fail'}"><td>${esc(name)}</td><td>${c.passes}</td><td>${c.fails}</td></tr>`,
+    )
     .join('');
-  const faultRows = s.faults.map((f) => `<tr><td>${f.atSeconds}s</td><td>${esc(f.service)}</td><td><code>${esc(JSON.stringify(f.fault))}</code></td><td>${f.status}${f.error ? ` ${esc(f.error)}` : ''}</td></tr>`).join('');
+  const faultRows = s.faults
+    .map(
+      (f) =>
+        `<tr><td>${f.atSeconds}s</td><td>${esc(f.service)}</td><td><code>${esc(JSON.stringify(f.fault))}</code></td><td>${f.status}${f.error ? ` ${esc(f.error)}` : ''}</td></tr>`,
+    )
+    .join('');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Load test ${esc(s.scenario)} — ${s.passed ? 'passed' : 'FAILED'}</title>
 <style>body{font-family:sans-serif;max-width:960px;margin:2em auto;color:#222}table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:3px 8px;text-align:left;font-size:13px}.ok td:first-child{color:#2a2}.fail{background:#fee}figure{margin:1em 0}figcaption{font-weight:bold}</style></head>

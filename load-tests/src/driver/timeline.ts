@@ -30,7 +30,8 @@ export class Timeline {
 
   at(elapsedMs: number): Second {
     const index = Math.max(0, Math.floor(elapsedMs / 1000));
-    while (this.seconds.length <= index) this.seconds.push({ requests: 0, failed: 0, iterations: 0, dropped: 0, vusMax: 0, durationsMs: [], e2eMs: [] });
+    while (this.seconds.length <= index)
+      this.seconds.push({ requests: 0, failed: 0, iterations: 0, dropped: 0, vusMax: 0, durationsMs: [], e2eMs: [] });
     return this.seconds[index];
   }
 
@@ -39,7 +40,10 @@ export class Timeline {
   }
 
   /** Pooled view of the last `windowSeconds` whole seconds before `elapsedMs` (live metrics). */
-  window(elapsedMs: number, windowSeconds: number): { requests: number; failed: number; seconds: number; durations: number[]; e2e: number[]; vus: number } {
+  window(
+    elapsedMs: number,
+    windowSeconds: number,
+  ): { requests: number; failed: number; seconds: number; durations: number[]; e2e: number[]; vus: number } {
     const end = Math.min(this.seconds.length, Math.floor(elapsedMs / 1000) + 1);
     const start = Math.max(0, end - windowSeconds);
     const slice = this.seconds.slice(start, end);
@@ -54,7 +58,15 @@ export class Timeline {
   }
 
   summarize(): SecondSummary[] {
-    const p = (values: number[], q: number): number | null => (values.length === 0 ? null : round(percentile([...values].sort((a, b) => a - b), q)));
+    const p = (values: number[], q: number): number | null =>
+      values.length === 0
+        ? null
+        : round(
+            percentile(
+              [...values].sort((a, b) => a - b),
+              q,
+            ),
+          );
     return this.seconds.map((s, t) => ({
       t,
       requests: s.requests,

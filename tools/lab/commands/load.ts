@@ -14,7 +14,11 @@ import { buildSummary, resultDir, writeSummary } from '../../../load-tests/src/d
 const VALUE_FLAGS = ['rate', 'duration', 'vus', 'results'] as const;
 
 /** `--rate 20` and `--rate=20` both work; unknown flags are a usage error, not silently ignored. */
-export function parseLoadArgs(args: readonly string[]): { scenario: string; overrides: Overrides; resultsRoot?: string } {
+export function parseLoadArgs(args: readonly string[]): {
+  scenario: string;
+  overrides: Overrides;
+  resultsRoot?: string;
+} {
   const values = new Map<string, string>();
   const positional: string[] = [];
   for (let i = 0; i < args.length; i++) {
@@ -25,7 +29,8 @@ export function parseLoadArgs(args: readonly string[]): { scenario: string; over
     }
     const eq = arg.indexOf('=');
     const name = arg.slice(2, eq > 0 ? eq : undefined);
-    if (!(VALUE_FLAGS as readonly string[]).includes(name)) throw new UsageError(`Unknown option --${name}. Options: ${VALUE_FLAGS.map((f) => `--${f}`).join(', ')}.`);
+    if (!(VALUE_FLAGS as readonly string[]).includes(name))
+      throw new UsageError(`Unknown option --${name}. Options: ${VALUE_FLAGS.map((f) => `--${f}`).join(', ')}.`);
     const value = eq > 0 ? arg.slice(eq + 1) : args[++i];
     if (value === undefined || value === '') throw new UsageError(`--${name} needs a value`);
     values.set(name, value);
@@ -49,20 +54,28 @@ export function parseLoadArgs(args: readonly string[]): { scenario: string; over
   const vus = number('vus');
   if (vus !== undefined && !Number.isInteger(vus)) throw new UsageError('--vus must be a whole number');
   const overrides: Overrides = { rate: number('rate'), durationSeconds, vus };
-  return { scenario: positional[0], overrides, ...(values.has('results') ? { resultsRoot: values.get('results') } : {}) };
+  return {
+    scenario: positional[0],
+    overrides,
+    ...(values.has('results') ? { resultsRoot: values.get('results') } : {}),
+  };
 }
 
 export const command: LabCommand = {
   name: 'load',
   usage: '<scenario> [--rate N] [--duration 30s] [--vus N] [--results DIR]',
-  summary: 'run a load-test scenario (load-tests/scenarios) with the built-in open-model driver; exit 99 when a threshold fails',
+  summary:
+    'run a load-test scenario (load-tests/scenarios) with the built-in open-model driver; exit 99 when a threshold fails',
   async run(args, io) {
     const { scenario: name, overrides, resultsRoot } = parseLoadArgs(args);
     const scenario = applyOverrides(loadScenario(name), overrides);
     const config = openLab(io.env);
     const lab = readLabDescription(config.stateDir);
-    const url = (app: 'gateway' | 'token-dealer' | 'data-service' | 'provider' | 'bot' | 'worker', envName: string, port: number): string =>
-      lab?.apps[app]?.url ?? io.env[envName] ?? `http://127.0.0.1:${port}`;
+    const url = (
+      app: 'gateway' | 'token-dealer' | 'data-service' | 'provider' | 'bot' | 'worker',
+      envName: string,
+      port: number,
+    ): string => lab?.apps[app]?.url ?? io.env[envName] ?? `http://127.0.0.1:${port}`;
     const serviceUrls = {
       gateway: url('gateway', 'GATEWAY_URL', 3000),
       'token-dealer': url('token-dealer', 'TOKEN_DEALER_URL', 3001),
@@ -71,7 +84,12 @@ export const command: LabCommand = {
       bot: url('bot', 'BOT_URL', 3004),
       worker: url('worker', 'WORKER_URL', 3005),
     };
-    const target: JeevesTarget = { gatewayUrl: serviceUrls.gateway, tokenDealerUrl: serviceUrls['token-dealer'], serviceUrls, ...DEFAULT_CLIENTS };
+    const target: JeevesTarget = {
+      gatewayUrl: serviceUrls.gateway,
+      tokenDealerUrl: serviceUrls['token-dealer'],
+      serviceUrls,
+      ...DEFAULT_CLIENTS,
+    };
 
     const testid = `${scenario.name}-${new Date().toISOString().replace(/[:.]/g, '-')}`;
     const live = new LiveMetrics({ scenario: scenario.name, testid });
@@ -79,7 +97,9 @@ export const command: LabCommand = {
     const targetsFile = prometheusPaths(config).targets;
     const scraped = setScrapeTarget(targetsFile, metricsPort, true);
     io.log(`load ${scenario.name}: ${scenario.description}`);
-    io.log(`  gateway ${target.gatewayUrl}; live metrics on http://127.0.0.1:${metricsPort}/metrics${scraped ? ' (scraped by the lab\'s Prometheus)' : ''}`);
+    io.log(
+      `  gateway ${target.gatewayUrl}; live metrics on http://127.0.0.1:${metricsPort}/metrics${scraped ? " (scraped by the lab's Prometheus)" : ''}`,
+    );
 
     const interrupt = new AbortController();
     const onSigint = (): void => interrupt.abort();
@@ -108,13 +128,24 @@ export const command: LabCommand = {
     }
 
     const summary = buildSummary(result);
-    const dir = resultDir(resultsRoot ? join(process.cwd(), resultsRoot) : (io.env.LOAD_RESULTS_ROOT ?? REPO_ROOT), scenario.name);
+    const dir = resultDir(
+      resultsRoot ? join(process.cwd(), resultsRoot) : (io.env.LOAD_RESULTS_ROOT ?? REPO_ROOT),
+      scenario.name,
+    );
     const files = writeSummary(dir, summary);
     const lines = [
       `${scenario.name}: ${result.passed ? 'PASSED' : 'FAILED'} in ${result.durationSeconds.toFixed(1)} s${result.aborted ? ` (stopped early: ${result.aborted})` : ''}`,
-      ...result.thresholds.map((t) => `  ${t.ok ? '✓' : '✗'} ${t.metric}: ${t.threshold}  (${t.value === undefined ? 'no samples' : t.value.toFixed(3)})`),
-      ...Object.entries(summary.checks).map(([check, c]) => `  check "${check}": ${c.passes} passed, ${c.fails} failed`),
-      ...summary.faults.map((f) => `  fault at ${f.atSeconds}s on ${f.service}: ${f.fault.type} → ${f.status}${f.error ? ` (${f.error})` : ''}`),
+      ...result.thresholds.map(
+        (t) =>
+          `  ${t.ok ? '✓' : '✗'} ${t.metric}: ${t.threshold}  (${t.value === undefined ? 'no samples' : t.value.toFixed(3)})`,
+      ),
+      ...Object.entries(summary.checks).map(
+        ([check, c]) => `  check "${check}": ${c.passes} passed, ${c.fails} failed`,
+      ),
+      ...summary.faults.map(
+        (f) =>
+          `  fault at ${f.atSeconds}s on ${f.service}: ${f.fault.type} → ${f.status}${f.error ? ` (${f.error})` : ''}`,
+      ),
       `  summary: ${files.json}`,
       `  report:  ${files.html}`,
     ];
