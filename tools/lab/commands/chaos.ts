@@ -149,7 +149,14 @@ async function network(args: readonly string[], io: CommandIo): Promise<number> 
     case 'up': {
       await startToxiproxy(config, io.log);
       const env = Object.entries(proxiedEnv(config)).map(([k, v]) => `${k}=${v}`).join(' ');
-      io.out(`Toxiproxy up. Route the apps through it with:\n  ${env} npm run lab -- restart worker   (provider link)\n  ${env} npm run lab -- up                  (all apps; kafka link)`);
+      io.out(
+        [
+          'Toxiproxy up. Route traffic through it:',
+          `  provider link: ${env} npm run lab -- restart worker`,
+          '  kafka link:    LAB_KAFKA_PROXY_LISTENER=1 npm run lab -- restart kafka   (adds the broker listener the proxy forwards to)',
+          `                 then ${env} npm run lab -- restart <app>   for each app to degrade`,
+        ].join('\n'),
+      );
       return 0;
     }
     case 'down':
