@@ -60,6 +60,17 @@ describe('ProviderClient', () => {
     expect(requests).toEqual(['/v1/time?zone=Asia%2FTokyo']);
   });
 
+  it('keeps a path in the base URL (a provider behind a proxy prefix)', async () => {
+    const requests: string[] = [];
+    const started = await startServer((request, response) => {
+      requests.push(request.url ?? '');
+      json(response, 200, { zone: 'UTC', localTime: '2026-01-01T00:00:00', utcOffset: '+00:00' });
+    });
+    server = started.server;
+    await new ProviderClient({ baseUrl: `${started.url}/provider/`, timeoutMs: 1000 }).time('UTC');
+    expect(requests).toEqual(['/provider/v1/time?zone=UTC']);
+  });
+
   it('reports a 404 as provider-rejected with the problem detail, not retryable', async () => {
     const { client } = await clientFor((_req, res) => json(res, 404, { status: 404, code: 'not-found', detail: 'unknown time zone "Mars"' }, 'application/problem+json'));
     const error = await failure(client.time('Mars'));

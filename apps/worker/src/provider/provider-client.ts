@@ -49,9 +49,12 @@ const OUTCOMES: Record<ProviderError['code'], ProviderCallOutcome> = {
  */
 export class ProviderClient {
   private readonly fetch: typeof fetch;
+  private readonly baseUrl: string;
 
   constructor(private readonly options: ProviderClientOptions) {
     this.fetch = options.fetch ?? globalThis.fetch;
+    // Joined as text, not with `new URL(path, base)`, which would drop a base path such as `/provider`.
+    this.baseUrl = options.baseUrl.replace(/\/+$/, '');
   }
 
   weather(city: string, options: CallOptions = {}): Promise<WeatherReport> {
@@ -78,7 +81,7 @@ export class ProviderClient {
   private async request<S extends z.ZodType>(path: string, schema: S, options: CallOptions): Promise<z.infer<S>> {
     const timeout = AbortSignal.timeout(this.options.timeoutMs);
     const signal = options.signal ? AbortSignal.any([timeout, options.signal]) : timeout;
-    const url = new URL(path, this.options.baseUrl);
+    const url = new URL(`${this.baseUrl}${path}`);
     try {
       const response = await this.fetch(url, { headers: { accept: 'application/json' }, signal });
       const body = await response.text();
