@@ -15,7 +15,7 @@ export default async function globalSetup(): Promise<void> {
     portOffset: TEST_PORT_OFFSET,
     topicPrefix: `t${Date.now()}`,
     // PROMETHEUS_PORT may be set for the developer's lab; the test lab's comes from its offset.
-    prometheusPort: 9090 + TEST_PORT_OFFSET,
+    prometheusPort: Number(process.env.LAB_TEST_PROMETHEUS_PORT || 9090 + TEST_PORT_OFFSET),
   });
   // Leftovers of a run that died before its teardown still hold the old prefix: stop them (the
   // broker stays; restarting it would only cost time).

@@ -7,7 +7,8 @@ import { REPO_ROOT } from '../../../tools/lab/config';
  * developer's `npm run lab -- up` and `npm test` run side by side on one broker (topics prefixed).
  */
 export const TEST_STATE_DIR = process.env.LAB_TEST_STATE_DIR || join(REPO_ROOT, '.lab', 'test');
-export const TEST_PORT_OFFSET = 100;
+/** `LAB_TEST_PORT_OFFSET` moves it again when two test labs share a machine (say, two checkouts). */
+export const TEST_PORT_OFFSET = Number(process.env.LAB_TEST_PORT_OFFSET || 100);
 
 /**
  * Apps the harness starts: all of them, unless `LAB_TEST_APPS` narrows it (`none`, or a comma
