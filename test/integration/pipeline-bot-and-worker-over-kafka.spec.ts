@@ -1,7 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import type { Kafka, Producer } from 'kafkajs';
 import { derivedEnvelopeId, DLQ_HEADERS, EVENT_TYPES, type ReplyProduced, TOPICS } from '#libs/contracts';
-import { acceptedEnvelope, connectedProducer, kafka, produceRaw, providerWeather, TopicRecorder, uniqueUser } from './pipeline-helpers';
+import {
+  acceptedEnvelope,
+  connectedProducer,
+  kafka,
+  produceRaw,
+  providerWeather,
+  TopicRecorder,
+  uniqueUser,
+} from './pipeline-helpers';
 import { lab, waitFor } from './support/lab';
 
 /**
@@ -19,7 +27,11 @@ describe('pipeline: bot and worker over Kafka', () => {
   beforeAll(async () => {
     client = kafka('pipeline-over-kafka');
     producer = await connectedProducer(client);
-    [replies, actions, dlq] = await Promise.all([new TopicRecorder(client, TOPICS.replies).start(), new TopicRecorder(client, TOPICS.actions).start(), new TopicRecorder(client, TOPICS.dlq).start()]);
+    [replies, actions, dlq] = await Promise.all([
+      new TopicRecorder(client, TOPICS.replies).start(),
+      new TopicRecorder(client, TOPICS.actions).start(),
+      new TopicRecorder(client, TOPICS.dlq).start(),
+    ]);
   });
 
   afterAll(async () => {
@@ -34,7 +46,10 @@ describe('pipeline: bot and worker over Kafka', () => {
   }
 
   function replyFor(messageId: string): Promise<ReplyProduced> {
-    return waitFor(() => replies.about(messageId)[0]?.data as ReplyProduced | undefined, { timeoutMs: 60_000, what: `a reply for ${messageId}` });
+    return waitFor(() => replies.about(messageId)[0]?.data as ReplyProduced | undefined, {
+      timeoutMs: 60_000,
+      what: `a reply for ${messageId}`,
+    });
   }
 
   it('answers every intent, through the worker when the provider is needed', async () => {
@@ -48,7 +63,12 @@ describe('pipeline: bot and worker over Kafka', () => {
     };
     const [weather, time, help, echo, unknown, badZone] = await Promise.all(Object.values(ids).map(replyFor));
     const report = await providerWeather('Paris');
-    expect(weather).toMatchObject({ intent: 'weather', status: 'replied', degraded: false, text: `In Paris it is ${report.condition}, ${report.temperatureC} °C, with ${report.humidityPercent}% humidity.` });
+    expect(weather).toMatchObject({
+      intent: 'weather',
+      status: 'replied',
+      degraded: false,
+      text: `In Paris it is ${report.condition}, ${report.temperatureC} °C, with ${report.humidityPercent}% humidity.`,
+    });
     expect(time).toMatchObject({ intent: 'time', status: 'replied' });
     expect(time!.text).toMatch(/^It is \d{2}:\d{2} on \d{4}-\d{2}-\d{2} in Tokyo \(Asia\/Tokyo, UTC\+09:00\)\.$/);
     expect(help).toMatchObject({ intent: 'help', status: 'replied' });
@@ -63,12 +83,18 @@ describe('pipeline: bot and worker over Kafka', () => {
     for (const [intent, messageId] of Object.entries(ids)) {
       const sent = actions.about(messageId);
       if (intent === 'weather' || intent === 'time' || intent === 'badZone') {
-        expect(sent.map((e) => ({ id: e.id, type: e.type, correlationId: e.correlationId }))).toEqual([{ id: derivedEnvelopeId(messageId, 'action'), type: EVENT_TYPES.actionRequested, correlationId: messageId }]);
+        expect(sent.map((e) => ({ id: e.id, type: e.type, correlationId: e.correlationId }))).toEqual([
+          { id: derivedEnvelopeId(messageId, 'action'), type: EVENT_TYPES.actionRequested, correlationId: messageId },
+        ]);
       } else {
         expect(sent).toEqual([]);
       }
       const [reply] = replies.about(messageId);
-      expect(reply).toMatchObject({ id: derivedEnvelopeId(messageId, 'reply'), type: EVENT_TYPES.replyProduced, correlationId: messageId });
+      expect(reply).toMatchObject({
+        id: derivedEnvelopeId(messageId, 'reply'),
+        type: EVENT_TYPES.replyProduced,
+        correlationId: messageId,
+      });
     }
     const weatherRecord = replies.records.find((r) => r.envelope?.id === derivedEnvelopeId(ids.weather, 'reply'));
     // Keyed by user, so one user's replies stay in order.
@@ -79,7 +105,10 @@ describe('pipeline: bot and worker over Kafka', () => {
     const poison = `not json ${randomUUID()}`;
     await produceRaw(producer, TOPICS.messages, user, poison);
     const next = await send('echo still here');
-    const dead = await waitFor(() => dlq.records.find((r) => r.value === poison), { timeoutMs: 60_000, what: 'the poison message on the DLQ' });
+    const dead = await waitFor(() => dlq.records.find((r) => r.value === poison), {
+      timeoutMs: 60_000,
+      what: 'the poison message on the DLQ',
+    });
     expect(dead.key).toBe(user);
     expect(dead.headers).toMatchObject({
       [DLQ_HEADERS.sourceTopic]: TOPICS.messages,
@@ -102,6 +131,8 @@ describe('pipeline: bot and worker over Kafka', () => {
     await replyFor(after);
     const ids = new Set(replies.about(messageId).map((e) => e.id));
     expect([...ids]).toEqual([derivedEnvelopeId(messageId, 'reply')]);
-    expect(new Set(actions.about(messageId).map((e) => e.id))).toEqual(new Set([derivedEnvelopeId(messageId, 'action')]));
+    expect(new Set(actions.about(messageId).map((e) => e.id))).toEqual(
+      new Set([derivedEnvelopeId(messageId, 'action')]),
+    );
   });
 });

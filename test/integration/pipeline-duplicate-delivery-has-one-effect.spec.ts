@@ -1,6 +1,17 @@
 import type { Kafka, Producer } from 'kafkajs';
 import { derivedEnvelopeId, TOPICS } from '#libs/contracts';
-import { acceptedEnvelope, connectedProducer, kafka, postMessage, produceRaw, storedMessage, storedMessagesOf, TopicRecorder, uniqueUser, waitForFinal } from './pipeline-helpers';
+import {
+  acceptedEnvelope,
+  connectedProducer,
+  kafka,
+  postMessage,
+  produceRaw,
+  storedMessage,
+  storedMessagesOf,
+  TopicRecorder,
+  uniqueUser,
+  waitForFinal,
+} from './pipeline-helpers';
 import { restartApp, waitFor } from './support/lab';
 
 /**
@@ -35,7 +46,10 @@ describe('pipeline: a duplicate delivery has one effect', () => {
     await produceRaw(producer, TOPICS.messages, user, JSON.stringify(envelope));
     await produceRaw(producer, TOPICS.messages, user, JSON.stringify(envelope));
     const { messageId } = envelope.data;
-    await waitFor(async () => (await storedMessage(messageId))?.status === 'replied', { timeoutMs: 60_000, what: `${messageId} replied in data-service` });
+    await waitFor(async () => (await storedMessage(messageId))?.status === 'replied', {
+      timeoutMs: 60_000,
+      what: `${messageId} replied in data-service`,
+    });
     await drain(user);
 
     const sent = replies.about(messageId);
@@ -51,17 +65,26 @@ describe('pipeline: a duplicate delivery has one effect', () => {
     const envelope = acceptedEnvelope(user, 'echo only once');
     const { messageId } = envelope.data;
     await produceRaw(producer, TOPICS.messages, user, JSON.stringify(envelope));
-    await waitFor(async () => (await storedMessage(messageId))?.status === 'replied', { timeoutMs: 60_000, what: `${messageId} replied in data-service` });
+    await waitFor(async () => (await storedMessage(messageId))?.status === 'replied', {
+      timeoutMs: 60_000,
+      what: `${messageId} replied in data-service`,
+    });
     const before = await storedMessage(messageId);
 
     // A fresh bot process has an empty dedupe memory: only the derived envelope id can keep the effect single.
     await restartApp('bot');
     await produceRaw(producer, TOPICS.messages, user, JSON.stringify(envelope));
-    await waitFor(() => replies.about(messageId).length >= 2, { timeoutMs: 60_000, what: 'the bot to answer the redelivered envelope again' });
+    await waitFor(() => replies.about(messageId).length >= 2, {
+      timeoutMs: 60_000,
+      what: 'the bot to answer the redelivered envelope again',
+    });
     await drain(user);
 
     const sent = replies.about(messageId);
-    expect(sent.map((e) => e.id)).toEqual([derivedEnvelopeId(messageId, 'reply'), derivedEnvelopeId(messageId, 'reply')]);
+    expect(sent.map((e) => e.id)).toEqual([
+      derivedEnvelopeId(messageId, 'reply'),
+      derivedEnvelopeId(messageId, 'reply'),
+    ]);
     const stored = (await storedMessagesOf(user)).filter((m) => m.id === messageId);
     expect(stored).toHaveLength(1);
     expect(stored[0]).toMatchObject({ status: 'replied', reply: 'only once', acceptedAt: before?.acceptedAt });

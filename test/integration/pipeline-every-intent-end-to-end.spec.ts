@@ -41,7 +41,11 @@ describe('pipeline: every intent end to end', () => {
 
   it('echoes what follows "echo"', async () => {
     const { id } = await postMessage(user, 'echo Good evening, Jeeves!');
-    await expect(waitForFinal(id)).resolves.toMatchObject({ status: 'replied', intent: 'echo', reply: 'Good evening, Jeeves!' });
+    await expect(waitForFinal(id)).resolves.toMatchObject({
+      status: 'replied',
+      intent: 'echo',
+      reply: 'Good evening, Jeeves!',
+    });
   });
 
   it('answers an unknown phrase helpfully, not with an error', async () => {

@@ -1,6 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel, type Consumer, type IHeaders, type Producer } from 'kafkajs';
-import { type Envelope, EVENT_TYPES, makeEnvelope, type MessageAccepted, type MessageView, type TopicName } from '#libs/contracts';
+import {
+  type Envelope,
+  EVENT_TYPES,
+  makeEnvelope,
+  type MessageAccepted,
+  type MessageView,
+  type TopicName,
+} from '#libs/contracts';
 import { CLIENTS, getToken, lab, waitFor } from './support/lab';
 
 /**
@@ -35,7 +42,11 @@ async function politeFetch(url: string, init: RequestInit, deadlineMs = 60_000):
 export async function postMessage(user: string, text: string): Promise<{ id: string; status: string }> {
   const response = await politeFetch(`${lab().urls.gateway}/v1/messages`, {
     method: 'POST',
-    headers: { authorization: `Bearer ${await demoToken()}`, 'content-type': 'application/json', accept: 'application/json' },
+    headers: {
+      authorization: `Bearer ${await demoToken()}`,
+      'content-type': 'application/json',
+      accept: 'application/json',
+    },
     body: JSON.stringify({ user, text }),
   });
   const body = await response.text();
@@ -44,8 +55,12 @@ export async function postMessage(user: string, text: string): Promise<{ id: str
 }
 
 /** `GET /v1/messages/:id` through the gateway; undefined while it answers 404. */
-export async function getMessage(id: string): Promise<Partial<MessageView> & { id: string; status: string } | undefined> {
-  const response = await politeFetch(`${lab().urls.gateway}/v1/messages/${id}`, { headers: { authorization: `Bearer ${await demoToken()}`, accept: 'application/json' } });
+export async function getMessage(
+  id: string,
+): Promise<(Partial<MessageView> & { id: string; status: string }) | undefined> {
+  const response = await politeFetch(`${lab().urls.gateway}/v1/messages/${id}`, {
+    headers: { authorization: `Bearer ${await demoToken()}`, accept: 'application/json' },
+  });
   const body = await response.text();
   if (response.status === 404) return undefined;
   if (response.status !== 200) throw new Error(`GET /v1/messages/${id} answered ${response.status}: ${body}`);
@@ -67,15 +82,25 @@ export function waitForFinal(id: string, timeoutMs = 60_000): Promise<MessageVie
 
 /** data-service's own read API (no token: it is internal). */
 export async function storedMessage(id: string): Promise<MessageView | undefined> {
-  const response = await fetch(`${lab().urls['data-service']}/v1/messages/${id}`, { headers: { accept: 'application/json' }, signal: AbortSignal.timeout(10_000) });
+  const response = await fetch(`${lab().urls['data-service']}/v1/messages/${id}`, {
+    headers: { accept: 'application/json' },
+    signal: AbortSignal.timeout(10_000),
+  });
   if (response.status === 404) return undefined;
-  if (!response.ok) throw new Error(`data-service GET /v1/messages/${id} answered ${response.status}: ${await response.text()}`);
+  if (!response.ok)
+    throw new Error(`data-service GET /v1/messages/${id} answered ${response.status}: ${await response.text()}`);
   return (await response.json()) as MessageView;
 }
 
 export async function storedMessagesOf(user: string): Promise<MessageView[]> {
-  const response = await fetch(`${lab().urls['data-service']}/v1/users/${user}/messages?limit=100`, { headers: { accept: 'application/json' }, signal: AbortSignal.timeout(10_000) });
-  if (!response.ok) throw new Error(`data-service GET /v1/users/${user}/messages answered ${response.status}: ${await response.text()}`);
+  const response = await fetch(`${lab().urls['data-service']}/v1/users/${user}/messages?limit=100`, {
+    headers: { accept: 'application/json' },
+    signal: AbortSignal.timeout(10_000),
+  });
+  if (!response.ok)
+    throw new Error(
+      `data-service GET /v1/users/${user}/messages answered ${response.status}: ${await response.text()}`,
+    );
   return ((await response.json()) as { items: MessageView[] }).items;
 }
 
@@ -90,11 +115,25 @@ export async function connectedProducer(client: Kafka): Promise<Producer> {
 }
 
 /** A `message.accepted` envelope as the gateway would publish it. */
-export function acceptedEnvelope(user: string, text: string, messageId: string = randomUUID()): Envelope<MessageAccepted> {
-  return makeEnvelope({ type: EVENT_TYPES.messageAccepted, correlationId: messageId, data: { messageId, user, text, clientId: CLIENTS.demo.id } });
+export function acceptedEnvelope(
+  user: string,
+  text: string,
+  messageId: string = randomUUID(),
+): Envelope<MessageAccepted> {
+  return makeEnvelope({
+    type: EVENT_TYPES.messageAccepted,
+    correlationId: messageId,
+    data: { messageId, user, text, clientId: CLIENTS.demo.id },
+  });
 }
 
-export async function produceRaw(producer: Producer, topic: TopicName, key: string, value: string | Buffer | null, headers?: IHeaders): Promise<void> {
+export async function produceRaw(
+  producer: Producer,
+  topic: TopicName,
+  key: string,
+  value: string | Buffer | null,
+  headers?: IHeaders,
+): Promise<void> {
   await producer.send({ topic: lab().topic(topic), acks: -1, messages: [{ key, value, headers }] });
 }
 
@@ -122,15 +161,31 @@ export class TopicRecorder {
   ) {}
 
   async start(): Promise<this> {
-    const consumer = this.client.consumer({ groupId: `${lab().topicPrefix}.recorder-${randomUUID()}`, sessionTimeout: 10_000, heartbeatInterval: 1000 });
+    const consumer = this.client.consumer({
+      groupId: `${lab().topicPrefix}.recorder-${randomUUID()}`,
+      sessionTimeout: 10_000,
+      heartbeatInterval: 1000,
+    });
     this.consumer = consumer;
     await consumer.connect();
     await consumer.subscribe({ topic: lab().topic(this.topic), fromBeginning: true });
     await consumer.run({
       eachMessage: async ({ partition, message }) => {
         const value = message.value?.toString('utf8') ?? null;
-        const headers = Object.fromEntries(Object.entries(message.headers ?? {}).map(([name, raw]) => [name, (Array.isArray(raw) ? raw[0] : raw)?.toString() ?? '']));
-        this.records.push({ key: message.key?.toString('utf8') ?? null, value, headers, partition, offset: message.offset, envelope: parseEnvelope(value) });
+        const headers = Object.fromEntries(
+          Object.entries(message.headers ?? {}).map(([name, raw]) => [
+            name,
+            (Array.isArray(raw) ? raw[0] : raw)?.toString() ?? '',
+          ]),
+        );
+        this.records.push({
+          key: message.key?.toString('utf8') ?? null,
+          value,
+          headers,
+          partition,
+          offset: message.offset,
+          envelope: parseEnvelope(value),
+        });
       },
     });
     return this;
@@ -138,7 +193,9 @@ export class TopicRecorder {
 
   /** Envelopes on the topic whose payload names this message. */
   about(messageId: string): Envelope[] {
-    return this.records.flatMap((r) => (r.envelope && (r.envelope.data as { messageId?: unknown })?.messageId === messageId ? [r.envelope] : []));
+    return this.records.flatMap((r) =>
+      r.envelope && (r.envelope.data as { messageId?: unknown })?.messageId === messageId ? [r.envelope] : [],
+    );
   }
 
   async stop(): Promise<void> {
@@ -157,8 +214,12 @@ function parseEnvelope(value: string | null): Envelope | undefined {
 }
 
 /** The sentence the worker makes of the provider's weather report, read back from the provider itself. */
-export async function providerWeather(city: string): Promise<{ city: string; temperatureC: number; condition: string; humidityPercent: number }> {
-  const response = await fetch(`${lab().urls.provider}/v1/weather?city=${encodeURIComponent(city)}`, { signal: AbortSignal.timeout(10_000) });
+export async function providerWeather(
+  city: string,
+): Promise<{ city: string; temperatureC: number; condition: string; humidityPercent: number }> {
+  const response = await fetch(`${lab().urls.provider}/v1/weather?city=${encodeURIComponent(city)}`, {
+    signal: AbortSignal.timeout(10_000),
+  });
   if (!response.ok) throw new Error(`provider answered ${response.status}`);
   return (await response.json()) as { city: string; temperatureC: number; condition: string; humidityPercent: number };
 }

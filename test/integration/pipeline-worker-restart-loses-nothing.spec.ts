@@ -28,7 +28,9 @@ async function inParallel<T, R>(items: readonly T[], limit: number, task: (item:
  */
 describe('pipeline: a worker killed mid-stream resumes without loss', () => {
   const users = Array.from({ length: USERS }, (_, i) => uniqueUser(`restart-${i}`));
-  const texts = Array.from({ length: N }, (_, i) => (i % 2 === 0 ? `weather in ${CITIES[i % CITIES.length]}` : `time in ${ZONES[i % ZONES.length]}`));
+  const texts = Array.from({ length: N }, (_, i) =>
+    i % 2 === 0 ? `weather in ${CITIES[i % CITIES.length]}` : `time in ${ZONES[i % ZONES.length]}`,
+  );
   const ids: string[] = [];
 
   async function storedViews(): Promise<MessageView[]> {
@@ -37,7 +39,8 @@ describe('pipeline: a worker killed mid-stream resumes without loss', () => {
   }
 
   it(`replies to all ${N} messages although the worker was killed and restarted`, async () => {
-    const send = (range: number[]) => inParallel(range, 8, async (i) => (await postMessage(users[i % USERS]!, texts[i]!)).id);
+    const send = (range: number[]) =>
+      inParallel(range, 8, async (i) => (await postMessage(users[i % USERS]!, texts[i]!)).id);
     const firstHalf = Array.from({ length: N / 2 }, (_, i) => i);
     const secondHalf = Array.from({ length: N / 2 }, (_, i) => i + N / 2);
 

@@ -18,7 +18,8 @@ export class BotModule {
         {
           provide: MessageRouter,
           inject: [KafkaConnection],
-          useFactory: (connection: KafkaConnection) => new MessageRouter(connection.publisher, botMetrics(context.registry)),
+          useFactory: (connection: KafkaConnection) =>
+            new MessageRouter(connection.publisher, botMetrics(context.registry)),
         },
         MessageConsumer,
       ],

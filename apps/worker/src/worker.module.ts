@@ -20,13 +20,22 @@ export class WorkerModule {
       providers: [
         {
           provide: ProviderClient,
-          useValue: new ProviderClient({ baseUrl: PROVIDER_URL, timeoutMs: PROVIDER_TIMEOUT_MS, onCall: providerCallMetrics(context.registry) }),
+          useValue: new ProviderClient({
+            baseUrl: PROVIDER_URL,
+            timeoutMs: PROVIDER_TIMEOUT_MS,
+            onCall: providerCallMetrics(context.registry),
+          }),
         },
-        { provide: ActionRunner, inject: [ProviderClient], useFactory: (provider: ProviderClient) => new ActionRunner(provider) },
+        {
+          provide: ActionRunner,
+          inject: [ProviderClient],
+          useFactory: (provider: ProviderClient) => new ActionRunner(provider),
+        },
         {
           provide: ActionHandler,
           inject: [ActionRunner, KafkaConnection],
-          useFactory: (runner: ActionRunner, connection: KafkaConnection) => new ActionHandler(runner, connection.publisher),
+          useFactory: (runner: ActionRunner, connection: KafkaConnection) =>
+            new ActionHandler(runner, connection.publisher),
         },
         ActionConsumer,
       ],

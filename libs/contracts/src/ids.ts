@@ -10,7 +10,11 @@ export const JEEVES_ID_NAMESPACE = '3d0c5c1e-8f2a-4b7e-9c61-5a4f2e7d9b10';
 export function uuidV5(name: string, namespace: string = JEEVES_ID_NAMESPACE): string {
   const namespaceHex = namespace.replace(/-/g, '');
   if (!/^[0-9a-f]{32}$/i.test(namespaceHex)) throw new TypeError(`namespace must be a UUID, got "${namespace}"`);
-  const bytes = createHash('sha1').update(Buffer.from(namespaceHex, 'hex')).update(name, 'utf8').digest().subarray(0, 16);
+  const bytes = createHash('sha1')
+    .update(Buffer.from(namespaceHex, 'hex'))
+    .update(name, 'utf8')
+    .digest()
+    .subarray(0, 16);
   bytes[6] = (bytes[6]! & 0x0f) | 0x50;
   bytes[8] = (bytes[8]! & 0x3f) | 0x80;
   const hex = bytes.toString('hex');

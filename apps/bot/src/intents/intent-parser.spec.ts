@@ -45,12 +45,17 @@ describe('parseIntent', () => {
     expect(parseIntent(text)).toEqual({ intent: 'echo', text: echoed });
   });
 
-  it.each(['sing me a song', 'weather', 'what time is it', 'time in?', 'echoes of the past', 'weatherman in Paris', `weather in ${'x'.repeat(MAX_ARGUMENT_LENGTH + 1)}`])(
-    'reads %j as unknown',
-    (text) => {
-      expect(parseIntent(text)).toEqual({ intent: 'unknown' });
-    },
-  );
+  it.each([
+    'sing me a song',
+    'weather',
+    'what time is it',
+    'time in?',
+    'echoes of the past',
+    'weatherman in Paris',
+    `weather in ${'x'.repeat(MAX_ARGUMENT_LENGTH + 1)}`,
+  ])('reads %j as unknown', (text) => {
+    expect(parseIntent(text)).toEqual({ intent: 'unknown' });
+  });
 
   it('accepts a place of exactly the longest allowed length', () => {
     const city = 'x'.repeat(MAX_ARGUMENT_LENGTH);
@@ -62,7 +67,18 @@ describe('parseIntent', () => {
       fc.string({ maxLength: 3000 }),
       fc.string({ unit: 'grapheme', maxLength: 300 }),
       fc
-        .tuple(fc.constantFrom('weather in ', 'time in ', 'echo ', 'what time is it in ', "what's the weather in ", 'help', ''), fc.string({ unit: 'grapheme', maxLength: 200 }))
+        .tuple(
+          fc.constantFrom(
+            'weather in ',
+            'time in ',
+            'echo ',
+            'what time is it in ',
+            "what's the weather in ",
+            'help',
+            '',
+          ),
+          fc.string({ unit: 'grapheme', maxLength: 200 }),
+        )
         .map(([head, tail]) => head + tail),
     );
 
@@ -80,8 +96,10 @@ describe('parseIntent', () => {
       fc.assert(
         fc.property(anyText, (text) => {
           const parsed = parseIntent(text);
-          if (parsed.intent === 'weather') expect(actionSchema.safeParse({ kind: 'weather', city: parsed.city }).success).toBe(true);
-          if (parsed.intent === 'time') expect(actionSchema.safeParse({ kind: 'time', zone: parsed.zone }).success).toBe(true);
+          if (parsed.intent === 'weather')
+            expect(actionSchema.safeParse({ kind: 'weather', city: parsed.city }).success).toBe(true);
+          if (parsed.intent === 'time')
+            expect(actionSchema.safeParse({ kind: 'time', zone: parsed.zone }).success).toBe(true);
           if (parsed.intent === 'echo') expect(parsed.text.length).toBeLessThanOrEqual(MAX_ECHO_LENGTH);
         }),
         { numRuns: 2000 },
@@ -89,11 +107,22 @@ describe('parseIntent', () => {
     });
 
     it('finds the city whatever the case and surrounding spaces', () => {
-      const city = fc.stringMatching(/^[A-Za-z][A-Za-z -]{0,30}[A-Za-z]$/).filter((c) => !/\s{2}/.test(c) && !/^(?:in|for|at|like)\b/i.test(c) && !/\b(?:please|today|now|right now|at the moment)$/i.test(c));
+      const city = fc
+        .stringMatching(/^[A-Za-z][A-Za-z -]{0,30}[A-Za-z]$/)
+        .filter(
+          (c) =>
+            !/\s{2}/.test(c) &&
+            !/^(?:in|for|at|like)\b/i.test(c) &&
+            !/\b(?:please|today|now|right now|at the moment)$/i.test(c),
+        );
       fc.assert(
-        fc.property(city, fc.constantFrom('weather in ', 'WEATHER IN ', '  Weather   in ', "what's the weather in "), (name, head) => {
-          expect(parseIntent(`${head}${name}?`)).toEqual({ intent: 'weather', city: name });
-        }),
+        fc.property(
+          city,
+          fc.constantFrom('weather in ', 'WEATHER IN ', '  Weather   in ', "what's the weather in "),
+          (name, head) => {
+            expect(parseIntent(`${head}${name}?`)).toEqual({ intent: 'weather', city: name });
+          },
+        ),
       );
     });
   });

@@ -13,7 +13,8 @@ export type ParsedIntent =
 
 // Typographic apostrophes come from phone keyboards: "what’s".
 const APOS = "['’]?";
-const LEADING_FILLER = /^(?:(?:hey|hi|ok|okay)\s+)?(?:jeeves\s*[,:]?\s*)?(?:please\s+)?(?:(?:can|could)\s+you\s+)?(?:tell\s+me\s+)?/i;
+const LEADING_FILLER =
+  /^(?:(?:hey|hi|ok|okay)\s+)?(?:jeeves\s*[,:]?\s*)?(?:please\s+)?(?:(?:can|could)\s+you\s+)?(?:tell\s+me\s+)?/i;
 const TRAILING_FILLER = /(?:\s+(?:please|today|now|right\s+now|at\s+the\s+moment))+$/i;
 
 const ECHO = /^\s*echo\b[\s:,]*([\s\S]*)$/i;

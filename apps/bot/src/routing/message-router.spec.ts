@@ -1,4 +1,13 @@
-import { actionRequestedSchema, derivedEnvelopeId, type Envelope, EVENT_TYPES, makeEnvelope, type MessageAccepted, replyProducedSchema, TOPICS } from '#libs/contracts';
+import {
+  actionRequestedSchema,
+  derivedEnvelopeId,
+  type Envelope,
+  EVENT_TYPES,
+  makeEnvelope,
+  type MessageAccepted,
+  replyProducedSchema,
+  TOPICS,
+} from '#libs/contracts';
 import type { ConsumedMessage, PublishOptions } from '#libs/kafka';
 import { PoisonMessageError } from '#libs/kafka';
 import { createMetricsRegistry } from '#libs/observability';
@@ -8,7 +17,11 @@ import { MessageRouter, type Publisher } from './message-router';
 class FakePublisher implements Publisher {
   readonly sent: { topic: string; envelope: Envelope; options: PublishOptions }[] = [];
   failNext = false;
-  async publish<T>(topic: (typeof TOPICS)[keyof typeof TOPICS], envelope: Envelope<T>, options: PublishOptions): Promise<void> {
+  async publish<T>(
+    topic: (typeof TOPICS)[keyof typeof TOPICS],
+    envelope: Envelope<T>,
+    options: PublishOptions,
+  ): Promise<void> {
     if (this.failNext) {
       this.failNext = false;
       throw new Error('broker unavailable');
@@ -54,8 +67,17 @@ describe('MessageRouter', () => {
     const [sent] = publisher.sent;
     expect(sent!.topic).toBe(TOPICS.actions);
     expect(sent!.options.key).toBe('ada');
-    expect(sent!.envelope).toMatchObject({ id: derivedEnvelopeId(messageId, 'action'), type: EVENT_TYPES.actionRequested, correlationId: 'corr-1' });
-    expect(actionRequestedSchema.parse(sent!.envelope.data)).toEqual({ messageId, user: 'ada', intent: 'weather', action: { kind: 'weather', city: 'Paris' } });
+    expect(sent!.envelope).toMatchObject({
+      id: derivedEnvelopeId(messageId, 'action'),
+      type: EVENT_TYPES.actionRequested,
+      correlationId: 'corr-1',
+    });
+    expect(actionRequestedSchema.parse(sent!.envelope.data)).toEqual({
+      messageId,
+      user: 'ada',
+      intent: 'weather',
+      action: { kind: 'weather', city: 'Paris' },
+    });
     expect(await intentCount('weather')).toBe(1);
   });
 
@@ -82,7 +104,10 @@ describe('MessageRouter', () => {
   it('republishes the same envelope id when the same message comes again', async () => {
     await router.handle(consumed('echo once'));
     await router.handle(consumed('echo once'));
-    expect(publisher.sent.map((s) => s.envelope.id)).toEqual([derivedEnvelopeId(messageId, 'reply'), derivedEnvelopeId(messageId, 'reply')]);
+    expect(publisher.sent.map((s) => s.envelope.id)).toEqual([
+      derivedEnvelopeId(messageId, 'reply'),
+      derivedEnvelopeId(messageId, 'reply'),
+    ]);
   });
 
   it('lets a failed publish throw (the adapter retries) and does not count it', async () => {

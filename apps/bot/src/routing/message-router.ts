@@ -1,4 +1,11 @@
-import { derivedEnvelopeId, EVENT_TYPES, type Envelope, makeEnvelope, type MessageAccepted, TOPICS } from '#libs/contracts';
+import {
+  derivedEnvelopeId,
+  EVENT_TYPES,
+  type Envelope,
+  makeEnvelope,
+  type MessageAccepted,
+  TOPICS,
+} from '#libs/contracts';
 import { type ConsumedMessage, type EventPublisher, PoisonMessageError } from '#libs/kafka';
 import type { BotMetrics } from './bot-metrics';
 import { routeMessage } from './route-message';
@@ -19,20 +26,31 @@ export class MessageRouter {
 
   async handle(message: ConsumedMessage): Promise<void> {
     // The consumer only decodes `message.accepted`; anything else reaching here is a wiring mistake.
-    if (message.envelope.type !== EVENT_TYPES.messageAccepted) throw new PoisonMessageError('unknown-type', `bot does not handle "${message.envelope.type}"`);
+    if (message.envelope.type !== EVENT_TYPES.messageAccepted)
+      throw new PoisonMessageError('unknown-type', `bot does not handle "${message.envelope.type}"`);
     const incoming = message.envelope as Envelope<MessageAccepted>;
     const accepted = incoming.data;
     const route = routeMessage(accepted);
     if (route.kind === 'action') {
       await this.publisher.publish(
         TOPICS.actions,
-        makeEnvelope({ id: derivedEnvelopeId(accepted.messageId, 'action'), type: EVENT_TYPES.actionRequested, correlationId: incoming.correlationId, data: route.action }),
+        makeEnvelope({
+          id: derivedEnvelopeId(accepted.messageId, 'action'),
+          type: EVENT_TYPES.actionRequested,
+          correlationId: incoming.correlationId,
+          data: route.action,
+        }),
         { key: accepted.user },
       );
     } else {
       await this.publisher.publish(
         TOPICS.replies,
-        makeEnvelope({ id: derivedEnvelopeId(accepted.messageId, 'reply'), type: EVENT_TYPES.replyProduced, correlationId: incoming.correlationId, data: route.reply }),
+        makeEnvelope({
+          id: derivedEnvelopeId(accepted.messageId, 'reply'),
+          type: EVENT_TYPES.replyProduced,
+          correlationId: incoming.correlationId,
+          data: route.reply,
+        }),
         { key: accepted.user },
       );
     }

@@ -1,4 +1,13 @@
-import { type ActionRequested, derivedEnvelopeId, type Envelope, EVENT_TYPES, makeEnvelope, type ReplyProduced, TOPICS, type TopicName } from '#libs/contracts';
+import {
+  type ActionRequested,
+  derivedEnvelopeId,
+  type Envelope,
+  EVENT_TYPES,
+  makeEnvelope,
+  type ReplyProduced,
+  TOPICS,
+  type TopicName,
+} from '#libs/contracts';
 import { type ConsumedMessage, PoisonMessageError, type PublishOptions } from '#libs/kafka';
 import { ProviderError } from '../provider/provider-errors';
 import { ActionHandler, type Publisher } from './action-handler';
@@ -13,7 +22,10 @@ class FakePublisher implements Publisher {
   }
 }
 
-function consumed(data: ActionRequested, type: string = EVENT_TYPES.actionRequested): ConsumedMessage & { heartbeats: number } {
+function consumed(
+  data: ActionRequested,
+  type: string = EVENT_TYPES.actionRequested,
+): ConsumedMessage & { heartbeats: number } {
   const message = {
     envelope: makeEnvelope({ id: derivedEnvelopeId(messageId, 'action'), type, correlationId: 'corr-7', data }),
     topic: TOPICS.actions,
@@ -29,7 +41,12 @@ function consumed(data: ActionRequested, type: string = EVENT_TYPES.actionReques
   return message;
 }
 
-const timeInTokyo: ActionRequested = { messageId, user: 'ada', intent: 'time', action: { kind: 'time', zone: 'Tokyo' } };
+const timeInTokyo: ActionRequested = {
+  messageId,
+  user: 'ada',
+  intent: 'time',
+  action: { kind: 'time', zone: 'Tokyo' },
+};
 
 describe('ActionHandler', () => {
   it('publishes the reply on the replies topic, keyed by user, with a derived id and the correlation id', async () => {
@@ -44,7 +61,11 @@ describe('ActionHandler', () => {
     const [sent] = publisher.sent;
     expect(sent!.topic).toBe(TOPICS.replies);
     expect(sent!.options).toEqual({ key: 'ada' });
-    expect(sent!.envelope).toMatchObject({ id: derivedEnvelopeId(messageId, 'reply'), type: EVENT_TYPES.replyProduced, correlationId: 'corr-7' });
+    expect(sent!.envelope).toMatchObject({
+      id: derivedEnvelopeId(messageId, 'reply'),
+      type: EVENT_TYPES.replyProduced,
+      correlationId: 'corr-7',
+    });
     expect(sent!.envelope.data as ReplyProduced).toMatchObject({ messageId, status: 'replied', intent: 'time' });
     expect(message.heartbeats).toBe(1);
   });
@@ -55,13 +76,20 @@ describe('ActionHandler', () => {
       weather: () => Promise.reject(new Error('not called')),
       time: () => Promise.reject(new ProviderError('provider-unavailable', 'provider answered 503', { status: 503 })),
     });
-    await expect(new ActionHandler(runner, publisher).handle(consumed(timeInTokyo))).rejects.toMatchObject({ code: 'provider-unavailable' });
+    await expect(new ActionHandler(runner, publisher).handle(consumed(timeInTokyo))).rejects.toMatchObject({
+      code: 'provider-unavailable',
+    });
     expect(publisher.sent).toHaveLength(0);
   });
 
   it('refuses envelopes of other types as poison', async () => {
     const publisher = new FakePublisher();
-    const runner = new ActionRunner({ weather: () => Promise.reject(new Error('x')), time: () => Promise.reject(new Error('x')) });
-    await expect(new ActionHandler(runner, publisher).handle(consumed(timeInTokyo, EVENT_TYPES.messageAccepted))).rejects.toBeInstanceOf(PoisonMessageError);
+    const runner = new ActionRunner({
+      weather: () => Promise.reject(new Error('x')),
+      time: () => Promise.reject(new Error('x')),
+    });
+    await expect(
+      new ActionHandler(runner, publisher).handle(consumed(timeInTokyo, EVENT_TYPES.messageAccepted)),
+    ).rejects.toBeInstanceOf(PoisonMessageError);
   });
 });

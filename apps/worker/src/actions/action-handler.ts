@@ -1,4 +1,11 @@
-import { type ActionRequested, derivedEnvelopeId, type Envelope, EVENT_TYPES, makeEnvelope, TOPICS } from '#libs/contracts';
+import {
+  type ActionRequested,
+  derivedEnvelopeId,
+  type Envelope,
+  EVENT_TYPES,
+  makeEnvelope,
+  TOPICS,
+} from '#libs/contracts';
 import { type ConsumedMessage, type EventPublisher, PoisonMessageError } from '#libs/kafka';
 import type { ActionRunner } from './action-runner';
 
@@ -18,13 +25,19 @@ export class ActionHandler {
 
   async handle(message: ConsumedMessage): Promise<void> {
     // The consumer only decodes `action.requested`; anything else reaching here is a wiring mistake.
-    if (message.envelope.type !== EVENT_TYPES.actionRequested) throw new PoisonMessageError('unknown-type', `worker does not handle "${message.envelope.type}"`);
+    if (message.envelope.type !== EVENT_TYPES.actionRequested)
+      throw new PoisonMessageError('unknown-type', `worker does not handle "${message.envelope.type}"`);
     const incoming = message.envelope as Envelope<ActionRequested>;
     const reply = await this.runner.run(incoming.data);
     await message.heartbeat();
     await this.publisher.publish(
       TOPICS.replies,
-      makeEnvelope({ id: derivedEnvelopeId(reply.messageId, 'reply'), type: EVENT_TYPES.replyProduced, correlationId: incoming.correlationId, data: reply }),
+      makeEnvelope({
+        id: derivedEnvelopeId(reply.messageId, 'reply'),
+        type: EVENT_TYPES.replyProduced,
+        correlationId: incoming.correlationId,
+        data: reply,
+      }),
       { key: reply.user },
     );
   }

@@ -6,8 +6,17 @@ import { ActionRunner, type ProviderCalls } from './action-runner';
 const messageId = '2b3c4d5e-6f70-4182-9a3b-4c5d6e7f8091';
 
 class FakeProvider implements ProviderCalls {
-  weatherAnswer: WeatherReport | ProviderError = { city: 'Paris', temperatureC: 21, condition: 'sunny', humidityPercent: 54 };
-  timeAnswer: TimeReport | ProviderError = { zone: 'Asia/Tokyo', localTime: '2026-01-01T09:05:07', utcOffset: '+09:00' };
+  weatherAnswer: WeatherReport | ProviderError = {
+    city: 'Paris',
+    temperatureC: 21,
+    condition: 'sunny',
+    humidityPercent: 54,
+  };
+  timeAnswer: TimeReport | ProviderError = {
+    zone: 'Asia/Tokyo',
+    localTime: '2026-01-01T09:05:07',
+    utcOffset: '+09:00',
+  };
   readonly asked: string[] = [];
   async weather(city: string): Promise<WeatherReport> {
     this.asked.push(`weather:${city}`);
@@ -21,8 +30,18 @@ class FakeProvider implements ProviderCalls {
   }
 }
 
-const weatherIn = (city: string): ActionRequested => ({ messageId, user: 'ada', intent: 'weather', action: { kind: 'weather', city } });
-const timeIn = (zone: string): ActionRequested => ({ messageId, user: 'ada', intent: 'time', action: { kind: 'time', zone } });
+const weatherIn = (city: string): ActionRequested => ({
+  messageId,
+  user: 'ada',
+  intent: 'weather',
+  action: { kind: 'weather', city },
+});
+const timeIn = (zone: string): ActionRequested => ({
+  messageId,
+  user: 'ada',
+  intent: 'time',
+  action: { kind: 'time', zone },
+});
 
 describe('ActionRunner', () => {
   let provider: FakeProvider;
@@ -36,26 +55,50 @@ describe('ActionRunner', () => {
   it('answers weather with a sentence made of the report', async () => {
     const reply = await runner.run(weatherIn('paris'));
     expect(provider.asked).toEqual(['weather:paris']);
-    expect(reply).toEqual({ messageId, user: 'ada', intent: 'weather', status: 'replied', degraded: false, text: 'In Paris it is sunny, 21 °C, with 54% humidity.' });
+    expect(reply).toEqual({
+      messageId,
+      user: 'ada',
+      intent: 'weather',
+      status: 'replied',
+      degraded: false,
+      text: 'In Paris it is sunny, 21 °C, with 54% humidity.',
+    });
     expect(replyProducedSchema.safeParse(reply).success).toBe(true);
   });
 
   it('answers time with the local clock, naming the zone the user asked for', async () => {
-    await expect(runner.run(timeIn('Tokyo'))).resolves.toMatchObject({ status: 'replied', text: 'It is 09:05 on 2026-01-01 in Tokyo (Asia/Tokyo, UTC+09:00).' });
-    await expect(runner.run(timeIn('asia/tokyo'))).resolves.toMatchObject({ text: 'It is 09:05 on 2026-01-01 in Asia/Tokyo (UTC+09:00).' });
+    await expect(runner.run(timeIn('Tokyo'))).resolves.toMatchObject({
+      status: 'replied',
+      text: 'It is 09:05 on 2026-01-01 in Tokyo (Asia/Tokyo, UTC+09:00).',
+    });
+    await expect(runner.run(timeIn('asia/tokyo'))).resolves.toMatchObject({
+      text: 'It is 09:05 on 2026-01-01 in Asia/Tokyo (UTC+09:00).',
+    });
   });
 
   it('turns a rejected zone into a failed reply with a reason, without throwing', async () => {
-    provider.timeAnswer = new ProviderError('provider-rejected', 'provider rejected the request (404)', { status: 404, detail: 'unknown time zone "Mars"' });
+    provider.timeAnswer = new ProviderError('provider-rejected', 'provider rejected the request (404)', {
+      status: 404,
+      detail: 'unknown time zone "Mars"',
+    });
     const reply = await runner.run(timeIn('Mars'));
-    expect(reply).toMatchObject({ status: 'failed', intent: 'time', reason: 'provider-rejected 404: unknown time zone "Mars"' });
+    expect(reply).toMatchObject({
+      status: 'failed',
+      intent: 'time',
+      reason: 'provider-rejected 404: unknown time zone "Mars"',
+    });
     expect(reply.text).toContain('"Mars"');
     expect(replyProducedSchema.safeParse(reply).success).toBe(true);
   });
 
   it('turns a rejected city into a failed reply', async () => {
-    provider.weatherAnswer = new ProviderError('provider-rejected', 'provider rejected the request (400)', { status: 400 });
-    await expect(runner.run(weatherIn('?'))).resolves.toMatchObject({ status: 'failed', reason: 'provider-rejected 400: provider rejected the request (400)' });
+    provider.weatherAnswer = new ProviderError('provider-rejected', 'provider rejected the request (400)', {
+      status: 400,
+    });
+    await expect(runner.run(weatherIn('?'))).resolves.toMatchObject({
+      status: 'failed',
+      reason: 'provider-rejected 400: provider rejected the request (400)',
+    });
   });
 
   it.each([

@@ -16,8 +16,23 @@ export class ActionRunner {
 
   async run(request: ActionRequested): Promise<ReplyProduced> {
     const { messageId, user, intent, action } = request;
-    const replied = (text: string): ReplyProduced => ({ messageId, user, intent, status: 'replied', text, degraded: false });
-    const failed = (text: string, error: ProviderError): ReplyProduced => ({ messageId, user, intent, status: 'failed', text, degraded: false, reason: failureReason(error) });
+    const replied = (text: string): ReplyProduced => ({
+      messageId,
+      user,
+      intent,
+      status: 'replied',
+      text,
+      degraded: false,
+    });
+    const failed = (text: string, error: ProviderError): ReplyProduced => ({
+      messageId,
+      user,
+      intent,
+      status: 'failed',
+      text,
+      degraded: false,
+      reason: failureReason(error),
+    });
     try {
       switch (action.kind) {
         case 'weather':
@@ -27,7 +42,10 @@ export class ActionRunner {
       }
     } catch (error) {
       if (!isProviderError(error) || error.canRetry) throw error;
-      return failed(action.kind === 'time' ? unknownZoneSentence(action.zone) : weatherRefusedSentence(action.city), error);
+      return failed(
+        action.kind === 'time' ? unknownZoneSentence(action.zone) : weatherRefusedSentence(action.city),
+        error,
+      );
     }
   }
 }

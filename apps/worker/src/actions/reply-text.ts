@@ -7,7 +7,10 @@ export function weatherSentence(report: WeatherReport): string {
 /** "It is 09:00 on 2026-01-01 in Tokyo (Asia/Tokyo, UTC+09:00)." — the zone shown once when the user typed it. */
 export function timeSentence(asked: string, report: TimeReport): string {
   const [date, clock] = report.localTime.split('T');
-  const where = asked.toLowerCase() === report.zone.toLowerCase() ? `${report.zone} (UTC${report.utcOffset})` : `${asked} (${report.zone}, UTC${report.utcOffset})`;
+  const where =
+    asked.toLowerCase() === report.zone.toLowerCase()
+      ? `${report.zone} (UTC${report.utcOffset})`
+      : `${asked} (${report.zone}, UTC${report.utcOffset})`;
   return `It is ${clock!.slice(0, 5)} on ${date} in ${where}.`;
 }
 

@@ -43,20 +43,43 @@ describe('ProviderClient', () => {
       route(request, response);
     });
     server = started.server;
-    const client = new ProviderClient({ baseUrl: started.url, timeoutMs, onCall: (endpoint, outcome) => calls.push({ endpoint, outcome }) });
+    const client = new ProviderClient({
+      baseUrl: started.url,
+      timeoutMs,
+      onCall: (endpoint, outcome) => calls.push({ endpoint, outcome }),
+    });
     return { client, requests };
   }
 
   it('gets the weather for a city, escaping it in the query', async () => {
-    const { client, requests } = await clientFor((_req, res) => json(res, 200, { city: 'New York', temperatureC: 12, condition: 'windy', humidityPercent: 40, observedAt: '2026-01-01T00:00:00Z' }));
-    await expect(client.weather('New York & Co')).resolves.toMatchObject({ city: 'New York', temperatureC: 12, condition: 'windy', humidityPercent: 40 });
+    const { client, requests } = await clientFor((_req, res) =>
+      json(res, 200, {
+        city: 'New York',
+        temperatureC: 12,
+        condition: 'windy',
+        humidityPercent: 40,
+        observedAt: '2026-01-01T00:00:00Z',
+      }),
+    );
+    await expect(client.weather('New York & Co')).resolves.toMatchObject({
+      city: 'New York',
+      temperatureC: 12,
+      condition: 'windy',
+      humidityPercent: 40,
+    });
     expect(requests).toEqual(['/v1/weather?city=New+York+%26+Co']);
     expect(calls).toEqual([{ endpoint: 'weather', outcome: 'ok' }]);
   });
 
   it('gets the time in a zone', async () => {
-    const { client, requests } = await clientFor((_req, res) => json(res, 200, { zone: 'Asia/Tokyo', localTime: '2026-01-01T09:00:00', utcOffset: '+09:00' }));
-    await expect(client.time('Asia/Tokyo')).resolves.toEqual({ zone: 'Asia/Tokyo', localTime: '2026-01-01T09:00:00', utcOffset: '+09:00' });
+    const { client, requests } = await clientFor((_req, res) =>
+      json(res, 200, { zone: 'Asia/Tokyo', localTime: '2026-01-01T09:00:00', utcOffset: '+09:00' }),
+    );
+    await expect(client.time('Asia/Tokyo')).resolves.toEqual({
+      zone: 'Asia/Tokyo',
+      localTime: '2026-01-01T09:00:00',
+      utcOffset: '+09:00',
+    });
     expect(requests).toEqual(['/v1/time?zone=Asia%2FTokyo']);
   });
 
@@ -72,9 +95,21 @@ describe('ProviderClient', () => {
   });
 
   it('reports a 404 as provider-rejected with the problem detail, not retryable', async () => {
-    const { client } = await clientFor((_req, res) => json(res, 404, { status: 404, code: 'not-found', detail: 'unknown time zone "Mars"' }, 'application/problem+json'));
+    const { client } = await clientFor((_req, res) =>
+      json(
+        res,
+        404,
+        { status: 404, code: 'not-found', detail: 'unknown time zone "Mars"' },
+        'application/problem+json',
+      ),
+    );
     const error = await failure(client.time('Mars'));
-    expect(error).toMatchObject({ code: 'provider-rejected', status: 404, detail: 'unknown time zone "Mars"', canRetry: false });
+    expect(error).toMatchObject({
+      code: 'provider-rejected',
+      status: 404,
+      detail: 'unknown time zone "Mars"',
+      canRetry: false,
+    });
     expect(calls).toEqual([{ endpoint: 'time', outcome: 'rejected' }]);
   });
 
@@ -85,8 +120,13 @@ describe('ProviderClient', () => {
   });
 
   it('reports an answer it cannot read as provider-unavailable', async () => {
-    const { client } = await clientFor((_req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end('<html>proxy error</html>'));
-    await expect(failure(client.weather('Paris'))).resolves.toMatchObject({ code: 'provider-unavailable', status: 200 });
+    const { client } = await clientFor((_req, res) =>
+      res.writeHead(200, { 'content-type': 'text/html' }).end('<html>proxy error</html>'),
+    );
+    await expect(failure(client.weather('Paris'))).resolves.toMatchObject({
+      code: 'provider-unavailable',
+      status: 200,
+    });
   });
 
   it('reports a body of the wrong shape as provider-unavailable', async () => {

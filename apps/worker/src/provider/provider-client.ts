@@ -65,14 +65,22 @@ export class ProviderClient {
     return this.call('time', `/v1/time?${new URLSearchParams({ zone })}`, timeReportSchema, options);
   }
 
-  private async call<S extends z.ZodType>(endpoint: ProviderEndpoint, path: string, schema: S, options: CallOptions): Promise<z.infer<S>> {
+  private async call<S extends z.ZodType>(
+    endpoint: ProviderEndpoint,
+    path: string,
+    schema: S,
+    options: CallOptions,
+  ): Promise<z.infer<S>> {
     const started = performance.now();
     try {
       const result = await this.request(path, schema, options);
       this.options.onCall?.(endpoint, 'ok', (performance.now() - started) / 1000);
       return result;
     } catch (error) {
-      const failure = error instanceof ProviderError ? error : new ProviderError('provider-unavailable', `provider call failed: ${String(error)}`, { cause: error });
+      const failure =
+        error instanceof ProviderError
+          ? error
+          : new ProviderError('provider-unavailable', `provider call failed: ${String(error)}`, { cause: error });
       this.options.onCall?.(endpoint, OUTCOMES[failure.code], (performance.now() - started) / 1000);
       throw failure;
     }
@@ -91,9 +99,13 @@ export class ProviderClient {
       if (error instanceof ProviderError) throw error;
       if (signal.aborted) {
         const why = timeout.aborted ? `no answer within ${this.options.timeoutMs} ms` : 'aborted by the caller';
-        throw new ProviderError('provider-timeout', `provider ${url.pathname}: ${why}`, { cause: signal.reason ?? error });
+        throw new ProviderError('provider-timeout', `provider ${url.pathname}: ${why}`, {
+          cause: signal.reason ?? error,
+        });
       }
-      throw new ProviderError('provider-unavailable', `provider ${url.pathname} unreachable: ${errorText(error)}`, { cause: error });
+      throw new ProviderError('provider-unavailable', `provider ${url.pathname} unreachable: ${errorText(error)}`, {
+        cause: error,
+      });
     }
   }
 }
@@ -103,10 +115,17 @@ function parseAnswer<S extends z.ZodType>(schema: S, body: string, status: numbe
   try {
     json = JSON.parse(body);
   } catch (error) {
-    throw new ProviderError('provider-unavailable', `provider answered ${status} with a body that is not JSON`, { status, cause: error });
+    throw new ProviderError('provider-unavailable', `provider answered ${status} with a body that is not JSON`, {
+      status,
+      cause: error,
+    });
   }
   const parsed = schema.safeParse(json);
-  if (!parsed.success) throw new ProviderError('provider-unavailable', `provider answered ${status} with an unexpected body`, { status, cause: parsed.error });
+  if (!parsed.success)
+    throw new ProviderError('provider-unavailable', `provider answered ${status} with an unexpected body`, {
+      status,
+      cause: parsed.error,
+    });
   return parsed.data;
 }
 
@@ -115,7 +134,10 @@ function statusError(status: number, body: string): ProviderError {
   const detail = problemDetail(body);
   const said = detail ? `: ${detail}` : '';
   if (status >= 400 && status < 500 && status !== 408 && status !== 429) {
-    return new ProviderError('provider-rejected', `provider rejected the request (${status})${said}`, { status, detail });
+    return new ProviderError('provider-rejected', `provider rejected the request (${status})${said}`, {
+      status,
+      detail,
+    });
   }
   return new ProviderError('provider-unavailable', `provider answered ${status}${said}`, { status, detail });
 }

@@ -3,7 +3,9 @@ import type { MetricsRegistry } from '#libs/observability';
 import type { ProviderCallOutcome, ProviderEndpoint } from './provider-client';
 
 /** Provider call latency as the worker sees it (the provider's own HTTP metrics miss the network and timeouts). */
-export function providerCallMetrics(registry: MetricsRegistry): (endpoint: ProviderEndpoint, outcome: ProviderCallOutcome, durationSeconds: number) => void {
+export function providerCallMetrics(
+  registry: MetricsRegistry,
+): (endpoint: ProviderEndpoint, outcome: ProviderCallOutcome, durationSeconds: number) => void {
   const duration = new Histogram({
     name: 'jeeves_provider_call_duration_seconds',
     help: 'Provider calls made by the worker, by endpoint and outcome (ok, rejected, timeout, unavailable).',
