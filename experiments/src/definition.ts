@@ -40,7 +40,9 @@ const watchSchema = z
   .object({
     app: z.enum(SERVICES),
     /** `name` or `name{label="value",other!="x"}`; matching series are summed (or maxed). */
-    metric: z.string().regex(/^[a-zA-Z_:][a-zA-Z0-9_:]*(\{.*\})?$/, 'a metric name with an optional {label="value"} selector'),
+    metric: z
+      .string()
+      .regex(/^[a-zA-Z_:][a-zA-Z0-9_:]*(\{.*\})?$/, 'a metric name with an optional {label="value"} selector'),
     aggregate: z.enum(['sum', 'max', 'min']).default('sum'),
   })
   .strict();
@@ -52,9 +54,13 @@ const sourceFields = {
   query: z.string().min(1).optional(),
   watch: watchSchema.optional(),
   /** 1 while Prometheus reports this alert firing (GET /api/v1/alerts), else 0. */
-  alert: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).optional(),
+  alert: z
+    .string()
+    .regex(/^[A-Za-z_][A-Za-z0-9_]*$/)
+    .optional(),
 };
-const oneSource = (p: { query?: string; watch?: WatchSpec; alert?: string }): boolean => [p.query, p.watch, p.alert].filter((s) => s !== undefined).length === 1;
+const oneSource = (p: { query?: string; watch?: WatchSpec; alert?: string }): boolean =>
+  [p.query, p.watch, p.alert].filter((s) => s !== undefined).length === 1;
 
 const probeSchema = z
   .object({
@@ -72,20 +78,37 @@ const faultSchema = z.looseObject({ type: z.string().min(1), target: z.string().
 
 const stepBase = {
   /** Name other entries refer to: `outage.start`, `outage.end`. */
-  id: z.string().regex(/^[a-z][a-zA-Z0-9-]*$/).optional(),
+  id: z
+    .string()
+    .regex(/^[a-z][a-zA-Z0-9-]*$/)
+    .optional(),
   /** Seconds after the load starts. */
   at: duration,
 };
 const stepSchema = z.union([
-  z.object({ ...stepBase, inject: z.object({ service: z.enum(SERVICES), fault: faultSchema }).strict(), for: duration }).strict(),
+  z
+    .object({
+      ...stepBase,
+      inject: z.object({ service: z.enum(SERVICES), fault: faultSchema }).strict(),
+      for: duration,
+    })
+    .strict(),
   z.object({ ...stepBase, kill: z.string().regex(/^[a-z-]+(-\d+)?$/) }).strict(),
   z.object({ ...stepBase, restart: z.string().regex(/^[a-z-]+(-\d+)?$/) }).strict(),
-  z.object({ ...stepBase, scale: z.object({ app: z.enum(SCALABLE), n: z.number().int().min(1).max(10) }).strict() }).strict(),
+  z
+    .object({ ...stepBase, scale: z.object({ app: z.enum(SCALABLE), n: z.number().int().min(1).max(10) }).strict() })
+    .strict(),
   z
     .object({
       ...stepBase,
       /** A second client flooding the gateway while the main load runs. */
-      flood: z.object({ client: z.enum(['demo', 'admin']), rate: z.number().positive().max(2000), flow: z.enum(FLOWS).default('post') }).strict(),
+      flood: z
+        .object({
+          client: z.enum(['demo', 'admin']),
+          rate: z.number().positive().max(2000),
+          flow: z.enum(FLOWS).default('post'),
+        })
+        .strict(),
       for: duration,
     })
     .strict(),
@@ -93,7 +116,12 @@ const stepSchema = z.union([
 export type Step = z.infer<typeof stepSchema>;
 
 /** `outage.start`, `outage.end+5s`, `start`, `end-10s`: a moment of the run. */
-const momentSchema = z.string().regex(/^(start|end|[a-z][a-zA-Z0-9-]*\.(start|end))\s*([+-]\s*\d+(\.\d+)?(ms|s|m)?)?$/, 'start, end, <step>.start or <step>.end, with an optional +5s/-1s');
+const momentSchema = z
+  .string()
+  .regex(
+    /^(start|end|[a-z][a-zA-Z0-9-]*\.(start|end))\s*([+-]\s*\d+(\.\d+)?(ms|s|m)?)?$/,
+    'start, end, <step>.start or <step>.end, with an optional +5s/-1s',
+  );
 
 const measurementSchema = z
   .object({
@@ -106,12 +134,19 @@ const measurementSchema = z
     at: momentSchema.optional(),
     /** Seconds from `from` until a watched series meets `until.expect`. */
     from: momentSchema.optional(),
-    until: z.object({ ...sourceFields, expect: expectation }).strict().refine(oneSource, 'give exactly one of query, watch or alert').optional(),
+    until: z
+      .object({ ...sourceFields, expect: expectation })
+      .strict()
+      .refine(oneSource, 'give exactly one of query, watch or alert')
+      .optional(),
     /** Longest time a watched counter stood still between `from` and `to` (a rebalance pause). */
     stall: watchSchema.optional(),
     to: momentSchema.optional(),
     /** How long a step took (a restart: from stop to ready). */
-    step: z.string().regex(/^[a-z][a-zA-Z0-9-]*$/).optional(),
+    step: z
+      .string()
+      .regex(/^[a-z][a-zA-Z0-9-]*$/)
+      .optional(),
     /** Arithmetic over earlier measurements: `throughputN2 / (2 * throughputN1)`. */
     expression: z.string().optional(),
     /** When given, the number is part of the verdict. */
@@ -119,12 +154,25 @@ const measurementSchema = z
   })
   .strict()
   .superRefine((m, ctx) => {
-    const kinds = [m.query !== undefined && m.at !== undefined, m.from !== undefined && m.until !== undefined, m.stall !== undefined && m.from !== undefined && m.to !== undefined, m.expression !== undefined, m.step !== undefined];
-    if (kinds.filter(Boolean).length !== 1) ctx.addIssue({ code: 'custom', message: 'a measurement is one of: query+at, from+until, stall+from+to, step, or expression' });
+    const kinds = [
+      m.query !== undefined && m.at !== undefined,
+      m.from !== undefined && m.until !== undefined,
+      m.stall !== undefined && m.from !== undefined && m.to !== undefined,
+      m.expression !== undefined,
+      m.step !== undefined,
+    ];
+    if (kinds.filter(Boolean).length !== 1)
+      ctx.addIssue({
+        code: 'custom',
+        message: 'a measurement is one of: query+at, from+until, stall+from+to, step, or expression',
+      });
   });
 export type Measurement = z.infer<typeof measurementSchema>;
 
-const thresholdsSchema = z.record(z.string(), z.array(z.union([z.string(), z.object({ threshold: z.string() }).loose()])));
+const thresholdsSchema = z.record(
+  z.string(),
+  z.array(z.union([z.string(), z.object({ threshold: z.string() }).loose()])),
+);
 
 export const experimentSchema = z
   .object({
@@ -139,7 +187,10 @@ export const experimentSchema = z
         rampSeconds: duration.default(5),
         durationSeconds: duration,
         maxVUs: z.number().int().positive().max(10_000).default(200),
-        mix: z.array(z.object({ flow: z.enum(FLOWS), weight: z.number().positive() }).strict()).min(1).optional(),
+        mix: z
+          .array(z.object({ flow: z.enum(FLOWS), weight: z.number().positive() }).strict())
+          .min(1)
+          .optional(),
         texts: z.array(z.string().min(1)).min(1).optional(),
         e2eDeadlineMs: z.number().int().positive().optional(),
         /** k6 thresholds over the whole run; part of the verdict. */
@@ -150,7 +201,15 @@ export const experimentSchema = z
     env: z.partialRecord(z.enum(SERVICES), z.record(z.string().regex(/^[A-Z][A-Z0-9_]*$/), z.string())).default({}),
     /** Alert rules swapped in for the run (same alert name, shorter `for:`), removed after. */
     alertOverrides: z
-      .array(z.object({ alert: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), expr: z.string().min(1), for: z.string().regex(/^\d+(ms|s|m)$/) }).strict())
+      .array(
+        z
+          .object({
+            alert: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/),
+            expr: z.string().min(1),
+            for: z.string().regex(/^\d+(ms|s|m)$/),
+          })
+          .strict(),
+      )
       .default([]),
     /** The steady state: holds before the method starts and again within `recovery.withinSeconds` after it. */
     steadyState: z.array(probeSchema).default([]),
@@ -165,22 +224,43 @@ export const experimentSchema = z
       })
       .strict(),
     /** No loss, no duplicates: gateway-accepted vs data-service-completed counters, after a drain. */
-    ledger: z.object({ drainSeconds: duration.default(60) }).strict().optional(),
+    ledger: z
+      .object({ drainSeconds: duration.default(60) })
+      .strict()
+      .optional(),
     measurements: z.array(measurementSchema).default([]),
     /** Extra charts for the report, beside the standard ones. */
-    charts: z.array(z.object({ title: z.string(), unit: z.string().default(''), queries: z.record(z.string(), z.string()) }).strict()).default([]),
+    charts: z
+      .array(
+        z
+          .object({ title: z.string(), unit: z.string().default(''), queries: z.record(z.string(), z.string()) })
+          .strict(),
+      )
+      .default([]),
     short: z.unknown().optional(),
   })
   .strict()
   .superRefine((e, ctx) => {
     const ids = new Set(e.method.map((s) => s.id).filter((id): id is string => id !== undefined));
-    const refs = [...e.measurements.flatMap((m) => [m.at, m.from, m.to, m.step === undefined ? undefined : `${m.step}.start`])].filter((r): r is string => r !== undefined);
+    const refs = [
+      ...e.measurements.flatMap((m) => [m.at, m.from, m.to, m.step === undefined ? undefined : `${m.step}.start`]),
+    ].filter((r): r is string => r !== undefined);
     for (const ref of refs) {
       const id = /^([a-z][a-zA-Z0-9-]*)\.(start|end)/.exec(ref)?.[1];
-      if (id && !ids.has(id)) ctx.addIssue({ code: 'custom', path: ['measurements'], message: `"${ref}" names no step; step ids: ${[...ids].join(', ') || 'none'}` });
+      if (id && !ids.has(id))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['measurements'],
+          message: `"${ref}" names no step; step ids: ${[...ids].join(', ') || 'none'}`,
+        });
     }
     const last = Math.max(...e.method.map((s) => s.at + ('for' in s ? s.for : 0)));
-    if (last >= e.load.durationSeconds) ctx.addIssue({ code: 'custom', path: ['load', 'durationSeconds'], message: `the load ends at ${e.load.durationSeconds} s but the method runs until ${last} s` });
+    if (last >= e.load.durationSeconds)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['load', 'durationSeconds'],
+        message: `the load ends at ${e.load.durationSeconds} s but the method runs until ${last} s`,
+      });
   });
 
 export type Experiment = z.infer<typeof experimentSchema>;
@@ -229,7 +309,9 @@ export function parseExperiment(raw: unknown, options: { short?: boolean; source
   const result = experimentSchema.safeParse(merged);
   if (!result.success) {
     const problems = result.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
-    throw new ExperimentError(`${source}${options.short ? ' (--short)' : ''} is not a valid experiment:\n  - ${problems.join('\n  - ')}`);
+    throw new ExperimentError(
+      `${source}${options.short ? ' (--short)' : ''} is not a valid experiment:\n  - ${problems.join('\n  - ')}`,
+    );
   }
   return result.data;
 }
@@ -237,7 +319,10 @@ export function parseExperiment(raw: unknown, options: { short?: boolean; source
 export function loadExperiment(name: string, options: { short?: boolean; dir?: string } = {}): Experiment {
   const dir = options.dir ?? EXPERIMENTS_DIR;
   const file = name.endsWith('.yaml') ? resolve(name) : join(dir, name, 'experiment.yaml');
-  if (!existsSync(file)) throw new ExperimentError(`No experiment "${name}" (${file}). Known: ${experimentNames(dir).join(', ') || 'none'}.`);
+  if (!existsSync(file))
+    throw new ExperimentError(
+      `No experiment "${name}" (${file}). Known: ${experimentNames(dir).join(', ') || 'none'}.`,
+    );
   let raw: unknown;
   try {
     raw = parseYaml(readFileSync(file, 'utf8'));
@@ -248,8 +333,14 @@ export function loadExperiment(name: string, options: { short?: boolean; dir?: s
 }
 
 /** Resolves `outage.end+5s` to seconds from the run's start, given when each step started and ended. */
-export function resolveMoment(moment: string, events: ReadonlyMap<string, { startS: number; endS: number }>, runEndS: number): number | undefined {
-  const m = /^(start|end|([a-z][a-zA-Z0-9-]*)\.(start|end))\s*(?:([+-])\s*(\d+(?:\.\d+)?(?:ms|s|m)?))?$/.exec(moment.trim());
+export function resolveMoment(
+  moment: string,
+  events: ReadonlyMap<string, { startS: number; endS: number }>,
+  runEndS: number,
+): number | undefined {
+  const m = /^(start|end|([a-z][a-zA-Z0-9-]*)\.(start|end))\s*(?:([+-])\s*(\d+(?:\.\d+)?(?:ms|s|m)?))?$/.exec(
+    moment.trim(),
+  );
   if (!m) return undefined;
   let base: number | undefined;
   if (m[1] === 'start') base = 0;

@@ -2,7 +2,14 @@
  * Bounds a probe or measurement must meet: `< 0.01`, `>= 1`, `== 0`, `!= 0`, or `increases` (the
  * value rose above where it stood when the check began: a counter moving again).
  */
-export type Expectation = { readonly kind: 'compare'; readonly operator: '<' | '<=' | '>' | '>=' | '==' | '!='; readonly bound: number; readonly source: string } | { readonly kind: 'increases'; readonly source: string };
+export type Expectation =
+  | {
+      readonly kind: 'compare';
+      readonly operator: '<' | '<=' | '>' | '>=' | '==' | '!=';
+      readonly bound: number;
+      readonly source: string;
+    }
+  | { readonly kind: 'increases'; readonly source: string };
 
 export class ExpectationError extends Error {
   readonly code = 'EEXPECTATION';

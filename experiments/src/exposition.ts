@@ -43,7 +43,11 @@ export function parseSelector(text: string): Selector {
 export function select(samples: readonly Sample[], selector: Selector): number[] {
   return samples
     .filter((s) => s.name === selector.name || s.name === `${selector.name}_total`)
-    .filter((s) => selector.matchers.every((m) => (m.op === '=' ? (s.labels[m.label] ?? '') === m.value : (s.labels[m.label] ?? '') !== m.value)))
+    .filter((s) =>
+      selector.matchers.every((m) =>
+        m.op === '=' ? (s.labels[m.label] ?? '') === m.value : (s.labels[m.label] ?? '') !== m.value,
+      ),
+    )
     .map((s) => s.value);
 }
 

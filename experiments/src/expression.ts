@@ -25,7 +25,10 @@ function tokenize(text: string): Token[] {
 }
 
 /** Evaluates; a name without a value (or a division by zero) yields undefined rather than a made-up number. */
-export function evaluateExpression(text: string, values: Readonly<Record<string, number | undefined>>): number | undefined {
+export function evaluateExpression(
+  text: string,
+  values: Readonly<Record<string, number | undefined>>,
+): number | undefined {
   const tokens = tokenize(text);
   let i = 0;
   let missing = false;

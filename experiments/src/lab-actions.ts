@@ -57,7 +57,11 @@ export class RealLabActions implements LabActions {
     const token = await this.adminTokens.get();
     return fetch(`${this.lab.apps[service].url}/admin/chaos/faults${path}`, {
       method,
-      headers: { authorization: `Bearer ${token}`, accept: 'application/json', ...(body ? { 'content-type': 'application/json' } : {}) },
+      headers: {
+        authorization: `Bearer ${token}`,
+        accept: 'application/json',
+        ...(body ? { 'content-type': 'application/json' } : {}),
+      },
       ...(body ? { body: JSON.stringify(body) } : {}),
       signal: AbortSignal.timeout(10_000),
     });
@@ -67,7 +71,8 @@ export class RealLabActions implements LabActions {
     // The fault also expires by itself: a runner killed with SIGKILL cannot leave the lab broken for long.
     const response = await this.chaos(service, 'POST', '', { ...fault, durationMs: Math.ceil(durationMs) });
     const text = await response.text();
-    if (response.status !== 201) throw new LabActionError(`${service} refused the fault (${response.status}): ${text.slice(0, 300)}`);
+    if (response.status !== 201)
+      throw new LabActionError(`${service} refused the fault (${response.status}): ${text.slice(0, 300)}`);
     const id = (JSON.parse(text) as { id?: unknown }).id;
     if (typeof id !== 'string') throw new LabActionError(`${service} answered 201 without a fault id`);
     return { id };
@@ -77,7 +82,8 @@ export class RealLabActions implements LabActions {
     const response = await this.chaos(service, 'DELETE', `/${encodeURIComponent(id)}`);
     await response.body?.cancel();
     // 404: it had expired already, which is what clearing wants.
-    if (response.status !== 204 && response.status !== 404) throw new LabActionError(`${service} answered ${response.status} to clearing fault ${id}`);
+    if (response.status !== 204 && response.status !== 404)
+      throw new LabActionError(`${service} answered ${response.status} to clearing fault ${id}`);
   }
 
   kill(instanceId: string): Promise<void> {
@@ -120,19 +126,31 @@ export class RealLabActions implements LabActions {
 
   async installAlertOverrides(experiment: string, overrides: Experiment['alertOverrides']): Promise<void> {
     const paths = prometheusPaths(this.config);
-    if (!existsSync(paths.config)) throw new LabActionError(`The lab has no Prometheus config (${paths.config}); alert overrides need the lab's Prometheus`);
+    if (!existsSync(paths.config))
+      throw new LabActionError(
+        `The lab has no Prometheus config (${paths.config}); alert overrides need the lab's Prometheus`,
+      );
     const rules = {
       groups: [
         {
           name: `experiment-${experiment}`,
-          rules: overrides.map((o) => ({ alert: o.alert, expr: o.expr, for: o.for, labels: { severity: 'warning', experiment } })),
+          rules: overrides.map((o) => ({
+            alert: o.alert,
+            expr: o.expr,
+            for: o.for,
+            labels: { severity: 'warning', experiment },
+          })),
         },
       ],
     };
-    writeFileSync(join(paths.dir, OVERRIDE_FILE), `# Written by experiment ${experiment} for its run; removed when it ends.\n${toYaml(rules)}`);
+    writeFileSync(
+      join(paths.dir, OVERRIDE_FILE),
+      `# Written by experiment ${experiment} for its run; removed when it ends.\n${toYaml(rules)}`,
+    );
     const config = readFileSync(paths.config, 'utf8');
     const line = `  - ${JSON.stringify(join(paths.dir, OVERRIDE_FILE))}`;
-    if (!config.includes(line)) writeFileSync(paths.config, config.replace(/^rule_files:\n/m, `rule_files:\n${line}\n`));
+    if (!config.includes(line))
+      writeFileSync(paths.config, config.replace(/^rule_files:\n/m, `rule_files:\n${line}\n`));
     await this.reloadPrometheus();
   }
 

@@ -28,7 +28,11 @@ export interface LoadOutcome {
 }
 
 /** Runs a load until its schedule ends or the signal aborts; `onLine` gets a progress line each second. */
-export type LoadStarter = (request: LoadRequest, signal: AbortSignal, onLine: (line: string) => void) => Promise<LoadOutcome>;
+export type LoadStarter = (
+  request: LoadRequest,
+  signal: AbortSignal,
+  onLine: (line: string) => void,
+) => Promise<LoadOutcome>;
 
 /**
  * The experiment's load as a load-tests scenario: the base scenario lends texts, users and polling;
@@ -47,6 +51,8 @@ export function scenarioFor(request: LoadRequest): Scenario {
       startRate: rate,
       stages: [{ durationSeconds: request.durationSeconds ?? 10, targetRate: rate }],
       mix: [{ flow: request.flow ?? 'post', weight: 1 }],
+      // Enough in flight that the flood keeps its rate even when answers slow down.
+      maxVUs: Math.max(base.maxVUs, Math.ceil(rate * 5)),
       thresholds: {},
       faults: [],
     });
@@ -82,7 +88,13 @@ export function driverLoad(urls: { gateway: string; 'token-dealer': string } & R
       client: request.client === 'demo' ? DEFAULT_CLIENTS.client : DEFAULT_CLIENTS.admin,
       admin: DEFAULT_CLIENTS.admin,
     };
-    const result = await runScenario({ scenario, target, signal, gracefulStopMs: 15_000, onSecond: (state) => onLine(progressLine(scenario.name, state).replace(/^\S+\s+\S+\s+/, '')) });
+    const result = await runScenario({
+      scenario,
+      target,
+      signal,
+      gracefulStopMs: 15_000,
+      onSecond: (state) => onLine(progressLine(scenario.name, state).replace(/^\S+\s+\S+\s+s\s+/, '')),
+    });
     const acceptedSelector = { metric: 'checks', tags: { check: 'message accepted (202)' } };
     const acceptedRate = result.metrics.aggregate(acceptedSelector, { kind: 'rate' }) ?? 0;
     return {

@@ -17,13 +17,31 @@ export interface Chart {
 
 /** The standard plots of every report, as PromQL over the lab's Prometheus. */
 export const STANDARD_CHARTS: ReadonlyArray<{ title: string; unit: string; queries: Record<string, string> }> = [
-  { title: 'Request rate (gateway)', unit: 'req/s', queries: { 'by status class': 'sum by (status_class) (rate(http_server_request_duration_seconds_count{service="gateway"}[20s]))' } },
+  {
+    title: 'Request rate (gateway)',
+    unit: 'req/s',
+    queries: {
+      'by status class':
+        'sum by (status_class) (rate(http_server_request_duration_seconds_count{service="gateway"}[20s]))',
+    },
+  },
   {
     title: 'Error rate (gateway 5xx share)',
     unit: 'ratio',
-    queries: { '5xx share': 'sum(rate(http_server_request_duration_seconds_count{service="gateway",status_class="5xx"}[20s])) / sum(rate(http_server_request_duration_seconds_count{service="gateway"}[20s]))' },
+    queries: {
+      '5xx share':
+        '(sum(rate(http_server_request_duration_seconds_count{service="gateway",status_class="5xx"}[20s])) or vector(0)) / sum(rate(http_server_request_duration_seconds_count{service="gateway"}[20s]))',
+      '4xx share':
+        '(sum(rate(http_server_request_duration_seconds_count{service="gateway",status_class="4xx"}[20s])) or vector(0)) / sum(rate(http_server_request_duration_seconds_count{service="gateway"}[20s]))',
+    },
   },
-  { title: 'p99 latency (gateway)', unit: 's', queries: { p99: 'histogram_quantile(0.99, sum by (le) (rate(http_server_request_duration_seconds_bucket{service="gateway"}[20s])))' } },
+  {
+    title: 'p99 latency (gateway)',
+    unit: 's',
+    queries: {
+      p99: 'histogram_quantile(0.99, sum by (le) (rate(http_server_request_duration_seconds_bucket{service="gateway"}[20s])))',
+    },
+  },
   {
     title: 'End-to-end latency (data-service)',
     unit: 's',
@@ -32,8 +50,16 @@ export const STANDARD_CHARTS: ReadonlyArray<{ title: string; unit: string; queri
       p50: 'histogram_quantile(0.5, sum by (le) (rate(jeeves_message_end_to_end_seconds_bucket[20s])))',
     },
   },
-  { title: 'Breaker state (worker → provider)', unit: '1 = in state', queries: { state: 'max by (state) (jeeves_breaker_state{service="worker"})' } },
-  { title: 'Consumer lag', unit: 'messages', queries: { group: 'sum by (group) (jeeves_kafka_consumer_lag_messages)' } },
+  {
+    title: 'Breaker state (worker → provider)',
+    unit: '1 = in state',
+    queries: { state: 'max by (state) (jeeves_breaker_state{service="worker"})' },
+  },
+  {
+    title: 'Consumer lag',
+    unit: 'messages',
+    queries: { group: 'sum by (group) (jeeves_kafka_consumer_lag_messages)' },
+  },
   { title: 'Instances up', unit: 'instances', queries: { service: 'count by (service) (up{job="jeeves"} == 1)' } },
 ];
 
@@ -53,7 +79,10 @@ export async function collectCharts(record: RunRecord, prometheus: PrometheusApi
           .filter(([k]) => k !== '__name__')
           .map(([, v]) => v)
           .join(' ');
-        series.push({ name: result.length > 1 || labelText ? `${labelText || name}` : name, points: r.points.filter(([, v]) => Number.isFinite(v)).map(([t, v]) => [round(t - start), v] as const) });
+        series.push({
+          name: result.length > 1 || labelText ? `${labelText || name}` : name,
+          points: r.points.filter(([, v]) => Number.isFinite(v)).map(([t, v]) => [round(t - start), v] as const),
+        });
       }
     }
     charts.push({ title: def.title, unit: def.unit, series });
@@ -69,12 +98,29 @@ export async function collectCharts(record: RunRecord, prometheus: PrometheusApi
         { name: 'failed/s', points: timeline.map((s) => [s.t, s.failed] as const) },
       ],
     });
-    const ms = (key: 'p99Ms' | 'e2eP99Ms'): Array<readonly [number, number]> => timeline.flatMap((s) => (s[key] === null ? [] : [[s.t, (s[key] as number) / 1000] as const]));
-    charts.push({ title: 'Load driver: p99 request and end-to-end latency', unit: 's', series: [{ name: 'request p99', points: ms('p99Ms') }, { name: 'e2e p99', points: ms('e2eP99Ms') }] });
+    const ms = (key: 'p99Ms' | 'e2eP99Ms'): Array<readonly [number, number]> =>
+      timeline.flatMap((s) => (s[key] === null ? [] : [[s.t, (s[key] as number) / 1000] as const]));
+    charts.push({
+      title: 'Load driver: p99 request and end-to-end latency',
+      unit: 's',
+      series: [
+        { name: 'request p99', points: ms('p99Ms') },
+        { name: 'e2e p99', points: ms('e2eP99Ms') },
+      ],
+    });
   }
   const watched = Object.entries(record.watched).filter(([, samples]) => samples.length > 0);
   for (const [key, samples] of watched) {
-    charts.push({ title: `Watched: ${key}`, unit: 'value (sampled every 0.5 s)', series: [{ name: key.split(':').slice(-1)[0] || key, points: samples.flatMap((s) => (s.value === undefined ? [] : [[round(s.t), s.value] as const])) }] });
+    charts.push({
+      title: `Watched: ${key}`,
+      unit: 'value (sampled every 0.5 s)',
+      series: [
+        {
+          name: key.split(':').slice(-1)[0] || key,
+          points: samples.flatMap((s) => (s.value === undefined ? [] : [[round(s.t), s.value] as const])),
+        },
+      ],
+    });
   }
   return charts;
 }
@@ -89,7 +135,14 @@ export interface ReportFiles {
 
 /** `results/2026-11-27T20-15-03-provider-outage/` under `root`. */
 export function reportDir(root: string, name: string, at = new Date()): string {
-  return join(root, 'results', `${at.toISOString().replace(/[:.]/g, '-').replace(/-\d{3}Z$/, 'Z')}-${name}`);
+  return join(
+    root,
+    'results',
+    `${at
+      .toISOString()
+      .replace(/[:.]/g, '-')
+      .replace(/-\d{3}Z$/, 'Z')}-${name}`,
+  );
 }
 
 export function writeReport(dir: string, record: RunRecord, charts: readonly Chart[]): ReportFiles {
@@ -97,12 +150,16 @@ export function writeReport(dir: string, record: RunRecord, charts: readonly Cha
   const json = join(dir, 'report.json');
   const html = join(dir, 'report.html');
   const { experiment, ...rest } = record;
-  writeFileSync(json, JSON.stringify({ experiment: experiment.name, definition: experiment, ...rest, charts }, null, 2) + '\n');
+  writeFileSync(
+    json,
+    JSON.stringify({ experiment: experiment.name, definition: experiment, ...rest, charts }, null, 2) + '\n',
+  );
   writeFileSync(html, renderHtml(record, charts));
   return { dir, json, html };
 }
 
-const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+const esc = (s: string): string =>
+  s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
 const PALETTE = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b', '#e377c2', '#17becf'];
 
@@ -129,7 +186,12 @@ function tickLabel(v: number): string {
  * One chart as inline SVG: fault windows shaded, step markers, one path per series. Each path
  * carries `data-points` (its number of points) so a test can tell a drawn line from an empty frame.
  */
-export function renderChart(chart: Chart, record: Pick<RunRecord, 'events' | 'durationSeconds'>, width = 560, height = 220): string {
+export function renderChart(
+  chart: Chart,
+  record: Pick<RunRecord, 'events' | 'durationSeconds'>,
+  width = 560,
+  height = 220,
+): string {
   const pad = { left: 52, right: 12, top: 10, bottom: 28 };
   const w = width - pad.left - pad.right;
   const h = height - pad.top - pad.bottom;
@@ -141,27 +203,44 @@ export function renderChart(chart: Chart, record: Pick<RunRecord, 'events' | 'du
   const x = (t: number): number => pad.left + (Math.min(Math.max(t, 0), xMax) / xMax) * w;
   const y = (v: number): number => pad.top + h - ((v - yMin) / (yMax - yMin)) * h;
   const parts: string[] = [];
-  parts.push(`<svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img" aria-label="${esc(chart.title)}">`);
+  parts.push(
+    `<svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img" aria-label="${esc(chart.title)}">`,
+  );
   parts.push(`<rect x="${pad.left}" y="${pad.top}" width="${w}" height="${h}" fill="#fff" stroke="#ccc"/>`);
   for (const e of record.events) {
     const x0 = x(e.startS);
     const x1 = Math.max(x(e.endS), x0 + 2);
-    parts.push(`<rect class="fault-window" x="${x0.toFixed(1)}" y="${pad.top}" width="${(x1 - x0).toFixed(1)}" height="${h}" fill="#f4a261" fill-opacity="0.22"><title>${esc(e.label)} (${e.startS.toFixed(1)}–${e.endS.toFixed(1)} s)</title></rect>`);
+    parts.push(
+      `<rect class="fault-window" x="${x0.toFixed(1)}" y="${pad.top}" width="${(x1 - x0).toFixed(1)}" height="${h}" fill="#f4a261" fill-opacity="0.22"><title>${esc(e.label)} (${e.startS.toFixed(1)}–${e.endS.toFixed(1)} s)</title></rect>`,
+    );
   }
   for (const t of niceTicks(yMin, yMax, 4)) {
-    parts.push(`<line x1="${pad.left}" x2="${pad.left + w}" y1="${y(t).toFixed(1)}" y2="${y(t).toFixed(1)}" stroke="#eee"/>`);
-    parts.push(`<text x="${pad.left - 4}" y="${(y(t) + 3).toFixed(1)}" font-size="10" text-anchor="end" fill="#555">${tickLabel(t)}</text>`);
+    parts.push(
+      `<line x1="${pad.left}" x2="${pad.left + w}" y1="${y(t).toFixed(1)}" y2="${y(t).toFixed(1)}" stroke="#eee"/>`,
+    );
+    parts.push(
+      `<text x="${pad.left - 4}" y="${(y(t) + 3).toFixed(1)}" font-size="10" text-anchor="end" fill="#555">${tickLabel(t)}</text>`,
+    );
   }
   for (const t of niceTicks(0, xMax, 8)) {
-    parts.push(`<text x="${x(t).toFixed(1)}" y="${height - 12}" font-size="10" text-anchor="middle" fill="#555">${tickLabel(t)}</text>`);
+    parts.push(
+      `<text x="${x(t).toFixed(1)}" y="${height - 12}" font-size="10" text-anchor="middle" fill="#555">${tickLabel(t)}</text>`,
+    );
   }
-  parts.push(`<text x="${pad.left + w / 2}" y="${height - 1}" font-size="10" text-anchor="middle" fill="#555">seconds since the load started</text>`);
+  parts.push(
+    `<text x="${pad.left + w / 2}" y="${height - 1}" font-size="10" text-anchor="middle" fill="#555">seconds since the load started</text>`,
+  );
   chart.series.forEach((s, i) => {
     if (s.points.length === 0) return;
     const d = s.points.map(([t, v], k) => `${k === 0 ? 'M' : 'L'}${x(t).toFixed(1)} ${y(v).toFixed(1)}`).join(' ');
-    parts.push(`<path class="series" data-series="${esc(s.name)}" data-points="${s.points.length}" d="${d}" fill="none" stroke="${PALETTE[i % PALETTE.length]}" stroke-width="1.6"/>`);
+    parts.push(
+      `<path class="series" data-series="${esc(s.name)}" data-points="${s.points.length}" d="${d}" fill="none" stroke="${PALETTE[i % PALETTE.length]}" stroke-width="1.6"/>`,
+    );
   });
-  if (values.length === 0) parts.push(`<text x="${pad.left + w / 2}" y="${pad.top + h / 2}" font-size="12" text-anchor="middle" fill="#999">no data</text>`);
+  if (values.length === 0)
+    parts.push(
+      `<text x="${pad.left + w / 2}" y="${pad.top + h / 2}" font-size="12" text-anchor="middle" fill="#999">no data</text>`,
+    );
   parts.push('</svg>');
   const legend = chart.series
     .filter((s) => s.points.length > 0)
@@ -178,16 +257,35 @@ export function renderHtml(record: RunRecord, charts: readonly Chart[]): string 
   const e = record.experiment;
   const passed = record.verdict.passed;
   const rows = record.probes
-    .map((p) => `<tr class="${p.ok ? 'ok' : 'bad'}"><td>${p.phase}</td><td>${esc(p.name)}</td><td><code>${esc(p.source)}</code></td><td>${esc(p.expect)}</td><td>${fmt(p.measured)}</td><td>${p.ok ? '✓' : '✗'}${p.note ? ` <small>${esc(p.note)}</small>` : ''}</td></tr>`)
+    .map(
+      (p) =>
+        `<tr class="${p.ok ? 'ok' : 'bad'}"><td>${p.phase}</td><td>${esc(p.name)}</td><td><code>${esc(p.source)}</code></td><td>${esc(p.expect)}</td><td>${fmt(p.measured)}</td><td>${p.ok ? '✓' : '✗'}${p.note ? ` <small>${esc(p.note)}</small>` : ''}</td></tr>`,
+    )
     .join('');
   const thresholdRows = (record.load?.thresholds ?? [])
-    .map((t) => `<tr class="${t.ok ? 'ok' : 'bad'}"><td>load</td><td>${esc(t.metric)}</td><td>k6 threshold</td><td>${esc(t.threshold)}</td><td>${fmt(t.value)}</td><td>${t.ok ? '✓' : '✗'}</td></tr>`)
+    .map(
+      (t) =>
+        `<tr class="${t.ok ? 'ok' : 'bad'}"><td>load</td><td>${esc(t.metric)}</td><td>k6 threshold</td><td>${esc(t.threshold)}</td><td>${fmt(t.value)}</td><td>${t.ok ? '✓' : '✗'}</td></tr>`,
+    )
     .join('');
   const measurementRows = record.measurements
-    .map((m) => `<tr class="${m.ok === false ? 'bad' : 'ok'}"><td>${esc(m.name)}</td><td>${fmt(m.value)} ${esc(m.unit)}</td><td>${m.expect ? esc(m.expect) : ''}</td><td>${m.ok === undefined ? '' : m.ok ? '✓' : '✗'}</td><td>${esc(m.description ?? '')}</td></tr>`)
+    .map(
+      (m) =>
+        `<tr class="${m.ok === false ? 'bad' : 'ok'}"><td>${esc(m.name)}</td><td>${fmt(m.value)} ${esc(m.unit)}</td><td>${m.expect ? esc(m.expect) : ''}</td><td>${m.ok === undefined ? '' : m.ok ? '✓' : '✗'}</td><td>${esc(m.description ?? '')}</td></tr>`,
+    )
     .join('');
-  const events = record.events.map((ev) => `<li><b>${ev.startS.toFixed(1)}–${ev.endS.toFixed(1)} s</b> ${esc(ev.label)}${ev.error ? ` <span class="badtext">failed: ${esc(ev.error)}</span>` : ''}</li>`).join('');
-  const rollbacks = record.rollbacks.map((r) => `<li>${esc(r.action)}: ${r.ok ? 'done' : `<span class="badtext">failed: ${esc(r.error ?? '')}</span>`}</li>`).join('');
+  const events = record.events
+    .map(
+      (ev) =>
+        `<li><b>${ev.startS.toFixed(1)}–${ev.endS.toFixed(1)} s</b> ${esc(ev.label)}${ev.error ? ` <span class="badtext">failed: ${esc(ev.error)}</span>` : ''}</li>`,
+    )
+    .join('');
+  const rollbacks = record.rollbacks
+    .map(
+      (r) =>
+        `<li>${esc(r.action)}: ${r.ok ? 'done' : `<span class="badtext">failed: ${esc(r.error ?? '')}</span>`}</li>`,
+    )
+    .join('');
   const ledger = record.ledger
     ? `<h2>Ledger</h2><table><tr><th>accepted (gateway)</th><th>completed (data-service)</th><th>202s seen by the driver</th><th>lost</th><th>duplicated</th><th>drained after</th></tr><tr class="${record.ledger.ok ? 'ok' : 'bad'}"><td>${fmt(record.ledger.acceptedByGateway)}</td><td>${fmt(record.ledger.completedByDataService)}</td><td>${record.ledger.acceptedSeenByDriver}</td><td>${fmt(record.ledger.lost)}</td><td>${fmt(record.ledger.duplicated)}</td><td>${record.ledger.drainedAfterSeconds === undefined ? 'not drained' : `${record.ledger.drainedAfterSeconds.toFixed(1)} s`}</td></tr></table>`
     : '';

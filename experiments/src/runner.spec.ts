@@ -49,7 +49,17 @@ describe('bounds over samples', () => {
 });
 
 describe('decideVerdict', () => {
-  const base = { probes: [], recoverySeconds: 1, withinSeconds: 5, hasDisruption: true, measurements: [], ledger: undefined, load: undefined, events: [], interrupted: false };
+  const base = {
+    probes: [],
+    recoverySeconds: 1,
+    withinSeconds: 5,
+    hasDisruption: true,
+    measurements: [],
+    ledger: undefined,
+    load: undefined,
+    events: [],
+    interrupted: false,
+  };
   it('passes when everything held', () => {
     expect(decideVerdict(base)).toEqual({ passed: true, failures: [] });
   });
@@ -59,13 +69,37 @@ describe('decideVerdict', () => {
       recoverySeconds: undefined,
       probes: [{ phase: 'during', name: 'opens', source: 's', expect: '== 1', measured: 0, ok: false }],
       measurements: [{ name: 'eff', unit: '', value: 0.5, expect: '>= 0.85', ok: false }],
-      ledger: { acceptedByGateway: 10, completedByDataService: 9, acceptedSeenByDriver: 10, lost: 1, duplicated: 0, drainedAfterSeconds: undefined, ok: false },
-      load: { passed: false, thresholds: [{ metric: 'checks', threshold: 'rate>0.99', value: 0.5, ok: false, abortOnFail: false, delayAbortEvalSeconds: 0 }], accepted: 1, requests: 1, failedRate: 0, timeline: [] },
+      ledger: {
+        acceptedByGateway: 10,
+        completedByDataService: 9,
+        acceptedSeenByDriver: 10,
+        lost: 1,
+        duplicated: 0,
+        drainedAfterSeconds: undefined,
+        ok: false,
+      },
+      load: {
+        passed: false,
+        thresholds: [
+          {
+            metric: 'checks',
+            threshold: 'rate>0.99',
+            value: 0.5,
+            ok: false,
+            abortOnFail: false,
+            delayAbortEvalSeconds: 0,
+          },
+        ],
+        accepted: 1,
+        requests: 1,
+        failedRate: 0,
+        timeline: [],
+      },
     });
     expect(v.passed).toBe(false);
     expect(v.failures).toEqual([
       'during: "opens" expected == 1, measured 0',
-      'no recovery within 5 s of the method\'s end',
+      "no recovery within 5 s of the method's end",
       'measurement eff = 0.5, expected >= 0.85',
       'ledger: 1 lost, 0 duplicated (accepted 10, completed 9)',
       'load threshold checks: rate>0.99 (was 0.5)',
@@ -84,7 +118,13 @@ describe('runExperiment', () => {
     expect(event.startS).toBeGreaterThanOrEqual(0.39);
     expect(event.startS).toBeLessThan(0.6);
     expect(event.endS - event.startS).toBeGreaterThanOrEqual(0.39);
-    expect(record.probes.map((p) => `${p.phase}:${p.name}:${p.ok}`)).toEqual(['before:error ratio:true', 'before:closed:true', 'after:error ratio:true', 'after:closed:true', 'during:opens:true']);
+    expect(record.probes.map((p) => `${p.phase}:${p.name}:${p.ok}`)).toEqual([
+      'before:error ratio:true',
+      'before:closed:true',
+      'after:error ratio:true',
+      'after:closed:true',
+      'during:opens:true',
+    ]);
     const reaction = record.measurements.find((m) => m.name === 'reaction')?.value;
     expect(reaction).toBeGreaterThanOrEqual(0);
     expect(reaction).toBeLessThan(0.2);
@@ -95,20 +135,35 @@ describe('runExperiment', () => {
   it('fails when the expected deviation never shows (protection removed: no breaker)', async () => {
     const lab = new FakeLab();
     lab.metrics.worker = { 'breaker_state{state="closed"}': 1, 'breaker_state{state="open"}': 0 };
-    const record = await runExperiment(miniExperiment(), { lab, prometheus: new FakePrometheus(() => 0), load: passingLoad(), ...fast });
+    const record = await runExperiment(miniExperiment(), {
+      lab,
+      prometheus: new FakePrometheus(() => 0),
+      load: passingLoad(),
+      ...fast,
+    });
     expect(record.verdict.passed).toBe(false);
     expect(record.verdict.failures.join('\n')).toContain('during: "opens" expected == 1');
   });
 
   it('fails when the steady state does not hold before the method', async () => {
-    const record = await runExperiment(miniExperiment(), { lab: breakerLab(), prometheus: new FakePrometheus(() => 0.2), load: passingLoad(), ...fast });
+    const record = await runExperiment(miniExperiment(), {
+      lab: breakerLab(),
+      prometheus: new FakePrometheus(() => 0.2),
+      load: passingLoad(),
+      ...fast,
+    });
     expect(record.verdict.failures[0]).toBe('before: "error ratio" expected < 0.01, measured 0.2');
   });
 
   it('fails when recovery takes longer than allowed', async () => {
     const lab = breakerLab();
     lab.onClear = undefined; // the breaker stays open after the fault is gone
-    const record = await runExperiment(miniExperiment(), { lab, prometheus: new FakePrometheus(() => 0), load: passingLoad(), ...fast });
+    const record = await runExperiment(miniExperiment(), {
+      lab,
+      prometheus: new FakePrometheus(() => 0),
+      load: passingLoad(),
+      ...fast,
+    });
     expect(record.recoverySeconds).toBeUndefined();
     expect(record.verdict.failures).toContain("no recovery within 0.5 s of the method's end");
   });
@@ -149,7 +204,13 @@ describe('runExperiment', () => {
     const interrupt = new AbortController();
     setTimeout(() => interrupt.abort(), 550);
     const started = Date.now();
-    const record = await runExperiment(miniExperiment(), { lab, prometheus: new FakePrometheus(() => 0), load: passingLoad(), signal: interrupt.signal, ...fast });
+    const record = await runExperiment(miniExperiment(), {
+      lab,
+      prometheus: new FakePrometheus(() => 0),
+      load: passingLoad(),
+      signal: interrupt.signal,
+      ...fast,
+    });
     expect(Date.now() - started).toBeLessThan(1500);
     expect(record.interrupted).toBe(true);
     expect(record.verdict.failures).toContain('interrupted before the method finished');
@@ -160,7 +221,9 @@ describe('runExperiment', () => {
     const lab = new FakeLab();
     lab.failOn = 'alerts install';
     const e = miniExperiment({ alertOverrides: [{ alert: 'X', expr: 'up', for: '5s' }] });
-    await expect(runExperiment(e, { lab, prometheus: new FakePrometheus(), load: passingLoad(), ...fast })).rejects.toThrow('fake failure');
+    await expect(
+      runExperiment(e, { lab, prometheus: new FakePrometheus(), load: passingLoad(), ...fast }),
+    ).rejects.toThrow('fake failure');
     expect(lab.calls).toEqual(['alerts install', 'alerts remove']);
   });
 
@@ -170,20 +233,23 @@ describe('runExperiment', () => {
     lab.metrics['data-service'] = { jeeves_messages_completed_total: 100 };
     const e = miniExperiment({ steadyState: [], deviation: [], measurements: [], ledger: { drainSeconds: 0.3 } });
     const load = passingLoad();
-    const record = await runExperiment(
-      e,
-      {
-        lab,
-        prometheus: new FakePrometheus(),
-        load: async (r, s, l) => {
-          lab.metrics.gateway = { jeeves_messages_accepted_total: 110 };
-          lab.metrics['data-service'] = { jeeves_messages_completed_total: 109 };
-          return load(r, s, l);
-        },
-        ...fast,
+    const record = await runExperiment(e, {
+      lab,
+      prometheus: new FakePrometheus(),
+      load: async (r, s, l) => {
+        lab.metrics.gateway = { jeeves_messages_accepted_total: 110 };
+        lab.metrics['data-service'] = { jeeves_messages_completed_total: 109 };
+        return load(r, s, l);
       },
-    );
-    expect(record.ledger).toMatchObject({ acceptedByGateway: 10, completedByDataService: 9, lost: 1, duplicated: 0, ok: false });
+      ...fast,
+    });
+    expect(record.ledger).toMatchObject({
+      acceptedByGateway: 10,
+      completedByDataService: 9,
+      lost: 1,
+      duplicated: 0,
+      ok: false,
+    });
     expect(record.verdict.passed).toBe(false);
   });
 });

@@ -97,7 +97,8 @@ export interface RunnerDeps {
 }
 
 const SERVICE_OF_STEP = (step: Step): string => {
-  if ('inject' in step) return `inject ${step.inject.fault.type} on ${step.inject.service}${step.inject.fault.target ? ` ${String(step.inject.fault.target)}` : ''} for ${step.for}s`;
+  if ('inject' in step)
+    return `inject ${step.inject.fault.type} on ${step.inject.service}${step.inject.fault.target ? ` ${String(step.inject.fault.target)}` : ''} for ${step.for}s`;
   if ('kill' in step) return `kill -9 ${step.kill}`;
   if ('restart' in step) return `restart ${step.restart}`;
   if ('scale' in step) return `scale ${step.scale.app} to ${step.scale.n}`;
@@ -107,7 +108,9 @@ const SERVICE_OF_STEP = (step: Step): string => {
 export const stepLabel = SERVICE_OF_STEP;
 
 /** The method as a schedule: each step's start and (for timed steps) planned end, in seconds. */
-export function planTimeline(method: readonly Step[]): Array<{ index: number; step: Step; startS: number; plannedEndS: number }> {
+export function planTimeline(
+  method: readonly Step[],
+): Array<{ index: number; step: Step; startS: number; plannedEndS: number }> {
   return method
     .map((step, index) => ({ index, step, startS: step.at, plannedEndS: step.at + ('for' in step ? step.for : 0) }))
     .sort((a, b) => a.startS - b.startS || a.index - b.index);
@@ -120,7 +123,11 @@ function probeSource(p: { query?: string; watch?: WatchSpec; alert?: string }): 
 }
 
 /** Judges a window of samples: `always` wants every sample to meet the bound, `sometimes` one. */
-export function judgeWindow(values: readonly (number | undefined)[], expect: string, holds: 'always' | 'sometimes'): { ok: boolean; measured: number | undefined } {
+export function judgeWindow(
+  values: readonly (number | undefined)[],
+  expect: string,
+  holds: 'always' | 'sometimes',
+): { ok: boolean; measured: number | undefined } {
   const e = parseExpectation(expect);
   const defined = values.filter((v): v is number => v !== undefined && !Number.isNaN(v));
   if (defined.length === 0) return { ok: false, measured: undefined };
@@ -131,8 +138,10 @@ export function judgeWindow(values: readonly (number | undefined)[], expect: str
   const firstHit = defined.find((_, i) => hits[i]);
   let worst = firstMiss ?? defined[defined.length - 1];
   let best = firstHit ?? defined[defined.length - 1];
-  if (e.kind === 'compare' && (e.operator === '<' || e.operator === '<=')) [worst, best] = [Math.max(...defined), Math.min(...defined)];
-  if (e.kind === 'compare' && (e.operator === '>' || e.operator === '>=')) [worst, best] = [Math.min(...defined), Math.max(...defined)];
+  if (e.kind === 'compare' && (e.operator === '<' || e.operator === '<='))
+    [worst, best] = [Math.max(...defined), Math.min(...defined)];
+  if (e.kind === 'compare' && (e.operator === '>' || e.operator === '>='))
+    [worst, best] = [Math.min(...defined), Math.max(...defined)];
   if (holds === 'always') return { ok: hits.every(Boolean), measured: worst };
   return { ok: hits.some(Boolean), measured: best };
 }
@@ -178,14 +187,29 @@ export function decideVerdict(parts: {
   if (parts.interrupted) failures.push('interrupted before the method finished');
   for (const e of parts.events) if (e.error) failures.push(`step "${e.label}" failed: ${e.error}`);
   for (const p of parts.probes) {
-    if (!p.ok) failures.push(`${p.phase}: "${p.name}" expected ${p.expect}, measured ${p.measured === undefined ? 'no data' : round(p.measured)}${p.note ? ` (${p.note})` : ''}`);
+    if (!p.ok)
+      failures.push(
+        `${p.phase}: "${p.name}" expected ${p.expect}, measured ${p.measured === undefined ? 'no data' : round(p.measured)}${p.note ? ` (${p.note})` : ''}`,
+      );
   }
-  if (parts.hasDisruption && parts.recoverySeconds === undefined) failures.push(`no recovery within ${parts.withinSeconds} s of the method's end`);
-  for (const m of parts.measurements) if (m.ok === false) failures.push(`measurement ${m.name} = ${m.value === undefined ? 'no data' : round(m.value)}, expected ${m.expect}`);
+  if (parts.hasDisruption && parts.recoverySeconds === undefined)
+    failures.push(`no recovery within ${parts.withinSeconds} s of the method's end`);
+  for (const m of parts.measurements)
+    if (m.ok === false)
+      failures.push(
+        `measurement ${m.name} = ${m.value === undefined ? 'no data' : round(m.value)}, expected ${m.expect}`,
+      );
   if (parts.ledger && !parts.ledger.ok) {
-    failures.push(`ledger: ${parts.ledger.lost ?? '?'} lost, ${parts.ledger.duplicated ?? '?'} duplicated (accepted ${parts.ledger.acceptedByGateway ?? '?'}, completed ${parts.ledger.completedByDataService ?? '?'})`);
+    failures.push(
+      `ledger: ${parts.ledger.lost ?? '?'} lost, ${parts.ledger.duplicated ?? '?'} duplicated (accepted ${parts.ledger.acceptedByGateway ?? '?'}, completed ${parts.ledger.completedByDataService ?? '?'})`,
+    );
   }
-  if (parts.load) for (const t of parts.load.thresholds) if (!t.ok) failures.push(`load threshold ${t.metric}: ${t.threshold} (was ${t.value === undefined ? 'no samples' : round(t.value)})`);
+  if (parts.load)
+    for (const t of parts.load.thresholds)
+      if (!t.ok)
+        failures.push(
+          `load threshold ${t.metric}: ${t.threshold} (was ${t.value === undefined ? 'no samples' : round(t.value)})`,
+        );
   return { passed: failures.length === 0, failures };
 }
 
@@ -198,7 +222,11 @@ class Interrupted extends Error {}
  * Runs one experiment: load, method on its timeline, probes before/during/after, rollbacks that
  * always run (finally + Ctrl-C), then the measurements and the verdict.
  */
-export async function runExperiment(experiment: Experiment, deps: RunnerDeps, options: { short?: boolean } = {}): Promise<RunRecord> {
+export async function runExperiment(
+  experiment: Experiment,
+  deps: RunnerDeps,
+  options: { short?: boolean } = {},
+): Promise<RunRecord> {
   const { lab, prometheus, log } = deps;
   const pollMs = deps.pollIntervalMs ?? 1000;
   const stop = new AbortController();
@@ -214,15 +242,28 @@ export async function runExperiment(experiment: Experiment, deps: RunnerDeps, op
   };
 
   const allProbes = [...experiment.steadyState, ...experiment.deviation, ...experiment.recovery.probes];
-  const measurementWatches = experiment.measurements.flatMap((m) => [m.until?.watch, m.stall].filter((w): w is WatchSpec => w !== undefined));
+  const measurementWatches = experiment.measurements.flatMap((m) =>
+    [m.until?.watch, m.stall].filter((w): w is WatchSpec => w !== undefined),
+  );
   const ledgerWatches: WatchSpec[] = experiment.ledger
     ? [
         { app: 'gateway', metric: 'jeeves_messages_accepted_total', aggregate: 'sum' },
         { app: 'data-service', metric: 'jeeves_messages_completed_total', aggregate: 'sum' },
       ]
     : [];
-  const watches = dedupe([...allProbes.map((p) => p.watch), ...measurementWatches, ...ledgerWatches].filter((w): w is WatchSpec => w !== undefined), watchKey);
-  const alerts = [...new Set([...allProbes.map((p) => p.alert), ...experiment.measurements.map((m) => m.until?.alert)].filter((a): a is string => a !== undefined))];
+  const watches = dedupe(
+    [...allProbes.map((p) => p.watch), ...measurementWatches, ...ledgerWatches].filter(
+      (w): w is WatchSpec => w !== undefined,
+    ),
+    watchKey,
+  );
+  const alerts = [
+    ...new Set(
+      [...allProbes.map((p) => p.alert), ...experiment.measurements.map((m) => m.until?.alert)].filter(
+        (a): a is string => a !== undefined,
+      ),
+    ),
+  ];
   const watcher = new Watcher(watches, alerts, lab, prometheus, elapsed);
 
   const events: StepEvent[] = [];
@@ -235,7 +276,10 @@ export async function runExperiment(experiment: Experiment, deps: RunnerDeps, op
   let interrupted = false;
   let phase = 'setup';
 
-  const valueNow = async (p: { query?: string; watch?: WatchSpec; alert?: string }, atS?: number): Promise<number | undefined> => {
+  const valueNow = async (
+    p: { query?: string; watch?: WatchSpec; alert?: string },
+    atS?: number,
+  ): Promise<number | undefined> => {
     if (p.query) return prometheus ? prometheus.instant(p.query, atS).catch(() => undefined) : undefined;
     if (p.watch) return watcher.latest(watchKey(p.watch));
     return watcher.latest(alertKey(p.alert as string));
@@ -244,8 +288,15 @@ export async function runExperiment(experiment: Experiment, deps: RunnerDeps, op
   try {
     // Settings and rule overrides first: the steady state is judged on the system as the experiment runs it.
     for (const [app, env] of Object.entries(experiment.env) as Array<[AppName, Record<string, string>]>) {
-      log(`setup: restarting ${app} with ${Object.entries(env).map(([k, v]) => `${k}=${v}`).join(' ')}`);
-      rollbacks.push({ action: `restart ${app} with the lab's settings`, run: () => lab.restartWithEnv(app, undefined) });
+      log(
+        `setup: restarting ${app} with ${Object.entries(env)
+          .map(([k, v]) => `${k}=${v}`)
+          .join(' ')}`,
+      );
+      rollbacks.push({
+        action: `restart ${app} with the lab's settings`,
+        run: () => lab.restartWithEnv(app, undefined),
+      });
       await lab.restartWithEnv(app, env);
     }
     if (experiment.alertOverrides.length > 0) {
@@ -256,7 +307,9 @@ export async function runExperiment(experiment: Experiment, deps: RunnerDeps, op
 
     await watcher.sampleOnce();
     watcher.start(deps.watchIntervalMs ?? 500);
-    const ledgerStart = experiment.ledger ? { accepted: watcher.latest(watchKey(ledgerWatches[0])), completed: watcher.latest(watchKey(ledgerWatches[1])) } : undefined;
+    const ledgerStart = experiment.ledger
+      ? { accepted: watcher.latest(watchKey(ledgerWatches[0])), completed: watcher.latest(watchKey(ledgerWatches[1])) }
+      : undefined;
 
     phase = 'baseline';
     let live = '';
@@ -267,7 +320,9 @@ export async function runExperiment(experiment: Experiment, deps: RunnerDeps, op
       if (e - lastProgress < everyS) return;
       lastProgress = e;
       const watched = watches.slice(0, 3).map((w) => `${shortMetric(w.metric)}=${fmt(watcher.latest(watchKey(w)))}`);
-      log(`[${experiment.name}] ${phase.padEnd(8)} ${e.toFixed(0).padStart(3)}/${experiment.load.durationSeconds} s  ${live}${watched.length ? `  | ${watched.join('  ')}` : ''}`);
+      log(
+        `[${experiment.name}] ${phase.padEnd(8)} ${e.toFixed(0).padStart(3)}/${experiment.load.durationSeconds} s  ${live}${watched.length ? `  | ${watched.join('  ')}` : ''}`,
+      );
     }, 500);
     const loadPromise = deps
       .load({ experiment, role: 'main', client: 'demo' }, stop.signal, (line) => (live = line))
@@ -301,26 +356,51 @@ export async function runExperiment(experiment: Experiment, deps: RunnerDeps, op
           rollbacks.push({ action: `clear ${step.inject.fault.type} fault on ${step.inject.service}`, run: clear });
           await sleepUntil(entry.plannedEndS);
           await clear();
-          log(`[${experiment.name}] ${elapsed().toFixed(1)} s: cleared ${step.inject.fault.type} on ${step.inject.service}`);
+          log(
+            `[${experiment.name}] ${elapsed().toFixed(1)} s: cleared ${step.inject.fault.type} on ${step.inject.service}`,
+          );
         } else if ('kill' in step) {
           killed.add(step.kill);
-          rollbacks.push({ action: `restart ${step.kill} if still down`, run: async () => (killed.has(step.kill) ? lab.restart(step.kill) : undefined) });
+          rollbacks.push({
+            action: `restart ${step.kill} if still down`,
+            run: async () => (killed.has(step.kill) ? lab.restart(step.kill) : undefined),
+          });
           await lab.kill(step.kill);
         } else if ('restart' in step) {
-          if (step.restart === 'kafka') rollbacks.push({ action: 'start kafka if it is down', run: async () => ((await lab.kafkaUp()) ? undefined : lab.restart('kafka')) });
+          if (step.restart === 'kafka')
+            rollbacks.push({
+              action: 'start kafka if it is down',
+              run: async () => ((await lab.kafkaUp()) ? undefined : lab.restart('kafka')),
+            });
           await lab.restart(step.restart);
           killed.delete(step.restart);
         } else if ('scale' in step) {
           if (!scaledFrom.has(step.scale.app)) {
             const before = Math.max(1, lab.runningCount(step.scale.app));
             scaledFrom.set(step.scale.app, before);
-            rollbacks.push({ action: `scale ${step.scale.app} back to ${before}`, run: () => lab.scale(step.scale.app, before) });
+            rollbacks.push({
+              action: `scale ${step.scale.app} back to ${before}`,
+              run: () => lab.scale(step.scale.app, before),
+            });
           }
           await lab.scale(step.scale.app, step.scale.n);
         } else {
-          const flood = deps.load({ experiment, role: 'flood', client: step.flood.client, rate: step.flood.rate, flow: step.flood.flow, durationSeconds: step.for }, stop.signal, () => undefined);
+          const flood = deps.load(
+            {
+              experiment,
+              role: 'flood',
+              client: step.flood.client,
+              rate: step.flood.rate,
+              flow: step.flood.flow,
+              durationSeconds: step.for,
+            },
+            stop.signal,
+            () => undefined,
+          );
           const outcome = await flood;
-          log(`[${experiment.name}] flood done: ${outcome.requests} requests, ${(outcome.failedRate * 100).toFixed(1)} % refused or failed`);
+          log(
+            `[${experiment.name}] flood done: ${outcome.requests} requests, ${(outcome.failedRate * 100).toFixed(1)} % refused or failed`,
+          );
         }
       } catch (error) {
         if (error instanceof Interrupted) throw error;
@@ -336,7 +416,14 @@ export async function runExperiment(experiment: Experiment, deps: RunnerDeps, op
       const atS = startedAtS + elapsed();
       for (const p of experiment.steadyState) {
         const measured = await valueNow(p, atS);
-        probes.push({ phase: 'before', name: p.name, source: probeSource(p), expect: p.expect, measured, ok: meets(parseExpectation(p.expect), measured) });
+        probes.push({
+          phase: 'before',
+          name: p.name,
+          source: probeSource(p),
+          expect: p.expect,
+          measured,
+          ok: meets(parseExpectation(p.expect), measured),
+        });
       }
       const held = probes.filter((p) => p.phase === 'before').every((p) => p.ok);
       log(`[${experiment.name}] steady state before the method: ${held ? 'holds' : 'DOES NOT HOLD'}`);
@@ -349,7 +436,10 @@ export async function runExperiment(experiment: Experiment, deps: RunnerDeps, op
     }
     if (stop.signal.aborted) interrupted = true;
 
-    const disruption = events.length > 0 ? { startS: Math.min(...events.map((e) => e.startS)), endS: Math.max(...events.map((e) => e.endS)) } : undefined;
+    const disruption =
+      events.length > 0
+        ? { startS: Math.min(...events.map((e) => e.startS)), endS: Math.max(...events.map((e) => e.endS)) }
+        : undefined;
     // Recovery: steady state (and the recovery probes) all holding again, polled against the deadline.
     if (!interrupted && disruption) {
       phase = 'recovery';
@@ -365,8 +455,22 @@ export async function runExperiment(experiment: Experiment, deps: RunnerDeps, op
         if (elapsed() >= deadline || stop.signal.aborted) break;
         await sleep(pollMs, undefined, { signal: stop.signal }).catch(() => undefined);
       }
-      for (const { p, v } of last) probes.push({ phase: 'after', name: p.name, source: probeSource(p), expect: p.expect, measured: v, ok: meets(parseExpectation(p.expect), v), note: recoverySeconds === undefined ? `not within ${experiment.recovery.withinSeconds} s` : `after ${recoverySeconds.toFixed(1)} s` });
-      log(`[${experiment.name}] recovery: ${recoverySeconds === undefined ? `NOT within ${experiment.recovery.withinSeconds} s` : `${recoverySeconds.toFixed(1)} s after the method ended`}`);
+      for (const { p, v } of last)
+        probes.push({
+          phase: 'after',
+          name: p.name,
+          source: probeSource(p),
+          expect: p.expect,
+          measured: v,
+          ok: meets(parseExpectation(p.expect), v),
+          note:
+            recoverySeconds === undefined
+              ? `not within ${experiment.recovery.withinSeconds} s`
+              : `after ${recoverySeconds.toFixed(1)} s`,
+        });
+      log(
+        `[${experiment.name}] recovery: ${recoverySeconds === undefined ? `NOT within ${experiment.recovery.withinSeconds} s` : `${recoverySeconds.toFixed(1)} s after the method ended`}`,
+      );
     }
 
     phase = 'load-end';
@@ -379,19 +483,66 @@ export async function runExperiment(experiment: Experiment, deps: RunnerDeps, op
 
     if (experiment.ledger && ledgerStart) {
       phase = 'drain';
-      ledger = await drainLedger(watcher, ledgerWatches, ledgerStart, load?.accepted ?? 0, experiment.ledger.drainSeconds, pollMs, elapsed, stop.signal);
-      log(`[${experiment.name}] ledger: accepted ${ledger.acceptedByGateway ?? '?'}, completed ${ledger.completedByDataService ?? '?'}, lost ${ledger.lost ?? '?'}, duplicated ${ledger.duplicated ?? '?'}`);
+      ledger = await drainLedger(
+        watcher,
+        ledgerWatches,
+        ledgerStart,
+        load?.accepted ?? 0,
+        experiment.ledger.drainSeconds,
+        pollMs,
+        elapsed,
+        stop.signal,
+      );
+      log(
+        `[${experiment.name}] ledger: accepted ${ledger.acceptedByGateway ?? '?'}, completed ${ledger.completedByDataService ?? '?'}, lost ${ledger.lost ?? '?'}, duplicated ${ledger.duplicated ?? '?'}`,
+      );
     }
     watcher.stop();
 
     const durationSeconds = elapsed();
     if (disruption) {
-      for (const p of experiment.deviation) probes.push(await judgeDuring(p, disruption, watcher, prometheus, startedAtS));
+      for (const p of experiment.deviation)
+        probes.push(await judgeDuring(p, disruption, watcher, prometheus, startedAtS));
     }
-    const eventMap = new Map(events.filter((e) => e.id).map((e) => [e.id as string, { startS: e.startS, endS: e.endS }]));
-    const measurements = await measure(experiment.measurements, eventMap, durationSeconds, watcher, prometheus, startedAtS);
-    const verdict = decideVerdict({ probes, recoverySeconds, withinSeconds: experiment.recovery.withinSeconds, hasDisruption: disruption !== undefined, measurements, ledger, load, events, interrupted });
-    return { experiment, short: options.short === true, startedAtS, durationSeconds, events, disruption, probes, recoverySeconds, measurements, ledger, load, rollbacks: rollbackResults, watched: watcher.all(), interrupted, verdict };
+    const eventMap = new Map(
+      events.filter((e) => e.id).map((e) => [e.id as string, { startS: e.startS, endS: e.endS }]),
+    );
+    const measurements = await measure(
+      experiment.measurements,
+      eventMap,
+      durationSeconds,
+      watcher,
+      prometheus,
+      startedAtS,
+    );
+    const verdict = decideVerdict({
+      probes,
+      recoverySeconds,
+      withinSeconds: experiment.recovery.withinSeconds,
+      hasDisruption: disruption !== undefined,
+      measurements,
+      ledger,
+      load,
+      events,
+      interrupted,
+    });
+    return {
+      experiment,
+      short: options.short === true,
+      startedAtS,
+      durationSeconds,
+      events,
+      disruption,
+      probes,
+      recoverySeconds,
+      measurements,
+      ledger,
+      load,
+      rollbacks: rollbackResults,
+      watched: watcher.all(),
+      interrupted,
+      verdict,
+    };
   } finally {
     watcher.stop();
     stop.abort();
@@ -401,7 +552,11 @@ export async function runExperiment(experiment: Experiment, deps: RunnerDeps, op
   }
 }
 
-async function runRollbacks(rollbacks: Array<{ action: string; run: () => Promise<void> }>, results: RollbackResult[], log: (line: string) => void): Promise<void> {
+async function runRollbacks(
+  rollbacks: Array<{ action: string; run: () => Promise<void> }>,
+  results: RollbackResult[],
+  log: (line: string) => void,
+): Promise<void> {
   for (const r of rollbacks.splice(0).reverse()) {
     try {
       await r.run();
@@ -429,7 +584,10 @@ async function drainLedger(
     await watcher.sampleOnce();
     const a = watcher.latest(watchKey(watches[0]));
     const c = watcher.latest(watchKey(watches[1]));
-    return { accepted: a === undefined ? undefined : a - (start.accepted ?? 0), completed: c === undefined ? undefined : c - (start.completed ?? 0) };
+    return {
+      accepted: a === undefined ? undefined : a - (start.accepted ?? 0),
+      completed: c === undefined ? undefined : c - (start.completed ?? 0),
+    };
   };
   let now = await read();
   let drainedAfterSeconds: number | undefined;
@@ -442,10 +600,12 @@ async function drainLedger(
     await sleep(pollMs, undefined, { signal }).catch(() => undefined);
     now = await read();
   }
-  const lost = now.accepted === undefined || now.completed === undefined ? undefined : Math.max(0, now.accepted - now.completed);
+  const lost =
+    now.accepted === undefined || now.completed === undefined ? undefined : Math.max(0, now.accepted - now.completed);
   // data-service counts a message once when it reaches its final state; more completions than
   // acceptances, or more acceptances than the driver got 202s for, would be duplicated effects.
-  const duplicated = now.accepted === undefined || now.completed === undefined ? undefined : Math.max(0, now.completed - now.accepted);
+  const duplicated =
+    now.accepted === undefined || now.completed === undefined ? undefined : Math.max(0, now.completed - now.accepted);
   return {
     acceptedByGateway: now.accepted,
     completedByDataService: now.completed,
@@ -457,10 +617,18 @@ async function drainLedger(
   };
 }
 
-async function judgeDuring(p: Probe, window: { startS: number; endS: number }, watcher: Watcher, prometheus: PrometheusApi | undefined, startedAtS: number): Promise<ProbeResult> {
+async function judgeDuring(
+  p: Probe,
+  window: { startS: number; endS: number },
+  watcher: Watcher,
+  prometheus: PrometheusApi | undefined,
+  startedAtS: number,
+): Promise<ProbeResult> {
   let values: Array<number | undefined> = [];
   if (p.query) {
-    const series = prometheus ? await prometheus.range(p.query, startedAtS + window.startS, startedAtS + window.endS, 1).catch(() => []) : [];
+    const series = prometheus
+      ? await prometheus.range(p.query, startedAtS + window.startS, startedAtS + window.endS, 1).catch(() => [])
+      : [];
     values = series.length > 0 ? series[0].points.map(([, v]) => v) : [];
   } else {
     const key = p.watch ? watchKey(p.watch) : alertKey(p.alert as string);
@@ -470,7 +638,15 @@ async function judgeDuring(p: Probe, window: { startS: number; endS: number }, w
       .map((s) => s.value);
   }
   const { ok, measured } = judgeWindow(values, p.expect, p.holds);
-  return { phase: 'during', name: p.name, source: probeSource(p), expect: `${p.expect} (${p.holds})`, measured, ok, note: `${values.length} samples` };
+  return {
+    phase: 'during',
+    name: p.name,
+    source: probeSource(p),
+    expect: `${p.expect} (${p.holds})`,
+    measured,
+    ok,
+    note: `${values.length} samples`,
+  };
 }
 
 async function measure(
@@ -490,15 +666,16 @@ async function measure(
       else if (m.step !== undefined) {
         const e = events.get(m.step);
         value = e === undefined ? undefined : e.endS - e.startS;
-      }
-      else if (m.query !== undefined && m.at !== undefined) {
+      } else if (m.query !== undefined && m.at !== undefined) {
         const at = resolveMoment(m.at, events, runEndS);
         value = at === undefined || !prometheus ? undefined : await prometheus.instant(m.query, startedAtS + at);
       } else if (m.until !== undefined && m.from !== undefined) {
         const from = resolveMoment(m.from, events, runEndS);
         if (from !== undefined) {
           if (m.until.query !== undefined) {
-            const series = prometheus ? await prometheus.range(m.until.query, startedAtS + from - 5, startedAtS + runEndS, 1) : [];
+            const series = prometheus
+              ? await prometheus.range(m.until.query, startedAtS + from - 5, startedAtS + runEndS, 1)
+              : [];
             const samples = (series[0]?.points ?? []).map(([t, v]) => ({ t: t - startedAtS, value: v }));
             value = timeUntil(samples, from, m.until.expect);
           } else {
@@ -509,14 +686,23 @@ async function measure(
       } else if (m.stall && m.from && m.to) {
         const from = resolveMoment(m.from, events, runEndS);
         const to = resolveMoment(m.to, events, runEndS);
-        value = from === undefined || to === undefined ? undefined : longestStall(watcher.samples(watchKey(m.stall)), from, to);
+        value =
+          from === undefined || to === undefined
+            ? undefined
+            : longestStall(watcher.samples(watchKey(m.stall)), from, to);
       }
     } catch {
       value = undefined;
     }
     values[m.name] = value;
     const ok = m.expect === undefined ? undefined : meets(parseExpectation(m.expect), value);
-    results.push({ name: m.name, ...(m.description ? { description: m.description } : {}), unit: m.unit, value, ...(m.expect ? { expect: m.expect, ok } : {}) });
+    results.push({
+      name: m.name,
+      ...(m.description ? { description: m.description } : {}),
+      unit: m.unit,
+      value,
+      ...(m.expect ? { expect: m.expect, ok } : {}),
+    });
   }
   return results;
 }

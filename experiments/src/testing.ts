@@ -58,7 +58,11 @@ export class FakeLab implements LabActions {
   async scrape(app: AppName): Promise<string[]> {
     const values = this.metrics[app];
     if (!values) return [];
-    return [Object.entries(values).map(([k, v]) => `${k} ${v}`).join('\n') + '\n'];
+    return [
+      Object.entries(values)
+        .map(([k, v]) => `${k} ${v}`)
+        .join('\n') + '\n',
+    ];
   }
 }
 
@@ -86,7 +90,28 @@ export const passingLoad = (outcome: Partial<LoadOutcome> = {}): LoadStarter => 
   return async (request, signal) => {
     const seconds = request.durationSeconds ?? request.experiment.load.durationSeconds;
     await sleep(seconds * 1000, undefined, { signal }).catch(() => undefined);
-    return { passed: true, thresholds: [], accepted: 10, requests: 20, failedRate: 0, timeline: [{ t: 0, requests: 5, failed: 0, iterations: 5, dropped: 0, vus: 1, p95Ms: 10, p99Ms: 12, e2eP95Ms: 50, e2eP99Ms: 60 }], ...outcome };
+    return {
+      passed: true,
+      thresholds: [],
+      accepted: 10,
+      requests: 20,
+      failedRate: 0,
+      timeline: [
+        {
+          t: 0,
+          requests: 5,
+          failed: 0,
+          iterations: 5,
+          dropped: 0,
+          vus: 1,
+          p95Ms: 10,
+          p99Ms: 12,
+          e2eP95Ms: 50,
+          e2eP99Ms: 60,
+        },
+      ],
+      ...outcome,
+    };
   };
 };
 
@@ -101,11 +126,29 @@ export function miniExperiment(extra: Record<string, unknown> = {}): Experiment 
       { name: 'closed', watch: { app: 'worker', metric: 'breaker_state{state="closed"}' }, expect: '== 1' },
     ],
     method: [{ id: 'outage', at: 0.4, inject: { service: 'provider', fault: { type: 'error', rate: 1 } }, for: 0.4 }],
-    deviation: [{ name: 'opens', watch: { app: 'worker', metric: 'breaker_state{state="open"}' }, expect: '== 1', holds: 'sometimes' }],
+    deviation: [
+      {
+        name: 'opens',
+        watch: { app: 'worker', metric: 'breaker_state{state="open"}' },
+        expect: '== 1',
+        holds: 'sometimes',
+      },
+    ],
     recovery: { withinSeconds: 0.5 },
     measurements: [
-      { name: 'reaction', unit: 's', from: 'outage.start', until: { watch: { app: 'worker', metric: 'breaker_state{state="open"}' }, expect: '== 1' } },
-      { name: 'recovery', unit: 's', from: 'outage.end', until: { watch: { app: 'worker', metric: 'breaker_state{state="closed"}' }, expect: '== 1' }, expect: '<= 0.5' },
+      {
+        name: 'reaction',
+        unit: 's',
+        from: 'outage.start',
+        until: { watch: { app: 'worker', metric: 'breaker_state{state="open"}' }, expect: '== 1' },
+      },
+      {
+        name: 'recovery',
+        unit: 's',
+        from: 'outage.end',
+        until: { watch: { app: 'worker', metric: 'breaker_state{state="closed"}' }, expect: '== 1' },
+        expect: '<= 0.5',
+      },
     ],
     ...extra,
   });

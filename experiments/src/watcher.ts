@@ -57,7 +57,9 @@ export class Watcher {
     try {
       const t = this.elapsedSeconds();
       const apps = [...new Set(this.watches.map((w) => w.app))];
-      const texts = await Promise.all(apps.map(async (app) => [app, await this.scraper.scrape(app).catch(() => [])] as const));
+      const texts = await Promise.all(
+        apps.map(async (app) => [app, await this.scraper.scrape(app).catch(() => [])] as const),
+      );
       const samplesByApp = new Map<string, Sample[][]>(texts.map(([app, list]) => [app, list.map(parseExposition)]));
       for (const w of this.watches) {
         const perInstance = samplesByApp.get(w.app) ?? [];
@@ -68,7 +70,12 @@ export class Watcher {
       if (this.alerts.length > 0 && this.prometheus) {
         const active = await this.prometheus.alerts().catch(() => undefined);
         for (const a of this.alerts) {
-          const firing = active === undefined ? undefined : active.some((x) => x.labels.alertname === a && x.state === 'firing') ? 1 : 0;
+          const firing =
+            active === undefined
+              ? undefined
+              : active.some((x) => x.labels.alertname === a && x.state === 'firing')
+                ? 1
+                : 0;
           this.series.get(alertKey(a))?.push({ t, value: firing });
         }
       }

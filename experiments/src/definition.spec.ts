@@ -1,0 +1,89 @@
+import { deepMerge, experimentNames, loadExperiment, parseExperiment, resolveMoment } from './definition';
+
+const minimal = {
+  name: 'x',
+  description: 'd',
+  load: { rate: 1, durationSeconds: '1m' },
+  method: [{ id: 'outage', at: '10s', inject: { service: 'provider', fault: { type: 'error' } }, for: '20s' }],
+  recovery: { withinSeconds: '7s' },
+};
+
+describe('shipped experiments', () => {
+  it('are the six the lab promises', () => {
+    expect(experimentNames()).toEqual([
+      'broker-restart',
+      'flood',
+      'provider-outage',
+      'scale-out',
+      'slow-consumer',
+      'worker-crash',
+    ]);
+  });
+
+  it.each(['broker-restart', 'flood', 'provider-outage', 'scale-out', 'slow-consumer', 'worker-crash'])(
+    '%s is valid in full and --short',
+    (name) => {
+      const full = loadExperiment(name);
+      const short = loadExperiment(name, { short: true });
+      expect(full.name).toBe(name);
+      expect(short.load.durationSeconds).toBeLessThan(full.load.durationSeconds);
+    },
+  );
+});
+
+describe('parseExperiment', () => {
+  it('reads durations in k6 style and fills defaults', () => {
+    const e = parseExperiment(minimal);
+    expect(e.load.durationSeconds).toBe(60);
+    expect(e.method[0]).toMatchObject({ at: 10, for: 20 });
+    expect(e.recovery.withinSeconds).toBe(7);
+    expect(e.steadyState).toEqual([]);
+  });
+
+  it('merges `short:` over the definition only when asked', () => {
+    const raw = { ...minimal, short: { load: { durationSeconds: '40s' } } };
+    expect(parseExperiment(raw).load.durationSeconds).toBe(60);
+    expect(parseExperiment(raw, { short: true }).load).toMatchObject({ durationSeconds: 40, rate: 1 });
+  });
+
+  it.each([
+    [{ ...minimal, load: { rate: 1, durationSeconds: 25 } }, 'the load ends at 25 s but the method runs until 30 s'],
+    [{ ...minimal, steadyState: [{ name: 'p', query: 'up', expect: 'about 3' }] }, '"about 3" is not a bound'],
+    [
+      { ...minimal, steadyState: [{ name: 'p', query: 'up', alert: 'X', expect: '== 1' }] },
+      'exactly one of query, watch or alert',
+    ],
+    [
+      { ...minimal, measurements: [{ name: 'm', from: 'nope.start', until: { alert: 'X', expect: '== 1' } }] },
+      '"nope.start" names no step',
+    ],
+    [{ ...minimal, recovery: { withinSeconds: 'soon' } }, '"soon" is not a duration'],
+    [{ ...minimal, method: [{ at: 1, scale: { app: 'gateway', n: 2 } }] }, 'method.0'],
+    [{ ...minimal, surprise: true }, 'surprise'],
+  ])('rejects a bad definition with a message that says where (%#)', (raw, message) => {
+    expect(() => parseExperiment(raw, { source: 'x.yaml' })).toThrow(message);
+  });
+});
+
+describe('deepMerge', () => {
+  it('merges objects and replaces arrays', () => {
+    expect(deepMerge({ a: { b: 1, c: 2 }, l: [1, 2] }, { a: { c: 3 }, l: [9] })).toEqual({ a: { b: 1, c: 3 }, l: [9] });
+  });
+});
+
+describe('resolveMoment', () => {
+  const events = new Map([['outage', { startS: 10, endS: 40 }]]);
+  it.each([
+    ['start', 0],
+    ['end', 90],
+    ['outage.start', 10],
+    ['outage.end+5s', 45],
+    ['outage.end - 1500ms', 38.5],
+    ['outage.start+1m', 70],
+  ])('%s → %d s', (moment, seconds) => {
+    expect(resolveMoment(moment, events, 90)).toBeCloseTo(seconds);
+  });
+  it('is undefined for a step that never ran', () => {
+    expect(resolveMoment('other.start', events, 90)).toBeUndefined();
+  });
+});

@@ -1,0 +1,128 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { collectCharts, niceTicks, renderChart, reportDir, writeReport } from './report';
+import type { RunRecord } from './runner';
+import { FakePrometheus, miniExperiment } from './testing';
+
+function record(overrides: Partial<RunRecord> = {}): RunRecord {
+  return {
+    experiment: miniExperiment(),
+    short: true,
+    startedAtS: 1_800_000_000,
+    durationSeconds: 60,
+    events: [
+      { index: 0, id: 'outage', label: 'inject error on provider <route:/v1/weather> for 20s', startS: 20, endS: 40 },
+    ],
+    disruption: { startS: 20, endS: 40 },
+    probes: [
+      { phase: 'before', name: 'error ratio', source: 'PromQL: errors', expect: '< 0.01', measured: 0, ok: true },
+      { phase: 'during', name: 'opens', source: 'watch', expect: '== 1 (sometimes)', measured: 1, ok: true },
+    ],
+    recoverySeconds: 5.5,
+    measurements: [{ name: 'breakerReactionSeconds', unit: 's', value: 1.25 }],
+    ledger: undefined,
+    load: {
+      passed: true,
+      thresholds: [],
+      accepted: 100,
+      requests: 300,
+      failedRate: 0,
+      timeline: [
+        {
+          t: 0,
+          requests: 5,
+          failed: 0,
+          iterations: 5,
+          dropped: 0,
+          vus: 1,
+          p95Ms: 10,
+          p99Ms: 12,
+          e2eP95Ms: 50,
+          e2eP99Ms: 60,
+        },
+      ],
+    },
+    rollbacks: [{ action: 'clear error fault on provider', ok: true }],
+    watched: {
+      'worker:max:breaker_state{state="open"}': [
+        { t: 19.5, value: 0 },
+        { t: 21, value: 1 },
+        { t: 45, value: 0 },
+      ],
+    },
+    interrupted: false,
+    verdict: { passed: true, failures: [] },
+    ...overrides,
+  };
+}
+
+// Canned Prometheus answers: a request rate that dips in the fault window, by status class.
+const canned = new FakePrometheus(
+  () => 0,
+  (query, startS, endS) => {
+    if (!query.includes('http_server_request_duration_seconds_count') || query.includes('5xx')) return [];
+    const points: Array<[number, number]> = [];
+    for (let t = startS; t <= endS; t += 1) points.push([t, t - startS > 20 && t - startS < 40 ? 2 : 8]);
+    return [{ labels: { status_class: '2xx' }, points }];
+  },
+);
+
+describe('report', () => {
+  it('plots Prometheus range data with the fault window shaded', async () => {
+    const r = record();
+    const charts = await collectCharts(r, canned);
+    const rate = charts.find((c) => c.title.startsWith('Request rate'));
+    expect(rate?.series[0].name).toBe('2xx');
+    expect(rate?.series[0].points).toHaveLength(61);
+    expect(rate?.series[0].points[0]).toEqual([0, 8]);
+    const svg = renderChart(rate!, r);
+    expect(svg).toMatch(/<path class="series" data-series="2xx" data-points="61" d="M52\.0 [\d.]+ L/);
+    // 20 s → 40 s of 60 s over a 496 px wide plot area starting at x = 52.
+    expect(svg).toContain('<rect class="fault-window" x="217.3" y="10" width="165.3"');
+    expect(svg).toContain('&lt;route:/v1/weather&gt;');
+  });
+
+  it('writes report.json and a self-contained report.html with the verdict and the hypothesis table', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'experiment-report-'));
+    try {
+      const r = record({ verdict: { passed: false, failures: ['during: "opens" expected == 1, measured 0'] } });
+      const files = writeReport(join(root, 'out'), r, await collectCharts(r, canned));
+      const html = readFileSync(files.html, 'utf8');
+      expect(html).toContain('<span id="verdict" class="verdict fail">FAILED</span>');
+      expect(html).toContain('during: &quot;opens&quot; expected == 1, measured 0');
+      expect(html).toContain('<td>breakerReactionSeconds</td><td>1.25 s</td>');
+      // Self-contained: no scripts, stylesheets or images fetched from anywhere.
+      expect(html).not.toMatch(/<script|<link|src=|@import|url\(/);
+      expect((html.match(/class="series"/g) ?? []).length).toBeGreaterThanOrEqual(4);
+      const json = JSON.parse(readFileSync(files.json, 'utf8')) as {
+        experiment: string;
+        verdict: { passed: boolean };
+        charts: unknown[];
+      };
+      expect(json.experiment).toBe('mini');
+      expect(json.verdict.passed).toBe(false);
+      expect(json.charts.length).toBeGreaterThan(7);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  it('still reports when Prometheus is not there', async () => {
+    const charts = await collectCharts(record(), undefined);
+    expect(charts.find((c) => c.title.startsWith('Request rate'))?.series).toEqual([]);
+    expect(renderChart(charts[0], record())).toContain('no data');
+    expect(charts.find((c) => c.title.startsWith('Load driver'))?.series[0].points).toEqual([[0, 5]]);
+  });
+
+  it('names result folders by time and experiment', () => {
+    expect(reportDir('/r', 'flood', new Date('2026-11-27T20:15:03.456Z'))).toBe(
+      '/r/results/2026-11-27T20-15-03Z-flood',
+    );
+  });
+
+  it('picks round axis ticks', () => {
+    expect(niceTicks(0, 10, 5)).toEqual([0, 2, 4, 6, 8, 10]);
+    expect(niceTicks(0, 0.07, 4)).toEqual([0, 0.02, 0.04, 0.06]);
+  });
+});

@@ -1,0 +1,50 @@
+import { REPO_ROOT, type LabConfig } from '../../tools/lab/config';
+import { readLabDescription } from '../../tools/lab/lab';
+import { prometheusUrl } from '../../tools/lab/prometheus';
+import { loadExperiment, type Experiment } from './definition';
+import { RealLabActions } from './lab-actions';
+import { driverLoad } from './load';
+import { HttpPrometheus } from './prometheus-api';
+import { collectCharts, reportDir, writeReport, type ReportFiles } from './report';
+import { runExperiment, type RunRecord } from './runner';
+
+export interface RunOptions {
+  readonly short?: boolean;
+  /** `results/<timestamp>-<name>/` goes under this directory; the repository root by default. */
+  readonly resultsRoot?: string;
+  readonly log: (line: string) => void;
+  readonly signal?: AbortSignal;
+  /** Changes the definition before it runs (tests remove a protection this way). */
+  readonly adjust?: (experiment: Experiment) => Experiment;
+}
+
+/** Loads, runs and reports one experiment against a running lab: what `lab experiment` and the integration specs do. */
+export async function runAndReport(
+  name: string,
+  config: LabConfig,
+  options: RunOptions,
+): Promise<{ record: RunRecord; files: ReportFiles }> {
+  const loaded = loadExperiment(name, { short: options.short });
+  const experiment = options.adjust ? options.adjust(loaded) : loaded;
+  const lab = readLabDescription(config.stateDir);
+  if (!lab) throw new Error(`No lab is up in ${config.stateDir}. Start it first: npm run lab -- up`);
+  const prometheus = new HttpPrometheus(lab.prometheusUrl ?? prometheusUrl(config));
+  const urls = Object.fromEntries(Object.entries(lab.apps).map(([app, a]) => [app, a.url])) as Record<
+    string,
+    string
+  > & { gateway: string; 'token-dealer': string };
+  const record = await runExperiment(
+    experiment,
+    {
+      lab: new RealLabActions(config, options.log, () => prometheus.reload()),
+      prometheus,
+      load: driverLoad(urls),
+      log: options.log,
+      signal: options.signal,
+    },
+    { short: options.short },
+  );
+  const charts = await collectCharts(record, prometheus);
+  const files = writeReport(reportDir(options.resultsRoot ?? REPO_ROOT, experiment.name), record, charts);
+  return { record, files };
+}
