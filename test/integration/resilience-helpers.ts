@@ -1,0 +1,61 @@
+import type { AppName } from '../../tools/lab/apps';
+import { CLIENTS, getToken, lab } from './support/lab';
+
+/**
+ * What the resilience-* and chaos-* specs share: the chaos API with a lab-admin token, and reading
+ * one series off a service's /metrics.
+ */
+
+let admin: Promise<string> | undefined;
+export function adminToken(): Promise<string> {
+  admin ??= getToken(CLIENTS.admin.id, CLIENTS.admin.secret, 'lab:chaos');
+  return admin;
+}
+
+export interface FaultView {
+  id: string;
+  type: string;
+  target: string | null;
+  params: Record<string, unknown>;
+  expiresAt: string;
+}
+
+export async function chaosRequest(app: AppName, method: 'GET' | 'POST' | 'DELETE', path = '', body?: unknown, token?: string | null): Promise<{ status: number; body: unknown }> {
+  const bearer = token === undefined ? await adminToken() : token;
+  const response = await fetch(`${lab().urls[app]}/admin/chaos/faults${path}`, {
+    method,
+    headers: { accept: 'application/json', ...(bearer ? { authorization: `Bearer ${bearer}` } : {}), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+    signal: AbortSignal.timeout(10_000),
+  });
+  const text = await response.text();
+  return { status: response.status, body: text ? (JSON.parse(text) as unknown) : undefined };
+}
+
+export async function addFault(app: AppName, spec: Record<string, unknown>): Promise<FaultView> {
+  const answer = await chaosRequest(app, 'POST', '', spec);
+  if (answer.status !== 201) throw new Error(`${app} refused fault ${JSON.stringify(spec)}: ${answer.status} ${JSON.stringify(answer.body)}`);
+  return answer.body as FaultView;
+}
+
+export async function clearFaults(app: AppName): Promise<void> {
+  const answer = await chaosRequest(app, 'DELETE');
+  if (answer.status !== 204) throw new Error(`${app} did not clear its faults: ${answer.status}`);
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** Sum of the samples of `name` whose labels include `labels` (Prometheus text from /metrics). */
+export async function metricValue(app: AppName, name: string, labels: Record<string, string> = {}): Promise<number> {
+  const response = await fetch(`${lab().urls[app]}/metrics`, { signal: AbortSignal.timeout(10_000) });
+  const text = await response.text();
+  const line = new RegExp(`^${escapeRegExp(name)}(?:\\{([^}]*)\\})? (\\S+)`, 'gm');
+  let total = 0;
+  for (const match of text.matchAll(line)) {
+    const set = match[1] ?? '';
+    if (Object.entries(labels).every(([key, value]) => set.includes(`${key}="${value}"`))) total += Number(match[2]);
+  }
+  return total;
+}
