@@ -1,0 +1,66 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+export class BrowserError extends Error {
+  readonly code = 'EBROWSER';
+  override readonly name = 'BrowserError';
+}
+
+/** Debian's Chromium (`apt-get install -y chromium`); `CHROMIUM_BIN` points elsewhere. */
+export function chromiumBinary(): string {
+  return process.env.CHROMIUM_BIN || 'chromium';
+}
+
+// No network, no first-run chores, a throwaway profile: a report must render on its own.
+const FLAGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
+
+function chromium(args: string[], timeoutMs: number): string {
+  const profile = mkdtempSync(join(tmpdir(), 'experiment-chromium-'));
+  try {
+    const run = spawnSync(chromiumBinary(), [...FLAGS, `--user-data-dir=${profile}`, ...args], {
+      encoding: 'utf8',
+      timeout: timeoutMs,
+      maxBuffer: 64 * 1024 * 1024,
+    });
+    if (run.error)
+      throw new BrowserError(
+        `could not run ${chromiumBinary()} (${run.error.message}); install it with apt-get install -y chromium`,
+      );
+    if (run.status !== 0) throw new BrowserError(`${chromiumBinary()} exited ${run.status}: ${run.stderr.slice(-500)}`);
+    return run.stdout;
+  } finally {
+    rmSync(profile, { recursive: true, force: true });
+  }
+}
+
+/** The DOM Chromium built from a report file: proof the page parses and what it drew. */
+export function dumpDom(htmlFile: string, timeoutMs = 60_000): string {
+  return chromium(['--dump-dom', pathToFileURL(htmlFile).href], timeoutMs);
+}
+
+/** A PNG of the page, `width` × `height` CSS pixels. */
+export function screenshot(htmlFile: string, pngFile: string, width = 1280, height = 2600, timeoutMs = 60_000): void {
+  chromium(
+    [`--screenshot=${pngFile}`, `--window-size=${width},${height}`, '--hide-scrollbars', pathToFileURL(htmlFile).href],
+    timeoutMs,
+  );
+}
+
+/** Chart paths in a DOM dump: the series name and how many points it drew. */
+export function plottedSeries(dom: string): Array<{ series: string; points: number }> {
+  return [...dom.matchAll(/<path class="series" data-series="([^"]*)" data-points="(\d+)"/g)].map((m) => ({
+    series: m[1],
+    points: Number(m[2]),
+  }));
+}

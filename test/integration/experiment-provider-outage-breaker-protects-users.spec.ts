@@ -1,0 +1,36 @@
+import { openLab } from '../../tools/lab/lab';
+import { runAndReport } from '../../experiments/src/run';
+import { TEST_STATE_DIR } from './support/settings';
+
+const log = (line: string): void => void process.stderr.write(`[experiment] ${line}\n`);
+const config = () => openLab(process.env, { stateDir: TEST_STATE_DIR });
+
+/**
+ * `lab experiment provider-outage --short` against the test lab: the worker's breaker opens, users
+ * get fallback replies (under 1 % see a failure), and the breaker closes within resetTimeout + 2 s
+ * of the provider's recovery. With the breaker and its fallbacks switched off
+ * (PROVIDER_BREAKER_ENABLED=false) the same experiment must fail.
+ */
+describe('experiment: provider-outage', () => {
+  it('passes, and measures the breaker reaction and recovery times', async () => {
+    const { record } = await runAndReport('provider-outage', config(), { short: true, log });
+    expect(record.verdict.failures).toEqual([]);
+    const reaction = record.measurements.find((m) => m.name === 'breakerReactionSeconds')?.value;
+    const recovery = record.measurements.find((m) => m.name === 'breakerRecoverySeconds')?.value;
+    expect(reaction).toBeGreaterThanOrEqual(0);
+    expect(reaction).toBeLessThan(15);
+    expect(recovery).toBeLessThanOrEqual(7);
+    expect(record.rollbacks.every((r) => r.ok)).toBe(true);
+  }, 300_000);
+
+  it('fails with the breaker and fallbacks switched off', async () => {
+    const { record } = await runAndReport('provider-outage', config(), {
+      short: true,
+      log,
+      adjust: (e) => ({ ...e, env: { ...e.env, worker: { PROVIDER_BREAKER_ENABLED: 'false' } } }),
+    });
+    expect(record.verdict.passed).toBe(false);
+    expect(record.verdict.failures).toContainEqual(expect.stringMatching(/^during: "breaker opens"/));
+    expect(record.rollbacks.every((r) => r.ok)).toBe(true);
+  }, 300_000);
+});
