@@ -3,7 +3,7 @@ import { createLocalJWKSet } from 'jose';
 import { AuthModule, type TokenVerifierOptions } from '#libs/auth';
 import { ChaosModule } from '#libs/chaos';
 import type { ServiceContext } from '#libs/platform';
-import { ClientStore, clientsWithDefaultSecrets, DefaultSecretInProductionError, defaultClients } from './clients/client-store';
+import { ClientStore, clientsWithDefaultSecrets, DEFAULT_CLIENT_SECRETS, DefaultSecretInProductionError, defaultClients } from './clients/client-store';
 import { KeyDirectory } from './keys/key-directory';
 import { KeyRing } from './keys/key-ring';
 import { KeysController } from './keys/keys.controller';
@@ -18,12 +18,13 @@ export class TokenDealerModule {
   /** Loads clients and keys before Nest starts, so a bad secret or key file stops the boot. */
   static async register(context: ServiceContext<TokenDealerConfig>): Promise<DynamicModule> {
     const { config, logger } = context;
-    const clientConfigs = config.TOKEN_CLIENTS ?? (await defaultClients());
-    const defaults = await clientsWithDefaultSecrets(clientConfigs);
+    // Without TOKEN_CLIENTS every client is a lab default: no need to test hashes to know it.
+    const defaults = config.TOKEN_CLIENTS ? await clientsWithDefaultSecrets(config.TOKEN_CLIENTS) : Object.keys(DEFAULT_CLIENT_SECRETS);
     if (defaults.length > 0) {
       if (config.NODE_ENV === 'production') throw new DefaultSecretInProductionError(defaults);
       logger.warn({ clients: defaults }, 'clients use the lab default secrets; fine for the lab, refused in production');
     }
+    const clientConfigs = config.TOKEN_CLIENTS ?? (await defaultClients());
     const clients = await ClientStore.create(clientConfigs, { verifiedCacheMs: config.TOKEN_SECRET_CACHE_SECONDS * 1000 });
 
     const directory = config.TOKEN_SIGNING_KEYS_DIR ? new KeyDirectory(config.TOKEN_SIGNING_KEYS_DIR) : undefined;

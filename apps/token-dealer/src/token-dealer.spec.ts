@@ -114,6 +114,11 @@ describe('token-dealer over HTTP', () => {
       expect(response.json<{ scope: string }>().scope).toBe('messages:write messages:read lab:chaos');
     });
 
+    it('accepts a form content type with a charset parameter', async () => {
+      const response = await token({ grant_type: 'client_credentials', client_id: DEMO.id, client_secret: DEMO.secret }, { 'content-type': 'application/x-www-form-urlencoded; charset=UTF-8' });
+      expect(response.statusCode).toBe(200);
+    });
+
     it('accepts HTTP Basic client authentication', async () => {
       const response = await token({ grant_type: 'client_credentials', scope: 'messages:read' }, { authorization: basic(DEMO.id, DEMO.secret) });
       expect(response.statusCode).toBe(200);
@@ -167,6 +172,11 @@ describe('token-dealer over HTTP', () => {
       const response = await token(params);
       await expectOAuthError(response, 400, 'invalid_request');
       expect(response.json<{ error_description: string }>().error_description).toContain(missing);
+    });
+
+    it('400 invalid_request for a request without a body', async () => {
+      const response = await app.inject({ method: 'POST', url: '/oauth/token' });
+      await expectOAuthError(response, 400, 'invalid_request');
     });
 
     it('400 invalid_request for a repeated parameter', async () => {
