@@ -252,6 +252,15 @@ describe('gateway over HTTP (inject, fakes for Kafka, data-service and JWKS)', (
     });
   });
 
+  it('mounts the chaos API behind scope lab:chaos', async () => {
+    const admin = await gw.token('messages:read lab:chaos', 'lab-admin');
+    const listed = await gw.app.inject({ method: 'GET', url: '/admin/chaos/faults', headers: { authorization: `Bearer ${admin}` } });
+    expect(listed.statusCode).toBe(200);
+    expect(listed.json()).toEqual([]);
+    const refused = await gw.app.inject({ method: 'GET', url: '/admin/chaos/faults', headers: { authorization: `Bearer ${token}` } });
+    expect(refused.statusCode).toBe(403);
+  });
+
   it('serves an OpenAPI 3.1 document describing every route, scope and security scheme', async () => {
     const response = await gw.app.inject({ method: 'GET', url: '/openapi.json' });
     expect(response.statusCode).toBe(200);

@@ -1,5 +1,6 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { AuthModule, authOptions, type TokenVerifierOptions } from '#libs/auth';
+import { chaosFor, ChaosModule } from '#libs/chaos';
 import { KafkaConnection, KafkaModule } from '#libs/kafka';
 import type { ServiceContext } from '#libs/platform';
 import { API_ROUTES } from './api-routes';
@@ -42,6 +43,8 @@ export class GatewayModule {
       imports: [
         ...(overrides.publisher ? [] : [KafkaModule.forRoot(context)]),
         AuthModule.register({ ...authOptions(config), keySet: overrides.keySet }),
+        // /admin/chaos/faults (scope lab:chaos); Kafka faults act on this app's own connection.
+        ChaosModule.register(context, { kafka: !overrides.publisher, auth: { ...authOptions(config), keySet: overrides.keySet } }),
       ],
       controllers: [MessagesController, OpenApiController],
       providers: [
@@ -67,7 +70,12 @@ export class GatewayModule {
           useFactory: (publisher: MessagePublisher, store: IdempotencyStore) =>
             new MessageIntake(publisher, store, recent, (client, replayed) => (replayed ? metrics.idempotentReplays : metrics.accepted).inc({ client })),
         },
-        { provide: MESSAGE_READER, useValue: overrides.reader ?? new DataServiceClient({ baseUrl: config.DATA_SERVICE_URL, timeoutMs: config.DATA_SERVICE_TIMEOUT_MS }) },
+        {
+          provide: MESSAGE_READER,
+          useValue:
+            overrides.reader ??
+            new DataServiceClient({ baseUrl: config.DATA_SERVICE_URL, timeoutMs: config.DATA_SERVICE_TIMEOUT_MS, beforeCall: chaosFor(context).beforeDependency }),
+        },
         { provide: OPENAPI_DOCUMENT, useValue: buildOpenApiDocument(Object.values(API_ROUTES), { tokenUrl: `${tokenDealer}/oauth/token` }) },
       ],
     };

@@ -63,6 +63,23 @@ describe('DataServiceClient', () => {
     expect(Date.now() - started).toBeLessThan(2000);
   });
 
+  it('runs the fault hook inside the call: an injected error is EUNAVAILABLE, an injected hang ETIMEDOUT', async () => {
+    handler = json(200, view);
+    const failing = new DataServiceClient({ baseUrl, timeoutMs: 500, beforeCall: async () => Promise.reject(new Error('injected')) });
+    await expect(failing.getMessage(view.id)).rejects.toMatchObject({ code: 'EUNAVAILABLE' });
+    const seen: string[] = [];
+    const hanging = new DataServiceClient({
+      baseUrl,
+      timeoutMs: 100,
+      beforeCall: (dependency, signal) => {
+        seen.push(dependency);
+        return new Promise((_, reject) => signal.addEventListener('abort', () => reject(signal.reason as Error)));
+      },
+    });
+    await expect(hanging.getMessage(view.id)).rejects.toMatchObject({ code: 'ETIMEDOUT' });
+    expect(seen).toEqual(['data-service']);
+  });
+
   it('fails with EUNAVAILABLE when nothing listens', async () => {
     const down = new DataServiceClient({ baseUrl: 'http://127.0.0.1:9', timeoutMs: 1000 });
     await expect(down.listUserMessages('alice', { limit: 1 })).rejects.toMatchObject({ code: 'EUNAVAILABLE' });

@@ -11,7 +11,16 @@ export interface DataServiceClientOptions {
   /** Whole-call budget, connect to last body byte: past it the call is aborted, not just abandoned. */
   timeoutMs: number;
   fetchImpl?: typeof fetch;
+  /**
+   * Runs inside each call, under its timeout (fault injection on `dependency:data-service`): a
+   * thrown error or a hang counts exactly like data-service failing or stalling. When a breaker
+   * wraps this client and injects faults itself, leave this out.
+   */
+  beforeCall?: (dependency: string, signal: AbortSignal) => Promise<void>;
 }
+
+/** The name data-service goes by in faults, breakers and metrics. */
+export const DATA_SERVICE_DEPENDENCY = 'data-service';
 
 /**
  * data-service's read API over HTTP (ADR 0040). Every call has its own AbortSignal timeout and
@@ -45,6 +54,8 @@ export class DataServiceClient implements MessageReader {
   private async get(path: string): Promise<{ status: number; body: unknown; text: string }> {
     const signal = AbortSignal.timeout(this.options.timeoutMs);
     try {
+      await this.options.beforeCall?.(DATA_SERVICE_DEPENDENCY, signal);
+      signal.throwIfAborted();
       const response = await this.fetchImpl(`${this.baseUrl}${path}`, { headers: { accept: 'application/json' }, signal });
       // The body is read under the same signal: a server that stalls mid-body times out too.
       const text = await response.text();
