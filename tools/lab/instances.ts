@@ -3,6 +3,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { APPS, appPort, instanceId, parseInstanceId, type AppName } from './apps';
 import { REPO_ROOT, type LabConfig } from './config';
+import { traceEnv } from './traces';
 import { killProcess, liveProcess, removePidFile, spawnDetached, stopProcess, tailFile, writePidFile } from './processes';
 import { httpOk, waitFor, WaitTimeoutError } from './wait';
 import type { Log } from './kafka';
@@ -77,6 +78,8 @@ export function appEnv(config: LabConfig, target: AppInstance, input: AppEnvInpu
   for (const [key, value] of Object.entries(process.env)) {
     if (/^(OTEL_|JEEVES_|DATABASE_URL$|RATE_LIMIT_|WORKER_|PROVIDER_)/.test(key) && !(key in env)) env[key] = value;
   }
+  // The lab's own trace sink, when it runs and the user set no exporter of their own.
+  for (const [key, value] of Object.entries(traceEnv(config))) if (!(key in env)) env[key] = value;
   return env;
 }
 

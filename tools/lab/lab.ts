@@ -19,6 +19,7 @@ import {
 import { ensureTopics, kafkaAnswers, kafkaPid, startKafka, stopKafka, type KafkaState, type Log } from './kafka';
 import { liveProcess, tailFile } from './processes';
 import { prometheusPid, prometheusUrl, startPrometheus, stopPrometheus, writeTargets } from './prometheus';
+import { startTraceSink, stopTraceSink, tracePaths } from './traces';
 import { httpOk } from './wait';
 
 /**
@@ -36,6 +37,8 @@ export interface LabDescription {
   readonly prometheusPort: number;
   /** Absent when Prometheus is not installed or did not start. */
   readonly prometheusUrl?: string;
+  /** The lab's trace sink file (spans as JSON lines); absent when traces go to the user's collector or tracing is off. */
+  readonly tracesFile?: string;
   readonly apps: Record<AppName, { readonly url: string; readonly port: number }>;
   readonly startedAt: string;
 }
@@ -96,6 +99,8 @@ export async function up(config: LabConfig, options: UpOptions): Promise<LabDesc
   const kafka = await startKafka(config, { log });
   log(`kafka: ready on ${kafka.brokers} (${kafka.mode})`);
   await ensureTopics(kafka.brokers, config.topicPrefix, log);
+  // Before the apps: they read the sink's address from its pid file when they start.
+  await startTraceSink(config, log);
 
   const targets = wanted.map((app) => describeInstance(config, app, 1));
   const started = await Promise.all(targets.map((t) => startInstance(config, t, { brokers: kafka.brokers })));
@@ -114,6 +119,7 @@ export async function up(config: LabConfig, options: UpOptions): Promise<LabDesc
 }
 
 function describe(config: LabConfig, kafka: KafkaState, promUrl: string | undefined): LabDescription {
+  const traces = tracePaths(config);
   const apps = Object.fromEntries(
     APPS.map((a) => {
       const i = describeInstance(config, a.name, 1);
@@ -129,6 +135,7 @@ function describe(config: LabConfig, kafka: KafkaState, promUrl: string | undefi
     kafkaPort: config.kafkaPort,
     prometheusPort: config.prometheusPort,
     ...(promUrl ? { prometheusUrl: promUrl } : {}),
+    ...(liveProcess(traces.pidFile) ? { tracesFile: traces.spansFile } : {}),
     apps,
     startedAt: new Date().toISOString(),
   };
@@ -148,6 +155,7 @@ export async function down(config: LabConfig, log: Log): Promise<void> {
   );
   if (existsSync(join(config.stateDir, 'prometheus'))) writeTargets(config, []);
   await stopPrometheus(config, log);
+  await stopTraceSink(config, log);
   // A broker this lab found running (another lab's, or KAFKA_BROKERS) has no pid file here: untouched.
   await stopKafka(config, log);
   rmSync(labFile(config.stateDir), { force: true });

@@ -1,0 +1,106 @@
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { REPO_ROOT, type LabConfig } from './config';
+import type { Log } from './kafka';
+import { liveProcess, removePidFile, spawnDetached, stopProcess, tailFile, writePidFile } from './processes';
+import { waitFor } from './wait';
+
+/**
+ * The lab's own trace sink: when the user has no collector (no OTEL_EXPORTER_OTLP_ENDPOINT), the lab
+ * runs a small OTLP/JSON receiver that appends spans to `<stateDir>/traces/spans.jsonl`, so every
+ * message has a trace to look at (`npm run lab -- trace <id>`). `LAB_TRACING=off` runs untraced.
+ */
+export interface TracePaths {
+  readonly dir: string;
+  readonly spansFile: string;
+  readonly pidFile: string;
+  readonly log: string;
+}
+
+export function tracePaths(config: LabConfig): TracePaths {
+  const dir = join(config.stateDir, 'traces');
+  return { dir, spansFile: join(dir, 'spans.jsonl'), pidFile: join(dir, 'sink.pid'), log: join(config.stateDir, 'logs', 'otlp-sink.log') };
+}
+
+export function traceSinkPort(config: LabConfig, env: NodeJS.ProcessEnv = process.env): number {
+  const raw = env.LAB_OTLP_SINK_PORT;
+  return raw ? Number(raw) : 4318 + config.portOffset;
+}
+
+/** True when the user points the lab at their own collector or turned tracing off. */
+function sinkWanted(env: NodeJS.ProcessEnv): boolean {
+  return !env.OTEL_EXPORTER_OTLP_ENDPOINT && !env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT && env.LAB_TRACING !== 'off';
+}
+
+export interface TraceSinkState {
+  readonly endpoint?: string;
+  readonly spansFile?: string;
+  readonly note: string;
+}
+
+export async function startTraceSink(config: LabConfig, log: Log, env: NodeJS.ProcessEnv = process.env): Promise<TraceSinkState> {
+  if (!sinkWanted(env)) {
+    const note = env.LAB_TRACING === 'off' ? 'tracing off (LAB_TRACING=off)' : `exporting to ${env.OTEL_EXPORTER_OTLP_ENDPOINT ?? env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT}`;
+    log(`traces: ${note}`);
+    return { note };
+  }
+  const paths = tracePaths(config);
+  const port = traceSinkPort(config, env);
+  const endpoint = `http://127.0.0.1:${port}`;
+  mkdirSync(paths.dir, { recursive: true });
+  if (liveProcess(paths.pidFile)) return { endpoint, spansFile: paths.spansFile, note: 'already running' };
+  const main = join(REPO_ROOT, 'dist', 'tools', 'otlp-sink', 'main.js');
+  const pid = spawnDetached({
+    command: process.execPath,
+    args: [main, '--port', String(port), '--file', paths.spansFile],
+    cwd: REPO_ROOT,
+    env: { PATH: env.PATH, HOME: env.HOME },
+    logFile: paths.log,
+  });
+  writePidFile(paths.pidFile, { pid, marker: main, startedAt: new Date().toISOString(), port });
+  await waitFor(
+    async () => {
+      if (!liveProcess(paths.pidFile)) throw new Error(`the trace sink exited:\n${tailFile(paths.log, 10)}`);
+      // Any HTTP answer means it listens (GET / is a 404 by design).
+      return fetch(`${endpoint}/`, { signal: AbortSignal.timeout(1000) }).then(
+        () => true,
+        () => false,
+      );
+    },
+    { timeoutMs: 15_000, intervalMs: 100, what: `the trace sink on ${endpoint}` },
+  );
+  log(`traces: OTLP sink on ${endpoint}, spans in ${paths.spansFile}`);
+  return { endpoint, spansFile: paths.spansFile, note: 'started' };
+}
+
+export async function stopTraceSink(config: LabConfig, log: Log): Promise<void> {
+  const paths = tracePaths(config);
+  const record = liveProcess(paths.pidFile);
+  if (record) {
+    await stopProcess(record.pid, 5000);
+    log('traces: sink stopped');
+  }
+  removePidFile(paths.pidFile);
+}
+
+/**
+ * OTEL_* settings an app instance gets when the lab's sink runs: export over OTLP/JSON to it, every
+ * trace sampled. Variables the user set win (they pass through in appEnv).
+ */
+export function traceEnv(config: LabConfig): Record<string, string> {
+  const paths = tracePaths(config);
+  const record = liveProcess(paths.pidFile);
+  if (!record || record.port === undefined) return {};
+  return {
+    OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${record.port}`,
+    OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+  };
+}
+
+/** Spans of one trace from the sink's file (a linear scan: the lab's file is small). */
+export function readTraceSpans(spansFile: string, traceId: string): string[] {
+  if (!existsSync(spansFile)) return [];
+  return readFileSync(spansFile, 'utf8')
+    .split('\n')
+    .filter((line) => line.includes(traceId));
+}
