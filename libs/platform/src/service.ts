@@ -64,7 +64,9 @@ export async function buildService<S extends Shape>(
     routerOptions: { maxParamLength: 256 },
   });
   const instance = adapter.getInstance() as unknown as FastifyInstance;
-  instrumentHttp(instance, createHttpMetrics(registry));
+  // JEEVES_HTTP_METRICS=off exists for the overhead benchmark (tools/bench/overhead.ts): its
+  // "instrumentation off" baseline. The lab never sets it.
+  if (process.env.JEEVES_HTTP_METRICS !== 'off') instrumentHttp(instance, createHttpMetrics(registry));
   logRequests(instance, logger);
   definition.configureHttp?.(instance, context);
 
