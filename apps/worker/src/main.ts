@@ -1,4 +1,5 @@
 import { env } from '#libs/config';
+import { breakerEnvShape } from '#libs/resilience';
 import { runService, type ServiceConfig, type ServiceDefinition } from '#libs/platform';
 import { WorkerModule } from './worker.module';
 
@@ -8,6 +9,14 @@ const configShape = {
   PROVIDER_TIMEOUT_MS: env.int(2000, 1, 60_000),
   /** Partitions of jeeves.actions.v1 handled at once by this instance (6 partitions in all). */
   WORKER_CONCURRENCY: env.int(3, 1, 64),
+  /** The provider breaker (PROVIDER_BREAKER_*): its timeout is below PROVIDER_TIMEOUT_MS, so it aborts first. */
+  ...breakerEnvShape('PROVIDER', { timeoutMs: 1500, errorThresholdPercentage: 50, volumeThreshold: 5, resetTimeoutMs: 5000 }),
+  /** Provider calls in flight at once, and how many may wait for a slot (and for how long). */
+  PROVIDER_BULKHEAD_MAX_CONCURRENT: env.int(8, 1, 1000),
+  PROVIDER_BULKHEAD_MAX_QUEUE: env.int(16, 0, 10_000),
+  PROVIDER_BULKHEAD_QUEUE_TIMEOUT_MS: env.int(1000, 1, 60_000),
+  /** Attempts per provider GET (idempotent), the first included; retries stay within a 20% budget. */
+  PROVIDER_RETRY_ATTEMPTS: env.int(2, 1, 5),
 };
 
 export type WorkerConfig = ServiceConfig<typeof configShape>;

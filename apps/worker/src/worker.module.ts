@@ -1,11 +1,13 @@
 import { type DynamicModule, Module } from '@nestjs/common';
-import { ChaosModule } from '#libs/chaos';
+import { chaosFor, ChaosModule } from '#libs/chaos';
 import { KafkaConnection, KafkaModule } from '#libs/kafka';
 import type { ServiceContext } from '#libs/platform';
+import { breakerOptionsFromConfig, RetryBudget } from '#libs/resilience';
 import { ActionHandler } from './actions/action-handler';
 import { ActionRunner } from './actions/action-runner';
 import { ActionConsumer } from './actions/action.consumer';
 import type { WorkerConfig } from './main';
+import { GuardedActionRunner } from './provider/guarded-action-runner';
 import { ProviderClient } from './provider/provider-client';
 import { providerCallMetrics } from './provider/provider-metrics';
 
@@ -27,9 +29,28 @@ export class WorkerModule {
           }),
         },
         {
+          // The provider behind its breaker, bulkhead and budgeted retries, with degraded fallbacks.
           provide: ActionRunner,
           inject: [ProviderClient],
-          useFactory: (provider: ProviderClient) => new ActionRunner(provider),
+          useFactory: (provider: ProviderClient) =>
+            new GuardedActionRunner(provider, {
+              breaker: breakerOptionsFromConfig(context.config, 'PROVIDER'),
+              bulkhead: {
+                maxConcurrent: context.config.PROVIDER_BULKHEAD_MAX_CONCURRENT,
+                maxQueue: context.config.PROVIDER_BULKHEAD_MAX_QUEUE,
+                queueTimeoutMs: context.config.PROVIDER_BULKHEAD_QUEUE_TIMEOUT_MS,
+              },
+              retry: {
+                attempts: context.config.PROVIDER_RETRY_ATTEMPTS,
+                baseDelayMs: 50,
+                maxDelayMs: 500,
+                idempotent: true,
+                budget: new RetryBudget({ ratio: 0.2, minRetriesPerSecond: 2 }),
+              },
+              registry: context.registry,
+              logger: context.logger,
+              beforeCall: chaosFor(context).beforeDependency,
+            }),
         },
         {
           provide: ActionHandler,

@@ -9,7 +9,7 @@ const time = (zone: string): ActionRequested => ({ messageId: '4b1d2c1e-7a34-4b5
 /** A provider whose next answers the test sets: a status and body per call. */
 function fakeProvider() {
   const state = { status: 200, calls: 0 };
-  const fetch = (async (input: URL | RequestInfo) => {
+  const fetch = (async (input: string | URL | Request) => {
     state.calls++;
     const url = new URL(String(input));
     if (state.status !== 200) return new Response(JSON.stringify({ detail: 'down' }), { status: state.status, headers: { 'content-type': 'application/problem+json' } });
