@@ -18,7 +18,11 @@ describe('data-service killed mid-stream loses nothing and applies nothing twice
   const base = (): string => lab().urls['data-service'];
 
   beforeAll(async () => {
-    const kafka = new Kafka({ clientId: 'data-service-kill-spec', brokers: lab().brokers.split(','), logLevel: logLevel.NOTHING });
+    const kafka = new Kafka({
+      clientId: 'data-service-kill-spec',
+      brokers: lab().brokers.split(','),
+      logLevel: logLevel.NOTHING,
+    });
     producer = kafka.producer({ allowAutoTopicCreation: false });
     await producer.connect();
   });
@@ -30,7 +34,9 @@ describe('data-service killed mid-stream loses nothing and applies nothing twice
   async function stored(): Promise<MessageView[]> {
     const pages = await Promise.all(
       users.map(async (user) => {
-        const response = await fetch(`${base()}/v1/users/${user}/messages?limit=100`, { signal: AbortSignal.timeout(5000) });
+        const response = await fetch(`${base()}/v1/users/${user}/messages?limit=100`, {
+          signal: AbortSignal.timeout(5000),
+        });
         if (!response.ok) throw new Error(`data-service answered ${response.status}`);
         return ((await response.json()) as { items: MessageView[] }).items;
       }),
@@ -80,16 +86,24 @@ describe('data-service killed mid-stream loses nothing and applies nothing twice
     expect(storedBeforeKill).toBeLessThan(N);
     const byId = new Map(views.map((view) => [view.id, view]));
     for (const [index, { envelope }] of envelopes.entries()) {
-      expect(byId.get((envelope.data as { messageId: string }).messageId)).toMatchObject({ status: 'replied', reply: `answer ${index}` });
+      expect(byId.get((envelope.data as { messageId: string }).messageId)).toMatchObject({
+        status: 'replied',
+        reply: `answer ${index}`,
+      });
     }
     // Each message has exactly its one envelope applied; redeliveries show only as suppressed repeats.
     let suppressed = 0;
     for (const { envelope } of envelopes.filter((_, i) => i % 10 === 0)) {
-      const response = await fetch(`${base()}/v1/messages/${(envelope.data as { messageId: string }).messageId}/events`, { signal: AbortSignal.timeout(5000) });
+      const response = await fetch(
+        `${base()}/v1/messages/${(envelope.data as { messageId: string }).messageId}/events`,
+        { signal: AbortSignal.timeout(5000) },
+      );
       const events = ((await response.json()) as { items: { envelopeId: string; duplicates: number }[] }).items;
       expect(events.map((event) => event.envelopeId)).toEqual([envelope.id]);
       suppressed += events[0]!.duplicates;
     }
-    process.stderr.write(`[data-service kill] stored before kill: ${storedBeforeKill}/${N}; suppressed redeliveries in a 1-in-10 sample: ${suppressed}\n`);
+    process.stderr.write(
+      `[data-service kill] stored before kill: ${storedBeforeKill}/${N}; suppressed redeliveries in a 1-in-10 sample: ${suppressed}\n`,
+    );
   });
 });

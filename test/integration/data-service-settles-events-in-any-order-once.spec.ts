@@ -15,7 +15,11 @@ describe('data-service settles pipeline events in any order, once', () => {
   const base = (): string => lab().urls['data-service'];
 
   beforeAll(async () => {
-    const kafka = new Kafka({ clientId: 'data-service-spec', brokers: lab().brokers.split(','), logLevel: logLevel.NOTHING });
+    const kafka = new Kafka({
+      clientId: 'data-service-spec',
+      brokers: lab().brokers.split(','),
+      logLevel: logLevel.NOTHING,
+    });
     producer = kafka.producer({ allowAutoTopicCreation: false });
     await producer.connect();
   });
@@ -24,7 +28,12 @@ describe('data-service settles pipeline events in any order, once', () => {
     await producer?.disconnect();
   });
 
-  async function produce(topic: TopicName, key: string | null, value: unknown, headers: Record<string, string> = {}): Promise<void> {
+  async function produce(
+    topic: TopicName,
+    key: string | null,
+    value: unknown,
+    headers: Record<string, string> = {},
+  ): Promise<void> {
     await producer.send({
       topic: lab().topic(topic),
       acks: -1,
@@ -55,16 +64,27 @@ describe('data-service settles pipeline events in any order, once', () => {
   }
 
   async function eventsOf(id: string): Promise<{ envelopeId: string; type: string; duplicates: number }[]> {
-    const { status, body } = await getJson<{ items: { envelopeId: string; type: string; duplicates: number }[] }>(`/v1/messages/${id}/events`);
+    const { status, body } = await getJson<{ items: { envelopeId: string; type: string; duplicates: number }[] }>(
+      `/v1/messages/${id}/events`,
+    );
     return status === 200 ? body.items : [];
   }
 
   const startedAt = new Date(Date.now() - 60_000);
   const user = `ds-spec-${Date.now()}`;
   const accepted = (messageId: string, occurredAt: Date) =>
-    makeEnvelope({ type: EVENT_TYPES.messageAccepted, correlationId: messageId, occurredAt, data: { messageId, user, text: 'help', clientId: 'jeeves-demo' } });
+    makeEnvelope({
+      type: EVENT_TYPES.messageAccepted,
+      correlationId: messageId,
+      occurredAt,
+      data: { messageId, user, text: 'help', clientId: 'jeeves-demo' },
+    });
   const reply = (messageId: string, text = 'Here is what I can do') =>
-    makeEnvelope({ type: EVENT_TYPES.replyProduced, correlationId: messageId, data: { messageId, user, intent: 'help', status: 'replied', text, degraded: false } });
+    makeEnvelope({
+      type: EVENT_TYPES.replyProduced,
+      correlationId: messageId,
+      data: { messageId, user, intent: 'help', status: 'replied', text, degraded: false },
+    });
 
   it('creates the message from a reply that arrives before its acceptance, then fills it in with the trace id', async () => {
     const id = randomUUID();
@@ -86,8 +106,14 @@ describe('data-service settles pipeline events in any order, once', () => {
       acceptedAt: acceptedAt.toISOString(),
     });
     // The bot answers this acceptance too; a second final event never changes a finished message.
-    await waitFor(async () => (await eventsOf(id)).some((event) => event.envelopeId === acceptance.id), { timeoutMs: 30_000, what: 'the acceptance to be recorded' });
-    expect((await getJson<MessageView>(`/v1/messages/${id}`)).body).toMatchObject({ status: 'replied', reply: 'Here is what I can do' });
+    await waitFor(async () => (await eventsOf(id)).some((event) => event.envelopeId === acceptance.id), {
+      timeoutMs: 30_000,
+      what: 'the acceptance to be recorded',
+    });
+    expect((await getJson<MessageView>(`/v1/messages/${id}`)).body).toMatchObject({
+      status: 'replied',
+      reply: 'Here is what I can do',
+    });
   });
 
   it('gives a redelivered envelope one effect: recorded once, its repeats counted as suppressed', async () => {
@@ -104,14 +130,23 @@ describe('data-service settles pipeline events in any order, once', () => {
       },
       { timeoutMs: 60_000, what: 'one applied envelope with two suppressed redeliveries' },
     );
-    expect(events.filter((event) => event.envelopeId === envelope.id)).toEqual([{ envelopeId: envelope.id, type: EVENT_TYPES.replyProduced, processedAt: expect.any(String), duplicates: 2 }]);
-    expect((await getJson<MessageView>(`/v1/messages/${id}`)).body).toMatchObject({ status: 'replied', reply: 'only once' });
+    expect(events.filter((event) => event.envelopeId === envelope.id)).toEqual([
+      { envelopeId: envelope.id, type: EVENT_TYPES.replyProduced, processedAt: expect.any(String), duplicates: 2 },
+    ]);
+    expect((await getJson<MessageView>(`/v1/messages/${id}`)).body).toMatchObject({
+      status: 'replied',
+      reply: 'only once',
+    });
   });
 
   it('fails a message whose reply was poison, with the dead-letter reason, after the adapter dead-letters it', async () => {
     const id = randomUUID();
     // Valid envelope, invalid payload: every consumer of the replies topic dead-letters it.
-    const poison = makeEnvelope({ type: EVENT_TYPES.replyProduced, correlationId: id, data: { messageId: id, user, status: 'exploded' } });
+    const poison = makeEnvelope({
+      type: EVENT_TYPES.replyProduced,
+      correlationId: id,
+      data: { messageId: id, user, status: 'exploded' },
+    });
     await produce(TOPICS.replies, user, poison);
     const failed = await messageWhen(id, 'the dead letter to fail the message', (view) => view.status === 'failed');
     expect(failed).toMatchObject({ user, failureReason: 'dead-lettered: invalid-payload', reply: null });
@@ -121,7 +156,10 @@ describe('data-service settles pipeline events in any order, once', () => {
     const id = randomUUID();
     const key = `ds-dlq-${Date.now()}`;
     // Same key, same DLQ partition: the usable letter sits behind the garbage.
-    await produce(TOPICS.dlq, key, '{not json', { [DLQ_HEADERS.reason]: 'invalid-json', [DLQ_HEADERS.sourceTopic]: TOPICS.messages });
+    await produce(TOPICS.dlq, key, '{not json', {
+      [DLQ_HEADERS.reason]: 'invalid-json',
+      [DLQ_HEADERS.sourceTopic]: TOPICS.messages,
+    });
     await produce(TOPICS.dlq, key, null, { [DLQ_HEADERS.reason]: 'invalid-json' });
     const original = makeEnvelope({
       type: EVENT_TYPES.actionRequested,
@@ -143,12 +181,17 @@ describe('data-service settles pipeline events in any order, once', () => {
     const bad = await fetch(`${base()}/v1/users/${user}/messages?limit=500`, { signal: AbortSignal.timeout(5000) });
     expect(bad.status).toBe(400);
     expect(bad.headers.get('content-type')).toContain('application/problem+json');
-    const page = await getJson<{ items: MessageView[]; nextBefore: string | null }>(`/v1/users/${user}/messages?limit=100`);
+    const page = await getJson<{ items: MessageView[]; nextBefore: string | null }>(
+      `/v1/users/${user}/messages?limit=100`,
+    );
     expect(page.status).toBe(200);
     expect(page.body.items.length).toBeGreaterThanOrEqual(3);
-    const ledger = await getJson<{ replied: number; failed: number; duplicatesSuppressed: number; failedByReason: Record<string, number> }>(
-      `/v1/ledger?since=${encodeURIComponent(startedAt.toISOString())}`,
-    );
+    const ledger = await getJson<{
+      replied: number;
+      failed: number;
+      duplicatesSuppressed: number;
+      failedByReason: Record<string, number>;
+    }>(`/v1/ledger?since=${encodeURIComponent(startedAt.toISOString())}`);
     expect(ledger.status).toBe(200);
     // At least this file's own: two replied, two failed (one per dead-letter reason), two repeats.
     expect(ledger.body.replied).toBeGreaterThanOrEqual(2);

@@ -1,4 +1,11 @@
-import { type DynamicModule, Inject, Injectable, Module, type OnApplicationShutdown, type Provider } from '@nestjs/common';
+import {
+  type DynamicModule,
+  Inject,
+  Injectable,
+  Module,
+  type OnApplicationShutdown,
+  type Provider,
+} from '@nestjs/common';
 import { KafkaModule } from '#libs/kafka';
 import type { CommonConfig, ServiceContext } from '#libs/platform';
 import { createDataMetrics } from './ingest/data-metrics';
@@ -52,7 +59,11 @@ export class DataServiceModule {
     const providers: Provider[] = [
       storeProvider,
       StoreCloser,
-      { provide: MessageQueries, useFactory: (repository: MessageRepository) => new MessageQueries(repository), inject: [MESSAGE_REPOSITORY] },
+      {
+        provide: MessageQueries,
+        useFactory: (repository: MessageRepository) => new MessageQueries(repository),
+        inject: [MESSAGE_REPOSITORY],
+      },
     ];
     const imports: DynamicModule[] = [];
     if (options.ingest ?? true) {
@@ -63,7 +74,8 @@ export class DataServiceModule {
       providers.push(
         {
           provide: EventIngestor,
-          useFactory: (repository: MessageRepository) => new EventIngestor(repository, metrics, context.logger, ownGroup),
+          useFactory: (repository: MessageRepository) =>
+            new EventIngestor(repository, metrics, context.logger, ownGroup),
           inject: [MESSAGE_REPOSITORY],
         },
         IngestConsumer,

@@ -20,12 +20,20 @@ function fakeKafka() {
   } as unknown as Consumer;
   const admin = { connect: async () => undefined, disconnect: async () => undefined } as unknown as Admin;
   const sent: { topic: string; headers: unknown }[] = [];
-  const publisher = { send: async (topic: string, messages: { headers?: unknown }[]) => void sent.push({ topic, headers: messages[0]?.headers }) } as unknown as EventPublisher;
+  const publisher = {
+    send: async (topic: string, messages: { headers?: unknown }[]) =>
+      void sent.push({ topic, headers: messages[0]?.headers }),
+  } as unknown as EventPublisher;
   const deliver = (topic: string, value: string | null, offset = '0') =>
     eachMessage!({
       topic,
       partition: 0,
-      message: { key: Buffer.from('alice'), value: value === null ? null : Buffer.from(value), offset, headers: { [DLQ_HEADERS.reason]: Buffer.from('invalid-json') } },
+      message: {
+        key: Buffer.from('alice'),
+        value: value === null ? null : Buffer.from(value),
+        offset,
+        headers: { [DLQ_HEADERS.reason]: Buffer.from('invalid-json') },
+      },
       heartbeat: async () => undefined,
       pause: () => () => undefined,
     } as unknown as EachMessagePayload);
@@ -37,7 +45,11 @@ describe('EventConsumer raw topics', () => {
   const metrics = kafkaMetrics(registry);
   const logger = createLogger({ service: 'test', level: 'silent' });
 
-  async function start(options: { rawHandler?: (message: RawConsumedMessage) => Promise<void>; dedupeWindow?: number; handler?: () => Promise<void> }) {
+  async function start(options: {
+    rawHandler?: (message: RawConsumedMessage) => Promise<void>;
+    dedupeWindow?: number;
+    handler?: () => Promise<void>;
+  }) {
     const kafka = fakeKafka();
     const consumer = new EventConsumer(
       kafka.consumer,
@@ -84,7 +96,9 @@ describe('EventConsumer raw topics', () => {
     await expect(kafka.deliver('p.jeeves.dlq.v1', '{}')).resolves.toBeUndefined();
     expect(calls).toBe(2);
     expect(kafka.sent).toEqual([]);
-    const dropped = (await registry.getSingleMetric('jeeves_kafka_messages_consumed_total')!.get()).values.find((v) => v.labels.outcome === 'dropped');
+    const dropped = (await registry.getSingleMetric('jeeves_kafka_messages_consumed_total')!.get()).values.find(
+      (v) => v.labels.outcome === 'dropped',
+    );
     expect(dropped?.value).toBe(1);
     await consumer.stop();
   });
@@ -105,7 +119,14 @@ describe('EventConsumer raw topics', () => {
       makeEnvelope({
         type: 'reply.produced',
         correlationId: 'c',
-        data: { messageId: '6f1c2a4e-8b1d-4c3e-9f00-0123456789ab', user: 'alice', intent: 'help', status: 'replied', text: 'hi', degraded: false },
+        data: {
+          messageId: '6f1c2a4e-8b1d-4c3e-9f00-0123456789ab',
+          user: 'alice',
+          intent: 'help',
+          status: 'replied',
+          text: 'hi',
+          degraded: false,
+        },
       }),
     );
     await kafka.deliver('p.jeeves.replies.v1', envelope, '1');

@@ -20,7 +20,13 @@ describe('EventIngestor', () => {
     repository = SqliteMessageRepository.open({ path: ':memory:', busyTimeoutMs: 100 });
     registry = createMetricsRegistry({ service: 'data-service', defaultMetrics: false });
     nowMs = Date.parse('2026-11-27T10:00:02.000Z');
-    ingestor = new EventIngestor(repository, createDataMetrics(registry), createLogger({ service: 'test', level: 'silent' }), OWN_GROUP, () => nowMs);
+    ingestor = new EventIngestor(
+      repository,
+      createDataMetrics(registry),
+      createLogger({ service: 'test', level: 'silent' }),
+      OWN_GROUP,
+      () => nowMs,
+    );
   });
 
   afterEach(async () => {
@@ -28,7 +34,9 @@ describe('EventIngestor', () => {
   });
 
   const value = async (name: string, labels: Record<string, string>): Promise<number | undefined> =>
-    (await registry.getSingleMetric(name)?.get())?.values.find((v) => Object.entries(labels).every(([k, l]) => v.labels[k] === l))?.value;
+    (await registry.getSingleMetric(name)?.get())?.values.find((v) =>
+      Object.entries(labels).every(([k, l]) => v.labels[k] === l),
+    )?.value;
 
   function acceptedEnvelope(messageId: string): Envelope {
     return makeEnvelope({
@@ -45,7 +53,11 @@ describe('EventIngestor', () => {
       data: { messageId, user: 'alice', intent: 'time', status, text: 'It is 19:00 in Tokyo', degraded: false },
     });
   }
-  function deadLetter(original: unknown, headers: Record<string, string>, key: string | null = 'alice'): RawConsumedMessage {
+  function deadLetter(
+    original: unknown,
+    headers: Record<string, string>,
+    key: string | null = 'alice',
+  ): RawConsumedMessage {
     return {
       topic: TOPICS.dlq,
       partition: 0,
@@ -63,7 +75,9 @@ describe('EventIngestor', () => {
     expect(await ingestor.ingest(acceptedEnvelope(id), traceHeaders)).toBe('applied');
     expect(await ingestor.ingest(replyEnvelope(id), {})).toBe('applied');
     expect((await repository.findById(id))?.traceId).toBe(TRACE);
-    expect(await value('jeeves_messages_completed_total', { intent: 'time', status: 'replied', degraded: 'false' })).toBe(1);
+    expect(
+      await value('jeeves_messages_completed_total', { intent: 'time', status: 'replied', degraded: 'false' }),
+    ).toBe(1);
     // Accepted at 10:00:00, reply stored at 10:00:02.
     expect(await registry.metrics()).toMatch(/^jeeves_message_end_to_end_seconds_sum\{[^}]*\} 2$/m);
     expect(await registry.metrics()).toMatch(/^jeeves_message_end_to_end_seconds_count\{[^}]*\} 1$/m);
@@ -84,18 +98,32 @@ describe('EventIngestor', () => {
     const id = randomUUID();
     await ingestor.ingest(acceptedEnvelope(id), {});
     const original = { ...replyEnvelope(id), data: { messageId: id, status: 'exploded' } };
-    const headers = { [DLQ_HEADERS.reason]: 'invalid-payload', [DLQ_HEADERS.sourceTopic]: TOPICS.replies, [DLQ_HEADERS.consumerGroup]: OWN_GROUP };
+    const headers = {
+      [DLQ_HEADERS.reason]: 'invalid-payload',
+      [DLQ_HEADERS.sourceTopic]: TOPICS.replies,
+      [DLQ_HEADERS.consumerGroup]: OWN_GROUP,
+    };
     expect(await ingestor.ingestDeadLetter(deadLetter(original, headers))).toBe('marked_failed');
-    expect(await repository.findById(id)).toMatchObject({ status: 'failed', failureReason: 'dead-lettered: invalid-payload', user: 'alice' });
+    expect(await repository.findById(id)).toMatchObject({
+      status: 'failed',
+      failureReason: 'dead-lettered: invalid-payload',
+      user: 'alice',
+    });
     expect(await ingestor.ingestDeadLetter(deadLetter(original, headers))).toBe('duplicate');
-    expect(await value('jeeves_data_dead_letters_observed_total', { source_topic: TOPICS.replies, effect: 'marked_failed' })).toBe(1);
+    expect(
+      await value('jeeves_data_dead_letters_observed_total', { source_topic: TOPICS.replies, effect: 'marked_failed' }),
+    ).toBe(1);
     expect(await value('jeeves_messages_completed_total', { intent: 'none', status: 'failed' })).toBe(1);
   });
 
   it('applies its own dead-lettered valid envelope again instead of failing the message', async () => {
     const id = randomUUID();
     await ingestor.ingest(acceptedEnvelope(id), {});
-    const headers = { [DLQ_HEADERS.reason]: 'retries-exhausted', [DLQ_HEADERS.sourceTopic]: TOPICS.replies, [DLQ_HEADERS.consumerGroup]: OWN_GROUP };
+    const headers = {
+      [DLQ_HEADERS.reason]: 'retries-exhausted',
+      [DLQ_HEADERS.sourceTopic]: TOPICS.replies,
+      [DLQ_HEADERS.consumerGroup]: OWN_GROUP,
+    };
     expect(await ingestor.ingestDeadLetter(deadLetter(replyEnvelope(id), headers))).toBe('reapplied');
     expect((await repository.findById(id))?.status).toBe('replied');
   });
@@ -108,21 +136,38 @@ describe('EventIngestor', () => {
       correlationId: id,
       data: { messageId: id, user: 'alice', intent: 'weather', action: { kind: 'weather', city: 'Paris' } },
     });
-    const headers = { [DLQ_HEADERS.reason]: 'retries-exhausted', [DLQ_HEADERS.sourceTopic]: TOPICS.actions, [DLQ_HEADERS.consumerGroup]: 'tprefix.jeeves-worker' };
+    const headers = {
+      [DLQ_HEADERS.reason]: 'retries-exhausted',
+      [DLQ_HEADERS.sourceTopic]: TOPICS.actions,
+      [DLQ_HEADERS.consumerGroup]: 'tprefix.jeeves-worker',
+    };
     expect(await ingestor.ingestDeadLetter(deadLetter(action, headers))).toBe('marked_failed');
-    expect(await repository.findById(id)).toMatchObject({ status: 'failed', failureReason: 'dead-lettered: retries-exhausted' });
+    expect(await repository.findById(id)).toMatchObject({
+      status: 'failed',
+      failureReason: 'dead-lettered: retries-exhausted',
+    });
   });
 
   it.each([
     ['not JSON', '{nope'],
     ['a tombstone', null],
     ['JSON that is no envelope', { hello: 'world' }],
-    ['an envelope without a messageId', makeEnvelope({ type: 'thing.happened', correlationId: 'c', data: { user: 'alice' } })],
-    ['a messageId that is no UUID', makeEnvelope({ type: EVENT_TYPES.replyProduced, correlationId: 'c', data: { messageId: '42' } })],
+    [
+      'an envelope without a messageId',
+      makeEnvelope({ type: 'thing.happened', correlationId: 'c', data: { user: 'alice' } }),
+    ],
+    [
+      'a messageId that is no UUID',
+      makeEnvelope({ type: EVENT_TYPES.replyProduced, correlationId: 'c', data: { messageId: '42' } }),
+    ],
   ])('only counts a dead letter holding %s', async (_name, original) => {
-    expect(await ingestor.ingestDeadLetter(deadLetter(original, { [DLQ_HEADERS.reason]: 'invalid-json' }))).toBe('no_message');
+    expect(await ingestor.ingestDeadLetter(deadLetter(original, { [DLQ_HEADERS.reason]: 'invalid-json' }))).toBe(
+      'no_message',
+    );
     expect(await repository.statusCounts()).toEqual({ accepted: 0, processing: 0, replied: 0, failed: 0 });
-    expect(await value('jeeves_data_dead_letters_observed_total', { source_topic: 'unknown', effect: 'no_message' })).toBe(1);
+    expect(
+      await value('jeeves_data_dead_letters_observed_total', { source_topic: 'unknown', effect: 'no_message' }),
+    ).toBe(1);
   });
 
   it('takes the user from the Kafka key when the dead payload has none, else "unknown"', async () => {
@@ -131,7 +176,13 @@ describe('EventIngestor', () => {
     await ingestor.ingestDeadLetter(deadLetter(original, { [DLQ_HEADERS.reason]: 'invalid-payload' }, 'bob'));
     expect((await repository.findById(id))?.user).toBe('bob');
     const other = randomUUID();
-    await ingestor.ingestDeadLetter(deadLetter({ ...original, id: randomUUID(), data: { messageId: other } }, { [DLQ_HEADERS.reason]: 'invalid-payload' }, 'no spaces allowed'));
+    await ingestor.ingestDeadLetter(
+      deadLetter(
+        { ...original, id: randomUUID(), data: { messageId: other } },
+        { [DLQ_HEADERS.reason]: 'invalid-payload' },
+        'no spaces allowed',
+      ),
+    );
     expect((await repository.findById(other))?.user).toBe('unknown');
   });
 

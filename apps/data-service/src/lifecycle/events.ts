@@ -35,7 +35,14 @@ export function lifecycleEventOf(envelope: Envelope, headers: IHeaders): Lifecyc
   switch (envelope.type) {
     case EVENT_TYPES.messageAccepted: {
       const data = envelope.data as MessageAccepted;
-      return { kind: 'accepted', messageId: data.messageId, user: data.user, text: data.text, occurredAtMs, traceId: traceIdFrom(headers) };
+      return {
+        kind: 'accepted',
+        messageId: data.messageId,
+        user: data.user,
+        text: data.text,
+        occurredAtMs,
+        traceId: traceIdFrom(headers),
+      };
     }
     case EVENT_TYPES.actionRequested: {
       const data = envelope.data as ActionRequested;

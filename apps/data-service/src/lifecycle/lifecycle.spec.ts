@@ -3,8 +3,21 @@ import { applyEvent, type LifecycleEvent, type MessageRecord, toMessageView } fr
 const ID = '6f1c2a4e-8b1d-4c3e-9f00-0123456789ab';
 const ACCEPTED_AT = Date.parse('2026-11-27T10:00:00.000Z');
 
-const accepted: LifecycleEvent = { kind: 'accepted', messageId: ID, user: 'alice', text: 'weather in Paris', occurredAtMs: ACCEPTED_AT, traceId: 'a'.repeat(32) };
-const processing: LifecycleEvent = { kind: 'processing', messageId: ID, user: 'alice', intent: 'weather', occurredAtMs: ACCEPTED_AT + 100 };
+const accepted: LifecycleEvent = {
+  kind: 'accepted',
+  messageId: ID,
+  user: 'alice',
+  text: 'weather in Paris',
+  occurredAtMs: ACCEPTED_AT,
+  traceId: 'a'.repeat(32),
+};
+const processing: LifecycleEvent = {
+  kind: 'processing',
+  messageId: ID,
+  user: 'alice',
+  intent: 'weather',
+  occurredAtMs: ACCEPTED_AT + 100,
+};
 const replied: LifecycleEvent = {
   kind: 'reply',
   messageId: ID,
@@ -16,8 +29,20 @@ const replied: LifecycleEvent = {
   reason: null,
   occurredAtMs: ACCEPTED_AT + 300,
 };
-const failed: LifecycleEvent = { ...replied, status: 'failed', text: 'Sorry', degraded: false, reason: 'provider-unavailable' };
-const deadLettered: LifecycleEvent = { kind: 'dead-lettered', messageId: ID, user: 'alice', reason: 'dead-lettered: retries-exhausted', occurredAtMs: ACCEPTED_AT + 100 };
+const failed: LifecycleEvent = {
+  ...replied,
+  status: 'failed',
+  text: 'Sorry',
+  degraded: false,
+  reason: 'provider-unavailable',
+};
+const deadLettered: LifecycleEvent = {
+  kind: 'dead-lettered',
+  messageId: ID,
+  user: 'alice',
+  reason: 'dead-lettered: retries-exhausted',
+  occurredAtMs: ACCEPTED_AT + 100,
+};
 
 interface Run {
   record: MessageRecord | undefined;
@@ -41,15 +66,26 @@ function run(events: LifecycleEvent[]): Run {
 
 function permutations<T>(items: T[]): T[][] {
   if (items.length <= 1) return [items];
-  return items.flatMap((item, index) => permutations([...items.slice(0, index), ...items.slice(index + 1)]).map((rest) => [item, ...rest]));
+  return items.flatMap((item, index) =>
+    permutations([...items.slice(0, index), ...items.slice(index + 1)]).map((rest) => [item, ...rest]),
+  );
 }
 
 describe('message lifecycle', () => {
   it('walks accepted → processing → replied in the happy order', () => {
-    const steps = [accepted, processing, replied].map((_, n) => run([accepted, processing, replied].slice(0, n + 1)).record?.status);
+    const steps = [accepted, processing, replied].map(
+      (_, n) => run([accepted, processing, replied].slice(0, n + 1)).record?.status,
+    );
     expect(steps).toEqual(['accepted', 'processing', 'replied']);
     const { record, completions, endToEnd } = run([accepted, processing, replied]);
-    expect(record).toMatchObject({ text: 'weather in Paris', intent: 'weather', reply: 'Sunny, 21 °C', degraded: true, failureReason: null, traceId: 'a'.repeat(32) });
+    expect(record).toMatchObject({
+      text: 'weather in Paris',
+      intent: 'weather',
+      reply: 'Sunny, 21 °C',
+      degraded: true,
+      failureReason: null,
+      traceId: 'a'.repeat(32),
+    });
     expect(completions).toBe(1);
     // Completed at the third tick (3 s after acceptance).
     expect(endToEnd).toEqual([3]);
@@ -92,18 +128,34 @@ describe('message lifecycle', () => {
   });
 
   it('records a failed reply with its reason, defaulting the reason when the worker gave none', () => {
-    expect(run([accepted, failed]).record).toMatchObject({ status: 'failed', reply: 'Sorry', failureReason: 'provider-unavailable' });
+    expect(run([accepted, failed]).record).toMatchObject({
+      status: 'failed',
+      reply: 'Sorry',
+      failureReason: 'provider-unavailable',
+    });
     expect(run([accepted, { ...failed, reason: null }]).record?.failureReason).toBe('failed');
   });
 
   it('creates the row from a reply that beats the acceptance, then fills it in', () => {
     const first = applyEvent(undefined, replied, ACCEPTED_AT + 500);
-    expect(first.next).toMatchObject({ status: 'replied', text: '', acceptedSeen: false, acceptedAtMs: replied.occurredAtMs, traceId: null });
+    expect(first.next).toMatchObject({
+      status: 'replied',
+      text: '',
+      acceptedSeen: false,
+      acceptedAtMs: replied.occurredAtMs,
+      traceId: null,
+    });
     expect(first.completed).toBe(true);
     // Not measured yet: the acceptance time is unknown.
     expect(first.endToEndSeconds).toBeNull();
     const second = applyEvent(first.next, accepted, ACCEPTED_AT + 900);
-    expect(second.next).toMatchObject({ status: 'replied', text: 'weather in Paris', acceptedSeen: true, acceptedAtMs: ACCEPTED_AT, traceId: 'a'.repeat(32) });
+    expect(second.next).toMatchObject({
+      status: 'replied',
+      text: 'weather in Paris',
+      acceptedSeen: true,
+      acceptedAtMs: ACCEPTED_AT,
+      traceId: 'a'.repeat(32),
+    });
     expect(second.completed).toBe(false);
     // Measured from acceptance to when the reply was stored, not to when the acceptance arrived.
     expect(second.endToEndSeconds).toBe(0.5);

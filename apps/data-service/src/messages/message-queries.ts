@@ -71,7 +71,11 @@ export class MessageQueries {
       return await read();
     } catch (error) {
       if (error instanceof ProblemError) throw error;
-      throw new ProblemError(503, 'dependency-unavailable', { detail: 'the message store is unavailable', retryAfterSeconds: 1, cause: error });
+      throw new ProblemError(503, 'dependency-unavailable', {
+        detail: 'the message store is unavailable',
+        retryAfterSeconds: 1,
+        cause: error,
+      });
     }
   }
 }

@@ -16,19 +16,54 @@ describe('data-service read API', () => {
   const ids = Array.from({ length: 5 }, () => randomUUID());
 
   async function apply(event: LifecycleEvent, nowMs = T0 + 60_000): Promise<void> {
-    await repository.applyOnce({ eventKey: randomUUID(), eventType: event.kind, messageId: event.messageId, reduce: (current) => applyEvent(current, event, nowMs) });
+    await repository.applyOnce({
+      eventKey: randomUUID(),
+      eventType: event.kind,
+      messageId: event.messageId,
+      reduce: (current) => applyEvent(current, event, nowMs),
+    });
   }
 
   beforeAll(async () => {
     repository = SqliteMessageRepository.open({ path: ':memory:', busyTimeoutMs: 100 });
     // ids[0..2] are alice's at T0, T0+1s, T0+2s; ids[3] and ids[4] tie at T0+3s.
     for (const [index, id] of ids.entries()) {
-      await apply({ kind: 'accepted', messageId: id, user: 'alice', text: `message ${index}`, occurredAtMs: T0 + Math.min(index, 3) * 1000, traceId: 'd'.repeat(32) });
+      await apply({
+        kind: 'accepted',
+        messageId: id,
+        user: 'alice',
+        text: `message ${index}`,
+        occurredAtMs: T0 + Math.min(index, 3) * 1000,
+        traceId: 'd'.repeat(32),
+      });
     }
-    await apply({ kind: 'reply', messageId: ids[0]!, user: 'alice', intent: 'weather', status: 'replied', text: 'Sunny', degraded: false, reason: null, occurredAtMs: T0 });
-    await apply({ kind: 'reply', messageId: ids[1]!, user: 'alice', intent: 'time', status: 'failed', text: 'Sorry', degraded: true, reason: 'provider-unavailable', occurredAtMs: T0 });
+    await apply({
+      kind: 'reply',
+      messageId: ids[0]!,
+      user: 'alice',
+      intent: 'weather',
+      status: 'replied',
+      text: 'Sunny',
+      degraded: false,
+      reason: null,
+      occurredAtMs: T0,
+    });
+    await apply({
+      kind: 'reply',
+      messageId: ids[1]!,
+      user: 'alice',
+      intent: 'time',
+      status: 'failed',
+      text: 'Sorry',
+      degraded: true,
+      reason: 'provider-unavailable',
+      occurredAtMs: T0,
+    });
     await apply({ kind: 'processing', messageId: ids[2]!, user: 'alice', intent: 'weather', occurredAtMs: T0 });
-    const built = await buildService({ ...dataService, module: (context) => DataServiceModule.register(context, { repository, ingest: false }) }, { LOG_LEVEL: 'silent' });
+    const built = await buildService(
+      { ...dataService, module: (context) => DataServiceModule.register(context, { repository, ingest: false }) },
+      { LOG_LEVEL: 'silent' },
+    );
     app = built.app;
     await app.init();
     await app.getHttpAdapter().getInstance().ready();
@@ -40,7 +75,11 @@ describe('data-service read API', () => {
 
   const get = async (url: string) => {
     const response = await app.inject({ method: 'GET', url });
-    return { status: response.statusCode, type: String(response.headers['content-type']), body: response.json() as Record<string, unknown> };
+    return {
+      status: response.statusCode,
+      type: String(response.headers['content-type']),
+      body: response.json() as Record<string, unknown>,
+    };
   };
 
   it('returns a stored message as the contract view', async () => {
@@ -79,18 +118,25 @@ describe('data-service read API', () => {
     expect((first.body.items as { id: string }[]).map((m) => m.id).sort()).toEqual([ids[3], ids[4]].sort());
     expect(first.body.nextBefore).toBe('2026-11-27T10:00:03.000Z');
 
-    const second = await get(`/v1/users/alice/messages?limit=2&before=${encodeURIComponent(String(first.body.nextBefore))}`);
+    const second = await get(
+      `/v1/users/alice/messages?limit=2&before=${encodeURIComponent(String(first.body.nextBefore))}`,
+    );
     expect((second.body.items as { id: string }[]).map((m) => m.id)).toEqual([ids[2], ids[1]]);
     expect(second.body.nextBefore).toBe('2026-11-27T10:00:01.000Z');
 
-    const last = await get(`/v1/users/alice/messages?limit=2&before=${encodeURIComponent(String(second.body.nextBefore))}`);
+    const last = await get(
+      `/v1/users/alice/messages?limit=2&before=${encodeURIComponent(String(second.body.nextBefore))}`,
+    );
     expect((last.body.items as { id: string }[]).map((m) => m.id)).toEqual([ids[0]]);
     expect(last.body.nextBefore).toBeNull();
 
     const everything = await get('/v1/users/alice/messages');
     expect((everything.body.items as unknown[]).length).toBe(5);
     expect(everything.body.nextBefore).toBeNull();
-    expect(await get('/v1/users/nobody/messages')).toMatchObject({ status: 200, body: { items: [], nextBefore: null } });
+    expect(await get('/v1/users/nobody/messages')).toMatchObject({
+      status: 200,
+      body: { items: [], nextBefore: null },
+    });
   });
 
   it.each([
@@ -148,7 +194,13 @@ describe('data-service read API', () => {
   it('answers 503, not 500, when the store is gone', async () => {
     const closed = SqliteMessageRepository.open({ path: ':memory:', busyTimeoutMs: 100 });
     await closed.close();
-    const built = await buildService({ ...dataService, module: (context) => DataServiceModule.register(context, { repository: closed, ingest: false }) }, { LOG_LEVEL: 'silent' });
+    const built = await buildService(
+      {
+        ...dataService,
+        module: (context) => DataServiceModule.register(context, { repository: closed, ingest: false }),
+      },
+      { LOG_LEVEL: 'silent' },
+    );
     await built.app.init();
     try {
       const response = await built.app.inject({ method: 'GET', url: `/v1/messages/${ids[0]}` });

@@ -61,7 +61,9 @@ export function migrationSql(migration: Migration, engine: 'sqlite' | 'postgres'
 export function assertOrdered(migrations: readonly Migration[]): void {
   migrations.forEach((migration, index) => {
     if (migration.version !== index + 1) {
-      throw new Error(`migration ${migration.name} has version ${migration.version}; expected ${index + 1} (versions run 1, 2, 3… without gaps)`);
+      throw new Error(
+        `migration ${migration.name} has version ${migration.version}; expected ${index + 1} (versions run 1, 2, 3… without gaps)`,
+      );
     }
   });
 }

@@ -37,13 +37,19 @@ export async function openStore(settings: StoreSettings, logger: Logger): Promis
     } catch {
       valid = false;
     }
-    if (!valid) throw new StoreConfigError('DATABASE_URL must be a postgres:// or postgresql:// URL (or unset for the embedded SQLite store)');
+    if (!valid)
+      throw new StoreConfigError(
+        'DATABASE_URL must be a postgres:// or postgresql:// URL (or unset for the embedded SQLite store)',
+      );
     const repository = await PostgresMessageRepository.open({
       connectionString: settings.databaseUrl,
       poolSize: settings.pgPoolSize,
       statementTimeoutMs: settings.pgStatementTimeoutMs,
     });
-    logger.info({ store: describeDatabaseUrl(settings.databaseUrl), migrations: await repository.appliedMigrations() }, 'message store open');
+    logger.info(
+      { store: describeDatabaseUrl(settings.databaseUrl), migrations: await repository.appliedMigrations() },
+      'message store open',
+    );
     return repository;
   }
   const path = join(settings.dataDir, 'jeeves.db');

@@ -21,7 +21,8 @@ afterAll(async () => {
 });
 
 describeRepositoryContract('PostgreSQL', {
-  open: async () => PostgresMessageRepository.open({ connectionString: url(), poolSize: 5, statementTimeoutMs: 10_000 }),
+  open: async () =>
+    PostgresMessageRepository.open({ connectionString: url(), poolSize: 5, statementTimeoutMs: 10_000 }),
   appliedMigrations: async (repository) => (repository as PostgresMessageRepository).appliedMigrations(),
 });
 
@@ -36,7 +37,9 @@ describe('PostgreSQL store specifics', () => {
     }
     const raceUrl = url().replace(/\/postgres$/, '/race');
     const repositories = await Promise.all(
-      Array.from({ length: 3 }, () => PostgresMessageRepository.open({ connectionString: raceUrl, poolSize: 2, statementTimeoutMs: 10_000 })),
+      Array.from({ length: 3 }, () =>
+        PostgresMessageRepository.open({ connectionString: raceUrl, poolSize: 2, statementTimeoutMs: 10_000 }),
+      ),
     );
     try {
       for (const repository of repositories) expect(await repository.appliedMigrations()).toEqual([1]);

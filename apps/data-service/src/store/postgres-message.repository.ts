@@ -79,7 +79,11 @@ export class PostgresMessageRepository implements MessageRepository {
         const applied = await client.query('SELECT 1 FROM schema_migrations WHERE version = $1', [migration.version]);
         if (applied.rowCount) return;
         await client.query(migrationSql(migration, 'postgres'));
-        await client.query('INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)', [migration.version, migration.name, Date.now()]);
+        await client.query('INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)', [
+          migration.version,
+          migration.name,
+          Date.now(),
+        ]);
       });
     }
   }
@@ -91,7 +95,9 @@ export class PostgresMessageRepository implements MessageRepository {
         [event.eventKey, event.eventType, event.messageId, Date.now()],
       );
       if (inserted.rowCount === 0) {
-        await client.query('UPDATE processed_events SET duplicates = duplicates + 1 WHERE envelope_id = $1', [event.eventKey]);
+        await client.query('UPDATE processed_events SET duplicates = duplicates + 1 WHERE envelope_id = $1', [
+          event.eventKey,
+        ]);
         return { duplicate: true };
       }
       await client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [event.messageId]);
@@ -110,17 +116,22 @@ export class PostgresMessageRepository implements MessageRepository {
   async listByUser(query: UserPageQuery): Promise<MessageRecord[]> {
     const rows =
       query.beforeMs === undefined
-        ? await this.query<MessageRow>('SELECT * FROM messages WHERE user_id = $1 ORDER BY accepted_at DESC, id DESC LIMIT $2', [query.user, query.limit])
-        : await this.query<MessageRow>('SELECT * FROM messages WHERE user_id = $1 AND accepted_at < $2 ORDER BY accepted_at DESC, id DESC LIMIT $3', [
-            query.user,
-            query.beforeMs,
-            query.limit,
-          ]);
+        ? await this.query<MessageRow>(
+            'SELECT * FROM messages WHERE user_id = $1 ORDER BY accepted_at DESC, id DESC LIMIT $2',
+            [query.user, query.limit],
+          )
+        : await this.query<MessageRow>(
+            'SELECT * FROM messages WHERE user_id = $1 AND accepted_at < $2 ORDER BY accepted_at DESC, id DESC LIMIT $3',
+            [query.user, query.beforeMs, query.limit],
+          );
     return rows.map(rowToRecord);
   }
 
   async listByUserAt(user: string, acceptedAtMs: number): Promise<MessageRecord[]> {
-    const rows = await this.query<MessageRow>('SELECT * FROM messages WHERE user_id = $1 AND accepted_at = $2 ORDER BY id DESC', [user, acceptedAtMs]);
+    const rows = await this.query<MessageRow>(
+      'SELECT * FROM messages WHERE user_id = $1 AND accepted_at = $2 ORDER BY id DESC',
+      [user, acceptedAtMs],
+    );
     return rows.map(rowToRecord);
   }
 
@@ -155,7 +166,10 @@ export class PostgresMessageRepository implements MessageRepository {
          FROM messages WHERE accepted_at >= $1`,
       [sinceMs],
     );
-    const [duplicates] = await this.query('SELECT COALESCE(SUM(duplicates), 0) AS n FROM processed_events WHERE processed_at >= $1', [sinceMs]);
+    const [duplicates] = await this.query(
+      'SELECT COALESCE(SUM(duplicates), 0) AS n FROM processed_events WHERE processed_at >= $1',
+      [sinceMs],
+    );
     const reasons = await this.query(
       "SELECT failure_reason, COUNT(*) AS n FROM messages WHERE accepted_at >= $1 AND status = 'failed' GROUP BY failure_reason",
       [sinceMs],
@@ -166,7 +180,9 @@ export class PostgresMessageRepository implements MessageRepository {
       failed: Number(counts?.failed ?? 0),
       processing: Number(counts?.processing ?? 0),
       duplicatesSuppressed: Number(duplicates?.n ?? 0),
-      failedByReason: Object.fromEntries(reasons.map((row) => [String(row.failure_reason ?? 'unknown'), Number(row.n)])),
+      failedByReason: Object.fromEntries(
+        reasons.map((row) => [String(row.failure_reason ?? 'unknown'), Number(row.n)]),
+      ),
     };
   }
 
@@ -186,7 +202,10 @@ export class PostgresMessageRepository implements MessageRepository {
     await this.pool.end();
   }
 
-  private async query<R extends QueryResultRow = Record<string, unknown>>(sql: string, params: unknown[] = []): Promise<R[]> {
+  private async query<R extends QueryResultRow = Record<string, unknown>>(
+    sql: string,
+    params: unknown[] = [],
+  ): Promise<R[]> {
     if (this.closed) throw new StoreClosedError();
     return (await this.pool.query<R>(sql, params)).rows;
   }

@@ -21,8 +21,10 @@ export const MESSAGE_COLUMNS = [
 /** A `messages` row as either driver returns it (pg gives BIGINT as a string). */
 export type MessageRow = Record<(typeof MESSAGE_COLUMNS)[number], unknown>;
 
-const optionalNumber = (value: unknown): number | null => (value === null || value === undefined ? null : Number(value));
-const optionalString = (value: unknown): string | null => (value === null || value === undefined ? null : String(value));
+const optionalNumber = (value: unknown): number | null =>
+  value === null || value === undefined ? null : Number(value);
+const optionalString = (value: unknown): string | null =>
+  value === null || value === undefined ? null : String(value);
 
 export function rowToRecord(row: MessageRow): MessageRecord {
   return {

@@ -28,7 +28,11 @@ describe('SQLite store specifics', () => {
 
   it('refuses migrations with gaps in their numbering', () => {
     const open = () =>
-      SqliteMessageRepository.open({ path: ':memory:', busyTimeoutMs: 100, migrations: [{ version: 2, name: 'skips one', sql: 'SELECT 1' }] });
+      SqliteMessageRepository.open({
+        path: ':memory:',
+        busyTimeoutMs: 100,
+        migrations: [{ version: 2, name: 'skips one', sql: 'SELECT 1' }],
+      });
     expect(open).toThrow(/expected 1/);
   });
 
@@ -41,7 +45,11 @@ describe('SQLite store specifics', () => {
         migrations: [{ version: 1, name: 'half good', sql: 'CREATE TABLE a (x INTEGER); CREATE TABLE nonsense (' }],
       });
     expect(broken).toThrow();
-    const fixed = SqliteMessageRepository.open({ path: file, busyTimeoutMs: 100, migrations: [{ version: 1, name: 'good', sql: 'CREATE TABLE a (x INTEGER)' }] });
+    const fixed = SqliteMessageRepository.open({
+      path: file,
+      busyTimeoutMs: 100,
+      migrations: [{ version: 1, name: 'good', sql: 'CREATE TABLE a (x INTEGER)' }],
+    });
     expect(fixed.appliedMigrations()).toEqual([1]);
     await fixed.close();
   });

@@ -73,7 +73,12 @@ export class SqliteMessageRepository implements MessageRepository {
         // Re-checked under the write lock: another instance may have applied it meanwhile.
         if (this.get('SELECT 1 AS applied FROM schema_migrations WHERE version = ?', migration.version)) return;
         this.connection().exec(migrationSql(migration, 'sqlite'));
-        this.run('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)', migration.version, migration.name, Date.now());
+        this.run(
+          'INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)',
+          migration.version,
+          migration.name,
+          Date.now(),
+        );
       });
     }
   }
@@ -106,7 +111,11 @@ export class SqliteMessageRepository implements MessageRepository {
   async listByUser(query: UserPageQuery): Promise<MessageRecord[]> {
     const rows =
       query.beforeMs === undefined
-        ? this.all('SELECT * FROM messages WHERE user_id = ? ORDER BY accepted_at DESC, id DESC LIMIT ?', query.user, query.limit)
+        ? this.all(
+            'SELECT * FROM messages WHERE user_id = ? ORDER BY accepted_at DESC, id DESC LIMIT ?',
+            query.user,
+            query.limit,
+          )
         : this.all(
             'SELECT * FROM messages WHERE user_id = ? AND accepted_at < ? ORDER BY accepted_at DESC, id DESC LIMIT ?',
             query.user,
@@ -117,9 +126,11 @@ export class SqliteMessageRepository implements MessageRepository {
   }
 
   async listByUserAt(user: string, acceptedAtMs: number): Promise<MessageRecord[]> {
-    return this.all('SELECT * FROM messages WHERE user_id = ? AND accepted_at = ? ORDER BY id DESC', user, acceptedAtMs).map((row) =>
-      rowToRecord(row as MessageRow),
-    );
+    return this.all(
+      'SELECT * FROM messages WHERE user_id = ? AND accepted_at = ? ORDER BY id DESC',
+      user,
+      acceptedAtMs,
+    ).map((row) => rowToRecord(row as MessageRow));
   }
 
   async eventsOf(messageId: string): Promise<ProcessedEvent[]> {
@@ -152,7 +163,10 @@ export class SqliteMessageRepository implements MessageRepository {
          FROM messages WHERE accepted_at >= ?`,
       sinceMs,
     )!;
-    const duplicates = this.get('SELECT COALESCE(SUM(duplicates), 0) AS n FROM processed_events WHERE processed_at >= ?', sinceMs)!;
+    const duplicates = this.get(
+      'SELECT COALESCE(SUM(duplicates), 0) AS n FROM processed_events WHERE processed_at >= ?',
+      sinceMs,
+    )!;
     const reasons = this.all(
       "SELECT failure_reason, COUNT(*) AS n FROM messages WHERE accepted_at >= ? AND status = 'failed' GROUP BY failure_reason",
       sinceMs,
@@ -163,7 +177,9 @@ export class SqliteMessageRepository implements MessageRepository {
       failed: Number(counts.failed ?? 0),
       processing: Number(counts.processing ?? 0),
       duplicatesSuppressed: Number(duplicates.n),
-      failedByReason: Object.fromEntries(reasons.map((row) => [String(row.failure_reason ?? 'unknown'), Number(row.n)])),
+      failedByReason: Object.fromEntries(
+        reasons.map((row) => [String(row.failure_reason ?? 'unknown'), Number(row.n)]),
+      ),
     };
   }
 

@@ -10,18 +10,43 @@ export interface RepositoryHarness {
 
 const T0 = Date.parse('2026-11-27T10:00:00.000Z');
 
-function accepted(messageId: string, user: string, occurredAtMs = T0, text = 'weather in Paris'): Extract<LifecycleEvent, { kind: 'accepted' }> {
+function accepted(
+  messageId: string,
+  user: string,
+  occurredAtMs = T0,
+  text = 'weather in Paris',
+): Extract<LifecycleEvent, { kind: 'accepted' }> {
   return { kind: 'accepted', messageId, user, text, occurredAtMs, traceId: 'c'.repeat(32) };
 }
 function processing(messageId: string, user: string): LifecycleEvent {
   return { kind: 'processing', messageId, user, intent: 'weather', occurredAtMs: T0 + 10 };
 }
-function reply(messageId: string, user: string, status: 'replied' | 'failed' = 'replied', reason: string | null = null): LifecycleEvent {
-  return { kind: 'reply', messageId, user, intent: 'weather', status, text: status === 'replied' ? 'Sunny' : 'Sorry', degraded: false, reason, occurredAtMs: T0 + 20 };
+function reply(
+  messageId: string,
+  user: string,
+  status: 'replied' | 'failed' = 'replied',
+  reason: string | null = null,
+): LifecycleEvent {
+  return {
+    kind: 'reply',
+    messageId,
+    user,
+    intent: 'weather',
+    status,
+    text: status === 'replied' ? 'Sunny' : 'Sorry',
+    degraded: false,
+    reason,
+    occurredAtMs: T0 + 20,
+  };
 }
 
 function step(event: LifecycleEvent, eventKey = randomUUID(), nowMs = T0 + 1000): EventToApply {
-  return { eventKey, eventType: event.kind, messageId: event.messageId, reduce: (current) => applyEvent(current, event, nowMs) };
+  return {
+    eventKey,
+    eventType: event.kind,
+    messageId: event.messageId,
+    reduce: (current) => applyEvent(current, event, nowMs),
+  };
 }
 
 /** The behaviour every MessageRepository must have, whatever the engine. */
@@ -87,26 +112,41 @@ export function describeRepositoryContract(name: string, harness: RepositoryHarn
       expect(again).toEqual({ duplicate: true });
       expect(reduced).toBe(0);
       expect((await repository.findById(id))?.text).toBe('weather in Paris');
-      expect(await repository.eventsOf(id)).toEqual([{ eventKey: key, eventType: 'accepted', processedAtMs: expect.any(Number), duplicates: 1 }]);
+      expect(await repository.eventsOf(id)).toEqual([
+        { eventKey: key, eventType: 'accepted', processedAtMs: expect.any(Number), duplicates: 1 },
+      ]);
     });
 
     it('lets only one of two concurrent deliveries of the same envelope through', async () => {
       const id = randomUUID();
       const key = randomUUID();
-      const outcomes = await Promise.all([repository.applyOnce(step(reply(id, 'contract-race'), key)), repository.applyOnce(step(reply(id, 'contract-race'), key))]);
+      const outcomes = await Promise.all([
+        repository.applyOnce(step(reply(id, 'contract-race'), key)),
+        repository.applyOnce(step(reply(id, 'contract-race'), key)),
+      ]);
       expect(outcomes.filter((o) => !o.duplicate)).toHaveLength(1);
       expect((await repository.eventsOf(id))[0]?.duplicates).toBe(1);
     });
 
     it('keeps every event of a message when they land at once, in any order', async () => {
       const ids = Array.from({ length: 8 }, () => randomUUID());
-      const events = ids.flatMap((id) => [reply(id, 'contract-concurrent'), processing(id, 'contract-concurrent'), accepted(id, 'contract-concurrent')]);
+      const events = ids.flatMap((id) => [
+        reply(id, 'contract-concurrent'),
+        processing(id, 'contract-concurrent'),
+        accepted(id, 'contract-concurrent'),
+      ]);
       const outcomes = await Promise.all(events.map((event) => repository.applyOnce(step(event))));
       expect(outcomes.every((o) => !o.duplicate)).toBe(true);
       const completions = outcomes.filter((o) => !o.duplicate && o.transition.completed).length;
       expect(completions).toBe(ids.length);
       for (const id of ids) {
-        expect(await repository.findById(id)).toMatchObject({ status: 'replied', text: 'weather in Paris', intent: 'weather', reply: 'Sunny', acceptedSeen: true });
+        expect(await repository.findById(id)).toMatchObject({
+          status: 'replied',
+          text: 'weather in Paris',
+          intent: 'weather',
+          reply: 'Sunny',
+          acceptedSeen: true,
+        });
       }
     });
 
@@ -181,7 +221,9 @@ export function describeRepositoryContract(name: string, harness: RepositoryHarn
       expect(ledger.processing - ledgerBefore.processing).toBe(2);
       expect(ledger.replied - ledgerBefore.replied).toBe(1);
       expect(ledger.failed - ledgerBefore.failed).toBe(1);
-      expect(ledger.failedByReason['provider-unavailable']! - (ledgerBefore.failedByReason['provider-unavailable'] ?? 0)).toBe(1);
+      expect(
+        ledger.failedByReason['provider-unavailable']! - (ledgerBefore.failedByReason['provider-unavailable'] ?? 0),
+      ).toBe(1);
       // Duplicates are dated by when their event was first processed (now), which is after `since`.
       expect((await repository.ledger(0)).duplicatesSuppressed).toBeGreaterThanOrEqual(1);
       expect((await repository.ledger(Date.now() + 60_000)).duplicatesSuppressed).toBe(0);
