@@ -99,6 +99,9 @@ describe('tracing: one trace across HTTP and Kafka', () => {
     const handlers = spans.filter((s) => s.name.startsWith('handle '));
     expect(handlers.map((s) => s.service).sort()).toEqual(expect.arrayContaining(['bot', 'data-service', 'worker']));
     for (const span of handlers) expect(span.attributes['messaging.message.id']).toEqual(expect.any(String));
+    // Producer and consumer spans carry the envelope id too (from the header our publisher sets).
+    expect(gatewaySend.attributes['messaging.message.id']).toBe(id);
+    expect(botProcess.attributes['messaging.message.id']).toBe(id);
     const acceptedHandler = handlers.find((s) => s.service === 'bot')!;
     expect(acceptedHandler.attributes['messaging.message.id']).toBe(id);
   });

@@ -1,7 +1,7 @@
 export { KafkaConnection } from './connection';
 export type { KafkaConnectionOptions } from './connection';
 export { KafkaModule } from './kafka.module';
-export { EventPublisher } from './publisher';
+export { EventPublisher, ENVELOPE_ID_HEADER, ENVELOPE_TYPE_HEADER } from './publisher';
 export type { PublishOptions, ProduceGuard } from './publisher';
 export { EventConsumer, DEFAULT_RETRY } from './consumer';
 export type { ConsumedMessage, MessageHandler, RetryPolicy, ConsumerOptions, RawConsumedMessage, RawConsumerOptions } from './consumer';

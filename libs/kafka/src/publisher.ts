@@ -4,6 +4,10 @@ import type { Logger } from '#libs/observability';
 import { assertValidEnvelope } from './decode';
 import type { KafkaMetrics } from './kafka-metrics';
 
+/** Headers every published message carries: the envelope's id and type. */
+export const ENVELOPE_ID_HEADER = 'jeeves-envelope-id';
+export const ENVELOPE_TYPE_HEADER = 'jeeves-envelope-type';
+
 export interface PublishOptions {
   /** Partition key; the user id, so one user's messages stay in order. */
   key: string;
@@ -34,9 +38,9 @@ export class EventPublisher {
 
   async publish<T>(topic: TopicName, envelope: Envelope<T>, options: PublishOptions): Promise<void> {
     assertValidEnvelope(envelope, PAYLOAD_SCHEMAS);
-    await this.send(topicName(topic, this.topicPrefix), [
-      { key: options.key, value: JSON.stringify(envelope), headers: options.headers },
-    ]);
+    // The id and type ride in headers too, so tracing hooks and tools see them without parsing the value.
+    const headers: IHeaders = { ...options.headers, [ENVELOPE_ID_HEADER]: envelope.id, [ENVELOPE_TYPE_HEADER]: envelope.type };
+    await this.send(topicName(topic, this.topicPrefix), [{ key: options.key, value: JSON.stringify(envelope), headers }]);
   }
 
   /** Sends already-encoded messages to a fully resolved topic (dead letters, replays). */

@@ -4,6 +4,7 @@
  * kafkajs, pg or pino load. When tracing is off, nothing is registered and nothing is patched.
  */
 import { basename, dirname } from 'node:path';
+import type { Span } from '@opentelemetry/api';
 import { startTracing, tracingSettingsFromEnv, type TracingHandle } from './tracing';
 
 function appNameFromEntry(): string {
@@ -31,7 +32,11 @@ const handle: TracingHandle = startTracing(settings, () => {
       ignoreIncomingRequestHook: (request) => /^\/(metrics|health\/)/.test(request.url ?? ''),
     }),
     new UndiciInstrumentation(),
-    new KafkaJsInstrumentation(),
+    new KafkaJsInstrumentation({
+      // messaging.message.id from the header our publisher sets (libs/kafka ENVELOPE_ID_HEADER).
+      producerHook: (span, { message }) => setMessageId(span, message.headers),
+      consumerHook: (span, { message }) => setMessageId(span, message.headers),
+    }),
     // Logs go to stdout; the instrumentation only adds trace_id/span_id to them.
     new PinoInstrumentation({ disableLogSending: true }),
     new NestInstrumentation(),
@@ -39,6 +44,11 @@ const handle: TracingHandle = startTracing(settings, () => {
     new FastifyOtelInstrumentation({ registerOnInitialization: true, ignorePaths: (opts) => /^\/(metrics|health\/)/.test(opts.url) }),
   ];
 });
+
+function setMessageId(span: Span, headers: Record<string, unknown> | undefined): void {
+  const id = headers?.['jeeves-envelope-id'];
+  if (id !== undefined) span.setAttribute('messaging.message.id', String(id));
+}
 
 (globalThis as { __jeevesTracing?: TracingHandle }).__jeevesTracing = handle;
 if (settings.notes.length > 0 && process.env.LOG_LEVEL === 'debug') {
