@@ -310,7 +310,7 @@ describe('gateway per-client limits', () => {
   });
 
   it('answers 429 too-many-concurrent-requests past the in-flight limit, and frees slots afterwards', async () => {
-    const gw = await startTestGateway({ CLIENT_MAX_IN_FLIGHT: '2' });
+    const gw = await startTestGateway({ RATE_LIMIT_MAX_IN_FLIGHT: '2' });
     try {
       const token = await gw.token();
       gw.publisher.delayMs = 100;

@@ -51,7 +51,7 @@ export class GatewayModule {
         { provide: GatewayMetrics, useValue: metrics },
         { provide: RecentlyAccepted, useValue: recent },
         { provide: TokenBucketLimiter, useValue: new TokenBucketLimiter({ ratePerSecond: config.RATE_LIMIT_PER_SECOND, burst: config.RATE_LIMIT_BURST }) },
-        { provide: ConcurrencyLimiter, useValue: new ConcurrencyLimiter(config.CLIENT_MAX_IN_FLIGHT) },
+        { provide: ConcurrencyLimiter, useValue: new ConcurrencyLimiter(config.RATE_LIMIT_MAX_IN_FLIGHT) },
         ClientLimitsInterceptor,
         overrides.publisher
           ? { provide: MESSAGE_PUBLISHER, useValue: overrides.publisher }

@@ -15,8 +15,11 @@ const configShape = {
   RATE_LIMIT_PER_SECOND: env.number(50, 0.001),
   /** Largest burst per client (token bucket size). */
   RATE_LIMIT_BURST: env.int(100, 1),
-  /** Requests one client may have in flight at once. */
-  CLIENT_MAX_IN_FLIGHT: env.int(64, 1),
+  /**
+   * Requests one client may have in flight at once. Named with the rate limits so that the lab
+   * passes all of the edge's per-client limits through to the gateway (`RATE_LIMIT_*`).
+   */
+  RATE_LIMIT_MAX_IN_FLIGHT: env.int(64, 1),
   IDEMPOTENCY_TTL_SECONDS: env.int(86_400, 1),
   /** Idempotency keys remembered at most (oldest evicted first). */
   IDEMPOTENCY_MAX_KEYS: env.int(100_000, 1),
