@@ -1,0 +1,82 @@
+import { setTimeout as delay } from 'node:timers/promises';
+import { APPS, type AppName } from '../lab/apps';
+import { loadLabConfig, type LabConfig } from '../lab/config';
+import { describeInstance, startInstance, stopInstance, waitInstancesReady } from '../lab/instances';
+import { ensureTopics, startKafka, stopKafka, type KafkaState } from '../lab/kafka';
+
+/**
+ * A lab of the benchmarks' own (state in .lab/bench, ports shifted by BENCH_PORT_OFFSET, a fresh
+ * topic prefix per start): its apps are restarted with different settings between variants, which
+ * must never happen to a lab somebody is looking at.
+ */
+export class BenchLab {
+  readonly config: LabConfig;
+  private kafka: KafkaState | undefined;
+  private generation = 0;
+
+  constructor(private readonly log: (line: string) => void) {
+    const offset = Number(process.env.BENCH_PORT_OFFSET ?? 4900);
+    // Its own broker port too, so the numbers are not another lab's traffic (KAFKA_PORT overrides).
+    this.config = loadLabConfig(
+      {
+        ...process.env,
+        KAFKA_PORT: process.env.KAFKA_PORT ?? String(9092 + offset + 10_000),
+        KAFKA_CONTROLLER_PORT: process.env.KAFKA_CONTROLLER_PORT ?? String(9093 + offset + 10_000),
+      },
+      {
+        stateDir: '.lab/bench',
+        portOffset: offset,
+        topicPrefix: 'bench',
+      },
+    );
+  }
+
+  async startKafka(): Promise<string> {
+    this.kafka = await startKafka(this.config, { log: this.log });
+    return this.kafka.brokers;
+  }
+
+  url(app: AppName): string {
+    return describeInstance(this.config, app, 1).url;
+  }
+
+  /**
+   * (Re)starts every app with `env` added to the apps' environment (the lab passes OTEL_*,
+   * JEEVES_* and RATE_LIMIT_* through), on fresh topics so no backlog leaks between variants.
+   */
+  async startApps(env: Record<string, string | undefined>): Promise<{ prefix: string }> {
+    if (!this.kafka) throw new Error('startKafka first');
+    await this.stopApps();
+    const prefix = `bench${Date.now()}g${this.generation++}`;
+    const config: LabConfig = { ...this.config, topicPrefix: prefix };
+    await ensureTopics(this.kafka.brokers, prefix, () => undefined);
+    const saved: Record<string, string | undefined> = {};
+    for (const [k, v] of Object.entries(env)) {
+      saved[k] = process.env[k];
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+    try {
+      const targets = APPS.map((a) => describeInstance(config, a.name, 1));
+      await Promise.all(targets.map((t) => startInstance(config, t, { brokers: this.kafka?.brokers ?? '' })));
+      await waitInstancesReady(config, targets, { timeoutMs: 180_000, log: this.log });
+    } finally {
+      for (const [k, v] of Object.entries(saved)) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
+    }
+    // Consumers join their groups after "ready"; give the first rebalance a moment to settle.
+    await delay(3000);
+    return { prefix };
+  }
+
+  async stopApps(): Promise<void> {
+    await Promise.all(APPS.map((a) => stopInstance(this.config, a.name)));
+  }
+
+  async close(): Promise<void> {
+    await this.stopApps();
+    await stopKafka(this.config, this.log);
+  }
+}

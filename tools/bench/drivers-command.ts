@@ -1,0 +1,27 @@
+import { writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { benchDrivers } from './drivers';
+
+export const bench = {
+  summary: 'load-driver comparison (ADR 0060)',
+  async run(args: readonly string[], log: (line: string) => void): Promise<number> {
+    const { values } = parseArgs({
+      args: [...args],
+      options: {
+        rates: { type: 'string', default: '1000,2000,4000,8000' },
+        duration: { type: 'string', default: '5' },
+        out: { type: 'string' },
+      },
+    });
+    const report = await benchDrivers({
+      rates: values.rates.split(',').map(Number),
+      durationSeconds: Number(values.duration),
+      stallRate: 500,
+      stallMs: 1000,
+      log,
+    });
+    process.stdout.write(report.markdown + '\n');
+    if (values.out) writeFileSync(values.out, report.markdown + '\n');
+    return 0;
+  },
+};

@@ -1,0 +1,37 @@
+/**
+ * `npm run bench -- <name> [options]`: benchmarks that measure this machine, run by hand (never in
+ * CI: speed belongs in benchmarks, as ratios, not in tests).
+ *   drivers   load-driver comparison behind ADR 0060 (undici open model vs autocannon vs vegeta)
+ *   overhead  pipeline throughput and p99 with instrumentation off / metrics / metrics + traces
+ *   capacity  the lab's breakpoint beside a bare Nest+Fastify handler and Kafka's producer perf tool
+ * overhead and capacity write their section of docs/performance.md.
+ */
+import { bench as capacity } from './capacity';
+import { bench as drivers } from './drivers-command';
+import { bench as overhead } from './overhead';
+import { progress } from './support';
+
+interface Bench {
+  readonly summary: string;
+  run(args: readonly string[], log: (line: string) => void): Promise<number>;
+}
+
+const BENCHES: Record<string, Bench> = { drivers, overhead, capacity };
+
+async function main(argv: readonly string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  const bench = name ? BENCHES[name] : undefined;
+  if (!bench) {
+    process.stderr.write(`Usage: npm run bench -- <${Object.keys(BENCHES).join('|')}> [options]\n`);
+    return 2;
+  }
+  return bench.run(rest, progress(Date.now()));
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    process.stderr.write(`bench: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,52 @@
+import { cpus, totalmem } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { REPO_ROOT } from '../lab/config';
+
+const DOC = join(REPO_ROOT, 'docs', 'performance.md');
+
+const HEAD = `# Performance of the lab on this machine
+
+Written by \`npm run bench -- <name>\` (tools/bench/); each benchmark rewrites only its own section, between
+its markers. The numbers are this machine's, measured in one run of each benchmark; they are ratios
+where they are compared, because the machine is shared and absolute speed moves with its neighbours.
+See docs/load-testing.md for the load driver the benchmarks use and docs/decisions/0060-load-driver.md
+for why it is the one it is.
+`;
+
+/** The machine line every section carries: the numbers mean nothing without it. */
+export function machineLine(): string {
+  const c = cpus();
+  return `Machine: ${c.length} × ${c[0]?.model.trim() ?? 'unknown CPU'}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB RAM, Node ${process.version}; measured ${new Date().toISOString()}.`;
+}
+
+/** Replaces (or appends) the section of `name` in docs/performance.md and returns the file's path. */
+export function writePerformanceSection(name: string, markdown: string, reproduce: string): string {
+  const start = `<!-- bench:${name}:start -->`;
+  const end = `<!-- bench:${name}:end -->`;
+  const titles: Record<string, string> = {
+    overhead: 'Instrumentation overhead',
+    capacity: 'Capacity: the breakpoint beside its parts',
+    drivers: 'Load drivers compared',
+  };
+  const section = [
+    start,
+    `## ${titles[name] ?? name}`,
+    '',
+    `Reproduce: \`${reproduce}\``,
+    '',
+    machineLine(),
+    '',
+    markdown,
+    end,
+  ].join('\n');
+  const current = existsSync(DOC) ? readFileSync(DOC, 'utf8') : HEAD;
+  const from = current.indexOf(start);
+  const to = current.indexOf(end);
+  const next =
+    from >= 0 && to > from
+      ? current.slice(0, from) + section + current.slice(to + end.length)
+      : `${current.trimEnd()}\n\n${section}\n`;
+  writeFileSync(DOC, next);
+  return DOC;
+}
