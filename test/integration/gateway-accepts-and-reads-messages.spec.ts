@@ -21,18 +21,37 @@ describe('gateway accepts and reads messages (real lab)', () => {
     json: <T>() => T;
   }
 
-  async function call(method: 'GET' | 'POST', path: string, init: { body?: string; headers?: Record<string, string>; auth?: string | null } = {}): Promise<Answer> {
+  async function call(
+    method: 'GET' | 'POST',
+    path: string,
+    init: { body?: string; headers?: Record<string, string>; auth?: string | null } = {},
+  ): Promise<Answer> {
     const headers: Record<string, string> = { ...(init.headers ?? {}) };
     if (init.auth !== null) headers.authorization = init.auth ?? `Bearer ${token}`;
-    const response = await fetch(`${gateway()}${path}`, { method, headers, body: init.body, signal: AbortSignal.timeout(10_000) });
+    const response = await fetch(`${gateway()}${path}`, {
+      method,
+      headers,
+      body: init.body,
+      signal: AbortSignal.timeout(10_000),
+    });
     const text = await response.text();
-    const answer: Answer = { status: response.status, headers: Object.fromEntries(response.headers), text, json: <T>() => JSON.parse(text) as T };
-    expect(validator.check({ method, url: path, status: answer.status, headers: answer.headers, body: text })).toEqual([]);
+    const answer: Answer = {
+      status: response.status,
+      headers: Object.fromEntries(response.headers),
+      text,
+      json: <T>() => JSON.parse(text) as T,
+    };
+    expect(validator.check({ method, url: path, status: answer.status, headers: answer.headers, body: text })).toEqual(
+      [],
+    );
     if (answer.status >= 400) expect(answer.headers['content-type']).toMatch(/^application\/problem\+json/);
     return answer;
   }
   const post = (body: unknown, headers: Record<string, string> = {}) =>
-    call('POST', '/v1/messages', { body: JSON.stringify(body), headers: { 'content-type': 'application/json', ...headers } });
+    call('POST', '/v1/messages', {
+      body: JSON.stringify(body),
+      headers: { 'content-type': 'application/json', ...headers },
+    });
 
   /** Polls GET until data-service has stored the message (the gateway's own "accepted" stub has no `user`). */
   const stored = (id: string) =>
@@ -93,19 +112,28 @@ describe('gateway accepts and reads messages (real lab)', () => {
   });
 
   it('refuses bad input with problem+json 4xx and keeps serving', async () => {
-    expect((await call('POST', '/v1/messages', { body: '{"user":', headers: { 'content-type': 'application/json' } })).status).toBe(400);
+    expect(
+      (await call('POST', '/v1/messages', { body: '{"user":', headers: { 'content-type': 'application/json' } }))
+        .status,
+    ).toBe(400);
     const missing = await post({ user });
     expect(missing.status).toBe(400);
     expect(missing.json<{ errors: { field: string }[] }>().errors.map((e) => e.field)).toEqual(['text']);
     expect((await post({ user, text: 'hi', extra: 1 })).status).toBe(400);
     expect((await post({ user, text: 'x'.repeat(17_000) })).status).toBe(413);
-    expect((await call('POST', '/v1/messages', { body: 'hello', headers: { 'content-type': 'text/plain' } })).status).toBe(415);
+    expect(
+      (await call('POST', '/v1/messages', { body: 'hello', headers: { 'content-type': 'text/plain' } })).status,
+    ).toBe(415);
     const anonymous = await call('GET', `/v1/users/${user}/messages`, { auth: null });
     expect(anonymous.status).toBe(401);
     expect(anonymous.headers['www-authenticate']).toMatch(/^Bearer /);
     expect((await call('GET', `/v1/users/${user}/messages`, { auth: 'Bearer not.a.token' })).status).toBe(401);
     const readOnly = await getToken(CLIENTS.demo.id, CLIENTS.demo.secret, 'messages:read');
-    const forbidden = await call('POST', '/v1/messages', { body: JSON.stringify({ user, text: 'hi' }), headers: { 'content-type': 'application/json' }, auth: `Bearer ${readOnly}` });
+    const forbidden = await call('POST', '/v1/messages', {
+      body: JSON.stringify({ user, text: 'hi' }),
+      headers: { 'content-type': 'application/json' },
+      auth: `Bearer ${readOnly}`,
+    });
     expect(forbidden.status).toBe(403);
     expect(forbidden.headers['www-authenticate']).toContain('insufficient_scope');
     expect((await post({ user, text: 'still serving' })).status).toBe(202);

@@ -15,12 +15,19 @@ describe('gateway answers 503 when data-service fails (chaos on dependency:data-
   const request = async (method: string, path: string, auth: string, body?: unknown) => {
     const response = await fetch(`${gateway()}${path}`, {
       method,
-      headers: { authorization: `Bearer ${auth}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      headers: {
+        authorization: `Bearer ${auth}`,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
       body: body === undefined ? undefined : JSON.stringify(body),
       signal: AbortSignal.timeout(15_000),
     });
     const text = await response.text();
-    return { status: response.status, headers: response.headers, body: text ? (JSON.parse(text) as Record<string, unknown>) : undefined };
+    return {
+      status: response.status,
+      headers: response.headers,
+      body: text ? (JSON.parse(text) as Record<string, unknown>) : undefined,
+    };
   };
   const clearFaults = () => request('DELETE', '/admin/chaos/faults', admin);
 
@@ -37,7 +44,11 @@ describe('gateway answers 503 when data-service fails (chaos on dependency:data-
     ['an error', { type: 'error', rate: 1, status: 503 }, 'the message store is unavailable'],
     ['a hang', { type: 'hang' }, 'the message store did not answer in time'],
   ])('turns %s into 503 + Retry-After on reads, keeps accepting writes, and recovers', async (_name, fault, detail) => {
-    const created = await request('POST', '/admin/chaos/faults', admin, { ...fault, target: 'dependency:data-service', durationMs: 60_000 });
+    const created = await request('POST', '/admin/chaos/faults', admin, {
+      ...fault,
+      target: 'dependency:data-service',
+      durationMs: 60_000,
+    });
     expect(created.status).toBe(201);
     try {
       for (const path of [`/v1/messages/${randomUUID()}`, `/v1/users/${user}/messages`]) {

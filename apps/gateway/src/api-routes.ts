@@ -1,6 +1,16 @@
 import { RequestMethod } from '@nestjs/common';
 import type { z } from 'zod';
-import { acceptedMessageSchema, idempotencyKeySchema, requestIdSchema, listQuerySchema, messageIdParamsSchema, messageListSchema, messageResultSchema, postMessageBodySchema, userParamsSchema } from './messages/message-schemas';
+import {
+  acceptedMessageSchema,
+  idempotencyKeySchema,
+  requestIdSchema,
+  listQuerySchema,
+  messageIdParamsSchema,
+  messageListSchema,
+  messageResultSchema,
+  postMessageBodySchema,
+  userParamsSchema,
+} from './messages/message-schemas';
 
 export const SCOPES = {
   'messages:write': 'Send messages to Jeeves',
@@ -9,7 +19,14 @@ export const SCOPES = {
 export type Scope = keyof typeof SCOPES;
 
 /** Response headers the OpenAPI document describes; each route's responses name theirs. */
-export type ResponseHeader = 'Location' | 'Retry-After' | 'RateLimit' | 'RateLimit-Policy' | 'WWW-Authenticate' | 'Idempotent-Replayed' | 'X-Request-Id';
+export type ResponseHeader =
+  | 'Location'
+  | 'Retry-After'
+  | 'RateLimit'
+  | 'RateLimit-Policy'
+  | 'WWW-Authenticate'
+  | 'Idempotent-Replayed'
+  | 'X-Request-Id';
 
 export interface ApiResponse {
   description: string;
@@ -34,13 +51,19 @@ export interface ApiRoute {
 }
 
 const LIMITED: readonly ResponseHeader[] = ['RateLimit', 'RateLimit-Policy'];
-const problem = (description: string, headers: readonly ResponseHeader[] = []): ApiResponse => ({ description, headers });
+const problem = (description: string, headers: readonly ResponseHeader[] = []): ApiResponse => ({
+  description,
+  headers,
+});
 /** Answers every protected route can give, besides its own. */
 const COMMON = {
   400: problem('Invalid request: the problem lists each bad field'),
   401: problem('Missing, malformed, expired or otherwise invalid access token', ['WWW-Authenticate']),
   403: problem('The access token lacks a required scope', ['WWW-Authenticate']),
-  429: problem('Rate limit (`rate-limited`) or concurrency limit (`too-many-concurrent-requests`) reached', ['Retry-After', ...LIMITED]),
+  429: problem('Rate limit (`rate-limited`) or concurrency limit (`too-many-concurrent-requests`) reached', [
+    'Retry-After',
+    ...LIMITED,
+  ]),
   503: problem('A dependency is unavailable or slow; retry after Retry-After seconds', ['Retry-After']),
 } as const;
 
@@ -58,15 +81,25 @@ export const API_ROUTES = {
     successStatus: 202,
     body: postMessageBodySchema,
     requestHeaders: [
-      { name: 'X-Request-Id', schema: requestIdSchema, description: 'Becomes the correlation id of the published event; a fresh one is made when absent or malformed, and echoed.' },
+      {
+        name: 'X-Request-Id',
+        schema: requestIdSchema,
+        description:
+          'Becomes the correlation id of the published event; a fresh one is made when absent or malformed, and echoed.',
+      },
       {
         name: 'Idempotency-Key',
         schema: idempotencyKeySchema,
-        description: 'Retries with the same key (same client, within 24 h) return the first answer and produce one message; the same key with another body is refused with 422.',
+        description:
+          'Retries with the same key (same client, within 24 h) return the first answer and produce one message; the same key with another body is refused with 422.',
       },
     ],
     responses: {
-      202: { description: 'Accepted; processing continues asynchronously', schema: acceptedMessageSchema, headers: ['Location', 'Idempotent-Replayed', 'X-Request-Id', ...LIMITED] },
+      202: {
+        description: 'Accepted; processing continues asynchronously',
+        schema: acceptedMessageSchema,
+        headers: ['Location', 'Idempotent-Replayed', 'X-Request-Id', ...LIMITED],
+      },
       ...COMMON,
       413: problem('Body larger than 16 KiB'),
       415: problem('Content-Type is not application/json'),
@@ -82,7 +115,11 @@ export const API_ROUTES = {
     successStatus: 200,
     params: messageIdParamsSchema,
     responses: {
-      200: { description: 'The message; `{id, status: "accepted"}` while it is not stored yet', schema: messageResultSchema, headers: LIMITED },
+      200: {
+        description: 'The message; `{id, status: "accepted"}` while it is not stored yet',
+        schema: messageResultSchema,
+        headers: LIMITED,
+      },
       ...COMMON,
       404: problem('No such message'),
     },

@@ -40,16 +40,25 @@ const RETRY_AFTER_SECONDS = 1;
  */
 export function dependencyProblem(error: unknown): ProblemError | undefined {
   if (error instanceof PublishFailedError) {
-    return new ProblemError(503, 'dependency-unavailable', { detail: 'the message bus did not take the message; retry (with the same Idempotency-Key)', retryAfterSeconds: RETRY_AFTER_SECONDS, cause: error });
+    return new ProblemError(503, 'dependency-unavailable', {
+      detail: 'the message bus did not take the message; retry (with the same Idempotency-Key)',
+      retryAfterSeconds: RETRY_AFTER_SECONDS,
+      cause: error,
+    });
   }
   if (error instanceof DataServiceError) {
-    if (error.code === 'EREJECTED') return new ProblemError(400, 'validation-failed', { detail: error.message, cause: error });
+    if (error.code === 'EREJECTED')
+      return new ProblemError(400, 'validation-failed', { detail: error.message, cause: error });
     const detail = {
       EUNAVAILABLE: 'the message store is unavailable',
       ETIMEDOUT: 'the message store did not answer in time',
       EBADRESPONSE: 'the message store gave an unusable answer',
     }[error.code];
-    return new ProblemError(503, 'dependency-unavailable', { detail, retryAfterSeconds: RETRY_AFTER_SECONDS, cause: error });
+    return new ProblemError(503, 'dependency-unavailable', {
+      detail,
+      retryAfterSeconds: RETRY_AFTER_SECONDS,
+      cause: error,
+    });
   }
   return undefined;
 }

@@ -12,7 +12,11 @@ describe('gateway over HTTP (inject, fakes for Kafka, data-service and JWKS)', (
   let validator: ReturnType<typeof openApiValidator>;
   const seen: LightMyRequestResponse[] = [];
 
-  async function call(method: Method, url: string, options: { body?: unknown; raw?: string; headers?: Record<string, string>; auth?: string | null } = {}) {
+  async function call(
+    method: Method,
+    url: string,
+    options: { body?: unknown; raw?: string; headers?: Record<string, string>; auth?: string | null } = {},
+  ) {
     const headers: Record<string, string> = { ...(options.headers ?? {}) };
     if (options.auth !== null) headers.authorization = options.auth ?? `Bearer ${token}`;
     let payload: string | undefined = options.raw;
@@ -22,7 +26,13 @@ describe('gateway over HTTP (inject, fakes for Kafka, data-service and JWKS)', (
     }
     const response = await gw.app.inject({ method, url, headers, payload });
     seen.push(response);
-    const problems = validator.check({ method, url, status: response.statusCode, headers: response.headers, body: response.body });
+    const problems = validator.check({
+      method,
+      url,
+      status: response.statusCode,
+      headers: response.headers,
+      body: response.body,
+    });
     expect(problems).toEqual([]);
     return response;
   }
@@ -80,7 +90,10 @@ describe('gateway over HTTP (inject, fakes for Kafka, data-service and JWKS)', (
     });
 
     it('answers 400 malformed-json to broken JSON', async () => {
-      const response = await call('POST', '/v1/messages', { raw: '{"user": "alice", ', headers: { 'content-type': 'application/json' } });
+      const response = await call('POST', '/v1/messages', {
+        raw: '{"user": "alice", ',
+        headers: { 'content-type': 'application/json' },
+      });
       expect(response.statusCode).toBe(400);
       expect(response.json<{ code: string }>().code).toBe('malformed-json');
     });
@@ -121,14 +134,20 @@ describe('gateway over HTTP (inject, fakes for Kafka, data-service and JWKS)', (
       ['no Authorization header', null],
       ['a Basic credential', 'Basic YWxpY2U6c2VjcmV0'],
       ['a garbage token', 'Bearer abc.def.ghi'],
-      ['an unsigned token', `Bearer ${Buffer.from('{"alg":"none"}').toString('base64url')}.${Buffer.from('{"sub":"x"}').toString('base64url')}.`],
+      [
+        'an unsigned token',
+        `Bearer ${Buffer.from('{"alg":"none"}').toString('base64url')}.${Buffer.from('{"sub":"x"}').toString('base64url')}.`,
+      ],
     ])('answers 401 with a Bearer challenge to %s', async (_name, auth) => {
       for (const [method, url] of [
         ['POST', '/v1/messages'],
         ['GET', '/v1/messages/6f1d7a4e-2b1c-4c5d-9e8f-0a1b2c3d4e5f'],
         ['GET', '/v1/users/alice/messages'],
       ] as const) {
-        const response = await call(method, url, { auth, ...(method === 'POST' ? { body: { user: 'alice', text: 'hi' } } : {}) });
+        const response = await call(method, url, {
+          auth,
+          ...(method === 'POST' ? { body: { user: 'alice', text: 'hi' } } : {}),
+        });
         expect(response.statusCode).toBe(401);
         expect(response.headers['www-authenticate']).toMatch(/^Bearer realm="jeeves"/);
         expect(response.json<{ code: string }>().code).toBe('unauthorized');
@@ -137,7 +156,10 @@ describe('gateway over HTTP (inject, fakes for Kafka, data-service and JWKS)', (
 
     it('answers 403 insufficient_scope to a token without messages:write', async () => {
       const readOnly = await gw.token('messages:read');
-      const response = await call('POST', '/v1/messages', { body: { user: 'alice', text: 'hi' }, auth: `Bearer ${readOnly}` });
+      const response = await call('POST', '/v1/messages', {
+        body: { user: 'alice', text: 'hi' },
+        auth: `Bearer ${readOnly}`,
+      });
       expect(response.statusCode).toBe(403);
       expect(response.headers['www-authenticate']).toContain('error="insufficient_scope"');
       const writeOnly = await gw.token('messages:write');
@@ -167,7 +189,11 @@ describe('gateway over HTTP (inject, fakes for Kafka, data-service and JWKS)', (
     it('keeps keys per client: another client may use the same key', async () => {
       const other = await gw.token('messages:write', 'lab-admin');
       const mine = await post({ user: 'bob', text: 'per client' }, { 'idempotency-key': 'key-3' });
-      const theirs = await call('POST', '/v1/messages', { body: { user: 'bob', text: 'per client' }, headers: { 'idempotency-key': 'key-3' }, auth: `Bearer ${other}` });
+      const theirs = await call('POST', '/v1/messages', {
+        body: { user: 'bob', text: 'per client' },
+        headers: { 'idempotency-key': 'key-3' },
+        auth: `Bearer ${other}`,
+      });
       expect(theirs.statusCode).toBe(202);
       expect(theirs.json<{ id: string }>().id).not.toBe(mine.json<{ id: string }>().id);
     });
@@ -176,7 +202,11 @@ describe('gateway over HTTP (inject, fakes for Kafka, data-service and JWKS)', (
       gw.publisher.delayMs = 50;
       try {
         const before = gw.publisher.published.length;
-        const responses = await Promise.all(Array.from({ length: 10 }, () => post({ user: 'carol', text: 'help' }, { 'idempotency-key': 'key-concurrent' })));
+        const responses = await Promise.all(
+          Array.from({ length: 10 }, () =>
+            post({ user: 'carol', text: 'help' }, { 'idempotency-key': 'key-concurrent' }),
+          ),
+        );
         expect(responses.map((r) => r.statusCode)).toEqual(Array(10).fill(202));
         expect(new Set(responses.map((r) => r.json<{ id: string }>().id)).size).toBe(1);
         expect(gw.publisher.published.length).toBe(before + 1);
@@ -195,7 +225,10 @@ describe('gateway over HTTP (inject, fakes for Kafka, data-service and JWKS)', (
     });
 
     it.each([['x'.repeat(256)], ['tab\there'], ['ünïcode']])('answers 400 to an invalid key %#', async (key) => {
-      const response = await call('POST', '/v1/messages', { body: { user: 'bob', text: 'hi' }, headers: { 'idempotency-key': key } });
+      const response = await call('POST', '/v1/messages', {
+        body: { user: 'bob', text: 'hi' },
+        headers: { 'idempotency-key': key },
+      });
       expect(response.statusCode).toBe(400);
       expect(response.json<{ errors: { field: string }[] }>().errors[0]!.field).toBe('idempotency-key');
     });
@@ -225,7 +258,7 @@ describe('gateway over HTTP (inject, fakes for Kafka, data-service and JWKS)', (
       expect(bad.json<{ errors: { field: string }[] }>().errors[0]!.field).toBe('id');
     });
 
-    it('lists a user\'s messages with a validated page query', async () => {
+    it("lists a user's messages with a validated page query", async () => {
       gw.reader.views.set('1', messageView({ id: '1c9e6b1e-0a7b-4b8e-9f3a-2d4c6e8a0b1c', user: 'frank' }));
       const response = await call('GET', '/v1/users/frank/messages?limit=5&before=2030-01-01T00:00:00Z');
       expect(response.statusCode).toBe(200);
@@ -237,36 +270,58 @@ describe('gateway over HTTP (inject, fakes for Kafka, data-service and JWKS)', (
       expect((await call('GET', '/v1/users/bad%20user!/messages')).statusCode).toBe(400);
     });
 
-    it.each(['EUNAVAILABLE', 'ETIMEDOUT', 'EBADRESPONSE'] as const)('answers a fast 503 with Retry-After when data-service fails with %s', async (code) => {
-      gw.reader.failWith = code;
-      try {
-        for (const url of ['/v1/messages/6f1d7a4e-2b1c-4c5d-9e8f-0a1b2c3d4e5f', '/v1/users/alice/messages']) {
-          const response = await call('GET', url);
-          expect(response.statusCode).toBe(503);
-          expect(response.headers['retry-after']).toBe('1');
-          expect(response.json<{ code: string }>().code).toBe('dependency-unavailable');
+    it.each(['EUNAVAILABLE', 'ETIMEDOUT', 'EBADRESPONSE'] as const)(
+      'answers a fast 503 with Retry-After when data-service fails with %s',
+      async (code) => {
+        gw.reader.failWith = code;
+        try {
+          for (const url of ['/v1/messages/6f1d7a4e-2b1c-4c5d-9e8f-0a1b2c3d4e5f', '/v1/users/alice/messages']) {
+            const response = await call('GET', url);
+            expect(response.statusCode).toBe(503);
+            expect(response.headers['retry-after']).toBe('1');
+            expect(response.json<{ code: string }>().code).toBe('dependency-unavailable');
+          }
+        } finally {
+          gw.reader.failWith = undefined;
         }
-      } finally {
-        gw.reader.failWith = undefined;
-      }
-    });
+      },
+    );
   });
 
   it('mounts the chaos API behind scope lab:chaos', async () => {
     const admin = await gw.token('messages:read lab:chaos', 'lab-admin');
-    const listed = await gw.app.inject({ method: 'GET', url: '/admin/chaos/faults', headers: { authorization: `Bearer ${admin}` } });
+    const listed = await gw.app.inject({
+      method: 'GET',
+      url: '/admin/chaos/faults',
+      headers: { authorization: `Bearer ${admin}` },
+    });
     expect(listed.statusCode).toBe(200);
     expect(listed.json()).toEqual([]);
-    const refused = await gw.app.inject({ method: 'GET', url: '/admin/chaos/faults', headers: { authorization: `Bearer ${token}` } });
+    const refused = await gw.app.inject({
+      method: 'GET',
+      url: '/admin/chaos/faults',
+      headers: { authorization: `Bearer ${token}` },
+    });
     expect(refused.statusCode).toBe(403);
   });
 
   it('serves an OpenAPI 3.1 document describing every route, scope and security scheme', async () => {
     const response = await gw.app.inject({ method: 'GET', url: '/openapi.json' });
     expect(response.statusCode).toBe(200);
-    const document = response.json<OpenApiDocument & { openapi: string; components: { securitySchemes: Record<string, { flows: { clientCredentials: { tokenUrl: string; scopes: object } } }> } }>();
+    const document = response.json<
+      OpenApiDocument & {
+        openapi: string;
+        components: {
+          securitySchemes: Record<string, { flows: { clientCredentials: { tokenUrl: string; scopes: object } } }>;
+        };
+      }
+    >();
     expect(document.openapi).toBe('3.1.0');
-    expect(Object.keys(document.paths).sort()).toEqual(['/v1/messages', '/v1/messages/{id}', '/v1/users/{user}/messages']);
+    expect(Object.keys(document.paths).sort()).toEqual([
+      '/v1/messages',
+      '/v1/messages/{id}',
+      '/v1/users/{user}/messages',
+    ]);
     const flow = Object.values(document.components.securitySchemes)[0]!.flows.clientCredentials;
     expect(flow.tokenUrl).toBe('http://127.0.0.1:3001/oauth/token');
     expect(Object.keys(flow.scopes)).toEqual(['messages:write', 'messages:read']);
@@ -288,7 +343,8 @@ describe('gateway per-client limits', () => {
     try {
       const token = await gw.token();
       const other = await gw.token('messages:read', 'lab-admin');
-      const get = (t: string) => gw.app.inject({ method: 'GET', url: '/v1/users/alice/messages', headers: { authorization: `Bearer ${t}` } });
+      const get = (t: string) =>
+        gw.app.inject({ method: 'GET', url: '/v1/users/alice/messages', headers: { authorization: `Bearer ${t}` } });
       const statuses: number[] = [];
       let last: LightMyRequestResponse | undefined;
       for (let i = 0; i < 4; i++) {
@@ -315,7 +371,12 @@ describe('gateway per-client limits', () => {
       const token = await gw.token();
       gw.publisher.delayMs = 100;
       const send = () =>
-        gw.app.inject({ method: 'POST', url: '/v1/messages', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, payload: JSON.stringify({ user: 'alice', text: 'hi' }) });
+        gw.app.inject({
+          method: 'POST',
+          url: '/v1/messages',
+          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+          payload: JSON.stringify({ user: 'alice', text: 'hi' }),
+        });
       const responses = await Promise.all([send(), send(), send(), send()]);
       const statuses = responses.map((r) => r.statusCode).sort();
       expect(statuses).toEqual([202, 202, 429, 429]);

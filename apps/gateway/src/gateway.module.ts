@@ -44,13 +44,22 @@ export class GatewayModule {
         ...(overrides.publisher ? [] : [KafkaModule.forRoot(context)]),
         AuthModule.register({ ...authOptions(config), keySet: overrides.keySet }),
         // /admin/chaos/faults (scope lab:chaos); Kafka faults act on this app's own connection.
-        ChaosModule.register(context, { kafka: !overrides.publisher, auth: { ...authOptions(config), keySet: overrides.keySet } }),
+        ChaosModule.register(context, {
+          kafka: !overrides.publisher,
+          auth: { ...authOptions(config), keySet: overrides.keySet },
+        }),
       ],
       controllers: [MessagesController, OpenApiController],
       providers: [
         { provide: GatewayMetrics, useValue: metrics },
         { provide: RecentlyAccepted, useValue: recent },
-        { provide: TokenBucketLimiter, useValue: new TokenBucketLimiter({ ratePerSecond: config.RATE_LIMIT_PER_SECOND, burst: config.RATE_LIMIT_BURST }) },
+        {
+          provide: TokenBucketLimiter,
+          useValue: new TokenBucketLimiter({
+            ratePerSecond: config.RATE_LIMIT_PER_SECOND,
+            burst: config.RATE_LIMIT_BURST,
+          }),
+        },
         { provide: ConcurrencyLimiter, useValue: new ConcurrencyLimiter(config.RATE_LIMIT_MAX_IN_FLIGHT) },
         ClientLimitsInterceptor,
         overrides.publisher
@@ -58,25 +67,40 @@ export class GatewayModule {
           : {
               provide: MESSAGE_PUBLISHER,
               inject: [KafkaConnection],
-              useFactory: (connection: KafkaConnection): MessagePublisher => new KafkaMessagePublisher(connection.publisher, config.PUBLISH_TIMEOUT_MS),
+              useFactory: (connection: KafkaConnection): MessagePublisher =>
+                new KafkaMessagePublisher(connection.publisher, config.PUBLISH_TIMEOUT_MS),
             },
         {
           provide: IDEMPOTENCY_STORE,
-          useValue: overrides.idempotencyStore ?? new InMemoryIdempotencyStore({ ttlMs: config.IDEMPOTENCY_TTL_SECONDS * 1000, maxKeys: config.IDEMPOTENCY_MAX_KEYS }),
+          useValue:
+            overrides.idempotencyStore ??
+            new InMemoryIdempotencyStore({
+              ttlMs: config.IDEMPOTENCY_TTL_SECONDS * 1000,
+              maxKeys: config.IDEMPOTENCY_MAX_KEYS,
+            }),
         },
         {
           provide: MessageIntake,
           inject: [MESSAGE_PUBLISHER, IDEMPOTENCY_STORE],
           useFactory: (publisher: MessagePublisher, store: IdempotencyStore) =>
-            new MessageIntake(publisher, store, recent, (client, replayed) => (replayed ? metrics.idempotentReplays : metrics.accepted).inc({ client })),
+            new MessageIntake(publisher, store, recent, (client, replayed) =>
+              (replayed ? metrics.idempotentReplays : metrics.accepted).inc({ client }),
+            ),
         },
         {
           provide: MESSAGE_READER,
           useValue:
             overrides.reader ??
-            new DataServiceClient({ baseUrl: config.DATA_SERVICE_URL, timeoutMs: config.DATA_SERVICE_TIMEOUT_MS, beforeCall: chaosFor(context).beforeDependency }),
+            new DataServiceClient({
+              baseUrl: config.DATA_SERVICE_URL,
+              timeoutMs: config.DATA_SERVICE_TIMEOUT_MS,
+              beforeCall: chaosFor(context).beforeDependency,
+            }),
         },
-        { provide: OPENAPI_DOCUMENT, useValue: buildOpenApiDocument(Object.values(API_ROUTES), { tokenUrl: `${tokenDealer}/oauth/token` }) },
+        {
+          provide: OPENAPI_DOCUMENT,
+          useValue: buildOpenApiDocument(Object.values(API_ROUTES), { tokenUrl: `${tokenDealer}/oauth/token` }),
+        },
       ],
     };
   }

@@ -20,7 +20,9 @@ describe('gateway under random requests (property-based)', () => {
     goodToken = await gw.token();
     readOnlyToken = await gw.token('messages:read');
     gw.reader.views.set(stored.id, stored);
-    validator = openApiValidator((await gw.app.inject({ method: 'GET', url: '/openapi.json' })).json<OpenApiDocument>());
+    validator = openApiValidator(
+      (await gw.app.inject({ method: 'GET', url: '/openapi.json' })).json<OpenApiDocument>(),
+    );
   });
 
   afterAll(async () => {
@@ -38,44 +40,107 @@ describe('gateway under random requests (property-based)', () => {
     headerText,
     headerText.map((t) => `Bearer ${t}`),
     jwtLike.map((t) => `Bearer ${t}`),
-    fc.constant(`Bearer ${Buffer.from('{"alg":"none","typ":"JWT"}').toString('base64url')}.${Buffer.from('{"sub":"x","client_id":"x","scope":"messages:write"}').toString('base64url')}.`),
+    fc.constant(
+      `Bearer ${Buffer.from('{"alg":"none","typ":"JWT"}').toString('base64url')}.${Buffer.from('{"sub":"x","client_id":"x","scope":"messages:write"}').toString('base64url')}.`,
+    ),
   );
   const contentType = fc.oneof(
     fc.constant(undefined),
     { arbitrary: fc.constant('application/json'), weight: 3 },
     fc.constant('application/json; charset=utf-8'),
-    fc.constantFrom('text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'application/problem+json', 'APPLICATION/JSON'),
+    fc.constantFrom(
+      'text/plain',
+      'application/x-www-form-urlencoded',
+      'multipart/form-data; boundary=x',
+      'application/problem+json',
+      'APPLICATION/JSON',
+    ),
     headerText,
   );
   const validBodyish = fc.record(
-    { user: fc.oneof(fc.string({ maxLength: 70 }), fc.stringMatching(/^[A-Za-z0-9._@-]{1,64}$/), fc.integer(), fc.constant(null)), text: fc.oneof(fc.string({ maxLength: 50 }), fc.string({ unit: 'binary', maxLength: 30 }), fc.integer()) },
+    {
+      user: fc.oneof(
+        fc.string({ maxLength: 70 }),
+        fc.stringMatching(/^[A-Za-z0-9._@-]{1,64}$/),
+        fc.integer(),
+        fc.constant(null),
+      ),
+      text: fc.oneof(fc.string({ maxLength: 50 }), fc.string({ unit: 'binary', maxLength: 30 }), fc.integer()),
+    },
     { requiredKeys: [] },
   );
   const body = fc.oneof(
     fc.constant(undefined),
     {
-      arbitrary: fc.record({ user: fc.stringMatching(/^[A-Za-z0-9._@-]{1,64}$/), text: fc.string({ minLength: 1, maxLength: 300 }) }).map((b) => JSON.stringify(b)),
+      arbitrary: fc
+        .record({
+          user: fc.stringMatching(/^[A-Za-z0-9._@-]{1,64}$/),
+          text: fc.string({ minLength: 1, maxLength: 300 }),
+        })
+        .map((b) => JSON.stringify(b)),
       weight: 3,
     },
     validBodyish.map((b) => JSON.stringify(b)),
-    fc.tuple(validBodyish, fc.dictionary(fc.string({ maxLength: 10 }), fc.jsonValue({ maxDepth: 2 }), { maxKeys: 3 })).map(([b, extra]) => JSON.stringify({ ...extra, ...b })),
+    fc
+      .tuple(validBodyish, fc.dictionary(fc.string({ maxLength: 10 }), fc.jsonValue({ maxDepth: 2 }), { maxKeys: 3 }))
+      .map(([b, extra]) => JSON.stringify({ ...extra, ...b })),
     fc.jsonValue({ maxDepth: 3 }).map((v) => JSON.stringify(v)),
     fc.string({ unit: 'binary', maxLength: 200 }),
     fc.integer({ min: 15 * 1024, max: 20 * 1024 }).map((n) => JSON.stringify({ user: 'alice', text: 'x'.repeat(n) })),
   );
-  const segment = fc.oneof(fc.constant(stored.id), fc.uuid(), fc.string({ unit: 'binary', minLength: 1, maxLength: 20 })).map(encodeURIComponent);
+  const segment = fc
+    .oneof(fc.constant(stored.id), fc.uuid(), fc.string({ unit: 'binary', minLength: 1, maxLength: 20 }))
+    .map(encodeURIComponent);
   const query = fc
-    .array(fc.tuple(fc.constantFrom('limit', 'before', 'x', 'limit[]'), fc.oneof(fc.string({ maxLength: 20 }), fc.integer({ min: -5, max: 500 }).map(String), fc.date({ noInvalidDate: true }).map((d) => d.toISOString()))), { maxLength: 3 })
-    .map((pairs) => (pairs.length ? `?${pairs.map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`).join('&')}` : ''));
-  const validPost = fc.record({ user: fc.stringMatching(/^[A-Za-z0-9._@-]{1,64}$/), text: fc.string({ minLength: 1, maxLength: 300 }) }).map((b) => JSON.stringify(b));
+    .array(
+      fc.tuple(
+        fc.constantFrom('limit', 'before', 'x', 'limit[]'),
+        fc.oneof(
+          fc.string({ maxLength: 20 }),
+          fc.integer({ min: -5, max: 500 }).map(String),
+          fc.date({ noInvalidDate: true }).map((d) => d.toISOString()),
+        ),
+      ),
+      { maxLength: 3 },
+    )
+    .map((pairs) =>
+      pairs.length ? `?${pairs.map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`).join('&')}` : '',
+    );
+  const validPost = fc
+    .record({ user: fc.stringMatching(/^[A-Za-z0-9._@-]{1,64}$/), text: fc.string({ minLength: 1, maxLength: 300 }) })
+    .map((b) => JSON.stringify(b));
   const request = fc.oneof(
     {
-      arbitrary: fc.record({ method: fc.constant('POST' as const), url: fc.constant('/v1/messages'), body: validPost, contentType: fc.constant('application/json'), idempotencyKey: fc.option(headerText, { nil: undefined }) }),
+      arbitrary: fc.record({
+        method: fc.constant('POST' as const),
+        url: fc.constant('/v1/messages'),
+        body: validPost,
+        contentType: fc.constant('application/json'),
+        idempotencyKey: fc.option(headerText, { nil: undefined }),
+      }),
       weight: 2,
     },
-    fc.record({ method: fc.constant('POST' as const), url: fc.constant('/v1/messages'), body, contentType, idempotencyKey: fc.option(headerText, { nil: undefined }) }),
-    fc.record({ method: fc.constant('GET' as const), url: segment.map((s) => `/v1/messages/${s}`), body: fc.constant(undefined), contentType: fc.constant(undefined), idempotencyKey: fc.constant(undefined) }),
-    fc.record({ method: fc.constant('GET' as const), url: fc.tuple(segment, query).map(([s, q]) => `/v1/users/${s}/messages${q}`), body: fc.constant(undefined), contentType: fc.constant(undefined), idempotencyKey: fc.constant(undefined) }),
+    fc.record({
+      method: fc.constant('POST' as const),
+      url: fc.constant('/v1/messages'),
+      body,
+      contentType,
+      idempotencyKey: fc.option(headerText, { nil: undefined }),
+    }),
+    fc.record({
+      method: fc.constant('GET' as const),
+      url: segment.map((s) => `/v1/messages/${s}`),
+      body: fc.constant(undefined),
+      contentType: fc.constant(undefined),
+      idempotencyKey: fc.constant(undefined),
+    }),
+    fc.record({
+      method: fc.constant('GET' as const),
+      url: fc.tuple(segment, query).map(([s, q]) => `/v1/users/${s}/messages${q}`),
+      body: fc.constant(undefined),
+      contentType: fc.constant(undefined),
+      idempotencyKey: fc.constant(undefined),
+    }),
   );
 
   it('never answers 5xx, always problem+json on errors, always as documented', async () => {
@@ -99,7 +164,15 @@ describe('gateway under random requests (property-based)', () => {
           expect(problem.status).toBe(response.statusCode);
           expect(typeof problem.code).toBe('string');
         }
-        expect(validator.check({ method: r.method, url: r.url, status: response.statusCode, headers: response.headers, body: response.body })).toEqual([]);
+        expect(
+          validator.check({
+            method: r.method,
+            url: r.url,
+            status: response.statusCode,
+            headers: response.headers,
+            body: response.body,
+          }),
+        ).toEqual([]);
       }),
       { numRuns: 400 },
     );
@@ -107,7 +180,12 @@ describe('gateway under random requests (property-based)', () => {
     // The generators reach the success paths and the main refusals, not only one kind of error.
     for (const status of [200, 202, 400, 401, 403, 415]) expect(statuses.get(status) ?? 0).toBeGreaterThan(0);
     // Still serving: a plain valid request goes through.
-    const after = await gw.app.inject({ method: 'POST', url: '/v1/messages', headers: { authorization: `Bearer ${goodToken}`, 'content-type': 'application/json' }, payload: '{"user":"alice","text":"still here?"}' });
+    const after = await gw.app.inject({
+      method: 'POST',
+      url: '/v1/messages',
+      headers: { authorization: `Bearer ${goodToken}`, 'content-type': 'application/json' },
+      payload: '{"user":"alice","text":"still here?"}',
+    });
     expect(after.statusCode).toBe(202);
   });
 });

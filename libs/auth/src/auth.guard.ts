@@ -1,4 +1,13 @@
-import { applyDecorators, type CanActivate, createParamDecorator, type ExecutionContext, Inject, Injectable, SetMetadata, UseGuards } from '@nestjs/common';
+import {
+  applyDecorators,
+  type CanActivate,
+  createParamDecorator,
+  type ExecutionContext,
+  Inject,
+  Injectable,
+  SetMetadata,
+  UseGuards,
+} from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { ProblemError } from '#libs/platform';
 import { bearerChallenge, invalidToken, type Principal, TokenVerifier } from './token-verifier';
@@ -47,7 +56,8 @@ export class AuthGuard implements CanActivate {
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
-    const required = this.reflector.getAllAndMerge<string[]>(REQUIRED_SCOPES, [context.getHandler(), context.getClass()]) ?? [];
+    const required =
+      this.reflector.getAllAndMerge<string[]>(REQUIRED_SCOPES, [context.getHandler(), context.getClass()]) ?? [];
     const request = context.switchToHttp().getRequest<WithPrincipal>();
     const principal = await this.verifier.verify(bearerToken(request.headers.authorization));
     const missing = required.filter((scope) => !principal.scopes.includes(scope));
@@ -65,7 +75,10 @@ export class AuthGuard implements CanActivate {
 function bearerToken(header: string | string[] | undefined): string {
   if (header === undefined || header === '') {
     // RFC 6750 §3.1: a request without credentials gets a challenge without an error code.
-    throw new ProblemError(401, 'unauthorized', { detail: 'an access token is required (Authorization: Bearer <token>)', headers: { 'www-authenticate': bearerChallenge() } });
+    throw new ProblemError(401, 'unauthorized', {
+      detail: 'an access token is required (Authorization: Bearer <token>)',
+      headers: { 'www-authenticate': bearerChallenge() },
+    });
   }
   const match = typeof header === 'string' ? BEARER.exec(header) : null;
   if (!match) throw invalidToken('expected "Authorization: Bearer <token>"');

@@ -2,7 +2,15 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { createLocalJWKSet, exportJWK, exportSPKI, generateKeyPair, type JSONWebKeySet, type JWTPayload, SignJWT } from 'jose';
+import {
+  createLocalJWKSet,
+  exportJWK,
+  exportSPKI,
+  generateKeyPair,
+  type JSONWebKeySet,
+  type JWTPayload,
+  SignJWT,
+} from 'jose';
 import { ProblemError } from '#libs/platform';
 import { AuthGuard, principalOf, RequireScopes } from './auth.guard';
 import { authOptions } from './auth-config';
@@ -16,7 +24,12 @@ async function publicJwk(pair: KeyPair, kid: string) {
   return { ...(await exportJWK(pair.publicKey)), kid, alg: 'RS256', use: 'sig' };
 }
 
-function sign(pair: KeyPair, kid: string, claims: JWTPayload = {}, options: { exp?: string | number; iss?: string; aud?: string } = {}) {
+function sign(
+  pair: KeyPair,
+  kid: string,
+  claims: JWTPayload = {},
+  options: { exp?: string | number; iss?: string; aud?: string } = {},
+) {
   return new SignJWT({ client_id: 'jeeves-demo', scope: 'messages:write messages:read', ...claims })
     .setProtectedHeader({ alg: 'RS256', kid, typ: 'JWT' })
     .setSubject('jeeves-demo')
@@ -47,11 +60,19 @@ describe('TokenVerifier', () => {
     pair = await generateKeyPair('RS256', { extractable: true });
     other = await generateKeyPair('RS256', { extractable: true });
     const jwks: JSONWebKeySet = { keys: [await publicJwk(pair, 'k1')] };
-    verifier = new TokenVerifier({ jwksUrl: 'http://127.0.0.1:9/unused', issuer: ISSUER, audience: AUDIENCE, keySet: createLocalJWKSet(jwks) });
+    verifier = new TokenVerifier({
+      jwksUrl: 'http://127.0.0.1:9/unused',
+      issuer: ISSUER,
+      audience: AUDIENCE,
+      keySet: createLocalJWKSet(jwks),
+    });
   });
 
   it('accepts a valid RS256 token and returns the client and its scopes', async () => {
-    await expect(verifier.verify(await sign(pair, 'k1'))).resolves.toEqual({ clientId: 'jeeves-demo', scopes: ['messages:write', 'messages:read'] });
+    await expect(verifier.verify(await sign(pair, 'k1'))).resolves.toEqual({
+      clientId: 'jeeves-demo',
+      scopes: ['messages:write', 'messages:read'],
+    });
   });
 
   it('rejects alg "none"', async () => {
@@ -110,7 +131,12 @@ describe('TokenVerifier', () => {
   });
 
   it('rejects a token without exp, or with a non-string scope', async () => {
-    const noExp = await new SignJWT({ client_id: 'c' }).setProtectedHeader({ alg: 'RS256', kid: 'k1' }).setSubject('c').setIssuer(ISSUER).setAudience(AUDIENCE).sign(pair.privateKey);
+    const noExp = await new SignJWT({ client_id: 'c' })
+      .setProtectedHeader({ alg: 'RS256', kid: 'k1' })
+      .setSubject('c')
+      .setIssuer(ISSUER)
+      .setAudience(AUDIENCE)
+      .sign(pair.privateKey);
     expect((await rejection(verifier.verify(noExp))).status).toBe(401);
     expect((await rejection(verifier.verify(await sign(pair, 'k1', { scope: ['a'] })))).status).toBe(401);
   });
@@ -153,13 +179,19 @@ describe('TokenVerifier against a remote JWKS', () => {
     const cooling = new TokenVerifier({ jwksUrl: url, issuer: ISSUER, audience: AUDIENCE, cooldownMs: 60_000 });
     await cooling.verify(await sign(first, 'k1'));
     const before = fetches;
-    for (let i = 0; i < 5; i++) expect((await rejection(cooling.verify(await sign(second, `unknown-${i}`)))).status).toBe(401);
+    for (let i = 0; i < 5; i++)
+      expect((await rejection(cooling.verify(await sign(second, `unknown-${i}`)))).status).toBe(401);
     expect(fetches).toBe(before);
   });
 
   it('answers 503, not 401, when the key set cannot be fetched', async () => {
     const pair = await generateKeyPair('RS256', { extractable: true });
-    const verifier = new TokenVerifier({ jwksUrl: 'http://127.0.0.1:9/.well-known/jwks.json', issuer: ISSUER, audience: AUDIENCE, fetchTimeoutMs: 500 });
+    const verifier = new TokenVerifier({
+      jwksUrl: 'http://127.0.0.1:9/.well-known/jwks.json',
+      issuer: ISSUER,
+      audience: AUDIENCE,
+      fetchTimeoutMs: 500,
+    });
     const error = await rejection(verifier.verify(await sign(pair, 'k1')));
     expect(error.status).toBe(503);
     expect(error.code).toBe('dependency-unavailable');
@@ -181,7 +213,12 @@ describe('AuthGuard', () => {
 
   beforeAll(async () => {
     pair = await generateKeyPair('RS256', { extractable: true });
-    const verifier = new TokenVerifier({ jwksUrl: 'http://127.0.0.1:9/unused', issuer: ISSUER, audience: AUDIENCE, keySet: createLocalJWKSet({ keys: [await publicJwk(pair, 'k1')] }) });
+    const verifier = new TokenVerifier({
+      jwksUrl: 'http://127.0.0.1:9/unused',
+      issuer: ISSUER,
+      audience: AUDIENCE,
+      keySet: createLocalJWKSet({ keys: [await publicJwk(pair, 'k1')] }),
+    });
     guard = new AuthGuard(verifier, new Reflector());
   });
 
@@ -204,7 +241,9 @@ describe('AuthGuard', () => {
     const error = await rejection(guard.canActivate(context(Routes.prototype.chaos, request)));
     expect(error.status).toBe(403);
     expect(error.code).toBe('forbidden');
-    expect(error.headers['www-authenticate']).toBe('Bearer realm="jeeves", error="insufficient_scope", scope="lab:chaos"');
+    expect(error.headers['www-authenticate']).toBe(
+      'Bearer realm="jeeves", error="insufficient_scope", scope="lab:chaos"',
+    );
     expect(() => principalOf(request)).toThrow();
   });
 
@@ -224,8 +263,18 @@ describe('AuthGuard', () => {
 });
 
 describe('authOptions', () => {
-  it('points at the token dealer\'s JWKS whatever the trailing slash', () => {
-    const config = { TOKEN_DEALER_URL: 'http://127.0.0.1:3001/', TOKEN_ISSUER: 'i', TOKEN_AUDIENCE: 'a', JWKS_TIMEOUT_MS: 500 };
-    expect(authOptions(config)).toEqual({ jwksUrl: 'http://127.0.0.1:3001/.well-known/jwks.json', issuer: 'i', audience: 'a', fetchTimeoutMs: 500 });
+  it("points at the token dealer's JWKS whatever the trailing slash", () => {
+    const config = {
+      TOKEN_DEALER_URL: 'http://127.0.0.1:3001/',
+      TOKEN_ISSUER: 'i',
+      TOKEN_AUDIENCE: 'a',
+      JWKS_TIMEOUT_MS: 500,
+    };
+    expect(authOptions(config)).toEqual({
+      jwksUrl: 'http://127.0.0.1:3001/.well-known/jwks.json',
+      issuer: 'i',
+      audience: 'a',
+      fetchTimeoutMs: 500,
+    });
   });
 });

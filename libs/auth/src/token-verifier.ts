@@ -65,7 +65,8 @@ export class TokenVerifier {
     if (typeof clientId !== 'string' || clientId.length === 0 || clientId.length > 128) {
       throw invalidToken('token has no usable client_id');
     }
-    if (payload.scope !== undefined && typeof payload.scope !== 'string') throw invalidToken('scope claim must be a string');
+    if (payload.scope !== undefined && typeof payload.scope !== 'string')
+      throw invalidToken('scope claim must be a string');
     const scopes = typeof payload.scope === 'string' ? payload.scope.split(' ').filter(Boolean) : [];
     return { clientId, scopes };
   }
@@ -73,7 +74,9 @@ export class TokenVerifier {
 
 /** Builds the `WWW-Authenticate` value of RFC 6750 §3. */
 export function bearerChallenge(params: Record<string, string> = {}): string {
-  const quoted = Object.entries({ realm: BEARER_REALM, ...params }).map(([name, value]) => `${name}="${value.replace(/["\\]/g, '')}"`);
+  const quoted = Object.entries({ realm: BEARER_REALM, ...params }).map(
+    ([name, value]) => `${name}="${value.replace(/["\\]/g, '')}"`,
+  );
   return `Bearer ${quoted.join(', ')}`;
 }
 
@@ -107,7 +110,8 @@ export function toAuthProblem(error: unknown): ProblemError {
  * neither says anything about the caller's token.
  */
 function isJwksFetchFailure(error: unknown): boolean {
-  if (error instanceof errors.JOSEError) return error.code === 'ERR_JOSE_GENERIC' && /JSON Web Key Set/.test(error.message);
+  if (error instanceof errors.JOSEError)
+    return error.code === 'ERR_JOSE_GENERIC' && /JSON Web Key Set/.test(error.message);
   // By name: fetch's TypeError may come from another realm (Jest's sandbox), where instanceof fails.
   if (typeof error !== 'object' || error === null) return false;
   const { name, message } = error as { name?: unknown; message?: unknown };

@@ -42,7 +42,10 @@ describe('DataServiceClient', () => {
       path = request.url ?? '';
       json(200, { items: [view], nextBefore: view.acceptedAt })(request, response);
     };
-    await expect(client().listUserMessages('a@b', { limit: 5, before: '2030-01-01T00:00:00Z' })).resolves.toEqual({ items: [view], nextBefore: view.acceptedAt });
+    await expect(client().listUserMessages('a@b', { limit: 5, before: '2030-01-01T00:00:00Z' })).resolves.toEqual({
+      items: [view],
+      nextBefore: view.acceptedAt,
+    });
     expect(path).toBe('/v1/users/a%40b/messages?limit=5&before=2030-01-01T00%3A00%3A00Z');
   });
 
@@ -65,7 +68,11 @@ describe('DataServiceClient', () => {
 
   it('runs the fault hook inside the call: an injected error is EUNAVAILABLE, an injected hang ETIMEDOUT', async () => {
     handler = json(200, view);
-    const failing = new DataServiceClient({ baseUrl, timeoutMs: 500, beforeCall: async () => Promise.reject(new Error('injected')) });
+    const failing = new DataServiceClient({
+      baseUrl,
+      timeoutMs: 500,
+      beforeCall: async () => Promise.reject(new Error('injected')),
+    });
     await expect(failing.getMessage(view.id)).rejects.toMatchObject({ code: 'EUNAVAILABLE' });
     const seen: string[] = [];
     const hanging = new DataServiceClient({

@@ -3,7 +3,9 @@ import { messageViewSchema, type MessageView } from '#libs/contracts';
 import { DataServiceError } from '../errors';
 import type { MessagePage, MessageReader, PageQuery } from './message-reader';
 
-export const messagePageSchema = z.object({ items: z.array(messageViewSchema), nextBefore: z.string().nullable() }).strict();
+export const messagePageSchema = z
+  .object({ items: z.array(messageViewSchema), nextBefore: z.string().nullable() })
+  .strict();
 
 export interface DataServiceClientOptions {
   /** data-service's base URL (`DATA_SERVICE_URL`). */
@@ -56,7 +58,10 @@ export class DataServiceClient implements MessageReader {
     try {
       await this.options.beforeCall?.(DATA_SERVICE_DEPENDENCY, signal);
       signal.throwIfAborted();
-      const response = await this.fetchImpl(`${this.baseUrl}${path}`, { headers: { accept: 'application/json' }, signal });
+      const response = await this.fetchImpl(`${this.baseUrl}${path}`, {
+        headers: { accept: 'application/json' },
+        signal,
+      });
       // The body is read under the same signal: a server that stalls mid-body times out too.
       const text = await response.text();
       let body: unknown;
@@ -67,7 +72,10 @@ export class DataServiceClient implements MessageReader {
       }
       return { status: response.status, body, text };
     } catch (error) {
-      if (signal.aborted) throw new DataServiceError('ETIMEDOUT', `data-service did not answer within ${this.options.timeoutMs} ms`, { cause: error });
+      if (signal.aborted)
+        throw new DataServiceError('ETIMEDOUT', `data-service did not answer within ${this.options.timeoutMs} ms`, {
+          cause: error,
+        });
       throw new DataServiceError('EUNAVAILABLE', 'data-service is unreachable', { cause: error });
     }
   }
@@ -82,7 +90,13 @@ export class DataServiceClient implements MessageReader {
     }
     const parsed = schema.safeParse(answer.body);
     if (!parsed.success) {
-      throw new DataServiceError('EBADRESPONSE', `data-service's answer breaks the contract: ${parsed.error.issues.slice(0, 3).map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+      throw new DataServiceError(
+        'EBADRESPONSE',
+        `data-service's answer breaks the contract: ${parsed.error.issues
+          .slice(0, 3)
+          .map((i) => `${i.path.join('.')}: ${i.message}`)
+          .join('; ')}`,
+      );
     }
     return parsed.data;
   }

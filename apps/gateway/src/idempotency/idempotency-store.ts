@@ -12,7 +12,11 @@ export type IdempotencyClaim =
   /** Seen before and finished. */
   | { readonly kind: 'done'; readonly record: IdempotencyRecord }
   /** Another request holds the key right now; `settled` resolves to its record, or undefined if it gave up. */
-  | { readonly kind: 'pending'; readonly fingerprint: string; readonly settled: Promise<IdempotencyRecord | undefined> };
+  | {
+      readonly kind: 'pending';
+      readonly fingerprint: string;
+      readonly settled: Promise<IdempotencyRecord | undefined>;
+    };
 
 /**
  * Remembers idempotency keys for a while. In-process for the lab; a shared implementation (Redis,
@@ -36,7 +40,10 @@ interface Entry {
   readonly expiresAtMs: number;
   messageId?: string;
   /** Set while the first request is still working. */
-  waiters?: { promise: Promise<IdempotencyRecord | undefined>; resolve: (record: IdempotencyRecord | undefined) => void };
+  waiters?: {
+    promise: Promise<IdempotencyRecord | undefined>;
+    resolve: (record: IdempotencyRecord | undefined) => void;
+  };
 }
 
 /**
@@ -56,8 +63,10 @@ export class InMemoryIdempotencyStore implements IdempotencyStore {
     this.sweep(nowMs);
     const existing = this.entries.get(key);
     if (existing) {
-      if (existing.messageId !== undefined) return { kind: 'done', record: { fingerprint: existing.fingerprint, messageId: existing.messageId } };
-      if (existing.waiters) return { kind: 'pending', fingerprint: existing.fingerprint, settled: existing.waiters.promise };
+      if (existing.messageId !== undefined)
+        return { kind: 'done', record: { fingerprint: existing.fingerprint, messageId: existing.messageId } };
+      if (existing.waiters)
+        return { kind: 'pending', fingerprint: existing.fingerprint, settled: existing.waiters.promise };
     }
     let resolve!: (record: IdempotencyRecord | undefined) => void;
     const promise = new Promise<IdempotencyRecord | undefined>((r) => (resolve = r));

@@ -29,13 +29,23 @@ export class ClientLimitsInterceptor implements NestInterceptor {
     void reply.headers(rateLimitHeaders(decision, this.rate.burst, this.rate.windowSeconds));
     if (!decision.allowed) {
       this.metrics.rateLimited.inc({ client: clientId });
-      return throwError(() => new ProblemError(429, 'rate-limited', { detail: `client ${clientId} is over its request rate`, retryAfterSeconds: decision.retryAfterSeconds }));
+      return throwError(
+        () =>
+          new ProblemError(429, 'rate-limited', {
+            detail: `client ${clientId} is over its request rate`,
+            retryAfterSeconds: decision.retryAfterSeconds,
+          }),
+      );
     }
     const release = this.concurrency.tryAcquire(clientId);
     if (!release) {
       this.metrics.concurrencyLimited.inc({ client: clientId });
       return throwError(
-        () => new ProblemError(429, 'too-many-concurrent-requests', { detail: `client ${clientId} already has ${this.concurrency.maxInFlight} requests in flight`, retryAfterSeconds: 1 }),
+        () =>
+          new ProblemError(429, 'too-many-concurrent-requests', {
+            detail: `client ${clientId} already has ${this.concurrency.maxInFlight} requests in flight`,
+            retryAfterSeconds: 1,
+          }),
       );
     }
     return next.handle().pipe(finalize(release));

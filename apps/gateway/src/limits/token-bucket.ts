@@ -34,7 +34,8 @@ export class TokenBucketLimiter {
   private readonly maxKeys: number;
 
   constructor(private readonly options: TokenBucketOptions) {
-    if (!(options.ratePerSecond > 0) || !(options.burst >= 1)) throw new RangeError('ratePerSecond must be > 0 and burst >= 1');
+    if (!(options.ratePerSecond > 0) || !(options.burst >= 1))
+      throw new RangeError('ratePerSecond must be > 0 and burst >= 1');
     this.now = options.now ?? Date.now;
     this.maxKeys = options.maxKeys ?? 10_000;
   }

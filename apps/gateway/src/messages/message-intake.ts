@@ -42,7 +42,9 @@ export class MessageIntake {
       this.onAccepted(message.clientId, false);
       return { id, replayed: false };
     }
-    const fingerprint = createHash('sha256').update(JSON.stringify([message.user, message.text])).digest('hex');
+    const fingerprint = createHash('sha256')
+      .update(JSON.stringify([message.user, message.text]))
+      .digest('hex');
     const storeKey = `${message.clientId}\n${message.idempotencyKey}`;
     for (let attempt = 1; attempt <= MAX_CLAIM_ATTEMPTS; attempt++) {
       const claim = await this.idempotency.claim(storeKey, fingerprint);
@@ -60,7 +62,10 @@ export class MessageIntake {
       }
       const claimedFingerprint = claim.kind === 'done' ? claim.record.fingerprint : claim.fingerprint;
       if (claimedFingerprint !== fingerprint) {
-        throw new ProblemError(422, 'idempotency-key-reused', { detail: 'this Idempotency-Key was already used with a different request body; use a new key for a new message' });
+        throw new ProblemError(422, 'idempotency-key-reused', {
+          detail:
+            'this Idempotency-Key was already used with a different request body; use a new key for a new message',
+        });
       }
       const record = claim.kind === 'done' ? claim.record : await claim.settled;
       if (record) {
@@ -69,11 +74,17 @@ export class MessageIntake {
       }
       // The request holding the key failed and released it: try to claim it ourselves.
     }
-    throw new ProblemError(409, 'conflict', { detail: 'another request with this Idempotency-Key keeps failing; retry later', retryAfterSeconds: 1 });
+    throw new ProblemError(409, 'conflict', {
+      detail: 'another request with this Idempotency-Key keeps failing; retry later',
+      retryAfterSeconds: 1,
+    });
   }
 
   private async publish(id: string, message: NewMessage): Promise<void> {
-    await this.publisher.publishAccepted({ messageId: id, user: message.user, text: message.text, clientId: message.clientId }, message.correlationId);
+    await this.publisher.publishAccepted(
+      { messageId: id, user: message.user, text: message.text, clientId: message.clientId },
+      message.correlationId,
+    );
     this.recent.remember(id);
   }
 }

@@ -22,10 +22,18 @@ export class KafkaMessagePublisher implements MessagePublisher {
   ) {}
 
   async publishAccepted(message: MessageAccepted, correlationId: string): Promise<void> {
-    const envelope = makeEnvelope({ type: EVENT_TYPES.messageAccepted, id: message.messageId, correlationId, data: message });
+    const envelope = makeEnvelope({
+      type: EVENT_TYPES.messageAccepted,
+      id: message.messageId,
+      correlationId,
+      data: message,
+    });
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new PublishFailedError(`publish did not complete within ${this.timeoutMs} ms`)), this.timeoutMs);
+      timer = setTimeout(
+        () => reject(new PublishFailedError(`publish did not complete within ${this.timeoutMs} ms`)),
+        this.timeoutMs,
+      );
     });
     const send = this.publisher.publish(TOPICS.messages, envelope, { key: message.user });
     // The send may still settle after the timeout won; its rejection must not go unhandled.

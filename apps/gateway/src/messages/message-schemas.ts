@@ -18,12 +18,19 @@ export const userParamsSchema = z.object({ user: userSchema }).strict();
 export const listQuerySchema = z
   .object({
     limit: z.coerce.number().int().min(1).max(100).default(20).describe('Page size, 1–100.'),
-    before: z.iso.datetime({ offset: true }).optional().describe('Only messages accepted before this instant: `nextBefore` of the previous page.'),
+    before: z.iso
+      .datetime({ offset: true })
+      .optional()
+      .describe('Only messages accepted before this instant: `nextBefore` of the previous page.'),
   })
   .strict();
 
 /** 1–255 printable ASCII characters (a UUID is a good choice). */
-export const idempotencyKeySchema = z.string().min(1).max(255).regex(/^[\x20-\x7E]+$/, 'printable ASCII only');
+export const idempotencyKeySchema = z
+  .string()
+  .min(1)
+  .max(255)
+  .regex(/^[\x20-\x7E]+$/, 'printable ASCII only');
 
 export const requestIdSchema = z.string().regex(/^[A-Za-z0-9._:-]{1,128}$/);
 
@@ -39,5 +46,4 @@ export const problemSchema = z
     instance: z.string().optional(),
     errors: z.array(fieldErrorSchema).optional(),
   })
-  .strict()
-  ;
+  .strict();

@@ -1,5 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import { applyDecorators, Controller, HttpCode, Inject, Req, RequestMapping, Res, UseInterceptors } from '@nestjs/common';
+import {
+  applyDecorators,
+  Controller,
+  HttpCode,
+  Inject,
+  Req,
+  RequestMapping,
+  Res,
+  UseInterceptors,
+} from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import { principalOf, RequireScopes } from '#libs/auth';
@@ -10,7 +19,15 @@ import { MESSAGE_READER, type MessagePage, type MessageReader } from '../data-se
 import { dependencyProblem } from '../errors';
 import { ClientLimitsInterceptor } from '../limits/client-limits.interceptor';
 import { MessageIntake } from './message-intake';
-import { acceptedMessageSchema, idempotencyKeySchema, listQuerySchema, messageIdParamsSchema, postMessageBodySchema, requestIdSchema, userParamsSchema } from './message-schemas';
+import {
+  acceptedMessageSchema,
+  idempotencyKeySchema,
+  listQuerySchema,
+  messageIdParamsSchema,
+  postMessageBodySchema,
+  requestIdSchema,
+  userParamsSchema,
+} from './message-schemas';
 import { RecentlyAccepted } from './recently-accepted';
 
 /** Maps a handler from the route table: path, method, status, scopes, then the client limits. */
@@ -36,7 +53,10 @@ export class MessagesController {
   ) {}
 
   @Route(API_ROUTES.acceptMessage)
-  async accept(@Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<AcceptedMessage> {
+  async accept(
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<AcceptedMessage> {
     // Fastify only parses JSON bodies here; this also refuses a POST that sent no Content-Type.
     if (!JSON_MEDIA_TYPE.test(request.headers['content-type'] ?? '')) {
       throw new ProblemError(415, 'unsupported-media-type', { detail: 'send the message as application/json' });
@@ -79,7 +99,10 @@ function optionalHeader(request: FastifyRequest, name: string, schema: z.ZodType
   if (value === undefined) return undefined;
   const parsed = schema.safeParse(value);
   if (!parsed.success) {
-    throw new ProblemError(400, 'validation-failed', { detail: `invalid ${name} header`, errors: [{ field: name, message: parsed.error.issues[0]?.message ?? 'invalid' }] });
+    throw new ProblemError(400, 'validation-failed', {
+      detail: `invalid ${name} header`,
+      errors: [{ field: name, message: parsed.error.issues[0]?.message ?? 'invalid' }],
+    });
   }
   return parsed.data;
 }

@@ -14,7 +14,12 @@ describe('MessageIntake', () => {
     const publisher = new FakePublisher();
     const recent = new RecentlyAccepted({ ttlMs: 60_000, maxIds: 100 });
     const counted: string[] = [];
-    const intake = new MessageIntake(publisher, new InMemoryIdempotencyStore({ ttlMs: 60_000, maxKeys: 100 }), recent, (client, replayed) => counted.push(`${client}:${replayed}`));
+    const intake = new MessageIntake(
+      publisher,
+      new InMemoryIdempotencyStore({ ttlMs: 60_000, maxKeys: 100 }),
+      recent,
+      (client, replayed) => counted.push(`${client}:${replayed}`),
+    );
     return { publisher, recent, intake, counted };
   };
   const message = { clientId: 'c', user: 'alice', text: 'hi', correlationId: 'r-1' };
@@ -51,7 +56,10 @@ describe('MessageIntake', () => {
     const { publisher, intake } = setup();
     publisher.delayMs = 30;
     const first = intake.accept({ ...message, idempotencyKey: 'k' });
-    await expect(intake.accept({ ...message, text: 'changed', idempotencyKey: 'k' })).rejects.toMatchObject({ status: 422, code: 'idempotency-key-reused' });
+    await expect(intake.accept({ ...message, text: 'changed', idempotencyKey: 'k' })).rejects.toMatchObject({
+      status: 422,
+      code: 'idempotency-key-reused',
+    });
     await first;
   });
 });
@@ -61,18 +69,29 @@ describe('KafkaMessagePublisher', () => {
 
   it('publishes message.accepted to the messages topic, keyed by user, envelope id = message id', async () => {
     const sent: { topic: string; envelope: Envelope; key: string }[] = [];
-    const fake = { publish: async (topic: string, envelope: Envelope, options: { key: string }) => void sent.push({ topic, envelope, key: options.key }) };
+    const fake = {
+      publish: async (topic: string, envelope: Envelope, options: { key: string }) =>
+        void sent.push({ topic, envelope, key: options.key }),
+    };
     await new KafkaMessagePublisher(fake as unknown as EventPublisher, 1000).publishAccepted(message, 'corr-1');
     expect(sent).toHaveLength(1);
-    expect(sent[0]).toMatchObject({ topic: 'jeeves.messages.v1', key: 'alice', envelope: { id: message.messageId, type: 'message.accepted', version: 1, correlationId: 'corr-1', data: message } });
+    expect(sent[0]).toMatchObject({
+      topic: 'jeeves.messages.v1',
+      key: 'alice',
+      envelope: { id: message.messageId, type: 'message.accepted', version: 1, correlationId: 'corr-1', data: message },
+    });
   });
 
   it('fails with PublishFailedError when the send fails or does not finish in time', async () => {
     const failing = { publish: async () => Promise.reject(new Error('broker gone')) };
-    await expect(new KafkaMessagePublisher(failing as unknown as EventPublisher, 1000).publishAccepted(message, 'c')).rejects.toBeInstanceOf(PublishFailedError);
+    await expect(
+      new KafkaMessagePublisher(failing as unknown as EventPublisher, 1000).publishAccepted(message, 'c'),
+    ).rejects.toBeInstanceOf(PublishFailedError);
     const hanging = { publish: () => new Promise<void>(() => undefined) };
     const started = Date.now();
-    await expect(new KafkaMessagePublisher(hanging as unknown as EventPublisher, 50).publishAccepted(message, 'c')).rejects.toMatchObject({ code: 'EPUBLISH' });
+    await expect(
+      new KafkaMessagePublisher(hanging as unknown as EventPublisher, 50).publishAccepted(message, 'c'),
+    ).rejects.toMatchObject({ code: 'EPUBLISH' });
     expect(Date.now() - started).toBeLessThan(5000);
   });
 });

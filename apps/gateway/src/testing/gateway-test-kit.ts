@@ -78,13 +78,25 @@ const ISSUER = 'jeeves-token-dealer';
 const AUDIENCE = 'jeeves-api';
 
 /** The gateway as `main.ts` defines it, with Kafka, data-service and the JWKS replaced by fakes. */
-export async function startTestGateway(env: Record<string, string> = {}, overrides: GatewayOverrides = {}): Promise<TestGateway> {
+export async function startTestGateway(
+  env: Record<string, string> = {},
+  overrides: GatewayOverrides = {},
+): Promise<TestGateway> {
   const pair = await generateKeyPair('RS256', { extractable: true });
   const jwk = { ...(await exportJWK(pair.publicKey)), kid: 'test-key', alg: 'RS256', use: 'sig' };
   const publisher = new FakePublisher();
   const reader = new FakeReader();
   const { app } = await buildService(
-    { ...gatewayService, module: (context) => GatewayModule.register(context, { publisher, reader, keySet: createLocalJWKSet({ keys: [jwk] }), ...overrides }) },
+    {
+      ...gatewayService,
+      module: (context) =>
+        GatewayModule.register(context, {
+          publisher,
+          reader,
+          keySet: createLocalJWKSet({ keys: [jwk] }),
+          ...overrides,
+        }),
+    },
     { LOG_LEVEL: 'silent', TOKEN_DEALER_URL: 'http://127.0.0.1:3001', ...env },
   );
   await app.init();

@@ -10,7 +10,12 @@ export interface ObservedResponse {
   body: string;
 }
 
-type Operation = { responses: Record<string, { content: Record<string, { schema: unknown }>; headers?: Record<string, { $ref: string }> }> };
+type Operation = {
+  responses: Record<
+    string,
+    { content: Record<string, { schema: unknown }>; headers?: Record<string, { $ref: string }> }
+  >;
+};
 
 /**
  * Checks real responses against the served OpenAPI document: the status is documented for the
@@ -21,13 +26,18 @@ export function openApiValidator(document: OpenApiDocument) {
   // Formats are not checked: zod already emits a pattern for uuid and date-time.
   const ajv = new Ajv2020({ strict: false, validateFormats: false, allErrors: true });
   const compiled = new Map<string, ValidateFunction>();
-  const components = (document as unknown as { components: { headers: Record<string, { schema: unknown }> } }).components;
+  const components = (document as unknown as { components: { headers: Record<string, { schema: unknown }> } })
+    .components;
 
   const validator = (key: string, schema: unknown): ValidateFunction => {
     let validate = compiled.get(key);
     if (!validate) {
       // The document's components ride along so that `#/components/schemas/…` refs resolve.
-      validate = ajv.compile({ components: document.components, $defs: { target: schema }, $ref: '#/$defs/target' } as object);
+      validate = ajv.compile({
+        components: document.components,
+        $defs: { target: schema },
+        $ref: '#/$defs/target',
+      } as object);
       compiled.set(key, validate);
     }
     return validate;
@@ -51,9 +61,14 @@ export function openApiValidator(document: OpenApiDocument) {
       const documented = found.operation.responses[String(response.status)];
       if (!documented) return [`${where}: status not documented`];
       const problems: string[] = [];
-      const mediaType = String(response.headers['content-type'] ?? '').split(';')[0]!.trim();
+      const mediaType = String(response.headers['content-type'] ?? '')
+        .split(';')[0]!
+        .trim();
       const content = documented.content[mediaType];
-      if (!content) return [`${where}: content-type "${mediaType}" not documented (expected ${Object.keys(documented.content).join(', ')})`];
+      if (!content)
+        return [
+          `${where}: content-type "${mediaType}" not documented (expected ${Object.keys(documented.content).join(', ')})`,
+        ];
       let body: unknown;
       try {
         body = JSON.parse(response.body);
@@ -61,13 +76,15 @@ export function openApiValidator(document: OpenApiDocument) {
         return [`${where}: body is not JSON`];
       }
       const validate = validator(`${where} ${mediaType}`, content.schema);
-      if (!validate(body)) problems.push(`${where}: body ${ajv.errorsText(validate.errors)} in ${response.body.slice(0, 300)}`);
+      if (!validate(body))
+        problems.push(`${where}: body ${ajv.errorsText(validate.errors)} in ${response.body.slice(0, 300)}`);
       for (const [name, ref] of Object.entries(documented.headers ?? {})) {
         const value = response.headers[name.toLowerCase()];
         if (value === undefined) continue;
         const headerName = ref.$ref.split('/').pop()!;
         const check = validator(`header ${headerName}`, components.headers[headerName]!.schema);
-        if (!check(String(value))) problems.push(`${where}: header ${name}="${String(value)}" ${ajv.errorsText(check.errors)}`);
+        if (!check(String(value)))
+          problems.push(`${where}: header ${name}="${String(value)}" ${ajv.errorsText(check.errors)}`);
       }
       return problems;
     },
