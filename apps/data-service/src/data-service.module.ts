@@ -6,6 +6,7 @@ import {
   type OnApplicationShutdown,
   type Provider,
 } from '@nestjs/common';
+import { chaosFor, ChaosModule } from '#libs/chaos';
 import { KafkaModule } from '#libs/kafka';
 import type { CommonConfig, ServiceContext } from '#libs/platform';
 import { createDataMetrics } from './ingest/data-metrics';
@@ -14,6 +15,7 @@ import { DATA_SERVICE_GROUP, IngestConsumer } from './ingest/ingest.consumer';
 import type { DataServiceConfig } from './main';
 import { MessageQueries } from './messages/message-queries';
 import { MessagesController } from './messages/messages.controller';
+import { FaultInjectingRepository } from './store/fault-injecting.repository';
 import { MESSAGE_REPOSITORY, type MessageRepository } from './store/message.repository';
 import { openStore } from './store/open-store';
 
@@ -29,7 +31,7 @@ class StoreCloser implements OnApplicationShutdown {
 export interface DataServiceOptions {
   /** A store opened by the caller (tests); default: the one the environment names. */
   repository?: MessageRepository;
-  /** False serves the read API alone, with no Kafka (read-API tests). */
+  /** False serves the read API alone, with no Kafka and no chaos API (read-API tests). */
   ingest?: boolean;
 }
 
@@ -37,6 +39,7 @@ export interface DataServiceOptions {
 export class DataServiceModule {
   static register(context: ServiceContext<DataServiceConfig>, options: DataServiceOptions = {}): DynamicModule {
     const { config } = context;
+    const ingest = options.ingest ?? true;
     const storeProvider: Provider = {
       provide: MESSAGE_REPOSITORY,
       useFactory: async () => {
@@ -53,7 +56,7 @@ export class DataServiceModule {
             context.logger,
           ));
         context.readiness.register('store', () => repository.ping());
-        return repository;
+        return ingest ? new FaultInjectingRepository(repository, chaosFor(context).beforeDependency) : repository;
       },
     };
     const providers: Provider[] = [
@@ -66,11 +69,16 @@ export class DataServiceModule {
       },
     ];
     const imports: DynamicModule[] = [];
-    if (options.ingest ?? true) {
+    if (ingest) {
       const prefix = config.JEEVES_TOPIC_PREFIX;
       const ownGroup = prefix ? `${prefix}.${DATA_SERVICE_GROUP}` : DATA_SERVICE_GROUP;
       const metrics = createDataMetrics(context.registry);
-      imports.push(KafkaModule.forRoot(context as unknown as ServiceContext<CommonConfig>));
+      // Chaos reaches the app's own KafkaConnection (pause-consumer, produce-failure) and, through
+      // FaultInjectingRepository, the store (`dependency:store`).
+      imports.push(
+        KafkaModule.forRoot(context as unknown as ServiceContext<CommonConfig>),
+        ChaosModule.register(context, { kafka: true }),
+      );
       providers.push(
         {
           provide: EventIngestor,
