@@ -15,11 +15,14 @@ const WINDOW_SECONDS = 10;
  */
 export class LiveMetrics {
   readonly registry = new Registry();
-  private readonly reqs: Counter<'scenario' | 'testid'>;
+  private readonly reqs: Counter<'scenario' | 'testid' | 'status' | 'expected_response'>;
   private readonly iterations: Counter<'scenario' | 'testid'>;
-  private readonly gauges: Record<'p95' | 'p99' | 'failed' | 'vus' | 'e2e95' | 'e2e99', Gauge<'scenario' | 'testid'>>;
+  private readonly gauges: Record<
+    'avg' | 'med' | 'p90' | 'p95' | 'p99' | 'failed' | 'checks' | 'vus' | 'e2e95' | 'e2e99',
+    Gauge<'scenario' | 'testid'>
+  >;
   private server: Server | undefined;
-  private seenRequests = 0;
+  private readonly seenRequests = new Map<string, number>();
   private seenIterations = 0;
 
   constructor(private readonly labels: { scenario: string; testid: string }) {
@@ -27,8 +30,8 @@ export class LiveMetrics {
     const labelNames = ['scenario', 'testid'] as const;
     this.reqs = new Counter({
       name: 'k6_http_reqs_total',
-      help: 'HTTP requests sent by the load driver',
-      labelNames,
+      help: 'HTTP requests sent by the load driver, by status (k6: expected_response is false for a failed request)',
+      labelNames: [...labelNames, 'status', 'expected_response'],
       registers,
     });
     this.iterations = new Counter({
@@ -40,6 +43,10 @@ export class LiveMetrics {
     const gauge = (name: string, help: string): Gauge<'scenario' | 'testid'> =>
       new Gauge({ name, help, labelNames, registers });
     this.gauges = {
+      avg: gauge('k6_http_req_duration_avg', `Mean HTTP request duration over the last ${WINDOW_SECONDS} s, seconds`),
+      med: gauge('k6_http_req_duration_med', `Median HTTP request duration over the last ${WINDOW_SECONDS} s, seconds`),
+      p90: gauge('k6_http_req_duration_p90', `p90 HTTP request duration over the last ${WINDOW_SECONDS} s, seconds`),
+      checks: gauge('k6_checks_rate', 'Share of passed checks since the start of the run'),
       p95: gauge('k6_http_req_duration_p95', `p95 HTTP request duration over the last ${WINDOW_SECONDS} s, seconds`),
       p99: gauge('k6_http_req_duration_p99', `p99 HTTP request duration over the last ${WINDOW_SECONDS} s, seconds`),
       failed: gauge('k6_http_req_failed_rate', `Share of failed HTTP requests over the last ${WINDOW_SECONDS} s`),
@@ -57,15 +64,27 @@ export class LiveMetrics {
 
   update(state: LiveState): void {
     const w = state.timeline.window(state.elapsedSeconds * 1000, WINDOW_SECONDS);
-    const totalRequests = state.metrics.aggregate({ metric: 'http_reqs', tags: {} }, { kind: 'count' }) ?? 0;
+    for (const { tags } of state.metrics.snapshot().filter((x) => x.metric === 'http_reqs')) {
+      const status = tags.status ?? '0';
+      if (this.seenRequests.has(status)) continue;
+      this.seenRequests.set(status, 0);
+    }
+    for (const [status, seen] of this.seenRequests) {
+      const total = state.metrics.aggregate({ metric: 'http_reqs', tags: { status } }, { kind: 'count' }) ?? 0;
+      const code = Number(status);
+      this.reqs.inc({ ...this.labels, status, expected_response: String(code >= 200 && code < 400) }, total - seen);
+      this.seenRequests.set(status, total);
+    }
     const totalIterations = state.metrics.aggregate({ metric: 'iterations', tags: {} }, { kind: 'count' }) ?? 0;
-    this.reqs.inc(this.labels, totalRequests - this.seenRequests);
     this.iterations.inc(this.labels, totalIterations - this.seenIterations);
-    this.seenRequests = totalRequests;
     this.seenIterations = totalIterations;
     const set = (g: Gauge<'scenario' | 'testid'>, v: number): void => {
       if (Number.isFinite(v)) g.set(this.labels, v);
     };
+    set(this.gauges.avg, w.durations.reduce((a, b) => a + b, 0) / w.durations.length / 1000);
+    set(this.gauges.med, percentile(w.durations, 50) / 1000);
+    set(this.gauges.p90, percentile(w.durations, 90) / 1000);
+    set(this.gauges.checks, state.metrics.aggregate({ metric: 'checks', tags: {} }, { kind: 'rate' }) ?? NaN);
     set(this.gauges.p95, percentile(w.durations, 95) / 1000);
     set(this.gauges.p99, percentile(w.durations, 99) / 1000);
     set(this.gauges.failed, w.requests > 0 ? w.failed / w.requests : 0);
