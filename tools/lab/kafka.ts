@@ -6,7 +6,15 @@ import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { TOPIC_SPECS, topicName } from '#libs/contracts';
 import { brokersOf, REPO_ROOT, type LabConfig } from './config';
-import { liveProcess, removePidFile, spawnDetached, stopProcess, tailFile, writePidFile, type PidRecord } from './processes';
+import {
+  liveProcess,
+  removePidFile,
+  spawnDetached,
+  stopProcess,
+  tailFile,
+  writePidFile,
+  type PidRecord,
+} from './processes';
 import { waitFor } from './wait';
 
 const POM = join(REPO_ROOT, 'tools', 'kafka', 'pom.xml');
@@ -32,11 +40,15 @@ export function kafkaLibsDir(config: LabConfig): string {
 export function checkJava(): void {
   const result = spawnSync('java', ['-version'], { encoding: 'utf8' });
   if (result.error || result.status !== 0) {
-    throw new KafkaSetupError('Java is not on PATH. The lab runs Kafka natively and needs Java 17+ (e.g. apt-get install openjdk-17-jre-headless), or set KAFKA_BROKERS to use an existing cluster.');
+    throw new KafkaSetupError(
+      'Java is not on PATH. The lab runs Kafka natively and needs Java 17+ (e.g. apt-get install openjdk-17-jre-headless), or set KAFKA_BROKERS to use an existing cluster.',
+    );
   }
   const match = /version "(\d+)/.exec(result.stderr);
   if (match && Number(match[1]) < 17) {
-    throw new KafkaSetupError(`Java ${match[1]} found; Kafka 4 needs Java 17+. Install a newer JRE or set KAFKA_BROKERS.`);
+    throw new KafkaSetupError(
+      `Java ${match[1]} found; Kafka 4 needs Java 17+. Install a newer JRE or set KAFKA_BROKERS.`,
+    );
   }
 }
 
@@ -51,13 +63,22 @@ export async function ensureKafkaJars(config: LabConfig, log: Log): Promise<stri
   if (existsSync(libs) && readdirSync(libs).some((f) => f.startsWith('kafka_2.13-'))) return libs;
   const mvnCheck = spawnSync('mvn', ['-v'], { encoding: 'utf8' });
   if (mvnCheck.error || mvnCheck.status !== 0) {
-    throw new KafkaSetupError(`Kafka jars are not cached in ${libs} and Maven is not on PATH. Install Maven (apt-get install maven) or set KAFKA_BROKERS to use an existing cluster.`);
+    throw new KafkaSetupError(
+      `Kafka jars are not cached in ${libs} and Maven is not on PATH. Install Maven (apt-get install maven) or set KAFKA_BROKERS to use an existing cluster.`,
+    );
   }
   const partial = `${libs}.partial-${process.pid}`;
   rmSync(partial, { recursive: true, force: true });
   mkdirSync(partial, { recursive: true });
   log(`kafka: fetching Kafka ${kafkaVersion()} jars with Maven into ${libs} (once per machine)`);
-  const args = ['-B', '-f', POM, 'dependency:copy-dependencies', `-DoutputDirectory=${partial}`, '-DincludeScope=runtime'];
+  const args = [
+    '-B',
+    '-f',
+    POM,
+    'dependency:copy-dependencies',
+    `-DoutputDirectory=${partial}`,
+    '-DincludeScope=runtime',
+  ];
   const status = await new Promise<number>((resolveExit, reject) => {
     const mvn = spawn('mvn', args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let buffered = '';
@@ -66,7 +87,8 @@ export async function ensureKafkaJars(config: LabConfig, log: Log): Promise<stri
       const lines = buffered.split('\n');
       buffered = lines.pop() ?? '';
       // One line per artifact or build step is progress enough; Maven's banners are noise.
-      for (const line of lines) if (/Download(ed|ing)|ERROR|BUILD/.test(line)) log(`  mvn: ${line.replace(/^\[\w+\]\s*/, '')}`);
+      for (const line of lines)
+        if (/Download(ed|ing)|ERROR|BUILD/.test(line)) log(`  mvn: ${line.replace(/^\[\w+\]\s*/, '')}`);
     };
     mvn.stdout.on('data', relay);
     mvn.stderr.on('data', relay);
@@ -75,7 +97,9 @@ export async function ensureKafkaJars(config: LabConfig, log: Log): Promise<stri
   });
   if (status !== 0) {
     rmSync(partial, { recursive: true, force: true });
-    throw new KafkaSetupError(`Maven could not fetch the Kafka jars (exit ${status}). Check network access to the Maven repository and ~/.m2/settings.xml, then retry.`);
+    throw new KafkaSetupError(
+      `Maven could not fetch the Kafka jars (exit ${status}). Check network access to the Maven repository and ~/.m2/settings.xml, then retry.`,
+    );
   }
   rmSync(libs, { recursive: true, force: true });
   renameSync(partial, libs);
@@ -204,9 +228,24 @@ function formatStorage(paths: KafkaPaths, libs: string, log: Log): void {
     writeFileSync(paths.clusterIdFile, clusterId + '\n');
   }
   log(`kafka: formatting storage (cluster ${clusterId})`);
-  const result = spawnSync('java', [...jvmArgs(paths, libs), 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', paths.properties, '--ignore-formatted'], { encoding: 'utf8' });
+  const result = spawnSync(
+    'java',
+    [
+      ...jvmArgs(paths, libs),
+      'kafka.tools.StorageTool',
+      'format',
+      '-t',
+      clusterId,
+      '-c',
+      paths.properties,
+      '--ignore-formatted',
+    ],
+    { encoding: 'utf8' },
+  );
   if (result.status !== 0) {
-    throw new KafkaSetupError(`Formatting Kafka storage failed (exit ${result.status}):\n${result.stdout}${result.stderr}\nDelete ${paths.dir} to start from scratch.`);
+    throw new KafkaSetupError(
+      `Formatting Kafka storage failed (exit ${result.status}):\n${result.stdout}${result.stderr}\nDelete ${paths.dir} to start from scratch.`,
+    );
   }
 }
 
@@ -275,7 +314,11 @@ export async function startKafka(config: LabConfig, options: StartKafkaOptions):
   const { log } = options;
   if (config.externalBrokers) {
     log(`kafka: using external cluster ${config.externalBrokers} (KAFKA_BROKERS)`);
-    await waitFor(() => kafkaAnswers(config.externalBrokers ?? ''), { timeoutMs: 30_000, intervalMs: 1000, what: `Kafka at ${config.externalBrokers} (KAFKA_BROKERS) to answer` });
+    await waitFor(() => kafkaAnswers(config.externalBrokers ?? ''), {
+      timeoutMs: 30_000,
+      intervalMs: 1000,
+      what: `Kafka at ${config.externalBrokers} (KAFKA_BROKERS) to answer`,
+    });
     return { brokers: config.externalBrokers, mode: 'external' };
   }
   const paths = kafkaPaths(config);
@@ -290,7 +333,9 @@ export async function startKafka(config: LabConfig, options: StartKafkaOptions):
       log(`kafka: a broker not started by this lab already answers on ${brokers}; sharing it`);
       return { brokers, mode: 'external' };
     }
-    throw new KafkaSetupError(`Port ${config.kafkaPort} is taken by something that is not a Kafka broker. Free it, or set KAFKA_PORT to another port.`);
+    throw new KafkaSetupError(
+      `Port ${config.kafkaPort} is taken by something that is not a Kafka broker. Free it, or set KAFKA_PORT to another port.`,
+    );
   }
   checkJava();
   const libs = await ensureKafkaJars(config, log);
@@ -307,7 +352,12 @@ export async function startKafka(config: LabConfig, options: StartKafkaOptions):
     env: process.env,
     logFile: paths.consoleLog,
   });
-  const record: PidRecord = { pid, marker: paths.properties, startedAt: new Date().toISOString(), port: config.kafkaPort };
+  const record: PidRecord = {
+    pid,
+    marker: paths.properties,
+    startedAt: new Date().toISOString(),
+    port: config.kafkaPort,
+  };
   writePidFile(paths.pidFile, record);
   await waitKafkaReady(brokers, pid, paths, options.readyTimeoutMs);
   return { brokers, mode: 'started', pid };
@@ -324,7 +374,9 @@ async function waitKafkaReady(brokers: string, pid: number, paths: KafkaPaths, t
     );
   } catch (error) {
     const tail = [tailFile(paths.consoleLog, 20), tailFile(paths.serverLog, 30)].filter(Boolean).join('\n');
-    throw new KafkaSetupError(`${(error as Error).message}\n--- last broker log lines (${paths.serverLog}) ---\n${tail}`);
+    throw new KafkaSetupError(
+      `${(error as Error).message}\n--- last broker log lines (${paths.serverLog}) ---\n${tail}`,
+    );
   }
 }
 
@@ -357,7 +409,11 @@ export async function ensureTopics(brokers: string, prefix: string, log: Log): P
   const admin = adminClient(brokers, 'jeeves-lab', 5);
   await admin.connect();
   try {
-    const wanted = TOPIC_SPECS.map((spec) => ({ topic: topicName(spec.name, prefix), numPartitions: spec.partitions, replicationFactor: 1 }));
+    const wanted = TOPIC_SPECS.map((spec) => ({
+      topic: topicName(spec.name, prefix),
+      numPartitions: spec.partitions,
+      replicationFactor: 1,
+    }));
     const existing = new Set(await admin.listTopics());
     const missing = wanted.filter((t) => !existing.has(t.topic));
     if (missing.length > 0) {
