@@ -34,10 +34,18 @@ describe('pipeline: a duplicate delivery has one effect', () => {
     await producer?.disconnect();
   });
 
-  /** Posts a later message for the same user (same partition) and waits for it: everything before it has been handled. */
+  /**
+   * Posts a later message for the same user and waits until it is stored and its reply recorded.
+   * Same key, same partitions: everything before it has then been handled, and recorded.
+   */
   async function drain(user: string): Promise<void> {
-    const { id } = await postMessage(user, 'echo drain');
+    // Through bot and worker, like the duplicates, so it follows them on every hop.
+    const { id } = await postMessage(user, 'weather in Reykjavik');
     await waitForFinal(id);
+    await waitFor(() => replies.about(id).length > 0, {
+      timeoutMs: 60_000,
+      what: 'the recorder to see the drain reply',
+    });
   }
 
   it('stores one message and one reply id when the same envelope arrives twice in a row', async () => {
