@@ -1,5 +1,5 @@
 import type { IHeaders, Producer } from 'kafkajs';
-import { type Envelope, PAYLOAD_SCHEMAS, type TopicName, topicName } from '#libs/contracts';
+import { type Envelope, PAYLOAD_SCHEMAS, TOPICS, type TopicName, topicName } from '#libs/contracts';
 import type { Logger } from '#libs/observability';
 import { assertValidEnvelope } from './decode';
 import type { KafkaMetrics } from './kafka-metrics';
@@ -29,7 +29,10 @@ export class EventPublisher {
     private readonly topicPrefix: string,
     private readonly metrics: KafkaMetrics,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    // Send errors are rare: start each topic at zero so dashboards show 0, not "no data".
+    for (const topic of Object.values(TOPICS)) this.metrics.producerErrors.inc({ topic }, 0);
+  }
 
   /** Installs a guard consulted before every send (used by fault injection). */
   setGuard(guard: ProduceGuard | undefined): void {

@@ -147,6 +147,9 @@ export class Breaker<A extends unknown[], R> {
     for (const outcome of ['success', 'failure', 'timeout', 'rejected', 'fallback'] as const) {
       metrics.breakerCalls.inc({ dependency, outcome }, 0);
     }
+    // Rare events start at zero, so their panels and rates show 0 rather than "no data".
+    for (const to of BREAKER_STATES) metrics.breakerTransitions.inc({ dependency, to }, 0);
+    metrics.retries.inc({ dependency }, 0);
     this.setState('closed');
     circuit.on('success', () => this.count('success'));
     circuit.on('failure', (error) => {

@@ -1,0 +1,81 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadDashboards, panelQueries, type PanelQuery } from '../../tools/observability-checks/dashboard-queries';
+import { REPO_ROOT } from '../../tools/lab/config';
+import { acceptedEnvelope, connectedProducer, kafka, postMessage, produceRaw, uniqueUser } from './pipeline-helpers';
+import { CLIENTS, getToken, lab, TOPICS, waitFor } from './support/lab';
+import { TEST_STATE_DIR } from './support/settings';
+
+/**
+ * Every panel of every shipped dashboard, with its template variables expanded, returns at least one
+ * series from the lab's real Prometheus while a load runs. A panel that shows "No data" during a load
+ * test is a broken panel (a renamed metric, a wrong label), so this fails and names it.
+ */
+async function instantQuery(prometheusUrl: string, expr: string): Promise<number> {
+  const url = `${prometheusUrl}/api/v1/query?query=${encodeURIComponent(expr)}`;
+  const response = await fetch(url, { signal: AbortSignal.timeout(10_000) });
+  const body = (await response.json()) as { status: string; error?: string; data?: { result: unknown[] } };
+  if (body.status !== 'success') throw new Error(`Prometheus refused ${expr}: ${body.error}`);
+  return body.data!.result.length;
+}
+
+describe('dashboards: every panel query returns data during a load run', () => {
+  let load: ChildProcess | undefined;
+
+  afterAll(async () => {
+    if (load && load.exitCode === null) {
+      load.kill('SIGINT');
+      await new Promise((resolve) => load!.once('exit', resolve));
+    }
+    const token = await getToken(CLIENTS.admin.id, CLIENTS.admin.secret, 'lab:chaos');
+    await fetch(`${lab().urls.provider}/admin/chaos/faults`, { method: 'DELETE', headers: { authorization: `Bearer ${token}` } });
+  });
+
+  it('fills every panel of the overview, Kafka, resilience and load-test dashboards', async () => {
+    const prometheusUrl = lab().prometheusUrl;
+    if (!prometheusUrl) throw new Error("the test lab has no Prometheus: install Debian's `prometheus` package (apt-get install prometheus)");
+
+    // A smoke load for long enough that several 5 s scrapes see the driver's k6_* series.
+    load = spawn(process.execPath, [join(REPO_ROOT, 'dist', 'tools', 'lab', 'main.js'), 'load', 'smoke', '--duration', '60s'], {
+      env: { ...process.env, LAB_STATE_DIR: TEST_STATE_DIR, LOAD_RESULTS_ROOT: mkdtempSync(join(tmpdir(), 'jeeves-panels-')) },
+      stdio: 'ignore',
+    });
+
+    // The rare events some panels exist for, made to happen for real: a dead letter, a fault,
+    // rate-limited requests.
+    const producer = await connectedProducer(kafka('panels-test'));
+    await produceRaw(producer, TOPICS.messages, 'panels', '{"not":"an envelope"');
+    await produceRaw(producer, TOPICS.messages, 'panels', JSON.stringify(acceptedEnvelope(uniqueUser('panels'), 'help')));
+    await producer.disconnect();
+    const admin = await getToken(CLIENTS.admin.id, CLIENTS.admin.secret, 'lab:chaos');
+    const fault = await fetch(`${lab().urls.provider}/admin/chaos/faults`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ type: 'latency', ms: 1, target: 'route:/v1/time', durationMs: 90_000 }),
+    });
+    expect(fault.status).toBe(201);
+    const token = await getToken(CLIENTS.demo.id, CLIENTS.demo.secret);
+    const burst = await Promise.all(
+      Array.from({ length: 160 }, () =>
+        fetch(`${lab().urls.gateway}/v1/users/panels-burst/messages`, { headers: { authorization: `Bearer ${token}` } }).then((r) => r.status),
+      ),
+    );
+    expect(burst).toContain(429);
+    await postMessage(uniqueUser('panels'), 'time in Tokyo');
+
+    const queries: PanelQuery[] = loadDashboards(join(REPO_ROOT, 'grafana', 'dashboards')).flatMap((dashboard) => panelQueries(dashboard));
+    expect(queries.length).toBeGreaterThan(40);
+    let empty: PanelQuery[] = queries;
+    await waitFor(
+      async () => {
+        const counts = await Promise.all(empty.map((q) => instantQuery(prometheusUrl, q.expr)));
+        empty = empty.filter((_q, i) => counts[i] === 0);
+        return empty.length === 0;
+      },
+      { timeoutMs: 55_000, intervalMs: 5000, what: 'every dashboard panel to return data' },
+    ).catch(() => undefined);
+    expect(empty.map((q) => `${q.dashboard} / ${q.panel}: ${q.expr}`)).toEqual([]);
+  });
+});
