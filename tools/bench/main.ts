@@ -18,6 +18,12 @@ interface Bench {
 
 const BENCHES: Record<string, Bench> = { drivers, overhead, capacity };
 
+// kafkajs 2.2.4 computes negative timer delays on Node 24; the warning is noise, not a fault.
+process.removeAllListeners('warning');
+process.on('warning', (warning) => {
+  if (warning.name !== 'TimeoutNegativeWarning') process.stderr.write(`${warning.name}: ${warning.message}\n`);
+});
+
 async function main(argv: readonly string[]): Promise<number> {
   const [name, ...rest] = argv;
   const bench = name ? BENCHES[name] : undefined;

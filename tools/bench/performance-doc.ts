@@ -1,4 +1,4 @@
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../lab/config';
@@ -17,7 +17,11 @@ for why it is the one it is.
 /** The machine line every section carries: the numbers mean nothing without it. */
 export function machineLine(): string {
   const c = cpus();
-  return `Machine: ${c.length} × ${c[0]?.model.trim() ?? 'unknown CPU'}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB RAM, Node ${process.version}; measured ${new Date().toISOString()}.`;
+  // The load average says how much the machine's other tenants took while this ran.
+  const load = loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' / ');
+  return `Machine: ${c.length} × ${c[0]?.model.trim() ?? 'unknown CPU'}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB RAM, Node ${process.version}; load average (1/5/15 min) at the end ${load}; measured ${new Date().toISOString()}.`;
 }
 
 /** Replaces (or appends) the section of `name` in docs/performance.md and returns the file's path. */
