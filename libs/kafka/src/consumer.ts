@@ -225,11 +225,19 @@ export class EventConsumer {
     const outcome = await otelContext.with(trace.setSpan(otelContext.active(), span), () => this.runWithRetries(consumed, payload));
     if (outcome === 'dead_lettered') span.setStatus({ code: SpanStatusCode.ERROR, message: 'dead-lettered' });
     span.setAttribute('jeeves.outcome', outcome);
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     this.metrics.handlerDuration.observe({
       labels,
-      value: Number(process.hrtime.bigint() - started) / 1e9,
+      value: seconds,
       exemplarLabels: span.isRecording() ? { trace_id: span.spanContext().traceId } : traceExemplar(),
     });
+    // One line per message, inside the span so it carries trace_id/span_id.
+    otelContext.with(trace.setSpan(otelContext.active(), span), () =>
+      this.logger.info(
+        { topic, partition, offset: message.offset, messageId: envelope.id, type: envelope.type, outcome, durationMs: Math.round(seconds * 10000) / 10 },
+        'message',
+      ),
+    );
     span.end();
     this.metrics.consumed.inc({ ...labels, outcome });
     if (outcome !== 'dead_lettered') this.recent.add(envelope.id);
