@@ -12,6 +12,9 @@ class FakeGateway {
   /** performance.now() of each POST's arrival. */
   readonly postArrivals: number[] = [];
   readonly seenAuth = new Set<string>();
+  /** Chaos API calls: method, path, body and when (ms after the server started). */
+  readonly chaosCalls: Array<{ method: string; path: string; body: string; atMs: number }> = [];
+  private readonly startedAt = performance.now();
   private polls = new Map<string, number>();
   private server: Server | undefined;
   url = '';
@@ -24,11 +27,16 @@ class FakeGateway {
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    for await (const _chunk of req) void _chunk;
+    let body = '';
+    for await (const chunk of req) body += String(chunk);
     const json = (status: number, body: unknown): void =>
       void res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
     if (req.url === '/health/ready') return json(200, { status: 'ok' });
     if (req.url === '/oauth/token') return json(200, { access_token: 'fake-token', expires_in: 300 });
+    if (req.url?.startsWith('/admin/chaos/faults')) {
+      this.chaosCalls.push({ method: req.method ?? '', path: req.url, body, atMs: performance.now() - this.startedAt });
+      return req.method === 'POST' ? json(201, { id: 'fault-1', type: 'latency' }) : void res.writeHead(204).end();
+    }
     this.seenAuth.add(String(req.headers.authorization));
     if (req.method === 'POST' && req.url === '/v1/messages') {
       this.postArrivals.push(performance.now());
@@ -152,6 +160,26 @@ describe('runScenario (open model, against a fake gateway)', () => {
     expect(result.aborted).toMatch(/abortOnFail/);
     expect(result.passed).toBe(false);
     expect(result.durationSeconds).toBeLessThan(10);
+  });
+
+  it('posts each chaos fault at its offset with an admin token, and removes it when the run ends', async () => {
+    const fault = { type: 'latency', ms: 600, target: 'route:/v1/messages', durationMs: 30_000 };
+    const s = scenario({
+      startRate: 5,
+      stages: [{ durationSeconds: 2, targetRate: 5 }],
+      mix: [{ flow: 'history', weight: 1 }],
+      faults: [{ atSeconds: 1, service: 'gateway', fault }],
+    });
+    const result = await runScenario({ scenario: s, target });
+    expect(gw.chaosCalls.map((c) => [c.method, c.path])).toEqual([
+      ['POST', '/admin/chaos/faults'],
+      ['DELETE', '/admin/chaos/faults/fault-1'],
+    ]);
+    expect(JSON.parse(gw.chaosCalls[0].body)).toEqual(fault);
+    expect(gw.chaosCalls[0].atMs).toBeGreaterThanOrEqual(1000);
+    expect(result.faults).toEqual([
+      expect.objectContaining({ index: 0, service: 'gateway', status: 201, id: 'fault-1' }),
+    ]);
   });
 
   it('refuses a target that is not on loopback', async () => {
