@@ -199,9 +199,9 @@ export const bench = {
     const { values } = parseArgs({
       args: [...args],
       options: {
-        'pipeline-rates': { type: 'string', default: '2,5,10,20,30,40,60,80,120' },
-        'bare-rates': { type: 'string', default: '50,100,200,400,800,1600,3200' },
-        'broker-rates': { type: 'string', default: '500,2000,10000,50000,100000' },
+        'pipeline-rates': { type: 'string', default: '2,5,10,15,20,30,40,60,80,120' },
+        'bare-rates': { type: 'string', default: '50,100,200,300,400,600,800,1200,1600,2400,3200' },
+        'broker-rates': { type: 'string', default: '500,1000,2000,3000,5000,8000,12000,20000,50000' },
         step: { type: 'string', default: '10' },
         'no-doc': { type: 'boolean', default: false },
       },
