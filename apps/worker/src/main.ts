@@ -10,7 +10,12 @@ const configShape = {
   /** Partitions of jeeves.actions.v1 handled at once by this instance (6 partitions in all). */
   WORKER_CONCURRENCY: env.int(3, 1, 64),
   /** The provider breaker (PROVIDER_BREAKER_*): its timeout is below PROVIDER_TIMEOUT_MS, so it aborts first. */
-  ...breakerEnvShape('PROVIDER', { timeoutMs: 1500, errorThresholdPercentage: 50, volumeThreshold: 5, resetTimeoutMs: 5000 }),
+  ...breakerEnvShape('PROVIDER', {
+    timeoutMs: 1500,
+    errorThresholdPercentage: 50,
+    volumeThreshold: 5,
+    resetTimeoutMs: 5000,
+  }),
   /** Provider calls in flight at once, and how many may wait for a slot (and for how long). */
   PROVIDER_BULKHEAD_MAX_CONCURRENT: env.int(8, 1, 1000),
   PROVIDER_BULKHEAD_MAX_QUEUE: env.int(16, 0, 10_000),
