@@ -25,7 +25,7 @@ export function machineLine(): string {
 }
 
 /** Replaces (or appends) the section of `name` in docs/performance.md and returns the file's path. */
-export function writePerformanceSection(name: string, markdown: string, reproduce: string): string {
+export function writePerformanceSection(name: string, markdown: string, reproduce: string, doc = DOC): string {
   const start = `<!-- bench:${name}:start -->`;
   const end = `<!-- bench:${name}:end -->`;
   const titles: Record<string, string> = {
@@ -44,13 +44,13 @@ export function writePerformanceSection(name: string, markdown: string, reproduc
     markdown,
     end,
   ].join('\n');
-  const current = existsSync(DOC) ? readFileSync(DOC, 'utf8') : HEAD;
+  const current = existsSync(doc) ? readFileSync(doc, 'utf8') : HEAD;
   const from = current.indexOf(start);
   const to = current.indexOf(end);
   const next =
     from >= 0 && to > from
       ? current.slice(0, from) + section + current.slice(to + end.length)
       : `${current.trimEnd()}\n\n${section}\n`;
-  writeFileSync(DOC, next);
-  return DOC;
+  writeFileSync(doc, next);
+  return doc;
 }

@@ -50,8 +50,17 @@ export function spanBreakdown(file: string): string {
   let gaps = 0;
   let total = 0;
   for (const t of traces) {
+    // A consumer span is the child of the producer span but runs after it: only the part of a child
+    // inside its parent's interval is the parent's waiting time.
     const children = new Map<string, number>();
-    for (const s of t) if (s.parentSpanId) children.set(s.parentSpanId, (children.get(s.parentSpanId) ?? 0) + ms(s));
+    const byId = new Map(t.map((s) => [s.spanId, s]));
+    for (const s of t) {
+      const parent = s.parentSpanId ? byId.get(s.parentSpanId) : undefined;
+      if (!parent) continue;
+      const from = Math.max(Number(BigInt(s.startTimeUnixNano)), Number(BigInt(parent.startTimeUnixNano)));
+      const to = Math.min(Number(BigInt(s.endTimeUnixNano)), Number(BigInt(parent.endTimeUnixNano)));
+      if (to > from) children.set(parent.spanId, (children.get(parent.spanId) ?? 0) + (to - from) / 1e6);
+    }
     let selfSum = 0;
     for (const s of t) {
       const own = Math.max(0, ms(s) - (children.get(s.spanId) ?? 0));

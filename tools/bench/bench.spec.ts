@@ -1,0 +1,78 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { StoredSpan } from '../otlp-sink';
+import { writePerformanceSection } from './performance-doc';
+import { spanBreakdown } from './spans-breakdown';
+
+const dir = (): string => mkdtempSync(join(tmpdir(), 'bench-spec-'));
+
+describe('docs/performance.md writer', () => {
+  it('replaces only its own section, keeps the others, and states how to reproduce', () => {
+    const doc = join(dir(), 'performance.md');
+    writePerformanceSection('capacity', 'first capacity', 'npm run bench -- capacity', doc);
+    writePerformanceSection('overhead', 'overhead numbers', 'npm run bench -- overhead', doc);
+    writePerformanceSection('capacity', 'second capacity', 'npm run bench -- capacity', doc);
+    const text = readFileSync(doc, 'utf8');
+    expect(text).toContain('# Performance of the lab on this machine');
+    expect(text).not.toContain('first capacity');
+    expect(text).toContain('second capacity');
+    expect(text).toContain('overhead numbers');
+    expect(text.match(/<!-- bench:capacity:start -->/g)).toHaveLength(1);
+    expect(text).toContain('Reproduce: `npm run bench -- overhead`');
+    expect(text).toMatch(/Machine: \d+ × .*load average/);
+  });
+});
+
+describe('spanBreakdown', () => {
+  const span = (
+    id: string,
+    parent: string | null,
+    service: string,
+    name: string,
+    startMs: number,
+    endMs: number,
+  ): StoredSpan => ({
+    traceId: 't1',
+    spanId: id,
+    parentSpanId: parent,
+    name,
+    kind: 1,
+    service,
+    startTimeUnixNano: String(startMs * 1e6),
+    endTimeUnixNano: String(endMs * 1e6),
+    attributes: {},
+    statusCode: 0,
+    links: [],
+  });
+
+  it('sums self time per span, counts the gaps between hops and prints the slow trace without prefixes', () => {
+    const file = join(dir(), 'spans.jsonl');
+    const spans = [
+      span('a', null, 'gateway', 'POST /v1/messages', 0, 10),
+      span('b', 'a', 'gateway', 'send bench123g0.jeeves.messages.v1', 2, 6),
+      span('c', 'b', 'bot', 'process bench123g0.jeeves.messages.v1', 20, 30),
+      span('d', 'c', 'worker', 'process bench123g0.jeeves.actions.v1', 40, 90),
+      span('e', 'd', 'data-service', 'process bench123g0.jeeves.replies.v1', 95, 100),
+      span('f', 'a', 'gateway', 'onRequest hook', 0, 0.1),
+    ];
+    writeFileSync(file, spans.map((s) => JSON.stringify(s)).join('\n') + '\n');
+    const text = spanBreakdown(file);
+    expect(text).toMatch(/1 complete traces; trace duration p50 100 ms/);
+    // The data-service span starts after the worker's ends: it is not the worker's waiting time.
+    expect(text).toContain('| worker · process jeeves.actions.v1 | 1 | 50.0 | 50.0 % |');
+    // The send span's consumer child runs later, so the send keeps its own 4 ms.
+    expect(text).toContain('| gateway · send jeeves.messages.v1 | 1 | 4.0 | 4.0 % |');
+    // 100 ms of trace, 5.9 + 4 + 10 + 50 + 5 + 0.1 ms in spans: the rest waited between hops.
+    expect(text).toMatch(/\(gaps: .*\| 25\.0 \| 25\.0 % \|/);
+    expect(text).toContain('bot · process jeeves.messages.v1  10.0 ms');
+    expect(text).not.toContain('onRequest hook');
+    expect(text).not.toContain('bench123g0');
+  });
+
+  it('says so when no complete trace arrived', () => {
+    const file = join(dir(), 'spans.jsonl');
+    writeFileSync(file, JSON.stringify(span('a', null, 'gateway', 'POST', 0, 1)) + '\n');
+    expect(spanBreakdown(file)).toMatch(/No complete traces among 1 spans/);
+  });
+});
