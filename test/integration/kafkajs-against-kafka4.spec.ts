@@ -37,7 +37,11 @@ describe('kafkajs 2.2.4 against the lab Kafka 4 broker', () => {
   });
 
   it('produces keyed messages, consumes them in a group and commits offset + 1', async () => {
-    const sent = Array.from({ length: 12 }, (_, i) => ({ key: `user-${i % 4}`, value: JSON.stringify({ n: i }), headers: { traceparent: `00-${'a'.repeat(32)}-${'b'.repeat(16)}-01` } }));
+    const sent = Array.from({ length: 12 }, (_, i) => ({
+      key: `user-${i % 4}`,
+      value: JSON.stringify({ n: i }),
+      headers: { traceparent: `00-${'a'.repeat(32)}-${'b'.repeat(16)}-01` },
+    }));
     const acks = await producer.send({ topic, messages: sent, acks: -1 });
     expect(acks.every((a) => a.errorCode === 0)).toBe(true);
 
@@ -49,7 +53,11 @@ describe('kafkajs 2.2.4 against the lab Kafka 4 broker', () => {
     await consumer.run({
       autoCommit: false,
       eachMessage: async ({ topic: t, partition, message }) => {
-        received.push({ key: message.key?.toString() ?? '', n: (JSON.parse(message.value?.toString() ?? '{}') as { n: number }).n, traceparent: message.headers?.traceparent?.toString() ?? '' });
+        received.push({
+          key: message.key?.toString() ?? '',
+          n: (JSON.parse(message.value?.toString() ?? '{}') as { n: number }).n,
+          traceparent: message.headers?.traceparent?.toString() ?? '',
+        });
         await consumer.commitOffsets([{ topic: t, partition, offset: (BigInt(message.offset) + 1n).toString() }]);
       },
     });
@@ -83,7 +91,10 @@ describe('kafkajs 2.2.4 against the lab Kafka 4 broker', () => {
     consumers.push(consumer);
     await consumer.connect();
     await consumer.subscribe({ topic, fromBeginning: true });
-    await consumer.run({ eachMessage: async ({ message }) => void received.push((JSON.parse(message.value?.toString() ?? '{}') as { n: number }).n) });
+    await consumer.run({
+      eachMessage: async ({ message }) =>
+        void received.push((JSON.parse(message.value?.toString() ?? '{}') as { n: number }).n),
+    });
     await waitFor(() => received.includes(100), { timeoutMs: 60_000, what: 'the message produced after the commit' });
     // Nothing before the commit comes back: the group resumed where it left off.
     expect(received).toEqual([100]);

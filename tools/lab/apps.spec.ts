@@ -14,13 +14,17 @@ describe('app table and port scheme', () => {
 
   it('never gives two instances of one lab the same port', () => {
     for (const offset of [0, 100]) {
-      const ports = APP_NAMES.flatMap((app) => Array.from({ length: MAX_INSTANCES }, (_, i) => appPort(app, i + 1, offset)));
+      const ports = APP_NAMES.flatMap((app) =>
+        Array.from({ length: MAX_INSTANCES }, (_, i) => appPort(app, i + 1, offset)),
+      );
       expect(new Set(ports).size).toBe(ports.length);
     }
   });
 
   it("keeps the test lab's base ports clear of the default lab's instances", () => {
-    const defaultLab = new Set(APP_NAMES.flatMap((app) => Array.from({ length: MAX_INSTANCES }, (_, i) => appPort(app, i + 1, 0))));
+    const defaultLab = new Set(
+      APP_NAMES.flatMap((app) => Array.from({ length: MAX_INSTANCES }, (_, i) => appPort(app, i + 1, 0))),
+    );
     for (const app of APP_NAMES) expect(defaultLab.has(appPort(app, 1, 100))).toBe(false);
   });
 

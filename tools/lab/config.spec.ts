@@ -4,7 +4,9 @@ describe('loadLabConfig', () => {
   it('defaults to the default lab on the standard ports', () => {
     const config = loadLabConfig({ HOME: '/home/x' });
     expect(config.stateDir.endsWith('/.lab/default')).toBe(true);
-    expect([config.portOffset, config.kafkaPort, config.kafkaControllerPort, config.prometheusPort]).toEqual([0, 9092, 9093, 9090]);
+    expect([config.portOffset, config.kafkaPort, config.kafkaControllerPort, config.prometheusPort]).toEqual([
+      0, 9092, 9093, 9090,
+    ]);
     expect(brokersOf(config)).toBe('127.0.0.1:9092');
   });
 
@@ -19,6 +21,8 @@ describe('loadLabConfig', () => {
 
   it('reports every bad variable at once', () => {
     expect(() => loadLabConfig({ LAB_PORT_OFFSET: 'x', KAFKA_PORT: '70000' })).toThrow(LabConfigError);
-    expect(() => loadLabConfig({ LAB_PORT_OFFSET: 'x', KAFKA_PORT: '70000' })).toThrow(/LAB_PORT_OFFSET=x[\s\S]*KAFKA_PORT=70000/);
+    expect(() => loadLabConfig({ LAB_PORT_OFFSET: 'x', KAFKA_PORT: '70000' })).toThrow(
+      /LAB_PORT_OFFSET=x[\s\S]*KAFKA_PORT=70000/,
+    );
   });
 });

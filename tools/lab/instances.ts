@@ -4,7 +4,15 @@ import { join } from 'node:path';
 import { APPS, appPort, instanceId, parseInstanceId, type AppName } from './apps';
 import { REPO_ROOT, type LabConfig } from './config';
 import { traceEnv } from './traces';
-import { killProcess, liveProcess, removePidFile, spawnDetached, stopProcess, tailFile, writePidFile } from './processes';
+import {
+  killProcess,
+  liveProcess,
+  removePidFile,
+  spawnDetached,
+  stopProcess,
+  tailFile,
+  writePidFile,
+} from './processes';
 import { httpOk, waitFor, WaitTimeoutError } from './wait';
 import type { Log } from './kafka';
 
@@ -98,16 +106,24 @@ export interface StartedInstance extends AppInstance {
 }
 
 /** Starts one instance in the background unless it is already running; does not wait for ready. */
-export async function startInstance(config: LabConfig, target: AppInstance, input: AppEnvInput): Promise<StartedInstance> {
+export async function startInstance(
+  config: LabConfig,
+  target: AppInstance,
+  input: AppEnvInput,
+): Promise<StartedInstance> {
   const pidFile = appPidFile(config, target.id);
   const running = liveProcess(pidFile);
   if (running) return { ...target, pid: running.pid, started: false };
   const main = appMain(target.app);
   if (!existsSync(main)) {
-    throw new AppStartError(`${target.id}: ${main} does not exist. Build first (npm run build), or check that apps/${target.app}/src/main.ts exists.`);
+    throw new AppStartError(
+      `${target.id}: ${main} does not exist. Build first (npm run build), or check that apps/${target.app}/src/main.ts exists.`,
+    );
   }
   if (!(await portFree(target.port))) {
-    throw new AppStartError(`${target.id}: port ${target.port} is already in use by another process. Stop it, or shift the lab's ports with LAB_PORT_OFFSET.`);
+    throw new AppStartError(
+      `${target.id}: port ${target.port} is already in use by another process. Stop it, or shift the lab's ports with LAB_PORT_OFFSET.`,
+    );
   }
   // The preload starts OpenTelemetry before Nest loads; without it the app still runs, untraced.
   const args = existsSync(PRELOAD) ? ['--require', PRELOAD, main] : [main];
@@ -140,7 +156,11 @@ export interface WaitReadyOptions {
  * Polls every instance's `/health/ready` until all answer 200. Fails early, with the tail of its log,
  * when an instance's process exits; on timeout names the ones still pending.
  */
-export async function waitInstancesReady(config: LabConfig, targets: readonly AppInstance[], options: WaitReadyOptions): Promise<void> {
+export async function waitInstancesReady(
+  config: LabConfig,
+  targets: readonly AppInstance[],
+  options: WaitReadyOptions,
+): Promise<void> {
   const pending = new Set(targets.map((t) => t.id));
   let lastReport = 0;
   try {
@@ -151,7 +171,9 @@ export async function waitInstancesReady(config: LabConfig, targets: readonly Ap
             .filter((t) => pending.has(t.id))
             .map(async (t) => {
               if (!liveProcess(appPidFile(config, t.id))) {
-                throw new AppStartError(`${t.id} exited before it was ready.\n--- last lines of ${appLogFile(config, t.id)} ---\n${tailFile(appLogFile(config, t.id), 30)}`);
+                throw new AppStartError(
+                  `${t.id} exited before it was ready.\n--- last lines of ${appLogFile(config, t.id)} ---\n${tailFile(appLogFile(config, t.id), 30)}`,
+                );
               }
               if (await instanceReady(t)) pending.delete(t.id);
             }),
@@ -175,7 +197,9 @@ export async function waitInstancesReady(config: LabConfig, targets: readonly Ap
   } catch (error) {
     if (error instanceof AppStartError) throw error;
     if (error instanceof WaitTimeoutError) {
-      const tails = [...pending].map((id) => `--- last lines of ${appLogFile(config, id)} ---\n${tailFile(appLogFile(config, id), 20)}`).join('\n');
+      const tails = [...pending]
+        .map((id) => `--- last lines of ${appLogFile(config, id)} ---\n${tailFile(appLogFile(config, id), 20)}`)
+        .join('\n');
       throw new AppStartError(`Not ready after ${options.timeoutMs} ms: ${[...pending].join(', ')}.\n${tails}`);
     }
     throw error;
@@ -202,7 +226,11 @@ export async function killInstance(config: LabConfig, id: string): Promise<boole
 /** Every instance that has a pid file in this lab (running or not), in table order. */
 export function knownInstances(config: LabConfig): AppInstance[] {
   const dir = join(config.stateDir, 'pids');
-  const ids = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.pid')).map((f) => f.slice(0, -4)) : [];
+  const ids = existsSync(dir)
+    ? readdirSync(dir)
+        .filter((f) => f.endsWith('.pid'))
+        .map((f) => f.slice(0, -4))
+    : [];
   const found = ids.map(parseInstanceId).filter((p): p is NonNullable<typeof p> => p !== undefined);
   const order = APPS.map((a) => a.name);
   return found

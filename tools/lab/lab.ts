@@ -87,13 +87,17 @@ export async function up(config: LabConfig, options: UpOptions): Promise<LabDesc
   const { log } = options;
   const saved = readLabDescription(config.stateDir);
   if (saved && saved.topicPrefix !== config.topicPrefix && runningInstances(config).length > 0) {
-    throw new Error(`The lab in ${config.stateDir} is already up with topic prefix "${saved.topicPrefix}". Run \`npm run lab -- down\` first, or pick another LAB_STATE_DIR.`);
+    throw new Error(
+      `The lab in ${config.stateDir} is already up with topic prefix "${saved.topicPrefix}". Run \`npm run lab -- down\` first, or pick another LAB_STATE_DIR.`,
+    );
   }
   const wanted = options.apps ?? APPS.map((a) => a.name);
   // Checked before the broker starts: a missing build is a 1-second answer, not a 20-second one.
   const missing = wanted.filter((app) => !existsSync(appMain(app)));
   if (missing.length > 0) {
-    throw new Error(`No compiled entry for ${missing.join(', ')} (looked for ${missing.map(appMain).join(', ')}). Build with \`npm run build\`; each app needs apps/<app>/src/main.ts.`);
+    throw new Error(
+      `No compiled entry for ${missing.join(', ')} (looked for ${missing.map(appMain).join(', ')}). Build with \`npm run build\`; each app needs apps/<app>/src/main.ts.`,
+    );
   }
   mkdirSync(join(config.stateDir, 'data'), { recursive: true });
   const kafka = await startKafka(config, { log });
@@ -104,7 +108,12 @@ export async function up(config: LabConfig, options: UpOptions): Promise<LabDesc
 
   const targets = wanted.map((app) => describeInstance(config, app, 1));
   const started = await Promise.all(targets.map((t) => startInstance(config, t, { brokers: kafka.brokers })));
-  for (const s of started) log(s.started ? `apps: started ${s.id} (pid ${s.pid}, port ${s.port})` : `apps: ${s.id} already running (pid ${s.pid})`);
+  for (const s of started)
+    log(
+      s.started
+        ? `apps: started ${s.id} (pid ${s.pid}, port ${s.port})`
+        : `apps: ${s.id} already running (pid ${s.pid})`,
+    );
 
   // Saved before waiting: if an app never gets ready, `down` still knows what to stop.
   const description = describe(config, kafka, undefined);
@@ -178,12 +187,25 @@ export async function status(config: LabConfig): Promise<StatusRow[]> {
     const external = saved?.kafkaMode === 'external' || (config.externalBrokers !== undefined && pid === null);
     const port = Number(brokers.split(',')[0].split(':').pop()) || null;
     const ready = pid !== null || external ? await kafkaAnswers(brokers) : false;
-    return { name: 'kafka', pid, port, ready, url: brokers, ...(external ? { note: 'external: not started by this lab' } : {}) };
+    return {
+      name: 'kafka',
+      pid,
+      port,
+      ready,
+      url: brokers,
+      ...(external ? { note: 'external: not started by this lab' } : {}),
+    };
   };
   const promRow = async (): Promise<StatusRow> => {
     const pid = prometheusPid(config) ?? null;
     const url = prometheusUrl(config);
-    return { name: 'prometheus', pid, port: config.prometheusPort, ready: pid !== null && (await httpOk(`${url}/-/ready`)), url };
+    return {
+      name: 'prometheus',
+      pid,
+      port: config.prometheusPort,
+      ready: pid !== null && (await httpOk(`${url}/-/ready`)),
+      url,
+    };
   };
   // Instance 1 of every app is always listed; extra instances when they have a pid file.
   const extra = knownInstances(config).filter((i) => i.instance > 1);
@@ -194,14 +216,18 @@ export async function status(config: LabConfig): Promise<StatusRow[]> {
   };
   const order = APPS.map((a) => a.name as string);
   const rows = await Promise.all([kafkaRow(), promRow(), ...instances.map(appRow)]);
-  const rank = (name: string): number => (name === 'kafka' ? -2 : name === 'prometheus' ? -1 : order.indexOf(parseInstanceId(name)?.app ?? name));
+  const rank = (name: string): number =>
+    name === 'kafka' ? -2 : name === 'prometheus' ? -1 : order.indexOf(parseInstanceId(name)?.app ?? name);
   return rows.sort((a, b) => rank(a.name) - rank(b.name) || a.name.localeCompare(b.name));
 }
 
 /** Resolves `worker` / `worker-2` to an instance of this lab, or explains what is accepted. */
 export function resolveInstance(config: LabConfig, id: string): AppInstance {
   const parsed = parseInstanceId(id);
-  if (!parsed) throw new Error(`Unknown app "${id}". Known apps: ${APPS.map((a) => a.name).join(', ')} (extra instances: worker-2, ...).`);
+  if (!parsed)
+    throw new Error(
+      `Unknown app "${id}". Known apps: ${APPS.map((a) => a.name).join(', ')} (extra instances: worker-2, ...).`,
+    );
   return describeInstance(config, parsed.app, parsed.instance);
 }
 
@@ -220,7 +246,10 @@ export async function kill(config: LabConfig, id: string, log: Log): Promise<voi
 export async function restart(config: LabConfig, id: string, log: Log, readyTimeoutMs = 90_000): Promise<void> {
   if (id === 'kafka') {
     const saved = readLabDescription(config.stateDir);
-    if (saved?.kafkaMode === 'external' || config.externalBrokers) throw new Error('Kafka is external to this lab (KAFKA_BROKERS or another lab\'s broker); restart it where it was started.');
+    if (saved?.kafkaMode === 'external' || config.externalBrokers)
+      throw new Error(
+        "Kafka is external to this lab (KAFKA_BROKERS or another lab's broker); restart it where it was started.",
+      );
     await stopKafka(config, log);
     const kafka = await startKafka(config, { log });
     log(`kafka: ready on ${kafka.brokers}`);
@@ -239,9 +268,21 @@ export async function restart(config: LabConfig, id: string, log: Log, readyTime
  * Runs exactly `count` instances of a consumer app: starts 2..count, stops the ones above; instance
  * 1 always stays. New instances join the app's consumer group, so Kafka spreads the partitions.
  */
-export async function scale(config: LabConfig, app: AppName, count: number, log: Log, readyTimeoutMs = 90_000): Promise<AppInstance[]> {
-  if (!appSpec(app).scalable) throw new Error(`${app} is not a Kafka consumer; only ${APPS.filter((a) => a.scalable).map((a) => a.name).join(', ')} scale.`);
-  if (!Number.isInteger(count) || count < 1 || count > MAX_INSTANCES) throw new Error(`Instance count must be an integer from 1 to ${MAX_INSTANCES}.`);
+export async function scale(
+  config: LabConfig,
+  app: AppName,
+  count: number,
+  log: Log,
+  readyTimeoutMs = 90_000,
+): Promise<AppInstance[]> {
+  if (!appSpec(app).scalable)
+    throw new Error(
+      `${app} is not a Kafka consumer; only ${APPS.filter((a) => a.scalable)
+        .map((a) => a.name)
+        .join(', ')} scale.`,
+    );
+  if (!Number.isInteger(count) || count < 1 || count > MAX_INSTANCES)
+    throw new Error(`Instance count must be an integer from 1 to ${MAX_INSTANCES}.`);
   const brokers = brokersFor(config);
   const current = knownInstances(config).filter((i) => i.app === app);
   const surplus = current.filter((i) => i.instance > count);
@@ -255,7 +296,11 @@ export async function scale(config: LabConfig, app: AppName, count: number, log:
 }
 
 export function logs(config: LabConfig, id: string, lines = 60): string {
-  if (id === 'kafka') return tailFile(join(config.stateDir, 'logs', 'kafka-server.log'), lines) || tailFile(join(config.stateDir, 'logs', 'kafka.log'), lines);
+  if (id === 'kafka')
+    return (
+      tailFile(join(config.stateDir, 'logs', 'kafka-server.log'), lines) ||
+      tailFile(join(config.stateDir, 'logs', 'kafka.log'), lines)
+    );
   if (id === 'prometheus') return tailFile(join(config.stateDir, 'logs', 'prometheus.log'), lines);
   return tailFile(appLogFile(config, resolveInstance(config, id).id), lines);
 }

@@ -9,7 +9,8 @@ function loadCommands(): Map<string, LabCommand> {
   const commands = new Map<string, LabCommand>();
   for (const file of readdirSync(dir).sort()) {
     if (!file.endsWith('.js') || file.endsWith('.spec.js')) continue;
-    // Dynamic require is the point: the verb list is the directory listing.
+    // A dynamic require is the point: the verb list is the directory listing.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
     const loaded = require(join(dir, file)) as { command?: LabCommand };
     if (loaded.command) commands.set(loaded.command.name, loaded.command);
   }
@@ -19,7 +20,13 @@ function loadCommands(): Map<string, LabCommand> {
 function help(commands: Map<string, LabCommand>): string {
   const width = Math.max(...[...commands.values()].map((c) => `${c.name} ${c.usage ?? ''}`.length));
   const lines = [...commands.values()].map((c) => `  ${`${c.name} ${c.usage ?? ''}`.padEnd(width)}  ${c.summary}`);
-  return ['Usage: npm run lab -- <verb> [args]', '', ...lines, '', 'Settings: LAB_STATE_DIR, LAB_PORT_OFFSET, KAFKA_BROKERS, KAFKA_PORT, PROMETHEUS_PORT, JEEVES_TOPIC_PREFIX (docs/lab-cli.md).'].join('\n');
+  return [
+    'Usage: npm run lab -- <verb> [args]',
+    '',
+    ...lines,
+    '',
+    'Settings: LAB_STATE_DIR, LAB_PORT_OFFSET, KAFKA_BROKERS, KAFKA_PORT, PROMETHEUS_PORT, JEEVES_TOPIC_PREFIX (docs/lab-cli.md).',
+  ].join('\n');
 }
 
 // kafkajs 2.2.4 computes negative timer delays on Node 24; the warning is noise, not a fault.

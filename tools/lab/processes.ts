@@ -1,5 +1,15 @@
 import { spawn } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  readSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { dirname } from 'node:path';
 import { waitFor } from './wait';
 
@@ -132,9 +142,22 @@ function signal(pid: number, sig: NodeJS.Signals): void {
   }
 }
 
-/** Last `lines` lines of a log file ('' when absent). */
+/** Last `lines` lines of a log file ('' when absent). Reads only the file's end: logs grow large under load. */
 export function tailFile(path: string, lines = 40): string {
   if (!existsSync(path)) return '';
-  const text = readFileSync(path, 'utf8');
-  return text.split('\n').slice(-lines - 1).join('\n').trimEnd();
+  const size = statSync(path).size;
+  const length = Math.min(size, 256 * 1024);
+  const buffer = Buffer.alloc(length);
+  const fd = openSync(path, 'r');
+  try {
+    readSync(fd, buffer, 0, length, size - length);
+  } finally {
+    closeSync(fd);
+  }
+  return buffer
+    .toString('utf8')
+    .split('\n')
+    .slice(-lines - 1)
+    .join('\n')
+    .trimEnd();
 }

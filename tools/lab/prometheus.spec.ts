@@ -23,7 +23,10 @@ describe('lab Prometheus config', () => {
     const groups = targetGroups([describeInstance(config, 'worker', 1), describeInstance(config, 'worker', 2)]);
     expect(groups).toEqual([
       { targets: ['127.0.0.1:3005'], labels: { service: 'worker', instance: '127.0.0.1:3005', instance_id: 'worker' } },
-      { targets: ['127.0.0.1:4015'], labels: { service: 'worker', instance: '127.0.0.1:4015', instance_id: 'worker-2' } },
+      {
+        targets: ['127.0.0.1:4015'],
+        labels: { service: 'worker', instance: '127.0.0.1:4015', instance_id: 'worker-2' },
+      },
     ]);
   });
 });

@@ -72,7 +72,9 @@ export function prometheusConfig(config: LabConfig, paths: PrometheusPaths): str
 }
 
 /** file_sd entries: one per instance, labelled with its service and host:port. */
-export function targetGroups(instances: readonly AppInstance[]): Array<{ targets: string[]; labels: Record<string, string> }> {
+export function targetGroups(
+  instances: readonly AppInstance[],
+): Array<{ targets: string[]; labels: Record<string, string> }> {
   return instances.map((i) => {
     const address = `127.0.0.1:${i.port}`;
     return { targets: [address], labels: { service: i.app, instance: address, instance_id: i.id } };
@@ -103,7 +105,11 @@ export function prometheusPid(config: LabConfig): number | undefined {
  * Starts Prometheus for this lab when the binary is installed; a missing binary or a failed start is
  * a note, not an error: the services and tests run without it.
  */
-export async function startPrometheus(config: LabConfig, instances: readonly AppInstance[], log: Log): Promise<PrometheusState> {
+export async function startPrometheus(
+  config: LabConfig,
+  instances: readonly AppInstance[],
+  log: Log,
+): Promise<PrometheusState> {
   const paths = prometheusPaths(config);
   const url = prometheusUrl(config);
   mkdirSync(paths.dataDir, { recursive: true });
@@ -112,7 +118,8 @@ export async function startPrometheus(config: LabConfig, instances: readonly App
   if (running) return { url, pid: running.pid };
   const bin = prometheusBinary();
   if (!bin) {
-    const skipped = 'prometheus is not on PATH (apt-get install prometheus); metrics are still served on each app\'s /metrics';
+    const skipped =
+      "prometheus is not on PATH (apt-get install prometheus); metrics are still served on each app's /metrics";
     log(`prometheus: skipped: ${skipped}`);
     return { skipped };
   }
@@ -136,7 +143,12 @@ export async function startPrometheus(config: LabConfig, instances: readonly App
     env: process.env,
     logFile: paths.log,
   });
-  writePidFile(paths.pidFile, { pid, marker: paths.config, startedAt: new Date().toISOString(), port: config.prometheusPort });
+  writePidFile(paths.pidFile, {
+    pid,
+    marker: paths.config,
+    startedAt: new Date().toISOString(),
+    port: config.prometheusPort,
+  });
   try {
     await waitFor(
       () => {

@@ -26,7 +26,10 @@ export class WaitTimeoutError extends Error {
  * yet"), or the deadline passes. Readiness is always polled against a deadline: fixed sleeps are
  * either too short on a busy 2-core box or waste time on a fast one.
  */
-export async function waitFor<T>(probe: () => Promise<T | undefined | false> | T | undefined | false, options: WaitOptions): Promise<T> {
+export async function waitFor<T>(
+  probe: () => Promise<T | undefined | false> | T | undefined | false,
+  options: WaitOptions,
+): Promise<T> {
   const started = Date.now();
   const deadline = started + options.timeoutMs;
   const intervalMs = options.intervalMs ?? 250;
@@ -42,7 +45,10 @@ export async function waitFor<T>(probe: () => Promise<T | undefined | false> | T
     const now = Date.now();
     if (now >= deadline) {
       const why = lastError instanceof Error ? `: last error: ${lastError.message}` : '';
-      throw new WaitTimeoutError(`Timed out after ${options.timeoutMs} ms waiting for ${options.what ?? 'a condition'}${why}`, lastError);
+      throw new WaitTimeoutError(
+        `Timed out after ${options.timeoutMs} ms waiting for ${options.what ?? 'a condition'}${why}`,
+        lastError,
+      );
     }
     options.onPending?.(now - started, lastError);
     await delay(Math.min(intervalMs, deadline - now));

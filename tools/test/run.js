@@ -28,7 +28,13 @@ if (extra.length > 0) {
   status = run('jest', ['--ci', ...extra]);
 } else {
   const unit = run('unit tests', ['--ci', '--selectProjects', 'unit', '--passWithNoTests']);
-  const integration = run('integration tests', ['--ci', '--selectProjects', 'integration', '--passWithNoTests', '--runInBand']);
+  const integration = run('integration tests', [
+    '--ci',
+    '--selectProjects',
+    'integration',
+    '--passWithNoTests',
+    '--runInBand',
+  ]);
   status = unit || integration;
 }
 process.exit(status);

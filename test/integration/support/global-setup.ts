@@ -24,7 +24,9 @@ export default async function globalSetup(): Promise<void> {
   process.stderr.write('\n');
   try {
     const lab = await up(config, { log, apps: testApps(), readyTimeoutMs: 180_000 });
-    log(`up in ${((Date.now() - startedAt) / 1000).toFixed(1)} s: kafka ${lab.brokers} (${lab.kafkaMode}), prefix ${lab.topicPrefix}, prometheus ${lab.prometheusUrl ?? 'none'}`);
+    log(
+      `up in ${((Date.now() - startedAt) / 1000).toFixed(1)} s: kafka ${lab.brokers} (${lab.kafkaMode}), prefix ${lab.topicPrefix}, prometheus ${lab.prometheusUrl ?? 'none'}`,
+    );
   } catch (error) {
     // Jest skips globalTeardown when setup throws: clean up here or processes outlive the run.
     log(`setup failed; stopping what it started`);

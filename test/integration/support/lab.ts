@@ -18,9 +18,14 @@ export function lab(): TestLab {
   if (cached) return cached;
   const description = readLabDescription(TEST_STATE_DIR);
   if (!description) {
-    throw new Error(`No test lab description in ${TEST_STATE_DIR}/lab.json. Integration specs need the jest globalSetup: run them with \`npm test\` or \`npx jest --selectProjects integration\`.`);
+    throw new Error(
+      `No test lab description in ${TEST_STATE_DIR}/lab.json. Integration specs need the jest globalSetup: run them with \`npm test\` or \`npx jest --selectProjects integration\`.`,
+    );
   }
-  const urls = Object.fromEntries(Object.entries(description.apps).map(([name, a]) => [name, a.url])) as Record<AppName, string>;
+  const urls = Object.fromEntries(Object.entries(description.apps).map(([name, a]) => [name, a.url])) as Record<
+    AppName,
+    string
+  >;
   cached = { ...description, urls, topic: (base) => topicName(base, description.topicPrefix) };
   return cached;
 }
@@ -73,6 +78,9 @@ export interface WaitForOptions {
  * Polls `fn` until it returns something other than undefined/false (throws count as "not yet") and
  * returns that value; fails after `timeoutMs` with the last error. Use it instead of sleeps.
  */
-export function waitFor<T>(fn: () => Promise<T | undefined | false> | T | undefined | false, options: WaitForOptions): Promise<T> {
+export function waitFor<T>(
+  fn: () => Promise<T | undefined | false> | T | undefined | false,
+  options: WaitForOptions,
+): Promise<T> {
   return poll(fn, { timeoutMs: options.timeoutMs, intervalMs: options.intervalMs ?? 200, what: options.what });
 }

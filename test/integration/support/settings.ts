@@ -20,6 +20,7 @@ export function testApps(env: NodeJS.ProcessEnv = process.env): AppName[] {
   if (raw === 'none') return [];
   const names = raw.split(',').map((s) => s.trim());
   const bad = names.filter((n) => !isAppName(n));
-  if (bad.length > 0) throw new Error(`LAB_TEST_APPS has unknown apps: ${bad.join(', ')}. Known: ${APP_NAMES.join(', ')}, or "none".`);
+  if (bad.length > 0)
+    throw new Error(`LAB_TEST_APPS has unknown apps: ${bad.join(', ')}. Known: ${APP_NAMES.join(', ')}, or "none".`);
   return names as AppName[];
 }

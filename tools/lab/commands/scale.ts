@@ -5,7 +5,9 @@ import { openLab, scale } from '../lab';
 export const command: LabCommand = {
   name: 'scale',
   usage: '<app> <n>',
-  summary: `run n instances of a consumer app (${APPS.filter((a) => a.scalable).map((a) => a.name).join(', ')}); updates Prometheus targets`,
+  summary: `run n instances of a consumer app (${APPS.filter((a) => a.scalable)
+    .map((a) => a.name)
+    .join(', ')}); updates Prometheus targets`,
   async run(args, io) {
     const [app, n] = parseArgs(args).positional;
     if (!app || !n || !isAppName(app)) throw new UsageError('e.g. `npm run lab -- scale worker 3`');

@@ -13,9 +13,27 @@ export const command: LabCommand = {
       io.out(JSON.stringify(rows.map(({ name, pid, port, ready }) => ({ name, pid, port, ready }))));
       return;
     }
-    const table = [['NAME', 'PID', 'PORT', 'READY', 'URL'], ...rows.map((r) => [r.name, r.pid === null ? '-' : String(r.pid), r.port === null ? '-' : String(r.port), r.ready ? 'yes' : 'no', `${r.url ?? ''}${r.note ? `  (${r.note})` : ''}`])];
+    const table = [
+      ['NAME', 'PID', 'PORT', 'READY', 'URL'],
+      ...rows.map((r) => [
+        r.name,
+        r.pid === null ? '-' : String(r.pid),
+        r.port === null ? '-' : String(r.port),
+        r.ready ? 'yes' : 'no',
+        `${r.url ?? ''}${r.note ? `  (${r.note})` : ''}`,
+      ]),
+    ];
     const widths = table[0].map((_, col) => Math.max(...table.map((row) => row[col].length)));
-    io.out(table.map((row) => row.map((cell, col) => cell.padEnd(widths[col])).join('  ').trimEnd()).join('\n'));
+    io.out(
+      table
+        .map((row) =>
+          row
+            .map((cell, col) => cell.padEnd(widths[col]))
+            .join('  ')
+            .trimEnd(),
+        )
+        .join('\n'),
+    );
     const saved = readLabDescription(config.stateDir);
     io.out(`\nstate: ${config.stateDir}${saved ? `  topic prefix: "${saved.topicPrefix}"` : '  (not up)'}`);
   },

@@ -6,14 +6,19 @@ import { up } from '../lab';
 export const command: LabCommand = {
   name: 'up',
   usage: '[app ...]',
-  summary: 'start Kafka (unless KAFKA_BROKERS), Prometheus (if installed) and all apps (or the ones named); wait until ready',
+  summary:
+    'start Kafka (unless KAFKA_BROKERS), Prometheus (if installed) and all apps (or the ones named); wait until ready',
   async run(args, io) {
     const startedAt = Date.now();
     const { positional } = parseArgs(args);
     const unknown = positional.filter((a) => !isAppName(a));
-    if (unknown.length > 0) throw new UsageError(`Unknown app(s) ${unknown.join(', ')}; known: ${APP_NAMES.join(', ')}.`);
+    if (unknown.length > 0)
+      throw new UsageError(`Unknown app(s) ${unknown.join(', ')}; known: ${APP_NAMES.join(', ')}.`);
     const config = loadLabConfig(io.env);
-    const lab = await up(config, { log: io.log, ...(positional.length > 0 ? { apps: positional.filter(isAppName) } : {}) });
+    const lab = await up(config, {
+      log: io.log,
+      ...(positional.length > 0 ? { apps: positional.filter(isAppName) } : {}),
+    });
     const lines = [
       `Lab up in ${((Date.now() - startedAt) / 1000).toFixed(1)} s (state: ${lab.stateDir}${lab.topicPrefix ? `, topic prefix: ${lab.topicPrefix}` : ''})`,
       `  kafka        ${lab.brokers}${lab.kafkaMode === 'external' ? ' (external)' : ''}`,
