@@ -38,5 +38,5 @@ describe('resilience: no loss and no duplicate effects across a worker crash and
     expect(report.lost).toEqual([]);
     expect(report.duplicated).toEqual([]);
     expect(report.replied + report.failed).toBe(report.accepted);
-  });
+  }, 600_000);
 });

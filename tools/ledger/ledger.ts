@@ -97,7 +97,9 @@ export async function runLedger(options: LedgerOptions): Promise<LedgerReport> {
   };
   const accepted: string[] = [];
   const pendingDisruptions = [...(options.disruptions ?? [])].sort((a, b) => a.atFraction - b.atFraction);
-  const running: Promise<void>[] = [];
+  // One disruption at a time: a broker restart while a worker is still booting would test the boot,
+  // not the pipeline (an app that cannot reach Kafka at boot exits).
+  let chain: Promise<void> = Promise.resolve();
   const runId = randomUUID().slice(0, 8);
   const sendStarted = Date.now();
 
@@ -106,14 +108,14 @@ export async function runLedger(options: LedgerOptions): Promise<LedgerReport> {
     while (pendingDisruptions.length > 0 && report.sent >= pendingDisruptions[0]!.atFraction * options.messages) {
       const disruption = pendingDisruptions.shift()!;
       const atMessage = report.sent;
-      const started = Date.now();
       log(`disruption at message ${atMessage}: ${disruption.name}`);
-      running.push(
-        disruption.run().then(
+      chain = chain.then(() => {
+        const started = Date.now();
+        return disruption.run().then(
           () => void report.disruptions.push({ name: disruption.name, atMessage, tookMs: Date.now() - started }),
           (error: unknown) => void report.disruptions.push({ name: disruption.name, atMessage, tookMs: Date.now() - started, error: error instanceof Error ? error.message : String(error) }),
-        ),
-      );
+        );
+      });
     }
     const key = `ledger-${runId}-${index}`;
     const body = JSON.stringify({ user: `ledger-${runId}-${index % 50}`, text: TEXTS[index % TEXTS.length] });
@@ -149,7 +151,7 @@ export async function runLedger(options: LedgerOptions): Promise<LedgerReport> {
   await pool(Array.from({ length: options.messages }, (_, i) => i), concurrency, (_item, index) => send(index));
   report.sendSeconds = (Date.now() - sendStarted) / 1000;
   log(`sent ${report.sent}, accepted ${report.accepted} in ${report.sendSeconds.toFixed(1)} s; waiting for disruptions to finish`);
-  await Promise.all(running);
+  await chain;
 
   const settleStarted = Date.now();
   const settleDeadline = settleStarted + (options.settleTimeoutMs ?? 300_000);
