@@ -18,3 +18,10 @@ describe('provider data', () => {
     expect(report).toEqual({ zone: 'Asia/Tokyo', localTime: '2026-01-01T09:00:00', utcOffset: '+09:00' });
   });
 });
+
+describe('city names', () => {
+  it('capitalizes every word of a place name', () => {
+    expect(weatherFor('new YORK').city).toBe('New York');
+    expect(weatherFor("l'aquila").city).toBe("L'Aquila");
+  });
+});
