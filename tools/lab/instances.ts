@@ -126,7 +126,10 @@ export async function startInstance(
     );
   }
   // The preload starts OpenTelemetry before Nest loads; without it the app still runs, untraced.
-  const args = existsSync(PRELOAD) ? ['--require', PRELOAD, main] : [main];
+  // kafkajs 2.2.4 computes some timers from stale timestamps; Node 24 warns on every negative
+  // timeout (it treats them as 1 ms, which is what kafkajs meant). Keep app logs readable.
+  const node = ['--disable-warning=TimeoutNegativeWarning'];
+  const args = existsSync(PRELOAD) ? [...node, '--require', PRELOAD, main] : [...node, main];
   const pid = spawnDetached({
     command: process.execPath,
     args,
