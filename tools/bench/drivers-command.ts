@@ -1,6 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { benchDrivers } from './drivers';
+import { writePerformanceSection } from './performance-doc';
 
 export const bench = {
   summary: 'load-driver comparison (ADR 0060)',
@@ -22,6 +23,10 @@ export const bench = {
     });
     process.stdout.write(report.markdown + '\n');
     if (values.out) writeFileSync(values.out, report.markdown + '\n');
+    if (!values['no-doc'])
+      log(
+        `wrote ${writePerformanceSection('drivers', report.markdown, `npm run bench -- drivers --rates ${values.rates} --duration ${values.duration}`)}`,
+      );
     return 0;
   },
 };
