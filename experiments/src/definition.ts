@@ -193,6 +193,8 @@ export const experimentSchema = z
           .optional(),
         texts: z.array(z.string().min(1)).min(1).optional(),
         e2eDeadlineMs: z.number().int().positive().optional(),
+        /** Pause between the e2e flow's GET polls; longer keeps a client's own polling under its rate limit. */
+        e2ePollIntervalMs: z.number().int().positive().optional(),
         /** k6 thresholds over the whole run; part of the verdict. */
         thresholds: thresholdsSchema.default({}),
       })

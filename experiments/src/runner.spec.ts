@@ -236,7 +236,7 @@ describe('runExperiment', () => {
     const record = await runExperiment(e, {
       lab,
       prometheus: new FakePrometheus(),
-      load: async (r, s, l) => {
+      load: (r, s, l) => {
         lab.metrics.gateway = { jeeves_messages_accepted_total: 110 };
         lab.metrics['data-service'] = { jeeves_messages_completed_total: 109 };
         return load(r, s, l);

@@ -232,8 +232,9 @@ export async function runExperiment(
   const stop = new AbortController();
   const onOuterAbort = (): void => stop.abort();
   deps.signal?.addEventListener('abort', onOuterAbort, { once: true });
-  const t0 = performance.now();
-  const startedAtS = Date.now() / 1000;
+  // Re-dated when the load's schedule begins: the method's `at:` counts from there.
+  let t0 = performance.now();
+  let startedAtS = Date.now() / 1000;
   const elapsed = (): number => (performance.now() - t0) / 1000;
   const sleepUntil = async (s: number): Promise<void> => {
     const ms = (s - elapsed()) * 1000;
@@ -306,7 +307,6 @@ export async function runExperiment(
     }
 
     await watcher.sampleOnce();
-    watcher.start(deps.watchIntervalMs ?? 500);
     const ledgerStart = experiment.ledger
       ? { accepted: watcher.latest(watchKey(ledgerWatches[0])), completed: watcher.latest(watchKey(ledgerWatches[1])) }
       : undefined;
@@ -324,13 +324,18 @@ export async function runExperiment(
         `[${experiment.name}] ${phase.padEnd(8)} ${e.toFixed(0).padStart(3)}/${experiment.load.durationSeconds} s  ${live}${watched.length ? `  | ${watched.join('  ')}` : ''}`,
       );
     }, 500);
-    const loadPromise = deps
-      .load({ experiment, role: 'main', client: 'demo' }, stop.signal, (line) => (live = line))
+    const main = deps.load({ experiment, role: 'main', client: 'demo' }, stop.signal, (line) => (live = line));
+    const loadPromise = main.done
       .then((outcome) => (load = outcome))
       .catch((error: unknown) => {
         log(`load: ${(error as Error).message}`);
         return undefined;
       });
+    const loadStartMs = await main.started;
+    startedAtS = Date.now() / 1000 - (performance.now() - loadStartMs) / 1000;
+    t0 = loadStartMs;
+    log(`[${experiment.name}] load started; the method's clock starts now`);
+    watcher.start(deps.watchIntervalMs ?? 500);
 
     const timeline = planTimeline(experiment.method);
     const firstAt = timeline[0].startS;
@@ -397,7 +402,7 @@ export async function runExperiment(
             stop.signal,
             () => undefined,
           );
-          const outcome = await flood;
+          const outcome = await flood.done;
           log(
             `[${experiment.name}] flood done: ${outcome.requests} requests, ${(outcome.failedRate * 100).toFixed(1)} % refused or failed`,
           );

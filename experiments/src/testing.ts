@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { AppName } from '../../tools/lab/apps';
 import { parseExperiment, type Experiment } from './definition';
@@ -87,31 +88,34 @@ export class FakePrometheus implements PrometheusApi {
 }
 
 export const passingLoad = (outcome: Partial<LoadOutcome> = {}): LoadStarter => {
-  return async (request, signal) => {
+  return (request, signal) => {
+    const started = performance.now();
     const seconds = request.durationSeconds ?? request.experiment.load.durationSeconds;
-    await sleep(seconds * 1000, undefined, { signal }).catch(() => undefined);
-    return {
-      passed: true,
-      thresholds: [],
-      accepted: 10,
-      requests: 20,
-      failedRate: 0,
-      timeline: [
-        {
-          t: 0,
-          requests: 5,
-          failed: 0,
-          iterations: 5,
-          dropped: 0,
-          vus: 1,
-          p95Ms: 10,
-          p99Ms: 12,
-          e2eP95Ms: 50,
-          e2eP99Ms: 60,
-        },
-      ],
-      ...outcome,
-    };
+    const done = sleep(seconds * 1000, undefined, { signal })
+      .catch(() => undefined)
+      .then((): LoadOutcome => ({
+        passed: true,
+        thresholds: [],
+        accepted: 10,
+        requests: 20,
+        failedRate: 0,
+        timeline: [
+          {
+            t: 0,
+            requests: 5,
+            failed: 0,
+            iterations: 5,
+            dropped: 0,
+            vus: 1,
+            p95Ms: 10,
+            p99Ms: 12,
+            e2eP95Ms: 50,
+            e2eP99Ms: 60,
+          },
+        ],
+        ...outcome,
+      }));
+    return { started: Promise.resolve(started), done };
   };
 };
 
