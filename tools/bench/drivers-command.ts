@@ -9,9 +9,10 @@ export const bench = {
     const { values } = parseArgs({
       args: [...args],
       options: {
-        rates: { type: 'string', default: '1000,2000,4000,8000' },
+        rates: { type: 'string', default: '500,1000,2000,4000' },
         duration: { type: 'string', default: '5' },
         out: { type: 'string' },
+        'no-doc': { type: 'boolean', default: false },
       },
     });
     const report = await benchDrivers({
