@@ -102,7 +102,7 @@ export function setup() {
 let sequence = 0;
 function nextUserAndText() {
   // Distinct per VU and iteration, so users spread over partitions like the built-in driver's.
-  const n = __VU * 100_000 + sequence++;
+  const n = __VU * 100000 + sequence++;
   return { user: `load-user-${n % scenario.users}`, text: scenario.texts[n % scenario.texts.length] };
 }
 
