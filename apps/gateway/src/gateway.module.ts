@@ -3,8 +3,10 @@ import { AuthModule, authOptions, type TokenVerifierOptions } from '#libs/auth';
 import { chaosFor, ChaosModule } from '#libs/chaos';
 import { KafkaConnection, KafkaModule } from '#libs/kafka';
 import type { ServiceContext } from '#libs/platform';
+import { breakerOptionsFromConfig } from '#libs/resilience';
 import { API_ROUTES } from './api-routes';
 import { DataServiceClient } from './data-service/data-service.client';
+import { GuardedMessageReader } from './data-service/guarded-message-reader';
 import { MESSAGE_READER, type MessageReader } from './data-service/message-reader';
 import { GatewayMetrics } from './gateway-metrics';
 import { IDEMPOTENCY_STORE, InMemoryIdempotencyStore, type IdempotencyStore } from './idempotency/idempotency-store';
@@ -89,13 +91,17 @@ export class GatewayModule {
         },
         {
           provide: MESSAGE_READER,
+          // Reads go through the data-service breaker: fast 503s once data-service keeps failing.
           useValue:
             overrides.reader ??
-            new DataServiceClient({
-              baseUrl: config.DATA_SERVICE_URL,
-              timeoutMs: config.DATA_SERVICE_TIMEOUT_MS,
-              beforeCall: chaosFor(context).beforeDependency,
-            }),
+            new GuardedMessageReader(
+              new DataServiceClient({
+                baseUrl: config.DATA_SERVICE_URL,
+                timeoutMs: config.DATA_SERVICE_TIMEOUT_MS,
+                beforeCall: chaosFor(context).beforeDependency,
+              }),
+              { breaker: breakerOptionsFromConfig(config, 'DATA_SERVICE'), registry: context.registry, logger: context.logger },
+            ),
         },
         {
           provide: OPENAPI_DOCUMENT,
