@@ -26,7 +26,7 @@ export const STANDARD_CHARTS: ReadonlyArray<{ title: string; unit: string; queri
     },
   },
   {
-    title: 'Error rate (gateway 5xx share)',
+    title: 'Error rate (gateway, share of requests)',
     unit: 'ratio',
     queries: {
       '5xx share':
@@ -79,8 +79,9 @@ export async function collectCharts(record: RunRecord, prometheus: PrometheusApi
           .filter(([k]) => k !== '__name__')
           .map(([, v]) => v)
           .join(' ');
+        const several = Object.keys(def.queries).length > 1;
         series.push({
-          name: result.length > 1 || labelText ? `${labelText || name}` : name,
+          name: labelText ? (several ? `${name}: ${labelText}` : labelText) : name,
           points: r.points.filter(([, v]) => Number.isFinite(v)).map(([t, v]) => [round(t - start), v] as const),
         });
       }
