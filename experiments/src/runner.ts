@@ -275,7 +275,7 @@ export async function runExperiment(
   let load: LoadOutcome | undefined;
   let ledger: LedgerResult | undefined;
   let interrupted = false;
-  let phase = 'setup';
+  let phase = 'starting';
 
   const valueNow = async (
     p: { query?: string; watch?: WatchSpec; alert?: string },
@@ -311,7 +311,6 @@ export async function runExperiment(
       ? { accepted: watcher.latest(watchKey(ledgerWatches[0])), completed: watcher.latest(watchKey(ledgerWatches[1])) }
       : undefined;
 
-    phase = 'baseline';
     let live = '';
     const everyS = deps.progressEverySeconds ?? 5;
     let lastProgress = 0;
@@ -334,6 +333,7 @@ export async function runExperiment(
     const loadStartMs = await main.started;
     startedAtS = Date.now() / 1000 - (performance.now() - loadStartMs) / 1000;
     t0 = loadStartMs;
+    phase = 'baseline';
     log(`[${experiment.name}] load started; the method's clock starts now`);
     watcher.start(deps.watchIntervalMs ?? 500);
 
@@ -719,7 +719,11 @@ function dedupe<T>(items: readonly T[], key: (t: T) => string): T[] {
 }
 
 function shortMetric(metric: string): string {
-  return metric.replace(/^jeeves_/, '').slice(0, 48);
+  // `jeeves_breaker_state{dependency="provider",state="open"}` → `breaker_state{provider,open}`
+  const m = /^(?:jeeves_)?([^{]+)(?:\{(.*)\})?$/.exec(metric);
+  if (!m) return metric;
+  const values = [...(m[2] ?? '').matchAll(/"([^"]*)"/g)].map((v) => v[1]);
+  return values.length ? `${m[1]}{${values.join(',')}}` : m[1];
 }
 
 function fmt(v: number | undefined): string {
