@@ -82,6 +82,9 @@ describe('tracing: one trace across HTTP and Kafka', () => {
     // data-service: stores the reply as a child of the worker's producer span.
     const storeReply = one('data-service', CONSUMER, `process ${topic('jeeves.replies.v1')}`);
     expect(storeReply.parentSpanId).toBe(workerSend.spanId);
+    // The database write is in the trace too (node:sqlite has no instrumentation: our own span).
+    const write = one('data-service', CLIENT, 'apply messages', (s) => isDescendant(s, storeReply));
+    expect(write.attributes).toMatchObject({ 'db.system.name': expect.stringMatching(/^(sqlite|postgresql)$/), 'db.operation.name': 'apply' });
     // ...and the accepted message as a child of the gateway's send.
     const storeAccepted = one('data-service', CONSUMER, `process ${topic('jeeves.messages.v1')}`);
     expect(storeAccepted.parentSpanId).toBe(gatewaySend.spanId);

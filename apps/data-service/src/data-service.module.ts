@@ -16,6 +16,7 @@ import type { DataServiceConfig } from './main';
 import { MessageQueries } from './messages/message-queries';
 import { MessagesController } from './messages/messages.controller';
 import { FaultInjectingRepository } from './store/fault-injecting.repository';
+import { TracedRepository } from './store/traced.repository';
 import { MESSAGE_REPOSITORY, type MessageRepository } from './store/message.repository';
 import { openStore } from './store/open-store';
 
@@ -56,7 +57,8 @@ export class DataServiceModule {
             context.logger,
           ));
         context.readiness.register('store', () => repository.ping());
-        return ingest ? new FaultInjectingRepository(repository, chaosFor(context).beforeDependency) : repository;
+        const traced = new TracedRepository(repository);
+        return ingest ? new FaultInjectingRepository(traced, chaosFor(context).beforeDependency) : traced;
       },
     };
     const providers: Provider[] = [
