@@ -1,5 +1,7 @@
-import { createRemoteJWKSet, errors, jwtVerify, type JWTVerifyGetKey } from 'jose';
+import { createRemoteJWKSet, customFetch, errors, jwtVerify, type JWTVerifyGetKey } from 'jose';
+import type { Logger, MetricsRegistry } from '#libs/observability';
 import { ProblemError } from '#libs/platform';
+import { type BreakerOptions, createBreaker, isResilienceError } from '#libs/resilience';
 
 /** Who called: the OAuth client behind a verified access token. */
 export interface Principal {
@@ -24,6 +26,38 @@ export interface TokenVerifierOptions {
   clockToleranceSeconds?: number;
   /** A key resolver to use instead of the remote JWKS (tests, or keys known in-process). */
   keySet?: JWTVerifyGetKey;
+  /**
+   * Puts the JWKS *fetches* behind a circuit breaker named `jwks` (cached keys never touch it): while
+   * the token dealer is down, verifications that need a fetch fail fast with 503.
+   */
+  jwksBreaker?: { options: BreakerOptions; registry: MetricsRegistry; logger: Logger };
+}
+
+/** A JWKS answer the breaker counts as the token dealer failing. */
+class JwksFetchError extends Error {
+  readonly code = 'EJWKSFETCH';
+  constructor(readonly status: number) {
+    super(`token dealer answered ${status} for its JWKS`);
+    this.name = 'JwksFetchError';
+  }
+}
+
+function breakerFetch(breaker: NonNullable<TokenVerifierOptions['jwksBreaker']>): typeof fetch {
+  const guarded = createBreaker(
+    'jwks',
+    async (signal: AbortSignal, url: string, init: RequestInit) => {
+      const response = await fetch(url, { ...init, signal: init.signal ? AbortSignal.any([init.signal, signal]) : signal });
+      if (response.status >= 500) {
+        await response.body?.cancel();
+        throw new JwksFetchError(response.status);
+      }
+      return response;
+    },
+    breaker.options,
+    breaker.registry,
+    breaker.logger,
+  );
+  return (async (input: string | URL | Request, init: RequestInit = {}) => (await guarded.fire(String(input), init)).value) as typeof fetch;
 }
 
 /** The only algorithm the token dealer signs with; everything else (none, HS256…) is refused. */
@@ -44,6 +78,7 @@ export class TokenVerifier {
         timeoutDuration: options.fetchTimeoutMs ?? 2000,
         cooldownDuration: options.cooldownMs ?? 30_000,
         cacheMaxAge: options.cacheMaxAgeMs ?? 600_000,
+        ...(options.jwksBreaker ? { [customFetch]: breakerFetch(options.jwksBreaker) } : {}),
       });
   }
 
@@ -90,7 +125,7 @@ export function invalidToken(description: string, cause?: unknown): ProblemError
 
 /** Maps jose's failures: the caller's token is at fault (401) unless the key set could not be fetched (503). */
 export function toAuthProblem(error: unknown): ProblemError {
-  if (error instanceof errors.JWKSTimeout || error instanceof errors.JWKSInvalid || isJwksFetchFailure(error)) {
+  if (error instanceof errors.JWKSTimeout || error instanceof errors.JWKSInvalid || isJwksFetchFailure(error) || isResilienceError(error) || error instanceof JwksFetchError) {
     return new ProblemError(503, 'dependency-unavailable', {
       detail: 'cannot fetch the token signing keys; try again shortly',
       retryAfterSeconds: 2,
