@@ -45,6 +45,7 @@ describe('bounds over samples', () => {
   it('finds the longest time a counter stood still', () => {
     const s = [0, 1, 2, 3, 4, 5, 6].map((t) => ({ t, value: [1, 2, 2, 2, 2, 3, 4][t] }));
     expect(longestStall(s, 0, 6)).toBe(4);
+    expect(longestStall(s, 1.5, 4.5)).toBe(3);
   });
 });
 
@@ -74,7 +75,7 @@ describe('decideVerdict', () => {
         completedByDataService: 9,
         acceptedSeenByDriver: 10,
         lost: 1,
-        duplicated: 0,
+        extraCompletions: 0,
         drainedAfterSeconds: undefined,
         ok: false,
       },
@@ -101,7 +102,7 @@ describe('decideVerdict', () => {
       'during: "opens" expected == 1, measured 0',
       "no recovery within 5 s of the method's end",
       'measurement eff = 0.5, expected >= 0.85',
-      'ledger: 1 lost, 0 duplicated (accepted 10, completed 9)',
+      'ledger: 1 lost, 0 completed without an acceptance (accepted 10, completed 9)',
       'load threshold checks: rate>0.99 (was 0.5)',
     ]);
   });
@@ -247,7 +248,7 @@ describe('runExperiment', () => {
       acceptedByGateway: 10,
       completedByDataService: 9,
       lost: 1,
-      duplicated: 0,
+      extraCompletions: 0,
       ok: false,
     });
     expect(record.verdict.passed).toBe(false);

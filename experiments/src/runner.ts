@@ -45,7 +45,12 @@ export interface LedgerResult {
   readonly completedByDataService: number | undefined;
   readonly acceptedSeenByDriver: number;
   readonly lost: number | undefined;
-  readonly duplicated: number | undefined;
+  /**
+   * Completions beyond the acceptances: an effect counted twice, or a POST the gateway refused
+   * (503 after its publish timeout) whose publish still went through later. Either way a client
+   * was told something other than what happened.
+   */
+  readonly extraCompletions: number | undefined;
   readonly drainedAfterSeconds: number | undefined;
   readonly ok: boolean;
 }
@@ -169,7 +174,8 @@ export function longestStall(samples: readonly TimedValue[], fromS: number, toS:
     }
     previous = s.value as number;
   }
-  return longest;
+  // Never moved at all: the whole window was a stall.
+  return lastMove === fromS ? toS - fromS : longest;
 }
 
 export function decideVerdict(parts: {
@@ -201,7 +207,7 @@ export function decideVerdict(parts: {
       );
   if (parts.ledger && !parts.ledger.ok) {
     failures.push(
-      `ledger: ${parts.ledger.lost ?? '?'} lost, ${parts.ledger.duplicated ?? '?'} duplicated (accepted ${parts.ledger.acceptedByGateway ?? '?'}, completed ${parts.ledger.completedByDataService ?? '?'})`,
+      `ledger: ${parts.ledger.lost ?? '?'} lost, ${parts.ledger.extraCompletions ?? '?'} completed without an acceptance (accepted ${parts.ledger.acceptedByGateway ?? '?'}, completed ${parts.ledger.completedByDataService ?? '?'})`,
     );
   }
   if (parts.load)
@@ -499,7 +505,7 @@ export async function runExperiment(
         stop.signal,
       );
       log(
-        `[${experiment.name}] ledger: accepted ${ledger.acceptedByGateway ?? '?'}, completed ${ledger.completedByDataService ?? '?'}, lost ${ledger.lost ?? '?'}, duplicated ${ledger.duplicated ?? '?'}`,
+        `[${experiment.name}] ledger: accepted ${ledger.acceptedByGateway ?? '?'}, completed ${ledger.completedByDataService ?? '?'}, lost ${ledger.lost ?? '?'}, completed without an acceptance ${ledger.extraCompletions ?? '?'}`,
       );
     }
     watcher.stop();
@@ -607,18 +613,18 @@ async function drainLedger(
   }
   const lost =
     now.accepted === undefined || now.completed === undefined ? undefined : Math.max(0, now.accepted - now.completed);
-  // data-service counts a message once when it reaches its final state; more completions than
-  // acceptances, or more acceptances than the driver got 202s for, would be duplicated effects.
-  const duplicated =
+  // data-service counts a message once when it reaches its final state, so more completions than
+  // acceptances are effects nobody was told about (see LedgerResult.extraCompletions).
+  const extraCompletions =
     now.accepted === undefined || now.completed === undefined ? undefined : Math.max(0, now.completed - now.accepted);
   return {
     acceptedByGateway: now.accepted,
     completedByDataService: now.completed,
     acceptedSeenByDriver,
     lost,
-    duplicated,
+    extraCompletions,
     drainedAfterSeconds,
-    ok: lost === 0 && duplicated === 0 && now.accepted !== undefined && now.accepted > 0,
+    ok: lost === 0 && extraCompletions === 0 && now.accepted !== undefined && now.accepted > 0,
   };
 }
 

@@ -50,7 +50,7 @@ export const command: LabCommand = {
         ),
         ...(record.ledger
           ? [
-              `  ledger: accepted ${record.ledger.acceptedByGateway ?? '?'}, completed ${record.ledger.completedByDataService ?? '?'}, lost ${record.ledger.lost ?? '?'}, duplicated ${record.ledger.duplicated ?? '?'}`,
+              `  ledger: accepted ${record.ledger.acceptedByGateway ?? '?'}, completed ${record.ledger.completedByDataService ?? '?'}, lost ${record.ledger.lost ?? '?'}, completed without an acceptance ${record.ledger.extraCompletions ?? '?'}`,
             ]
           : []),
         ...(record.recoverySeconds !== undefined
