@@ -3,7 +3,7 @@ import { AuthModule, authOptions, type TokenVerifierOptions } from '#libs/auth';
 import { chaosFor, ChaosModule } from '#libs/chaos';
 import { KafkaConnection, KafkaModule } from '#libs/kafka';
 import type { ServiceContext } from '#libs/platform';
-import { breakerOptionsFromConfig } from '#libs/resilience';
+import { breakerOptionsFromConfig, DEFAULT_BREAKER_OPTIONS } from '#libs/resilience';
 import { API_ROUTES } from './api-routes';
 import { DataServiceClient } from './data-service/data-service.client';
 import { GuardedMessageReader } from './data-service/guarded-message-reader';
@@ -44,7 +44,16 @@ export class GatewayModule {
       module: GatewayModule,
       imports: [
         ...(overrides.publisher ? [] : [KafkaModule.forRoot(context)]),
-        AuthModule.register({ ...authOptions(config), keySet: overrides.keySet }),
+        AuthModule.register({
+          ...authOptions(config),
+          keySet: overrides.keySet,
+          // JWKS fetches (not cached keys) behind the `jwks` breaker: a down token dealer costs a fast 503.
+          jwksBreaker: {
+            options: { ...DEFAULT_BREAKER_OPTIONS, timeoutMs: config.JWKS_TIMEOUT_MS + 500, volumeThreshold: 3 },
+            registry: context.registry,
+            logger: context.logger,
+          },
+        }),
         // /admin/chaos/faults (scope lab:chaos); Kafka faults act on this app's own connection.
         ChaosModule.register(context, {
           kafka: !overrides.publisher,
