@@ -1,0 +1,46 @@
+import { DLQ_HEADERS, makeEnvelope, TOPICS } from '#libs/contracts';
+import { headerText, readDeadLetter, traceIdFrom } from './events';
+
+const TRACE = '4bf92f3577b34da6a3ce929d0e0e4736';
+
+describe('event readers', () => {
+  it('reads headers given as Buffers, strings or arrays', () => {
+    expect(headerText({ a: Buffer.from('x') }, 'a')).toBe('x');
+    expect(headerText({ a: 'y' }, 'a')).toBe('y');
+    expect(headerText({ a: [Buffer.from('first'), Buffer.from('second')] }, 'a')).toBe('first');
+    expect(headerText({}, 'a')).toBeUndefined();
+  });
+
+  it('takes the trace id from a W3C traceparent, in any case, and refuses anything else', () => {
+    expect(traceIdFrom({ traceparent: `00-${TRACE.toUpperCase()}-00f067aa0ba902b7-01` })).toBe(TRACE);
+    expect(traceIdFrom({ traceparent: `00-${TRACE}-00f067aa0ba902b7` })).toBeNull();
+    expect(traceIdFrom({ traceparent: `00-${TRACE}x-00f067aa0ba902b7-01` })).toBeNull();
+    expect(traceIdFrom({})).toBeNull();
+  });
+
+  it('keeps the source-topic label bounded: unknown topics read as "unknown"', () => {
+    const letter = readDeadLetter(Buffer.from('{}'), null, { [DLQ_HEADERS.sourceTopic]: 'someone.elses.topic' }, 0);
+    expect(letter.sourceTopic).toBe('unknown');
+    expect(readDeadLetter(null, null, { [DLQ_HEADERS.sourceTopic]: TOPICS.actions }, 0).sourceTopic).toBe(
+      TOPICS.actions,
+    );
+  });
+
+  it('dates a dead letter by its envelope, and names the reason "unknown" when the header is missing', () => {
+    const id = '6f1c2a4e-8b1d-4c3e-9f00-0123456789ab';
+    const original = makeEnvelope({
+      type: 'reply.produced',
+      correlationId: id,
+      occurredAt: new Date(5000),
+      data: { messageId: id },
+    });
+    const letter = readDeadLetter(Buffer.from(JSON.stringify(original)), 'alice', {}, 99);
+    expect(letter.event).toEqual({
+      kind: 'dead-lettered',
+      messageId: id,
+      user: 'alice',
+      reason: 'dead-lettered: unknown',
+      occurredAtMs: 5000,
+    });
+  });
+});
