@@ -15,6 +15,7 @@ import { runScenario } from '../../load-tests/src/driver/runner';
 import { DEFAULT_CLIENTS } from '../../load-tests/src/driver/jeeves';
 import type { Scenario } from '../../load-tests/src/scenario';
 import { kafkaLibsDir } from '../lab/kafka';
+import { waitFor } from '../lab/wait';
 import { startOtlpSink } from '../otlp-sink';
 import { BenchLab } from './bench-lab';
 import { writePerformanceSection } from './performance-doc';
@@ -134,8 +135,14 @@ async function producerPerf(
   const kafka = new Kafka({ clientId: 'bench', brokers: brokers.split(','), logLevel: logLevel.NOTHING });
   const admin = kafka.admin();
   await admin.connect();
-  await admin.createTopics({ topics: [{ topic, numPartitions: 6, replicationFactor: 1 }], waitForLeaders: true });
-  await admin.disconnect();
+  // A broker that has just started may not serve metadata for a new topic yet: retry to a deadline.
+  await waitFor(
+    async () => {
+      await admin.createTopics({ topics: [{ topic, numPartitions: 6, replicationFactor: 1 }], waitForLeaders: true });
+      return true;
+    },
+    { timeoutMs: 60_000, intervalMs: 1000, what: `topic ${topic} with leaders` },
+  ).finally(() => admin.disconnect());
   const classpath = `${kafkaLibsDir(lab.config)}/*`;
   let warm = false;
   return climb(
@@ -200,7 +207,7 @@ export const bench = {
       args: [...args],
       options: {
         'pipeline-rates': { type: 'string', default: '2,5,10,15,20,30,40,60,80,120' },
-        'bare-rates': { type: 'string', default: '50,100,200,300,400,600,800,1200,1600,2400,3200' },
+        'bare-rates': { type: 'string', default: '100,200,400,800,1200,1600,2400,3200,4800,6400,9600' },
         'broker-rates': { type: 'string', default: '500,1000,2000,3000,5000,8000,12000,20000,50000' },
         step: { type: 'string', default: '10' },
         'no-doc': { type: 'boolean', default: false },
