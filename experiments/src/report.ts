@@ -58,7 +58,10 @@ export const STANDARD_CHARTS: ReadonlyArray<{ title: string; unit: string; queri
   {
     title: 'Consumer lag',
     unit: 'messages',
-    queries: { group: 'sum by (group) (jeeves_kafka_consumer_lag_messages)' },
+    queries: {
+      // Each partition once: around a rebalance two members may both report it.
+      group: 'sum by (group) (max by (group, topic, partition) (jeeves_kafka_consumer_lag_messages))',
+    },
   },
   { title: 'Instances up', unit: 'instances', queries: { service: 'count by (service) (up{job="jeeves"} == 1)' } },
 ];
