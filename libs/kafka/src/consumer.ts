@@ -4,7 +4,7 @@ import { DLQ_HEADERS, type DeadLetterReason, type Envelope, TOPICS, type TopicNa
 import { type Logger, traceExemplar } from '#libs/observability';
 import { delay, fullJitterDelayMs } from '#libs/resilience';
 import { decodeEnvelope, type PayloadSchemas } from './decode';
-import { isPoison, NonRetryableError } from './errors';
+import { isPoison, NonRetryableError, RetriableConsumerError } from './errors';
 import type { KafkaMetrics } from './kafka-metrics';
 import type { EventPublisher } from './publisher';
 
@@ -144,7 +144,10 @@ export class EventConsumer {
       autoCommitInterval: 500,
       autoCommitThreshold: 100,
       partitionsConsumedConcurrently: this.options.concurrency ?? 3,
-      eachMessage: (payload) => this.handle(payload),
+      eachMessage: (payload) =>
+        this.handle(payload).catch((error: unknown) => {
+          throw new RetriableConsumerError(error);
+        }),
     });
     this.lagTimer = setInterval(() => void this.recordLag(), this.options.lagIntervalMs ?? 5000);
     this.lagTimer.unref();

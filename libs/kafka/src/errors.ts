@@ -28,3 +28,18 @@ export class NonRetryableError extends Error {
 export function isPoison(error: unknown): error is PoisonMessageError {
   return error instanceof PoisonMessageError;
 }
+
+/**
+ * Wraps anything that escapes our message handling (a dead-letter send to a broker that is down, a
+ * bug) so that kafkajs retries the message and, past its retries, restarts the consumer at the
+ * uncommitted offset: kafkajs treats a non-Kafka error as fatal and leaves the consumer stopped.
+ * The original is kept in `original`, not `cause`: kafkajs judges retriability by the root cause.
+ */
+export class RetriableConsumerError extends Error {
+  readonly code = 'ECONSUMERRETRY';
+  readonly retriable = true;
+  constructor(readonly original: unknown) {
+    super(`message handling failed; kafkajs will retry: ${original instanceof Error ? original.message : String(original)}`);
+    this.name = 'RetriableConsumerError';
+  }
+}

@@ -5,7 +5,7 @@ export { EventPublisher, ENVELOPE_ID_HEADER, ENVELOPE_TYPE_HEADER } from './publ
 export type { PublishOptions, ProduceGuard } from './publisher';
 export { EventConsumer, DEFAULT_RETRY } from './consumer';
 export type { ConsumedMessage, MessageHandler, RetryPolicy, ConsumerOptions, RawConsumedMessage, RawConsumerOptions } from './consumer';
-export { PoisonMessageError, NonRetryableError, isPoison } from './errors';
+export { PoisonMessageError, NonRetryableError, RetriableConsumerError, isPoison } from './errors';
 export { decodeEnvelope, assertValidEnvelope } from './decode';
 export type { PayloadSchemas } from './decode';
 export { kafkaMetrics } from './kafka-metrics';
