@@ -34,10 +34,17 @@ describe('resilience: the provider bulkhead rejects calls past its limit', () =>
     // A refused call is answered by the fallback: stale weather (replied) or an apology (failed,
     // reason provider-down: EBULKHEAD). data-service keeps a reason for failed messages only.
     const degraded = views.filter((v) => v.degraded);
-    if (degraded.length === 0) throw new Error(`no call was refused by the bulkhead: ${views.map((v) => `${v.status}/${v.degraded}/${v.failureReason}`).join(', ')}`);
+    if (degraded.length === 0)
+      throw new Error(
+        `no call was refused by the bulkhead: ${views.map((v) => `${v.status}/${v.degraded}/${v.failureReason}`).join(', ')}`,
+      );
     for (const view of degraded.filter((v) => v.status === 'failed')) expect(view.failureReason).toContain('EBULKHEAD');
     expect(views.some((v) => v.status === 'replied' && !v.degraded)).toBe(true);
-    expect(await metricValue('worker', 'jeeves_bulkhead_rejections_total', { dependency: 'provider' })).toBeGreaterThanOrEqual(degraded.length);
-    expect(await metricValue('worker', 'jeeves_breaker_calls_total', { dependency: 'provider', outcome: 'failure' })).toBe(0);
+    expect(
+      await metricValue('worker', 'jeeves_bulkhead_rejections_total', { dependency: 'provider' }),
+    ).toBeGreaterThanOrEqual(degraded.length);
+    expect(
+      await metricValue('worker', 'jeeves_breaker_calls_total', { dependency: 'provider', outcome: 'failure' }),
+    ).toBe(0);
   });
 });

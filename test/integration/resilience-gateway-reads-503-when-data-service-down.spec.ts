@@ -6,7 +6,10 @@ const DATA_SERVICE_TIMEOUT_MS = Number(process.env.DATA_SERVICE_TIMEOUT_MS || 20
 
 async function read(id: string): Promise<{ status: number; retryAfter: string | null; tookMs: number }> {
   const started = Date.now();
-  const response = await fetch(`${lab().urls.gateway}/v1/messages/${id}`, { headers: { authorization: `Bearer ${await demoToken()}` }, signal: AbortSignal.timeout(30_000) });
+  const response = await fetch(`${lab().urls.gateway}/v1/messages/${id}`, {
+    headers: { authorization: `Bearer ${await demoToken()}` },
+    signal: AbortSignal.timeout(30_000),
+  });
   await response.body?.cancel();
   return { status: response.status, retryAfter: response.headers.get('retry-after'), tookMs: Date.now() - started };
 }
@@ -25,7 +28,11 @@ describe('resilience: gateway reads when data-service is down', () => {
   afterAll(async () => {
     await clearFaults('data-service').catch(() => undefined);
     await restartApp('data-service');
-    await waitFor(async () => (await read(id)).status === 200, { timeoutMs: 60_000, intervalMs: 500, what: 'gateway reads to recover' });
+    await waitFor(async () => (await read(id)).status === 200, {
+      timeoutMs: 60_000,
+      intervalMs: 500,
+      what: 'gateway reads to recover',
+    });
   });
 
   it('a hanging data-service gets a 503 within the configured timeout, then fast 503s once the breaker opens', async () => {
@@ -35,11 +42,16 @@ describe('resilience: gateway reads when data-service is down', () => {
     expect(first.retryAfter).not.toBeNull();
     expect(first.tookMs).toBeLessThan(DATA_SERVICE_TIMEOUT_MS + 1500);
 
-    await waitFor(async () => (await metricValue('gateway', 'jeeves_breaker_state', { dependency: 'data-service', state: 'open' })) === 1 || (await read(id), false), {
-      timeoutMs: 60_000,
-      intervalMs: 0,
-      what: 'the gateway breaker for data-service to open',
-    });
+    await waitFor(
+      async () =>
+        (await metricValue('gateway', 'jeeves_breaker_state', { dependency: 'data-service', state: 'open' })) === 1 ||
+        (await read(id), false),
+      {
+        timeoutMs: 60_000,
+        intervalMs: 0,
+        what: 'the gateway breaker for data-service to open',
+      },
+    );
     const fast = await read(id);
     expect(fast.status).toBe(503);
     expect(fast.retryAfter).not.toBeNull();

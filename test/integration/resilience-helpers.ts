@@ -20,11 +20,21 @@ export interface FaultView {
   expiresAt: string;
 }
 
-export async function chaosRequest(app: AppName, method: 'GET' | 'POST' | 'DELETE', path = '', body?: unknown, token?: string | null): Promise<{ status: number; body: unknown }> {
+export async function chaosRequest(
+  app: AppName,
+  method: 'GET' | 'POST' | 'DELETE',
+  path = '',
+  body?: unknown,
+  token?: string | null,
+): Promise<{ status: number; body: unknown }> {
   const bearer = token === undefined ? await adminToken() : token;
   const response = await fetch(`${lab().urls[app]}/admin/chaos/faults${path}`, {
     method,
-    headers: { accept: 'application/json', ...(bearer ? { authorization: `Bearer ${bearer}` } : {}), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    headers: {
+      accept: 'application/json',
+      ...(bearer ? { authorization: `Bearer ${bearer}` } : {}),
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
     body: body === undefined ? undefined : JSON.stringify(body),
     signal: AbortSignal.timeout(10_000),
   });
@@ -34,7 +44,8 @@ export async function chaosRequest(app: AppName, method: 'GET' | 'POST' | 'DELET
 
 export async function addFault(app: AppName, spec: Record<string, unknown>): Promise<FaultView> {
   const answer = await chaosRequest(app, 'POST', '', spec);
-  if (answer.status !== 201) throw new Error(`${app} refused fault ${JSON.stringify(spec)}: ${answer.status} ${JSON.stringify(answer.body)}`);
+  if (answer.status !== 201)
+    throw new Error(`${app} refused fault ${JSON.stringify(spec)}: ${answer.status} ${JSON.stringify(answer.body)}`);
   return answer.body as FaultView;
 }
 

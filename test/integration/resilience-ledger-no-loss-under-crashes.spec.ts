@@ -21,7 +21,8 @@ describe('resilience: no loss and no duplicate effects across a worker crash and
       },
     ];
     // A broker this lab did not start (a developer's, shared) is not ours to restart.
-    if (lab().kafkaMode === 'started') disruptions.push({ name: 'restart kafka', atFraction: 0.6, run: () => restartApp('kafka', 120_000) });
+    if (lab().kafkaMode === 'started')
+      disruptions.push({ name: 'restart kafka', atFraction: 0.6, run: () => restartApp('kafka', 120_000) });
     const report = await runLedger({
       gatewayUrl: lab().urls.gateway,
       dataServiceUrl: lab().urls['data-service'],

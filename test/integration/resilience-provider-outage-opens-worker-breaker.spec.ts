@@ -4,7 +4,8 @@ import { addFault, clearFaults, metricValue } from './resilience-helpers';
 import { waitFor } from './support/lab';
 
 const RESET_TIMEOUT_MS = Number(process.env.PROVIDER_BREAKER_RESET_TIMEOUT_MS || 5000);
-const breakerIs = async (state: string) => (await metricValue('worker', 'jeeves_breaker_state', { dependency: 'provider', state })) === 1;
+const breakerIs = async (state: string) =>
+  (await metricValue('worker', 'jeeves_breaker_state', { dependency: 'provider', state })) === 1;
 
 /**
  * Provider failing 100%: the worker's breaker opens within seconds and users get the fallback
@@ -24,7 +25,13 @@ describe('resilience: a provider outage opens the worker breaker, users get the 
     expect(before).toMatchObject({ status: 'replied', degraded: false });
     expect(await breakerIs('closed')).toBe(true);
 
-    await addFault('provider', { type: 'error', rate: 1, status: 503, target: 'route:/v1/weather', durationMs: 120_000 });
+    await addFault('provider', {
+      type: 'error',
+      rate: 1,
+      status: 503,
+      target: 'route:/v1/weather',
+      durationMs: 120_000,
+    });
     const faultAt = Date.now();
     const ids: string[] = [];
     const cities = ['Paris', 'Oslo', 'Lima', 'Cairo'];
@@ -45,15 +52,27 @@ describe('resilience: a provider outage opens the worker breaker, users get the 
     for (const view of views) expect(view.degraded).toBe(true);
     const paris = views.filter((v) => v.text === 'weather in Paris');
     expect(paris.length).toBeGreaterThan(0);
-    for (const view of paris) expect(view).toMatchObject({ status: 'replied', reply: expect.stringContaining('Last known answer') });
+    for (const view of paris)
+      expect(view).toMatchObject({ status: 'replied', reply: expect.stringContaining('Last known answer') });
     const others = views.filter((v) => v.text !== 'weather in Paris');
-    for (const view of others) expect(view).toMatchObject({ status: 'failed', reply: expect.stringContaining('the weather service is down, try again later') });
-    expect(await metricValue('worker', 'jeeves_breaker_calls_total', { dependency: 'provider', outcome: 'fallback' })).toBeGreaterThanOrEqual(ids.length);
-    expect(await metricValue('worker', 'jeeves_breaker_calls_total', { dependency: 'provider', outcome: 'rejected' })).toBeGreaterThan(0);
+    for (const view of others)
+      expect(view).toMatchObject({
+        status: 'failed',
+        reply: expect.stringContaining('the weather service is down, try again later'),
+      });
+    expect(
+      await metricValue('worker', 'jeeves_breaker_calls_total', { dependency: 'provider', outcome: 'fallback' }),
+    ).toBeGreaterThanOrEqual(ids.length);
+    expect(
+      await metricValue('worker', 'jeeves_breaker_calls_total', { dependency: 'provider', outcome: 'rejected' }),
+    ).toBeGreaterThan(0);
   });
 
   it('half-opens and closes within resetTimeout + 1 s once the provider is healthy', async () => {
-    const halfOpensBefore = await metricValue('worker', 'jeeves_breaker_transitions_total', { dependency: 'provider', to: 'half_open' });
+    const halfOpensBefore = await metricValue('worker', 'jeeves_breaker_transitions_total', {
+      dependency: 'provider',
+      to: 'half_open',
+    });
     await clearFaults('provider');
     const healedAt = Date.now();
     await waitFor(
@@ -65,7 +84,9 @@ describe('resilience: a provider outage opens the worker breaker, users get the 
     );
     const closedAfterMs = Date.now() - healedAt;
     expect(closedAfterMs).toBeLessThanOrEqual(RESET_TIMEOUT_MS + 1000);
-    expect(await metricValue('worker', 'jeeves_breaker_transitions_total', { dependency: 'provider', to: 'half_open' })).toBeGreaterThan(halfOpensBefore);
+    expect(
+      await metricValue('worker', 'jeeves_breaker_transitions_total', { dependency: 'provider', to: 'half_open' }),
+    ).toBeGreaterThan(halfOpensBefore);
     const after = await waitForFinal((await postMessage(user, 'weather in Lima')).id);
     expect(after).toMatchObject({ status: 'replied', degraded: false });
   });

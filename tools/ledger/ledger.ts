@@ -45,10 +45,23 @@ export interface LedgerReport {
   settleSeconds: number;
 }
 
-const TEXTS = ['weather in Paris', 'time in Tokyo', 'help', 'echo ledger', 'weather in Oslo', 'time in Europe/Paris', 'weather in Lima', 'time in UTC'];
+const TEXTS = [
+  'weather in Paris',
+  'time in Tokyo',
+  'help',
+  'echo ledger',
+  'weather in Oslo',
+  'time in Europe/Paris',
+  'weather in Lima',
+  'time in UTC',
+];
 const FINAL = new Set(['replied', 'failed']);
 
-async function fetchJson(url: string, init: RequestInit = {}, timeoutMs = 10_000): Promise<{ status: number; body: unknown; headers: Headers }> {
+async function fetchJson(
+  url: string,
+  init: RequestInit = {},
+  timeoutMs = 10_000,
+): Promise<{ status: number; body: unknown; headers: Headers }> {
   const response = await fetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs) });
   const text = await response.text();
   let body: unknown;
@@ -61,14 +74,27 @@ async function fetchJson(url: string, init: RequestInit = {}, timeoutMs = 10_000
 }
 
 async function token(options: LedgerOptions): Promise<string> {
-  const body = new URLSearchParams({ grant_type: 'client_credentials', client_id: options.clientId ?? 'jeeves-demo', client_secret: options.clientSecret ?? 'jeeves-demo-secret' });
-  const answer = await fetchJson(`${options.tokenDealerUrl}/oauth/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body });
+  const body = new URLSearchParams({
+    grant_type: 'client_credentials',
+    client_id: options.clientId ?? 'jeeves-demo',
+    client_secret: options.clientSecret ?? 'jeeves-demo-secret',
+  });
+  const answer = await fetchJson(`${options.tokenDealerUrl}/oauth/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body,
+  });
   const accessToken = (answer.body as { access_token?: unknown } | undefined)?.access_token;
-  if (answer.status !== 200 || typeof accessToken !== 'string') throw new Error(`token-dealer answered ${answer.status}`);
+  if (answer.status !== 200 || typeof accessToken !== 'string')
+    throw new Error(`token-dealer answered ${answer.status}`);
   return accessToken;
 }
 
-async function pool<T>(items: readonly T[], limit: number, task: (item: T, index: number) => Promise<void>): Promise<void> {
+async function pool<T>(
+  items: readonly T[],
+  limit: number,
+  task: (item: T, index: number) => Promise<void>,
+): Promise<void> {
   let next = 0;
   await Promise.all(
     Array.from({ length: Math.min(limit, items.length) }, async () => {
@@ -93,7 +119,19 @@ export async function runLedger(options: LedgerOptions): Promise<LedgerReport> {
   const sendDeadlineMs = options.sendDeadlineMs ?? 180_000;
   let bearer = await token(options);
   const report: LedgerReport = {
-    sent: 0, accepted: 0, notAccepted: {}, replied: 0, failed: 0, failedByReason: {}, degraded: 0, lost: [], duplicated: [], postRetries: 0, disruptions: [], sendSeconds: 0, settleSeconds: 0,
+    sent: 0,
+    accepted: 0,
+    notAccepted: {},
+    replied: 0,
+    failed: 0,
+    failedByReason: {},
+    degraded: 0,
+    lost: [],
+    duplicated: [],
+    postRetries: 0,
+    disruptions: [],
+    sendSeconds: 0,
+    settleSeconds: 0,
   };
   const accepted: string[] = [];
   const pendingDisruptions = [...(options.disruptions ?? [])].sort((a, b) => a.atFraction - b.atFraction);
@@ -113,7 +151,13 @@ export async function runLedger(options: LedgerOptions): Promise<LedgerReport> {
         const started = Date.now();
         return disruption.run().then(
           () => void report.disruptions.push({ name: disruption.name, atMessage, tookMs: Date.now() - started }),
-          (error: unknown) => void report.disruptions.push({ name: disruption.name, atMessage, tookMs: Date.now() - started, error: error instanceof Error ? error.message : String(error) }),
+          (error: unknown) =>
+            void report.disruptions.push({
+              name: disruption.name,
+              atMessage,
+              tookMs: Date.now() - started,
+              error: error instanceof Error ? error.message : String(error),
+            }),
         );
       });
     }
@@ -138,7 +182,9 @@ export async function runLedger(options: LedgerOptions): Promise<LedgerReport> {
         if (answer.status === 401) bearer = await token(options).catch(() => bearer);
         else if (answer.status !== 429 && answer.status !== 503) break;
         const retryAfter = Number(answer.headers.get('retry-after') ?? '1');
-        await sleep(Math.min(5, Math.max(0.1, Number.isFinite(retryAfter) ? retryAfter : 1)) * 1000 * (0.5 + Math.random() / 2));
+        await sleep(
+          Math.min(5, Math.max(0.1, Number.isFinite(retryAfter) ? retryAfter : 1)) * 1000 * (0.5 + Math.random() / 2),
+        );
       } catch {
         lastStatus = 0;
         await sleep(500);
@@ -148,9 +194,15 @@ export async function runLedger(options: LedgerOptions): Promise<LedgerReport> {
     report.notAccepted[String(lastStatus)] = (report.notAccepted[String(lastStatus)] ?? 0) + 1;
   };
 
-  await pool(Array.from({ length: options.messages }, (_, i) => i), concurrency, (_item, index) => send(index));
+  await pool(
+    Array.from({ length: options.messages }, (_, i) => i),
+    concurrency,
+    (_item, index) => send(index),
+  );
   report.sendSeconds = (Date.now() - sendStarted) / 1000;
-  log(`sent ${report.sent}, accepted ${report.accepted} in ${report.sendSeconds.toFixed(1)} s; waiting for disruptions to finish`);
+  log(
+    `sent ${report.sent}, accepted ${report.accepted} in ${report.sendSeconds.toFixed(1)} s; waiting for disruptions to finish`,
+  );
   await chain;
 
   const settleStarted = Date.now();
@@ -198,8 +250,14 @@ export async function runLedger(options: LedgerOptions): Promise<LedgerReport> {
 }
 
 export function formatLedger(report: LedgerReport): string {
-  const reasons = Object.entries(report.failedByReason).map(([reason, count]) => `${reason} ${count}`).join(', ') || '-';
-  const refused = Object.entries(report.notAccepted).map(([status, count]) => `${status === '0' ? 'no answer' : status} ${count}`).join(', ') || '-';
+  const reasons =
+    Object.entries(report.failedByReason)
+      .map(([reason, count]) => `${reason} ${count}`)
+      .join(', ') || '-';
+  const refused =
+    Object.entries(report.notAccepted)
+      .map(([status, count]) => `${status === '0' ? 'no answer' : status} ${count}`)
+      .join(', ') || '-';
   return [
     'No-loss ledger',
     `  sent                 ${report.sent}`,

@@ -77,7 +77,10 @@ export class ToxiproxyClient {
       await this.deleteProxy(spec.name);
       return this.request('POST', '/proxies', { enabled: true, ...spec });
     }
-    return this.request('POST', `/proxies/${encodeURIComponent(spec.name)}`, { upstream: spec.upstream, enabled: spec.enabled ?? true });
+    return this.request('POST', `/proxies/${encodeURIComponent(spec.name)}`, {
+      upstream: spec.upstream,
+      enabled: spec.enabled ?? true,
+    });
   }
 
   async deleteProxy(name: string): Promise<void> {
@@ -100,7 +103,12 @@ export class ToxiproxyClient {
   }
 
   async removeToxic(proxy: string, name: string): Promise<void> {
-    await this.request('DELETE', `/proxies/${encodeURIComponent(proxy)}/toxics/${encodeURIComponent(name)}`, undefined, 'none');
+    await this.request(
+      'DELETE',
+      `/proxies/${encodeURIComponent(proxy)}/toxics/${encodeURIComponent(name)}`,
+      undefined,
+      'none',
+    );
   }
 
   /** Re-enables every proxy and removes every toxic. */
@@ -108,7 +116,12 @@ export class ToxiproxyClient {
     await this.request('POST', '/reset', undefined, 'none');
   }
 
-  private async request<T>(method: string, path: string, body?: unknown, expect: 'json' | 'text' | 'none' = 'json'): Promise<T> {
+  private async request<T>(
+    method: string,
+    path: string,
+    body?: unknown,
+    expect: 'json' | 'text' | 'none' = 'json',
+  ): Promise<T> {
     let response: Response;
     try {
       response = await fetch(`${this.baseUrl}${path}`, {
@@ -118,10 +131,17 @@ export class ToxiproxyClient {
         signal: AbortSignal.timeout(this.timeoutMs),
       });
     } catch (error) {
-      throw new ToxiproxyError(0, `toxiproxy at ${this.baseUrl} does not answer (${error instanceof Error ? error.message : String(error)}); start it with \`npm run lab -- chaos network up\``);
+      throw new ToxiproxyError(
+        0,
+        `toxiproxy at ${this.baseUrl} does not answer (${error instanceof Error ? error.message : String(error)}); start it with \`npm run lab -- chaos network up\``,
+      );
     }
     const text = await response.text();
-    if (!response.ok) throw new ToxiproxyError(response.status, `toxiproxy ${method} ${path}: ${response.status} ${text.slice(0, 300)}`);
+    if (!response.ok)
+      throw new ToxiproxyError(
+        response.status,
+        `toxiproxy ${method} ${path}: ${response.status} ${text.slice(0, 300)}`,
+      );
     if (expect === 'none') return undefined as T;
     if (expect === 'text') return text as T;
     return JSON.parse(text) as T;

@@ -61,8 +61,17 @@ export async function startToxiproxy(config: LabConfig, log: (line: string) => v
       env: { PATH: process.env.PATH, HOME: process.env.HOME },
       logFile: join(config.stateDir, 'logs', 'toxiproxy.log'),
     });
-    writePidFile(pidFile(config), { pid, marker: 'toxiproxy-server', startedAt: new Date().toISOString(), port: TOXIPROXY_PORT });
-    await waitFor(() => client.version(), { timeoutMs: 15_000, intervalMs: 200, what: 'toxiproxy-server to answer on :8474' });
+    writePidFile(pidFile(config), {
+      pid,
+      marker: 'toxiproxy-server',
+      startedAt: new Date().toISOString(),
+      port: TOXIPROXY_PORT,
+    });
+    await waitFor(() => client.version(), {
+      timeoutMs: 15_000,
+      intervalMs: 200,
+      what: 'toxiproxy-server to answer on :8474',
+    });
     log(`toxiproxy: started (pid ${pid})`);
   }
   for (const link of labLinks(config)) {

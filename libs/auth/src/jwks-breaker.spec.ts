@@ -26,14 +26,27 @@ describe('TokenVerifier: JWKS fetches behind the jwks breaker', () => {
 
   it('answers 503 while the token dealer fails, and stops fetching once the breaker is open', async () => {
     const pair = await generateKeyPair('RS256', { extractable: true });
-    const token = await new SignJWT({ client_id: 'c', scope: 'x' }).setProtectedHeader({ alg: 'RS256', kid: 'k1' }).setSubject('c').setIssuer('i').setAudience('a').setExpirationTime('5m').sign(pair.privateKey);
+    const token = await new SignJWT({ client_id: 'c', scope: 'x' })
+      .setProtectedHeader({ alg: 'RS256', kid: 'k1' })
+      .setSubject('c')
+      .setIssuer('i')
+      .setAudience('a')
+      .setExpirationTime('5m')
+      .sign(pair.privateKey);
     const verifier = new TokenVerifier({
       jwksUrl: url,
       issuer: 'i',
       audience: 'a',
       cooldownMs: 0,
       jwksBreaker: {
-        options: { timeoutMs: 3000, errorThresholdPercentage: 50, volumeThreshold: 3, resetTimeoutMs: 60_000, rollingCountTimeoutMs: 10_000, rollingCountBuckets: 10 },
+        options: {
+          timeoutMs: 3000,
+          errorThresholdPercentage: 50,
+          volumeThreshold: 3,
+          resetTimeoutMs: 60_000,
+          rollingCountTimeoutMs: 10_000,
+          rollingCountBuckets: 10,
+        },
         registry: createMetricsRegistry({ service: 'test', defaultMetrics: false }),
         logger: createLogger({ service: 'test', level: 'silent' }),
       },

@@ -33,6 +33,7 @@ export class ChaosController {
   @Delete(':id')
   @HttpCode(204)
   remove(@Param('id') id: string): void {
-    if (!this.chaos.faults.remove(id)) throw new ProblemError(404, 'not-found', { detail: `no active fault ${id.slice(0, 64)} (it may have expired)` });
+    if (!this.chaos.faults.remove(id))
+      throw new ProblemError(404, 'not-found', { detail: `no active fault ${id.slice(0, 64)} (it may have expired)` });
   }
 }

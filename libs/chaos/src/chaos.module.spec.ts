@@ -38,7 +38,14 @@ describe('ChaosModule (an app with the chaos API, driven with inject)', () => {
         defaultPort: 3999,
         configShape: {},
         module: (context) => {
-          @Module({ imports: [ChaosModule.register(context, { auth: { jwksUrl: 'http://127.0.0.1:9/unused', issuer: ISSUER, audience: AUDIENCE, keySet } })], controllers: [WeatherController] })
+          @Module({
+            imports: [
+              ChaosModule.register(context, {
+                auth: { jwksUrl: 'http://127.0.0.1:9/unused', issuer: ISSUER, audience: AUDIENCE, keySet },
+              }),
+            ],
+            controllers: [WeatherController],
+          })
           class TestModule {}
           return TestModule;
         },
@@ -57,18 +64,33 @@ describe('ChaosModule (an app with the chaos API, driven with inject)', () => {
   afterEach(() => chaosFor(built.context).faults.clear());
 
   const inject = (options: { method: 'GET' | 'POST' | 'DELETE'; url: string; payload?: object; auth?: string }) =>
-    built.app.inject({ method: options.method, url: options.url, payload: options.payload, headers: options.auth ? { authorization: `Bearer ${options.auth}` } : {} });
+    built.app.inject({
+      method: options.method,
+      url: options.url,
+      payload: options.payload,
+      headers: options.auth ? { authorization: `Bearer ${options.auth}` } : {},
+    });
 
   it('401 without a token, 403 with a token lacking lab:chaos', async () => {
     expect((await inject({ method: 'GET', url: '/admin/chaos/faults' })).statusCode).toBe(401);
-    const wrong = await inject({ method: 'POST', url: '/admin/chaos/faults', payload: { type: 'crash' }, auth: await token('messages:read') });
+    const wrong = await inject({
+      method: 'POST',
+      url: '/admin/chaos/faults',
+      payload: { type: 'crash' },
+      auth: await token('messages:read'),
+    });
     expect(wrong.statusCode).toBe(403);
     expect(wrong.headers['content-type']).toContain('application/problem+json');
     expect(chaosFor(built.context).faults.list()).toEqual([]);
   });
 
   it('400 listing the bad fields of an invalid spec', async () => {
-    const response = await inject({ method: 'POST', url: '/admin/chaos/faults', payload: { type: 'error', rate: 2, target: 'host:x' }, auth: await token('lab:chaos') });
+    const response = await inject({
+      method: 'POST',
+      url: '/admin/chaos/faults',
+      payload: { type: 'error', rate: 2, target: 'host:x' },
+      auth: await token('lab:chaos'),
+    });
     expect(response.statusCode).toBe(400);
     const body = response.json<{ code: string; errors: { field: string }[] }>();
     expect(body.code).toBe('validation-failed');
@@ -77,7 +99,12 @@ describe('ChaosModule (an app with the chaos API, driven with inject)', () => {
 
   it('adds, lists, applies and removes a route fault; health stays untouched', async () => {
     const auth = await token('lab:chaos');
-    const created = await inject({ method: 'POST', url: '/admin/chaos/faults', payload: { type: 'error', rate: 1, status: 503, target: 'route:/v1/weather', durationMs: 20000 }, auth });
+    const created = await inject({
+      method: 'POST',
+      url: '/admin/chaos/faults',
+      payload: { type: 'error', rate: 1, status: 503, target: 'route:/v1/weather', durationMs: 20000 },
+      auth,
+    });
     expect(created.statusCode).toBe(201);
     const fault = created.json<{ id: string; type: string; target: string; expiresAt: string }>();
     expect(fault).toMatchObject({ type: 'error', target: 'route:/v1/weather' });
@@ -104,8 +131,15 @@ describe('ChaosModule (an app with the chaos API, driven with inject)', () => {
   });
 
   it('exposes active faults on /metrics', async () => {
-    await inject({ method: 'POST', url: '/admin/chaos/faults', payload: { type: 'latency', ms: 1, target: 'route:/v1/weather' }, auth: await token('lab:chaos') });
+    await inject({
+      method: 'POST',
+      url: '/admin/chaos/faults',
+      payload: { type: 'latency', ms: 1, target: 'route:/v1/weather' },
+      auth: await token('lab:chaos'),
+    });
     const metrics = await inject({ method: 'GET', url: '/metrics' });
-    expect(metrics.body).toMatch(/jeeves_chaos_active_faults\{[^}]*type="latency"[^}]*target="route:\/v1\/weather"[^}]*\} 1/);
+    expect(metrics.body).toMatch(
+      /jeeves_chaos_active_faults\{[^}]*type="latency"[^}]*target="route:\/v1\/weather"[^}]*\} 1/,
+    );
   });
 });

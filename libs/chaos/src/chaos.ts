@@ -30,7 +30,13 @@ export class Chaos {
     this.faults = new FaultRegistry({ registry: options.registry });
     this.injector = new ChaosInjector(this.faults, options.random);
     this.faults.subscribe((event, fault) => {
-      const log = { faultId: fault.id, type: fault.type, target: fault.target, params: fault.params, expiresAt: fault.expiresAt };
+      const log = {
+        faultId: fault.id,
+        type: fault.type,
+        target: fault.target,
+        params: fault.params,
+        expiresAt: fault.expiresAt,
+      };
       if (event === 'added') options.logger.warn(log, 'chaos fault injected');
       else options.logger.info(log, 'chaos fault ended');
       switch (fault.type) {
@@ -64,7 +70,8 @@ export class Chaos {
   }
 
   /** Bound for use as a breaker's `beforeCall`. */
-  readonly beforeDependency = (dependency: string, signal?: AbortSignal): Promise<void> => this.injector.beforeDependency(dependency, signal);
+  readonly beforeDependency = (dependency: string, signal?: AbortSignal): Promise<void> =>
+    this.injector.beforeDependency(dependency, signal);
 
   private scheduleCrash(): void {
     const crash = this.options.crash ?? (() => process.kill(process.pid, 'SIGKILL'));

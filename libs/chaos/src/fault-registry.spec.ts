@@ -26,7 +26,11 @@ describe('FaultRegistry', () => {
 
   it('gives every fault an id, its params and an expiry, and lists it', () => {
     const fault = faults.add(spec({ type: 'latency', ms: 200, target: 'route:/v1/weather', durationMs: 2000 }));
-    expect(fault).toMatchObject({ type: 'latency', target: 'route:/v1/weather', params: { ms: 200, jitterMs: 0, distribution: 'uniform' } });
+    expect(fault).toMatchObject({
+      type: 'latency',
+      target: 'route:/v1/weather',
+      params: { ms: 200, jitterMs: 0, distribution: 'uniform' },
+    });
     expect(Date.parse(fault.expiresAt) - Date.parse(fault.createdAt)).toBe(2000);
     expect(faults.list()).toEqual([fault]);
   });

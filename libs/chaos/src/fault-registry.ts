@@ -45,10 +45,20 @@ export class FaultRegistry {
     const registers = [options.registry];
     this.active =
       (options.registry.getSingleMetric('jeeves_chaos_active_faults') as Gauge<'type' | 'target'> | undefined) ??
-      new Gauge({ name: 'jeeves_chaos_active_faults', help: 'Chaos faults in force now, by type and target.', labelNames: ['type', 'target'], registers });
+      new Gauge({
+        name: 'jeeves_chaos_active_faults',
+        help: 'Chaos faults in force now, by type and target.',
+        labelNames: ['type', 'target'],
+        registers,
+      });
     this.injected =
       (options.registry.getSingleMetric('jeeves_chaos_faults_injected_total') as Counter<'type'> | undefined) ??
-      new Counter({ name: 'jeeves_chaos_faults_injected_total', help: 'Chaos faults injected (added through the chaos API), by type.', labelNames: ['type'], registers });
+      new Counter({
+        name: 'jeeves_chaos_faults_injected_total',
+        help: 'Chaos faults injected (added through the chaos API), by type.',
+        labelNames: ['type'],
+        registers,
+      });
   }
 
   /** Registers a validated spec; it starts at once and ends after `durationMs`. */

@@ -9,7 +9,16 @@ describe('fault spec validation', () => {
   describe('valid specs', () => {
     it.each([
       [{ type: 'latency', ms: 200 }],
-      [{ type: 'latency', ms: 200, jitterMs: 50, distribution: 'exponential', target: 'dependency:provider', durationMs: 30000 }],
+      [
+        {
+          type: 'latency',
+          ms: 200,
+          jitterMs: 50,
+          distribution: 'exponential',
+          target: 'dependency:provider',
+          durationMs: 30000,
+        },
+      ],
       [{ type: 'error', rate: 1, status: 503, target: 'route:/v1/weather', durationMs: 20000 }],
       [{ type: 'hang', target: 'route:/v1/messages' }],
       [{ type: 'cpu', percent: 50 }],
@@ -24,7 +33,12 @@ describe('fault spec validation', () => {
 
     it('fills defaults: error 503 at rate 1, uniform latency without jitter', () => {
       expect(faultSpecSchema.parse({ type: 'error' })).toEqual({ type: 'error', rate: 1, status: 503 });
-      expect(faultSpecSchema.parse({ type: 'latency', ms: 5 })).toEqual({ type: 'latency', ms: 5, jitterMs: 0, distribution: 'uniform' });
+      expect(faultSpecSchema.parse({ type: 'latency', ms: 5 })).toEqual({
+        type: 'latency',
+        ms: 5,
+        jitterMs: 0,
+        distribution: 'uniform',
+      });
     });
   });
 

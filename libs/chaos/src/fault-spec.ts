@@ -2,7 +2,16 @@ import { z } from 'zod';
 import { TOPICS } from '#libs/contracts';
 
 /** The fault types of the chaos API (DESIGN.md, "Chaos API"). */
-export const FAULT_TYPES = ['latency', 'error', 'hang', 'cpu', 'memory', 'pause-consumer', 'produce-failure', 'crash'] as const;
+export const FAULT_TYPES = [
+  'latency',
+  'error',
+  'hang',
+  'cpu',
+  'memory',
+  'pause-consumer',
+  'produce-failure',
+  'crash',
+] as const;
 export type FaultType = (typeof FAULT_TYPES)[number];
 
 export const DEFAULT_FAULT_DURATION_MS = 60_000;
@@ -13,10 +22,7 @@ const TARGET = /^(route|topic|dependency):(\S{1,200})$/;
 const VALID_TARGET = /^(?:route:\/\S{0,199}|(?:topic|dependency):\S{1,200})$/;
 export type TargetKind = 'route' | 'topic' | 'dependency';
 
-const target = z
-  .string()
-  .regex(VALID_TARGET, 'expected route:/<path>, topic:<name> or dependency:<name>')
-  .optional();
+const target = z.string().regex(VALID_TARGET, 'expected route:/<path>, topic:<name> or dependency:<name>').optional();
 const durationMs = z.number().int().min(1).max(MAX_FAULT_DURATION_MS).optional();
 const rate = z.number().min(0).max(1);
 
@@ -45,7 +51,14 @@ export const faultSpecSchema = z
         distribution: z.enum(['uniform', 'normal', 'exponential']).default('uniform'),
       })
       .strict(),
-    z.object({ type: z.literal('error'), ...base, rate: rate.default(1), status: z.number().int().min(400).max(599).default(503) }).strict(),
+    z
+      .object({
+        type: z.literal('error'),
+        ...base,
+        rate: rate.default(1),
+        status: z.number().int().min(400).max(599).default(503),
+      })
+      .strict(),
     z.object({ type: z.literal('hang'), ...base }).strict(),
     z.object({ type: z.literal('cpu'), ...base, percent: z.number().int().min(1).max(95) }).strict(),
     z.object({ type: z.literal('memory'), ...base, mb: z.number().int().min(1).max(2048) }).strict(),
@@ -62,7 +75,9 @@ export const faultSpecSchema = z
       ctx.addIssue({
         code: 'custom',
         path: ['target'],
-        message: allowed.length ? `a ${spec.type} fault targets ${allowed.map((k) => `${k}:<…>`).join(' or ')}, or nothing (whole service)` : `a ${spec.type} fault applies to the whole service: leave target out`,
+        message: allowed.length
+          ? `a ${spec.type} fault targets ${allowed.map((k) => `${k}:<…>`).join(' or ')}, or nothing (whole service)`
+          : `a ${spec.type} fault applies to the whole service: leave target out`,
       });
       return;
     }

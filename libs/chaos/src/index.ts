@@ -5,7 +5,14 @@ export type { ChaosModuleOptions } from './chaos.module';
 export { ChaosController, CHAOS_SCOPE } from './chaos.controller';
 export { FaultRegistry } from './fault-registry';
 export type { Fault, FaultListener, FaultRegistryOptions } from './fault-registry';
-export { faultSpecSchema, FAULT_TYPES, ALLOWED_TARGETS, DEFAULT_FAULT_DURATION_MS, MAX_FAULT_DURATION_MS, splitTarget } from './fault-spec';
+export {
+  faultSpecSchema,
+  FAULT_TYPES,
+  ALLOWED_TARGETS,
+  DEFAULT_FAULT_DURATION_MS,
+  MAX_FAULT_DURATION_MS,
+  splitTarget,
+} from './fault-spec';
 export type { FaultSpec, FaultType, FaultParams, TargetKind } from './fault-spec';
 export { ChaosInjector, EXEMPT_PATHS, isExempt } from './injector';
 export type { RequestVerdict } from './injector';

@@ -37,9 +37,15 @@ describe('ChaosInjector', () => {
 
   it('fails a request at the fault rate with the fault status', async () => {
     const fault = add({ type: 'error', rate: 0.6, status: 502, target: 'route:/v1/weather' });
-    await expect(injector.onRequest('/v1/weather', undefined, new AbortController().signal)).resolves.toEqual({ kind: 'fail', fault, status: 502 });
+    await expect(injector.onRequest('/v1/weather', undefined, new AbortController().signal)).resolves.toEqual({
+      kind: 'fail',
+      fault,
+      status: 502,
+    });
     const below = new ChaosInjector(faults, () => 0.7);
-    await expect(below.onRequest('/v1/weather', undefined, new AbortController().signal)).resolves.toEqual({ kind: 'pass' });
+    await expect(below.onRequest('/v1/weather', undefined, new AbortController().signal)).resolves.toEqual({
+      kind: 'pass',
+    });
   });
 
   it('throws ChaosInjectedError before a call to a faulted dependency only', async () => {
@@ -76,7 +82,9 @@ describe('ChaosInjector', () => {
     it('releases a hung request when the fault expires', async () => {
       add({ type: 'hang', durationMs: 2000 });
       let verdict: unknown;
-      const held = injector.onRequest('/v1/messages', undefined, new AbortController().signal).then((v) => (verdict = v));
+      const held = injector
+        .onRequest('/v1/messages', undefined, new AbortController().signal)
+        .then((v) => (verdict = v));
       await jest.advanceTimersByTimeAsync(1999);
       expect(verdict).toBeUndefined();
       await jest.advanceTimersByTimeAsync(1);
@@ -96,7 +104,8 @@ describe('sampleLatencyMs', () => {
     let seed = 1;
     const random = () => ((seed = (seed * 16807) % 2147483647) - 1) / 2147483646;
     let total = 0;
-    for (let i = 0; i < 20_000; i++) total += sampleLatencyMs({ ms: 100, jitterMs: 0, distribution: 'exponential' }, random);
+    for (let i = 0; i < 20_000; i++)
+      total += sampleLatencyMs({ ms: 100, jitterMs: 0, distribution: 'exponential' }, random);
     expect(total / 20_000).toBeGreaterThan(95);
     expect(total / 20_000).toBeLessThan(105);
   });

@@ -66,7 +66,9 @@ export class ChaosInjector {
     for (const fault of faults) {
       if (signal?.aborted) return;
       if (fault.type === 'latency') {
-        await delay(sampleLatencyMs(fault.params as unknown as LatencyParams, this.random), signal).catch(() => undefined);
+        await delay(sampleLatencyMs(fault.params as unknown as LatencyParams, this.random), signal).catch(
+          () => undefined,
+        );
       } else if (fault.type === 'hang') {
         await this.faults.whenGone(fault.id, signal);
       }

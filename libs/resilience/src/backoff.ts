@@ -8,7 +8,11 @@ export interface BackoffOptions {
  * a delay drawn uniformly from [0, min(max, base * 2^attempt)). Spreads retries of many clients.
  * `attempt` counts from 0 for the first retry.
  */
-export function fullJitterDelayMs(attempt: number, options: BackoffOptions, random: () => number = Math.random): number {
+export function fullJitterDelayMs(
+  attempt: number,
+  options: BackoffOptions,
+  random: () => number = Math.random,
+): number {
   const ceiling = Math.min(options.maxDelayMs, options.baseDelayMs * 2 ** attempt);
   return Math.floor(random() * ceiling);
 }

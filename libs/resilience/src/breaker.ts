@@ -2,7 +2,13 @@ import CircuitBreaker from 'opossum';
 import type { Logger, MetricsRegistry } from '#libs/observability';
 import type { Bulkhead } from './bulkhead';
 import { errorCode, isCallerError as defaultIsCallerError } from './errors';
-import { type BreakerState, BREAKER_STATES, type CallOutcome, resilienceMetrics, type ResilienceMetrics } from './metrics';
+import {
+  type BreakerState,
+  BREAKER_STATES,
+  type CallOutcome,
+  resilienceMetrics,
+  type ResilienceMetrics,
+} from './metrics';
 import { retry, type RetryOptions } from './retry';
 
 /** Per-dependency breaker settings; each breaker gets its own copy (opossum mutates its options). */
@@ -115,7 +121,10 @@ export class Breaker<A extends unknown[], R> {
             ...this.deps.retry,
             onRetry: (error, attempt, delayMs) => {
               this.metrics.retries.inc({ dependency: this.dependency });
-              this.deps.logger.debug({ dependency: this.dependency, attempt, delayMs, code: errorCode(error) }, 'retrying dependency call');
+              this.deps.logger.debug(
+                { dependency: this.dependency, attempt, delayMs, code: errorCode(error) },
+                'retrying dependency call',
+              );
             },
           })
         : await this.attempt(args);
@@ -158,13 +167,14 @@ export class Breaker<A extends unknown[], R> {
       this.count('failure');
     });
     // opossum's typings leave out the timed-out call's arguments, which it does pass.
-    (circuit as unknown as { on(event: 'timeout', listener: (error: Error, latencyMs: number, args: [AbortController, A]) => void): void }).on(
-      'timeout',
-      (error, _latencyMs, args) => {
-        args[0].abort(error);
-        this.count('timeout');
-      },
-    );
+    (
+      circuit as unknown as {
+        on(event: 'timeout', listener: (error: Error, latencyMs: number, args: [AbortController, A]) => void): void;
+      }
+    ).on('timeout', (error, _latencyMs, args) => {
+      args[0].abort(error);
+      this.count('timeout');
+    });
     circuit.on('reject', () => this.count('rejected'));
     circuit.on('open', () => this.transition('open'));
     circuit.on('halfOpen', () => this.transition('half_open'));
@@ -193,7 +203,9 @@ export class Breaker<A extends unknown[], R> {
 export class BreakerRegistry {
   private readonly breakers = new Map<string, Breaker<never[], unknown>>();
 
-  constructor(private readonly shared: Pick<BreakerDependencies<never[], unknown>, 'registry' | 'logger' | 'beforeCall'>) {}
+  constructor(
+    private readonly shared: Pick<BreakerDependencies<never[], unknown>, 'registry' | 'logger' | 'beforeCall'>,
+  ) {}
 
   create<A extends unknown[], R>(
     dependency: string,
@@ -201,8 +213,14 @@ export class BreakerRegistry {
     options: BreakerOptions,
     extra: Omit<BreakerDependencies<A, R>, 'registry' | 'logger'> = {},
   ): Breaker<A, R> {
-    if (this.breakers.has(dependency)) throw new Error(`a breaker for ${dependency} already exists: create one per dependency, once`);
-    const breaker = new Breaker<A, R>(dependency, fn, { ...options }, { beforeCall: this.shared.beforeCall, ...extra, registry: this.shared.registry, logger: this.shared.logger });
+    if (this.breakers.has(dependency))
+      throw new Error(`a breaker for ${dependency} already exists: create one per dependency, once`);
+    const breaker = new Breaker<A, R>(
+      dependency,
+      fn,
+      { ...options },
+      { beforeCall: this.shared.beforeCall, ...extra, registry: this.shared.registry, logger: this.shared.logger },
+    );
     this.breakers.set(dependency, breaker as unknown as Breaker<never[], unknown>);
     return breaker;
   }

@@ -50,7 +50,11 @@ describe('bulkhead', () => {
     afterEach(() => jest.useRealTimers());
 
     it('rejects a queued call whose wait runs past queueTimeoutMs', async () => {
-      const bulkhead = new Bulkhead('provider', { maxConcurrent: 1, maxQueue: 5, queueTimeoutMs: 100 }, freshRegistry());
+      const bulkhead = new Bulkhead(
+        'provider',
+        { maxConcurrent: 1, maxQueue: 5, queueTimeoutMs: 100 },
+        freshRegistry(),
+      );
       const g = gate();
       const holder = bulkhead.run(() => g.promise);
       const waiting = bulkhead.run(() => Promise.resolve('late'));

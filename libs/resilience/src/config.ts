@@ -27,7 +27,10 @@ export function breakerEnvShape<P extends string>(prefix: P, defaults: Partial<B
 }
 
 /** The breaker options for `prefix` out of a validated config that included `breakerEnvShape(prefix)`. */
-export function breakerOptionsFromConfig<P extends string>(config: Readonly<Record<BreakerKeys<P>, number>>, prefix: P): BreakerOptions {
+export function breakerOptionsFromConfig<P extends string>(
+  config: Readonly<Record<BreakerKeys<P>, number>>,
+  prefix: P,
+): BreakerOptions {
   const options: BreakerOptions = {
     timeoutMs: config[`${prefix}_BREAKER_TIMEOUT_MS`],
     errorThresholdPercentage: config[`${prefix}_BREAKER_ERROR_THRESHOLD_PERCENT`],
@@ -37,7 +40,9 @@ export function breakerOptionsFromConfig<P extends string>(config: Readonly<Reco
     rollingCountBuckets: config[`${prefix}_BREAKER_WINDOW_BUCKETS`],
   };
   if (options.rollingCountTimeoutMs % options.rollingCountBuckets !== 0) {
-    throw new RangeError(`${prefix}_BREAKER_WINDOW_MS (${options.rollingCountTimeoutMs}) must be a multiple of ${prefix}_BREAKER_WINDOW_BUCKETS (${options.rollingCountBuckets})`);
+    throw new RangeError(
+      `${prefix}_BREAKER_WINDOW_MS (${options.rollingCountTimeoutMs}) must be a multiple of ${prefix}_BREAKER_WINDOW_BUCKETS (${options.rollingCountBuckets})`,
+    );
   }
   return options;
 }

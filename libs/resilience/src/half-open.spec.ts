@@ -38,14 +38,26 @@ describe('breaker: open, half-open, closed', () => {
     for (const to of ['open', 'half_open', 'closed']) {
       expect(await metricValue(registry, 'jeeves_breaker_transitions_total', { dependency: 'provider', to })).toBe(1);
     }
-    expect(await metricValue(registry, 'jeeves_breaker_calls_total', { dependency: 'provider', outcome: 'failure' })).toBe(4);
-    expect(await metricValue(registry, 'jeeves_breaker_calls_total', { dependency: 'provider', outcome: 'rejected' })).toBe(1);
-    expect(await metricValue(registry, 'jeeves_breaker_calls_total', { dependency: 'provider', outcome: 'success' })).toBe(1);
+    expect(
+      await metricValue(registry, 'jeeves_breaker_calls_total', { dependency: 'provider', outcome: 'failure' }),
+    ).toBe(4);
+    expect(
+      await metricValue(registry, 'jeeves_breaker_calls_total', { dependency: 'provider', outcome: 'rejected' }),
+    ).toBe(1);
+    expect(
+      await metricValue(registry, 'jeeves_breaker_calls_total', { dependency: 'provider', outcome: 'success' }),
+    ).toBe(1);
     breaker.shutdown();
   });
 
   it('goes back to open when the trial call fails', async () => {
-    const breaker = createBreaker('provider', () => Promise.reject(new Error('down')), fastBreaker, freshRegistry(), silentLogger);
+    const breaker = createBreaker(
+      'provider',
+      () => Promise.reject(new Error('down')),
+      fastBreaker,
+      freshRegistry(),
+      silentLogger,
+    );
     for (let i = 0; i < 4; i++) await expect(breaker.fire()).rejects.toThrow('down');
     jest.advanceTimersByTime(fastBreaker.resetTimeoutMs);
     expect(breaker.state).toBe('half_open');
@@ -55,7 +67,13 @@ describe('breaker: open, half-open, closed', () => {
   });
 
   it('stays closed below the volume threshold, whatever the failure rate', async () => {
-    const breaker = createBreaker('provider', () => Promise.reject(new Error('down')), fastBreaker, freshRegistry(), silentLogger);
+    const breaker = createBreaker(
+      'provider',
+      () => Promise.reject(new Error('down')),
+      fastBreaker,
+      freshRegistry(),
+      silentLogger,
+    );
     for (let i = 0; i < fastBreaker.volumeThreshold - 1; i++) await expect(breaker.fire()).rejects.toThrow('down');
     expect(breaker.state).toBe('closed');
     breaker.shutdown();

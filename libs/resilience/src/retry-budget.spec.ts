@@ -53,10 +53,13 @@ describe('retry', () => {
     let attempts = 0;
     for (let call = 0; call < 100; call++) {
       await expect(
-        retry(async () => {
-          attempts++;
-          throw new Error('down');
-        }, { ...fast, budget }),
+        retry(
+          async () => {
+            attempts++;
+            throw new Error('down');
+          },
+          { ...fast, budget },
+        ),
       ).rejects.toThrow('down');
     }
     // Without a budget: 100 calls × 4 attempts = 400.

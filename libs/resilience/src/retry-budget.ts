@@ -22,7 +22,8 @@ export class RetryBudget {
   private readonly maxBalance: number;
 
   constructor(private readonly options: RetryBudgetOptions) {
-    if (options.ratio < 0 || options.minRetriesPerSecond < 0) throw new RangeError('retry budget ratio and minimum must be ≥ 0');
+    if (options.ratio < 0 || options.minRetriesPerSecond < 0)
+      throw new RangeError('retry budget ratio and minimum must be ≥ 0');
     this.now = options.now ?? Date.now;
     this.maxBalance = options.maxBalance ?? Math.max(10, options.ratio * 100);
     this.minTokens = options.minRetriesPerSecond;
@@ -58,6 +59,9 @@ export class RetryBudget {
     const now = this.now();
     const elapsedSeconds = Math.max(0, now - this.lastRefillMs) / 1000;
     this.lastRefillMs = now;
-    this.minTokens = Math.min(this.options.minRetriesPerSecond, this.minTokens + elapsedSeconds * this.options.minRetriesPerSecond);
+    this.minTokens = Math.min(
+      this.options.minRetriesPerSecond,
+      this.minTokens + elapsedSeconds * this.options.minRetriesPerSecond,
+    );
   }
 }

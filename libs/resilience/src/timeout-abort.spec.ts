@@ -6,7 +6,9 @@ import { runWithTimeout, withTimeout } from './timeout';
 /** Resolves when `signal` aborts; never otherwise, like a hung dependency that honours its signal. */
 function hangUntilAborted(signal: AbortSignal, seen: AbortSignal[]): Promise<never> {
   seen.push(signal);
-  return new Promise((_resolve, reject) => signal.addEventListener('abort', () => reject(signal.reason as Error), { once: true }));
+  return new Promise((_resolve, reject) =>
+    signal.addEventListener('abort', () => reject(signal.reason as Error), { once: true }),
+  );
 }
 
 describe('breaker: timeouts abort the call', () => {
@@ -29,8 +31,12 @@ describe('breaker: timeouts abort the call', () => {
     expect(isTimeout(await hung.catch((error: unknown) => error))).toBe(true);
     expect(seen[0]!.aborted).toBe(true);
     expect(seen[1]!.aborted).toBe(false);
-    expect(await metricValue(registry, 'jeeves_breaker_calls_total', { dependency: 'provider', outcome: 'timeout' })).toBe(1);
-    expect(await metricValue(registry, 'jeeves_breaker_calls_total', { dependency: 'provider', outcome: 'failure' })).toBe(0);
+    expect(
+      await metricValue(registry, 'jeeves_breaker_calls_total', { dependency: 'provider', outcome: 'timeout' }),
+    ).toBe(1);
+    expect(
+      await metricValue(registry, 'jeeves_breaker_calls_total', { dependency: 'provider', outcome: 'failure' }),
+    ).toBe(0);
     breaker.shutdown();
   });
 });

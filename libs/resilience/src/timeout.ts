@@ -31,7 +31,11 @@ export function withTimeout(parent: AbortSignal | undefined, timeoutMs: number, 
  * Runs `work` with a deadline: rejects with the signal's reason as soon as it aborts, even if `work`
  * ignores the signal (then its result is dropped, but at least the caller is not held).
  */
-export async function runWithTimeout<T>(work: (signal: AbortSignal) => Promise<T>, timeoutMs: number, options: { signal?: AbortSignal; dependency?: string } = {}): Promise<T> {
+export async function runWithTimeout<T>(
+  work: (signal: AbortSignal) => Promise<T>,
+  timeoutMs: number,
+  options: { signal?: AbortSignal; dependency?: string } = {},
+): Promise<T> {
   const signal = withTimeout(options.signal, timeoutMs, options.dependency);
   if (signal.aborted) throw signal.reason;
   let onAbort: (() => void) | undefined;

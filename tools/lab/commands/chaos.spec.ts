@@ -3,13 +3,32 @@ import { faultBody, parseDurationMs, toxicSpec } from './chaos';
 
 describe('lab chaos: CLI words to a fault spec', () => {
   it('maps flags to the chaos API fields', () => {
-    const { positional, flags } = parseArgs(['error', 'route:/v1/weather', '--rate=1', '--status=503', '--for=20s', '--service=provider']);
-    expect(faultBody(positional[0]!, positional[1], flags)).toEqual({ type: 'error', target: 'route:/v1/weather', rate: 1, status: 503, durationMs: 20_000 });
+    const { positional, flags } = parseArgs([
+      'error',
+      'route:/v1/weather',
+      '--rate=1',
+      '--status=503',
+      '--for=20s',
+      '--service=provider',
+    ]);
+    expect(faultBody(positional[0]!, positional[1], flags)).toEqual({
+      type: 'error',
+      target: 'route:/v1/weather',
+      rate: 1,
+      status: 503,
+      durationMs: 20_000,
+    });
   });
 
   it('takes latency parameters', () => {
     const { flags } = parseArgs(['--ms=200', '--jitter=50', '--distribution=normal']);
-    expect(faultBody('latency', 'dependency:provider', flags)).toEqual({ type: 'latency', target: 'dependency:provider', ms: 200, jitterMs: 50, distribution: 'normal' });
+    expect(faultBody('latency', 'dependency:provider', flags)).toEqual({
+      type: 'latency',
+      target: 'dependency:provider',
+      ms: 200,
+      jitterMs: 50,
+      distribution: 'normal',
+    });
   });
 
   it.each([
@@ -31,12 +50,22 @@ describe('lab chaos: CLI words to a fault spec', () => {
 describe('lab chaos network: flags to a Toxiproxy toxic', () => {
   it('latency in ms with jitter, downstream by default', () => {
     const { flags } = parseArgs(['--ms=300', '--jitter=50']);
-    expect(toxicSpec('latency', flags)).toEqual({ type: 'latency', stream: 'downstream', toxicity: 1, attributes: { latency: 300, jitter: 50 } });
+    expect(toxicSpec('latency', flags)).toEqual({
+      type: 'latency',
+      stream: 'downstream',
+      toxicity: 1,
+      attributes: { latency: 300, jitter: 50 },
+    });
   });
 
   it('bandwidth in KB/s, upstream on request', () => {
     const { flags } = parseArgs(['--rate=5', '--stream=upstream', '--toxicity=0.5']);
-    expect(toxicSpec('bandwidth', flags)).toEqual({ type: 'bandwidth', stream: 'upstream', toxicity: 0.5, attributes: { rate: 5 } });
+    expect(toxicSpec('bandwidth', flags)).toEqual({
+      type: 'bandwidth',
+      stream: 'upstream',
+      toxicity: 0.5,
+      attributes: { rate: 5 },
+    });
   });
 
   it('refuses an unknown toxic', () => {

@@ -27,8 +27,13 @@ function numberFlag(flags: Map<string, string | true>, name: string): number | u
  * Builds the chaos API body from CLI words: `error route:/v1/weather --rate 1 --status 503 --for 20s`.
  * The service validates it (400 with the bad fields); this only maps flags to fields.
  */
-export function faultBody(type: string, target: string | undefined, flags: Map<string, string | true>): Record<string, unknown> {
-  if (!(TYPES as readonly string[]).includes(type)) throw new UsageError(`Unknown fault type "${type}". Types: ${TYPES.join(', ')}.`);
+export function faultBody(
+  type: string,
+  target: string | undefined,
+  flags: Map<string, string | true>,
+): Record<string, unknown> {
+  if (!(TYPES as readonly string[]).includes(type))
+    throw new UsageError(`Unknown fault type "${type}". Types: ${TYPES.join(', ')}.`);
   const body: Record<string, unknown> = { type };
   if (target) body.target = target;
   const forFlag = flags.get('for');
@@ -36,7 +41,15 @@ export function faultBody(type: string, target: string | undefined, flags: Map<s
     if (forFlag === true) throw new UsageError('--for needs a duration, e.g. --for=30s');
     body.durationMs = parseDurationMs(forFlag);
   }
-  const numeric: Record<string, string> = { rate: 'rate', status: 'status', ms: 'ms', jitter: 'jitterMs', 'jitter-ms': 'jitterMs', percent: 'percent', mb: 'mb' };
+  const numeric: Record<string, string> = {
+    rate: 'rate',
+    status: 'status',
+    ms: 'ms',
+    jitter: 'jitterMs',
+    'jitter-ms': 'jitterMs',
+    percent: 'percent',
+    mb: 'mb',
+  };
   for (const [flag, field] of Object.entries(numeric)) {
     const value = numberFlag(flags, flag);
     if (value !== undefined) body[field] = value;
@@ -63,10 +76,13 @@ export async function adminToken(tokenDealerUrl: string, env: NodeJS.ProcessEnv)
       signal: AbortSignal.timeout(10_000),
     });
   } catch (error) {
-    throw new Error(`token-dealer at ${tokenDealerUrl} does not answer (${error instanceof Error ? error.message : String(error)}); is the lab up? (npm run lab -- status)`);
+    throw new Error(
+      `token-dealer at ${tokenDealerUrl} does not answer (${error instanceof Error ? error.message : String(error)}); is the lab up? (npm run lab -- status)`,
+    );
   }
   const text = await response.text();
-  if (!response.ok) throw new Error(`token-dealer refused the lab-admin token (${response.status}): ${text.slice(0, 300)}`);
+  if (!response.ok)
+    throw new Error(`token-dealer refused the lab-admin token (${response.status}): ${text.slice(0, 300)}`);
   const token = (JSON.parse(text) as { access_token?: unknown }).access_token;
   if (typeof token !== 'string') throw new Error('token-dealer answered without an access_token');
   return token;
@@ -77,7 +93,11 @@ async function call(url: string, init: RequestInit & { token: string }): Promise
   try {
     response = await fetch(url, {
       ...init,
-      headers: { authorization: `Bearer ${init.token}`, accept: 'application/json', ...(init.body ? { 'content-type': 'application/json' } : {}) },
+      headers: {
+        authorization: `Bearer ${init.token}`,
+        accept: 'application/json',
+        ...(init.body ? { 'content-type': 'application/json' } : {}),
+      },
       signal: AbortSignal.timeout(10_000),
     });
   } catch (error) {
@@ -123,11 +143,19 @@ const TOXICS = ['latency', 'bandwidth', 'timeout', 'reset_peer', 'down'] as cons
 /** Maps `network <toxic>` flags to a Toxiproxy toxic (`down` is not a toxic: it disables the proxy). */
 export function toxicSpec(type: string, flags: Map<string, string | true>): ToxicSpec {
   const stream = flags.get('stream');
-  if (stream !== undefined && stream !== 'upstream' && stream !== 'downstream') throw new UsageError('--stream is upstream or downstream');
-  const common = { stream: (stream as 'upstream' | 'downstream' | undefined) ?? 'downstream', toxicity: numberFlag(flags, 'toxicity') ?? 1 };
+  if (stream !== undefined && stream !== 'upstream' && stream !== 'downstream')
+    throw new UsageError('--stream is upstream or downstream');
+  const common = {
+    stream: (stream as 'upstream' | 'downstream' | undefined) ?? 'downstream',
+    toxicity: numberFlag(flags, 'toxicity') ?? 1,
+  };
   switch (type) {
     case 'latency':
-      return { ...common, type: 'latency', attributes: { latency: numberFlag(flags, 'ms') ?? 500, jitter: numberFlag(flags, 'jitter') ?? 0 } };
+      return {
+        ...common,
+        type: 'latency',
+        attributes: { latency: numberFlag(flags, 'ms') ?? 500, jitter: numberFlag(flags, 'jitter') ?? 0 },
+      };
     case 'bandwidth':
       return { ...common, type: 'bandwidth', attributes: { rate: numberFlag(flags, 'rate') ?? 10 } };
     case 'timeout':
@@ -148,7 +176,9 @@ async function network(args: readonly string[], io: CommandIo): Promise<number> 
   switch (verb) {
     case 'up': {
       await startToxiproxy(config, io.log);
-      const env = Object.entries(proxiedEnv(config)).map(([k, v]) => `${k}=${v}`).join(' ');
+      const env = Object.entries(proxiedEnv(config))
+        .map(([k, v]) => `${k}=${v}`)
+        .join(' ');
       io.out(
         [
           'Toxiproxy up. Route traffic through it:',
@@ -170,15 +200,25 @@ async function network(args: readonly string[], io: CommandIo): Promise<number> 
     case undefined: {
       const proxies = await client.proxies();
       for (const proxy of Object.values(proxies)) {
-        const toxics = proxy.toxics.map((t) => `${t.name}(${Object.entries(t.attributes).map(([k, v]) => `${k}=${v}`).join(',')})`).join(' ');
-        io.out(`${proxy.name.padEnd(10)} ${proxy.listen} → ${proxy.upstream}  ${proxy.enabled ? 'enabled' : 'DOWN'}  ${toxics || '(no toxics)'}`);
+        const toxics = proxy.toxics
+          .map(
+            (t) =>
+              `${t.name}(${Object.entries(t.attributes)
+                .map(([k, v]) => `${k}=${v}`)
+                .join(',')})`,
+          )
+          .join(' ');
+        io.out(
+          `${proxy.name.padEnd(10)} ${proxy.listen} → ${proxy.upstream}  ${proxy.enabled ? 'enabled' : 'DOWN'}  ${toxics || '(no toxics)'}`,
+        );
       }
       return 0;
     }
     default: {
       const link = flags.get('link');
       const links = labLinks(config).map((l) => l.name);
-      if (typeof link !== 'string' || !links.includes(link)) throw new UsageError(`Which link? --link=${links.join('|')}`);
+      if (typeof link !== 'string' || !links.includes(link))
+        throw new UsageError(`Which link? --link=${links.join('|')}`);
       const forFlag = flags.get('for');
       const holdMs = typeof forFlag === 'string' ? parseDurationMs(forFlag) : undefined;
       let undo: () => Promise<unknown>;
@@ -189,7 +229,9 @@ async function network(args: readonly string[], io: CommandIo): Promise<number> 
       } else {
         const toxic = await client.addToxic(link, toxicSpec(verb, flags));
         undo = () => client.removeToxic(link, toxic.name);
-        io.out(`${link}: toxic ${toxic.name} ${JSON.stringify(toxic.attributes)} (${toxic.stream}, toxicity ${toxic.toxicity})`);
+        io.out(
+          `${link}: toxic ${toxic.name} ${JSON.stringify(toxic.attributes)} (${toxic.stream}, toxicity ${toxic.toxicity})`,
+        );
       }
       if (holdMs !== undefined) {
         io.log(`holding for ${holdMs} ms, then undoing (Ctrl-C leaves it in place: \`chaos network clear\`)`);
@@ -206,7 +248,10 @@ async function run(args: readonly string[], io: CommandIo): Promise<number> {
   if (args[0] === 'network') return network(args.slice(1), io);
   const { positional, flags } = parseArgs(args);
   const [verb, maybeTarget] = positional;
-  if (!verb) throw new UsageError('Which fault? e.g. `npm run lab -- chaos error route:/v1/weather --rate=1 --status=503 --for=20s --service=provider`');
+  if (!verb)
+    throw new UsageError(
+      'Which fault? e.g. `npm run lab -- chaos error route:/v1/weather --rate=1 --status=503 --for=20s --service=provider`',
+    );
   const config = openLab(io.env);
   const service = flags.get('service');
   if (service === true) throw new UsageError('--service needs an app, e.g. --service=worker');
@@ -217,8 +262,11 @@ async function run(args: readonly string[], io: CommandIo): Promise<number> {
   if (verb === 'list' || verb === 'clear') {
     let failures = 0;
     for (const id of services) {
-      const result = await call(urlOf(id), { method: verb === 'list' ? 'GET' : 'DELETE', token }).catch((error: Error) => ({ status: 0, body: error.message }));
-      if (result.status === 200 && Array.isArray(result.body)) for (const fault of result.body as FaultView[]) io.out(describeFault(id, fault));
+      const result = await call(urlOf(id), { method: verb === 'list' ? 'GET' : 'DELETE', token }).catch(
+        (error: Error) => ({ status: 0, body: error.message }),
+      );
+      if (result.status === 200 && Array.isArray(result.body))
+        for (const fault of result.body as FaultView[]) io.out(describeFault(id, fault));
       else if (result.status === 204) io.log(`${id}: cleared`);
       else {
         failures++;
@@ -243,6 +291,7 @@ export const command: LabCommand = {
   name: 'chaos',
   usage:
     '<type> [target] --service=<app> [--for=30s] [--rate=0.5] [--status=503] [--ms=200] [--jitter=50] [--distribution=normal] [--percent=50] [--mb=100] | list | clear [--service=<app>] | network up|down|list|clear | network <latency|bandwidth|timeout|reset_peer|down> --link=provider|kafka [--ms=] [--rate=] [--for=]',
-  summary: 'inject a fault into an app (latency, error, hang, cpu, memory, pause-consumer, produce-failure, crash), list or clear faults; network faults through Toxiproxy',
+  summary:
+    'inject a fault into an app (latency, error, hang, cpu, memory, pause-consumer, produce-failure, crash), list or clear faults; network faults through Toxiproxy',
   run,
 };

@@ -50,14 +50,23 @@ export function replayHeaders(headers: IHeaders): IHeaders {
 }
 
 function kafkaClient(brokers: string): Kafka {
-  return new Kafka({ clientId: `lab-dlq-${process.pid}`, brokers: brokers.split(','), logLevel: logLevel.NOTHING, retry: { retries: 3 } });
+  return new Kafka({
+    clientId: `lab-dlq-${process.pid}`,
+    brokers: brokers.split(','),
+    logLevel: logLevel.NOTHING,
+    retry: { retries: 3 },
+  });
 }
 
 /**
  * Reads the whole DLQ from the beginning with a throwaway consumer group (deleted afterwards), up to
  * the end offsets as they were when the read started. Never commits into any real group.
  */
-export async function readDeadLetters(brokers: string, prefix: string, options: { timeoutMs?: number } = {}): Promise<DeadLetter[]> {
+export async function readDeadLetters(
+  brokers: string,
+  prefix: string,
+  options: { timeoutMs?: number } = {},
+): Promise<DeadLetter[]> {
   const kafka = kafkaClient(brokers);
   const topic = topicName(TOPICS.dlq, prefix);
   const admin = kafka.admin();
@@ -66,13 +75,18 @@ export async function readDeadLetters(brokers: string, prefix: string, options: 
   const consumer = kafka.consumer({ groupId, allowAutoTopicCreation: false });
   try {
     const ends = await admin.fetchTopicOffsets(topic);
-    const pending = new Map(ends.filter((p) => Number(p.high) > Number(p.low)).map((p) => [p.partition, Number(p.high) - 1]));
+    const pending = new Map(
+      ends.filter((p) => Number(p.high) > Number(p.low)).map((p) => [p.partition, Number(p.high) - 1]),
+    );
     const letters: DeadLetter[] = [];
     if (pending.size === 0) return letters;
     await consumer.connect();
     await consumer.subscribe({ topics: [topic], fromBeginning: true });
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`reading ${topic} took longer than ${options.timeoutMs ?? 30_000} ms`)), options.timeoutMs ?? 30_000);
+      const timer = setTimeout(
+        () => reject(new Error(`reading ${topic} took longer than ${options.timeoutMs ?? 30_000} ms`)),
+        options.timeoutMs ?? 30_000,
+      );
       consumer
         .run({
           autoCommit: false,
@@ -118,10 +132,15 @@ export async function readDeadLetters(brokers: string, prefix: string, options: 
 }
 
 /** Re-produces dead letters to their source topic (under the lab's prefix) with their original key, value and headers. */
-export async function replayDeadLetters(brokers: string, prefix: string, letters: readonly DeadLetter[]): Promise<number> {
+export async function replayDeadLetters(
+  brokers: string,
+  prefix: string,
+  letters: readonly DeadLetter[],
+): Promise<number> {
   const known = new Set<string>(Object.values(TOPICS));
   const bad = letters.filter((l) => !known.has(l.sourceTopic) || l.sourceTopic === TOPICS.dlq);
-  if (bad.length > 0) throw new Error(`cannot replay ${bad.map((l) => l.id).join(', ')}: source topic unknown or the DLQ itself`);
+  if (bad.length > 0)
+    throw new Error(`cannot replay ${bad.map((l) => l.id).join(', ')}: source topic unknown or the DLQ itself`);
   const producer = kafkaClient(brokers).producer({ allowAutoTopicCreation: false });
   await producer.connect();
   try {
@@ -141,10 +160,20 @@ export async function replayDeadLetters(brokers: string, prefix: string, letters
 function table(letters: readonly DeadLetter[]): string {
   const rows = [
     ['DLQ ID', 'SOURCE', 'REASON', 'ATTEMPTS', 'DEAD-LETTERED AT', 'MESSAGE', 'ERROR'],
-    ...letters.map((l) => [l.id, `${l.sourceTopic}[${l.sourcePartition}]@${l.sourceOffset}`, l.reason, l.attempts, l.deadLetteredAt, l.messageId ?? '-', l.error.slice(0, 80)]),
+    ...letters.map((l) => [
+      l.id,
+      `${l.sourceTopic}[${l.sourcePartition}]@${l.sourceOffset}`,
+      l.reason,
+      l.attempts,
+      l.deadLetteredAt,
+      l.messageId ?? '-',
+      l.error.slice(0, 80),
+    ]),
   ];
   const widths = rows[0]!.map((_, col) => Math.max(...rows.map((row) => row[col]!.length)));
-  return rows.map((row) => row.map((cell, col) => (col === row.length - 1 ? cell : cell.padEnd(widths[col]!))).join('  ')).join('\n');
+  return rows
+    .map((row) => row.map((cell, col) => (col === row.length - 1 ? cell : cell.padEnd(widths[col]!))).join('  '))
+    .join('\n');
 }
 
 async function run(args: readonly string[], io: CommandIo): Promise<number> {
@@ -157,10 +186,16 @@ async function run(args: readonly string[], io: CommandIo): Promise<number> {
   if (!verb || verb === 'list') {
     const limitFlag = flags.get('limit');
     const limit = limitFlag === undefined ? 50 : Number(limitFlag);
-    if (!Number.isInteger(limit) || limit < 1) throw new UsageError('--limit needs a positive whole number, e.g. --limit=20');
+    if (!Number.isInteger(limit) || limit < 1)
+      throw new UsageError('--limit needs a positive whole number, e.g. --limit=20');
     const shown = letters.slice(-limit);
     if (flags.has('json')) io.out(JSON.stringify(shown.map(({ value: _v, headers: _h, ...rest }) => rest)));
-    else io.out(letters.length === 0 ? `No dead letters in ${topicName(TOPICS.dlq, config.topicPrefix)}.` : `${table(shown)}\n\n${shown.length} of ${letters.length} dead letters (newest last).`);
+    else
+      io.out(
+        letters.length === 0
+          ? `No dead letters in ${topicName(TOPICS.dlq, config.topicPrefix)}.`
+          : `${table(shown)}\n\n${shown.length} of ${letters.length} dead letters (newest last).`,
+      );
     return 0;
   }
 
@@ -171,8 +206,12 @@ async function run(args: readonly string[], io: CommandIo): Promise<number> {
     else if (typeof id === 'string') {
       // A bare offset is accepted when only one partition has it.
       const matches = letters.filter((l) => l.id === id || (!id.includes(':') && l.offset === id));
-      if (matches.length === 0) throw new UsageError(`No dead letter ${id}; see \`npm run lab -- dlq\` for ids (<partition>:<offset>).`);
-      if (matches.length > 1) throw new UsageError(`Offset ${id} is in several DLQ partitions (${matches.map((m) => m.id).join(', ')}); give <partition>:<offset>.`);
+      if (matches.length === 0)
+        throw new UsageError(`No dead letter ${id}; see \`npm run lab -- dlq\` for ids (<partition>:<offset>).`);
+      if (matches.length > 1)
+        throw new UsageError(
+          `Offset ${id} is in several DLQ partitions (${matches.map((m) => m.id).join(', ')}); give <partition>:<offset>.`,
+        );
       chosen = matches;
     } else throw new UsageError('Replay what? --id=<partition>:<offset> or --all');
     const count = await replayDeadLetters(brokers, config.topicPrefix, chosen);
@@ -185,6 +224,7 @@ async function run(args: readonly string[], io: CommandIo): Promise<number> {
 export const command: LabCommand = {
   name: 'dlq',
   usage: '[list] [--limit=N] [--json] | replay --id=<partition>:<offset> | replay --all',
-  summary: 'list dead letters (source topic/partition/offset, reason, error, time) or replay them to their source topic',
+  summary:
+    'list dead letters (source topic/partition/offset, reason, error, time) or replay them to their source topic',
   run,
 };

@@ -6,13 +6,15 @@ import { type Disruption, formatLedger, runLedger } from '../../ledger/ledger';
 export const command: LabCommand = {
   name: 'ledger-test',
   usage: '[--messages=2000] [--concurrency=16] [--no-broker-restart] [--json]',
-  summary: 'no-loss ledger: sends messages while kill -9-ing and restarting a worker and restarting Kafka; exit 1 if any was lost or duplicated',
+  summary:
+    'no-loss ledger: sends messages while kill -9-ing and restarting a worker and restarting Kafka; exit 1 if any was lost or duplicated',
   async run(args, io) {
     const { flags } = parseArgs(args);
     const messages = Number(flags.get('messages') ?? 2000);
     const concurrency = Number(flags.get('concurrency') ?? 16);
     if (!Number.isInteger(messages) || messages < 10) throw new UsageError('--messages needs a whole number ≥ 10');
-    if (!Number.isInteger(concurrency) || concurrency < 1) throw new UsageError('--concurrency needs a whole number ≥ 1');
+    if (!Number.isInteger(concurrency) || concurrency < 1)
+      throw new UsageError('--concurrency needs a whole number ≥ 1');
     const config = openLab(io.env);
     const url = (app: Parameters<typeof describeInstance>[1]) => describeInstance(config, app).url;
     const disruptions: Disruption[] = [
@@ -25,7 +27,8 @@ export const command: LabCommand = {
         },
       },
     ];
-    if (!flags.has('no-broker-restart')) disruptions.push({ name: 'restart kafka', atFraction: 0.6, run: () => restart(config, 'kafka', io.log) });
+    if (!flags.has('no-broker-restart'))
+      disruptions.push({ name: 'restart kafka', atFraction: 0.6, run: () => restart(config, 'kafka', io.log) });
     const report = await runLedger({
       gatewayUrl: url('gateway'),
       dataServiceUrl: url('data-service'),

@@ -20,7 +20,14 @@ function reader(fail: () => DataServiceError | undefined): MessageReader & { cal
 }
 
 const options = {
-  breaker: { timeoutMs: 1000, errorThresholdPercentage: 50, volumeThreshold: 3, resetTimeoutMs: 60_000, rollingCountTimeoutMs: 10_000, rollingCountBuckets: 10 },
+  breaker: {
+    timeoutMs: 1000,
+    errorThresholdPercentage: 50,
+    volumeThreshold: 3,
+    resetTimeoutMs: 60_000,
+    rollingCountTimeoutMs: 10_000,
+    rollingCountBuckets: 10,
+  },
   registry: createMetricsRegistry({ service: 'test', defaultMetrics: false }),
   logger: createLogger({ service: 'test', level: 'silent' }),
 };
@@ -28,7 +35,10 @@ const options = {
 describe('GuardedMessageReader', () => {
   it('fails fast with a 503 + Retry-After once data-service keeps failing', async () => {
     const inner = reader(() => new DataServiceError('EUNAVAILABLE', 'down'));
-    const guarded = new GuardedMessageReader(inner, { ...options, registry: createMetricsRegistry({ service: 'test', defaultMetrics: false }) });
+    const guarded = new GuardedMessageReader(inner, {
+      ...options,
+      registry: createMetricsRegistry({ service: 'test', defaultMetrics: false }),
+    });
     for (let i = 0; i < 3; i++) await expect(guarded.getMessage('x')).rejects.toMatchObject({ code: 'EUNAVAILABLE' });
     expect(guarded.breaker.state).toBe('open');
     const error = await guarded.getMessage('x').catch((e: unknown) => e);
@@ -39,14 +49,20 @@ describe('GuardedMessageReader', () => {
   });
 
   it('lets a rejected query (400) through without opening', async () => {
-    const guarded = new GuardedMessageReader(reader(() => new DataServiceError('EREJECTED', 'bad before')), { ...options, registry: createMetricsRegistry({ service: 'test', defaultMetrics: false }) });
+    const guarded = new GuardedMessageReader(
+      reader(() => new DataServiceError('EREJECTED', 'bad before')),
+      { ...options, registry: createMetricsRegistry({ service: 'test', defaultMetrics: false }) },
+    );
     for (let i = 0; i < 5; i++) await expect(guarded.getMessage('x')).rejects.toMatchObject({ code: 'EREJECTED' });
     expect(guarded.breaker.state).toBe('closed');
     guarded.breaker.shutdown();
   });
 
   it('passes answers through', async () => {
-    const guarded = new GuardedMessageReader(reader(() => undefined), { ...options, registry: createMetricsRegistry({ service: 'test', defaultMetrics: false }) });
+    const guarded = new GuardedMessageReader(
+      reader(() => undefined),
+      { ...options, registry: createMetricsRegistry({ service: 'test', defaultMetrics: false }) },
+    );
     await expect(guarded.getMessage('x')).resolves.toBeUndefined();
     await expect(guarded.listUserMessages('alice', { limit: 1 })).resolves.toEqual({ items: [], nextBefore: null });
     guarded.breaker.shutdown();

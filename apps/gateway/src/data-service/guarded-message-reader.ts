@@ -1,6 +1,13 @@
 import type { MessageView } from '#libs/contracts';
 import type { Logger, MetricsRegistry } from '#libs/observability';
-import { type Breaker, type BreakerOptions, createBreaker, isBreakerOpen, isBulkheadRejected, isTimeout } from '#libs/resilience';
+import {
+  type Breaker,
+  type BreakerOptions,
+  createBreaker,
+  isBreakerOpen,
+  isBulkheadRejected,
+  isTimeout,
+} from '#libs/resilience';
 import { DataServiceError } from '../errors';
 import type { MessagePage, MessageReader, PageQuery } from './message-reader';
 
@@ -26,9 +33,16 @@ export class GuardedMessageReader implements MessageReader {
     private readonly inner: MessageReader,
     options: GuardedReaderOptions,
   ) {
-    this.breaker = createBreaker('data-service', (_signal, read: Read) => read(), options.breaker, options.registry, options.logger, {
-      isCallerError: (error) => error instanceof DataServiceError && error.code === 'EREJECTED',
-    });
+    this.breaker = createBreaker(
+      'data-service',
+      (_signal, read: Read) => read(),
+      options.breaker,
+      options.registry,
+      options.logger,
+      {
+        isCallerError: (error) => error instanceof DataServiceError && error.code === 'EREJECTED',
+      },
+    );
   }
 
   getMessage(id: string): Promise<MessageView | undefined> {
@@ -51,8 +65,13 @@ export class GuardedMessageReader implements MessageReader {
 /** The breaker's own refusals in the gateway's error vocabulary, so they map to 503 + Retry-After. */
 export function asDataServiceError(error: unknown): unknown {
   if (error instanceof DataServiceError) return error;
-  if (isBreakerOpen(error)) return new DataServiceError('EUNAVAILABLE', 'data-service is failing: its breaker is open, failing fast', { cause: error });
-  if (isTimeout(error)) return new DataServiceError('ETIMEDOUT', 'data-service did not answer in time', { cause: error });
-  if (isBulkheadRejected(error)) return new DataServiceError('EUNAVAILABLE', 'too many reads in flight to data-service', { cause: error });
+  if (isBreakerOpen(error))
+    return new DataServiceError('EUNAVAILABLE', 'data-service is failing: its breaker is open, failing fast', {
+      cause: error,
+    });
+  if (isTimeout(error))
+    return new DataServiceError('ETIMEDOUT', 'data-service did not answer in time', { cause: error });
+  if (isBulkheadRejected(error))
+    return new DataServiceError('EUNAVAILABLE', 'too many reads in flight to data-service', { cause: error });
   return error;
 }

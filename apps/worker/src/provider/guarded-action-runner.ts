@@ -1,6 +1,14 @@
 import type { ActionRequested, ReplyProduced } from '#libs/contracts';
 import type { Logger, MetricsRegistry } from '#libs/observability';
-import { type Breaker, type BreakerOptions, Bulkhead, type BulkheadOptions, createBreaker, errorCode, type RetryOptions } from '#libs/resilience';
+import {
+  type Breaker,
+  type BreakerOptions,
+  Bulkhead,
+  type BulkheadOptions,
+  createBreaker,
+  errorCode,
+  type RetryOptions,
+} from '#libs/resilience';
 import { ActionRunner, type ProviderCalls } from '../actions/action-runner';
 import type { ProviderClient } from './provider-client';
 
@@ -84,7 +92,8 @@ export class GuardedActionRunner extends ActionRunner {
   override async run(request: ActionRequested): Promise<ReplyProduced> {
     const result = await this.breaker.fire(request);
     const key = weatherKey(request);
-    if (!result.degraded && key && result.value.status === 'replied') this.lastKnown.remember(key, result.value.text, this.now());
+    if (!result.degraded && key && result.value.status === 'replied')
+      this.lastKnown.remember(key, result.value.text, this.now());
     return result.value;
   }
 
@@ -105,6 +114,14 @@ export class GuardedActionRunner extends ActionRunner {
         reason: `stale-answer: provider ${code}`,
       };
     }
-    return { messageId, user, intent, status: 'failed', text: APOLOGIES[request.action.kind], degraded: true, reason: `provider-down: ${code}` };
+    return {
+      messageId,
+      user,
+      intent,
+      status: 'failed',
+      text: APOLOGIES[request.action.kind],
+      degraded: true,
+      reason: `provider-down: ${code}`,
+    };
   }
 }

@@ -30,7 +30,10 @@ export class CpuBurner {
 
   /** Share of each cycle being burnt now. */
   get percent(): number {
-    return Math.min(95, [...this.burns.values()].reduce((sum, p) => sum + p, 0));
+    return Math.min(
+      95,
+      [...this.burns.values()].reduce((sum, p) => sum + p, 0),
+    );
   }
 
   private burn(): void {

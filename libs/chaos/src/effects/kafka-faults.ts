@@ -65,8 +65,10 @@ export class KafkaFaults {
         continue;
       }
       if (this.pausedAll) attempt(() => consumer.resume());
-      for (const topic of wantTopics) if (this.pausedAll || !this.pausedTopics.has(topic)) attempt(() => consumer.pause(topic));
-      if (!this.pausedAll) for (const topic of this.pausedTopics) if (!wantTopics.has(topic)) attempt(() => consumer.resume(topic));
+      for (const topic of wantTopics)
+        if (this.pausedAll || !this.pausedTopics.has(topic)) attempt(() => consumer.pause(topic));
+      if (!this.pausedAll)
+        for (const topic of this.pausedTopics) if (!wantTopics.has(topic)) attempt(() => consumer.resume(topic));
     }
     this.pausedAll = wantAll;
     this.pausedTopics = wantAll ? new Set() : wantTopics;

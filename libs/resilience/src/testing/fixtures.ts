@@ -8,7 +8,11 @@ export function freshRegistry(): MetricsRegistry {
 }
 
 /** The value of one series, or undefined when the series does not exist. */
-export async function metricValue(registry: MetricsRegistry, name: string, labels: Record<string, string>): Promise<number | undefined> {
+export async function metricValue(
+  registry: MetricsRegistry,
+  name: string,
+  labels: Record<string, string>,
+): Promise<number | undefined> {
   const metric = registry.getSingleMetric(name);
   if (!metric) return undefined;
   const { values } = await metric.get();
