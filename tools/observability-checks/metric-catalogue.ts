@@ -62,6 +62,13 @@ export const METRICS: readonly MetricSpec[] = [
   app('jeeves_messages_completed_total', 'counter', ['intent', 'status', 'degraded']),
   app('jeeves_rate_limited_requests_total', 'counter', ['client']),
   app('jeeves_bot_intents_total', 'counter', ['intent']),
+  app('jeeves_concurrency_limited_requests_total', 'counter', ['client']),
+  app('jeeves_idempotent_replays_total', 'counter', ['client']),
+  app('jeeves_tokens_issued_total', 'counter', ['client']),
+  app('jeeves_token_requests_rejected_total', 'counter', ['error']),
+  app('jeeves_data_duplicate_events_total', 'counter', ['type']),
+  app('jeeves_data_dead_letters_observed_total', 'counter', ['source_topic', 'effect']),
+  app('jeeves_provider_call_duration_seconds', 'histogram', ['endpoint', 'outcome']),
   // Resilience
   app('jeeves_breaker_state', 'gauge', ['dependency', 'state']),
   app('jeeves_breaker_calls_total', 'counter', ['dependency', 'outcome']),
