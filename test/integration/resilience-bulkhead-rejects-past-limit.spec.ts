@@ -1,7 +1,6 @@
 import type { MessageView } from '#libs/contracts';
 import { postMessage, uniqueUser, waitForFinal } from './pipeline-helpers';
-import { addFault, clearFaults, metricValue } from './resilience-helpers';
-import { killApp, restartApp } from './support/lab';
+import { addFault, clearFaults, crashAndRestart, metricValue } from './resilience-helpers';
 
 const SETTINGS = { PROVIDER_BULKHEAD_MAX_CONCURRENT: '1', PROVIDER_BULKHEAD_MAX_QUEUE: '0', WORKER_CONCURRENCY: '6' };
 
@@ -13,15 +12,13 @@ describe('resilience: the provider bulkhead rejects calls past its limit', () =>
   beforeAll(async () => {
     Object.assign(process.env, SETTINGS);
     // SIGKILL first: a graceful stop can outlive the restart's wait and keep the port (seen here).
-    await killApp('worker');
-    await restartApp('worker');
+    await crashAndRestart('worker');
   });
 
   afterAll(async () => {
     for (const key of Object.keys(SETTINGS)) delete process.env[key];
     await clearFaults('provider');
-    await killApp('worker');
-    await restartApp('worker');
+    await crashAndRestart('worker');
   });
 
   it('refuses concurrent calls past the limit with EBULKHEAD, and the refused users get a degraded answer', async () => {

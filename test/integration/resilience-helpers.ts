@@ -1,5 +1,6 @@
+import { createServer } from 'node:net';
 import type { AppName } from '../../tools/lab/apps';
-import { CLIENTS, getToken, lab } from './support/lab';
+import { CLIENTS, getToken, killApp, lab, restartApp, waitFor } from './support/lab';
 
 /**
  * What the resilience-* and chaos-* specs share: the chaos API with a lab-admin token, and reading
@@ -69,4 +70,26 @@ export async function metricValue(app: AppName, name: string, labels: Record<str
     if (Object.entries(labels).every(([key, value]) => set.includes(`${key}="${value}"`))) total += Number(match[2]);
   }
   return total;
+}
+
+function portFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen({ port, host: '127.0.0.1', exclusive: true }, () => server.close(() => resolve(true)));
+  });
+}
+
+/**
+ * SIGKILLs an app and restarts it once its port is free again: right after a kill the port can
+ * stay held for a moment (seen on this 2-core box), and the lab refuses to start on a busy port.
+ */
+export async function crashAndRestart(app: AppName): Promise<void> {
+  await killApp(app);
+  await waitFor(() => portFree(lab().apps[app].port), {
+    timeoutMs: 30_000,
+    intervalMs: 100,
+    what: `port ${lab().apps[app].port} of ${app} to be free`,
+  });
+  await restartApp(app);
 }

@@ -1,5 +1,6 @@
 import { formatLedger, runLedger, type Disruption } from '../../tools/ledger/ledger';
-import { killApp, lab, restartApp } from './support/lab';
+import { crashAndRestart } from './resilience-helpers';
+import { lab, restartApp } from './support/lab';
 
 const MESSAGES = Number(process.env.LEDGER_TEST_MESSAGES || 300);
 
@@ -14,10 +15,7 @@ describe('resilience: no loss and no duplicate effects across a worker crash and
       {
         name: 'kill -9 worker, then restart it',
         atFraction: 0.3,
-        run: async () => {
-          await killApp('worker');
-          await restartApp('worker');
-        },
+        run: () => crashAndRestart('worker'),
       },
     ];
     // A broker this lab did not start (a developer's, shared) is not ours to restart.
