@@ -80,7 +80,12 @@ export function stats(valuesMs: readonly number[]): LatencyStats {
 }
 
 export const fmtMs = (v: number): string => (Number.isFinite(v) ? (v >= 100 ? v.toFixed(0) : v.toFixed(1)) : '-');
-export const ratio = (a: number, b: number): string => (b > 0 && Number.isFinite(a) ? (a / b).toFixed(3) : '-');
+/** a ÷ b: three decimals, or three significant digits for small ratios (the lab against the broker is ~0.001). */
+export const ratio = (a: number, b: number): string => {
+  if (!(b > 0) || !Number.isFinite(a)) return '-';
+  const r = a / b;
+  return r !== 0 && Math.abs(r) < 0.1 ? r.toPrecision(3) : r.toFixed(3);
+};
 
 /** A Markdown table from a header row and rows. */
 export function table(header: readonly string[], rows: ReadonlyArray<readonly string[]>): string {
