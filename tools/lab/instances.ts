@@ -91,7 +91,8 @@ export function appEnv(config: LabConfig, target: AppInstance, input: AppEnvInpu
   return env;
 }
 
-function portFree(port: number): Promise<boolean> {
+/** True when nothing listens on the port (an exclusive bind on loopback succeeds). */
+export function portFree(port: number): Promise<boolean> {
   return new Promise((resolvePort) => {
     const server = createServer();
     server.once('error', () => resolvePort(false));

@@ -7,6 +7,7 @@ import {
   instanceReady,
   knownInstances,
   killInstance,
+  portFree,
   runningInstances,
   startInstance,
   stopInstance,
@@ -20,7 +21,7 @@ import { ensureTopics, kafkaAnswers, kafkaPid, startKafka, stopKafka, type Kafka
 import { liveProcess, tailFile } from './processes';
 import { prometheusPid, prometheusUrl, startPrometheus, stopPrometheus, writeTargets } from './prometheus';
 import { startTraceSink, stopTraceSink, tracePaths } from './traces';
-import { httpOk } from './wait';
+import { httpOk, waitFor } from './wait';
 
 /**
  * What a running lab is, saved in `<stateDir>/lab.json` by `up`: later commands (and the test
@@ -257,6 +258,8 @@ export async function restart(config: LabConfig, id: string, log: Log, readyTime
   }
   const target = resolveInstance(config, id);
   await stopInstance(config, target.id);
+  // A process that just died may hold its listening socket a moment longer: wait for the port.
+  await waitFor(() => portFree(target.port), { timeoutMs: 15_000, intervalMs: 100, what: `port ${target.port} of ${target.id} to be free` });
   const started = await startInstance(config, target, { brokers: brokersFor(config) });
   log(`${target.id}: started (pid ${started.pid}, port ${started.port})`);
   writeTargets(config, knownInstances(config));
