@@ -31,15 +31,21 @@ describe('tracing: one trace across HTTP and Kafka', () => {
     const traceId = view.traceId!;
     const topic = (base: string) => lab().topic(base as never);
 
-    // Spans are exported in batches: wait until the last hop (data-service storing the reply) is in.
+    // Each service exports its spans in its own batches: wait until every service's part is in.
+    const services = ['gateway', 'bot', 'worker', 'provider', 'data-service'];
+    let latest: StoredSpan[] = [];
     const spans = await waitFor(
       () => {
-        const found = spansOf(traceId);
-        const stored = found.some((s) => s.service === 'data-service' && s.name === `process ${topic('jeeves.replies.v1')}`);
-        return stored ? found : undefined;
+        latest = spansOf(traceId);
+        const stored = latest.some((s) => s.service === 'data-service' && s.name === `process ${topic('jeeves.replies.v1')}`);
+        const everyService = services.every((service) => latest.some((s) => s.service === service));
+        return stored && everyService ? latest : undefined;
       },
-      { timeoutMs: 30_000, intervalMs: 500, what: `the spans of trace ${traceId}` },
-    );
+      { timeoutMs: 30_000, intervalMs: 500, what: `the spans of trace ${traceId} from ${services.join(', ')}` },
+    ).catch((error: Error) => {
+      const seen = [...new Set(latest.map((s) => s.service))].join(', ') || 'none';
+      throw new Error(`${error.message}; services seen so far: ${seen}`);
+    });
     const byId = new Map(spans.map((s) => [s.spanId, s]));
     const parentOf = (span: StoredSpan) => (span.parentSpanId ? byId.get(span.parentSpanId) : undefined);
     const isDescendant = (span: StoredSpan, ancestor: StoredSpan): boolean => {
