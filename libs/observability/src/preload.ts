@@ -22,9 +22,7 @@ const handle: TracingHandle = startTracing(settings, () => {
   const { UndiciInstrumentation } = require('@opentelemetry/instrumentation-undici') as typeof import('@opentelemetry/instrumentation-undici');
   const { KafkaJsInstrumentation } = require('@opentelemetry/instrumentation-kafkajs') as typeof import('@opentelemetry/instrumentation-kafkajs');
   const { PinoInstrumentation } = require('@opentelemetry/instrumentation-pino') as typeof import('@opentelemetry/instrumentation-pino');
-  const { NestInstrumentation } = require('@opentelemetry/instrumentation-nestjs-core') as typeof import('@opentelemetry/instrumentation-nestjs-core');
   const { PgInstrumentation } = require('@opentelemetry/instrumentation-pg') as typeof import('@opentelemetry/instrumentation-pg');
-  const { FastifyOtelInstrumentation } = require('@fastify/otel') as typeof import('@fastify/otel');
   /* eslint-enable @typescript-eslint/no-require-imports */
   return [
     new HttpInstrumentation({
@@ -39,9 +37,7 @@ const handle: TracingHandle = startTracing(settings, () => {
     }),
     // Logs go to stdout; the instrumentation only adds trace_id/span_id to them.
     new PinoInstrumentation({ disableLogSending: true }),
-    new NestInstrumentation(),
     new PgInstrumentation(),
-    new FastifyOtelInstrumentation({ registerOnInitialization: true, ignorePaths: (opts) => /^\/(metrics|health\/)/.test(opts.url) }),
   ];
 });
 
