@@ -17,13 +17,21 @@ export default tseslint.config(
   {
     files: ['libs/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [{ group: ['**/apps/**', '#apps/*'], message: 'libs never import apps' }] }],
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['**/apps/**', '#apps/*'], message: 'libs never import apps' }] },
+      ],
     },
   },
   {
     files: ['apps/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [{ group: ['**/libs/*/src/**', '../../../libs/**'], message: 'import libs through #libs/<name>' }] }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [{ group: ['**/libs/*/src/**', '../../../libs/**'], message: 'import libs through #libs/<name>' }],
+        },
+      ],
     },
   },
 );

@@ -1,11 +1,25 @@
 // Two tiers: unit specs beside the code (fakes allowed), integration specs under test/integration
 // (real broker, real processes). The integration tier shares one lab started in globalSetup.
-const swc = ['@swc/jest', { swcrc: false, jsc: { parser: { syntax: 'typescript', decorators: true }, transform: { legacyDecorator: true, decoratorMetadata: true }, target: 'es2023' }, module: { type: 'commonjs' } }];
+const swc = [
+  '@swc/jest',
+  {
+    swcrc: false,
+    jsc: {
+      parser: { syntax: 'typescript', decorators: true },
+      transform: { legacyDecorator: true, decoratorMetadata: true },
+      target: 'es2023',
+    },
+    module: { type: 'commonjs' },
+  },
+];
 const moduleNameMapper = { '^#libs/(.*)$': '<rootDir>/libs/$1/src/index.ts' };
 // ESM-only dependencies (jose 6) are compiled to CommonJS for Jest's module sandbox, which cannot
 // require ESM without --experimental-vm-modules.
 const esmOnly = ['jose'];
-const swcJs = ['@swc/jest', { swcrc: false, jsc: { parser: { syntax: 'ecmascript' }, target: 'es2023' }, module: { type: 'commonjs' } }];
+const swcJs = [
+  '@swc/jest',
+  { swcrc: false, jsc: { parser: { syntax: 'ecmascript' }, target: 'es2023' }, module: { type: 'commonjs' } },
+];
 const transform = { '^.+\\.ts$': swc, [`/node_modules/(${esmOnly.join('|')})/.+\\.js$`]: swcJs };
 const transformIgnorePatterns = [`/node_modules/(?!(${esmOnly.join('|')})/)`];
 

@@ -30,24 +30,43 @@ describe('dashboards: every panel query returns data during a load run', () => {
       await new Promise((resolve) => load!.once('exit', resolve));
     }
     const token = await getToken(CLIENTS.admin.id, CLIENTS.admin.secret, 'lab:chaos');
-    await fetch(`${lab().urls.provider}/admin/chaos/faults`, { method: 'DELETE', headers: { authorization: `Bearer ${token}` } });
+    await fetch(`${lab().urls.provider}/admin/chaos/faults`, {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${token}` },
+    });
   });
 
   it('fills every panel of the overview, Kafka, resilience and load-test dashboards', async () => {
     const prometheusUrl = lab().prometheusUrl;
-    if (!prometheusUrl) throw new Error("the test lab has no Prometheus: install Debian's `prometheus` package (apt-get install prometheus)");
+    if (!prometheusUrl)
+      throw new Error(
+        "the test lab has no Prometheus: install Debian's `prometheus` package (apt-get install prometheus)",
+      );
 
     // A smoke load for long enough that several 5 s scrapes see the driver's k6_* series.
-    load = spawn(process.execPath, [join(REPO_ROOT, 'dist', 'tools', 'lab', 'main.js'), 'load', 'smoke', '--duration', '60s'], {
-      env: { ...process.env, LAB_STATE_DIR: TEST_STATE_DIR, LOAD_RESULTS_ROOT: mkdtempSync(join(tmpdir(), 'jeeves-panels-')) },
-      stdio: 'ignore',
-    });
+    load = spawn(
+      process.execPath,
+      [join(REPO_ROOT, 'dist', 'tools', 'lab', 'main.js'), 'load', 'smoke', '--duration', '60s'],
+      {
+        env: {
+          ...process.env,
+          LAB_STATE_DIR: TEST_STATE_DIR,
+          LOAD_RESULTS_ROOT: mkdtempSync(join(tmpdir(), 'jeeves-panels-')),
+        },
+        stdio: 'ignore',
+      },
+    );
 
     // The rare events some panels exist for, made to happen for real: a dead letter, a fault,
     // rate-limited requests.
     const producer = await connectedProducer(kafka('panels-test'));
     await produceRaw(producer, TOPICS.messages, 'panels', '{"not":"an envelope"');
-    await produceRaw(producer, TOPICS.messages, 'panels', JSON.stringify(acceptedEnvelope(uniqueUser('panels'), 'help')));
+    await produceRaw(
+      producer,
+      TOPICS.messages,
+      'panels',
+      JSON.stringify(acceptedEnvelope(uniqueUser('panels'), 'help')),
+    );
     await producer.disconnect();
     const admin = await getToken(CLIENTS.admin.id, CLIENTS.admin.secret, 'lab:chaos');
     const fault = await fetch(`${lab().urls.provider}/admin/chaos/faults`, {
@@ -59,13 +78,17 @@ describe('dashboards: every panel query returns data during a load run', () => {
     const token = await getToken(CLIENTS.demo.id, CLIENTS.demo.secret);
     const burst = await Promise.all(
       Array.from({ length: 160 }, () =>
-        fetch(`${lab().urls.gateway}/v1/users/panels-burst/messages`, { headers: { authorization: `Bearer ${token}` } }).then((r) => r.status),
+        fetch(`${lab().urls.gateway}/v1/users/panels-burst/messages`, {
+          headers: { authorization: `Bearer ${token}` },
+        }).then((r) => r.status),
       ),
     );
     expect(burst).toContain(429);
     await postMessage(uniqueUser('panels'), 'time in Tokyo');
 
-    const queries: PanelQuery[] = loadDashboards(join(REPO_ROOT, 'grafana', 'dashboards')).flatMap((dashboard) => panelQueries(dashboard));
+    const queries: PanelQuery[] = loadDashboards(join(REPO_ROOT, 'grafana', 'dashboards')).flatMap((dashboard) =>
+      panelQueries(dashboard),
+    );
     expect(queries.length).toBeGreaterThan(40);
     let empty: PanelQuery[] = queries;
     await waitFor(

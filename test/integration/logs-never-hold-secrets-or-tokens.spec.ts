@@ -12,7 +12,11 @@ describe('logs: no secrets or tokens', () => {
     const wrong = await fetch(`${lab().urls['token-dealer']}/oauth/token`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ grant_type: 'client_credentials', client_id: CLIENTS.demo.id, client_secret: 'not-the-secret-42' }),
+      body: new URLSearchParams({
+        grant_type: 'client_credentials',
+        client_id: CLIENTS.demo.id,
+        client_secret: 'not-the-secret-42',
+      }),
     });
     expect(wrong.status).toBe(401);
     const tampered = `${token.slice(0, -4)}AAAA`;
@@ -29,12 +33,20 @@ describe('logs: no secrets or tokens', () => {
     expect(posted.status).toBe(202);
 
     const logsDir = join(lab().stateDir, 'logs');
-    const files = readdirSync(logsDir).filter((file) => file.endsWith('.log') && !file.startsWith('kafka') && !file.startsWith('prometheus'));
+    const files = readdirSync(logsDir).filter(
+      (file) => file.endsWith('.log') && !file.startsWith('kafka') && !file.startsWith('prometheus'),
+    );
     expect(files.length).toBeGreaterThanOrEqual(6);
     const signature = token.split('.')[2]!;
     for (const file of files) {
       const text = readFileSync(join(logsDir, file), 'utf8');
-      for (const secret of [CLIENTS.demo.secret, CLIENTS.admin.secret, 'not-the-secret-42', signature, tampered.split('.')[2]!]) {
+      for (const secret of [
+        CLIENTS.demo.secret,
+        CLIENTS.admin.secret,
+        'not-the-secret-42',
+        signature,
+        tampered.split('.')[2]!,
+      ]) {
         expect({ file, leaks: text.includes(secret) ? secret : null }).toEqual({ file, leaks: null });
       }
     }

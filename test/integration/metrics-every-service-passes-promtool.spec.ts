@@ -9,7 +9,8 @@ import { lab } from './support/lab';
  */
 function promtool(): string {
   const found = spawnSync('promtool', ['--version'], { encoding: 'utf8' });
-  if (found.error) throw new Error("promtool is not on PATH: install Debian's `prometheus` package (apt-get install prometheus)");
+  if (found.error)
+    throw new Error("promtool is not on PATH: install Debian's `prometheus` package (apt-get install prometheus)");
   return 'promtool';
 }
 
@@ -19,24 +20,35 @@ describe('metrics: every service serves valid Prometheus metrics', () => {
     await waitForFinal(id);
   });
 
-  it.each(['gateway', 'token-dealer', 'data-service', 'provider', 'bot', 'worker'] as const)('%s /metrics passes promtool check metrics', async (app) => {
-    const response = await fetch(`${lab().urls[app]}/metrics`);
-    expect(response.status).toBe(200);
-    expect(response.headers.get('content-type')).toContain('text/plain; version=0.0.4');
-    const body = await response.text();
-    expect(body).toContain(`service="${app}"`);
-    expect(body).toMatch(/^http_server_request_duration_seconds_bucket\{/m);
-    const check = spawnSync(promtool(), ['check', 'metrics'], { input: body, encoding: 'utf8' });
-    expect({ app, status: check.status, problems: `${check.stdout}${check.stderr}`.trim() }).toEqual({ app, status: 0, problems: '' });
-  });
+  it.each(['gateway', 'token-dealer', 'data-service', 'provider', 'bot', 'worker'] as const)(
+    '%s /metrics passes promtool check metrics',
+    async (app) => {
+      const response = await fetch(`${lab().urls[app]}/metrics`);
+      expect(response.status).toBe(200);
+      expect(response.headers.get('content-type')).toContain('text/plain; version=0.0.4');
+      const body = await response.text();
+      expect(body).toContain(`service="${app}"`);
+      expect(body).toMatch(/^http_server_request_duration_seconds_bucket\{/m);
+      const check = spawnSync(promtool(), ['check', 'metrics'], { input: body, encoding: 'utf8' });
+      expect({ app, status: check.status, problems: `${check.stdout}${check.stderr}`.trim() }).toEqual({
+        app,
+        status: 0,
+        problems: '',
+      });
+    },
+  );
 
   it('answers OpenMetrics with trace_id exemplars when asked', async () => {
-    const response = await fetch(`${lab().urls.gateway}/metrics`, { headers: { accept: 'application/openmetrics-text; version=1.0.0' } });
+    const response = await fetch(`${lab().urls.gateway}/metrics`, {
+      headers: { accept: 'application/openmetrics-text; version=1.0.0' },
+    });
     expect(response.headers.get('content-type')).toContain('application/openmetrics-text');
     const body = await response.text();
     expect(body.trimEnd().endsWith('# EOF')).toBe(true);
     if (lab().tracesFile) {
-      expect(body).toMatch(/^http_server_request_duration_seconds_bucket\{[^}]*route="\/v1\/messages"[^}]*\} \d+ # \{trace_id="[0-9a-f]{32}"\}/m);
+      expect(body).toMatch(
+        /^http_server_request_duration_seconds_bucket\{[^}]*route="\/v1\/messages"[^}]*\} \d+ # \{trace_id="[0-9a-f]{32}"\}/m,
+      );
     }
   });
 });

@@ -37,7 +37,9 @@ describe('tracing: one trace across HTTP and Kafka', () => {
     const spans = await waitFor(
       () => {
         latest = spansOf(traceId);
-        const stored = latest.some((s) => s.service === 'data-service' && s.name === `process ${topic('jeeves.replies.v1')}`);
+        const stored = latest.some(
+          (s) => s.service === 'data-service' && s.name === `process ${topic('jeeves.replies.v1')}`,
+        );
         const everyService = services.every((service) => latest.some((s) => s.service === service));
         return stored && everyService ? latest : undefined;
       },
@@ -52,9 +54,18 @@ describe('tracing: one trace across HTTP and Kafka', () => {
       for (let p = parentOf(span); p; p = parentOf(p)) if (p.spanId === ancestor.spanId) return true;
       return false;
     };
-    const one = (service: string, kind: number, name: string | RegExp, filter: (s: StoredSpan) => boolean = () => true) => {
+    const one = (
+      service: string,
+      kind: number,
+      name: string | RegExp,
+      filter: (s: StoredSpan) => boolean = () => true,
+    ) => {
       const found = spans.filter(
-        (s) => s.service === service && s.kind === kind && (typeof name === 'string' ? s.name === name : name.test(s.name)) && filter(s),
+        (s) =>
+          s.service === service &&
+          s.kind === kind &&
+          (typeof name === 'string' ? s.name === name : name.test(s.name)) &&
+          filter(s),
       );
       if (found.length === 0) {
         const seen = spans.map((s) => `${s.service}/${s.kind}/${s.name}`).join(', ');
@@ -90,14 +101,20 @@ describe('tracing: one trace across HTTP and Kafka', () => {
     expect(storeReply.parentSpanId).toBe(workerSend.spanId);
     // The database write is in the trace too (node:sqlite has no instrumentation: our own span).
     const write = one('data-service', CLIENT, 'apply messages', (s) => isDescendant(s, storeReply));
-    expect(write.attributes).toMatchObject({ 'db.system.name': expect.stringMatching(/^(sqlite|postgresql)$/), 'db.operation.name': 'apply' });
+    expect(write.attributes).toMatchObject({
+      'db.system.name': expect.stringMatching(/^(sqlite|postgresql)$/),
+      'db.operation.name': 'apply',
+    });
     // ...and the accepted message as a child of the gateway's send.
     const storeAccepted = one('data-service', CONSUMER, `process ${topic('jeeves.messages.v1')}`);
     expect(storeAccepted.parentSpanId).toBe(gatewaySend.spanId);
 
     // Messaging attributes per the semantic conventions, on every Kafka hop.
     for (const span of [gatewaySend, botProcess, botSend, workerProcess, workerSend, storeReply]) {
-      expect(span.attributes).toMatchObject({ 'messaging.system': 'kafka', 'messaging.destination.name': expect.stringContaining('jeeves.') });
+      expect(span.attributes).toMatchObject({
+        'messaging.system': 'kafka',
+        'messaging.destination.name': expect.stringContaining('jeeves.'),
+      });
       expect(span.attributes['messaging.operation.name']).toMatch(/^(send|process)$/);
     }
     for (const span of [botProcess, workerProcess, storeReply]) {

@@ -42,7 +42,10 @@ describe('token-dealer key rotation keeps gateway tokens valid (real lab)', () =
     expect(response.headers.get('cache-control')).toBe('no-store');
     const body = (await response.json()) as { access_token: string; scope: string };
     expect(body.scope).toBe('messages:read');
-    const { payload } = await jwtVerify(body.access_token, createLocalJWKSet(await jwks()), { issuer: 'jeeves-token-dealer', audience: 'jeeves-api' });
+    const { payload } = await jwtVerify(body.access_token, createLocalJWKSet(await jwks()), {
+      issuer: 'jeeves-token-dealer',
+      audience: 'jeeves-api',
+    });
     expect(payload.client_id).toBe(CLIENTS.demo.id);
   });
 
@@ -52,7 +55,11 @@ describe('token-dealer key rotation keeps gateway tokens valid (real lab)', () =
     expect(await gatewayRead(before)).toBe(200);
 
     const admin = await getToken(CLIENTS.admin.id, CLIENTS.admin.secret);
-    const rotation = await fetch(`${dealer()}/admin/keys/rotate`, { method: 'POST', headers: { authorization: `Bearer ${admin}` }, signal: AbortSignal.timeout(30_000) });
+    const rotation = await fetch(`${dealer()}/admin/keys/rotate`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${admin}` },
+      signal: AbortSignal.timeout(30_000),
+    });
     expect(rotation.status).toBe(201);
     const { activeKid, retiredKid } = (await rotation.json()) as { activeKid: string; retiredKid: string };
     expect(retiredKid).toBe(decodeProtectedHeader(before).kid);
@@ -66,7 +73,11 @@ describe('token-dealer key rotation keeps gateway tokens valid (real lab)', () =
 
   it('refuses rotation to a client without lab:chaos, and counts what it issued', async () => {
     const demo = await getToken(CLIENTS.demo.id, CLIENTS.demo.secret);
-    const refused = await fetch(`${dealer()}/admin/keys/rotate`, { method: 'POST', headers: { authorization: `Bearer ${demo}` }, signal: AbortSignal.timeout(10_000) });
+    const refused = await fetch(`${dealer()}/admin/keys/rotate`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${demo}` },
+      signal: AbortSignal.timeout(10_000),
+    });
     expect(refused.status).toBe(403);
     expect(refused.headers.get('content-type')).toMatch(/^application\/problem\+json/);
 

@@ -259,7 +259,11 @@ export async function restart(config: LabConfig, id: string, log: Log, readyTime
   const target = resolveInstance(config, id);
   await stopInstance(config, target.id);
   // A process that just died may hold its listening socket a moment longer: wait for the port.
-  await waitFor(() => portFree(target.port), { timeoutMs: 15_000, intervalMs: 100, what: `port ${target.port} of ${target.id} to be free` });
+  await waitFor(() => portFree(target.port), {
+    timeoutMs: 15_000,
+    intervalMs: 100,
+    what: `port ${target.port} of ${target.id} to be free`,
+  });
   const started = await startInstance(config, target, { brokers: brokersFor(config) });
   log(`${target.id}: started (pid ${started.pid}, port ${started.port})`);
   writeTargets(config, knownInstances(config));

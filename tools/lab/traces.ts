@@ -19,7 +19,12 @@ export interface TracePaths {
 
 export function tracePaths(config: LabConfig): TracePaths {
   const dir = join(config.stateDir, 'traces');
-  return { dir, spansFile: join(dir, 'spans.jsonl'), pidFile: join(dir, 'sink.pid'), log: join(config.stateDir, 'logs', 'otlp-sink.log') };
+  return {
+    dir,
+    spansFile: join(dir, 'spans.jsonl'),
+    pidFile: join(dir, 'sink.pid'),
+    log: join(config.stateDir, 'logs', 'otlp-sink.log'),
+  };
 }
 
 export function traceSinkPort(config: LabConfig, env: NodeJS.ProcessEnv = process.env): number {
@@ -38,9 +43,16 @@ export interface TraceSinkState {
   readonly note: string;
 }
 
-export async function startTraceSink(config: LabConfig, log: Log, env: NodeJS.ProcessEnv = process.env): Promise<TraceSinkState> {
+export async function startTraceSink(
+  config: LabConfig,
+  log: Log,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<TraceSinkState> {
   if (!sinkWanted(env)) {
-    const note = env.LAB_TRACING === 'off' ? 'tracing off (LAB_TRACING=off)' : `exporting to ${env.OTEL_EXPORTER_OTLP_ENDPOINT ?? env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT}`;
+    const note =
+      env.LAB_TRACING === 'off'
+        ? 'tracing off (LAB_TRACING=off)'
+        : `exporting to ${env.OTEL_EXPORTER_OTLP_ENDPOINT ?? env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT}`;
     log(`traces: ${note}`);
     return { note };
   }

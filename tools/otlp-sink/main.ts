@@ -6,7 +6,9 @@ import { parseArgs } from 'node:util';
 import { startOtlpSink } from './sink';
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { port: { type: 'string', default: '4318' }, file: { type: 'string', default: 'spans.jsonl' } } });
+  const { values } = parseArgs({
+    options: { port: { type: 'string', default: '4318' }, file: { type: 'string', default: 'spans.jsonl' } },
+  });
   const sink = await startOtlpSink({ port: Number(values.port), file: values.file });
   process.stdout.write(`otlp sink listening on ${sink.endpoint}, writing ${values.file}\n`);
   const stop = () => void sink.close().then(() => process.exit(0));

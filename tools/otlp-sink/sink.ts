@@ -24,7 +24,9 @@ export async function startOtlpSink(options: { file: string; port?: number; host
       return;
     }
     if (!String(request.headers['content-type'] ?? '').includes('json')) {
-      response.writeHead(415, { 'content-type': 'application/json' }).end('{"message":"send OTLP/JSON (OTEL_EXPORTER_OTLP_PROTOCOL=http/json)"}');
+      response
+        .writeHead(415, { 'content-type': 'application/json' })
+        .end('{"message":"send OTLP/JSON (OTEL_EXPORTER_OTLP_PROTOCOL=http/json)"}');
       return;
     }
     const body = request.headers['content-encoding'] === 'gzip' ? request.pipe(createGunzip()) : request;

@@ -95,7 +95,8 @@ export function spanTree(spans: readonly StoredSpan[]): SpanNode[] {
     if (parent) parent.children.push(node);
     else roots.push(node);
   }
-  const byStart = (a: SpanNode, b: SpanNode) => (BigInt(a.span.startTimeUnixNano) < BigInt(b.span.startTimeUnixNano) ? -1 : 1);
+  const byStart = (a: SpanNode, b: SpanNode) =>
+    BigInt(a.span.startTimeUnixNano) < BigInt(b.span.startTimeUnixNano) ? -1 : 1;
   const sort = (list: SpanNode[]) => {
     list.sort(byStart);
     for (const node of list) sort(node.children);
@@ -109,7 +110,9 @@ export function renderTree(roots: readonly SpanNode[]): string {
   const lines: string[] = [];
   const walk = (node: SpanNode, depth: number) => {
     const ms = Number(BigInt(node.span.endTimeUnixNano) - BigInt(node.span.startTimeUnixNano)) / 1e6;
-    lines.push(`${'  '.repeat(depth)}${node.span.service} · ${node.span.name}  ${ms.toFixed(1)} ms${node.span.statusCode === 2 ? '  ✗' : ''}`);
+    lines.push(
+      `${'  '.repeat(depth)}${node.span.service} · ${node.span.name}  ${ms.toFixed(1)} ms${node.span.statusCode === 2 ? '  ✗' : ''}`,
+    );
     for (const child of node.children) walk(child, depth + 1);
   };
   for (const root of roots) walk(root, 0);

@@ -109,7 +109,11 @@ export class GatewayModule {
                 timeoutMs: config.DATA_SERVICE_TIMEOUT_MS,
                 beforeCall: chaosFor(context).beforeDependency,
               }),
-              { breaker: breakerOptionsFromConfig(config, 'DATA_SERVICE'), registry: context.registry, logger: context.logger },
+              {
+                breaker: breakerOptionsFromConfig(config, 'DATA_SERVICE'),
+                registry: context.registry,
+                logger: context.logger,
+              },
             ),
         },
         {

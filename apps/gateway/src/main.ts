@@ -11,7 +11,12 @@ const configShape = {
   /** One read from data-service, connect to last byte; past it the gateway answers 503. */
   DATA_SERVICE_TIMEOUT_MS: env.int(2000, 10, 60_000),
   /** The data-service breaker (DATA_SERVICE_BREAKER_*); its timeout is a backstop above DATA_SERVICE_TIMEOUT_MS. */
-  ...breakerEnvShape('DATA_SERVICE', { timeoutMs: 2500, errorThresholdPercentage: 50, volumeThreshold: 5, resetTimeoutMs: 5000 }),
+  ...breakerEnvShape('DATA_SERVICE', {
+    timeoutMs: 2500,
+    errorThresholdPercentage: 50,
+    volumeThreshold: 5,
+    resetTimeoutMs: 5000,
+  }),
   /** One Kafka publish of an accepted message; past it the POST answers 503. */
   PUBLISH_TIMEOUT_MS: env.int(5000, 100, 60_000),
   /** Sustained requests per second per client (token bucket refill). */

@@ -15,7 +15,10 @@ export class ProviderModule {
       imports: [ChaosModule.register(context, { auth: authOptions(context.config) })],
       controllers: [ProviderController],
       providers: [
-        { provide: SimulatedLatency, useValue: new SimulatedLatency(context.config.PROVIDER_BASE_LATENCY_MS, context.config.PROVIDER_JITTER_MS) },
+        {
+          provide: SimulatedLatency,
+          useValue: new SimulatedLatency(context.config.PROVIDER_BASE_LATENCY_MS, context.config.PROVIDER_JITTER_MS),
+        },
       ],
     };
   }

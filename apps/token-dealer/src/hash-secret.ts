@@ -13,14 +13,18 @@ async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk)));
   // A trailing newline from `echo` or an editor is not part of the secret.
-  return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+  return Buffer.concat(chunks)
+    .toString('utf8')
+    .replace(/\r?\n$/, '');
 }
 
 async function main(): Promise<number> {
   if (process.stdin.isTTY) process.stderr.write('Type the client secret, then Ctrl-D:\n');
   const secret = await readStdin();
   if (secret.length < MIN_SECRET_LENGTH) {
-    process.stderr.write(`hash-secret: a client secret needs at least ${MIN_SECRET_LENGTH} characters (got ${secret.length}).\n`);
+    process.stderr.write(
+      `hash-secret: a client secret needs at least ${MIN_SECRET_LENGTH} characters (got ${secret.length}).\n`,
+    );
     return 2;
   }
   process.stdout.write(`${await hashSecret(secret)}\n`);

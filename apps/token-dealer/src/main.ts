@@ -26,7 +26,8 @@ const configShape = {
       }
       const result = clientsConfigSchema.safeParse(parsed);
       if (!result.success) {
-        for (const issue of result.error.issues) ctx.addIssue({ code: 'custom', message: `${issue.path.join('.') || '(list)'}: ${issue.message}` });
+        for (const issue of result.error.issues)
+          ctx.addIssue({ code: 'custom', message: `${issue.path.join('.') || '(list)'}: ${issue.message}` });
         return z.NEVER;
       }
       return result.data;

@@ -15,8 +15,18 @@ export function tokenMetrics(registry: MetricsRegistry): TokenMetrics {
   let metrics = byRegistry.get(registry);
   if (!metrics) {
     metrics = {
-      issued: new Counter({ name: 'jeeves_tokens_issued_total', help: 'Access tokens issued, per OAuth client.', labelNames: ['client'], registers: [registry] }),
-      rejected: new Counter({ name: 'jeeves_token_requests_rejected_total', help: 'Token requests refused, per OAuth error or problem code.', labelNames: ['error'], registers: [registry] }),
+      issued: new Counter({
+        name: 'jeeves_tokens_issued_total',
+        help: 'Access tokens issued, per OAuth client.',
+        labelNames: ['client'],
+        registers: [registry],
+      }),
+      rejected: new Counter({
+        name: 'jeeves_token_requests_rejected_total',
+        help: 'Token requests refused, per OAuth error or problem code.',
+        labelNames: ['error'],
+        registers: [registry],
+      }),
     };
     byRegistry.set(registry, metrics);
   }

@@ -3,7 +3,13 @@ import { createLocalJWKSet } from 'jose';
 import { AuthModule, type TokenVerifierOptions } from '#libs/auth';
 import { ChaosModule } from '#libs/chaos';
 import type { ServiceContext } from '#libs/platform';
-import { ClientStore, clientsWithDefaultSecrets, DEFAULT_CLIENT_SECRETS, DefaultSecretInProductionError, defaultClients } from './clients/client-store';
+import {
+  ClientStore,
+  clientsWithDefaultSecrets,
+  DEFAULT_CLIENT_SECRETS,
+  DefaultSecretInProductionError,
+  defaultClients,
+} from './clients/client-store';
 import { KeyDirectory } from './keys/key-directory';
 import { KeyRing } from './keys/key-ring';
 import { KeysController } from './keys/keys.controller';
@@ -19,13 +25,20 @@ export class TokenDealerModule {
   static async register(context: ServiceContext<TokenDealerConfig>): Promise<DynamicModule> {
     const { config, logger } = context;
     // Without TOKEN_CLIENTS every client is a lab default: no need to test hashes to know it.
-    const defaults = config.TOKEN_CLIENTS ? await clientsWithDefaultSecrets(config.TOKEN_CLIENTS) : Object.keys(DEFAULT_CLIENT_SECRETS);
+    const defaults = config.TOKEN_CLIENTS
+      ? await clientsWithDefaultSecrets(config.TOKEN_CLIENTS)
+      : Object.keys(DEFAULT_CLIENT_SECRETS);
     if (defaults.length > 0) {
       if (config.NODE_ENV === 'production') throw new DefaultSecretInProductionError(defaults);
-      logger.warn({ clients: defaults }, 'clients use the lab default secrets; fine for the lab, refused in production');
+      logger.warn(
+        { clients: defaults },
+        'clients use the lab default secrets; fine for the lab, refused in production',
+      );
     }
     const clientConfigs = config.TOKEN_CLIENTS ?? (await defaultClients());
-    const clients = await ClientStore.create(clientConfigs, { verifiedCacheMs: config.TOKEN_SECRET_CACHE_SECONDS * 1000 });
+    const clients = await ClientStore.create(clientConfigs, {
+      verifiedCacheMs: config.TOKEN_SECRET_CACHE_SECONDS * 1000,
+    });
 
     const directory = config.TOKEN_SIGNING_KEYS_DIR ? new KeyDirectory(config.TOKEN_SIGNING_KEYS_DIR) : undefined;
     const keys = await KeyRing.create((await directory?.load()) ?? [], {
@@ -34,12 +47,21 @@ export class TokenDealerModule {
       store: directory,
     });
     logger.info(
-      { clients: clients.ids(), activeKid: keys.signingKey().kid, published: keys.publishedJwks().length, persisted: directory !== undefined },
+      {
+        clients: clients.ids(),
+        activeKid: keys.signingKey().kid,
+        published: keys.publishedJwks().length,
+        persisted: directory !== undefined,
+      },
       'token dealer keys ready',
     );
     context.readiness.register('signing-key', () => keys.publishedJwks().length > 0);
 
-    const settings = { issuer: config.TOKEN_ISSUER, audience: config.TOKEN_AUDIENCE, ttlSeconds: config.TOKEN_TTL_SECONDS };
+    const settings = {
+      issuer: config.TOKEN_ISSUER,
+      audience: config.TOKEN_AUDIENCE,
+      ttlSeconds: config.TOKEN_TTL_SECONDS,
+    };
     // The dealer checks admin and chaos tokens against its own ring: fetching its own JWKS over
     // HTTP would fail whenever it is not listening yet (or is the thing being broken).
     const auth: TokenVerifierOptions = {

@@ -66,7 +66,12 @@ describe('token-dealer over HTTP', () => {
   }
 
   async function issue(client: { id: string; secret: string }, scope?: string): Promise<string> {
-    const response = await token({ grant_type: 'client_credentials', client_id: client.id, client_secret: client.secret, ...(scope ? { scope } : {}) });
+    const response = await token({
+      grant_type: 'client_credentials',
+      client_id: client.id,
+      client_secret: client.secret,
+      ...(scope ? { scope } : {}),
+    });
     expect(response.statusCode).toBe(200);
     return response.json<{ access_token: string }>().access_token;
   }
@@ -74,13 +79,22 @@ describe('token-dealer over HTTP', () => {
   describe('issues tokens', () => {
     it('answers a form request with a Bearer token that verifies against the served JWKS', async () => {
       const before = Math.floor(Date.now() / 1000);
-      const response = await token({ grant_type: 'client_credentials', client_id: DEMO.id, client_secret: DEMO.secret });
+      const response = await token({
+        grant_type: 'client_credentials',
+        client_id: DEMO.id,
+        client_secret: DEMO.secret,
+      });
 
       expect(response.statusCode).toBe(200);
       expect(response.headers['cache-control']).toBe('no-store');
       expect(response.headers.pragma).toBe('no-cache');
       const body = response.json<{ access_token: string; token_type: string; expires_in: number; scope: string }>();
-      expect(body).toEqual({ access_token: expect.any(String), token_type: 'Bearer', expires_in: TTL_SECONDS, scope: 'messages:write messages:read' });
+      expect(body).toEqual({
+        access_token: expect.any(String),
+        token_type: 'Bearer',
+        expires_in: TTL_SECONDS,
+        scope: 'messages:write messages:read',
+      });
 
       const header = decodeProtectedHeader(body.access_token);
       expect(header).toEqual({ alg: 'RS256', kid: expect.any(String), typ: 'JWT' });
@@ -115,18 +129,29 @@ describe('token-dealer over HTTP', () => {
     });
 
     it('accepts a form content type with a charset parameter', async () => {
-      const response = await token({ grant_type: 'client_credentials', client_id: DEMO.id, client_secret: DEMO.secret }, { 'content-type': 'application/x-www-form-urlencoded; charset=UTF-8' });
+      const response = await token(
+        { grant_type: 'client_credentials', client_id: DEMO.id, client_secret: DEMO.secret },
+        { 'content-type': 'application/x-www-form-urlencoded; charset=UTF-8' },
+      );
       expect(response.statusCode).toBe(200);
     });
 
     it('accepts HTTP Basic client authentication', async () => {
-      const response = await token({ grant_type: 'client_credentials', scope: 'messages:read' }, { authorization: basic(DEMO.id, DEMO.secret) });
+      const response = await token(
+        { grant_type: 'client_credentials', scope: 'messages:read' },
+        { authorization: basic(DEMO.id, DEMO.secret) },
+      );
       expect(response.statusCode).toBe(200);
       expect(response.json<{ scope: string }>().scope).toBe('messages:read');
     });
 
     it('grants a requested subset of the allowed scopes, in the configured order', async () => {
-      const response = await token({ grant_type: 'client_credentials', client_id: ADMIN.id, client_secret: ADMIN.secret, scope: 'lab:chaos messages:write' });
+      const response = await token({
+        grant_type: 'client_credentials',
+        client_id: ADMIN.id,
+        client_secret: ADMIN.secret,
+        scope: 'lab:chaos messages:write',
+      });
       expect(response.statusCode).toBe(200);
       expect(response.json<{ scope: string }>().scope).toBe('messages:write lab:chaos');
     });
@@ -141,20 +166,31 @@ describe('token-dealer over HTTP', () => {
     }
 
     it('401 invalid_client for a wrong secret, without a Basic challenge when the body carried it', async () => {
-      const response = await token({ grant_type: 'client_credentials', client_id: DEMO.id, client_secret: 'wrong-secret' });
+      const response = await token({
+        grant_type: 'client_credentials',
+        client_id: DEMO.id,
+        client_secret: 'wrong-secret',
+      });
       await expectOAuthError(response, 401, 'invalid_client');
       expect(response.headers['www-authenticate']).toBeUndefined();
     });
 
     it('401 invalid_client for an unknown client, with the same description as a wrong secret', async () => {
-      const unknown = await token({ grant_type: 'client_credentials', client_id: 'nobody', client_secret: DEMO.secret });
+      const unknown = await token({
+        grant_type: 'client_credentials',
+        client_id: 'nobody',
+        client_secret: DEMO.secret,
+      });
       const wrong = await token({ grant_type: 'client_credentials', client_id: DEMO.id, client_secret: 'nope' });
       await expectOAuthError(unknown, 401, 'invalid_client');
       expect(unknown.json()).toEqual(wrong.json());
     });
 
     it('401 invalid_client with WWW-Authenticate: Basic when Basic credentials are wrong', async () => {
-      const response = await token({ grant_type: 'client_credentials' }, { authorization: basic(DEMO.id, 'wrong-secret') });
+      const response = await token(
+        { grant_type: 'client_credentials' },
+        { authorization: basic(DEMO.id, 'wrong-secret') },
+      );
       await expectOAuthError(response, 401, 'invalid_client');
       expect(response.headers['www-authenticate']).toMatch(/^Basic realm="jeeves"/);
     });
@@ -190,19 +226,35 @@ describe('token-dealer over HTTP', () => {
     });
 
     it('400 invalid_request when Basic and body secrets are both sent', async () => {
-      const response = await token({ grant_type: 'client_credentials', client_secret: DEMO.secret }, { authorization: basic(DEMO.id, DEMO.secret) });
+      const response = await token(
+        { grant_type: 'client_credentials', client_secret: DEMO.secret },
+        { authorization: basic(DEMO.id, DEMO.secret) },
+      );
       await expectOAuthError(response, 400, 'invalid_request');
     });
 
     it('400 invalid_request for a JSON body that is not an object, or with non-string values', async () => {
-      for (const payload of ['["client_credentials"]', '{"grant_type":"client_credentials","client_id":42,"client_secret":"x"}']) {
-        const response = await app.inject({ method: 'POST', url: '/oauth/token', headers: { 'content-type': 'application/json' }, payload });
+      for (const payload of [
+        '["client_credentials"]',
+        '{"grant_type":"client_credentials","client_id":42,"client_secret":"x"}',
+      ]) {
+        const response = await app.inject({
+          method: 'POST',
+          url: '/oauth/token',
+          headers: { 'content-type': 'application/json' },
+          payload,
+        });
         await expectOAuthError(response, 400, 'invalid_request');
       }
     });
 
     it('400 invalid_scope for a scope outside the client', async () => {
-      const response = await token({ grant_type: 'client_credentials', client_id: DEMO.id, client_secret: DEMO.secret, scope: 'messages:read lab:chaos' });
+      const response = await token({
+        grant_type: 'client_credentials',
+        client_id: DEMO.id,
+        client_secret: DEMO.secret,
+        scope: 'messages:read lab:chaos',
+      });
       await expectOAuthError(response, 400, 'invalid_scope');
       expect(response.json<{ error_description: string }>().error_description).toContain('lab:chaos');
     });
@@ -210,7 +262,12 @@ describe('token-dealer over HTTP', () => {
 
   describe('leaves body errors to the platform, as problem+json', () => {
     it('400 for malformed JSON', async () => {
-      const response = await app.inject({ method: 'POST', url: '/oauth/token', headers: { 'content-type': 'application/json' }, payload: '{"grant_type": ' });
+      const response = await app.inject({
+        method: 'POST',
+        url: '/oauth/token',
+        headers: { 'content-type': 'application/json' },
+        payload: '{"grant_type": ',
+      });
       expect(response.statusCode).toBe(400);
       expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
       expect(response.json()).toMatchObject({ status: 400, code: 'malformed-json' });
@@ -219,10 +276,21 @@ describe('token-dealer over HTTP', () => {
     it('413 for a body over 16 KiB, form or JSON', async () => {
       const big = 'x'.repeat(17 * 1024);
       for (const [contentType, payload] of [
-        ['application/x-www-form-urlencoded', form({ grant_type: 'client_credentials', client_id: DEMO.id, client_secret: big })],
-        ['application/json', JSON.stringify({ grant_type: 'client_credentials', client_id: DEMO.id, client_secret: big })],
+        [
+          'application/x-www-form-urlencoded',
+          form({ grant_type: 'client_credentials', client_id: DEMO.id, client_secret: big }),
+        ],
+        [
+          'application/json',
+          JSON.stringify({ grant_type: 'client_credentials', client_id: DEMO.id, client_secret: big }),
+        ],
       ]) {
-        const response = await app.inject({ method: 'POST', url: '/oauth/token', headers: { 'content-type': contentType }, payload });
+        const response = await app.inject({
+          method: 'POST',
+          url: '/oauth/token',
+          headers: { 'content-type': contentType },
+          payload,
+        });
         expect(response.statusCode).toBe(413);
         expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
         expect(response.json()).toMatchObject({ status: 413, code: 'payload-too-large' });
@@ -230,7 +298,12 @@ describe('token-dealer over HTTP', () => {
     });
 
     it.each(['text/plain', 'application/xml', 'multipart/form-data; boundary=x'])('415 for %s', async (contentType) => {
-      const response = await app.inject({ method: 'POST', url: '/oauth/token', headers: { 'content-type': contentType }, payload: 'grant_type=client_credentials' });
+      const response = await app.inject({
+        method: 'POST',
+        url: '/oauth/token',
+        headers: { 'content-type': contentType },
+        payload: 'grant_type=client_credentials',
+      });
       expect(response.statusCode).toBe(415);
       expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
       expect(response.json()).toMatchObject({ status: 415, code: 'unsupported-media-type' });
@@ -245,7 +318,14 @@ describe('token-dealer over HTTP', () => {
       // The active key and the pre-published next one.
       expect(keys.length).toBeGreaterThanOrEqual(2);
       for (const key of keys) {
-        expect(key).toEqual({ kty: 'RSA', n: expect.any(String), e: 'AQAB', kid: expect.any(String), alg: 'RS256', use: 'sig' });
+        expect(key).toEqual({
+          kty: 'RSA',
+          n: expect.any(String),
+          e: 'AQAB',
+          kid: expect.any(String),
+          alg: 'RS256',
+          use: 'sig',
+        });
       }
     });
 
@@ -255,11 +335,19 @@ describe('token-dealer over HTTP', () => {
       expect(anonymous.headers['www-authenticate']).toMatch(/^Bearer realm="jeeves"/);
       expect(anonymous.headers['content-type']).toMatch(/^application\/problem\+json/);
 
-      const forged = await app.inject({ method: 'POST', url: '/admin/keys/rotate', headers: { authorization: 'Bearer not.a.jwt' } });
+      const forged = await app.inject({
+        method: 'POST',
+        url: '/admin/keys/rotate',
+        headers: { authorization: 'Bearer not.a.jwt' },
+      });
       expect(forged.statusCode).toBe(401);
       expect(forged.headers['www-authenticate']).toContain('error="invalid_token"');
 
-      const demo = await app.inject({ method: 'POST', url: '/admin/keys/rotate', headers: { authorization: `Bearer ${await issue(DEMO)}` } });
+      const demo = await app.inject({
+        method: 'POST',
+        url: '/admin/keys/rotate',
+        headers: { authorization: `Bearer ${await issue(DEMO)}` },
+      });
       expect(demo.statusCode).toBe(403);
       expect(demo.headers['www-authenticate']).toContain('error="insufficient_scope"');
     });
@@ -269,9 +357,18 @@ describe('token-dealer over HTTP', () => {
       const jwksBefore = await jwks();
       const kidBefore = decodeProtectedHeader(before).kid;
 
-      const rotation = await app.inject({ method: 'POST', url: '/admin/keys/rotate', headers: { authorization: `Bearer ${await issue(ADMIN)}` } });
+      const rotation = await app.inject({
+        method: 'POST',
+        url: '/admin/keys/rotate',
+        headers: { authorization: `Bearer ${await issue(ADMIN)}` },
+      });
       expect(rotation.statusCode).toBe(201);
-      const result = rotation.json<{ activeKid: string; retiredKid: string; nextKid: string; publishedKids: string[] }>();
+      const result = rotation.json<{
+        activeKid: string;
+        retiredKid: string;
+        nextKid: string;
+        publishedKids: string[];
+      }>();
       expect(result.retiredKid).toBe(kidBefore);
       expect(result.activeKid).not.toBe(kidBefore);
 
@@ -290,7 +387,11 @@ describe('token-dealer over HTTP', () => {
   describe('chaos', () => {
     it('serves the chaos API to lab admins, checked against its own keys, and fails token requests on demand', async () => {
       const admin = { authorization: `Bearer ${await issue(ADMIN)}` };
-      const denied = await app.inject({ method: 'GET', url: '/admin/chaos/faults', headers: { authorization: `Bearer ${await issue(DEMO)}` } });
+      const denied = await app.inject({
+        method: 'GET',
+        url: '/admin/chaos/faults',
+        headers: { authorization: `Bearer ${await issue(DEMO)}` },
+      });
       expect(denied.statusCode).toBe(403);
 
       const added = await app.inject({
@@ -307,24 +408,37 @@ describe('token-dealer over HTTP', () => {
       expect((await app.inject({ method: 'GET', url: '/.well-known/jwks.json' })).statusCode).toBe(200);
 
       expect((await app.inject({ method: 'DELETE', url: '/admin/chaos/faults', headers: admin })).statusCode).toBe(204);
-      expect((await token({ grant_type: 'client_credentials', client_id: DEMO.id, client_secret: DEMO.secret })).statusCode).toBe(200);
+      expect(
+        (await token({ grant_type: 'client_credentials', client_id: DEMO.id, client_secret: DEMO.secret })).statusCode,
+      ).toBe(200);
     });
   });
 
   describe('observability', () => {
     it('counts issued tokens per client and rejections per error', async () => {
       await token({ grant_type: 'client_credentials', client_id: DEMO.id, client_secret: 'wrong-secret' });
-      await app.inject({ method: 'POST', url: '/oauth/token', headers: { 'content-type': 'text/plain' }, payload: 'x' });
+      await app.inject({
+        method: 'POST',
+        url: '/oauth/token',
+        headers: { 'content-type': 'text/plain' },
+        payload: 'x',
+      });
       const metrics = (await app.inject({ method: 'GET', url: '/metrics' })).body;
       expect(metrics).toMatch(/^jeeves_tokens_issued_total\{client="jeeves-demo"[^}]*\} [1-9]\d*$/m);
       expect(metrics).toMatch(/^jeeves_token_requests_rejected_total\{error="invalid_client"[^}]*\} [1-9]\d*$/m);
-      expect(metrics).toMatch(/^jeeves_token_requests_rejected_total\{error="unsupported-media-type"[^}]*\} [1-9]\d*$/m);
+      expect(metrics).toMatch(
+        /^jeeves_token_requests_rejected_total\{error="unsupported-media-type"[^}]*\} [1-9]\d*$/m,
+      );
       // The chaos spec's injected 503 is a failure, not a refusal.
       expect(metrics).not.toMatch(/^jeeves_token_requests_rejected_total\{error="http-5/m);
     });
 
     it('logs one line per token request and never a secret or a token', async () => {
-      const response = await token({ grant_type: 'client_credentials', client_id: ADMIN.id, client_secret: ADMIN.secret });
+      const response = await token({
+        grant_type: 'client_credentials',
+        client_id: ADMIN.id,
+        client_secret: ADMIN.secret,
+      });
       const accessToken = response.json<{ access_token: string }>().access_token;
       await token({ grant_type: 'client_credentials' }, { authorization: basic(DEMO.id, 'a-wrong-secret') });
       const logged = started.logs.join('');
@@ -339,24 +453,48 @@ describe('token-dealer over HTTP', () => {
 
 describe('token-dealer configuration', () => {
   it('refuses to start in production with the default secrets, naming the clients', async () => {
-    await expect(buildService(tokenDealerService, { ...BASE_ENV, NODE_ENV: 'production' }, { logger: createLogger({ service: 'token-dealer', level: 'silent' }) })).rejects.toThrow(
-      /production.*"jeeves-demo", "lab-admin".*default secret/,
-    );
+    await expect(
+      buildService(
+        tokenDealerService,
+        { ...BASE_ENV, NODE_ENV: 'production' },
+        { logger: createLogger({ service: 'token-dealer', level: 'silent' }) },
+      ),
+    ).rejects.toThrow(/production.*"jeeves-demo", "lab-admin".*default secret/);
   });
 
   it('refuses a configured client whose hash is of a default secret, and starts with own secrets', async () => {
     const own = { clientId: 'own', secretHash: await hashSecret('a-secret-of-our-own'), scopes: ['messages:read'] };
     const reused = { clientId: 'reused', secretHash: await hashSecret('lab-admin-secret'), scopes: ['lab:chaos'] };
     const silent = { logger: createLogger({ service: 'token-dealer', level: 'silent' }) };
-    await expect(buildService(tokenDealerService, { ...BASE_ENV, NODE_ENV: 'production', TOKEN_CLIENTS: JSON.stringify([own, reused]) }, silent)).rejects.toThrow(/"reused"/);
+    await expect(
+      buildService(
+        tokenDealerService,
+        { ...BASE_ENV, NODE_ENV: 'production', TOKEN_CLIENTS: JSON.stringify([own, reused]) },
+        silent,
+      ),
+    ).rejects.toThrow(/"reused"/);
 
-    const { app } = await buildService(tokenDealerService, { ...BASE_ENV, NODE_ENV: 'production', TOKEN_CLIENTS: JSON.stringify([own]) }, silent);
+    const { app } = await buildService(
+      tokenDealerService,
+      { ...BASE_ENV, NODE_ENV: 'production', TOKEN_CLIENTS: JSON.stringify([own]) },
+      silent,
+    );
     try {
       await app.init();
       await app.getHttpAdapter().getInstance().ready();
-      const ok = await app.inject({ method: 'POST', url: '/oauth/token', headers: FORM, payload: form({ grant_type: 'client_credentials', client_id: 'own', client_secret: 'a-secret-of-our-own' }) });
+      const ok = await app.inject({
+        method: 'POST',
+        url: '/oauth/token',
+        headers: FORM,
+        payload: form({ grant_type: 'client_credentials', client_id: 'own', client_secret: 'a-secret-of-our-own' }),
+      });
       expect(ok.statusCode).toBe(200);
-      const demo = await app.inject({ method: 'POST', url: '/oauth/token', headers: FORM, payload: form({ grant_type: 'client_credentials', client_id: DEMO.id, client_secret: DEMO.secret }) });
+      const demo = await app.inject({
+        method: 'POST',
+        url: '/oauth/token',
+        headers: FORM,
+        payload: form({ grant_type: 'client_credentials', client_id: DEMO.id, client_secret: DEMO.secret }),
+      });
       expect(demo.statusCode).toBe(401);
     } finally {
       await app.close();
@@ -365,7 +503,9 @@ describe('token-dealer configuration', () => {
 
   it('names TOKEN_CLIENTS when it is not valid', async () => {
     for (const value of ['not json', '[{"clientId":"x","secretHash":"plain-text","scopes":["a"]}]']) {
-      await expect(buildService(tokenDealerService, { ...BASE_ENV, TOKEN_CLIENTS: value })).rejects.toThrow(/TOKEN_CLIENTS/);
+      await expect(buildService(tokenDealerService, { ...BASE_ENV, TOKEN_CLIENTS: value })).rejects.toThrow(
+        /TOKEN_CLIENTS/,
+      );
     }
   });
 
@@ -373,7 +513,12 @@ describe('token-dealer configuration', () => {
     const directory = await mkdtemp(join(tmpdir(), 'token-dealer-keys-'));
     try {
       const first = await start({ TOKEN_SIGNING_KEYS_DIR: directory });
-      const response = await first.app.inject({ method: 'POST', url: '/oauth/token', headers: FORM, payload: form({ grant_type: 'client_credentials', client_id: DEMO.id, client_secret: DEMO.secret }) });
+      const response = await first.app.inject({
+        method: 'POST',
+        url: '/oauth/token',
+        headers: FORM,
+        payload: form({ grant_type: 'client_credentials', client_id: DEMO.id, client_secret: DEMO.secret }),
+      });
       const issued = response.json<{ access_token: string }>().access_token;
       await first.app.close();
       expect((await readdir(directory)).filter((name) => name.endsWith('.pem'))).toHaveLength(2);

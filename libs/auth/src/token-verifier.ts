@@ -46,7 +46,10 @@ function breakerFetch(breaker: NonNullable<TokenVerifierOptions['jwksBreaker']>)
   const guarded = createBreaker(
     'jwks',
     async (signal: AbortSignal, url: string, init: RequestInit) => {
-      const response = await fetch(url, { ...init, signal: init.signal ? AbortSignal.any([init.signal, signal]) : signal });
+      const response = await fetch(url, {
+        ...init,
+        signal: init.signal ? AbortSignal.any([init.signal, signal]) : signal,
+      });
       if (response.status >= 500) {
         await response.body?.cancel();
         throw new JwksFetchError(response.status);
@@ -57,7 +60,8 @@ function breakerFetch(breaker: NonNullable<TokenVerifierOptions['jwksBreaker']>)
     breaker.registry,
     breaker.logger,
   );
-  return (async (input: string | URL | Request, init: RequestInit = {}) => (await guarded.fire(String(input), init)).value) as typeof fetch;
+  return (async (input: string | URL | Request, init: RequestInit = {}) =>
+    (await guarded.fire(String(input), init)).value) as typeof fetch;
 }
 
 /** The only algorithm the token dealer signs with; everything else (none, HS256…) is refused. */
@@ -125,7 +129,13 @@ export function invalidToken(description: string, cause?: unknown): ProblemError
 
 /** Maps jose's failures: the caller's token is at fault (401) unless the key set could not be fetched (503). */
 export function toAuthProblem(error: unknown): ProblemError {
-  if (error instanceof errors.JWKSTimeout || error instanceof errors.JWKSInvalid || isJwksFetchFailure(error) || isResilienceError(error) || error instanceof JwksFetchError) {
+  if (
+    error instanceof errors.JWKSTimeout ||
+    error instanceof errors.JWKSInvalid ||
+    isJwksFetchFailure(error) ||
+    isResilienceError(error) ||
+    error instanceof JwksFetchError
+  ) {
     return new ProblemError(503, 'dependency-unavailable', {
       detail: 'cannot fetch the token signing keys; try again shortly',
       retryAfterSeconds: 2,

@@ -15,7 +15,10 @@ type Shape = Record<string, z.ZodType>;
  * Validates the environment once, at boot, into a typed frozen object. Keys of `shape` are
  * environment variable names; every bad variable is reported, not just the first.
  */
-export function loadConfig<S extends Shape>(shape: S, env: NodeJS.ProcessEnv = process.env): Readonly<z.infer<z.ZodObject<S>>> {
+export function loadConfig<S extends Shape>(
+  shape: S,
+  env: NodeJS.ProcessEnv = process.env,
+): Readonly<z.infer<z.ZodObject<S>>> {
   const result = z.object(shape).safeParse(env);
   if (!result.success) {
     throw new ConfigError(
@@ -32,21 +35,29 @@ export function loadConfig<S extends Shape>(shape: S, env: NodeJS.ProcessEnv = p
 /** Env helpers: each coerces a string variable and states its accepted values. */
 export const env = {
   port: (defaultPort: number) => z.coerce.number().int().min(1).max(65535).default(defaultPort),
-  int: (defaultValue: number, min = 0, max = Number.MAX_SAFE_INTEGER) => z.coerce.number().int().min(min).max(max).default(defaultValue),
-  number: (defaultValue: number, min = 0, max = Number.MAX_VALUE) => z.coerce.number().min(min).max(max).default(defaultValue),
+  int: (defaultValue: number, min = 0, max = Number.MAX_SAFE_INTEGER) =>
+    z.coerce.number().int().min(min).max(max).default(defaultValue),
+  number: (defaultValue: number, min = 0, max = Number.MAX_VALUE) =>
+    z.coerce.number().min(min).max(max).default(defaultValue),
   string: (defaultValue: string) => z.string().default(defaultValue),
   url: (defaultValue: string) => z.url().default(defaultValue),
   list: (defaultValue: string) =>
     z
       .string()
       .default(defaultValue)
-      .transform((value) => value.split(',').map((item) => item.trim()).filter(Boolean)),
+      .transform((value) =>
+        value
+          .split(',')
+          .map((item) => item.trim())
+          .filter(Boolean),
+      ),
   bool: (defaultValue: boolean) =>
     z
       .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'expected true or false' })
       .default(defaultValue ? 'true' : 'false')
       .transform((value) => value === 'true' || value === '1' || value === 'yes'),
-  oneOf: <T extends readonly [string, ...string[]]>(values: T, defaultValue: T[number]) => z.enum(values).default(defaultValue),
+  oneOf: <T extends readonly [string, ...string[]]>(values: T, defaultValue: T[number]) =>
+    z.enum(values).default(defaultValue),
 };
 
 /** Variables every Jeeves service reads. */
@@ -54,7 +65,10 @@ export const commonShape = {
   NODE_ENV: env.oneOf(['development', 'test', 'production'], 'development'),
   LOG_LEVEL: env.oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info'),
   KAFKA_BROKERS: env.list('127.0.0.1:9092'),
-  JEEVES_TOPIC_PREFIX: z.string().regex(/^[A-Za-z0-9._-]*$/, 'letters, digits, . _ - only').default(''),
+  JEEVES_TOPIC_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]*$/, 'letters, digits, . _ - only')
+    .default(''),
   INSTANCE_ID: z.string().optional(),
   /** How long a graceful shutdown may take before the process exits anyway. */
   SHUTDOWN_TIMEOUT_MS: env.int(10000, 0),

@@ -17,4 +17,12 @@ export {
   messageStatusSchema,
   messageViewSchema,
 } from './messages';
-export type { Intent, Action, MessageAccepted, ActionRequested, ReplyProduced, MessageStatus, MessageView } from './messages';
+export type {
+  Intent,
+  Action,
+  MessageAccepted,
+  ActionRequested,
+  ReplyProduced,
+  MessageStatus,
+  MessageView,
+} from './messages';

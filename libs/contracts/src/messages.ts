@@ -5,7 +5,11 @@ export const INTENTS = ['weather', 'time', 'help', 'echo', 'unknown'] as const;
 export const intentSchema = z.enum(INTENTS);
 export type Intent = z.infer<typeof intentSchema>;
 
-const userSchema = z.string().min(1).max(64).regex(/^[A-Za-z0-9._@-]+$/, 'letters, digits and . _ @ - only');
+const userSchema = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[A-Za-z0-9._@-]+$/, 'letters, digits and . _ @ - only');
 
 /** `message.accepted` on jeeves.messages.v1: the gateway took a user's message. */
 export const messageAcceptedSchema = z

@@ -43,4 +43,5 @@ export const DLQ_HEADERS = {
 } as const;
 
 /** Why a message was dead-lettered. */
-export type DeadLetterReason = 'invalid-json' | 'invalid-envelope' | 'invalid-payload' | 'retries-exhausted' | 'unknown-type';
+export type DeadLetterReason =
+  'invalid-json' | 'invalid-envelope' | 'invalid-payload' | 'retries-exhausted' | 'unknown-type';

@@ -49,7 +49,10 @@ export class KafkaConnection {
       retry: { initialRetryTime: 200, retries: 8, maxRetryTime: 5000 },
     });
     this.metrics = kafkaMetrics(options.registry);
-    this.producer = this.kafka.producer({ allowAutoTopicCreation: false, retry: { retries: 5, initialRetryTime: 100 } });
+    this.producer = this.kafka.producer({
+      allowAutoTopicCreation: false,
+      retry: { retries: 5, initialRetryTime: 100 },
+    });
     this.producer.on(this.producer.events.CONNECT, () => (this.producerConnected = true));
     this.producer.on(this.producer.events.DISCONNECT, () => (this.producerConnected = false));
     this.publisher = new EventPublisher(this.producer, options.topicPrefix, this.metrics, options.logger);
@@ -61,9 +64,10 @@ export class KafkaConnection {
     await admin.connect();
     try {
       const existing = new Set(await admin.listTopics());
-      const missing = TOPIC_SPECS.map((spec) => ({ ...spec, name: topicName(spec.name, this.options.topicPrefix) })).filter(
-        (spec) => !existing.has(spec.name),
-      );
+      const missing = TOPIC_SPECS.map((spec) => ({
+        ...spec,
+        name: topicName(spec.name, this.options.topicPrefix),
+      })).filter((spec) => !existing.has(spec.name));
       if (missing.length > 0) {
         await admin.createTopics({
           waitForLeaders: true,
@@ -83,7 +87,13 @@ export class KafkaConnection {
   async startConsumer(options: ConsumerOptions): Promise<EventConsumer> {
     const groupId = this.options.topicPrefix ? `${this.options.topicPrefix}.${options.groupId}` : options.groupId;
     const consumer = new EventConsumer(
-      this.kafka.consumer({ groupId, sessionTimeout: 10_000, heartbeatInterval: 1000, rebalanceTimeout: 20_000, allowAutoTopicCreation: false }),
+      this.kafka.consumer({
+        groupId,
+        sessionTimeout: 10_000,
+        heartbeatInterval: 1000,
+        rebalanceTimeout: 20_000,
+        allowAutoTopicCreation: false,
+      }),
       this.kafka.admin(),
       this.publisher,
       options,

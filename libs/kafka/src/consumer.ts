@@ -138,7 +138,10 @@ export class EventConsumer {
     });
     await this.consumer.connect();
     await this.admin.connect();
-    await this.consumer.subscribe({ topics: this.options.topics.map((topic) => topicName(topic, this.topicPrefix)), fromBeginning: true });
+    await this.consumer.subscribe({
+      topics: this.options.topics.map((topic) => topicName(topic, this.topicPrefix)),
+      fromBeginning: true,
+    });
     await this.consumer.run({
       autoCommit: true,
       autoCommitInterval: 500,
@@ -225,7 +228,9 @@ export class EventConsumer {
         'jeeves.message.type': envelope.type,
       },
     });
-    const outcome = await otelContext.with(trace.setSpan(otelContext.active(), span), () => this.runWithRetries(consumed, payload));
+    const outcome = await otelContext.with(trace.setSpan(otelContext.active(), span), () =>
+      this.runWithRetries(consumed, payload),
+    );
     if (outcome === 'dead_lettered') span.setStatus({ code: SpanStatusCode.ERROR, message: 'dead-lettered' });
     span.setAttribute('jeeves.outcome', outcome);
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
@@ -237,7 +242,15 @@ export class EventConsumer {
     // One line per message, inside the span so it carries trace_id/span_id.
     otelContext.with(trace.setSpan(otelContext.active(), span), () =>
       this.logger.info(
-        { topic, partition, offset: message.offset, messageId: envelope.id, type: envelope.type, outcome, durationMs: Math.round(seconds * 10000) / 10 },
+        {
+          topic,
+          partition,
+          offset: message.offset,
+          messageId: envelope.id,
+          type: envelope.type,
+          outcome,
+          durationMs: Math.round(seconds * 10000) / 10,
+        },
         'message',
       ),
     );
@@ -246,7 +259,10 @@ export class EventConsumer {
     if (outcome !== 'dead_lettered') this.recent.add(envelope.id);
   }
 
-  private async runWithRetries(message: ConsumedMessage, payload: EachMessagePayload): Promise<'ok' | 'retried' | 'dead_lettered'> {
+  private async runWithRetries(
+    message: ConsumedMessage,
+    payload: EachMessagePayload,
+  ): Promise<'ok' | 'retried' | 'dead_lettered'> {
     for (let attempt = 1; ; attempt++) {
       try {
         await this.options.handler(message);
@@ -264,7 +280,11 @@ export class EventConsumer {
     }
   }
 
-  private async handleRaw(payload: EachMessagePayload, topic: TopicName, handler: RawConsumerOptions['handler']): Promise<'ok' | 'retried' | 'dropped'> {
+  private async handleRaw(
+    payload: EachMessagePayload,
+    topic: TopicName,
+    handler: RawConsumerOptions['handler'],
+  ): Promise<'ok' | 'retried' | 'dropped'> {
     const { message, partition, heartbeat } = payload;
     const raw: RawConsumedMessage = {
       topic,
@@ -281,10 +301,16 @@ export class EventConsumer {
         return attempt === 1 ? 'ok' : 'retried';
       } catch (error) {
         if (error instanceof NonRetryableError || attempt >= this.retry.attempts || this.stopped) {
-          this.logger.error({ err: error, topic: payload.topic, partition, offset: message.offset, attempts: attempt }, 'raw message handler failed; skipping it');
+          this.logger.error(
+            { err: error, topic: payload.topic, partition, offset: message.offset, attempts: attempt },
+            'raw message handler failed; skipping it',
+          );
           return 'dropped';
         }
-        this.logger.warn({ err: error, topic: payload.topic, partition, offset: message.offset, attempt }, 'raw handler failed; retrying');
+        this.logger.warn(
+          { err: error, topic: payload.topic, partition, offset: message.offset, attempt },
+          'raw handler failed; retrying',
+        );
         await delay(fullJitterDelayMs(attempt - 1, this.retry));
         await heartbeat();
       }
@@ -292,12 +318,20 @@ export class EventConsumer {
   }
 
   /** Sends the original bytes to the DLQ with provenance headers; throws if the send fails (no commit, no loss). */
-  private async deadLetter(payload: EachMessagePayload, reason: DeadLetterReason, error: unknown, attempts: number): Promise<void> {
+  private async deadLetter(
+    payload: EachMessagePayload,
+    reason: DeadLetterReason,
+    error: unknown,
+    attempts: number,
+  ): Promise<void> {
     const { message, partition } = payload;
     const text = error instanceof Error ? error.message : String(error);
     if (this.baseTopic(payload.topic) === TOPICS.dlq) {
       // A dead letter of a dead letter would come straight back: log it and move on.
-      this.logger.error({ topic: payload.topic, partition, offset: message.offset, reason, error: text }, 'message from the dead-letter topic failed; skipping it');
+      this.logger.error(
+        { topic: payload.topic, partition, offset: message.offset, reason, error: text },
+        'message from the dead-letter topic failed; skipping it',
+      );
       return;
     }
     const headers: IHeaders = {
@@ -315,7 +349,10 @@ export class EventConsumer {
       { key: message.key?.toString('utf8') ?? null, value: message.value, headers },
     ]);
     this.metrics.deadLetters.inc({ source_topic: this.baseTopic(payload.topic), reason });
-    this.logger.warn({ topic: payload.topic, partition, offset: message.offset, reason, error: text }, 'message dead-lettered');
+    this.logger.warn(
+      { topic: payload.topic, partition, offset: message.offset, reason, error: text },
+      'message dead-lettered',
+    );
   }
 
   private async recordLag(): Promise<void> {
@@ -327,11 +364,16 @@ export class EventConsumer {
           this.admin.fetchTopicOffsets(topic),
           this.admin.fetchOffsets({ groupId: this.group, topics: [topic] }),
         ]);
-        const committedByPartition = new Map(committed[0]?.partitions.map((p) => [p.partition, Number(p.offset)]) ?? []);
+        const committedByPartition = new Map(
+          committed[0]?.partitions.map((p) => [p.partition, Number(p.offset)]) ?? [],
+        );
         for (const end of ends) {
           const done = committedByPartition.get(end.partition) ?? -1;
           const from = done >= 0 ? done : Number(end.low);
-          this.metrics.lag.set({ group: this.options.groupId, topic: base, partition: String(end.partition) }, Math.max(0, Number(end.high) - from));
+          this.metrics.lag.set(
+            { group: this.options.groupId, topic: base, partition: String(end.partition) },
+            Math.max(0, Number(end.high) - from),
+          );
         }
       }
     } catch (error) {

@@ -39,7 +39,9 @@ export class RetriableConsumerError extends Error {
   readonly code = 'ECONSUMERRETRY';
   readonly retriable = true;
   constructor(readonly original: unknown) {
-    super(`message handling failed; kafkajs will retry: ${original instanceof Error ? original.message : String(original)}`);
+    super(
+      `message handling failed; kafkajs will retry: ${original instanceof Error ? original.message : String(original)}`,
+    );
     this.name = 'RetriableConsumerError';
   }
 }

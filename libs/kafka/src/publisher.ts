@@ -42,12 +42,21 @@ export class EventPublisher {
   async publish<T>(topic: TopicName, envelope: Envelope<T>, options: PublishOptions): Promise<void> {
     assertValidEnvelope(envelope, PAYLOAD_SCHEMAS);
     // The id and type ride in headers too, so tracing hooks and tools see them without parsing the value.
-    const headers: IHeaders = { ...options.headers, [ENVELOPE_ID_HEADER]: envelope.id, [ENVELOPE_TYPE_HEADER]: envelope.type };
-    await this.send(topicName(topic, this.topicPrefix), [{ key: options.key, value: JSON.stringify(envelope), headers }]);
+    const headers: IHeaders = {
+      ...options.headers,
+      [ENVELOPE_ID_HEADER]: envelope.id,
+      [ENVELOPE_TYPE_HEADER]: envelope.type,
+    };
+    await this.send(topicName(topic, this.topicPrefix), [
+      { key: options.key, value: JSON.stringify(envelope), headers },
+    ]);
   }
 
   /** Sends already-encoded messages to a fully resolved topic (dead letters, replays). */
-  async send(topic: string, messages: { key: string | null; value: string | Buffer | null; headers?: IHeaders }[]): Promise<void> {
+  async send(
+    topic: string,
+    messages: { key: string | null; value: string | Buffer | null; headers?: IHeaders }[],
+  ): Promise<void> {
     const metricTopic = this.baseTopic(topic);
     try {
       this.guard?.(metricTopic);
@@ -63,6 +72,8 @@ export class EventPublisher {
 
   /** Metrics use contract topic names, so dashboards work whatever the lab's prefix. */
   private baseTopic(topic: string): string {
-    return this.topicPrefix && topic.startsWith(`${this.topicPrefix}.`) ? topic.slice(this.topicPrefix.length + 1) : topic;
+    return this.topicPrefix && topic.startsWith(`${this.topicPrefix}.`)
+      ? topic.slice(this.topicPrefix.length + 1)
+      : topic;
   }
 }

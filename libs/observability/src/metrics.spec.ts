@@ -4,8 +4,19 @@ import { createMetricsRegistry, renderMetrics, toPrometheusText } from './metric
 describe('metrics rendering', () => {
   it('serves OpenMetrics with exemplars only to scrapers that ask for it', async () => {
     const registry = createMetricsRegistry({ service: 'test', defaultMetrics: false });
-    const counter = new Counter({ name: 'jeeves_things_total', help: 'things', labelNames: ['kind'], registers: [registry] });
-    const histogram = new Histogram({ name: 'jeeves_wait_seconds', help: 'wait', buckets: [0.1, 1], registers: [registry], enableExemplars: true });
+    const counter = new Counter({
+      name: 'jeeves_things_total',
+      help: 'things',
+      labelNames: ['kind'],
+      registers: [registry],
+    });
+    const histogram = new Histogram({
+      name: 'jeeves_wait_seconds',
+      help: 'wait',
+      buckets: [0.1, 1],
+      registers: [registry],
+      enableExemplars: true,
+    });
     counter.inc({ kind: 'a' });
     histogram.observe({ value: 0.05, labels: {}, exemplarLabels: { trace_id: 'abc' } });
 

@@ -32,7 +32,11 @@ export function createMetricsRegistry(options: MetricsOptions): MetricsRegistry 
     collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 20 });
     // Gauges named like counters (promtool rejects them); the same counts stay available per type
     // in nodejs_active_handles / nodejs_active_requests / nodejs_active_resources.
-    for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) {
+    for (const name of [
+      'nodejs_active_handles_total',
+      'nodejs_active_requests_total',
+      'nodejs_active_resources_total',
+    ]) {
       registry.removeSingleMetric(name);
     }
   }

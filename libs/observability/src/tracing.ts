@@ -36,10 +36,16 @@ export interface TracingSettings {
 export function tracingSettingsFromEnv(env: NodeJS.ProcessEnv, fallbackServiceName: string): TracingSettings {
   const notes: string[] = [];
   const endpointBase = env.OTEL_EXPORTER_OTLP_ENDPOINT?.replace(/\/+$/, '');
-  const tracesEndpoint = env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT || (endpointBase ? `${endpointBase}/v1/traces` : undefined);
+  const tracesEndpoint =
+    env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT || (endpointBase ? `${endpointBase}/v1/traces` : undefined);
   const disabled = env.OTEL_SDK_DISABLED === 'true' || env.OTEL_TRACES_EXPORTER === 'none';
   const enabled = !disabled && tracesEndpoint !== undefined;
-  if (!enabled) notes.push(disabled ? 'tracing disabled by OTEL_SDK_DISABLED/OTEL_TRACES_EXPORTER' : 'tracing off: no OTEL_EXPORTER_OTLP_ENDPOINT');
+  if (!enabled)
+    notes.push(
+      disabled
+        ? 'tracing disabled by OTEL_SDK_DISABLED/OTEL_TRACES_EXPORTER'
+        : 'tracing off: no OTEL_EXPORTER_OTLP_ENDPOINT',
+    );
   return {
     enabled,
     serviceName: env.OTEL_SERVICE_NAME || fallbackServiceName,

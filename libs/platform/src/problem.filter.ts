@@ -21,10 +21,14 @@ export class ProblemFilter implements ExceptionFilter {
       this.logger.error({ err: exception, method: request.method, url: request.url }, 'unhandled error');
     }
     for (const [name, value] of Object.entries(problem.headers)) void reply.header(name, value);
-    if (problem.retryAfterSeconds !== undefined) void reply.header('retry-after', String(Math.ceil(problem.retryAfterSeconds)));
+    if (problem.retryAfterSeconds !== undefined)
+      void reply.header('retry-after', String(Math.ceil(problem.retryAfterSeconds)));
     // Tagged for the request log line: one line per request says what went wrong.
     (reply as FastifyReply & { jeevesProblem?: string }).jeevesProblem = problem.code;
-    void reply.status(problem.status).header('content-type', PROBLEM_CONTENT_TYPE).send(problemBody(problem, request.url.split('?')[0]));
+    void reply
+      .status(problem.status)
+      .header('content-type', PROBLEM_CONTENT_TYPE)
+      .send(problemBody(problem, request.url.split('?')[0]));
   }
 }
 
@@ -35,7 +39,9 @@ export function toProblemError(exception: unknown): ProblemError {
     const message = exception.message;
     switch (status) {
       case 400:
-        return new ProblemError(400, /json|body/i.test(message) ? 'malformed-json' : 'validation-failed', { detail: message });
+        return new ProblemError(400, /json|body/i.test(message) ? 'malformed-json' : 'validation-failed', {
+          detail: message,
+        });
       case 401:
         return new ProblemError(401, 'unauthorized', { detail: message });
       case 403:

@@ -5,7 +5,14 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import type { FastifyInstance } from 'fastify';
 import type { z } from 'zod';
 import { commonShape, env, loadConfig } from '#libs/config';
-import { createHttpMetrics, createLogger, createMetricsRegistry, instrumentHttp, type Logger, tracingHandle } from '#libs/observability';
+import {
+  createHttpMetrics,
+  createLogger,
+  createMetricsRegistry,
+  instrumentHttp,
+  type Logger,
+  tracingHandle,
+} from '#libs/observability';
 import { PlatformModule } from './platform.module';
 import { ProblemFilter } from './problem.filter';
 import { Readiness } from './readiness';
@@ -43,10 +50,14 @@ export async function buildService<S extends Shape>(
   environment: NodeJS.ProcessEnv = process.env,
   overrides: { logger?: Logger } = {},
 ): Promise<BuiltService<ServiceConfig<S>>> {
-  const config = loadConfig({ ...commonShape, PORT: env.port(definition.defaultPort), ...definition.configShape }, environment) as ServiceConfig<S>;
+  const config = loadConfig(
+    { ...commonShape, PORT: env.port(definition.defaultPort), ...definition.configShape },
+    environment,
+  ) as ServiceConfig<S>;
   const common = config as unknown as CommonConfig;
   const instanceId = common.INSTANCE_ID || `${definition.name}-${process.pid}`;
-  const logger = overrides.logger ?? createLogger({ service: definition.name, instance: instanceId, level: common.LOG_LEVEL });
+  const logger =
+    overrides.logger ?? createLogger({ service: definition.name, instance: instanceId, level: common.LOG_LEVEL });
   const registry = createMetricsRegistry({ service: definition.name });
   const context: ServiceContext<ServiceConfig<S>> = {
     name: definition.name,
@@ -90,7 +101,9 @@ export async function runService<S extends Shape>(definition: ServiceDefinition<
   try {
     built = await buildService(definition);
   } catch (error) {
-    process.stderr.write(`${definition.name} failed to start: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.stderr.write(
+      `${definition.name} failed to start: ${error instanceof Error ? error.message : String(error)}\n`,
+    );
     process.exit(1);
   }
   const { app, context } = built;

@@ -7,7 +7,9 @@ const TRACE_ID = /^[0-9a-f]{32}$/;
 
 /** A message id is looked up in data-service (the store keeps each message's trace id). */
 async function traceIdOf(id: string, dataServiceUrl: string): Promise<string> {
-  const response = await fetch(`${dataServiceUrl}/v1/messages/${encodeURIComponent(id)}`, { signal: AbortSignal.timeout(5000) });
+  const response = await fetch(`${dataServiceUrl}/v1/messages/${encodeURIComponent(id)}`, {
+    signal: AbortSignal.timeout(5000),
+  });
   if (response.status === 404) throw new Error(`data-service knows no message ${id}`);
   if (!response.ok) throw new Error(`data-service answered ${response.status} for message ${id}`);
   const view = (await response.json()) as { traceId?: string | null };
@@ -22,7 +24,8 @@ export const command: LabCommand = {
   async run(args, io) {
     const { positional, flags } = parseArgs(args);
     const [id] = positional;
-    if (!id) throw new UsageError('Which message? e.g. `npm run lab -- trace 3f2c…` (a message id or a 32-hex trace id)');
+    if (!id)
+      throw new UsageError('Which message? e.g. `npm run lab -- trace 3f2c…` (a message id or a 32-hex trace id)');
     const config = openLab(io.env);
     const description = readLabDescription(config.stateDir);
     if (!description) throw new Error('The lab is not up: run `npm run lab -- up` first.');
@@ -31,7 +34,9 @@ export const command: LabCommand = {
       .map((line) => JSON.parse(line) as StoredSpan)
       .filter((span) => span.traceId === traceId);
     if (spans.length === 0) {
-      throw new Error(`No spans of trace ${traceId} in ${tracePaths(config).spansFile}. Spans arrive within a second of the work; if the lab exports to your own collector, look there.`);
+      throw new Error(
+        `No spans of trace ${traceId} in ${tracePaths(config).spansFile}. Spans arrive within a second of the work; if the lab exports to your own collector, look there.`,
+      );
     }
     if (flags.has('json')) io.out(JSON.stringify(spans, null, 2));
     else io.out(`trace ${traceId} (${spans.length} spans)\n${renderTree(spanTree(spans))}`);

@@ -32,7 +32,15 @@ export class TracedRepository implements MessageRepository {
   private traced<T>(operation: string, run: () => Promise<T>, attributes: Record<string, string> = {}): Promise<T> {
     return tracer.startActiveSpan(
       `${operation} messages`,
-      { kind: SpanKind.CLIENT, attributes: { 'db.system.name': this.system, 'db.operation.name': operation, 'db.collection.name': 'messages', ...attributes } },
+      {
+        kind: SpanKind.CLIENT,
+        attributes: {
+          'db.system.name': this.system,
+          'db.operation.name': operation,
+          'db.collection.name': 'messages',
+          ...attributes,
+        },
+      },
       async (span) => {
         try {
           return await run();

@@ -22,7 +22,9 @@ export function weatherFor(city: string): WeatherReport {
   const normalized = city.trim().replace(/\s+/g, ' ');
   const seed = hash(normalized.toLowerCase());
   return {
-    city: normalized.toLowerCase().replace(/(^|[\s'-])(\p{L})/gu, (_match, before: string, letter: string) => before + letter.toUpperCase()),
+    city: normalized
+      .toLowerCase()
+      .replace(/(^|[\s'-])(\p{L})/gu, (_match, before: string, letter: string) => before + letter.toUpperCase()),
     temperatureC: (seed % 45) - 10,
     condition: CONDITIONS[seed % CONDITIONS.length]!,
     humidityPercent: 20 + (seed % 75),

@@ -1,4 +1,10 @@
-import { ClientStore, clientsConfigSchema, clientsWithDefaultSecrets, defaultClients, DefaultSecretInProductionError } from './client-store';
+import {
+  ClientStore,
+  clientsConfigSchema,
+  clientsWithDefaultSecrets,
+  defaultClients,
+  DefaultSecretInProductionError,
+} from './client-store';
 import { hashSecret, verifySecret } from './secret-hash';
 
 describe('ClientStore', () => {
@@ -6,13 +12,20 @@ describe('ClientStore', () => {
 
   beforeAll(async () => {
     store = await ClientStore.create([
-      { clientId: 'reader', secretHash: await hashSecret('reader-secret-value'), scopes: ['messages:read', 'messages:read'] },
+      {
+        clientId: 'reader',
+        secretHash: await hashSecret('reader-secret-value'),
+        scopes: ['messages:read', 'messages:read'],
+      },
       { clientId: 'writer', secretHash: await hashSecret('writer-secret-value'), scopes: ['messages:write'] },
     ]);
   });
 
   it('authenticates a client with its own secret and returns its scopes, deduplicated', async () => {
-    await expect(store.authenticate('reader', 'reader-secret-value')).resolves.toEqual({ clientId: 'reader', scopes: ['messages:read'] });
+    await expect(store.authenticate('reader', 'reader-secret-value')).resolves.toEqual({
+      clientId: 'reader',
+      scopes: ['messages:read'],
+    });
   });
 
   it("refuses another client's secret, a wrong secret and an unknown client alike", async () => {
@@ -22,7 +35,9 @@ describe('ClientStore', () => {
   });
 
   it('holds hashes only: the secrets appear nowhere in the store', async () => {
-    const json = JSON.stringify(store, (_key, value: unknown) => (Buffer.isBuffer(value) ? value.toString('utf8') : value));
+    const json = JSON.stringify(store, (_key, value: unknown) =>
+      Buffer.isBuffer(value) ? value.toString('utf8') : value,
+    );
     expect(json).not.toContain('reader-secret-value');
     expect(store.ids()).toEqual(['reader', 'writer']);
   });
@@ -72,14 +87,17 @@ describe('ClientStore verified-secret cache', () => {
   it('skips scrypt for a secret verified recently, and pays it again for a wrong one or after expiry', async () => {
     let now = 0;
     let scryptCalls = 0;
-    const store = await ClientStore.create([{ clientId: 'svc', secretHash: await hashSecret('svc-secret-value'), scopes: ['a'] }], {
-      verifiedCacheMs: 1000,
-      now: () => now,
-      verify: (secret, stored) => {
-        scryptCalls += 1;
-        return verifySecret(secret, stored);
+    const store = await ClientStore.create(
+      [{ clientId: 'svc', secretHash: await hashSecret('svc-secret-value'), scopes: ['a'] }],
+      {
+        verifiedCacheMs: 1000,
+        now: () => now,
+        verify: (secret, stored) => {
+          scryptCalls += 1;
+          return verifySecret(secret, stored);
+        },
       },
-    });
+    );
 
     await expect(store.authenticate('svc', 'svc-secret-value')).resolves.toBeDefined();
     await expect(store.authenticate('svc', 'svc-secret-value')).resolves.toBeDefined();
@@ -96,12 +114,15 @@ describe('ClientStore verified-secret cache', () => {
 
   it('caches nothing when turned off', async () => {
     let scryptCalls = 0;
-    const store = await ClientStore.create([{ clientId: 'svc', secretHash: await hashSecret('svc-secret-value'), scopes: ['a'] }], {
-      verify: (secret, stored) => {
-        scryptCalls += 1;
-        return verifySecret(secret, stored);
+    const store = await ClientStore.create(
+      [{ clientId: 'svc', secretHash: await hashSecret('svc-secret-value'), scopes: ['a'] }],
+      {
+        verify: (secret, stored) => {
+          scryptCalls += 1;
+          return verifySecret(secret, stored);
+        },
       },
-    });
+    );
     await store.authenticate('svc', 'svc-secret-value');
     await store.authenticate('svc', 'svc-secret-value');
     expect(scryptCalls).toBe(2);

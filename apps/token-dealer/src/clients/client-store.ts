@@ -9,8 +9,15 @@ export const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]+$/;
 export const clientConfigSchema = z
   .object({
     clientId: z.string().regex(/^[A-Za-z0-9._~-]{1,64}$/, 'letters, digits and . _ ~ - only, at most 64'),
-    secretHash: z.string().refine((value) => parseSecretHash(value) !== undefined, 'not a secret hash: produce one with `node dist/apps/token-dealer/src/hash-secret.js` (see apps/token-dealer/README.md)'),
-    scopes: z.array(z.string().regex(SCOPE_TOKEN, 'a scope is printable ASCII without spaces, quotes or backslashes')).min(1),
+    secretHash: z
+      .string()
+      .refine(
+        (value) => parseSecretHash(value) !== undefined,
+        'not a secret hash: produce one with `node dist/apps/token-dealer/src/hash-secret.js` (see apps/token-dealer/README.md)',
+      ),
+    scopes: z
+      .array(z.string().regex(SCOPE_TOKEN, 'a scope is printable ASCII without spaces, quotes or backslashes'))
+      .min(1),
   })
   .strict();
 export const clientsConfigSchema = z
@@ -27,14 +34,19 @@ export interface Client {
 }
 
 /** The lab's clients when TOKEN_CLIENTS is unset. Their secrets are public: never in production. */
-export const DEFAULT_CLIENT_SECRETS: Readonly<Record<string, { secret: string; scopes: readonly string[] }>> = Object.freeze({
-  'jeeves-demo': { secret: 'jeeves-demo-secret', scopes: ['messages:write', 'messages:read'] },
-  'lab-admin': { secret: 'lab-admin-secret', scopes: ['messages:write', 'messages:read', 'lab:chaos'] },
-});
+export const DEFAULT_CLIENT_SECRETS: Readonly<Record<string, { secret: string; scopes: readonly string[] }>> =
+  Object.freeze({
+    'jeeves-demo': { secret: 'jeeves-demo-secret', scopes: ['messages:write', 'messages:read'] },
+    'lab-admin': { secret: 'lab-admin-secret', scopes: ['messages:write', 'messages:read', 'lab:chaos'] },
+  });
 
 export async function defaultClients(): Promise<ClientConfig[]> {
   return Promise.all(
-    Object.entries(DEFAULT_CLIENT_SECRETS).map(async ([clientId, { secret, scopes }]) => ({ clientId, secretHash: await hashSecret(secret), scopes: [...scopes] })),
+    Object.entries(DEFAULT_CLIENT_SECRETS).map(async ([clientId, { secret, scopes }]) => ({
+      clientId,
+      secretHash: await hashSecret(secret),
+      scopes: [...scopes],
+    })),
   );
 }
 
@@ -94,7 +106,10 @@ export class ClientStore {
     for (const config of configs) {
       const hash = parseSecretHash(config.secretHash);
       if (!hash) throw new Error(`client "${config.clientId}" has an unreadable secretHash`);
-      this.clients.set(config.clientId, { client: Object.freeze({ clientId: config.clientId, scopes: Object.freeze([...new Set(config.scopes)]) }), hash });
+      this.clients.set(config.clientId, {
+        client: Object.freeze({ clientId: config.clientId, scopes: Object.freeze([...new Set(config.scopes)]) }),
+        hash,
+      });
     }
   }
 

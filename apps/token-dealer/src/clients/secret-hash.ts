@@ -37,7 +37,11 @@ export function parseSecretHash(stored: string): ParsedHash | undefined {
   return { params: { N, r, p }, salt: Buffer.from(match[4], 'base64url'), hash: Buffer.from(match[5], 'base64url') };
 }
 
-export async function hashSecret(secret: string, params: ScryptParams = DEFAULT_SCRYPT_PARAMS, salt: Buffer = randomBytes(SALT_LENGTH_BYTES)): Promise<string> {
+export async function hashSecret(
+  secret: string,
+  params: ScryptParams = DEFAULT_SCRYPT_PARAMS,
+  salt: Buffer = randomBytes(SALT_LENGTH_BYTES),
+): Promise<string> {
   const hash = await derive(secret, salt, KEY_LENGTH_BYTES, params);
   return `scrypt$${params.N}$${params.r}$${params.p}$${salt.toString('base64url')}$${hash.toString('base64url')}`;
 }

@@ -24,7 +24,10 @@ export class KeyDirectory implements KeyStore {
       try {
         keys.push(signingKeyFromPem(await readFile(path, 'utf8')));
       } catch (error) {
-        throw new InvalidSigningKeyError(`TOKEN_SIGNING_KEYS_DIR: ${path}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+        throw new InvalidSigningKeyError(
+          `TOKEN_SIGNING_KEYS_DIR: ${path}: ${error instanceof Error ? error.message : String(error)}`,
+          { cause: error },
+        );
       }
     }
     return keys;

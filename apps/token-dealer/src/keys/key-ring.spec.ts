@@ -1,7 +1,13 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { calculateJwkThumbprint } from 'jose';
 import { KeyRing, type KeyStore } from './key-ring';
-import { generateSigningKey, InvalidSigningKeyError, type SigningKey, signingKeyFrom, signingKeyFromPem } from './signing-key';
+import {
+  generateSigningKey,
+  InvalidSigningKeyError,
+  type SigningKey,
+  signingKeyFrom,
+  signingKeyFromPem,
+} from './signing-key';
 
 const TTL_SECONDS = 300;
 const SKEW_SECONDS = 60;
@@ -51,7 +57,12 @@ describe('KeyRing', () => {
   it('rotates to the pre-published key and keeps the retired one for ttl + skew', async () => {
     const r = await ring();
     const result = await r.rotate();
-    expect(result).toEqual({ activeKid: pool[1].kid, nextKid: pool[2].kid, retiredKid: pool[0].kid, publishedKids: [pool[1].kid, pool[2].kid, pool[0].kid] });
+    expect(result).toEqual({
+      activeKid: pool[1].kid,
+      nextKid: pool[2].kid,
+      retiredKid: pool[0].kid,
+      publishedKids: [pool[1].kid, pool[2].kid, pool[0].kid],
+    });
     expect(r.signingKey().kid).toBe(pool[1].kid);
 
     now += (TTL_SECONDS + SKEW_SECONDS) * 1000 - 1;
@@ -113,6 +124,8 @@ describe('signing keys', () => {
     const short = generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey;
     expect(() => signingKeyFrom(short)).toThrow(InvalidSigningKeyError);
     expect(() => signingKeyFrom(generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey)).toThrow(/RSA/);
-    expect(() => signingKeyFromPem('-----BEGIN PRIVATE KEY-----\nnope\n-----END PRIVATE KEY-----')).toThrow(InvalidSigningKeyError);
+    expect(() => signingKeyFromPem('-----BEGIN PRIVATE KEY-----\nnope\n-----END PRIVATE KEY-----')).toThrow(
+      InvalidSigningKeyError,
+    );
   });
 });

@@ -80,14 +80,20 @@ export class KeyRing {
       this.retired.push({ key: this.active, retiredAtMs: this.now() });
       this.active = this.next;
       this.next = fresh;
-      return { activeKid: this.active.kid, nextKid: this.next.kid, retiredKid, publishedKids: this.publishedJwks().map((jwk) => jwk.kid) };
+      return {
+        activeKid: this.active.kid,
+        nextKid: this.next.kid,
+        retiredKid,
+        publishedKids: this.publishedJwks().map((jwk) => jwk.kid),
+      };
     });
     this.rotating = run.catch(() => undefined);
     return run;
   }
 
   private prune(): void {
-    const retentionMs = (this.options.tokenTtlSeconds + (this.options.clockSkewSeconds ?? DEFAULT_CLOCK_SKEW_SECONDS)) * 1000;
+    const retentionMs =
+      (this.options.tokenTtlSeconds + (this.options.clockSkewSeconds ?? DEFAULT_CLOCK_SKEW_SECONDS)) * 1000;
     const now = this.now();
     this.retired = this.retired.filter((r) => now - r.retiredAtMs < retentionMs);
   }

@@ -32,7 +32,10 @@ export class KeysController {
   @Header('cache-control', 'no-store')
   async rotate(@CurrentPrincipal() principal: Principal): Promise<RotationResult> {
     const result = await this.keys.rotate();
-    this.logger.info({ by: principal.clientId, activeKid: result.activeKid, retiredKid: result.retiredKid, nextKid: result.nextKid }, 'signing key rotated');
+    this.logger.info(
+      { by: principal.clientId, activeKid: result.activeKid, retiredKid: result.retiredKid, nextKid: result.nextKid },
+      'signing key rotated',
+    );
     return result;
   }
 }

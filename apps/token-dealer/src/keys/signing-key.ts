@@ -1,4 +1,11 @@
-import { createHash, createPrivateKey, createPublicKey, generateKeyPair as generateRsaKeyPair, type JsonWebKey, type KeyObject } from 'node:crypto';
+import {
+  createHash,
+  createPrivateKey,
+  createPublicKey,
+  generateKeyPair as generateRsaKeyPair,
+  type JsonWebKey,
+  type KeyObject,
+} from 'node:crypto';
 
 export const SIGNING_ALGORITHM = 'RS256';
 /** NIST SP 800-57 minimum for RSA signatures in use today. */
@@ -31,13 +38,20 @@ export class InvalidSigningKeyError extends Error {
 
 export function signingKeyFrom(privateKey: KeyObject): SigningKey {
   if (privateKey.type !== 'private' || privateKey.asymmetricKeyType !== 'rsa') {
-    throw new InvalidSigningKeyError(`expected an RSA private key, got a ${privateKey.asymmetricKeyType ?? 'symmetric'} ${privateKey.type} key`);
+    throw new InvalidSigningKeyError(
+      `expected an RSA private key, got a ${privateKey.asymmetricKeyType ?? 'symmetric'} ${privateKey.type} key`,
+    );
   }
   const bits = privateKey.asymmetricKeyDetails?.modulusLength ?? 0;
-  if (bits < MIN_RSA_BITS) throw new InvalidSigningKeyError(`RSA key of ${bits} bits is too short; RS256 keys need at least ${MIN_RSA_BITS}`);
+  if (bits < MIN_RSA_BITS)
+    throw new InvalidSigningKeyError(`RSA key of ${bits} bits is too short; RS256 keys need at least ${MIN_RSA_BITS}`);
   const jwk = createPublicKey(privateKey).export({ format: 'jwk' }) as JsonWebKey & { n: string; e: string };
   const kid = thumbprint(jwk.n, jwk.e);
-  return Object.freeze({ kid, privateKey, publicJwk: Object.freeze({ kty: 'RSA', n: jwk.n, e: jwk.e, kid, alg: SIGNING_ALGORITHM, use: 'sig' }) });
+  return Object.freeze({
+    kid,
+    privateKey,
+    publicJwk: Object.freeze({ kty: 'RSA', n: jwk.n, e: jwk.e, kid, alg: SIGNING_ALGORITHM, use: 'sig' }),
+  });
 }
 
 export function signingKeyFromPem(pem: string): SigningKey {
@@ -62,5 +76,7 @@ export function generateSigningKey(): Promise<SigningKey> {
 
 /** RFC 7638 §3: SHA-256 over the required members in lexicographic order, base64url. */
 function thumbprint(n: string, e: string): string {
-  return createHash('sha256').update(JSON.stringify({ e, kty: 'RSA', n })).digest('base64url');
+  return createHash('sha256')
+    .update(JSON.stringify({ e, kty: 'RSA', n }))
+    .digest('base64url');
 }

@@ -11,7 +11,12 @@ export class OAuthErrorFilter implements ExceptionFilter {
     (reply as FastifyReply & { jeevesProblem?: string }).jeevesProblem = error.code;
     void reply
       .status(error.status)
-      .headers({ ...error.headers(), 'cache-control': 'no-store', pragma: 'no-cache', 'content-type': 'application/json; charset=utf-8' })
+      .headers({
+        ...error.headers(),
+        'cache-control': 'no-store',
+        pragma: 'no-cache',
+        'content-type': 'application/json; charset=utf-8',
+      })
       .send(error.body());
   }
 }

@@ -24,7 +24,9 @@ export class OAuthError extends Error {
   }
 
   headers(): Record<string, string> {
-    return this.code === 'invalid_client' && this.basicAttempted ? { 'www-authenticate': 'Basic realm="jeeves", charset="UTF-8"' } : {};
+    return this.code === 'invalid_client' && this.basicAttempted
+      ? { 'www-authenticate': 'Basic realm="jeeves", charset="UTF-8"' }
+      : {};
   }
 
   body(): { error: OAuthErrorCode; error_description: string } {

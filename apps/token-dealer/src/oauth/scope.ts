@@ -9,8 +9,13 @@ export function grantScopes(requested: string | undefined, allowed: readonly str
   const wanted = (requested ?? '').split(' ').filter(Boolean);
   if (wanted.length === 0) return [...allowed];
   const malformed = wanted.find((scope) => !SCOPE_TOKEN.test(scope));
-  if (malformed !== undefined) throw new OAuthError('invalid_scope', 'scope must be space-separated scope tokens (printable ASCII, no quotes or backslashes)');
+  if (malformed !== undefined)
+    throw new OAuthError(
+      'invalid_scope',
+      'scope must be space-separated scope tokens (printable ASCII, no quotes or backslashes)',
+    );
   const outside = [...new Set(wanted.filter((scope) => !allowed.includes(scope)))];
-  if (outside.length > 0) throw new OAuthError('invalid_scope', `scope not allowed for this client: ${outside.join(' ')}`);
+  if (outside.length > 0)
+    throw new OAuthError('invalid_scope', `scope not allowed for this client: ${outside.join(' ')}`);
   return allowed.filter((scope) => wanted.includes(scope));
 }

@@ -16,7 +16,11 @@ describe('TokenIssuer', () => {
     const issuer = new TokenIssuer(keys, settings, () => nowMs);
     const response = await issuer.issue({ clientId: 'svc', scopes: ['a', 'b'] }, ['b']);
     expect(response).toMatchObject({ token_type: 'Bearer', expires_in: 120, scope: 'b' });
-    expect(decodeProtectedHeader(response.access_token)).toEqual({ alg: 'RS256', kid: keys.signingKey().kid, typ: 'JWT' });
+    expect(decodeProtectedHeader(response.access_token)).toEqual({
+      alg: 'RS256',
+      kid: keys.signingKey().kid,
+      typ: 'JWT',
+    });
 
     const { payload } = await jwtVerify(response.access_token, createLocalJWKSet({ keys: keys.publishedJwks() }), {
       issuer: 'test-issuer',
@@ -39,7 +43,11 @@ describe('TokenIssuer', () => {
   it('issues tokens that a verifier refuses once expired', async () => {
     const issuer = new TokenIssuer(keys, settings, () => 1_800_000_000_000);
     const { access_token } = await issuer.issue({ clientId: 'svc', scopes: ['a'] }, ['a']);
-    await expect(jwtVerify(access_token, createLocalJWKSet({ keys: keys.publishedJwks() }), { currentDate: new Date(1_800_000_121_000) })).rejects.toMatchObject({
+    await expect(
+      jwtVerify(access_token, createLocalJWKSet({ keys: keys.publishedJwks() }), {
+        currentDate: new Date(1_800_000_121_000),
+      }),
+    ).rejects.toMatchObject({
       code: 'ERR_JWT_EXPIRED',
     });
   });

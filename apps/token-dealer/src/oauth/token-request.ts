@@ -27,24 +27,37 @@ export function readTokenRequest(body: unknown, authorization: string | undefine
 
   if (params.grant_type === undefined) throw new OAuthError('invalid_request', 'missing parameter: grant_type');
   if (basic && params.client_secret !== undefined) {
-    throw new OAuthError('invalid_request', 'use one client authentication method: HTTP Basic or client_secret in the body, not both', true);
+    throw new OAuthError(
+      'invalid_request',
+      'use one client authentication method: HTTP Basic or client_secret in the body, not both',
+      true,
+    );
   }
   if (basic && params.client_id !== undefined && params.client_id !== basic.clientId) {
     throw new OAuthError('invalid_request', 'client_id in the body does not match the HTTP Basic credentials', true);
   }
   const clientId = basic?.clientId ?? params.client_id;
   const clientSecret = basic?.clientSecret ?? params.client_secret;
-  const missing = [clientId === undefined && 'client_id', clientSecret === undefined && 'client_secret'].filter(Boolean);
+  const missing = [clientId === undefined && 'client_id', clientSecret === undefined && 'client_secret'].filter(
+    Boolean,
+  );
   if (missing.length > 0) throw new OAuthError('invalid_request', `missing parameter: ${missing.join(', ')}`);
   if (params.grant_type !== CLIENT_CREDENTIALS) {
     throw new OAuthError('unsupported_grant_type', `grant_type must be ${CLIENT_CREDENTIALS}`, basicAttempted);
   }
-  return { grantType: CLIENT_CREDENTIALS, clientId: clientId as string, clientSecret: clientSecret as string, scope: params.scope || undefined, basicAttempted };
+  return {
+    grantType: CLIENT_CREDENTIALS,
+    clientId: clientId as string,
+    clientSecret: clientSecret as string,
+    scope: params.scope || undefined,
+    basicAttempted,
+  };
 }
 
 function readParameters(body: unknown): Partial<Record<Parameter, string>> {
   if (body === undefined || body === null) return {};
-  if (typeof body !== 'object' || Array.isArray(body)) throw new OAuthError('invalid_request', 'the body must hold the parameters as a form or a JSON object');
+  if (typeof body !== 'object' || Array.isArray(body))
+    throw new OAuthError('invalid_request', 'the body must hold the parameters as a form or a JSON object');
   const source = body as Record<string, unknown>;
   const params: Partial<Record<Parameter, string>> = {};
   for (const name of PARAMETERS) {
@@ -61,14 +74,18 @@ function readParameters(body: unknown): Partial<Record<Parameter, string>> {
 /** RFC 6749 §2.3.1 (and RFC 7617): `Basic base64(urlencode(id) ":" urlencode(secret))`. */
 function readBasic(header: string): { clientId: string; clientSecret: string } {
   const match = /^Basic +(\S+) *$/i.exec(header);
-  if (!match) throw new OAuthError('invalid_client', 'client authentication must use HTTP Basic or body parameters', true);
-  if (!BASE64.test(match[1])) throw new OAuthError('invalid_request', 'HTTP Basic credentials are not valid base64', true);
+  if (!match)
+    throw new OAuthError('invalid_client', 'client authentication must use HTTP Basic or body parameters', true);
+  if (!BASE64.test(match[1]))
+    throw new OAuthError('invalid_request', 'HTTP Basic credentials are not valid base64', true);
   const decoded = Buffer.from(match[1], 'base64').toString('utf8');
   const colon = decoded.indexOf(':');
-  if (colon < 0) throw new OAuthError('invalid_request', 'HTTP Basic credentials must be client_id:client_secret', true);
+  if (colon < 0)
+    throw new OAuthError('invalid_request', 'HTTP Basic credentials must be client_id:client_secret', true);
   const clientId = formDecode(decoded.slice(0, colon));
   const clientSecret = formDecode(decoded.slice(colon + 1));
-  if (!clientId || !clientSecret) throw new OAuthError('invalid_request', 'HTTP Basic credentials must name a client_id and a client_secret', true);
+  if (!clientId || !clientSecret)
+    throw new OAuthError('invalid_request', 'HTTP Basic credentials must name a client_id and a client_secret', true);
   return { clientId, clientSecret };
 }
 

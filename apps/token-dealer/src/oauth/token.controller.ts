@@ -19,7 +19,10 @@ export class TokenController {
   @HttpCode(200)
   @Header('cache-control', 'no-store')
   @Header('pragma', 'no-cache')
-  async token(@Body() body: unknown, @Headers('authorization') authorization: string | undefined): Promise<TokenResponse> {
+  async token(
+    @Body() body: unknown,
+    @Headers('authorization') authorization: string | undefined,
+  ): Promise<TokenResponse> {
     const { clientId, ...response } = await this.endpoint.handle(body, authorization);
     tokenMetrics(this.registry).issued.inc({ client: clientId });
     return response;
