@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { Kafka, logLevel, type Producer } from 'kafkajs';
+import type { Producer } from 'kafkajs';
 import { EVENT_TYPES, makeEnvelope, type MessageView, TOPICS } from '#libs/contracts';
+import { connectedProducer, kafka } from './pipeline-helpers';
 import { killApp, lab, restartApp, waitFor } from './support/lab';
 
 const N = 300;
@@ -18,13 +19,7 @@ describe('data-service killed mid-stream loses nothing and applies nothing twice
   const base = (): string => lab().urls['data-service'];
 
   beforeAll(async () => {
-    const kafka = new Kafka({
-      clientId: 'data-service-kill-spec',
-      brokers: lab().brokers.split(','),
-      logLevel: logLevel.NOTHING,
-    });
-    producer = kafka.producer({ allowAutoTopicCreation: false });
-    await producer.connect();
+    producer = await connectedProducer(kafka('data-service-kill-spec'));
   });
 
   afterAll(async () => {

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { Kafka, logLevel, type Producer } from 'kafkajs';
+import type { Producer } from 'kafkajs';
 import { DLQ_HEADERS, EVENT_TYPES, makeEnvelope, type MessageView, TOPICS, type TopicName } from '#libs/contracts';
+import { connectedProducer, kafka } from './pipeline-helpers';
 import { lab, waitFor } from './support/lab';
 
 /**
@@ -15,13 +16,7 @@ describe('data-service settles pipeline events in any order, once', () => {
   const base = (): string => lab().urls['data-service'];
 
   beforeAll(async () => {
-    const kafka = new Kafka({
-      clientId: 'data-service-spec',
-      brokers: lab().brokers.split(','),
-      logLevel: logLevel.NOTHING,
-    });
-    producer = kafka.producer({ allowAutoTopicCreation: false });
-    await producer.connect();
+    producer = await connectedProducer(kafka('data-service-spec'));
   });
 
   afterAll(async () => {

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { Kafka, logLevel, type Producer } from 'kafkajs';
+import type { Producer } from 'kafkajs';
 import { EVENT_TYPES, makeEnvelope, type MessageView, TOPICS } from '#libs/contracts';
+import { connectedProducer, kafka } from './pipeline-helpers';
 import { CLIENTS, getToken, lab, waitFor } from './support/lab';
 
 const N = 40;
@@ -26,13 +27,7 @@ describe('data-service: a store outage delays writes but loses none', () => {
 
   beforeAll(async () => {
     admin = await getToken(CLIENTS.admin.id, CLIENTS.admin.secret);
-    const kafka = new Kafka({
-      clientId: 'data-service-outage-spec',
-      brokers: lab().brokers.split(','),
-      logLevel: logLevel.NOTHING,
-    });
-    producer = kafka.producer({ allowAutoTopicCreation: false });
-    await producer.connect();
+    producer = await connectedProducer(kafka('data-service-outage-spec'));
   });
 
   afterAll(async () => {
