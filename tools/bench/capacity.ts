@@ -11,9 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Kafka, logLevel } from 'kafkajs';
-import { runScenario } from '../../load-tests/src/driver/runner';
-import { DEFAULT_CLIENTS } from '../../load-tests/src/driver/jeeves';
-import type { Scenario } from '../../load-tests/src/scenario';
+import { constantRateGet } from './constant-rate';
 import { kafkaLibsDir } from '../lab/kafka';
 import { waitFor } from '../lab/wait';
 import { startOtlpSink } from '../otlp-sink';
@@ -92,26 +90,13 @@ async function measureBare(
   rate: number,
   seconds: number,
 ): Promise<{ offered: number; achieved: number; p99Ms: number; failedRate: number }> {
-  const scenario: Scenario = {
-    name: 'bare',
-    description: 'bare handler',
-    startRate: rate,
-    stages: [{ durationSeconds: seconds, targetRate: rate }],
+  const result = await constantRateGet({
+    url,
+    rate,
+    durationSeconds: seconds,
     maxVUs: 5000,
-    mix: [{ flow: 'post', weight: 1 }],
-    texts: ['x'],
-    users: 1,
-    e2e: { pollIntervalMs: 100, deadlineMs: 1000 },
-    thresholds: {},
-    faults: [],
-  };
-  const result = await runScenario({
-    scenario,
-    target: { gatewayUrl: url, tokenDealerUrl: url, serviceUrls: {}, ...DEFAULT_CLIENTS },
-    skipReadyCheck: true,
     connections: 64,
-    flowRunner: async (_f, ctx, intendedStartMs) =>
-      void (await ctx.http.request({ method: 'GET', path: '/', endpoint: 'get_message', intendedStartMs })),
+    name: 'bare',
   });
   const m = result.metrics;
   return {

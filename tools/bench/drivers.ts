@@ -9,9 +9,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import autocannon from 'autocannon';
-import { runScenario } from '../../load-tests/src/driver/runner';
-import { DEFAULT_CLIENTS } from '../../load-tests/src/driver/jeeves';
-import type { Scenario } from '../../load-tests/src/scenario';
+import { constantRateGet } from './constant-rate';
 import { fmtMs, startChild, table, type LatencyStats } from './support';
 
 export interface DriverRun {
@@ -28,27 +26,13 @@ type Driver = (url: string, rate: number, durationSeconds: number) => Promise<Dr
 const CONNECTIONS = 64;
 
 export const undiciOpenModel: Driver = async (url, rate, durationSeconds) => {
-  const scenario: Scenario = {
-    name: 'driver-bench',
-    description: 'trivial handler',
-    startRate: rate,
-    stages: [{ durationSeconds, targetRate: rate }],
+  const result = await constantRateGet({
+    url,
+    rate,
+    durationSeconds,
     maxVUs: 10_000,
-    mix: [{ flow: 'post', weight: 1 }],
-    texts: ['x'],
-    users: 1,
-    e2e: { pollIntervalMs: 100, deadlineMs: 1000 },
-    thresholds: {},
-    faults: [],
-  };
-  const result = await runScenario({
-    scenario,
-    target: { gatewayUrl: url, tokenDealerUrl: url, serviceUrls: {}, ...DEFAULT_CLIENTS },
-    skipReadyCheck: true,
     connections: CONNECTIONS,
-    flowRunner: async (_flow, ctx, intendedStartMs) => {
-      await ctx.http.request({ method: 'GET', path: '/', endpoint: 'get_message', intendedStartMs });
-    },
+    name: 'driver-bench',
   });
   const m = result.metrics;
   const q = (p: number): number =>
