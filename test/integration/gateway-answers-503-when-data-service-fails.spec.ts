@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { CLIENTS, getToken, lab } from './support/lab';
+import { CLIENTS, getToken, lab, waitFor } from './support/lab';
 
 /**
  * Faults on `dependency:data-service`, injected in the running gateway through its chaos API: reads
@@ -63,7 +63,15 @@ describe('gateway answers 503 when data-service fails (chaos on dependency:data-
     } finally {
       expect((await clearFaults()).status).toBe(204);
     }
-    const recovered = await request('GET', `/v1/users/${user}/messages`, token);
+    // The gateway's data-service breaker may have opened on these failures (or an earlier spec's):
+    // reads recover once it half-opens, within its resetTimeout (5 s in the lab) — poll, with a deadline.
+    const recovered = await waitFor(
+      async () => {
+        const read = await request('GET', `/v1/users/${user}/messages`, token);
+        return read.status === 200 ? read : undefined;
+      },
+      { timeoutMs: 20_000, intervalMs: 250, what: 'gateway reads to recover after the fault is cleared' },
+    );
     expect(recovered.status).toBe(200);
   });
 });

@@ -45,7 +45,9 @@ describe('resilience: gateway reads when data-service is down', () => {
     await waitFor(
       async () =>
         (await metricValue('gateway', 'jeeves_breaker_state', { dependency: 'data-service', state: 'open' })) === 1 ||
-        (await read(id), false),
+        // Several reads at once: each hung call takes the full timeout, and one at a time may never
+        // fill the breaker's volume threshold inside its rolling window.
+        (await Promise.all(Array.from({ length: 6 }, () => read(id))), false),
       {
         timeoutMs: 60_000,
         intervalMs: 0,
