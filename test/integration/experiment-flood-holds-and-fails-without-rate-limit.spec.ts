@@ -4,6 +4,7 @@ import { openLab } from '../../tools/lab/lab';
 import { dumpDom, plottedSeries, screenshot } from '../../experiments/src/browser';
 import { REPO_ROOT } from '../../tools/lab/config';
 import { runAndReport } from '../../experiments/src/run';
+import { lab, waitFor } from './support/lab';
 import { TEST_STATE_DIR } from './support/settings';
 
 const log = (line: string): void => void process.stderr.write(`[experiment] ${line}\n`);
@@ -15,7 +16,31 @@ const config = () => openLab(process.env, { stateDir: TEST_STATE_DIR });
  * limit lifted): the flooder is never refused, so the verdict must fail. The passing run's report
  * is opened in headless Chromium and kept, with a screenshot, under results/.
  */
+/** The steady-state probe of experiments/flood: the gateway's 5xx share over the last 30 s. */
+const GATEWAY_5XX_SHARE =
+  '(sum(rate(http_server_request_duration_seconds_count{service="gateway",status_class="5xx"}[30s])) or vector(0)) / sum(rate(http_server_request_duration_seconds_count{service="gateway"}[30s]))';
+
 describe('experiment: flood', () => {
+  // Specs before this one break the gateway's dependencies on purpose; start once their 503s have
+  // left the probe's 30 s window, as an operator would wait for a steady system.
+  beforeAll(async () => {
+    const prometheusUrl = lab().prometheusUrl;
+    if (!prometheusUrl) throw new Error("the test lab has no Prometheus: install Debian's `prometheus` package");
+    await waitFor(
+      async () => {
+        const response = await fetch(`${prometheusUrl}/api/v1/query?query=${encodeURIComponent(GATEWAY_5XX_SHARE)}`);
+        const body = (await response.json()) as { data?: { result: { value: [number, string] }[] } };
+        const share = Number(body.data?.result[0]?.value[1] ?? 0);
+        return Number.isNaN(share) || share < 0.01;
+      },
+      {
+        timeoutMs: 90_000,
+        intervalMs: 2000,
+        what: "the gateway's 5xx share to settle below 1 % before the experiment",
+      },
+    );
+  }, 120_000);
+
   it('passes: the flooder gets 429s, the demo client keeps its SLOs, and the report renders', async () => {
     const { record, files } = await runAndReport('flood', config(), { short: true, log });
     expect(record.verdict.failures).toEqual([]);
