@@ -29,7 +29,12 @@ export interface LabConfig {
   /** Jar cache shared by every lab on the machine. */
   readonly cacheDir: string;
   readonly logLevel: string;
+  /** KAFKA_TRANSPORT for every consuming app: `hardened` (ours) or `stock` (Nest's own). */
+  readonly kafkaTransport: KafkaTransport;
 }
+
+export const KAFKA_TRANSPORTS = ['hardened', 'stock'] as const;
+export type KafkaTransport = (typeof KAFKA_TRANSPORTS)[number];
 
 export class LabConfigError extends Error {
   override readonly name = 'LabConfigError';
@@ -41,6 +46,7 @@ export interface LabConfigOverrides {
   topicPrefix?: string;
   externalBrokers?: string;
   prometheusPort?: number;
+  kafkaTransport?: string;
 }
 
 /** Reads the lab's environment variables; every bad value is reported at once. */
@@ -57,7 +63,7 @@ export function loadLabConfig(env: NodeJS.ProcessEnv = process.env, overrides: L
     return value;
   };
   const portOffset = overrides.portOffset ?? int('LAB_PORT_OFFSET', 0, 0, 20000);
-  const config: LabConfig = {
+  const config: { -readonly [K in keyof LabConfig]: LabConfig[K] } = {
     stateDir: resolve(REPO_ROOT, overrides.stateDir ?? env.LAB_STATE_DIR ?? '.lab/default'),
     portOffset,
     topicPrefix: overrides.topicPrefix ?? env.JEEVES_TOPIC_PREFIX ?? '',
@@ -68,7 +74,11 @@ export function loadLabConfig(env: NodeJS.ProcessEnv = process.env, overrides: L
     prometheusPort: overrides.prometheusPort ?? int('PROMETHEUS_PORT', 9090 + portOffset, 1, 65535),
     cacheDir: resolve(env.LAB_CACHE_DIR || resolve(homedir(), '.cache', 'jeeves-lab')),
     logLevel: env.LOG_LEVEL || 'info',
+    kafkaTransport: 'hardened',
   };
+  const transport = overrides.kafkaTransport ?? env.KAFKA_TRANSPORT ?? 'hardened';
+  if ((KAFKA_TRANSPORTS as readonly string[]).includes(transport)) config.kafkaTransport = transport as KafkaTransport;
+  else problems.push(`KAFKA_TRANSPORT=${transport} is not one of ${KAFKA_TRANSPORTS.join(', ')}`);
   if (config.topicPrefix && !/^[A-Za-z0-9._-]+$/.test(config.topicPrefix)) {
     problems.push(`JEEVES_TOPIC_PREFIX=${config.topicPrefix} may only hold letters, digits, '.', '_' and '-'`);
   }

@@ -70,6 +70,7 @@ export function appEnv(config: LabConfig, target: AppInstance, input: AppEnvInpu
     // LAB_APP_KAFKA_BROKERS / LAB_PROVIDER_URL route apps through Toxiproxy (tools/toxiproxy/server.ts).
     KAFKA_BROKERS: process.env.LAB_APP_KAFKA_BROKERS || input.brokers,
     JEEVES_TOPIC_PREFIX: config.topicPrefix,
+    KAFKA_TRANSPORT: config.kafkaTransport,
     TOKEN_DEALER_URL: url('token-dealer'),
     DATA_SERVICE_URL: url('data-service'),
     PROVIDER_URL: process.env.LAB_PROVIDER_URL || url('provider'),

@@ -31,6 +31,8 @@ export interface LabDescription {
   readonly stateDir: string;
   readonly portOffset: number;
   readonly topicPrefix: string;
+  /** The Kafka transport the consuming apps run (KAFKA_TRANSPORT). */
+  readonly kafkaTransport: LabConfig['kafkaTransport'];
   readonly brokers: string;
   /** `external`: KAFKA_BROKERS or a broker another lab started; this lab never stops it. */
   readonly kafkaMode: KafkaState['mode'];
@@ -66,6 +68,7 @@ export function openLab(env: NodeJS.ProcessEnv = process.env, overrides: LabConf
     ...base,
     portOffset: saved.portOffset,
     topicPrefix: saved.topicPrefix,
+    kafkaTransport: saved.kafkaTransport ?? base.kafkaTransport,
     kafkaPort: saved.kafkaPort,
     prometheusPort: saved.prometheusPort,
     externalBrokers: saved.kafkaMode === 'external' ? saved.brokers : undefined,
@@ -87,6 +90,11 @@ export interface UpOptions {
 export async function up(config: LabConfig, options: UpOptions): Promise<LabDescription> {
   const { log } = options;
   const saved = readLabDescription(config.stateDir);
+  if (saved && saved.kafkaTransport !== config.kafkaTransport && runningInstances(config).length > 0) {
+    throw new Error(
+      `The lab in ${config.stateDir} is already up with the ${saved.kafkaTransport} Kafka transport. Run \`npm run lab -- down\` first.`,
+    );
+  }
   if (saved && saved.topicPrefix !== config.topicPrefix && runningInstances(config).length > 0) {
     throw new Error(
       `The lab in ${config.stateDir} is already up with topic prefix "${saved.topicPrefix}". Run \`npm run lab -- down\` first, or pick another LAB_STATE_DIR.`,
@@ -140,6 +148,7 @@ function describe(config: LabConfig, kafka: KafkaState, promUrl: string | undefi
     stateDir: config.stateDir,
     portOffset: config.portOffset,
     topicPrefix: config.topicPrefix,
+    kafkaTransport: config.kafkaTransport,
     brokers: kafka.brokers,
     kafkaMode: kafka.mode === 'external' ? 'external' : 'started',
     kafkaPort: config.kafkaPort,

@@ -54,6 +54,7 @@ export const METRICS: readonly MetricSpec[] = [
   app('jeeves_kafka_handler_duration_seconds', 'histogram', ['topic', 'group']),
   app('jeeves_kafka_consumer_lag_messages', 'gauge', ['group', 'topic', 'partition']),
   app('jeeves_kafka_consumer_rebalances_total', 'counter', ['group']),
+  app('jeeves_kafka_consumer_crashes_total', 'counter', ['group']),
   app('jeeves_kafka_producer_errors_total', 'counter', ['topic']),
   app('jeeves_kafka_dead_letters_total', 'counter', ['source_topic', 'reason']),
   // End to end and business

@@ -4,7 +4,7 @@ import { KafkaConnection, KafkaModule } from '#libs/kafka';
 import type { ServiceContext } from '#libs/platform';
 import type { BotConfig } from './main';
 import { botMetrics } from './routing/bot-metrics';
-import { MessageConsumer } from './routing/message.consumer';
+import { MessageController } from './routing/message.controller';
 import { MessageRouter } from './routing/message-router';
 
 @Module({})
@@ -21,8 +21,8 @@ export class BotModule {
           useFactory: (connection: KafkaConnection) =>
             new MessageRouter(connection.publisher, botMetrics(context.registry)),
         },
-        MessageConsumer,
       ],
+      controllers: [MessageController],
     };
   }
 }

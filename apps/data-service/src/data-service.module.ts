@@ -7,11 +7,12 @@ import {
   type Provider,
 } from '@nestjs/common';
 import { chaosFor, ChaosModule } from '#libs/chaos';
+import { CONSUMER_GROUPS, consumerGroupName } from '#libs/contracts';
 import { KafkaModule } from '#libs/kafka';
 import type { CommonConfig, ServiceContext } from '#libs/platform';
 import { createDataMetrics } from './ingest/data-metrics';
 import { EventIngestor } from './ingest/event-ingestor';
-import { DATA_SERVICE_GROUP, IngestConsumer } from './ingest/ingest.consumer';
+import { IngestController } from './ingest/ingest.controller';
 import type { DataServiceConfig } from './main';
 import { MessageQueries } from './messages/message-queries';
 import { MessagesController } from './messages/messages.controller';
@@ -72,8 +73,7 @@ export class DataServiceModule {
     ];
     const imports: DynamicModule[] = [];
     if (ingest) {
-      const prefix = config.JEEVES_TOPIC_PREFIX;
-      const ownGroup = prefix ? `${prefix}.${DATA_SERVICE_GROUP}` : DATA_SERVICE_GROUP;
+      const ownGroup = consumerGroupName(CONSUMER_GROUPS.dataService, config.JEEVES_TOPIC_PREFIX);
       const metrics = createDataMetrics(context.registry);
       // Chaos reaches the app's own KafkaConnection (pause-consumer, produce-failure) and, through
       // FaultInjectingRepository, the store (`dependency:store`).
@@ -81,16 +81,13 @@ export class DataServiceModule {
         KafkaModule.forRoot(context as unknown as ServiceContext<CommonConfig>),
         ChaosModule.register(context, { kafka: true }),
       );
-      providers.push(
-        {
-          provide: EventIngestor,
-          useFactory: (repository: MessageRepository) =>
-            new EventIngestor(repository, metrics, context.logger, ownGroup),
-          inject: [MESSAGE_REPOSITORY],
-        },
-        IngestConsumer,
-      );
+      providers.push({
+        provide: EventIngestor,
+        useFactory: (repository: MessageRepository) => new EventIngestor(repository, metrics, context.logger, ownGroup),
+        inject: [MESSAGE_REPOSITORY],
+      });
     }
-    return { module: DataServiceModule, imports, controllers: [MessagesController], providers };
+    const controllers = ingest ? [MessagesController, IngestController] : [MessagesController];
+    return { module: DataServiceModule, imports, controllers, providers };
   }
 }

@@ -1,7 +1,9 @@
 import { z } from 'zod';
 import { env } from '#libs/config';
+import { kafkaConsumer } from '#libs/kafka';
 import { runService, type ServiceConfig, type ServiceDefinition } from '#libs/platform';
 import { DataServiceModule } from './data-service.module';
+import { DATA_SERVICE_CONSUMER } from './ingest/ingest.controller';
 
 const configShape = {
   /** Where the embedded SQLite store keeps jeeves.db. */
@@ -23,6 +25,8 @@ export const dataService: ServiceDefinition<typeof configShape> = {
   defaultPort: 3002,
   configShape,
   module: (context) => DataServiceModule.register(context),
+  // A hybrid app: HTTP for reads, health, metrics and chaos; events arrive through Nest's Kafka transport.
+  connectMicroservices: (app) => app.connectMicroservice(kafkaConsumer(app, DATA_SERVICE_CONSUMER)),
 };
 
 if (require.main === module) void runService(dataService);

@@ -1,4 +1,6 @@
 import { env } from '#libs/config';
+import { CONSUMER_GROUPS } from '#libs/contracts';
+import { kafkaConsumer } from '#libs/kafka';
 import { breakerEnvShape } from '#libs/resilience';
 import { runService, type ServiceConfig, type ServiceDefinition } from '#libs/platform';
 import { WorkerModule } from './worker.module';
@@ -31,6 +33,11 @@ export const workerService: ServiceDefinition<typeof configShape> = {
   defaultPort: 3005,
   configShape,
   module: (context) => WorkerModule.register(context),
+  // A hybrid app: HTTP for health, metrics and chaos; its work arrives through Nest's Kafka transport.
+  connectMicroservices: (app, context) =>
+    app.connectMicroservice(
+      kafkaConsumer(app, { group: CONSUMER_GROUPS.worker, concurrency: context.config.WORKER_CONCURRENCY }),
+    ),
 };
 
 if (require.main === module) void runService(workerService);

@@ -5,7 +5,7 @@ import type { ServiceContext } from '#libs/platform';
 import { breakerOptionsFromConfig, RetryBudget } from '#libs/resilience';
 import { ActionHandler } from './actions/action-handler';
 import { ActionRunner } from './actions/action-runner';
-import { ActionConsumer } from './actions/action.consumer';
+import { ActionController } from './actions/action.controller';
 import type { WorkerConfig } from './main';
 import { GuardedActionRunner } from './provider/guarded-action-runner';
 import { ProviderClient } from './provider/provider-client';
@@ -58,8 +58,8 @@ export class WorkerModule {
           useFactory: (runner: ActionRunner, connection: KafkaConnection) =>
             new ActionHandler(runner, connection.publisher),
         },
-        ActionConsumer,
       ],
+      controllers: [ActionController],
     };
   }
 }

@@ -69,6 +69,11 @@ export const commonShape = {
     .string()
     .regex(/^[A-Za-z0-9._-]*$/, 'letters, digits, . _ - only')
     .default(''),
+  /**
+   * Which Kafka transport strategy consuming apps run: `hardened` (ours, on Nest's ServerKafka) or
+   * `stock` (Nest's own ServerKafka/ClientKafka with their defaults, to watch how they fail).
+   */
+  KAFKA_TRANSPORT: env.oneOf(['hardened', 'stock'] as const, 'hardened'),
   INSTANCE_ID: z.string().optional(),
   /** How long a graceful shutdown may take before the process exits anyway. */
   SHUTDOWN_TIMEOUT_MS: env.int(10000, 0),

@@ -1,5 +1,13 @@
-export { TOPICS, TOPIC_SPECS, DLQ_HEADERS, topicName } from './topics';
-export type { TopicKey, TopicName, TopicSpec, DeadLetterReason } from './topics';
+export {
+  TOPICS,
+  TOPIC_SPECS,
+  DLQ_HEADERS,
+  topicName,
+  contractTopicOf,
+  CONSUMER_GROUPS,
+  consumerGroupName,
+} from './topics';
+export type { TopicKey, TopicName, TopicSpec, DeadLetterReason, ConsumerGroup } from './topics';
 export { envelopeSchema, makeEnvelope } from './envelope';
 export type { Envelope, NewEnvelope } from './envelope';
 export { uuidV5, derivedEnvelopeId, JEEVES_ID_NAMESPACE } from './ids';
@@ -25,4 +33,6 @@ export type {
   ReplyProduced,
   MessageStatus,
   MessageView,
+  EventType,
+  PayloadOf,
 } from './messages';

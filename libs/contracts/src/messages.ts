@@ -67,6 +67,12 @@ export const PAYLOAD_SCHEMAS = {
   [EVENT_TYPES.replyProduced]: replyProducedSchema,
 } as const;
 
+/** An event type of the contract (`message.accepted`, …). */
+export type EventType = (typeof EVENT_TYPES)[keyof typeof EVENT_TYPES];
+
+/** The payload type of an event type: `PayloadOf<'message.accepted'>` is `MessageAccepted`. */
+export type PayloadOf<T extends EventType> = z.infer<(typeof PAYLOAD_SCHEMAS)[T]>;
+
 export const MESSAGE_STATUSES = ['accepted', 'processing', 'replied', 'failed'] as const;
 export const messageStatusSchema = z.enum(MESSAGE_STATUSES);
 export type MessageStatus = z.infer<typeof messageStatusSchema>;

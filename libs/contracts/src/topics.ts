@@ -30,6 +30,29 @@ export function topicName(base: TopicName, prefix = ''): string {
   return prefix ? `${prefix}.${base}` : base;
 }
 
+/**
+ * The contract topic a (possibly prefixed) topic name stands for, or null when it is none of ours:
+ * `t123.jeeves.messages.v1` → `jeeves.messages.v1`.
+ */
+export function contractTopicOf(name: string): TopicName | null {
+  for (const base of Object.values(TOPICS)) if (name === base || name.endsWith(`.${base}`)) return base;
+  return null;
+}
+
+/** Consumer group of each consuming app; every instance of an app joins its app's group. */
+export const CONSUMER_GROUPS = {
+  bot: 'jeeves-bot',
+  worker: 'jeeves-worker',
+  dataService: 'jeeves-data-service',
+} as const;
+
+export type ConsumerGroup = (typeof CONSUMER_GROUPS)[keyof typeof CONSUMER_GROUPS];
+
+/** Resolves a consumer group under the lab's topic prefix, as `topicName` does for topics. */
+export function consumerGroupName(base: ConsumerGroup, prefix = ''): string {
+  return prefix ? `${prefix}.${base}` : base;
+}
+
 /** Headers a dead letter carries, saying where it came from and why. */
 export const DLQ_HEADERS = {
   sourceTopic: 'x-dlq-source-topic',

@@ -1,9 +1,14 @@
-import { Kafka, logLevel, type LogEntry, type Producer } from 'kafkajs';
-import { TOPIC_SPECS, topicName } from '#libs/contracts';
+import { ClientKafka, type KafkaOptions } from '@nestjs/microservices';
+import { Kafka, type KafkaConfig, logLevel, type LogEntry } from 'kafkajs';
+import { type ConsumerGroup, consumerGroupName, TOPIC_SPECS, topicName } from '#libs/contracts';
 import type { Logger, MetricsRegistry } from '#libs/observability';
-import { type ConsumerOptions, EventConsumer } from './consumer';
 import { kafkaMetrics, type KafkaMetrics } from './kafka-metrics';
 import { EventPublisher } from './publisher';
+import { type HardenedConsumerSettings, HardenedServerKafka } from './server/hardened-server-kafka';
+import { StockServerKafka } from './server/stock-server-kafka';
+
+/** `hardened`: our strategy on Nest's ServerKafka; `stock`: Nest's ServerKafka/ClientKafka as they come. */
+export type KafkaTransportMode = 'hardened' | 'stock';
 
 export interface KafkaConnectionOptions {
   brokers: readonly string[];
@@ -12,9 +17,19 @@ export interface KafkaConnectionOptions {
   topicPrefix: string;
   logger: Logger;
   registry: MetricsRegistry;
+  /** Which transport the app's consumer and producer run (KAFKA_TRANSPORT). */
+  transport?: KafkaTransportMode;
   /** How long a connect or request may take before kafkajs gives up. */
   requestTimeoutMs?: number;
 }
+
+/** A consuming app's consumer settings; the group is one of the contract's CONSUMER_GROUPS. */
+export type KafkaConsumerSettings = Omit<HardenedConsumerSettings, 'groupLabel' | 'topicPrefix'> & {
+  group: ConsumerGroup;
+};
+
+/** The consumer side of an app, whichever transport runs it. */
+export type KafkaServer = HardenedServerKafka | StockServerKafka;
 
 function logCreator(logger: Logger) {
   return () =>
@@ -27,35 +42,26 @@ function logCreator(logger: Logger) {
 }
 
 /**
- * The one door to Kafka for an app: a kafkajs client, one shared producer, consumers on demand.
- * kafkajs is unmaintained; everything above this file speaks in envelopes so it can be swapped.
+ * The one door to Kafka for an app: Nest's ClientKafka for every produce, the app's consumer as a
+ * Nest transport strategy, and a kafkajs admin for topics and lag. kafkajs is unmaintained;
+ * everything above this file speaks in envelopes and Nest patterns so it can be swapped.
  */
 export class KafkaConnection {
+  /** kafkajs client for admin work and the hardened consumer. */
   readonly kafka: Kafka;
   readonly publisher: EventPublisher;
   readonly metrics: KafkaMetrics;
-  private readonly producer: Producer;
-  private readonly consumers: EventConsumer[] = [];
+  readonly transport: KafkaTransportMode;
+  private readonly client: ClientKafka;
+  private readonly servers: KafkaServer[] = [];
   private producerConnected = false;
 
   constructor(private readonly options: KafkaConnectionOptions) {
-    this.kafka = new Kafka({
-      clientId: options.clientId,
-      brokers: [...options.brokers],
-      logLevel: logLevel.WARN,
-      logCreator: logCreator(options.logger),
-      connectionTimeout: 3000,
-      requestTimeout: options.requestTimeoutMs ?? 10_000,
-      retry: { initialRetryTime: 200, retries: 8, maxRetryTime: 5000 },
-    });
+    this.transport = options.transport ?? 'hardened';
+    this.kafka = new Kafka(this.clientConfig());
     this.metrics = kafkaMetrics(options.registry);
-    this.producer = this.kafka.producer({
-      allowAutoTopicCreation: false,
-      retry: { retries: 5, initialRetryTime: 100 },
-    });
-    this.producer.on(this.producer.events.CONNECT, () => (this.producerConnected = true));
-    this.producer.on(this.producer.events.DISCONNECT, () => (this.producerConnected = false));
-    this.publisher = new EventPublisher(this.producer, options.topicPrefix, this.metrics, options.logger);
+    this.client = new ClientKafka(this.clientOptions());
+    this.publisher = new EventPublisher(this.client, options.topicPrefix, this.metrics, options.logger);
   }
 
   /** Creates the contract topics (with explicit partition counts) when missing. Safe to call often. */
@@ -79,47 +85,100 @@ export class KafkaConnection {
     }
   }
 
+  /** Connects the ClientKafka producer; readiness follows its connect/disconnect events from then on. */
   async connectProducer(): Promise<void> {
-    await this.producer.connect();
+    const producer = await this.client.connect();
+    this.producerConnected = true;
+    producer.on(producer.events.CONNECT, () => (this.producerConnected = true));
+    producer.on(producer.events.DISCONNECT, () => (this.producerConnected = false));
   }
 
-  /** Builds and starts a consumer group member. */
-  async startConsumer(options: ConsumerOptions): Promise<EventConsumer> {
-    const groupId = this.options.topicPrefix ? `${this.options.topicPrefix}.${options.groupId}` : options.groupId;
-    const consumer = new EventConsumer(
-      this.kafka.consumer({
-        groupId,
-        sessionTimeout: 10_000,
-        heartbeatInterval: 1000,
-        rebalanceTimeout: 20_000,
-        allowAutoTopicCreation: false,
-      }),
-      this.kafka.admin(),
-      this.publisher,
-      options,
-      this.options.topicPrefix,
-      this.metrics,
-      this.options.logger,
-    );
-    await consumer.start();
-    this.consumers.push(consumer);
-    return consumer;
+  /**
+   * The transport strategy for the app's consumer, to pass to `app.connectMicroservice({ strategy })`:
+   * ours (hardened) or Nest's stock ServerKafka, by KAFKA_TRANSPORT. Group and topics get the lab prefix.
+   */
+  createServer(settings: KafkaConsumerSettings): KafkaServer {
+    const { group, ...rest } = settings;
+    const groupId = consumerGroupName(group, this.options.topicPrefix);
+    const server =
+      this.transport === 'stock'
+        ? new StockServerKafka(
+            {
+              client: { clientId: this.options.clientId, brokers: [...this.options.brokers] },
+              consumer: { groupId },
+              postfixId: '',
+            },
+            this.options.topicPrefix,
+            { metrics: this.metrics, groupLabel: group },
+          )
+        : new HardenedServerKafka(
+            {
+              client: this.clientConfig(),
+              consumer: {
+                groupId,
+                sessionTimeout: 10_000,
+                heartbeatInterval: 1000,
+                rebalanceTimeout: 20_000,
+                allowAutoTopicCreation: false,
+              },
+              producer: { allowAutoTopicCreation: false },
+            },
+            { ...rest, groupLabel: group, topicPrefix: this.options.topicPrefix },
+            { kafka: this.kafka, publisher: this.publisher, metrics: this.metrics, logger: this.options.logger },
+          );
+    this.servers.push(server);
+    return server;
   }
 
   producerReady(): boolean {
     return this.producerConnected;
   }
 
+  /** Every consumer has joined its group (true when the app has none). */
   consumersReady(): boolean {
-    return this.consumers.every((consumer) => consumer.isReady());
+    return this.servers.every((server) => server.isReady());
   }
 
-  allConsumers(): readonly EventConsumer[] {
-    return this.consumers;
+  allConsumers(): readonly KafkaServer[] {
+    return this.servers;
+  }
+
+  /** Stops the consumers (Nest closes them too on app.close(); stopping twice is harmless). */
+  async stopConsumers(): Promise<void> {
+    await Promise.allSettled(this.servers.map((server) => server.close()));
   }
 
   async close(): Promise<void> {
-    await Promise.allSettled(this.consumers.map((consumer) => consumer.stop()));
-    await this.producer.disconnect();
+    await this.stopConsumers();
+    await this.client.close();
+  }
+
+  private clientConfig(): KafkaConfig {
+    return {
+      clientId: this.options.clientId,
+      brokers: [...this.options.brokers],
+      logLevel: logLevel.WARN,
+      logCreator: logCreator(this.options.logger),
+      connectionTimeout: 3000,
+      requestTimeout: this.options.requestTimeoutMs ?? 10_000,
+      retry: { initialRetryTime: 200, retries: 8, maxRetryTime: 5000 },
+    };
+  }
+
+  /** Producer-only in both modes: Nest's default would also start a reply consumer in a shared group. */
+  private clientOptions(): Required<KafkaOptions>['options'] {
+    if (this.transport === 'stock')
+      return {
+        client: { clientId: this.options.clientId, brokers: [...this.options.brokers] },
+        producerOnlyMode: true,
+        postfixId: '',
+      };
+    return {
+      client: this.clientConfig(),
+      producer: { allowAutoTopicCreation: false, retry: { retries: 5, initialRetryTime: 100 } },
+      producerOnlyMode: true,
+      postfixId: '',
+      send: { acks: -1 },
+    };
   }
 }

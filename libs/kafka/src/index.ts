@@ -1,17 +1,15 @@
 export { KafkaConnection } from './connection';
-export type { KafkaConnectionOptions } from './connection';
-export { KafkaModule } from './kafka.module';
+export type { KafkaConnectionOptions, KafkaConsumerSettings, KafkaServer, KafkaTransportMode } from './connection';
+export { KafkaModule, kafkaConsumer } from './kafka.module';
 export { EventPublisher, ENVELOPE_ID_HEADER, ENVELOPE_TYPE_HEADER } from './publisher';
-export type { PublishOptions, ProduceGuard } from './publisher';
-export { EventConsumer, DEFAULT_RETRY } from './consumer';
-export type {
-  ConsumedMessage,
-  MessageHandler,
-  RetryPolicy,
-  ConsumerOptions,
-  RawConsumedMessage,
-  RawConsumerOptions,
-} from './consumer';
+export type { PublishOptions, ProduceGuard, OutgoingRecord } from './publisher';
+export { HardenedServerKafka, DEFAULT_RETRY } from './server/hardened-server-kafka';
+export type { RetryPolicy, HardenedConsumerSettings, HardenedTransportDeps } from './server/hardened-server-kafka';
+export { StockServerKafka } from './server/stock-server-kafka';
+export { EventHandlers, markDecoded } from './event-handlers';
+export type { EventHandlerTable } from './event-handlers';
+export { consumedMessage, rawConsumedMessage, bytesOf } from './consumed-message';
+export type { ConsumedMessage, RawConsumedMessage } from './consumed-message';
 export { PoisonMessageError, NonRetryableError, RetriableConsumerError, isPoison } from './errors';
 export { decodeEnvelope, assertValidEnvelope } from './decode';
 export type { PayloadSchemas } from './decode';

@@ -10,6 +10,7 @@ export interface KafkaMetrics {
   handlerDuration: Histogram<'topic' | 'group'>;
   lag: Gauge<'group' | 'topic' | 'partition'>;
   rebalances: Counter<'group'>;
+  crashes: Counter<'group'>;
   producerErrors: Counter<'topic'>;
   deadLetters: Counter<'source_topic' | 'reason'>;
 }
@@ -51,6 +52,12 @@ export function kafkaMetrics(registry: MetricsRegistry): KafkaMetrics {
     rebalances: new Counter({
       name: 'jeeves_kafka_consumer_rebalances_total',
       help: 'Consumer group joins (each rebalance makes every member join again).',
+      labelNames: ['group'],
+      registers,
+    }),
+    crashes: new Counter({
+      name: 'jeeves_kafka_consumer_crashes_total',
+      help: 'Consumer crashes reported by kafkajs (each may restart the consumer at its last committed offset).',
       labelNames: ['group'],
       registers,
     }),

@@ -1,10 +1,12 @@
-import { type DynamicModule, Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
+import { type DynamicModule, Inject, type INestApplication, Module, type OnApplicationShutdown } from '@nestjs/common';
+import type { CustomStrategy } from '@nestjs/microservices';
 import type { CommonConfig, ServiceContext } from '#libs/platform';
-import { KafkaConnection } from './connection';
+import { KafkaConnection, type KafkaConsumerSettings } from './connection';
 
 /**
  * Provides the app's KafkaConnection, connected (topics ensured, producer up) before the app
- * listens, and closed on shutdown. Readiness waits for the producer and every consumer.
+ * listens, and closed on shutdown. Readiness waits for the producer and, in a consuming app, for
+ * its consumer to have joined its group.
  */
 @Module({})
 export class KafkaModule implements OnApplicationShutdown {
@@ -21,11 +23,12 @@ export class KafkaModule implements OnApplicationShutdown {
               brokers: context.config.KAFKA_BROKERS,
               clientId: context.instanceId,
               topicPrefix: context.config.JEEVES_TOPIC_PREFIX,
+              transport: context.config.KAFKA_TRANSPORT,
               logger: context.logger,
               registry: context.registry,
             });
             context.readiness.register('kafka-producer', () => connection.producerReady());
-            context.readiness.register('kafka-consumers', () => connection.consumersReady());
+            context.readiness.register('kafka-consumer-joined-group', () => connection.consumersReady());
             await connection.ensureTopics();
             await connection.connectProducer();
             return connection;
@@ -39,4 +42,12 @@ export class KafkaModule implements OnApplicationShutdown {
   async onApplicationShutdown(): Promise<void> {
     await this.connection.close();
   }
+}
+
+/**
+ * The options for `app.connectMicroservice(...)` that run a consuming app's `@EventPattern`
+ * handlers on the app's Kafka connection, with the transport KAFKA_TRANSPORT names.
+ */
+export function kafkaConsumer(app: INestApplication, settings: KafkaConsumerSettings): CustomStrategy {
+  return { strategy: app.get(KafkaConnection, { strict: false }).createServer(settings) };
 }

@@ -1,4 +1,6 @@
-import type { IHeaders, Producer } from 'kafkajs';
+import type { ClientKafka } from '@nestjs/microservices';
+import type { IHeaders } from 'kafkajs';
+import { lastValueFrom } from 'rxjs';
 import { type Envelope, PAYLOAD_SCHEMAS, TOPICS, type TopicName, topicName } from '#libs/contracts';
 import type { Logger } from '#libs/observability';
 import { assertValidEnvelope } from './decode';
@@ -14,18 +16,25 @@ export interface PublishOptions {
   headers?: IHeaders;
 }
 
+/** A record ready to send: key and value as bytes or text, headers as they are. */
+export interface OutgoingRecord {
+  key: string | Buffer | null;
+  value: string | Buffer | null;
+  headers?: IHeaders;
+}
+
 /** A hook that may refuse a send (the chaos `produce-failure` fault); throws to refuse. */
 export type ProduceGuard = (topic: string) => void;
 
 /**
- * Publishes validated envelopes. Every send is awaited: an emit whose error nobody sees is a lost
- * message.
+ * Publishes validated envelopes through Nest's ClientKafka. Every emit is awaited and its error
+ * thrown to the caller: an emit whose error nobody sees is a lost message.
  */
 export class EventPublisher {
   private guard: ProduceGuard | undefined;
 
   constructor(
-    private readonly producer: Producer,
+    private readonly client: ClientKafka,
     private readonly topicPrefix: string,
     private readonly metrics: KafkaMetrics,
     private readonly logger: Logger,
@@ -39,6 +48,7 @@ export class EventPublisher {
     this.guard = guard;
   }
 
+  /** Validates `envelope` against the contract and sends it to `topic`; throws if Kafka refuses it. */
   async publish<T>(topic: TopicName, envelope: Envelope<T>, options: PublishOptions): Promise<void> {
     assertValidEnvelope(envelope, PAYLOAD_SCHEMAS);
     // The id and type ride in headers too, so tracing hooks and tools see them without parsing the value.
@@ -52,18 +62,20 @@ export class EventPublisher {
     ]);
   }
 
-  /** Sends already-encoded messages to a fully resolved topic (dead letters, replays). */
-  async send(
-    topic: string,
-    messages: { key: string | null; value: string | Buffer | null; headers?: IHeaders }[],
-  ): Promise<void> {
+  /** Sends already-encoded records to a fully resolved topic (dead letters, replays); throws on failure. */
+  async send(topic: string, records: readonly OutgoingRecord[]): Promise<void> {
     const metricTopic = this.baseTopic(topic);
     try {
       this.guard?.(metricTopic);
-      await this.producer.send({ topic, messages, acks: -1 });
-      this.metrics.produced.inc({ topic: metricTopic, outcome: 'ok' }, messages.length);
+      await lastValueFrom(
+        records.length === 1
+          ? this.client.emit(topic, records[0])
+          : this.client.emitBatch(topic, { messages: [...records] }),
+        { defaultValue: undefined },
+      );
+      this.metrics.produced.inc({ topic: metricTopic, outcome: 'ok' }, records.length);
     } catch (error) {
-      this.metrics.produced.inc({ topic: metricTopic, outcome: 'error' }, messages.length);
+      this.metrics.produced.inc({ topic: metricTopic, outcome: 'error' }, records.length);
       this.metrics.producerErrors.inc({ topic: metricTopic });
       this.logger.warn({ err: error, topic }, 'kafka send failed');
       throw error;

@@ -4,6 +4,7 @@ export type { ServiceContext } from './service-context';
 export { ProblemError, problemBody, PROBLEM_CONTENT_TYPE } from './problem';
 export type { ProblemCode, ProblemBody, FieldError, ProblemOptions } from './problem';
 export { ProblemFilter, toProblemError } from './problem.filter';
+export { RpcErrorPassthroughFilter } from './rpc-error.filter';
 export { parseOrProblem, fieldErrors } from './validation';
 export { Readiness } from './readiness';
 export type { ReadinessCheck } from './readiness';

@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { type DynamicModule, type INestApplication, Module, type Type } from '@nestjs/common';
+import { type DynamicModule, type INestApplication, type INestMicroservice, Module, type Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyInstance } from 'fastify';
@@ -15,6 +15,7 @@ import {
 } from '#libs/observability';
 import { PlatformModule } from './platform.module';
 import { ProblemFilter } from './problem.filter';
+import { RpcErrorPassthroughFilter } from './rpc-error.filter';
 import { Readiness } from './readiness';
 import type { ServiceContext } from './service-context';
 
@@ -35,6 +36,14 @@ export interface ServiceDefinition<S extends Shape> {
   bodyLimitBytes?: number;
   /** Builds the app's root feature module once the context exists. */
   module(context: ServiceContext<ServiceConfig<S>>): DynamicModule | Type | Promise<DynamicModule | Type>;
+  /**
+   * Attaches the app's microservice transports (a consuming app's Kafka consumer) with
+   * `app.connectMicroservice`; they start before the HTTP server listens.
+   */
+  connectMicroservices?(
+    app: NestFastifyApplication,
+    context: ServiceContext<ServiceConfig<S>>,
+  ): INestMicroservice | readonly INestMicroservice[];
   /** Extra Fastify set-up (content-type parsers, hooks) before routes are registered. */
   configureHttp?(instance: FastifyInstance, context: ServiceContext<ServiceConfig<S>>): void;
 }
@@ -108,6 +117,16 @@ export async function runService<S extends Shape>(definition: ServiceDefinition<
   }
   const { app, context } = built;
   const config = context.config as unknown as CommonConfig;
+  const microservices = definition.connectMicroservices?.(app, context) ?? [];
+  for (const microservice of Array.isArray(microservices) ? microservices : [microservices])
+    microservice.useGlobalFilters(new RpcErrorPassthroughFilter());
+  try {
+    await app.startAllMicroservices();
+  } catch (error) {
+    context.logger.fatal({ err: error }, `${definition.name} failed to start its consumer`);
+    context.logger.flush();
+    process.exit(1);
+  }
   await app.listen({ port: config.PORT, host: process.env.HOST ?? '127.0.0.1' });
   context.logger.info({ port: config.PORT, tracing: tracingHandle().enabled }, `${definition.name} listening`);
 

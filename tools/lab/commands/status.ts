@@ -35,6 +35,8 @@ export const command: LabCommand = {
         .join('\n'),
     );
     const saved = readLabDescription(config.stateDir);
-    io.out(`\nstate: ${config.stateDir}${saved ? `  topic prefix: "${saved.topicPrefix}"` : '  (not up)'}`);
+    io.out(
+      `\nstate: ${config.stateDir}${saved ? `  topic prefix: "${saved.topicPrefix}"  kafka transport: ${saved.kafkaTransport}` : '  (not up)'}`,
+    );
   },
 };

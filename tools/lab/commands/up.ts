@@ -5,23 +5,25 @@ import { up } from '../lab';
 
 export const command: LabCommand = {
   name: 'up',
-  usage: '[app ...]',
+  usage: '[--kafka-transport hardened|stock] [app ...]',
   summary:
     'start Kafka (unless KAFKA_BROKERS), Prometheus (if installed) and all apps (or the ones named); wait until ready',
   async run(args, io) {
     const startedAt = Date.now();
-    const { positional } = parseArgs(args);
+    const { positional, flags } = parseArgs(args);
+    const transport = flags.get('kafka-transport');
+    if (transport === true) throw new UsageError('--kafka-transport needs a value: hardened or stock.');
     const unknown = positional.filter((a) => !isAppName(a));
     if (unknown.length > 0)
       throw new UsageError(`Unknown app(s) ${unknown.join(', ')}; known: ${APP_NAMES.join(', ')}.`);
-    const config = loadLabConfig(io.env);
+    const config = loadLabConfig(io.env, transport ? { kafkaTransport: transport } : {});
     const lab = await up(config, {
       log: io.log,
       ...(positional.length > 0 ? { apps: positional.filter(isAppName) } : {}),
     });
     const lines = [
       `Lab up in ${((Date.now() - startedAt) / 1000).toFixed(1)} s (state: ${lab.stateDir}${lab.topicPrefix ? `, topic prefix: ${lab.topicPrefix}` : ''})`,
-      `  kafka        ${lab.brokers}${lab.kafkaMode === 'external' ? ' (external)' : ''}`,
+      `  kafka        ${lab.brokers}${lab.kafkaMode === 'external' ? ' (external)' : ''}, ${lab.kafkaTransport} transport`,
       `  prometheus   ${lab.prometheusUrl ?? '(not running)'}`,
       ...Object.entries(lab.apps)
         .filter(([name]) => positional.length === 0 || positional.includes(name))

@@ -1,12 +1,5 @@
-import {
-  derivedEnvelopeId,
-  EVENT_TYPES,
-  type Envelope,
-  makeEnvelope,
-  type MessageAccepted,
-  TOPICS,
-} from '#libs/contracts';
-import { type ConsumedMessage, type EventPublisher, PoisonMessageError } from '#libs/kafka';
+import { derivedEnvelopeId, EVENT_TYPES, makeEnvelope, type MessageAccepted, TOPICS } from '#libs/contracts';
+import type { ConsumedMessage, EventPublisher } from '#libs/kafka';
 import type { BotMetrics } from './bot-metrics';
 import { routeMessage } from './route-message';
 
@@ -24,11 +17,8 @@ export class MessageRouter {
     private readonly metrics: BotMetrics,
   ) {}
 
-  async handle(message: ConsumedMessage): Promise<void> {
-    // The consumer only decodes `message.accepted`; anything else reaching here is a wiring mistake.
-    if (message.envelope.type !== EVENT_TYPES.messageAccepted)
-      throw new PoisonMessageError('unknown-type', `bot does not handle "${message.envelope.type}"`);
-    const incoming = message.envelope as Envelope<MessageAccepted>;
+  async handle(message: ConsumedMessage<MessageAccepted>): Promise<void> {
+    const incoming = message.envelope;
     const accepted = incoming.data;
     const route = routeMessage(accepted);
     if (route.kind === 'action') {

@@ -1,12 +1,5 @@
-import {
-  type ActionRequested,
-  derivedEnvelopeId,
-  type Envelope,
-  EVENT_TYPES,
-  makeEnvelope,
-  TOPICS,
-} from '#libs/contracts';
-import { type ConsumedMessage, type EventPublisher, PoisonMessageError } from '#libs/kafka';
+import { type ActionRequested, derivedEnvelopeId, EVENT_TYPES, makeEnvelope, TOPICS } from '#libs/contracts';
+import type { ConsumedMessage, EventPublisher } from '#libs/kafka';
 import type { ActionRunner } from './action-runner';
 
 /** The part of the publisher the handler uses; a fake in unit tests. */
@@ -23,11 +16,8 @@ export class ActionHandler {
     private readonly publisher: Publisher,
   ) {}
 
-  async handle(message: ConsumedMessage): Promise<void> {
-    // The consumer only decodes `action.requested`; anything else reaching here is a wiring mistake.
-    if (message.envelope.type !== EVENT_TYPES.actionRequested)
-      throw new PoisonMessageError('unknown-type', `worker does not handle "${message.envelope.type}"`);
-    const incoming = message.envelope as Envelope<ActionRequested>;
+  async handle(message: ConsumedMessage<ActionRequested>): Promise<void> {
+    const incoming = message.envelope;
     const reply = await this.runner.run(incoming.data);
     await message.heartbeat();
     await this.publisher.publish(

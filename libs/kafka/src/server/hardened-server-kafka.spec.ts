@@ -1,35 +1,45 @@
-import type { Admin, Consumer, EachMessagePayload } from 'kafkajs';
-import { DLQ_HEADERS, makeEnvelope, PAYLOAD_SCHEMAS, TOPICS } from '#libs/contracts';
+import type { KafkaContext, MessageHandler } from '@nestjs/microservices';
+import type { EachMessagePayload, Kafka } from 'kafkajs';
+import { DLQ_HEADERS, makeEnvelope, TOPICS } from '#libs/contracts';
 import { createLogger, createMetricsRegistry } from '#libs/observability';
-import { EventConsumer, type RawConsumedMessage } from './consumer';
-import { kafkaMetrics } from './kafka-metrics';
-import type { EventPublisher } from './publisher';
+import { type RawConsumedMessage, rawConsumedMessage } from '../consumed-message';
+import { NonRetryableError, PoisonMessageError } from '../errors';
+import { kafkaMetrics } from '../kafka-metrics';
+import type { EventPublisher, OutgoingRecord } from '../publisher';
+import { HardenedServerKafka } from './hardened-server-kafka';
 
-/** A kafkajs consumer that hands us its eachMessage instead of fetching. */
+/** A kafkajs client whose consumer hands us its eachMessage instead of fetching. */
 function fakeKafka() {
   let eachMessage: ((payload: EachMessagePayload) => Promise<void>) | undefined;
+  const connectable = { connect: async () => undefined, disconnect: async () => undefined };
   const consumer = {
-    events: { GROUP_JOIN: 'join', CRASH: 'crash', DISCONNECT: 'disconnect' },
+    ...connectable,
+    events: {
+      GROUP_JOIN: 'join',
+      CRASH: 'crash',
+      DISCONNECT: 'disconnect',
+      CONNECT: 'connect',
+      STOP: 'stop',
+      REBALANCING: 'rebalancing',
+    },
     on: () => undefined,
-    connect: async () => undefined,
-    disconnect: async () => undefined,
     subscribe: async () => undefined,
     run: async (config: { eachMessage: (payload: EachMessagePayload) => Promise<void> }) => {
       eachMessage = config.eachMessage;
     },
-  } as unknown as Consumer;
-  const admin = { connect: async () => undefined, disconnect: async () => undefined } as unknown as Admin;
-  const sent: { topic: string; headers: unknown }[] = [];
+  };
+  const producer = { ...connectable, events: { CONNECT: 'connect', DISCONNECT: 'disconnect' }, on: () => undefined };
+  const kafka = { consumer: () => consumer, producer: () => producer, admin: () => connectable } as unknown as Kafka;
+  const sent: { topic: string; record: OutgoingRecord }[] = [];
   const publisher = {
-    send: async (topic: string, messages: { headers?: unknown }[]) =>
-      void sent.push({ topic, headers: messages[0]?.headers }),
+    send: async (topic: string, records: OutgoingRecord[]) => void sent.push({ topic, record: records[0]! }),
   } as unknown as EventPublisher;
-  const deliver = (topic: string, value: string | null, offset = '0') =>
+  const deliver = (topic: string, value: string | null, offset = '0', key: Buffer = Buffer.from('alice')) =>
     eachMessage!({
       topic,
       partition: 0,
       message: {
-        key: Buffer.from('alice'),
+        key,
         value: value === null ? null : Buffer.from(value),
         offset,
         headers: { [DLQ_HEADERS.reason]: Buffer.from('invalid-json') },
@@ -37,10 +47,26 @@ function fakeKafka() {
       heartbeat: async () => undefined,
       pause: () => () => undefined,
     } as unknown as EachMessagePayload);
-  return { consumer, admin, publisher, sent, deliver };
+  return { kafka, publisher, sent, deliver };
 }
 
-describe('EventConsumer raw topics', () => {
+const reply = () =>
+  JSON.stringify(
+    makeEnvelope({
+      type: 'reply.produced',
+      correlationId: 'c',
+      data: {
+        messageId: '6f1c2a4e-8b1d-4c3e-9f00-0123456789ab',
+        user: 'alice',
+        intent: 'help',
+        status: 'replied',
+        text: 'hi',
+        degraded: false,
+      },
+    }),
+  );
+
+describe('HardenedServerKafka', () => {
   const registry = createMetricsRegistry({ service: 'test', defaultMetrics: false });
   const metrics = kafkaMetrics(registry);
   const logger = createLogger({ service: 'test', level: 'silent' });
@@ -48,46 +74,57 @@ describe('EventConsumer raw topics', () => {
   async function start(options: {
     rawHandler?: (message: RawConsumedMessage) => Promise<void>;
     dedupeWindow?: number;
-    handler?: () => Promise<void>;
+    handler?: (payload: unknown, ctx: KafkaContext) => Promise<void>;
   }) {
     const kafka = fakeKafka();
-    const consumer = new EventConsumer(
-      kafka.consumer,
-      kafka.admin,
-      kafka.publisher,
+    const server = new HardenedServerKafka(
+      { client: { clientId: 'c', brokers: ['127.0.0.1:1'] }, consumer: { groupId: 'p.g' } },
       {
-        groupId: 'g',
-        topics: [TOPICS.replies, TOPICS.dlq],
-        schemas: PAYLOAD_SCHEMAS,
-        handler: options.handler ?? (async () => undefined),
+        groupLabel: 'g',
+        topicPrefix: 'p',
         retry: { attempts: 2, baseDelayMs: 1, maxDelayMs: 1 },
         dedupeWindow: options.dedupeWindow,
         lagIntervalMs: 60_000,
-        ...(options.rawHandler ? { raw: { topics: [TOPICS.dlq], handler: options.rawHandler } } : {}),
+        rawTopics: options.rawHandler ? [TOPICS.dlq] : [],
       },
-      'p',
-      metrics,
-      logger,
+      { kafka: kafka.kafka, publisher: kafka.publisher, metrics, logger },
     );
-    await consumer.start();
-    return { kafka, consumer };
+    const handler = options.handler ?? (async () => undefined);
+    server.addHandler(TOPICS.replies, handler as MessageHandler, true);
+    const raw = options.rawHandler;
+    server.addHandler(
+      TOPICS.dlq,
+      (async (_payload: unknown, ctx: KafkaContext) =>
+        raw ? raw(rawConsumedMessage(ctx)) : handler(_payload, ctx)) as MessageHandler,
+      true,
+    );
+    await new Promise<void>(
+      (resolve, reject) => void server.listen((error?: unknown) => (error ? reject(error) : resolve())),
+    );
+    return { kafka, server };
   }
+
+  const outcome = async (name: string) =>
+    (await registry.getSingleMetric('jeeves_kafka_messages_consumed_total')!.get()).values.find(
+      (v) => v.labels.outcome === name,
+    )?.value ?? 0;
 
   it('hands raw topics over undecoded, headers and key included', async () => {
     const seen: RawConsumedMessage[] = [];
-    const { kafka, consumer } = await start({ rawHandler: async (message) => void seen.push(message) });
+    const { kafka, server } = await start({ rawHandler: async (message) => void seen.push(message) });
     await kafka.deliver('p.jeeves.dlq.v1', 'not json at all');
     expect(seen).toHaveLength(1);
     expect(seen[0]).toMatchObject({ topic: TOPICS.dlq, key: 'alice', offset: '0' });
     expect(seen[0]!.value?.toString()).toBe('not json at all');
     expect(seen[0]!.headers[DLQ_HEADERS.reason]?.toString()).toBe('invalid-json');
     expect(kafka.sent).toEqual([]);
-    await consumer.stop();
+    await server.close();
   });
 
   it('skips a raw message whose handler keeps failing, without dead-lettering it', async () => {
     let calls = 0;
-    const { kafka, consumer } = await start({
+    const before = await outcome('dropped');
+    const { kafka, server } = await start({
       rawHandler: async () => {
         calls++;
         throw new Error('store down');
@@ -96,42 +133,100 @@ describe('EventConsumer raw topics', () => {
     await expect(kafka.deliver('p.jeeves.dlq.v1', '{}')).resolves.toBeUndefined();
     expect(calls).toBe(2);
     expect(kafka.sent).toEqual([]);
-    const dropped = (await registry.getSingleMetric('jeeves_kafka_messages_consumed_total')!.get()).values.find(
-      (v) => v.labels.outcome === 'dropped',
-    );
-    expect(dropped?.value).toBe(1);
-    await consumer.stop();
+    expect((await outcome('dropped')) - before).toBe(1);
+    await server.close();
   });
 
   it('never dead-letters a message read from the DLQ, even without a raw handler', async () => {
-    const { kafka, consumer } = await start({});
+    const { kafka, server } = await start({});
     await kafka.deliver('p.jeeves.dlq.v1', 'garbage');
     expect(kafka.sent).toEqual([]);
     await kafka.deliver('p.jeeves.replies.v1', 'garbage');
     expect(kafka.sent.map((s) => s.topic)).toEqual(['p.jeeves.dlq.v1']);
-    await consumer.stop();
+    await server.close();
   });
 
-  it('passes every redelivery to the handler when the dedupe window is 0', async () => {
-    let calls = 0;
-    const { kafka, consumer } = await start({ dedupeWindow: 0, handler: async () => void calls++ });
-    const envelope = JSON.stringify(
-      makeEnvelope({
-        type: 'reply.produced',
-        correlationId: 'c',
-        data: {
-          messageId: '6f1c2a4e-8b1d-4c3e-9f00-0123456789ab',
-          user: 'alice',
-          intent: 'help',
-          status: 'replied',
-          text: 'hi',
-          degraded: false,
-        },
-      }),
+  it('dead-letters undecodable values with the original key bytes and provenance headers', async () => {
+    const { kafka, server } = await start({});
+    const key = Buffer.from([0xff, 0xfe, 0x6b, 0x80]);
+    await kafka.deliver('p.jeeves.replies.v1', '{"id":', '7', key);
+    expect(kafka.sent).toHaveLength(1);
+    const { record } = kafka.sent[0]!;
+    expect(Buffer.compare(record.key as Buffer, key)).toBe(0);
+    expect(record.value?.toString()).toBe('{"id":');
+    expect(record.headers).toMatchObject({
+      [DLQ_HEADERS.sourceTopic]: TOPICS.replies,
+      [DLQ_HEADERS.sourceOffset]: '7',
+      [DLQ_HEADERS.reason]: 'invalid-json',
+      [DLQ_HEADERS.consumerGroup]: 'p.g',
+    });
+    await server.close();
+  });
+
+  it('hands the handler the decoded envelope and its Kafka context', async () => {
+    const seen: { payload: unknown; topic: string; offset: string }[] = [];
+    const { kafka, server } = await start({
+      handler: async (payload, ctx) =>
+        void seen.push({ payload, topic: ctx.getTopic(), offset: ctx.getMessage().offset }),
+    });
+    await kafka.deliver('p.jeeves.replies.v1', reply(), '3');
+    expect(seen).toEqual(
+      [{ payload: JSON.parse(reply()), topic: 'p.jeeves.replies.v1', offset: '3' }].map((s) => ({
+        ...s,
+        payload: expect.objectContaining({ type: 'reply.produced', correlationId: 'c' }),
+      })),
     );
-    await kafka.deliver('p.jeeves.replies.v1', envelope, '1');
-    await kafka.deliver('p.jeeves.replies.v1', envelope, '1');
+    await server.close();
+  });
+
+  it('retries a failing handler, then dead-letters it as retries-exhausted', async () => {
+    let calls = 0;
+    const { kafka, server } = await start({
+      handler: async () => {
+        calls++;
+        throw new Error('provider down');
+      },
+    });
+    await kafka.deliver('p.jeeves.replies.v1', reply());
     expect(calls).toBe(2);
-    await consumer.stop();
+    expect(kafka.sent[0]!.record.headers).toMatchObject({
+      [DLQ_HEADERS.reason]: 'retries-exhausted',
+      [DLQ_HEADERS.attempts]: '2',
+    });
+    await server.close();
+  });
+
+  it('dead-letters poison and non-retryable errors at once, with their reason', async () => {
+    let calls = 0;
+    const errors = [new PoisonMessageError('unknown-type', 'no handler for type'), new NonRetryableError('rule')];
+    const { kafka, server } = await start({
+      handler: async () => {
+        throw errors[calls++];
+      },
+    });
+    await kafka.deliver('p.jeeves.replies.v1', reply(), '1');
+    await kafka.deliver('p.jeeves.replies.v1', reply().replace('"c"', '"d"'), '2');
+    expect(calls).toBe(2);
+    expect(kafka.sent.map((s) => s.record.headers?.[DLQ_HEADERS.reason])).toEqual([
+      'unknown-type',
+      'retries-exhausted',
+    ]);
+    await server.close();
+  });
+
+  it('skips a redelivered envelope id within the dedupe window, and passes each one when it is 0', async () => {
+    let calls = 0;
+    const { kafka, server } = await start({ handler: async () => void calls++ });
+    const envelope = reply();
+    await kafka.deliver('p.jeeves.replies.v1', envelope, '1');
+    await kafka.deliver('p.jeeves.replies.v1', envelope, '1');
+    expect(calls).toBe(1);
+    await server.close();
+
+    const again = await start({ dedupeWindow: 0, handler: async () => void calls++ });
+    await again.kafka.deliver('p.jeeves.replies.v1', envelope, '1');
+    await again.kafka.deliver('p.jeeves.replies.v1', envelope, '1');
+    expect(calls).toBe(3);
+    await again.server.close();
   });
 });

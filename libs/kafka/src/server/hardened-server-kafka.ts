@@ -1,0 +1,384 @@
+import { context as otelContext, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import { KafkaContext, type KafkaOptions, ServerKafka } from '@nestjs/microservices';
+import type { Admin, Consumer, EachMessagePayload, IHeaders, Kafka } from 'kafkajs';
+import { isObservable, lastValueFrom } from 'rxjs';
+import {
+  contractTopicOf,
+  DLQ_HEADERS,
+  type DeadLetterReason,
+  type Envelope,
+  PAYLOAD_SCHEMAS,
+  TOPICS,
+  type TopicName,
+  topicName,
+} from '#libs/contracts';
+import { type Logger, traceExemplar } from '#libs/observability';
+import { delay, fullJitterDelayMs } from '#libs/resilience';
+import { decodeEnvelope } from '../decode';
+import { isPoison, NonRetryableError, PoisonMessageError, RetriableConsumerError } from '../errors';
+import { markDecoded } from '../event-handlers';
+import type { KafkaMetrics } from '../kafka-metrics';
+import type { EventPublisher } from '../publisher';
+
+export interface RetryPolicy {
+  /** Attempts in all, the first included. */
+  attempts: number;
+  baseDelayMs: number;
+  maxDelayMs: number;
+}
+
+export const DEFAULT_RETRY: RetryPolicy = { attempts: 4, baseDelayMs: 100, maxDelayMs: 2000 };
+
+/** How the hardened transport consumes; everything else (brokers, ids) comes from Nest's KafkaOptions. */
+export interface HardenedConsumerSettings {
+  /** Consumer group without the lab prefix, for metric labels (`jeeves-worker`). */
+  groupLabel: string;
+  topicPrefix: string;
+  retry?: RetryPolicy;
+  /** Partitions handled at once by this instance (order is kept within a partition). */
+  concurrency?: number;
+  /** How many recently handled envelope ids are remembered to skip redeliveries (0 turns it off). */
+  dedupeWindow?: number;
+  lagIntervalMs?: number;
+  /**
+   * Topics whose records skip envelope decoding and reach their handler as they are (the DLQ). A
+   * raw handler is retried like any; when retries run out the record is logged and skipped
+   * (outcome `dropped`), never dead-lettered: a dead letter of a dead letter would loop.
+   */
+  rawTopics?: readonly TopicName[];
+}
+
+/** What the transport uses of the app's Kafka door: the shared client, the publisher, metrics and logs. */
+export interface HardenedTransportDeps {
+  kafka: Kafka;
+  publisher: EventPublisher;
+  metrics: KafkaMetrics;
+  logger: Logger;
+}
+
+/** A bounded set that forgets its oldest entries: remembers recent ids without growing forever. */
+class RecentIds {
+  private readonly ids = new Set<string>();
+  constructor(private readonly capacity: number) {}
+  has(id: string): boolean {
+    return this.ids.has(id);
+  }
+  add(id: string): void {
+    if (this.capacity <= 0) return;
+    this.ids.add(id);
+    if (this.ids.size > this.capacity) this.ids.delete(this.ids.values().next().value as string);
+  }
+}
+
+type Outcome = 'ok' | 'retried' | 'dead_lettered' | 'dropped' | 'duplicate';
+
+const tracer = trace.getTracer('jeeves-kafka');
+
+/**
+ * Nest's ServerKafka, hardened where its defaults fail (see docs/decisions/0006). Handlers stay
+ * `@EventPattern(<contract topic>)` controller methods; this class owns what Nest leaves to them:
+ * envelope validation, poison → `jeeves.dlq.v1` with provenance headers (the partition moves on),
+ * retries with full-jitter backoff and heartbeats, offsets resolved only after the effect, dedupe by
+ * envelope id, per-partition concurrency, pause/resume, lag and rebalance metrics, a
+ * `handle <type>` span per message. A handler never has to catch to protect its partition.
+ */
+export class HardenedServerKafka extends ServerKafka {
+  private readonly retry: RetryPolicy;
+  private readonly recent: RecentIds;
+  private readonly rawTopics: ReadonlySet<TopicName>;
+  private admin: Admin | undefined;
+  private joined = false;
+  private stopped = false;
+  private lagTimer: NodeJS.Timeout | undefined;
+  private subscribed: readonly TopicName[] = [];
+  private readonly pausedTopics = new Set<TopicName>();
+
+  constructor(
+    options: Required<KafkaOptions>['options'],
+    private readonly settings: HardenedConsumerSettings,
+    private readonly deps: HardenedTransportDeps,
+  ) {
+    // Nest appends `-server` to client and group ids unless told otherwise; ours are exact.
+    super({ ...options, postfixId: '' });
+    this.retry = settings.retry ?? DEFAULT_RETRY;
+    this.recent = new RecentIds(settings.dedupeWindow ?? 10_000);
+    this.rawTopics = new Set(settings.rawTopics ?? []);
+  }
+
+  /** Consumer group as the broker knows it (with the lab prefix). */
+  get consumerGroup(): string {
+    return this.groupId;
+  }
+
+  /** True once this member has joined its group, until it crashes, disconnects or stops. */
+  isReady(): boolean {
+    return this.joined && !this.stopped;
+  }
+
+  /** Stops fetching from a topic (or all) until `resume`; used by the `pause-consumer` fault. */
+  pause(topic?: TopicName): void {
+    const topics = topic ? [topic] : this.subscribed;
+    for (const name of topics) this.pausedTopics.add(name);
+    this.kafkaConsumer().pause(topics.map((name) => ({ topic: topicName(name, this.settings.topicPrefix) })));
+  }
+
+  resume(topic?: TopicName): void {
+    const topics = topic ? [topic] : [...this.pausedTopics];
+    for (const name of topics) this.pausedTopics.delete(name);
+    this.kafkaConsumer().resume(topics.map((name) => ({ topic: topicName(name, this.settings.topicPrefix) })));
+  }
+
+  /** The app's own client (one log creator, one set of timeouts) instead of a second one. */
+  override createClient<T = Kafka>(): T {
+    return this.deps.kafka as T;
+  }
+
+  protected override registerConsumerEventListeners(): void {
+    super.registerConsumerEventListeners();
+    const consumer = this.kafkaConsumer();
+    const { events } = consumer;
+    consumer.on(events.GROUP_JOIN, () => {
+      this.joined = true;
+      this.deps.metrics.rebalances.inc({ group: this.settings.groupLabel });
+    });
+    this.deps.metrics.crashes.inc({ group: this.settings.groupLabel }, 0);
+    consumer.on(events.CRASH, (event) => {
+      this.joined = false;
+      this.deps.metrics.crashes.inc({ group: this.settings.groupLabel });
+      this.deps.logger.error({ err: event.payload.error, restart: event.payload.restart }, 'kafka consumer crashed');
+    });
+    consumer.on(events.DISCONNECT, () => (this.joined = false));
+  }
+
+  /** Subscribes to the contract topics the controllers' `@EventPattern`s name, under the lab prefix. */
+  override async bindEvents(consumer: Consumer): Promise<void> {
+    this.subscribed = [...this.messageHandlers.keys()].map((pattern) => {
+      const topic = contractTopicOf(pattern);
+      if (topic !== pattern) throw new Error(`@EventPattern("${pattern}") is not a contract topic name`);
+      return topic;
+    });
+    this.admin = this.deps.kafka.admin();
+    await this.admin.connect();
+    await consumer.subscribe({
+      topics: this.subscribed.map((topic) => topicName(topic, this.settings.topicPrefix)),
+      fromBeginning: true,
+    });
+    await consumer.run({
+      autoCommit: true,
+      autoCommitInterval: 500,
+      autoCommitThreshold: 100,
+      partitionsConsumedConcurrently: this.settings.concurrency ?? 3,
+      eachMessage: (payload) =>
+        this.handle(payload).catch((error: unknown) => {
+          throw new RetriableConsumerError(error);
+        }),
+    });
+    this.lagTimer = setInterval(() => void this.recordLag(), this.settings.lagIntervalMs ?? 5000);
+    this.lagTimer.unref();
+  }
+
+  override async close(): Promise<void> {
+    this.stopped = true;
+    if (this.lagTimer) clearInterval(this.lagTimer);
+    await super.close();
+    await this.admin?.disconnect();
+    this.admin = undefined;
+  }
+
+  private kafkaConsumer(): Consumer {
+    if (!this.consumer) throw new Error('the Kafka consumer is not started');
+    return this.consumer as unknown as Consumer;
+  }
+
+  private async handle(payload: EachMessagePayload): Promise<void> {
+    const { message, partition } = payload;
+    const topic = contractTopicOf(payload.topic) as TopicName;
+    const labels = { topic, group: this.settings.groupLabel };
+    const started = process.hrtime.bigint();
+    if (this.rawTopics.has(topic)) {
+      const outcome = await this.handleRaw(payload, topic);
+      this.deps.metrics.handlerDuration.observe({ labels, value: Number(process.hrtime.bigint() - started) / 1e9 });
+      this.deps.metrics.consumed.inc({ ...labels, outcome });
+      return;
+    }
+    let envelope: Envelope;
+    try {
+      envelope = markDecoded(decodeEnvelope(message.value, PAYLOAD_SCHEMAS));
+    } catch (error) {
+      const reason: DeadLetterReason = isPoison(error) ? error.reason : 'invalid-envelope';
+      await this.deadLetter(payload, reason, error, 1);
+      this.deps.metrics.consumed.inc({ ...labels, outcome: 'dead_lettered' });
+      return;
+    }
+    if (this.recent.has(envelope.id)) {
+      this.deps.metrics.consumed.inc({ ...labels, outcome: 'duplicate' });
+      return;
+    }
+
+    const span = tracer.startSpan(`handle ${envelope.type}`, {
+      kind: SpanKind.INTERNAL,
+      attributes: {
+        'messaging.system': 'kafka',
+        'messaging.operation.name': 'process',
+        'messaging.destination.name': payload.topic,
+        'messaging.destination.partition.id': String(partition),
+        'messaging.kafka.offset': Number(message.offset),
+        'messaging.consumer.group.name': this.groupId,
+        'messaging.message.id': envelope.id,
+        'jeeves.message.type': envelope.type,
+      },
+    });
+    const outcome = await otelContext.with(trace.setSpan(otelContext.active(), span), () =>
+      this.runWithRetries(topic, envelope, payload),
+    );
+    if (outcome === 'dead_lettered') span.setStatus({ code: SpanStatusCode.ERROR, message: 'dead-lettered' });
+    span.setAttribute('jeeves.outcome', outcome);
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    this.deps.metrics.handlerDuration.observe({
+      labels,
+      value: seconds,
+      exemplarLabels: span.isRecording() ? { trace_id: span.spanContext().traceId } : traceExemplar(),
+    });
+    // One line per message, inside the span so it carries trace_id/span_id.
+    otelContext.with(trace.setSpan(otelContext.active(), span), () =>
+      this.deps.logger.info(
+        {
+          topic,
+          partition,
+          offset: message.offset,
+          messageId: envelope.id,
+          type: envelope.type,
+          outcome,
+          durationMs: Math.round(seconds * 10000) / 10,
+        },
+        'message',
+      ),
+    );
+    span.end();
+    this.deps.metrics.consumed.inc({ ...labels, outcome });
+    if (outcome !== 'dead_lettered') this.recent.add(envelope.id);
+  }
+
+  /** Calls the controller method bound to the topic's `@EventPattern`, through Nest's pipeline. */
+  private async invoke(topic: TopicName, data: unknown, payload: EachMessagePayload): Promise<void> {
+    const handler = this.getHandlerByPattern(topic);
+    if (!handler) throw new PoisonMessageError('unknown-type', `no handler for topic ${topic}`);
+    const ctx = new KafkaContext([
+      payload.message,
+      payload.partition,
+      payload.topic,
+      this.consumer!,
+      payload.heartbeat,
+      this.producer!,
+    ] as unknown as ConstructorParameters<typeof KafkaContext>[0]);
+    const result: unknown = await handler(data, ctx);
+    if (isObservable(result)) await lastValueFrom(result, { defaultValue: undefined });
+  }
+
+  private async runWithRetries(topic: TopicName, envelope: Envelope, payload: EachMessagePayload): Promise<Outcome> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.invoke(topic, envelope, payload);
+        return attempt === 1 ? 'ok' : 'retried';
+      } catch (error) {
+        const retryable = !(error instanceof NonRetryableError) && !isPoison(error);
+        if (!retryable || attempt >= this.retry.attempts || this.stopped) {
+          await this.deadLetter(payload, isPoison(error) ? error.reason : 'retries-exhausted', error, attempt);
+          return 'dead_lettered';
+        }
+        this.deps.logger.warn({ err: error, messageId: envelope.id, attempt }, 'handler failed; retrying');
+        await delay(fullJitterDelayMs(attempt - 1, this.retry));
+        await payload.heartbeat();
+      }
+    }
+  }
+
+  private async handleRaw(payload: EachMessagePayload, topic: TopicName): Promise<Outcome> {
+    const { message, partition } = payload;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.invoke(topic, message.value, payload);
+        return attempt === 1 ? 'ok' : 'retried';
+      } catch (error) {
+        if (error instanceof NonRetryableError || attempt >= this.retry.attempts || this.stopped) {
+          this.deps.logger.error(
+            { err: error, topic: payload.topic, partition, offset: message.offset, attempts: attempt },
+            'raw message handler failed; skipping it',
+          );
+          return 'dropped';
+        }
+        this.deps.logger.warn(
+          { err: error, topic: payload.topic, partition, offset: message.offset, attempt },
+          'raw handler failed; retrying',
+        );
+        await delay(fullJitterDelayMs(attempt - 1, this.retry));
+        await payload.heartbeat();
+      }
+    }
+  }
+
+  /** Sends the original bytes to the DLQ with provenance headers; throws if the send fails (no commit, no loss). */
+  private async deadLetter(
+    payload: EachMessagePayload,
+    reason: DeadLetterReason,
+    error: unknown,
+    attempts: number,
+  ): Promise<void> {
+    const { message, partition } = payload;
+    const source = contractTopicOf(payload.topic);
+    const text = error instanceof Error ? error.message : String(error);
+    if (source === TOPICS.dlq) {
+      // A dead letter of a dead letter would come straight back: log it and move on.
+      this.deps.logger.error(
+        { topic: payload.topic, partition, offset: message.offset, reason, error: text },
+        'message from the dead-letter topic failed; skipping it',
+      );
+      return;
+    }
+    const headers: IHeaders = {
+      ...(message.headers ?? {}),
+      [DLQ_HEADERS.sourceTopic]: source ?? payload.topic,
+      [DLQ_HEADERS.sourcePartition]: String(partition),
+      [DLQ_HEADERS.sourceOffset]: message.offset,
+      [DLQ_HEADERS.reason]: reason,
+      [DLQ_HEADERS.error]: text.slice(0, 500),
+      [DLQ_HEADERS.consumerGroup]: this.groupId,
+      [DLQ_HEADERS.attempts]: String(attempts),
+      [DLQ_HEADERS.deadLetteredAt]: new Date().toISOString(),
+    };
+    await this.deps.publisher.send(topicName(TOPICS.dlq, this.settings.topicPrefix), [
+      { key: message.key ?? null, value: message.value, headers },
+    ]);
+    this.deps.metrics.deadLetters.inc({ source_topic: source ?? payload.topic, reason });
+    this.deps.logger.warn(
+      { topic: payload.topic, partition, offset: message.offset, reason, error: text },
+      'message dead-lettered',
+    );
+  }
+
+  private async recordLag(): Promise<void> {
+    if (!this.isReady() || !this.admin) return;
+    try {
+      for (const base of this.subscribed) {
+        const topic = topicName(base, this.settings.topicPrefix);
+        const [ends, committed] = await Promise.all([
+          this.admin.fetchTopicOffsets(topic),
+          this.admin.fetchOffsets({ groupId: this.groupId, topics: [topic] }),
+        ]);
+        const committedByPartition = new Map(
+          committed[0]?.partitions.map((p) => [p.partition, Number(p.offset)]) ?? [],
+        );
+        for (const end of ends) {
+          const done = committedByPartition.get(end.partition) ?? -1;
+          const from = done >= 0 ? done : Number(end.low);
+          this.deps.metrics.lag.set(
+            { group: this.settings.groupLabel, topic: base, partition: String(end.partition) },
+            Math.max(0, Number(end.high) - from),
+          );
+        }
+      }
+    } catch (error) {
+      this.deps.logger.debug({ err: error }, 'lag poll failed');
+    }
+  }
+}
