@@ -14,6 +14,5 @@ export {
 export type { MetricsOptions, RenderedMetrics, MetricsRegistry } from './metrics';
 export { createHttpMetrics, instrumentHttp, routeTemplate } from './http-metrics';
 export type { HttpMetrics } from './http-metrics';
-export { samplerFromEnv, tracingSettingsFromEnv, startTracing } from './tracing';
-export type { TracingSettings, TracingHandle } from './tracing';
 export { tracingHandle } from './tracing-handle';
+export type { TracingHandle } from './tracing-handle';

@@ -5,53 +5,50 @@
  */
 import { basename, dirname } from 'node:path';
 import type { Span } from '@opentelemetry/api';
-import { startTracing, tracingSettingsFromEnv, type TracingHandle } from './tracing';
+import { startNodeSdk } from './tracing';
+import { registerTracingHandle } from './tracing-handle';
 
+/** The app's folder name, the service name when OTEL_SERVICE_NAME is unset. */
 function appNameFromEntry(): string {
   const entry = process.argv[1] ?? 'jeeves';
   // dist/apps/<app>/src/main.js → <app>
   return basename(dirname(dirname(entry)));
 }
 
-const settings = tracingSettingsFromEnv(process.env, appNameFromEntry());
-
-const handle: TracingHandle = startTracing(settings, () => {
-  // Required lazily so that a lab with tracing off never loads them.
-  /* eslint-disable @typescript-eslint/no-require-imports */
-  const { HttpInstrumentation } =
-    require('@opentelemetry/instrumentation-http') as typeof import('@opentelemetry/instrumentation-http');
-  const { UndiciInstrumentation } =
-    require('@opentelemetry/instrumentation-undici') as typeof import('@opentelemetry/instrumentation-undici');
-  const { KafkaJsInstrumentation } =
-    require('@opentelemetry/instrumentation-kafkajs') as typeof import('@opentelemetry/instrumentation-kafkajs');
-  const { PinoInstrumentation } =
-    require('@opentelemetry/instrumentation-pino') as typeof import('@opentelemetry/instrumentation-pino');
-  const { PgInstrumentation } =
-    require('@opentelemetry/instrumentation-pg') as typeof import('@opentelemetry/instrumentation-pg');
-  /* eslint-enable @typescript-eslint/no-require-imports */
-  return [
-    new HttpInstrumentation({
-      // Scrapes and health probes would drown the traces that matter.
-      ignoreIncomingRequestHook: (request) => /^\/(metrics|health\/)/.test(request.url ?? ''),
-    }),
-    new UndiciInstrumentation(),
-    new KafkaJsInstrumentation({
-      // messaging.message.id from the header our publisher sets (libs/kafka ENVELOPE_ID_HEADER).
-      producerHook: (span, { message }) => setMessageId(span, message.headers),
-      consumerHook: (span, { message }) => setMessageId(span, message.headers),
-    }),
-    // Logs go to stdout; the instrumentation only adds trace_id/span_id to them.
-    new PinoInstrumentation({ disableLogSending: true }),
-    new PgInstrumentation(),
-  ];
-});
+registerTracingHandle(
+  startNodeSdk(appNameFromEntry(), () => {
+    // Required lazily so that a lab with tracing off never loads them.
+    /* eslint-disable @typescript-eslint/no-require-imports */
+    const { HttpInstrumentation } =
+      require('@opentelemetry/instrumentation-http') as typeof import('@opentelemetry/instrumentation-http');
+    const { UndiciInstrumentation } =
+      require('@opentelemetry/instrumentation-undici') as typeof import('@opentelemetry/instrumentation-undici');
+    const { KafkaJsInstrumentation } =
+      require('@opentelemetry/instrumentation-kafkajs') as typeof import('@opentelemetry/instrumentation-kafkajs');
+    const { PinoInstrumentation } =
+      require('@opentelemetry/instrumentation-pino') as typeof import('@opentelemetry/instrumentation-pino');
+    const { PgInstrumentation } =
+      require('@opentelemetry/instrumentation-pg') as typeof import('@opentelemetry/instrumentation-pg');
+    /* eslint-enable @typescript-eslint/no-require-imports */
+    return [
+      new HttpInstrumentation({
+        // Scrapes and health probes would drown the traces that matter.
+        ignoreIncomingRequestHook: (request) => /^\/(metrics|health\/)/.test(request.url ?? ''),
+      }),
+      new UndiciInstrumentation(),
+      new KafkaJsInstrumentation({
+        // messaging.message.id from the header our publisher sets (libs/kafka ENVELOPE_ID_HEADER).
+        producerHook: (span, { message }) => setMessageId(span, message.headers),
+        consumerHook: (span, { message }) => setMessageId(span, message.headers),
+      }),
+      // Logs go to stdout; the instrumentation only adds trace_id/span_id to them.
+      new PinoInstrumentation({ disableLogSending: true }),
+      new PgInstrumentation(),
+    ];
+  }),
+);
 
 function setMessageId(span: Span, headers: Record<string, unknown> | undefined): void {
   const id = headers?.['jeeves-envelope-id'];
   if (id !== undefined) span.setAttribute('messaging.message.id', String(id));
-}
-
-(globalThis as { __jeevesTracing?: TracingHandle }).__jeevesTracing = handle;
-if (settings.notes.length > 0 && process.env.LOG_LEVEL === 'debug') {
-  process.stderr.write(`${JSON.stringify({ level: 'debug', msg: 'tracing', notes: settings.notes })}\n`);
 }

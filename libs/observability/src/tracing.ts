@@ -1,132 +1,113 @@
-import { context, diag, DiagConsoleLogger, DiagLogLevel, propagation, trace } from '@opentelemetry/api';
-import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
-import { OTLPTraceExporter as OTLPJsonTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
-import { type Instrumentation, registerInstrumentations } from '@opentelemetry/instrumentation';
-import { resourceFromAttributes } from '@opentelemetry/resources';
-import {
-  AlwaysOffSampler,
-  AlwaysOnSampler,
-  BatchSpanProcessor,
-  ParentBasedSampler,
-  type Sampler,
-  TraceIdRatioBasedSampler,
-  TracerProvider,
-} from '@opentelemetry/sdk-trace';
+/*
+ * Tracing through the OpenTelemetry Node SDK (docs/decisions/0005). The SDK reads the exporter,
+ * sampler, propagator and resource settings from the standard OTEL_* variables itself; this module
+ * only decides whether to start it at all, adds the lab's resource and batching defaults, and turns
+ * OTel metrics and logs off (prom-client and stdout are the lab's paths for those).
+ */
+import { diag, DiagLogLevel, type DiagLogger } from '@opentelemetry/api';
+import type { NodeSDKConfiguration } from '@opentelemetry/sdk-node';
+import { TRACING_OFF, type TracingHandle } from './tracing-handle';
 
-export interface TracingSettings {
-  enabled: boolean;
-  serviceName: string;
-  serviceVersion: string;
-  environment: string;
-  /** OTLP/HTTP traces endpoint, e.g. http://127.0.0.1:4318/v1/traces. */
-  tracesEndpoint?: string;
-  /** OTLP encoding: protobuf (the collector default) or JSON (readable by a plain HTTP sink). */
-  protocol: 'http/protobuf' | 'http/json';
-  sampler: Sampler;
-  /** Why tracing is off, or why a setting fell back (logged once at start). */
-  notes: string[];
+/** The instrumentations NodeSDK registers, as its `instrumentations` option takes them. */
+export type SdkInstrumentations = NodeSDKConfiguration['instrumentations'];
+
+/**
+ * Why tracing is off in this environment, or undefined when it is on. Off means the SDK is never
+ * loaded: no OTLP endpoint (OTEL_EXPORTER_OTLP_ENDPOINT or _TRACES_ENDPOINT), OTEL_SDK_DISABLED=true,
+ * or OTEL_TRACES_EXPORTER=none (both read the way the SDK reads them).
+ */
+export function tracingOffReason(env: NodeJS.ProcessEnv): string | undefined {
+  if (env.OTEL_SDK_DISABLED?.trim().toLowerCase() === 'true') return 'tracing disabled by OTEL_SDK_DISABLED=true';
+  const exporters = (env.OTEL_TRACES_EXPORTER ?? '')
+    .split(',')
+    .map((name) => name.trim())
+    .filter((name) => name !== '' && name !== 'null');
+  if (exporters[0] === 'none') return 'tracing disabled by OTEL_TRACES_EXPORTER=none';
+  if (!env.OTEL_EXPORTER_OTLP_ENDPOINT?.trim() && !env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT?.trim())
+    return 'tracing off: no OTEL_EXPORTER_OTLP_ENDPOINT';
+  return undefined;
+}
+
+/** Batch span processor tuning, used where the OTEL_BSP_* variable is unset: export every 500 ms, queue 8192. */
+export const BATCH_SPAN_PROCESSOR_DEFAULTS: Readonly<Record<string, string>> = {
+  OTEL_BSP_SCHEDULE_DELAY: '500',
+  OTEL_BSP_MAX_QUEUE_SIZE: '8192',
+  OTEL_BSP_MAX_EXPORT_BATCH_SIZE: '512',
+};
+
+/**
+ * The variables the preload sets before the SDK reads them. The lab's resource attributes go in
+ * front of OTEL_RESOURCE_ATTRIBUTES (the SDK keeps the last of a repeated key, so the user's own
+ * attributes win, and OTEL_SERVICE_NAME wins over both); the batch tuning fills unset OTEL_BSP_*;
+ * OTEL_METRICS_EXPORTER and OTEL_LOGS_EXPORTER are always `none` (the SDK defaults both to otlp, and
+ * prom-client and stdout are the lab's paths for metrics and logs). `appName` is the service name
+ * when OTEL_SERVICE_NAME is unset.
+ */
+export function sdkEnv(env: NodeJS.ProcessEnv, appName: string, pid: number): Record<string, string> {
+  const serviceName = env.OTEL_SERVICE_NAME?.trim() || appName;
+  const lab = {
+    'service.name': appName,
+    'service.version': env.SERVICE_VERSION || '0.1.0',
+    'deployment.environment.name': env.DEPLOYMENT_ENVIRONMENT || 'lab',
+    'service.instance.id': env.INSTANCE_ID || `${serviceName}-${pid}`,
+  };
+  const ours = Object.entries(lab)
+    .map(([key, value]) => `${key}=${encodeURIComponent(value)}`)
+    .join(',');
+  const theirs = env.OTEL_RESOURCE_ATTRIBUTES?.trim();
+  const vars: Record<string, string> = {
+    OTEL_RESOURCE_ATTRIBUTES: theirs ? `${ours},${theirs}` : ours,
+    OTEL_METRICS_EXPORTER: 'none',
+    OTEL_LOGS_EXPORTER: 'none',
+  };
+  for (const [key, value] of Object.entries(BATCH_SPAN_PROCESSOR_DEFAULTS)) if (!env[key]?.trim()) vars[key] = value;
+  return vars;
 }
 
 /**
- * Reads the standard OTEL_* variables. Telemetry config never stops the app: a bad value is noted
- * and falls back to the default.
+ * Starts the OpenTelemetry Node SDK with these instrumentations, or does nothing at all when
+ * tracing is off (the SDK and the instrumentations are then never required). Must run before the
+ * instrumented modules are first required (hence the preload). Never throws: a bad setting is
+ * warned about on stderr and falls back (the SDK's own rule), and an SDK that fails to start leaves
+ * the app running untraced.
  */
-export function tracingSettingsFromEnv(env: NodeJS.ProcessEnv, fallbackServiceName: string): TracingSettings {
-  const notes: string[] = [];
-  const endpointBase = env.OTEL_EXPORTER_OTLP_ENDPOINT?.replace(/\/+$/, '');
-  const tracesEndpoint =
-    env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT || (endpointBase ? `${endpointBase}/v1/traces` : undefined);
-  const disabled = env.OTEL_SDK_DISABLED === 'true' || env.OTEL_TRACES_EXPORTER === 'none';
-  const enabled = !disabled && tracesEndpoint !== undefined;
-  if (!enabled)
-    notes.push(
-      disabled
-        ? 'tracing disabled by OTEL_SDK_DISABLED/OTEL_TRACES_EXPORTER'
-        : 'tracing off: no OTEL_EXPORTER_OTLP_ENDPOINT',
-    );
-  return {
-    enabled,
-    serviceName: env.OTEL_SERVICE_NAME || fallbackServiceName,
-    serviceVersion: env.SERVICE_VERSION || '0.1.0',
-    environment: env.DEPLOYMENT_ENVIRONMENT || 'lab',
-    tracesEndpoint,
-    protocol: protocolFromEnv(env.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL || env.OTEL_EXPORTER_OTLP_PROTOCOL, notes),
-    sampler: samplerFromEnv(env.OTEL_TRACES_SAMPLER, env.OTEL_TRACES_SAMPLER_ARG, notes),
-    notes,
-  };
-}
-
-function protocolFromEnv(value: string | undefined, notes: string[]): TracingSettings['protocol'] {
-  if (value === undefined || value === '' || value === 'http/protobuf') return 'http/protobuf';
-  if (value === 'http/json') return 'http/json';
-  notes.push(`OTLP protocol ${value} is not supported here; using http/protobuf`);
-  return 'http/protobuf';
-}
-
-export function samplerFromEnv(name: string | undefined, arg: string | undefined, notes: string[] = []): Sampler {
-  const ratio = arg === undefined || arg === '' ? 1 : Number(arg);
-  const safeRatio = Number.isFinite(ratio) && ratio >= 0 && ratio <= 1 ? ratio : 1;
-  if (safeRatio !== ratio) notes.push(`OTEL_TRACES_SAMPLER_ARG=${arg} is not a ratio in [0,1]; using 1`);
-  switch (name ?? 'parentbased_always_on') {
-    case 'always_on':
-      return new AlwaysOnSampler();
-    case 'always_off':
-      return new AlwaysOffSampler();
-    case 'traceidratio':
-      return new TraceIdRatioBasedSampler(safeRatio);
-    case 'parentbased_always_on':
-      return new ParentBasedSampler({ root: new AlwaysOnSampler() });
-    case 'parentbased_always_off':
-      return new ParentBasedSampler({ root: new AlwaysOffSampler() });
-    case 'parentbased_traceidratio':
-      return new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(safeRatio) });
-    default:
-      notes.push(`OTEL_TRACES_SAMPLER=${name} is not supported; using parentbased_always_on`);
-      return new ParentBasedSampler({ root: new AlwaysOnSampler() });
+export function startNodeSdk(appName: string, instrumentations: () => SdkInstrumentations): TracingHandle {
+  const env = process.env;
+  const off = tracingOffReason(env);
+  if (off !== undefined) {
+    if (env.LOG_LEVEL === 'debug') writeLine('debug', off);
+    return TRACING_OFF;
+  }
+  Object.assign(env, sdkEnv(env, appName, process.pid));
+  // The SDK warns through `diag` while it reads its settings; without OTEL_LOG_LEVEL nobody would
+  // see those warnings. Export errors at run time stay quiet as before, unless OTEL_LOG_LEVEL asks.
+  const ownLogger = !env.OTEL_LOG_LEVEL?.trim();
+  if (ownLogger) diag.setLogger(stderrDiagLogger(), DiagLogLevel.WARN);
+  try {
+    // Required here, not imported: a lab with tracing off never loads the SDK.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { NodeSDK } = require('@opentelemetry/sdk-node') as typeof import('@opentelemetry/sdk-node');
+    // Everything else (exporter, sampler, propagators, resource, batching) the SDK takes from OTEL_*.
+    const sdk = new NodeSDK({ instrumentations: instrumentations() });
+    sdk.start();
+    return { enabled: true, shutdown: () => sdk.shutdown() };
+  } catch (error) {
+    writeLine('warn', `tracing off: the OpenTelemetry SDK failed to start: ${String(error)}`);
+    return TRACING_OFF;
+  } finally {
+    if (ownLogger) diag.disable();
   }
 }
 
-export interface TracingHandle {
-  readonly enabled: boolean;
-  /** Flushes buffered spans; call on shutdown. */
-  shutdown(): Promise<void>;
+/** One JSON line on stderr, shaped like the apps' pino lines. */
+function writeLine(level: string, msg: string): void {
+  process.stderr.write(`${JSON.stringify({ level, time: new Date().toISOString(), msg })}\n`);
 }
 
-/**
- * Registers the tracer provider, context manager, W3C propagators and instrumentations. Must run
- * before the instrumented modules are first required (hence the preload).
- */
-export function startTracing(settings: TracingSettings, instrumentations: () => Instrumentation[]): TracingHandle {
-  if (!settings.enabled) return { enabled: false, shutdown: async () => undefined };
-  if (process.env.OTEL_LOG_LEVEL === 'debug') diag.setLogger(new DiagConsoleLogger(), DiagLogLevel.DEBUG);
-
-  const provider = new TracerProvider({
-    resource: resourceFromAttributes({
-      'service.name': settings.serviceName,
-      'service.version': settings.serviceVersion,
-      'deployment.environment.name': settings.environment,
-      'service.instance.id': process.env.INSTANCE_ID || `${settings.serviceName}-${process.pid}`,
-    }),
-    sampler: settings.sampler,
-    spanProcessors: [
-      new BatchSpanProcessor({
-        exporter:
-          settings.protocol === 'http/json'
-            ? new OTLPJsonTraceExporter({ url: settings.tracesEndpoint })
-            : new OTLPTraceExporter({ url: settings.tracesEndpoint }),
-        scheduledDelayMillis: 500,
-        maxQueueSize: 8192,
-        maxExportBatchSize: 512,
-      }),
-    ],
-  });
-  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
-  propagation.setGlobalPropagator(
-    new CompositePropagator({ propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()] }),
-  );
-  trace.setGlobalTracerProvider(provider);
-  registerInstrumentations({ instrumentations: instrumentations(), tracerProvider: provider });
-  return { enabled: true, shutdown: () => provider.shutdown() };
+function stderrDiagLogger(): DiagLogger {
+  const log =
+    (level: string) =>
+    (message: string, ...args: unknown[]): void =>
+      writeLine(level, ['opentelemetry:', message, ...args.map(String)].join(' '));
+  return { error: log('error'), warn: log('warn'), info: log('info'), debug: log('debug'), verbose: log('trace') };
 }
