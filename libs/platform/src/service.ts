@@ -100,7 +100,9 @@ export async function buildService<S extends Shape>(
     abortOnError: false,
   });
   app.useGlobalFilters(new ProblemFilter(logger));
-  app.enableShutdownHooks();
+  // No app.enableShutdownHooks(): runService handles SIGTERM/SIGINT itself (app.close() runs the
+  // same lifecycle hooks). Nest's handler re-raises the signal once the app is closed, which would
+  // end the process before buffered spans are flushed.
   return { app, context };
 }
 
