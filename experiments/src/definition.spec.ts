@@ -9,10 +9,11 @@ const minimal = {
 };
 
 describe('shipped experiments', () => {
-  it('are the six the lab promises', () => {
+  it('are the seven the lab promises', () => {
     expect(experimentNames()).toEqual([
       'broker-restart',
       'flood',
+      'poison-pill',
       'provider-outage',
       'scale-out',
       'slow-consumer',
@@ -20,7 +21,7 @@ describe('shipped experiments', () => {
     ]);
   });
 
-  it.each(['broker-restart', 'flood', 'provider-outage', 'scale-out', 'slow-consumer', 'worker-crash'])(
+  it.each(['broker-restart', 'flood', 'poison-pill', 'provider-outage', 'scale-out', 'slow-consumer', 'worker-crash'])(
     '%s is valid in full and --short',
     (name) => {
       const full = loadExperiment(name);
@@ -51,7 +52,7 @@ describe('parseExperiment', () => {
     [{ ...minimal, steadyState: [{ name: 'p', query: 'up', expect: 'about 3' }] }, '"about 3" is not a bound'],
     [
       { ...minimal, steadyState: [{ name: 'p', query: 'up', alert: 'X', expect: '== 1' }] },
-      'exactly one of query, watch or alert',
+      'exactly one of query, watch, alert or lag',
     ],
     [
       { ...minimal, measurements: [{ name: 'm', from: 'nope.start', until: { alert: 'X', expect: '== 1' } }] },
@@ -60,8 +61,54 @@ describe('parseExperiment', () => {
     [{ ...minimal, recovery: { withinSeconds: 'soon' } }, '"soon" is not a duration'],
     [{ ...minimal, method: [{ at: 1, scale: { app: 'gateway', n: 2 } }] }, 'method.0'],
     [{ ...minimal, surprise: true }, 'surprise'],
+    [
+      {
+        ...minimal,
+        method: [{ at: 1, produce: { topic: 'messages', key: 'u', value: 'x', fixture: 'reply-produced' } }],
+      },
+      'give exactly one of value or fixture',
+    ],
+    [{ ...minimal, method: [{ at: 1, produce: { topic: 'jeeves.dlq.v1', key: 'u', value: 'x' } }] }, 'method.0'],
+    [
+      { ...minimal, steadyState: [{ name: 'p', lag: { group: 'bot', topic: 'messages', key: 'u', partition: 1 } }] },
+      'give key or partition, not both',
+    ],
+    [
+      { ...minimal, measurements: [{ name: 'm', peak: { lag: { group: 'bot', topic: 'messages' } }, from: 'start' }] },
+      'peak+from+to',
+    ],
   ])('rejects a bad definition with a message that says where (%#)', (raw, message) => {
     expect(() => parseExperiment(raw, { source: 'x.yaml' })).toThrow(message);
+  });
+});
+
+describe('poison-pill definitions', () => {
+  it('reads produce steps, lag sources and peak/increase measurements', () => {
+    const e = parseExperiment({
+      ...minimal,
+      method: [
+        { id: 'bad', at: '5s', produce: { topic: 'messages', key: 'load-user-0', value: 'not json' } },
+        { at: '6s', produce: { topic: 'messages', key: 'load-user-0', fixture: 'reply-produced' } },
+      ],
+      steadyState: [{ name: 'lag', lag: { group: 'bot', topic: 'messages', key: 'load-user-0' }, expect: '< 10' }],
+      measurements: [
+        {
+          name: 'peak',
+          peak: { lag: { group: 'bot', topic: 'messages', partition: 2 } },
+          from: 'bad.start',
+          to: 'end',
+        },
+        {
+          name: 'crashes',
+          increase: { watch: { app: 'bot', metric: 'jeeves_kafka_consumer_crashes_total' } },
+          from: 'bad.start',
+          to: 'end',
+        },
+      ],
+    });
+    expect(e.method[1]).toMatchObject({ at: 6, produce: { fixture: 'reply-produced' } });
+    expect(e.steadyState[0].lag).toEqual({ group: 'bot', topic: 'messages', key: 'load-user-0' });
+    expect(e.measurements.map((m) => m.name)).toEqual(['peak', 'crashes']);
   });
 });
 

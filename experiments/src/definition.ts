@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { parseDurationSeconds } from '../../load-tests/src/plan';
 import { FLOWS } from '../../load-tests/src/scenario';
 import { parseExpectation } from './expectation';
+import { FIXTURES } from './fixtures';
 
 /**
  * One chaos experiment, written as YAML in experiments/<name>/experiment.yaml (ADR 0070): a load,
@@ -44,9 +45,36 @@ const watchSchema = z
       .string()
       .regex(/^[a-zA-Z_:][a-zA-Z0-9_:]*(\{.*\})?$/, 'a metric name with an optional {label="value"} selector'),
     aggregate: z.enum(['sum', 'max', 'min']).default('sum'),
+    /**
+     * A counter the app creates on its first increment (`jeeves_kafka_dead_letters_total{reason=…}`)
+     * reads 0 while the app answers without it, instead of no data.
+     */
+    missingAsZero: z.boolean().optional(),
   })
   .strict();
 export type WatchSpec = z.infer<typeof watchSchema>;
+
+/** Consuming apps, each with its consumer group (CONSUMER_GROUPS, under the lab's prefix). */
+export const CONSUMER_APPS = ['bot', 'worker', 'data-service'] as const;
+/** Contract topics by short name (the lab's topic prefix is applied when used). */
+export const PIPELINE_TOPICS = ['messages', 'actions', 'replies'] as const;
+
+/**
+ * A consumer group's lag read straight from the broker (kafkajs admin: partition end offset minus
+ * the group's committed offset), so it means the same whichever transport the app runs, and is
+ * there even when the app's own lag gauge is not (Nest's stock transport reports none).
+ */
+const lagSchema = z
+  .object({
+    group: z.enum(CONSUMER_APPS),
+    topic: z.enum(PIPELINE_TOPICS),
+    /** Only the partition this key goes to (murmur2, kafkajs' default partitioner, as every producer of the lab). */
+    key: z.string().min(1).optional(),
+    partition: z.number().int().min(0).optional(),
+  })
+  .strict()
+  .refine((l) => l.key === undefined || l.partition === undefined, 'give key or partition, not both');
+export type LagSpec = z.infer<typeof lagSchema>;
 
 /** Something measured, three ways: PromQL on the lab's Prometheus, a watched series, or an alert's state. */
 const sourceFields = {
@@ -58,9 +86,19 @@ const sourceFields = {
     .string()
     .regex(/^[A-Za-z_][A-Za-z0-9_]*$/)
     .optional(),
+  /** A consumer group's lag from the broker, sampled with the watched series. */
+  lag: lagSchema.optional(),
 };
-const oneSource = (p: { query?: string; watch?: WatchSpec; alert?: string }): boolean =>
-  [p.query, p.watch, p.alert].filter((s) => s !== undefined).length === 1;
+const oneSource = (p: { query?: string; watch?: WatchSpec; alert?: string; lag?: LagSpec }): boolean =>
+  [p.query, p.watch, p.alert, p.lag].filter((s) => s !== undefined).length === 1;
+const ONE_SOURCE = 'give exactly one of query, watch, alert or lag';
+
+/** A series sampled through the run (a watched metric or a group's lag), for peaks and increases over a window. */
+const sampledSchema = z
+  .object({ watch: watchSchema.optional(), lag: lagSchema.optional() })
+  .strict()
+  .refine((s) => (s.watch === undefined) !== (s.lag === undefined), 'give exactly one of watch or lag');
+export type SampledSpec = z.infer<typeof sampledSchema>;
 
 const probeSchema = z
   .object({
@@ -71,7 +109,7 @@ const probeSchema = z
     holds: z.enum(['always', 'sometimes']).default('always'),
   })
   .strict()
-  .refine(oneSource, 'give exactly one of query, watch or alert');
+  .refine(oneSource, ONE_SOURCE);
 export type Probe = z.infer<typeof probeSchema>;
 
 const faultSchema = z.looseObject({ type: z.string().min(1), target: z.string().optional() });
@@ -112,6 +150,23 @@ const stepSchema = z.union([
       for: duration,
     })
     .strict(),
+  z
+    .object({
+      ...stepBase,
+      /** One record produced straight onto a pipeline topic (the lab's prefix applied), bypassing the gateway. */
+      produce: z
+        .object({
+          topic: z.enum(PIPELINE_TOPICS),
+          key: z.string().min(1),
+          /** The record's bytes, as UTF-8 (anything: a malformed record is the point). */
+          value: z.string().optional(),
+          /** A record built when the step runs (fresh ids): see experiments/src/fixtures.ts. */
+          fixture: z.enum(FIXTURES).optional(),
+        })
+        .strict()
+        .refine((p) => (p.value === undefined) !== (p.fixture === undefined), 'give exactly one of value or fixture'),
+    })
+    .strict(),
 ]);
 export type Step = z.infer<typeof stepSchema>;
 
@@ -137,10 +192,14 @@ const measurementSchema = z
     until: z
       .object({ ...sourceFields, expect: expectation })
       .strict()
-      .refine(oneSource, 'give exactly one of query, watch or alert')
+      .refine(oneSource, ONE_SOURCE)
       .optional(),
     /** Longest time a watched counter stood still between `from` and `to` (a rebalance pause). */
     stall: watchSchema.optional(),
+    /** Highest sample of a sampled series between `from` and `to` (a partition's worst lag). */
+    peak: sampledSchema.optional(),
+    /** Last sample minus first between `from` and `to` (a counter: consumer crashes during the run). */
+    increase: sampledSchema.optional(),
     to: momentSchema.optional(),
     /** How long a step took (a restart: from stop to ready). */
     step: z
@@ -158,13 +217,16 @@ const measurementSchema = z
       m.query !== undefined && m.at !== undefined,
       m.from !== undefined && m.until !== undefined,
       m.stall !== undefined && m.from !== undefined && m.to !== undefined,
+      m.peak !== undefined && m.from !== undefined && m.to !== undefined,
+      m.increase !== undefined && m.from !== undefined && m.to !== undefined,
       m.expression !== undefined,
       m.step !== undefined,
     ];
     if (kinds.filter(Boolean).length !== 1)
       ctx.addIssue({
         code: 'custom',
-        message: 'a measurement is one of: query+at, from+until, stall+from+to, step, or expression',
+        message:
+          'a measurement is one of: query+at, from+until, stall+from+to, peak+from+to, increase+from+to, step, or expression',
       });
   });
 export type Measurement = z.infer<typeof measurementSchema>;

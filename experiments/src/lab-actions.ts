@@ -1,6 +1,8 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Kafka, logLevel, Partitioners, type Admin, type Producer } from 'kafkajs';
 import { stringify as toYaml } from 'yaml';
+import { CONSUMER_GROUPS, type ConsumerGroup, consumerGroupName, TOPICS, topicName } from '#libs/contracts';
 import { DEFAULT_CLIENTS, TokenSource } from '../../load-tests/src/driver/jeeves';
 import { APPS, type AppName } from '../../tools/lab/apps';
 import type { LabConfig } from '../../tools/lab/config';
@@ -8,15 +10,17 @@ import { runningInstances } from '../../tools/lab/instances';
 import { kafkaAnswers, type Log } from '../../tools/lab/kafka';
 import { kill, readLabDescription, restart, scale, type LabDescription } from '../../tools/lab/lab';
 import { prometheusPaths } from '../../tools/lab/prometheus';
-import type { Experiment } from './definition';
-import type { MetricsScraper } from './watcher';
+import type { Experiment, LagSpec, PIPELINE_TOPICS } from './definition';
+import type { LagReader, MetricsScraper } from './watcher';
+
+export type PipelineTopic = (typeof PIPELINE_TOPICS)[number];
 
 /**
  * Everything an experiment does to the lab, as one interface: the runner is unit-tested with a fake,
  * and the real one below only delegates (process control is the lab CLI's modules, faults are the
  * chaos API every service serves).
  */
-export interface LabActions extends MetricsScraper {
+export interface LabActions extends MetricsScraper, LagReader {
   injectFault(service: AppName, fault: Record<string, unknown>, durationMs: number): Promise<{ id: string }>;
   clearFault(service: AppName, id: string): Promise<void>;
   kill(instanceId: string): Promise<void>;
@@ -28,6 +32,51 @@ export interface LabActions extends MetricsScraper {
   restartWithEnv(app: AppName, env: Readonly<Record<string, string>> | undefined): Promise<void>;
   installAlertOverrides(experiment: string, overrides: Experiment['alertOverrides']): Promise<void>;
   removeAlertOverrides(): Promise<void>;
+  /** Produces one record onto a pipeline topic (the lab's prefix applied); says where it landed. */
+  produce(topic: PipelineTopic, key: string, value: string): Promise<{ partition: number; offset: string }>;
+  /** Lets go of connections (the Kafka admin and producer); the actions are not used after. */
+  close(): Promise<void>;
+}
+
+/** The consumer group of each consuming app. */
+const GROUP_OF_APP: Record<LagSpec['group'], ConsumerGroup> = {
+  bot: CONSUMER_GROUPS.bot,
+  worker: CONSUMER_GROUPS.worker,
+  'data-service': CONSUMER_GROUPS.dataService,
+};
+
+/** The partition kafkajs' default partitioner (murmur2, Java-compatible) picks for a key: every lab producer uses it. */
+export function partitionForKey(key: string, partitions: number): number {
+  const partitioner = Partitioners.DefaultPartitioner();
+  const partitionMetadata = Array.from({ length: partitions }, (_, partitionId) => ({
+    partitionId,
+    leader: 0,
+    replicas: [0],
+    isr: [0],
+    partitionErrorCode: 0,
+  }));
+  return partitioner({ topic: 'any', partitionMetadata, message: { key, value: null } });
+}
+
+/**
+ * Lag of a group on a topic from partition end offsets and the group's committed offsets; a
+ * partition the group never committed counts from its first offset. `partition` narrows to one.
+ */
+export function lagFromOffsets(
+  ends: ReadonlyArray<{ partition: number; high: string; low: string }>,
+  committed: ReadonlyArray<{ partition: number; offset: string }>,
+  partition?: number,
+): number | undefined {
+  let total = 0;
+  let seen = false;
+  for (const end of ends) {
+    if (partition !== undefined && end.partition !== partition) continue;
+    const c = committed.find((x) => x.partition === end.partition)?.offset;
+    const from = c === undefined || Number(c) < 0 ? Number(end.low) : Number(c);
+    total += Math.max(0, Number(end.high) - from);
+    seen = true;
+  }
+  return seen ? total : undefined;
 }
 
 export class LabActionError extends Error {
@@ -41,6 +90,10 @@ export class RealLabActions implements LabActions {
   private readonly adminTokens: TokenSource;
   private readonly lab: LabDescription;
   private readonly savedEnv = new Map<string, string | undefined>();
+  private kafkaClient: Kafka | undefined;
+  private admin: Promise<Admin> | undefined;
+  private producer: Promise<Producer> | undefined;
+  private readonly partitionsOf = new Map<string, number>();
 
   constructor(
     private readonly config: LabConfig,
@@ -163,6 +216,80 @@ export class RealLabActions implements LabActions {
       writeFileSync(paths.config, config.replace(line, ''));
     }
     await this.reloadPrometheus();
+  }
+
+  private kafka(): Kafka {
+    this.kafkaClient ??= new Kafka({
+      clientId: 'lab-experiment',
+      brokers: this.lab.brokers.split(','),
+      logLevel: logLevel.NOTHING,
+      retry: { retries: 2 },
+    });
+    return this.kafkaClient;
+  }
+
+  private connectedAdmin(): Promise<Admin> {
+    this.admin ??= (async () => {
+      const admin = this.kafka().admin();
+      await admin.connect();
+      return admin;
+    })();
+    // A failed connect is not cached: the next sample tries again.
+    this.admin.catch(() => (this.admin = undefined));
+    return this.admin;
+  }
+
+  private connectedProducer(): Promise<Producer> {
+    this.producer ??= (async () => {
+      const producer = this.kafka().producer({
+        allowAutoTopicCreation: false,
+        createPartitioner: Partitioners.DefaultPartitioner,
+      });
+      await producer.connect();
+      return producer;
+    })();
+    this.producer.catch(() => (this.producer = undefined));
+    return this.producer;
+  }
+
+  private topic(topic: PipelineTopic): string {
+    return topicName(TOPICS[topic], this.lab.topicPrefix);
+  }
+
+  async produce(topic: PipelineTopic, key: string, value: string): Promise<{ partition: number; offset: string }> {
+    const producer = await this.connectedProducer();
+    const [sent] = await producer.send({
+      topic: this.topic(topic),
+      acks: -1,
+      messages: [{ key, value, headers: { 'x-experiment': 'produce step' } }],
+    });
+    return { partition: sent.partition, offset: sent.baseOffset ?? '?' };
+  }
+
+  async consumerLag(spec: LagSpec): Promise<number | undefined> {
+    const admin = await this.connectedAdmin();
+    const topic = this.topic(spec.topic);
+    const [ends, groupOffsets] = await Promise.all([
+      admin.fetchTopicOffsets(topic),
+      admin.fetchOffsets({
+        groupId: consumerGroupName(GROUP_OF_APP[spec.group], this.lab.topicPrefix),
+        topics: [topic],
+      }),
+    ]);
+    let partition = spec.partition;
+    if (spec.key !== undefined) {
+      const cacheKey = `${topic}\u0000${spec.key}`;
+      partition = this.partitionsOf.get(cacheKey) ?? partitionForKey(spec.key, ends.length);
+      this.partitionsOf.set(cacheKey, partition);
+    }
+    const committed = groupOffsets.find((t) => t.topic === topic)?.partitions ?? [];
+    return lagFromOffsets(ends, committed, partition);
+  }
+
+  async close(): Promise<void> {
+    const [admin, producer] = [this.admin, this.producer];
+    this.admin = this.producer = undefined;
+    await Promise.allSettled([admin?.then((a) => a.disconnect()), producer?.then((p) => p.disconnect())]);
   }
 
   async scrape(app: AppName): Promise<string[]> {

@@ -33,17 +33,17 @@ export async function runAndReport(
     string,
     string
   > & { gateway: string; 'token-dealer': string };
-  const record = await runExperiment(
-    experiment,
-    {
-      lab: new RealLabActions(config, options.log, () => prometheus.reload()),
-      prometheus,
-      load: driverLoad(urls),
-      log: options.log,
-      signal: options.signal,
-    },
-    { short: options.short },
-  );
+  const labActions = new RealLabActions(config, options.log, () => prometheus.reload());
+  let record: RunRecord;
+  try {
+    record = await runExperiment(
+      experiment,
+      { lab: labActions, prometheus, load: driverLoad(urls), log: options.log, signal: options.signal },
+      { short: options.short },
+    );
+  } finally {
+    await labActions.close();
+  }
   const charts = await collectCharts(record, prometheus);
   const files = writeReport(reportDir(options.resultsRoot ?? REPO_ROOT, experiment.name), record, charts);
   return { record, files };

@@ -1,5 +1,14 @@
 import { breakerLab, FakeLab, FakePrometheus, miniExperiment, passingLoad } from './testing';
-import { decideVerdict, judgeWindow, longestStall, planTimeline, runExperiment, timeUntil } from './runner';
+import {
+  decideVerdict,
+  increaseOf,
+  judgeWindow,
+  longestStall,
+  peakOf,
+  planTimeline,
+  runExperiment,
+  timeUntil,
+} from './runner';
 import { parseExperiment } from './definition';
 
 const quiet = (): void => undefined;
@@ -46,6 +55,20 @@ describe('bounds over samples', () => {
     const s = [0, 1, 2, 3, 4, 5, 6].map((t) => ({ t, value: [1, 2, 2, 2, 2, 3, 4][t] }));
     expect(longestStall(s, 0, 6)).toBe(4);
     expect(longestStall(s, 1.5, 4.5)).toBe(3);
+  });
+});
+
+describe('peaks and increases over a window', () => {
+  const s = [0, 1, 2, 3, 4].map((t) => ({ t, value: t === 2 ? undefined : [5, 7, 0, 9, 6][t] }));
+  it('takes the highest defined sample in the window', () => {
+    expect(peakOf(s, 0, 4)).toBe(9);
+    expect(peakOf(s, 0.5, 2.5)).toBe(7);
+    expect(peakOf(s, 1.5, 2.5)).toBeUndefined();
+  });
+  it('takes the last sample minus the one standing at the window start', () => {
+    expect(increaseOf(s, 0.5, 4)).toBe(1);
+    expect(increaseOf(s, 1, 3)).toBe(2);
+    expect(increaseOf(s, 5, 6)).toBeUndefined();
   });
 });
 
@@ -252,5 +275,109 @@ describe('runExperiment', () => {
       ok: false,
     });
     expect(record.verdict.passed).toBe(false);
+  });
+
+  describe('a poison pill in miniature', () => {
+    const KEY = 'bot/messages/load-user-0';
+    const DLQ = 'jeeves_kafka_dead_letters_total{source_topic="jeeves.messages.v1",reason="invalid-json"}';
+    const poison = (expectLag: string): ReturnType<typeof parseExperiment> =>
+      parseExperiment({
+        name: 'poison',
+        description: 'a malformed record under one key',
+        load: { rate: 1, durationSeconds: 1.4, rampSeconds: 0 },
+        steadyState: [{ name: 'lag', lag: { group: 'bot', topic: 'messages', key: 'load-user-0' }, expect: '< 10' }],
+        method: [{ id: 'bad', at: 0.3, produce: { topic: 'messages', key: 'load-user-0', value: 'not json' } }],
+        recovery: { withinSeconds: 0.3 },
+        measurements: [
+          {
+            name: 'deadLetterSeconds',
+            from: 'bad.start',
+            until: { watch: { app: 'bot', metric: DLQ, missingAsZero: true }, expect: 'increases' },
+            expect: '<= 0.3',
+          },
+          {
+            name: 'peakLag',
+            peak: { lag: { group: 'bot', topic: 'messages', key: 'load-user-0' } },
+            from: 'bad.start',
+            to: 'end',
+            expect: expectLag,
+          },
+          {
+            name: 'crashes',
+            increase: { watch: { app: 'bot', metric: 'jeeves_kafka_consumer_crashes_total' } },
+            from: 'bad.start',
+            to: 'end',
+            expect: '== 0',
+          },
+        ],
+      });
+
+    it('produces the record, times its dead letter from a counter the app had not created, and passes', async () => {
+      const lab = new FakeLab();
+      lab.metrics.bot = { jeeves_kafka_consumer_crashes_total: 0 };
+      lab.lags.set(KEY, 1);
+      lab.onProduce = () => {
+        lab.metrics.bot = { jeeves_kafka_consumer_crashes_total: 0, [DLQ]: 1 };
+      };
+      const record = await runExperiment(poison('< 5'), {
+        lab,
+        prometheus: new FakePrometheus(),
+        load: passingLoad(),
+        ...fast,
+      });
+      expect(lab.produced).toEqual([{ topic: 'messages', key: 'load-user-0', value: 'not json' }]);
+      expect(record.events[0].label).toBe('produce "not json" onto messages with key load-user-0');
+      expect(record.verdict).toEqual({ passed: true, failures: [] });
+      const values = Object.fromEntries(record.measurements.map((m) => [m.name, m.value]));
+      expect(values.deadLetterSeconds).toBeLessThan(0.2);
+      expect(values.peakLag).toBe(1);
+      expect(values.crashes).toBe(0);
+      // The lag is sampled with the watched series, and plotted under its own key.
+      expect(record.watched['lag:bot:messages:key=load-user-0'].length).toBeGreaterThan(3);
+    });
+
+    it('fails, naming the lag, the crashes and the missing dead letter, when the partition blocks', async () => {
+      const lab = new FakeLab();
+      lab.metrics.bot = { jeeves_kafka_consumer_crashes_total: 0 };
+      lab.lags.set(KEY, 0);
+      let crashes = 0;
+      const timer = setInterval(() => {
+        if (lab.produced.length === 0) return;
+        lab.lags.set(KEY, (lab.lags.get(KEY) ?? 0) + 1);
+        lab.metrics.bot = { jeeves_kafka_consumer_crashes_total: ++crashes };
+      }, 50);
+      try {
+        const record = await runExperiment(poison('< 5'), {
+          lab,
+          prometheus: new FakePrometheus(),
+          load: passingLoad(),
+          ...fast,
+        });
+        expect(record.verdict.passed).toBe(false);
+        expect(record.verdict.failures).toEqual([
+          'measurement deadLetterSeconds = no data, expected <= 0.3',
+          expect.stringMatching(/^measurement peakLag = \d+, expected < 5$/),
+          expect.stringMatching(/^measurement crashes = \d+, expected == 0$/),
+        ]);
+      } finally {
+        clearInterval(timer);
+      }
+    });
+
+    it('rolls nothing back for a produce step and fails the step when the broker refuses', async () => {
+      const lab = new FakeLab();
+      lab.failOn = 'produce';
+      lab.lags.set(KEY, 0);
+      const record = await runExperiment(poison('< 5'), {
+        lab,
+        prometheus: new FakePrometheus(),
+        load: passingLoad(),
+        ...fast,
+      });
+      expect(record.rollbacks).toEqual([]);
+      expect(record.verdict.failures[0]).toMatch(
+        /^step "produce "not json" onto messages with key load-user-0" failed/,
+      );
+    });
   });
 });

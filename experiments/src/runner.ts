@@ -1,14 +1,15 @@
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { AppName } from '../../tools/lab/apps';
-import type { Experiment, Measurement, Probe, Step, WatchSpec } from './definition';
+import type { Experiment, LagSpec, Measurement, Probe, SampledSpec, Step, WatchSpec } from './definition';
 import { resolveMoment } from './definition';
 import { meets, parseExpectation } from './expectation';
 import { evaluateExpression } from './expression';
+import { buildFixture } from './fixtures';
 import type { LabActions } from './lab-actions';
 import type { LoadOutcome, LoadStarter } from './load';
 import type { PrometheusApi } from './prometheus-api';
-import { alertKey, Watcher, watchKey, type TimedValue } from './watcher';
+import { alertKey, lagKey, sampledKey, Watcher, watchKey, type TimedValue } from './watcher';
 
 /** What happened to one step of the method; times in seconds from the start of the load. */
 export interface StepEvent {
@@ -107,6 +108,8 @@ const SERVICE_OF_STEP = (step: Step): string => {
   if ('kill' in step) return `kill -9 ${step.kill}`;
   if ('restart' in step) return `restart ${step.restart}`;
   if ('scale' in step) return `scale ${step.scale.app} to ${step.scale.n}`;
+  if ('produce' in step)
+    return `produce ${step.produce.fixture ?? `${JSON.stringify(step.produce.value)}`} onto ${step.produce.topic} with key ${step.produce.key}`;
   return `flood from client ${step.flood.client} at ${step.flood.rate}/s for ${step.for}s`;
 };
 
@@ -121,9 +124,11 @@ export function planTimeline(
     .sort((a, b) => a.startS - b.startS || a.index - b.index);
 }
 
-function probeSource(p: { query?: string; watch?: WatchSpec; alert?: string }): string {
+function probeSource(p: { query?: string; watch?: WatchSpec; alert?: string; lag?: LagSpec }): string {
   if (p.query) return `PromQL: ${p.query}`;
   if (p.watch) return `${p.watch.aggregate} of ${p.watch.metric} on ${p.watch.app} (/metrics, sampled)`;
+  if (p.lag)
+    return `lag of the ${p.lag.group} group on ${p.lag.topic}${p.lag.key !== undefined ? ` (partition of key ${p.lag.key})` : p.lag.partition !== undefined ? ` partition ${p.lag.partition}` : ''} (broker offsets, sampled)`;
   return `alert ${p.alert} firing`;
 }
 
@@ -158,6 +163,24 @@ export function timeUntil(samples: readonly TimedValue[], fromS: number, expect:
   const baseline = before.length > 0 ? before[before.length - 1].value : undefined;
   const hit = samples.find((s) => s.t >= fromS && meets(e, s.value, baseline));
   return hit === undefined ? undefined : hit.t - fromS;
+}
+
+/** Highest defined sample between `fromS` and `toS`. */
+export function peakOf(samples: readonly TimedValue[], fromS: number, toS: number): number | undefined {
+  const values = samples
+    .filter((s) => s.t >= fromS && s.t <= toS && s.value !== undefined)
+    .map((s) => s.value as number);
+  return values.length === 0 ? undefined : Math.max(...values);
+}
+
+/** Last defined sample minus the last one at or before `fromS` (or the first after it), up to `toS`. */
+export function increaseOf(samples: readonly TimedValue[], fromS: number, toS: number): number | undefined {
+  const defined = samples.filter((s) => s.value !== undefined && s.t <= toS);
+  const before = defined.filter((s) => s.t <= fromS);
+  const first = before.length > 0 ? before[before.length - 1] : defined.find((s) => s.t >= fromS);
+  const last = defined[defined.length - 1];
+  if (first === undefined || last === undefined || last.t < fromS) return undefined;
+  return (last.value as number) - (first.value as number);
 }
 
 /** Longest time a counter did not move between `fromS` and its last increase before `toS`. */
@@ -250,7 +273,14 @@ export async function runExperiment(
 
   const allProbes = [...experiment.steadyState, ...experiment.deviation, ...experiment.recovery.probes];
   const measurementWatches = experiment.measurements.flatMap((m) =>
-    [m.until?.watch, m.stall].filter((w): w is WatchSpec => w !== undefined),
+    [m.until?.watch, m.stall, m.peak?.watch, m.increase?.watch].filter((w): w is WatchSpec => w !== undefined),
+  );
+  const lags = dedupe(
+    [
+      ...allProbes.map((p) => p.lag),
+      ...experiment.measurements.flatMap((m) => [m.until?.lag, m.peak?.lag, m.increase?.lag]),
+    ].filter((l): l is LagSpec => l !== undefined),
+    lagKey,
   );
   const ledgerWatches: WatchSpec[] = experiment.ledger
     ? [
@@ -271,7 +301,7 @@ export async function runExperiment(
       ),
     ),
   ];
-  const watcher = new Watcher(watches, alerts, lab, prometheus, elapsed);
+  const watcher = new Watcher(watches, alerts, lab, prometheus, elapsed, lags);
 
   const events: StepEvent[] = [];
   const probes: ProbeResult[] = [];
@@ -284,11 +314,12 @@ export async function runExperiment(
   let phase = 'starting';
 
   const valueNow = async (
-    p: { query?: string; watch?: WatchSpec; alert?: string },
+    p: { query?: string; watch?: WatchSpec; alert?: string; lag?: LagSpec },
     atS?: number,
   ): Promise<number | undefined> => {
     if (p.query) return prometheus ? prometheus.instant(p.query, atS).catch(() => undefined) : undefined;
     if (p.watch) return watcher.latest(watchKey(p.watch));
+    if (p.lag) return watcher.latest(lagKey(p.lag));
     return watcher.latest(alertKey(p.alert as string));
   };
 
@@ -395,6 +426,12 @@ export async function runExperiment(
             });
           }
           await lab.scale(step.scale.app, step.scale.n);
+        } else if ('produce' in step) {
+          const { topic, key, value, fixture } = step.produce;
+          const at = await lab.produce(topic, key, fixture ? buildFixture(fixture, key) : (value as string));
+          log(
+            `[${experiment.name}] ${elapsed().toFixed(1)} s: produced onto ${topic} partition ${at.partition} offset ${at.offset}`,
+          );
         } else {
           const flood = deps.load(
             {
@@ -642,7 +679,7 @@ async function judgeDuring(
       : [];
     values = series.length > 0 ? series[0].points.map(([, v]) => v) : [];
   } else {
-    const key = p.watch ? watchKey(p.watch) : alertKey(p.alert as string);
+    const key = p.watch ? watchKey(p.watch) : p.lag ? lagKey(p.lag) : alertKey(p.alert as string);
     values = watcher
       .samples(key)
       .filter((s) => s.t >= window.startS && s.t <= window.endS)
@@ -690,7 +727,11 @@ async function measure(
             const samples = (series[0]?.points ?? []).map(([t, v]) => ({ t: t - startedAtS, value: v }));
             value = timeUntil(samples, from, m.until.expect);
           } else {
-            const key = m.until.watch ? watchKey(m.until.watch) : alertKey(m.until.alert as string);
+            const key = m.until.watch
+              ? watchKey(m.until.watch)
+              : m.until.lag
+                ? lagKey(m.until.lag)
+                : alertKey(m.until.alert as string);
             value = timeUntil(watcher.samples(key), from, m.until.expect);
           }
         }
@@ -701,6 +742,16 @@ async function measure(
           from === undefined || to === undefined
             ? undefined
             : longestStall(watcher.samples(watchKey(m.stall)), from, to);
+      } else if ((m.peak || m.increase) && m.from && m.to) {
+        const from = resolveMoment(m.from, events, runEndS);
+        const to = resolveMoment(m.to, events, runEndS);
+        const samples = watcher.samples(sampledKey((m.peak ?? m.increase) as SampledSpec));
+        value =
+          from === undefined || to === undefined
+            ? undefined
+            : m.peak
+              ? peakOf(samples, from, to)
+              : increaseOf(samples, from, to);
       }
     } catch {
       value = undefined;

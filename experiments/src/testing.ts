@@ -1,8 +1,8 @@
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { AppName } from '../../tools/lab/apps';
-import { parseExperiment, type Experiment } from './definition';
-import type { LabActions } from './lab-actions';
+import { parseExperiment, type Experiment, type LagSpec } from './definition';
+import type { LabActions, PipelineTopic } from './lab-actions';
 import type { LoadOutcome, LoadStarter } from './load';
 import type { ActiveAlert, PrometheusApi, RangeSeries } from './prometheus-api';
 
@@ -15,6 +15,12 @@ export class FakeLab implements LabActions {
   failOn: string | undefined;
   onInject: ((service: string, fault: Record<string, unknown>) => void) | undefined;
   onClear: (() => void) | undefined;
+  /** Records produced by `produce` steps, in order. */
+  readonly produced: Array<{ topic: PipelineTopic; key: string; value: string }> = [];
+  onProduce: ((record: { topic: PipelineTopic; key: string; value: string }) => void) | undefined;
+  /** Lag per `lag:` source, by group/topic/key; a missing entry reads no data. */
+  readonly lags = new Map<string, number>();
+  closed = false;
   private nextId = 1;
 
   private record(call: string): void {
@@ -55,6 +61,18 @@ export class FakeLab implements LabActions {
   }
   async removeAlertOverrides(): Promise<void> {
     this.record('alerts remove');
+  }
+  async produce(topic: PipelineTopic, key: string, value: string): Promise<{ partition: number; offset: string }> {
+    this.record(`produce ${topic} ${key}`);
+    this.produced.push({ topic, key, value });
+    this.onProduce?.({ topic, key, value });
+    return { partition: 0, offset: String(this.produced.length - 1) };
+  }
+  async consumerLag(spec: LagSpec): Promise<number | undefined> {
+    return this.lags.get(`${spec.group}/${spec.topic}/${spec.key ?? spec.partition ?? 'all'}`);
+  }
+  async close(): Promise<void> {
+    this.closed = true;
   }
   async scrape(app: AppName): Promise<string[]> {
     const values = this.metrics[app];

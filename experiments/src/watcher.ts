@@ -1,10 +1,15 @@
-import type { WatchSpec } from './definition';
+import type { LagSpec, SampledSpec, WatchSpec } from './definition';
 import { aggregate, parseExposition, parseSelector, select, type Sample } from './exposition';
 import type { PrometheusApi } from './prometheus-api';
 
 /** Reads every running instance's /metrics text for an app (the lab, or a fake). */
 export interface MetricsScraper {
   scrape(app: WatchSpec['app']): Promise<string[]>;
+}
+
+/** Reads a consumer group's lag from the broker (the lab, or a fake). */
+export interface LagReader {
+  consumerLag(spec: LagSpec): Promise<number | undefined>;
 }
 
 export interface TimedValue {
@@ -14,7 +19,18 @@ export interface TimedValue {
 }
 
 export function watchKey(spec: WatchSpec): string {
-  return `${spec.app}:${spec.aggregate}:${spec.metric}`;
+  return `${spec.app}:${spec.aggregate}:${spec.metric}${spec.missingAsZero ? ':missing=0' : ''}`;
+}
+
+/** `lag:bot:messages:key=load-user-0` — also the chart's title in the report. */
+export function lagKey(spec: LagSpec): string {
+  const where =
+    spec.key !== undefined ? `key=${spec.key}` : spec.partition !== undefined ? `p${spec.partition}` : 'all';
+  return `lag:${spec.group}:${spec.topic}:${where}`;
+}
+
+export function sampledKey(spec: SampledSpec): string {
+  return spec.watch ? watchKey(spec.watch) : lagKey(spec.lag as LagSpec);
 }
 
 export function alertKey(alert: string): string {
@@ -33,12 +49,14 @@ export class Watcher {
   constructor(
     private readonly watches: readonly WatchSpec[],
     private readonly alerts: readonly string[],
-    private readonly scraper: MetricsScraper,
+    private readonly scraper: MetricsScraper & Partial<LagReader>,
     private readonly prometheus: PrometheusApi | undefined,
     private readonly elapsedSeconds: () => number,
+    private readonly lags: readonly LagSpec[] = [],
   ) {
     for (const w of watches) this.series.set(watchKey(w), []);
     for (const a of alerts) this.series.set(alertKey(a), []);
+    for (const l of lags) this.series.set(lagKey(l), []);
   }
 
   start(intervalMs = 500): void {
@@ -57,15 +75,22 @@ export class Watcher {
     try {
       const t = this.elapsedSeconds();
       const apps = [...new Set(this.watches.map((w) => w.app))];
-      const texts = await Promise.all(
-        apps.map(async (app) => [app, await this.scraper.scrape(app).catch(() => [])] as const),
-      );
+      const [texts, lagValues] = await Promise.all([
+        Promise.all(apps.map(async (app) => [app, await this.scraper.scrape(app).catch(() => [])] as const)),
+        Promise.all(
+          this.lags.map((l) => this.scraper.consumerLag?.(l).catch(() => undefined) ?? Promise.resolve(undefined)),
+        ),
+      ]);
+      this.lags.forEach((l, i) => this.series.get(lagKey(l))?.push({ t, value: lagValues[i] }));
       const samplesByApp = new Map<string, Sample[][]>(texts.map(([app, list]) => [app, list.map(parseExposition)]));
       for (const w of this.watches) {
         const perInstance = samplesByApp.get(w.app) ?? [];
         const selector = parseSelector(w.metric);
         const values = perInstance.flatMap((samples) => select(samples, selector));
-        this.series.get(watchKey(w))?.push({ t, value: aggregate(values, w.aggregate) });
+        // Absent from an app that answered: a counter not created yet, 0 when the spec says so.
+        const value =
+          values.length === 0 && w.missingAsZero && perInstance.length > 0 ? 0 : aggregate(values, w.aggregate);
+        this.series.get(watchKey(w))?.push({ t, value });
       }
       if (this.alerts.length > 0 && this.prometheus) {
         const active = await this.prometheus.alerts().catch(() => undefined);
