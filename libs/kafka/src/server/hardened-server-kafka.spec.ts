@@ -3,7 +3,7 @@ import type { EachMessagePayload, Kafka } from 'kafkajs';
 import { DLQ_HEADERS, makeEnvelope, TOPICS } from '#libs/contracts';
 import { createLogger, createMetricsRegistry } from '#libs/observability';
 import { type RawConsumedMessage, rawConsumedMessage } from '../consumed-message';
-import { NonRetryableError, PoisonMessageError } from '../errors';
+import { NonRetryableError, PoisonMessageError, RetriableConsumerError } from '../errors';
 import { kafkaMetrics } from '../kafka-metrics';
 import type { EventPublisher, OutgoingRecord } from '../publisher';
 import { HardenedServerKafka } from './hardened-server-kafka';
@@ -31,8 +31,12 @@ function fakeKafka() {
   const producer = { ...connectable, events: { CONNECT: 'connect', DISCONNECT: 'disconnect' }, on: () => undefined };
   const kafka = { consumer: () => consumer, producer: () => producer, admin: () => connectable } as unknown as Kafka;
   const sent: { topic: string; record: OutgoingRecord }[] = [];
+  let sendsFail = false;
   const publisher = {
-    send: async (topic: string, records: OutgoingRecord[]) => void sent.push({ topic, record: records[0]! }),
+    send: async (topic: string, records: OutgoingRecord[]) => {
+      if (sendsFail) throw new Error('broker down');
+      sent.push({ topic, record: records[0]! });
+    },
   } as unknown as EventPublisher;
   const deliver = (topic: string, value: string | null, offset = '0', key: Buffer = Buffer.from('alice')) =>
     eachMessage!({
@@ -47,7 +51,7 @@ function fakeKafka() {
       heartbeat: async () => undefined,
       pause: () => () => undefined,
     } as unknown as EachMessagePayload);
-  return { kafka, publisher, sent, deliver };
+  return { kafka, publisher, sent, deliver, failSends: () => (sendsFail = true) };
 }
 
 const reply = () =>
@@ -228,5 +232,27 @@ describe('HardenedServerKafka', () => {
     await again.kafka.deliver('p.jeeves.replies.v1', envelope, '1');
     expect(calls).toBe(3);
     await again.server.close();
+  });
+
+  it('hands a rebalance error from the handler straight back to kafkajs: no retry, no dead letter', async () => {
+    let calls = 0;
+    const rebalancing = Object.assign(new Error('The group is rebalancing'), { type: 'REBALANCE_IN_PROGRESS' });
+    const { kafka, server } = await start({
+      handler: async () => {
+        calls++;
+        throw rebalancing;
+      },
+    });
+    await expect(kafka.deliver('p.jeeves.replies.v1', reply().replace('"c"', '"r"'))).rejects.toBe(rebalancing);
+    expect(calls).toBe(1);
+    expect(kafka.sent).toEqual([]);
+    await server.close();
+  });
+
+  it('wraps any other escaping error so that kafkajs retries and restarts the consumer', async () => {
+    const { kafka, server } = await start({});
+    kafka.failSends();
+    await expect(kafka.deliver('p.jeeves.replies.v1', 'garbage')).rejects.toBeInstanceOf(RetriableConsumerError);
+    await server.close();
   });
 });

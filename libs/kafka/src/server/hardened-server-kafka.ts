@@ -70,6 +70,22 @@ class RecentIds {
   }
 }
 
+/**
+ * A group-membership error kafkajs raises (from a heartbeat) while the group rebalances: the same
+ * test as kafkajs's own `isRebalancing`, plus a member the coordinator no longer knows. It must
+ * reach kafkajs as it is, at once, so the member rejoins: retrying the message, dead-lettering it
+ * or wrapping the error would keep the whole group waiting until the rebalance timeout.
+ */
+export function isRebalancing(error: unknown): boolean {
+  const type = typeof error === 'object' && error !== null ? (error as { type?: unknown }).type : undefined;
+  return (
+    type === 'REBALANCE_IN_PROGRESS' ||
+    type === 'NOT_COORDINATOR_FOR_GROUP' ||
+    type === 'ILLEGAL_GENERATION' ||
+    type === 'UNKNOWN_MEMBER_ID'
+  );
+}
+
 type Outcome = 'ok' | 'retried' | 'dead_lettered' | 'dropped' | 'duplicate';
 
 const tracer = trace.getTracer('jeeves-kafka');
@@ -170,7 +186,8 @@ export class HardenedServerKafka extends ServerKafka {
       partitionsConsumedConcurrently: this.settings.concurrency ?? 3,
       eachMessage: (payload) =>
         this.handle(payload).catch((error: unknown) => {
-          throw new RetriableConsumerError(error);
+          // The offset stays unresolved: the message is handled again by whoever owns the partition next.
+          throw isRebalancing(error) ? error : new RetriableConsumerError(error);
         }),
     });
     this.lagTimer = setInterval(() => void this.recordLag(), this.settings.lagIntervalMs ?? 5000);
@@ -228,9 +245,17 @@ export class HardenedServerKafka extends ServerKafka {
         'jeeves.message.type': envelope.type,
       },
     });
-    const outcome = await otelContext.with(trace.setSpan(otelContext.active(), span), () =>
-      this.runWithRetries(topic, envelope, payload),
-    );
+    let outcome: Outcome;
+    try {
+      outcome = await otelContext.with(trace.setSpan(otelContext.active(), span), () =>
+        this.runWithRetries(topic, envelope, payload),
+      );
+    } catch (error) {
+      // Left to kafkajs (a rebalance, a dead-letter send that failed): the message comes again.
+      span.setStatus({ code: SpanStatusCode.ERROR, message: 'handed back to kafkajs' });
+      span.end();
+      throw error;
+    }
     if (outcome === 'dead_lettered') span.setStatus({ code: SpanStatusCode.ERROR, message: 'dead-lettered' });
     span.setAttribute('jeeves.outcome', outcome);
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
@@ -281,6 +306,7 @@ export class HardenedServerKafka extends ServerKafka {
         await this.invoke(topic, envelope, payload);
         return attempt === 1 ? 'ok' : 'retried';
       } catch (error) {
+        if (isRebalancing(error)) throw error;
         const retryable = !(error instanceof NonRetryableError) && !isPoison(error);
         if (!retryable || attempt >= this.retry.attempts || this.stopped) {
           await this.deadLetter(payload, isPoison(error) ? error.reason : 'retries-exhausted', error, attempt);
@@ -300,6 +326,7 @@ export class HardenedServerKafka extends ServerKafka {
         await this.invoke(topic, message.value, payload);
         return attempt === 1 ? 'ok' : 'retried';
       } catch (error) {
+        if (isRebalancing(error)) throw error;
         if (error instanceof NonRetryableError || attempt >= this.retry.attempts || this.stopped) {
           this.deps.logger.error(
             { err: error, topic: payload.topic, partition, offset: message.offset, attempts: attempt },
