@@ -15,7 +15,6 @@ import {
 } from '#libs/observability';
 import { PlatformModule } from './platform.module';
 import { ProblemFilter } from './problem.filter';
-import { RpcErrorPassthroughFilter } from './rpc-error.filter';
 import { Readiness } from './readiness';
 import type { ServiceContext } from './service-context';
 
@@ -119,9 +118,7 @@ export async function runService<S extends Shape>(definition: ServiceDefinition<
   }
   const { app, context } = built;
   const config = context.config as unknown as CommonConfig;
-  const microservices = definition.connectMicroservices?.(app, context) ?? [];
-  for (const microservice of Array.isArray(microservices) ? microservices : [microservices])
-    microservice.useGlobalFilters(new RpcErrorPassthroughFilter());
+  definition.connectMicroservices?.(app, context);
   try {
     await app.startAllMicroservices();
   } catch (error) {

@@ -5,14 +5,15 @@ import { up } from '../lab';
 
 export const command: LabCommand = {
   name: 'up',
-  usage: '[--kafka-transport hardened|stock] [app ...]',
+  usage: '[--kafka-transport=hardened|stock] [app ...]',
   summary:
     'start Kafka (unless KAFKA_BROKERS), Prometheus (if installed) and all apps (or the ones named); wait until ready',
   async run(args, io) {
     const startedAt = Date.now();
     const { positional, flags } = parseArgs(args);
     const transport = flags.get('kafka-transport');
-    if (transport === true) throw new UsageError('--kafka-transport needs a value: hardened or stock.');
+    if (transport === true)
+      throw new UsageError('--kafka-transport needs a value: --kafka-transport=hardened or --kafka-transport=stock.');
     const unknown = positional.filter((a) => !isAppName(a));
     if (unknown.length > 0)
       throw new UsageError(`Unknown app(s) ${unknown.join(', ')}; known: ${APP_NAMES.join(', ')}.`);

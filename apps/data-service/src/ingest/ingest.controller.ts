@@ -1,4 +1,4 @@
-import { type BeforeApplicationShutdown, Controller, Inject } from '@nestjs/common';
+import { type BeforeApplicationShutdown, Controller, Inject, UseFilters } from '@nestjs/common';
 import { Ctx, EventPattern, type KafkaContext, Payload } from '@nestjs/microservices';
 import { CONSUMER_GROUPS, EVENT_TYPES, TOPICS } from '#libs/contracts';
 import {
@@ -10,7 +10,7 @@ import {
   type RetryPolicy,
 } from '#libs/kafka';
 import type { Logger, MetricsRegistry } from '#libs/observability';
-import { LOGGER, METRICS_REGISTRY } from '#libs/platform';
+import { LOGGER, METRICS_REGISTRY, RpcErrorPassthroughFilter } from '#libs/platform';
 import { resilienceMetrics } from '#libs/resilience';
 import { EventIngestor } from './event-ingestor';
 import { type StoreRetryOptions, whileStoreFails } from './store-retry';
@@ -38,6 +38,7 @@ export const DATA_SERVICE_CONSUMER: KafkaConsumerSettings = {
 
 /** The handlers that feed every pipeline topic, and the DLQ, into the store. */
 @Controller()
+@UseFilters(new RpcErrorPassthroughFilter())
 export class IngestController implements BeforeApplicationShutdown {
   private readonly stopping = new AbortController();
   private readonly retries;

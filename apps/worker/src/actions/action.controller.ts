@@ -1,11 +1,13 @@
-import { Controller, Inject } from '@nestjs/common';
+import { Controller, Inject, UseFilters } from '@nestjs/common';
 import { Ctx, EventPattern, type KafkaContext, Payload } from '@nestjs/microservices';
 import { EVENT_TYPES, TOPICS } from '#libs/contracts';
 import { EventHandlers } from '#libs/kafka';
+import { RpcErrorPassthroughFilter } from '#libs/platform';
 import { ActionHandler } from './action-handler';
 
 /** The worker's Kafka handlers: every worker instance shares the partitions of jeeves.actions.v1. */
 @Controller()
+@UseFilters(new RpcErrorPassthroughFilter())
 export class ActionController {
   // Only what the worker handles: any other type on the topic is dead-lettered as unknown.
   private readonly events = new EventHandlers({

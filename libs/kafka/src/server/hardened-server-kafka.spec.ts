@@ -1,7 +1,10 @@
-import type { KafkaContext, MessageHandler } from '@nestjs/microservices';
+import { Controller, Module, UseFilters } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { EventPattern, type KafkaContext, type MessageHandler } from '@nestjs/microservices';
 import type { EachMessagePayload, Kafka } from 'kafkajs';
 import { DLQ_HEADERS, makeEnvelope, TOPICS } from '#libs/contracts';
 import { createLogger, createMetricsRegistry } from '#libs/observability';
+import { RpcErrorPassthroughFilter } from '#libs/platform';
 import { type RawConsumedMessage, rawConsumedMessage } from '../consumed-message';
 import { NonRetryableError, PoisonMessageError, RetriableConsumerError } from '../errors';
 import { kafkaMetrics } from '../kafka-metrics';
@@ -254,5 +257,38 @@ describe('HardenedServerKafka', () => {
     kafka.failSends();
     await expect(kafka.deliver('p.jeeves.replies.v1', 'garbage')).rejects.toBeInstanceOf(RetriableConsumerError);
     await server.close();
+  });
+
+  it("receives a controller's own error through Nest's pipeline when the controller uses RpcErrorPassthroughFilter", async () => {
+    @Controller()
+    @UseFilters(new RpcErrorPassthroughFilter())
+    class RejectingController {
+      @EventPattern(TOPICS.replies)
+      onReply(): Promise<void> {
+        return Promise.reject(new PoisonMessageError('unknown-type', 'not for this app'));
+      }
+    }
+    @Module({ controllers: [RejectingController] })
+    class RejectingModule {}
+    const kafka = fakeKafka();
+    const server = new HardenedServerKafka(
+      { client: { clientId: 'c', brokers: ['127.0.0.1:1'] }, consumer: { groupId: 'p.g' } },
+      {
+        groupLabel: 'g',
+        topicPrefix: 'p',
+        retry: { attempts: 2, baseDelayMs: 1, maxDelayMs: 1 },
+        lagIntervalMs: 60_000,
+      },
+      { kafka: kafka.kafka, publisher: kafka.publisher, metrics, logger },
+    );
+    const app = await NestFactory.createMicroservice(RejectingModule, { strategy: server, logger: false });
+    await app.listen();
+    await kafka.deliver('p.jeeves.replies.v1', reply().replace('"c"', '"n"'));
+    // Nest's default filter would have turned it into { status: 'error' }: retried, then 'retries-exhausted'.
+    expect(kafka.sent[0]!.record.headers).toMatchObject({
+      [DLQ_HEADERS.reason]: 'unknown-type',
+      [DLQ_HEADERS.attempts]: '1',
+    });
+    await app.close();
   });
 });
