@@ -7,7 +7,7 @@ import { faultSpecSchema } from './fault-spec';
 
 export const CHAOS_SCOPE = 'lab:chaos';
 
-/** The chaos API of DESIGN.md: add, list and remove faults on this process. */
+/** The chaos API (docs/resilience.md): add, list and remove faults on this process. */
 @Controller('admin/chaos/faults')
 @RequireScopes(CHAOS_SCOPE)
 export class ChaosController {

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { TOPICS } from '#libs/contracts';
 
-/** The fault types of the chaos API (DESIGN.md, "Chaos API"). */
+/** The fault types of the chaos API (docs/resilience.md). */
 export const FAULT_TYPES = [
   'latency',
   'error',
