@@ -78,24 +78,34 @@ describe('HardenedServerKafka', () => {
   const metrics = kafkaMetrics(registry);
   const logger = createLogger({ service: 'test', level: 'silent' });
 
+  /** A server on the fake client: group `p.g`, prefix `p`, two quick attempts. */
+  function newServer(
+    kafka: ReturnType<typeof fakeKafka>,
+    settings: { dedupeWindow?: number; rawTopics?: (typeof TOPICS)[keyof typeof TOPICS][] },
+  ): HardenedServerKafka {
+    return new HardenedServerKafka(
+      { client: { clientId: 'c', brokers: ['127.0.0.1:1'] }, consumer: { groupId: 'p.g' } },
+      {
+        groupLabel: 'g',
+        topicPrefix: 'p',
+        retry: { attempts: 2, baseDelayMs: 1, maxDelayMs: 1 },
+        lagIntervalMs: 60_000,
+        ...settings,
+      },
+      { kafka: kafka.kafka, publisher: kafka.publisher, metrics, logger },
+    );
+  }
+
   async function start(options: {
     rawHandler?: (message: RawConsumedMessage) => Promise<void>;
     dedupeWindow?: number;
     handler?: (payload: unknown, ctx: KafkaContext) => Promise<void>;
   }) {
     const kafka = fakeKafka();
-    const server = new HardenedServerKafka(
-      { client: { clientId: 'c', brokers: ['127.0.0.1:1'] }, consumer: { groupId: 'p.g' } },
-      {
-        groupLabel: 'g',
-        topicPrefix: 'p',
-        retry: { attempts: 2, baseDelayMs: 1, maxDelayMs: 1 },
-        dedupeWindow: options.dedupeWindow,
-        lagIntervalMs: 60_000,
-        rawTopics: options.rawHandler ? [TOPICS.dlq] : [],
-      },
-      { kafka: kafka.kafka, publisher: kafka.publisher, metrics, logger },
-    );
+    const server = newServer(kafka, {
+      dedupeWindow: options.dedupeWindow,
+      rawTopics: options.rawHandler ? [TOPICS.dlq] : [],
+    });
     const handler = options.handler ?? (async () => undefined);
     server.addHandler(TOPICS.replies, handler as MessageHandler, true);
     const raw = options.rawHandler;
@@ -271,16 +281,7 @@ describe('HardenedServerKafka', () => {
     @Module({ controllers: [RejectingController] })
     class RejectingModule {}
     const kafka = fakeKafka();
-    const server = new HardenedServerKafka(
-      { client: { clientId: 'c', brokers: ['127.0.0.1:1'] }, consumer: { groupId: 'p.g' } },
-      {
-        groupLabel: 'g',
-        topicPrefix: 'p',
-        retry: { attempts: 2, baseDelayMs: 1, maxDelayMs: 1 },
-        lagIntervalMs: 60_000,
-      },
-      { kafka: kafka.kafka, publisher: kafka.publisher, metrics, logger },
-    );
+    const server = newServer(kafka, {});
     const app = await NestFactory.createMicroservice(RejectingModule, { strategy: server, logger: false });
     await app.listen();
     await kafka.deliver('p.jeeves.replies.v1', reply().replace('"c"', '"n"'));
