@@ -41,31 +41,30 @@ export class BenchLab {
   }
 
   /**
+   * Creates the contract topics under a new prefix (`bench<ms>g<n>`) and returns it: each run of the
+   * apps gets fresh topics and consumer groups, so no backlog or group state leaks between runs.
+   */
+  async freshTopics(): Promise<string> {
+    if (!this.kafka) throw new Error('startKafka first');
+    const prefix = `bench${Date.now()}g${this.generation++}`;
+    await ensureTopics(this.kafka.brokers, prefix, () => undefined);
+    return prefix;
+  }
+
+  /**
    * (Re)starts every app with `env` added to the apps' environment (the lab passes OTEL_*,
    * JEEVES_* and RATE_LIMIT_* through), on fresh topics so no backlog leaks between variants.
    */
   async startApps(env: Record<string, string | undefined>): Promise<{ prefix: string }> {
     if (!this.kafka) throw new Error('startKafka first');
     await this.stopApps();
-    const prefix = `bench${Date.now()}g${this.generation++}`;
+    const prefix = await this.freshTopics();
     const config: LabConfig = { ...this.config, topicPrefix: prefix };
-    await ensureTopics(this.kafka.brokers, prefix, () => undefined);
-    const saved: Record<string, string | undefined> = {};
-    for (const [k, v] of Object.entries(env)) {
-      saved[k] = process.env[k];
-      if (v === undefined) delete process.env[k];
-      else process.env[k] = v;
-    }
-    try {
+    await withEnv(env, async () => {
       const targets = APPS.map((a) => describeInstance(config, a.name, 1));
       await Promise.all(targets.map((t) => startInstance(config, t, { brokers: this.kafka?.brokers ?? '' })));
       await waitInstancesReady(config, targets, { timeoutMs: 180_000, log: this.log });
-    } finally {
-      for (const [k, v] of Object.entries(saved)) {
-        if (v === undefined) delete process.env[k];
-        else process.env[k] = v;
-      }
-    }
+    });
     // Consumers join their groups after "ready"; give the first rebalance a moment to settle.
     await delay(3000);
     return { prefix };
@@ -78,5 +77,26 @@ export class BenchLab {
   async close(): Promise<void> {
     await this.stopApps();
     await stopKafka(this.config, this.log);
+  }
+}
+
+/**
+ * Runs `fn` with `env` set in this process's environment (undefined deletes a variable), restoring
+ * the previous values after: appEnv passes OTEL_*, JEEVES_* and the like from here to the apps.
+ */
+export async function withEnv<T>(env: Record<string, string | undefined>, fn: () => Promise<T>): Promise<T> {
+  const saved: Record<string, string | undefined> = {};
+  for (const [k, v] of Object.entries(env)) {
+    saved[k] = process.env[k];
+    if (v === undefined) delete process.env[k];
+    else process.env[k] = v;
+  }
+  try {
+    return await fn();
+  } finally {
+    for (const [k, v] of Object.entries(saved)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
   }
 }

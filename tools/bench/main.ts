@@ -4,10 +4,13 @@
  *   drivers   load-driver comparison behind ADR 0060 (undici open model vs autocannon vs vegeta)
  *   overhead  pipeline throughput and p99 with instrumentation off / metrics / metrics + traces
  *   capacity  the lab's breakpoint beside a bare Nest+Fastify handler and Kafka's producer perf tool
- * overhead and capacity write their section of docs/performance.md.
+ *   footprint start-up to ready and idle RSS per service, this build beside another revision's
+ *             (--against <rev>), rounds alternating; also an HTML chart in .lab/bench/footprint.html
+ * Each writes its section of docs/performance.md (--no-doc to skip).
  */
 import { bench as capacity } from './capacity';
 import { bench as drivers } from './drivers-command';
+import { bench as footprint } from './footprint';
 import { bench as overhead } from './overhead';
 import { progress } from './support';
 
@@ -16,7 +19,7 @@ interface Bench {
   run(args: readonly string[], log: (line: string) => void): Promise<number>;
 }
 
-const BENCHES: Record<string, Bench> = { drivers, overhead, capacity };
+const BENCHES: Record<string, Bench> = { drivers, overhead, capacity, footprint };
 
 // kafkajs 2.2.4 computes negative timer delays on Node 24; the warning is noise, not a fault.
 process.removeAllListeners('warning');

@@ -11,7 +11,7 @@ import { startOtlpSink } from '../otlp-sink';
 import { BenchLab } from './bench-lab';
 import { writePerformanceSection } from './performance-doc';
 import { loadPipeline, scrapeLoop, type PipelineRun } from './pipeline-load';
-import { fmtMs, ratio, table } from './support';
+import { fmtMs, median, ratio, table } from './support';
 
 interface Variant {
   readonly key: 'off' | 'metrics' | 'traces';
@@ -46,12 +46,6 @@ const VARIANTS: readonly Variant[] = [
     scrape: true,
   },
 ];
-
-/** Median over rounds: one round hit by a neighbour's burst must not decide the ratio. */
-const median = (xs: readonly number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length === 0 ? NaN : s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 
 interface VariantRun {
   /** At the offered rate (below saturation): latency is where the cost shows. */

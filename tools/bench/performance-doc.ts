@@ -32,6 +32,7 @@ export function writePerformanceSection(name: string, markdown: string, reproduc
     overhead: 'Instrumentation overhead',
     capacity: 'Capacity: the breakpoint beside its parts',
     drivers: 'Load drivers compared',
+    footprint: 'Footprint: start-up and idle memory against a baseline',
   };
   const section = [
     start,

@@ -79,6 +79,12 @@ export function stats(valuesMs: readonly number[]): LatencyStats {
   };
 }
 
+/** Median over rounds (NaN when empty): one round hit by a neighbour's burst must not decide the ratio. */
+export const median = (xs: readonly number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length === 0 ? NaN : s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
 export const fmtMs = (v: number): string => (Number.isFinite(v) ? (v >= 100 ? v.toFixed(0) : v.toFixed(1)) : '-');
 /** a ÷ b: three decimals, or three significant digits for small ratios (the lab against the broker is ~0.001). */
 export const ratio = (a: number, b: number): string => {

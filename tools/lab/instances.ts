@@ -44,13 +44,21 @@ export function appLogFile(config: LabConfig, id: string): string {
   return join(config.stateDir, 'logs', `${id}.log`);
 }
 
-/** Compiled entry of an app. `LAB_APP_MAIN` (with `{app}`) points the lab at other code, e.g. a stub. */
-export function appMain(app: AppName): string {
-  const template = process.env.LAB_APP_MAIN || join(REPO_ROOT, 'dist', 'apps', '{app}', 'src', 'main.js');
+/**
+ * Compiled entry of an app in the checkout at `root` (this one by default). `LAB_APP_MAIN` (with
+ * `{app}`) points this checkout's lab at other code, e.g. a stub; an explicit `root` is taken as meant.
+ */
+export function appMain(app: AppName, root?: string): string {
+  const template =
+    (root === undefined && process.env.LAB_APP_MAIN) ||
+    join(root ?? REPO_ROOT, 'dist', 'apps', '{app}', 'src', 'main.js');
   return template.replaceAll('{app}', app);
 }
 
-const PRELOAD = join(REPO_ROOT, 'dist', 'libs', 'observability', 'src', 'preload.js');
+/** The tracing preload of the checkout at `root`: each build starts its apps with its own. */
+function preloadOf(root: string): string {
+  return join(root, 'dist', 'libs', 'observability', 'src', 'preload.js');
+}
 
 /** Settings every app instance receives; the other apps' URLs always point at instance 1. */
 export interface AppEnvInput {
@@ -107,19 +115,29 @@ export interface StartedInstance extends AppInstance {
   readonly started: boolean;
 }
 
+export interface StartInstanceOptions {
+  /**
+   * Another built checkout to run the app from (its dist/ main and preload, and it as the working
+   * directory), e.g. an older revision a benchmark compares against; default this checkout.
+   */
+  readonly root?: string;
+}
+
 /** Starts one instance in the background unless it is already running; does not wait for ready. */
 export async function startInstance(
   config: LabConfig,
   target: AppInstance,
   input: AppEnvInput,
+  options: StartInstanceOptions = {},
 ): Promise<StartedInstance> {
   const pidFile = appPidFile(config, target.id);
   const running = liveProcess(pidFile);
   if (running) return { ...target, pid: running.pid, started: false };
-  const main = appMain(target.app);
+  const root = options.root ?? REPO_ROOT;
+  const main = appMain(target.app, options.root);
   if (!existsSync(main)) {
     throw new AppStartError(
-      `${target.id}: ${main} does not exist. Build first (npm run build), or check that apps/${target.app}/src/main.ts exists.`,
+      `${target.id}: ${main} does not exist. Build ${root} first (npm run build), or check that apps/${target.app}/src/main.ts exists there.`,
     );
   }
   if (!(await portFree(target.port))) {
@@ -131,11 +149,12 @@ export async function startInstance(
   // kafkajs 2.2.4 computes some timers from stale timestamps; Node 24 warns on every negative
   // timeout (it treats them as 1 ms, which is what kafkajs meant). Keep app logs readable.
   const node = ['--disable-warning=TimeoutNegativeWarning'];
-  const args = existsSync(PRELOAD) ? [...node, '--require', PRELOAD, main] : [...node, main];
+  const preload = preloadOf(root);
+  const args = existsSync(preload) ? [...node, '--require', preload, main] : [...node, main];
   const pid = spawnDetached({
     command: process.execPath,
     args,
-    cwd: REPO_ROOT,
+    cwd: root,
     env: appEnv(config, target, input),
     logFile: appLogFile(config, target.id),
   });
@@ -154,6 +173,8 @@ export async function instanceReady(target: AppInstance): Promise<boolean> {
 
 export interface WaitReadyOptions {
   readonly timeoutMs: number;
+  /** Pause between polls; 500 ms by default (a start-up benchmark polls faster to time readiness). */
+  readonly intervalMs?: number;
   readonly log?: Log;
 }
 
@@ -187,7 +208,7 @@ export async function waitInstancesReady(
       },
       {
         timeoutMs: options.timeoutMs,
-        intervalMs: 500,
+        intervalMs: options.intervalMs ?? 500,
         what: 'apps to answer /health/ready',
         onPending: (elapsedMs, lastError) => {
           // A crashed app is final: stop polling and report it.

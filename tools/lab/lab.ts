@@ -105,7 +105,7 @@ export async function up(config: LabConfig, options: UpOptions): Promise<LabDesc
   const missing = wanted.filter((app) => !existsSync(appMain(app)));
   if (missing.length > 0) {
     throw new Error(
-      `No compiled entry for ${missing.join(', ')} (looked for ${missing.map(appMain).join(', ')}). Build with \`npm run build\`; each app needs apps/<app>/src/main.ts.`,
+      `No compiled entry for ${missing.join(', ')} (looked for ${missing.map((app) => appMain(app)).join(', ')}). Build with \`npm run build\`; each app needs apps/<app>/src/main.ts.`,
     );
   }
   mkdirSync(join(config.stateDir, 'data'), { recursive: true });
