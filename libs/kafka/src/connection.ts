@@ -3,6 +3,7 @@ import { Kafka, type KafkaConfig, logLevel, type LogEntry } from 'kafkajs';
 import { type ConsumerGroup, consumerGroupName, TOPIC_SPECS, topicName } from '#libs/contracts';
 import type { Logger, MetricsRegistry } from '#libs/observability';
 import { kafkaMetrics, type KafkaMetrics } from './kafka-metrics';
+import { fixKafkajsHeaders } from './kafkajs-header-fixes';
 import { EventPublisher } from './publisher';
 import { type HardenedConsumerSettings, HardenedServerKafka } from './server/hardened-server-kafka';
 import { StockServerKafka } from './server/stock-server-kafka';
@@ -58,6 +59,9 @@ export class KafkaConnection {
 
   constructor(private readonly options: KafkaConnectionOptions) {
     this.transport = options.transport ?? 'hardened';
+    // Before any produce or fetch: headers must be read and dead-lettered as they are (null values,
+    // names like `constructor`), which kafkajs as shipped cannot do.
+    fixKafkajsHeaders();
     this.kafka = new Kafka(this.clientConfig());
     this.metrics = kafkaMetrics(options.registry);
     this.client = new ClientKafka(this.clientOptions());
