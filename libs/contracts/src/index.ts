@@ -9,6 +9,8 @@ export {
 } from './topics';
 export type { TopicKey, TopicName, TopicSpec, DeadLetterReason, ConsumerGroup } from './topics';
 export { envelopeSchema, makeEnvelope } from './envelope';
+export { headerEntries, headerValues, lastHeaderText, soleHeaderText, copyHeaders } from './record-headers';
+export type { RecordHeaderValue, RecordHeaders, HeaderBytes } from './record-headers';
 export type { Envelope, NewEnvelope } from './envelope';
 export { uuidV5, derivedEnvelopeId, JEEVES_ID_NAMESPACE } from './ids';
 export {

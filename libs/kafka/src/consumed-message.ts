@@ -1,6 +1,5 @@
 import type { KafkaContext } from '@nestjs/microservices';
-import type { IHeaders } from 'kafkajs';
-import { contractTopicOf, type Envelope, type TopicName } from '#libs/contracts';
+import { contractTopicOf, type Envelope, type RecordHeaders, type TopicName } from '#libs/contracts';
 
 /** One decoded pipeline message as a handler sees it, whichever transport delivered it. */
 export interface ConsumedMessage<T = unknown> {
@@ -9,8 +8,10 @@ export interface ConsumedMessage<T = unknown> {
   topic: TopicName;
   partition: number;
   offset: string;
+  /** The key as UTF-8 text (the user id, by contract). */
   key: string | null;
-  headers: IHeaders;
+  /** As delivered: values may be null or repeated; read them with the `#libs/contracts` header readers. */
+  headers: RecordHeaders;
   /** Call between long steps so the group does not think this member died. */
   heartbeat(): Promise<void>;
 }
@@ -21,9 +22,12 @@ export interface RawConsumedMessage {
   topic: TopicName;
   partition: number;
   offset: string;
+  /** The key as UTF-8 text (lossy for binary keys: use `keyBytes` to copy or compare). */
   key: string | null;
+  keyBytes: Buffer | null;
   value: Buffer | null;
-  headers: IHeaders;
+  /** As delivered: values may be null or repeated; read them with the `#libs/contracts` header readers. */
+  headers: RecordHeaders;
   heartbeat(): Promise<void>;
 }
 
@@ -32,7 +36,7 @@ interface DeliveredRecord {
   key?: Buffer | string | null;
   value?: unknown;
   offset: string;
-  headers?: IHeaders | null;
+  headers?: RecordHeaders | null;
 }
 
 function textOf(value: Buffer | string | null | undefined): string | null {
@@ -76,6 +80,7 @@ export function rawConsumedMessage(ctx: KafkaContext): RawConsumedMessage {
     partition: ctx.getPartition(),
     offset: record.offset,
     key: textOf(record.key),
+    keyBytes: bytesOf(record.key),
     value: bytesOf(value),
     headers: record.headers ?? {},
     heartbeat: ctx.getHeartbeat(),

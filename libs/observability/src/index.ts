@@ -16,3 +16,4 @@ export { createHttpMetrics, instrumentHttp, routeTemplate } from './http-metrics
 export type { HttpMetrics } from './http-metrics';
 export { tracingHandle } from './tracing-handle';
 export type { TracingHandle } from './tracing-handle';
+export { keepPropagationHeaders, restoreKeptPropagationHeaders } from './kafka-trace-headers';

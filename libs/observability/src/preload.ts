@@ -5,6 +5,8 @@
  */
 import { basename, dirname } from 'node:path';
 import type { Span } from '@opentelemetry/api';
+import { lastHeaderText, type RecordHeaders } from '#libs/contracts';
+import { restoreKeptPropagationHeaders } from './kafka-trace-headers';
 import { startNodeSdk } from './tracing';
 import { registerTracingHandle } from './tracing-handle';
 
@@ -38,7 +40,12 @@ registerTracingHandle(
       new UndiciInstrumentation(),
       new KafkaJsInstrumentation({
         // messaging.message.id from the header our publisher sets (libs/kafka ENVELOPE_ID_HEADER).
-        producerHook: (span, { message }) => setMessageId(span, message.headers),
+        // Runs after the instrumentation injected its trace headers: a dead-letter copy gets the
+        // original's back (kafka-trace-headers.ts).
+        producerHook: (span, { message }) => {
+          restoreKeptPropagationHeaders(message.headers);
+          setMessageId(span, message.headers);
+        },
         consumerHook: (span, { message }) => setMessageId(span, message.headers),
       }),
       // Logs go to stdout; the instrumentation only adds trace_id/span_id to them.
@@ -48,7 +55,8 @@ registerTracingHandle(
   }),
 );
 
-function setMessageId(span: Span, headers: Record<string, unknown> | undefined): void {
-  const id = headers?.['jeeves-envelope-id'];
-  if (id !== undefined) span.setAttribute('messaging.message.id', String(id));
+/** Values may be null, Buffers or repeated (see record-headers.ts in libs/contracts): read, never assume. */
+function setMessageId(span: Span, headers: RecordHeaders | undefined): void {
+  const id = lastHeaderText(headers, 'jeeves-envelope-id');
+  if (id !== undefined) span.setAttribute('messaging.message.id', id);
 }

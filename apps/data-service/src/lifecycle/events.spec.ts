@@ -1,21 +1,37 @@
 import { DLQ_HEADERS, makeEnvelope, TOPICS } from '#libs/contracts';
-import { headerText, readDeadLetter, traceIdFrom } from './events';
+import { readDeadLetter, traceIdFrom } from './events';
 
 const TRACE = '4bf92f3577b34da6a3ce929d0e0e4736';
 
 describe('event readers', () => {
-  it('reads headers given as Buffers, strings or arrays', () => {
-    expect(headerText({ a: Buffer.from('x') }, 'a')).toBe('x');
-    expect(headerText({ a: 'y' }, 'a')).toBe('y');
-    expect(headerText({ a: [Buffer.from('first'), Buffer.from('second')] }, 'a')).toBe('first');
-    expect(headerText({}, 'a')).toBeUndefined();
-  });
-
   it('takes the trace id from a W3C traceparent, in any case, and refuses anything else', () => {
     expect(traceIdFrom({ traceparent: `00-${TRACE.toUpperCase()}-00f067aa0ba902b7-01` })).toBe(TRACE);
     expect(traceIdFrom({ traceparent: `00-${TRACE}-00f067aa0ba902b7` })).toBeNull();
     expect(traceIdFrom({ traceparent: `00-${TRACE}x-00f067aa0ba902b7-01` })).toBeNull();
     expect(traceIdFrom({})).toBeNull();
+  });
+
+  it('reads a traceparent without a value, or given twice, as no trace (issue 10, case 1)', () => {
+    const valid = Buffer.from(`00-${TRACE}-00f067aa0ba902b7-01`);
+    expect(traceIdFrom({ traceparent: null })).toBeNull();
+    expect(traceIdFrom({ traceparent: [null] })).toBeNull();
+    expect(traceIdFrom({ traceparent: [valid, valid] })).toBeNull();
+    expect(traceIdFrom({ traceparent: [null, valid] })).toBe(TRACE);
+    expect(traceIdFrom({ traceparent: Buffer.from([0xff, 0xfe]) })).toBeNull();
+  });
+
+  it('reads dead-letter provenance from headers that are null, repeated or binary', () => {
+    const letter = readDeadLetter(
+      Buffer.from([0xff]),
+      null,
+      {
+        [DLQ_HEADERS.sourceTopic]: [Buffer.from('forged'), Buffer.from(TOPICS.messages)],
+        [DLQ_HEADERS.reason]: null,
+        [DLQ_HEADERS.consumerGroup]: [null],
+      },
+      0,
+    );
+    expect(letter).toMatchObject({ sourceTopic: TOPICS.messages, reason: 'unknown', consumerGroup: null });
   });
 
   it('keeps the source-topic label bounded: unknown topics read as "unknown"', () => {

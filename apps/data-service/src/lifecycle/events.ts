@@ -1,12 +1,14 @@
-import type { IHeaders } from 'kafkajs';
 import {
   type ActionRequested,
   DLQ_HEADERS,
   type Envelope,
   envelopeSchema,
   EVENT_TYPES,
+  lastHeaderText,
   type MessageAccepted,
+  type RecordHeaders,
   type ReplyProduced,
+  soleHeaderText,
   userSchema,
 } from '#libs/contracts';
 import type { LifecycleEvent } from './lifecycle';
@@ -14,23 +16,18 @@ import type { LifecycleEvent } from './lifecycle';
 const TRACEPARENT = /^[0-9a-f]{2}-([0-9a-f]{32})-[0-9a-f]{16}-[0-9a-f]{2}$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-/** A Kafka header as text (kafkajs gives Buffers, strings, or arrays of them). */
-export function headerText(headers: IHeaders, name: string): string | undefined {
-  const value = headers[name];
-  const first = Array.isArray(value) ? value[0] : value;
-  if (first === undefined) return undefined;
-  return typeof first === 'string' ? first : first.toString('utf8');
-}
-
-/** The trace id of a W3C `traceparent` header; null when absent, malformed or all zeros. */
-export function traceIdFrom(headers: IHeaders): string | null {
-  const match = TRACEPARENT.exec(headerText(headers, 'traceparent')?.trim().toLowerCase() ?? '');
+/**
+ * The trace id of a W3C `traceparent` header; null when absent, without a value, repeated (as the
+ * OpenTelemetry propagator reads a repeated one: no parent), malformed or all zeros.
+ */
+export function traceIdFrom(headers: RecordHeaders): string | null {
+  const match = TRACEPARENT.exec(soleHeaderText(headers, 'traceparent')?.trim().toLowerCase() ?? '');
   if (!match || /^0+$/.test(match[1]!)) return null;
   return match[1]!;
 }
 
 /** The lifecycle meaning of a validated pipeline envelope; undefined for types this service ignores. */
-export function lifecycleEventOf(envelope: Envelope, headers: IHeaders): LifecycleEvent | undefined {
+export function lifecycleEventOf(envelope: Envelope, headers: RecordHeaders): LifecycleEvent | undefined {
   const occurredAtMs = Date.parse(envelope.occurredAt);
   switch (envelope.type) {
     case EVENT_TYPES.messageAccepted: {
@@ -83,15 +80,21 @@ const KNOWN_SOURCE_TOPICS = new Set(['jeeves.messages.v1', 'jeeves.actions.v1', 
 /**
  * Reads a dead letter without trusting it: the value failed somebody's validation, so only the
  * envelope shape and a UUID `messageId` are required; the user comes from the payload, else the
- * Kafka key (the user id by contract), else `unknown`.
+ * Kafka key (the user id by contract), else `unknown`. Provenance headers are read as the last
+ * value of each (the dead-lettering consumer sets its own over any the original carried).
  */
-export function readDeadLetter(value: Buffer | null, key: string | null, headers: IHeaders, nowMs: number): DeadLetter {
-  const source = headerText(headers, DLQ_HEADERS.sourceTopic) ?? 'unknown';
-  const reason = headerText(headers, DLQ_HEADERS.reason)?.slice(0, 100) || 'unknown';
+export function readDeadLetter(
+  value: Buffer | null,
+  key: string | null,
+  headers: RecordHeaders,
+  nowMs: number,
+): DeadLetter {
+  const source = lastHeaderText(headers, DLQ_HEADERS.sourceTopic) ?? 'unknown';
+  const reason = lastHeaderText(headers, DLQ_HEADERS.reason)?.slice(0, 100) || 'unknown';
   const letter: DeadLetter = {
     sourceTopic: KNOWN_SOURCE_TOPICS.has(source) ? source : 'unknown',
     reason,
-    consumerGroup: headerText(headers, DLQ_HEADERS.consumerGroup) ?? null,
+    consumerGroup: lastHeaderText(headers, DLQ_HEADERS.consumerGroup) ?? null,
     envelope: null,
     event: null,
   };
