@@ -53,7 +53,11 @@ export function consumerGroupName(base: ConsumerGroup, prefix = ''): string {
   return prefix ? `${prefix}.${base}` : base;
 }
 
-/** Headers a dead letter carries, saying where it came from and why. */
+/**
+ * Headers a dead letter carries, saying where it came from and why. They are appended after the
+ * original record's headers (a name the original already had gets a second value: read the last).
+ * The last three are set only on a copy cut to fit the DLQ's `max.message.bytes`.
+ */
 export const DLQ_HEADERS = {
   sourceTopic: 'x-dlq-source-topic',
   sourcePartition: 'x-dlq-source-partition',
@@ -63,8 +67,17 @@ export const DLQ_HEADERS = {
   consumerGroup: 'x-dlq-consumer-group',
   attempts: 'x-dlq-attempts',
   deadLetteredAt: 'x-dlq-dead-lettered-at',
+  /** `value`: the value is a prefix of the original's; `record`: key, value and original headers left out. */
+  truncated: 'x-dlq-truncated',
+  /** The original value's length in bytes. */
+  originalValueBytes: 'x-dlq-original-value-bytes',
+  /** The original record's size as the broker measured it (its record batch), in bytes. */
+  originalRecordBytes: 'x-dlq-original-record-bytes',
 } as const;
 
-/** Why a message was dead-lettered. */
+/**
+ * Why a message was dead-lettered. `handler-error`: the handler threw an error another attempt
+ * cannot fix (a bug such as a TypeError, or a NonRetryableError), so it was not retried.
+ */
 export type DeadLetterReason =
-  'invalid-json' | 'invalid-envelope' | 'invalid-payload' | 'retries-exhausted' | 'unknown-type';
+  'invalid-json' | 'invalid-envelope' | 'invalid-payload' | 'retries-exhausted' | 'unknown-type' | 'handler-error';

@@ -45,3 +45,29 @@ export class RetriableConsumerError extends Error {
     this.name = 'RetriableConsumerError';
   }
 }
+
+/** Names of the ECMAScript errors a bug throws (a property of null, a bad argument, a bad regex). */
+const BUG_ERRORS: ReadonlySet<string> = new Set([
+  'TypeError',
+  'RangeError',
+  'ReferenceError',
+  'SyntaxError',
+  'EvalError',
+  'URIError',
+]);
+
+/**
+ * True for an error that says our own code, or input it did not expect, is wrong: one of the
+ * ECMAScript built-ins (TypeError, RangeError, …) thrown by a bug or by JSON.parse, or a
+ * NonRetryableError. Another attempt fails the same way, so it is dead-lettered at once. Judged by
+ * `name`, as kafkajs judges its unrecoverable errors, because Node's own errors come from another
+ * realm under a test runner. undici's `fetch failed` TypeError is the exception: it reports a
+ * network failure and carries it in `cause`.
+ */
+export function isNotRetryable(error: unknown): boolean {
+  if (error instanceof NonRetryableError || isPoison(error)) return true;
+  if (typeof error !== 'object' || error === null) return false;
+  const { name, message, cause } = error as { name?: unknown; message?: unknown; cause?: unknown };
+  if (name === 'TypeError' && message === 'fetch failed' && cause !== undefined) return false;
+  return typeof name === 'string' && BUG_ERRORS.has(name);
+}

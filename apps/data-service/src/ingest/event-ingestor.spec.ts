@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { IHeaders } from 'kafkajs';
-import { DLQ_HEADERS, type Envelope, EVENT_TYPES, makeEnvelope, TOPICS } from '#libs/contracts';
+import { DLQ_HEADERS, type Envelope, EVENT_TYPES, makeEnvelope, type RecordHeaders, TOPICS } from '#libs/contracts';
 import type { RawConsumedMessage } from '#libs/kafka';
 import { createLogger, createMetricsRegistry, type MetricsRegistry } from '#libs/observability';
 import { SqliteMessageRepository } from '../store/sqlite-message.repository';
@@ -63,12 +62,13 @@ describe('EventIngestor', () => {
       partition: 0,
       offset: '7',
       key,
+      keyBytes: key === null ? null : Buffer.from(key),
       value: original === null ? null : Buffer.from(typeof original === 'string' ? original : JSON.stringify(original)),
       headers,
       heartbeat: async () => undefined,
     };
   }
-  const traceHeaders: IHeaders = { traceparent: Buffer.from(`00-${TRACE}-00f067aa0ba902b7-01`) };
+  const traceHeaders: RecordHeaders = { traceparent: Buffer.from(`00-${TRACE}-00f067aa0ba902b7-01`) };
 
   it('stores the trace id of message.accepted and measures end to end once, with an exemplar', async () => {
     const id = randomUUID();
@@ -126,6 +126,27 @@ describe('EventIngestor', () => {
     };
     expect(await ingestor.ingestDeadLetter(deadLetter(replyEnvelope(id), headers))).toBe('reapplied');
     expect((await repository.findById(id))?.status).toBe('replied');
+  });
+
+  it('fails the message, not applies it again, when its own dead letter says handler-error', async () => {
+    const id = randomUUID();
+    await ingestor.ingest(acceptedEnvelope(id), {});
+    const headers = {
+      [DLQ_HEADERS.reason]: 'handler-error',
+      [DLQ_HEADERS.sourceTopic]: TOPICS.replies,
+      [DLQ_HEADERS.consumerGroup]: OWN_GROUP,
+    };
+    expect(await ingestor.ingestDeadLetter(deadLetter(replyEnvelope(id), headers))).toBe('marked_failed');
+    expect(await repository.findById(id)).toMatchObject({
+      status: 'failed',
+      failureReason: 'dead-lettered: handler-error',
+    });
+  });
+
+  it('stores message.accepted with traceId null when its traceparent header has no value (issue 10, case 1)', async () => {
+    const id = randomUUID();
+    expect(await ingestor.ingest(acceptedEnvelope(id), { traceparent: null })).toBe('applied');
+    expect((await repository.findById(id))?.traceId).toBeNull();
   });
 
   it('fails the message when another group gave up on a valid envelope', async () => {

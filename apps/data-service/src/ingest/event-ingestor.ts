@@ -1,6 +1,5 @@
-import type { IHeaders } from 'kafkajs';
 import { decodeEnvelope, type RawConsumedMessage } from '#libs/kafka';
-import { type Envelope, PAYLOAD_SCHEMAS } from '#libs/contracts';
+import { type Envelope, PAYLOAD_SCHEMAS, type RecordHeaders } from '#libs/contracts';
 import type { Logger } from '#libs/observability';
 import { lifecycleEventOf, readDeadLetter } from '../lifecycle/events';
 import { applyEvent, type LifecycleEvent, type Transition } from '../lifecycle/lifecycle';
@@ -28,21 +27,27 @@ export class EventIngestor {
     private readonly now: () => number = Date.now,
   ) {}
 
-  async ingest(envelope: Envelope, headers: IHeaders): Promise<IngestResult> {
+  async ingest(envelope: Envelope, headers: RecordHeaders): Promise<IngestResult> {
     const event = lifecycleEventOf(envelope, headers);
     if (!event) return 'ignored';
     return this.apply(envelope.id, envelope.type, event);
   }
 
   /**
-   * A dead letter names a message: mark it failed. Except our own: a valid pipeline envelope this
-   * service dead-lettered could only have failed on the store (retries exhausted), so it is applied
-   * again now, which keeps a store outage from turning replied messages into failed ones.
+   * A dead letter names a message: mark it failed. Except our own for a valid pipeline envelope
+   * whose store writes ran out of retries (`retries-exhausted`: a store outage): it is applied again
+   * now, which keeps a store outage from turning replied messages into failed ones. Our own for any
+   * other reason (`handler-error`: a bug or an input we could not store) would only fail again.
    */
   async ingestDeadLetter(message: RawConsumedMessage): Promise<DeadLetterEffect> {
     const letter = readDeadLetter(message.value, message.key, message.headers, this.now());
     let effect: DeadLetterEffect;
-    if (letter.envelope && letter.consumerGroup === this.ownGroup && this.isValidPipelineEnvelope(message.value)) {
+    if (
+      letter.envelope &&
+      letter.consumerGroup === this.ownGroup &&
+      letter.reason === 'retries-exhausted' &&
+      this.isValidPipelineEnvelope(message.value)
+    ) {
       const result = await this.ingest(letter.envelope, message.headers);
       effect = result === 'duplicate' ? 'duplicate' : 'reapplied';
     } else if (letter.event && letter.envelope) {

@@ -1,4 +1,9 @@
+import { ChaosInjectedError } from '#libs/chaos';
+import { NonRetryableError } from '#libs/kafka';
 import { whileStoreFails } from './store-retry';
+
+const locked = () => Object.assign(new Error('database is locked'), { code: 'ERR_SQLITE_ERROR', errcode: 5 });
+const refused = () => Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
 
 const fast = { baseDelayMs: 1, maxDelayMs: 2 };
 
@@ -10,7 +15,7 @@ describe('whileStoreFails', () => {
     const result = await whileStoreFails(
       async () => {
         calls++;
-        if (calls < 4) throw new Error('database is locked');
+        if (calls < 4) throw locked();
         return 'stored';
       },
       {
@@ -31,7 +36,7 @@ describe('whileStoreFails', () => {
     let calls = 0;
     const work = async () => {
       calls++;
-      throw new Error('connection refused');
+      throw refused();
     };
     await expect(
       whileStoreFails(work, {
@@ -41,7 +46,7 @@ describe('whileStoreFails', () => {
         heartbeat: async () => undefined,
         onRetry: () => undefined,
       }),
-    ).rejects.toThrow('connection refused');
+    ).rejects.toThrow('ECONNREFUSED');
     expect(calls).toBe(3);
   });
 
@@ -52,7 +57,7 @@ describe('whileStoreFails', () => {
       async () => {
         calls++;
         if (calls === 2) stopping.abort(new Error('shutting down'));
-        throw new Error('still down');
+        throw new ChaosInjectedError('f1', 503, 'call to store');
       },
       {
         baseDelayMs: 5,
@@ -65,5 +70,27 @@ describe('whileStoreFails', () => {
     );
     await expect(pending).rejects.toThrow();
     expect(calls).toBe(2);
+  });
+
+  it('throws a bug at once as a NonRetryableError, never waiting on it like a store outage (issue 10, case 1)', async () => {
+    let calls = 0;
+    let retries = 0;
+    const pending = whileStoreFails(
+      async () => {
+        calls++;
+        return (null as unknown as Buffer).toString('utf8');
+      },
+      {
+        ...fast,
+        attempts: Number.POSITIVE_INFINITY,
+        signal: new AbortController().signal,
+        heartbeat: async () => undefined,
+        onRetry: () => void retries++,
+      },
+    );
+    await expect(pending).rejects.toBeInstanceOf(NonRetryableError);
+    await expect(pending).rejects.toThrow(/not a store outage.*TypeError/);
+    expect(calls).toBe(1);
+    expect(retries).toBe(0);
   });
 });

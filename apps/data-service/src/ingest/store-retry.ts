@@ -1,4 +1,6 @@
+import { NonRetryableError } from '#libs/kafka';
 import { retry } from '#libs/resilience';
+import { isTransientStoreError } from '../store/store-errors';
 
 export interface StoreRetryOptions {
   /** Attempts in all; Infinity keeps trying until `signal` aborts. */
@@ -14,24 +16,32 @@ export interface StoreRetryOptions {
 
 /**
  * Keeps one event waiting while the store fails, instead of letting it go to the dead-letter topic
- * at once: a store outage then shows as consumer lag that drains afterwards, in order. Every error
- * here is the store's (the lifecycle is pure), and every store write is idempotent by envelope id,
- * so retrying is always safe.
+ * at once: a store outage then shows as consumer lag that drains afterwards, in order. Every store
+ * write is idempotent by envelope id, so retrying is safe; but only a transient store failure is
+ * waited out (isTransientStoreError). Anything else — a bug in our code, an input it did not
+ * expect, a write the engine refuses — fails the same way every time and is thrown at once as a
+ * NonRetryableError, which the transport dead-letters without retries (reason `handler-error`).
  */
 export async function whileStoreFails<T>(work: () => Promise<T>, options: StoreRetryOptions): Promise<T> {
-  return retry(
-    async (attempt) => {
-      if (attempt > 0) await options.heartbeat();
-      return work();
-    },
-    {
-      attempts: options.attempts,
-      baseDelayMs: options.baseDelayMs,
-      maxDelayMs: options.maxDelayMs,
-      idempotent: true,
-      isRetryable: () => true,
-      signal: options.signal,
-      onRetry: (error, attempt) => options.onRetry(error, attempt),
-    },
-  );
+  try {
+    return await retry(
+      async (attempt) => {
+        if (attempt > 0) await options.heartbeat();
+        return work();
+      },
+      {
+        attempts: options.attempts,
+        baseDelayMs: options.baseDelayMs,
+        maxDelayMs: options.maxDelayMs,
+        idempotent: true,
+        isRetryable: isTransientStoreError,
+        signal: options.signal,
+        onRetry: (error, attempt) => options.onRetry(error, attempt),
+      },
+    );
+  } catch (error) {
+    if (isTransientStoreError(error) || options.signal.aborted) throw error;
+    const what = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    throw new NonRetryableError(`not a store outage, not retried: ${what}`, { cause: error });
+  }
 }
