@@ -10,8 +10,20 @@ export { EventHandlers, markDecoded } from './event-handlers';
 export type { EventHandlerTable } from './event-handlers';
 export { consumedMessage, rawConsumedMessage, bytesOf } from './consumed-message';
 export type { ConsumedMessage, RawConsumedMessage } from './consumed-message';
-export { PoisonMessageError, NonRetryableError, RetriableConsumerError, isPoison } from './errors';
+export { PoisonMessageError, NonRetryableError, RetriableConsumerError, isPoison, isNotRetryable } from './errors';
 export { decodeEnvelope, assertValidEnvelope } from './decode';
 export type { PayloadSchemas } from './decode';
 export { kafkaMetrics } from './kafka-metrics';
 export type { KafkaMetrics, ConsumeOutcome } from './kafka-metrics';
+export { DeadLetterer, classifyDeadLetterSendFailure } from './dead-letterer';
+export type { DeadLetterRequest, DeadLettererOptions, DeadLetterOutcome, DeadLetterSendFailure } from './dead-letterer';
+export {
+  planDeadLetterCopy,
+  recordBatchSizeBytes,
+  appendHeaders,
+  KAFKA_DEFAULT_MAX_MESSAGE_BYTES,
+  RECORD_BATCH_OVERHEAD_BYTES,
+  DEAD_LETTER_HEADROOM_BYTES,
+} from './dead-letter-copy';
+export type { RawRecord, DeadLetterCopy, DeadLetterCopyKind, DeadLetterCopyOptions } from './dead-letter-copy';
+export { fixKafkajsHeaders } from './kafkajs-header-fixes';

@@ -13,6 +13,8 @@ export interface KafkaMetrics {
   crashes: Counter<'group'>;
   producerErrors: Counter<'topic'>;
   deadLetters: Counter<'source_topic' | 'reason'>;
+  deadLettersTruncated: Counter<'source_topic' | 'truncation'>;
+  deadLetterFailures: Counter<'source_topic' | 'error_type'>;
 }
 
 const cache = new WeakMap<MetricsRegistry, KafkaMetrics>();
@@ -71,6 +73,18 @@ export function kafkaMetrics(registry: MetricsRegistry): KafkaMetrics {
       name: 'jeeves_kafka_dead_letters_total',
       help: 'Messages sent to the dead-letter topic, by source topic and reason.',
       labelNames: ['source_topic', 'reason'],
+      registers,
+    }),
+    deadLettersTruncated: new Counter({
+      name: 'jeeves_kafka_dead_letters_truncated_total',
+      help: 'Dead letters cut to fit the DLQ topic max.message.bytes, by source topic and truncation (value: a value prefix; record: a pointer with no key, value or original headers).',
+      labelNames: ['source_topic', 'truncation'],
+      registers,
+    }),
+    deadLetterFailures: new Counter({
+      name: 'jeeves_kafka_dead_letter_failures_total',
+      help: 'Messages the DLQ topic refused for good (after bounded retries): logged with their source offset and skipped, by source topic and Kafka error type.',
+      labelNames: ['source_topic', 'error_type'],
       registers,
     }),
   };

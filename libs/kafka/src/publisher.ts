@@ -1,7 +1,7 @@
 import type { ClientKafka } from '@nestjs/microservices';
 import type { IHeaders } from 'kafkajs';
 import { lastValueFrom } from 'rxjs';
-import { type Envelope, PAYLOAD_SCHEMAS, TOPICS, type TopicName, topicName } from '#libs/contracts';
+import { type Envelope, type HeaderBytes, PAYLOAD_SCHEMAS, TOPICS, type TopicName, topicName } from '#libs/contracts';
 import type { Logger } from '#libs/observability';
 import { assertValidEnvelope } from './decode';
 import type { KafkaMetrics } from './kafka-metrics';
@@ -16,11 +16,14 @@ export interface PublishOptions {
   headers?: IHeaders;
 }
 
-/** A record ready to send: key and value as bytes or text, headers as they are. */
+/**
+ * A record ready to send: key and value as bytes or text, headers as they are (a value may be null:
+ * see kafkajs-header-fixes.ts). Buffers reach the broker byte for byte; text is sent as UTF-8.
+ */
 export interface OutgoingRecord {
   key: string | Buffer | null;
   value: string | Buffer | null;
-  headers?: IHeaders;
+  headers?: IHeaders | HeaderBytes;
 }
 
 /** A hook that may refuse a send (the chaos `produce-failure` fault); throws to refuse. */

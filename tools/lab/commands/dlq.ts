@@ -1,6 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import { type IHeaders, Kafka, logLevel } from 'kafkajs';
-import { DLQ_HEADERS, TOPICS, type TopicName, topicName } from '#libs/contracts';
+import {
+  copyHeaders,
+  DLQ_HEADERS,
+  type HeaderBytes,
+  lastHeaderText,
+  type RecordHeaders,
+  TOPICS,
+  type TopicName,
+  topicName,
+} from '#libs/contracts';
+import { fixKafkajsHeaders } from '#libs/kafka';
 import { parseArgs, UsageError, type CommandIo, type LabCommand } from '../command';
 import { brokersOf } from '../config';
 import { openLab, readLabDescription } from '../lab';
@@ -19,19 +29,23 @@ export interface DeadLetter {
   readonly attempts: string;
   readonly consumerGroup: string;
   readonly deadLetteredAt: string;
+  /** `value` or `record` when the copy was cut to fit the DLQ (then it cannot be replayed); else empty. */
+  readonly truncated: string;
   /** The envelope id, when the value is a readable envelope. */
   readonly messageId: string | null;
+  /** The key as text, for display (lossy for binary keys). */
   readonly key: string | null;
+  /** The key as it is: what a replay sends. */
+  readonly keyBytes: Buffer | null;
   readonly value: Buffer | null;
   readonly headers: IHeaders;
 }
 
 const DLQ_PREFIX = 'x-dlq-';
 
-function headerText(headers: IHeaders, name: string): string {
-  const value = headers[name];
-  const first = Array.isArray(value) ? value[0] : value;
-  return first === undefined ? '' : Buffer.isBuffer(first) ? first.toString('utf8') : String(first);
+/** A provenance header as text: the last value (the dead-lettering consumer appends its own); '' when absent. */
+function headerText(headers: RecordHeaders, name: string): string {
+  return lastHeaderText(headers, name) ?? '';
 }
 
 function envelopeId(value: Buffer | null): string | null {
@@ -44,12 +58,16 @@ function envelopeId(value: Buffer | null): string | null {
   }
 }
 
-/** The headers to replay with: the original ones, without the provenance the DLQ added. */
-export function replayHeaders(headers: IHeaders): IHeaders {
-  return Object.fromEntries(Object.entries(headers).filter(([name]) => !name.toLowerCase().startsWith(DLQ_PREFIX)));
+/** The headers to replay with: the original ones, byte for byte (nulls, repeats), without the x-dlq-* provenance. */
+export function replayHeaders(headers: RecordHeaders): HeaderBytes {
+  const copy = copyHeaders(headers);
+  for (const name of Object.keys(copy)) if (name.toLowerCase().startsWith(DLQ_PREFIX)) delete copy[name];
+  return copy;
 }
 
 function kafkaClient(brokers: string): Kafka {
+  // Null and repeated header values, and names like `constructor`, read and replayed as they are.
+  fixKafkajsHeaders();
   return new Kafka({
     clientId: `lab-dlq-${process.pid}`,
     brokers: brokers.split(','),
@@ -106,8 +124,10 @@ export async function readDeadLetters(
               attempts: headerText(headers, DLQ_HEADERS.attempts),
               consumerGroup: headerText(headers, DLQ_HEADERS.consumerGroup),
               deadLetteredAt: headerText(headers, DLQ_HEADERS.deadLetteredAt),
+              truncated: headerText(headers, DLQ_HEADERS.truncated),
               messageId: envelopeId(message.value),
               key: message.key?.toString('utf8') ?? null,
+              keyBytes: message.key,
               value: message.value,
               headers,
             });
@@ -141,6 +161,11 @@ export async function replayDeadLetters(
   const bad = letters.filter((l) => !known.has(l.sourceTopic) || l.sourceTopic === TOPICS.dlq);
   if (bad.length > 0)
     throw new Error(`cannot replay ${bad.map((l) => l.id).join(', ')}: source topic unknown or the DLQ itself`);
+  const cut = letters.filter((l) => l.truncated !== '');
+  if (cut.length > 0)
+    throw new Error(
+      `cannot replay ${cut.map((l) => `${l.id} (from ${l.sourceTopic}[${l.sourcePartition}]@${l.sourceOffset})`).join(', ')}: the DLQ holds a truncated copy; the original is on its source topic until retention`,
+    );
   const producer = kafkaClient(brokers).producer({ allowAutoTopicCreation: false });
   await producer.connect();
   try {
@@ -148,7 +173,8 @@ export async function replayDeadLetters(
       await producer.send({
         topic: topicName(letter.sourceTopic as TopicName, prefix),
         acks: -1,
-        messages: [{ key: letter.key, value: letter.value, headers: replayHeaders(letter.headers) }],
+        // The key's bytes, not its text: a binary key decoded as UTF-8 would change (and repartition).
+        messages: [{ key: letter.keyBytes, value: letter.value, headers: replayHeaders(letter.headers) as IHeaders }],
       });
     }
     return letters.length;
@@ -189,7 +215,8 @@ async function run(args: readonly string[], io: CommandIo): Promise<number> {
     if (!Number.isInteger(limit) || limit < 1)
       throw new UsageError('--limit needs a positive whole number, e.g. --limit=20');
     const shown = letters.slice(-limit);
-    if (flags.has('json')) io.out(JSON.stringify(shown.map(({ value: _v, headers: _h, ...rest }) => rest)));
+    if (flags.has('json'))
+      io.out(JSON.stringify(shown.map(({ value: _v, headers: _h, keyBytes: _k, ...rest }) => rest)));
     else
       io.out(
         letters.length === 0

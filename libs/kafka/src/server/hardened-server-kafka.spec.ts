@@ -2,7 +2,7 @@ import { Controller, Module, UseFilters } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { EventPattern, type KafkaContext, type MessageHandler } from '@nestjs/microservices';
 import type { EachMessagePayload, Kafka } from 'kafkajs';
-import { DLQ_HEADERS, makeEnvelope, TOPICS } from '#libs/contracts';
+import { DLQ_HEADERS, lastHeaderText, makeEnvelope, type RecordHeaders, TOPICS } from '#libs/contracts';
 import { createLogger, createMetricsRegistry } from '#libs/observability';
 import { RpcErrorPassthroughFilter } from '#libs/platform';
 import { type RawConsumedMessage, rawConsumedMessage } from '../consumed-message';
@@ -55,6 +55,12 @@ function fakeKafka() {
       pause: () => () => undefined,
     } as unknown as EachMessagePayload);
   return { kafka, publisher, sent, deliver, failSends: () => (sendsFail = true) };
+}
+
+/** A dead letter's provenance headers as text (ours are appended after the original's: the last value). */
+function provenance(record: OutgoingRecord): Record<string, string | undefined> {
+  const headers = record.headers as RecordHeaders;
+  return Object.fromEntries(Object.values(DLQ_HEADERS).map((name) => [name, lastHeaderText(headers, name)]));
 }
 
 const reply = () =>
@@ -171,7 +177,7 @@ describe('HardenedServerKafka', () => {
     const { record } = kafka.sent[0]!;
     expect(Buffer.compare(record.key as Buffer, key)).toBe(0);
     expect(record.value?.toString()).toBe('{"id":');
-    expect(record.headers).toMatchObject({
+    expect(provenance(record)).toMatchObject({
       [DLQ_HEADERS.sourceTopic]: TOPICS.replies,
       [DLQ_HEADERS.sourceOffset]: '7',
       [DLQ_HEADERS.reason]: 'invalid-json',
@@ -206,7 +212,7 @@ describe('HardenedServerKafka', () => {
     });
     await kafka.deliver('p.jeeves.replies.v1', reply());
     expect(calls).toBe(2);
-    expect(kafka.sent[0]!.record.headers).toMatchObject({
+    expect(provenance(kafka.sent[0]!.record)).toMatchObject({
       [DLQ_HEADERS.reason]: 'retries-exhausted',
       [DLQ_HEADERS.attempts]: '2',
     });
@@ -224,10 +230,25 @@ describe('HardenedServerKafka', () => {
     await kafka.deliver('p.jeeves.replies.v1', reply(), '1');
     await kafka.deliver('p.jeeves.replies.v1', reply().replace('"c"', '"d"'), '2');
     expect(calls).toBe(2);
-    expect(kafka.sent.map((s) => s.record.headers?.[DLQ_HEADERS.reason])).toEqual([
-      'unknown-type',
-      'retries-exhausted',
-    ]);
+    expect(kafka.sent.map((s) => provenance(s.record)[DLQ_HEADERS.reason])).toEqual(['unknown-type', 'handler-error']);
+    await server.close();
+  });
+
+  it('dead-letters a bug in a handler (a TypeError) at once as handler-error, without retries', async () => {
+    let calls = 0;
+    const { kafka, server } = await start({
+      handler: async () => {
+        calls++;
+        (null as unknown as Buffer).toString('utf8');
+      },
+    });
+    await kafka.deliver('p.jeeves.replies.v1', reply().replace('"c"', '"t"'));
+    expect(calls).toBe(1);
+    expect(provenance(kafka.sent[0]!.record)).toMatchObject({
+      [DLQ_HEADERS.reason]: 'handler-error',
+      [DLQ_HEADERS.attempts]: '1',
+    });
+    expect(provenance(kafka.sent[0]!.record)[DLQ_HEADERS.error]).toMatch(/null/);
     await server.close();
   });
 
@@ -286,7 +307,7 @@ describe('HardenedServerKafka', () => {
     await app.listen();
     await kafka.deliver('p.jeeves.replies.v1', reply().replace('"c"', '"n"'));
     // Nest's default filter would have turned it into { status: 'error' }: retried, then 'retries-exhausted'.
-    expect(kafka.sent[0]!.record.headers).toMatchObject({
+    expect(provenance(kafka.sent[0]!.record)).toMatchObject({
       [DLQ_HEADERS.reason]: 'unknown-type',
       [DLQ_HEADERS.attempts]: '1',
     });

@@ -1,10 +1,9 @@
 import { context as otelContext, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { KafkaContext, type KafkaOptions, ServerKafka } from '@nestjs/microservices';
-import type { Admin, Consumer, EachMessagePayload, IHeaders, Kafka } from 'kafkajs';
+import { type Admin, ConfigResourceTypes, type Consumer, type EachMessagePayload, type Kafka } from 'kafkajs';
 import { isObservable, lastValueFrom } from 'rxjs';
 import {
   contractTopicOf,
-  DLQ_HEADERS,
   type DeadLetterReason,
   type Envelope,
   PAYLOAD_SCHEMAS,
@@ -14,8 +13,10 @@ import {
 } from '#libs/contracts';
 import { type Logger, traceExemplar } from '#libs/observability';
 import { delay, fullJitterDelayMs } from '#libs/resilience';
+import { KAFKA_DEFAULT_MAX_MESSAGE_BYTES } from '../dead-letter-copy';
+import { DeadLetterer } from '../dead-letterer';
 import { decodeEnvelope } from '../decode';
-import { isPoison, NonRetryableError, PoisonMessageError, RetriableConsumerError } from '../errors';
+import { isNotRetryable, isPoison, PoisonMessageError, RetriableConsumerError } from '../errors';
 import { markDecoded } from '../event-handlers';
 import type { KafkaMetrics } from '../kafka-metrics';
 import type { EventPublisher } from '../publisher';
@@ -108,6 +109,7 @@ export class HardenedServerKafka extends ServerKafka {
   private lagTimer: NodeJS.Timeout | undefined;
   private subscribed: readonly TopicName[] = [];
   private readonly pausedTopics = new Set<TopicName>();
+  private readonly deadLetterer: DeadLetterer;
 
   constructor(
     options: Required<KafkaOptions>['options'],
@@ -119,6 +121,13 @@ export class HardenedServerKafka extends ServerKafka {
     this.retry = settings.retry ?? DEFAULT_RETRY;
     this.recent = new RecentIds(settings.dedupeWindow ?? 10_000);
     this.rawTopics = new Set(settings.rawTopics ?? []);
+    this.deadLetterer = new DeadLetterer({
+      publisher: deps.publisher,
+      metrics: deps.metrics,
+      logger: deps.logger,
+      dlqTopic: topicName(TOPICS.dlq, settings.topicPrefix),
+      consumerGroup: this.groupId,
+    });
   }
 
   /** Consumer group as the broker knows it (with the lab prefix). */
@@ -175,6 +184,7 @@ export class HardenedServerKafka extends ServerKafka {
     });
     this.admin = this.deps.kafka.admin();
     await this.admin.connect();
+    this.deadLetterer.setMaxMessageBytes(await this.dlqMaxMessageBytes(this.admin));
     await consumer.subscribe({
       topics: this.subscribed.map((topic) => topicName(topic, this.settings.topicPrefix)),
       fromBeginning: true,
@@ -202,6 +212,25 @@ export class HardenedServerKafka extends ServerKafka {
     this.admin = undefined;
   }
 
+  /** The DLQ topic's `max.message.bytes` (its own, or the broker's `message.max.bytes`); Kafka's default if unreadable. */
+  private async dlqMaxMessageBytes(admin: Admin): Promise<number> {
+    const name = topicName(TOPICS.dlq, this.settings.topicPrefix);
+    try {
+      const { resources } = await admin.describeConfigs({
+        includeSynonyms: false,
+        resources: [{ type: ConfigResourceTypes.TOPIC, name, configNames: ['max.message.bytes'] }],
+      });
+      const value = Number(resources[0]?.configEntries.find((e) => e.configName === 'max.message.bytes')?.configValue);
+      if (Number.isSafeInteger(value) && value > 0) return value;
+    } catch (error) {
+      this.deps.logger.warn(
+        { err: error, topic: name },
+        'could not read the DLQ max.message.bytes; assuming the default',
+      );
+    }
+    return KAFKA_DEFAULT_MAX_MESSAGE_BYTES;
+  }
+
   private kafkaConsumer(): Consumer {
     if (!this.consumer) throw new Error('the Kafka consumer is not started');
     return this.consumer as unknown as Consumer;
@@ -223,8 +252,8 @@ export class HardenedServerKafka extends ServerKafka {
       envelope = markDecoded(decodeEnvelope(message.value, PAYLOAD_SCHEMAS));
     } catch (error) {
       const reason: DeadLetterReason = isPoison(error) ? error.reason : 'invalid-envelope';
-      await this.deadLetter(payload, reason, error, 1);
-      this.deps.metrics.consumed.inc({ ...labels, outcome: 'dead_lettered' });
+      const outcome = await this.deadLetter(payload, reason, error, 1);
+      this.deps.metrics.consumed.inc({ ...labels, outcome });
       return;
     }
     if (this.recent.has(envelope.id)) {
@@ -256,7 +285,8 @@ export class HardenedServerKafka extends ServerKafka {
       span.end();
       throw error;
     }
-    if (outcome === 'dead_lettered') span.setStatus({ code: SpanStatusCode.ERROR, message: 'dead-lettered' });
+    if (outcome === 'dead_lettered' || outcome === 'dropped')
+      span.setStatus({ code: SpanStatusCode.ERROR, message: outcome === 'dropped' ? 'dropped' : 'dead-lettered' });
     span.setAttribute('jeeves.outcome', outcome);
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     this.deps.metrics.handlerDuration.observe({
@@ -281,7 +311,7 @@ export class HardenedServerKafka extends ServerKafka {
     );
     span.end();
     this.deps.metrics.consumed.inc({ ...labels, outcome });
-    if (outcome !== 'dead_lettered') this.recent.add(envelope.id);
+    if (outcome !== 'dead_lettered' && outcome !== 'dropped') this.recent.add(envelope.id);
   }
 
   /** Calls the controller method bound to the topic's `@EventPattern`, through Nest's pipeline. */
@@ -307,10 +337,15 @@ export class HardenedServerKafka extends ServerKafka {
         return attempt === 1 ? 'ok' : 'retried';
       } catch (error) {
         if (isRebalancing(error)) throw error;
-        const retryable = !(error instanceof NonRetryableError) && !isPoison(error);
+        // A bug (TypeError and kin) or a NonRetryableError fails the same way again: no retries.
+        const retryable = !isNotRetryable(error);
         if (!retryable || attempt >= this.retry.attempts || this.stopped) {
-          await this.deadLetter(payload, isPoison(error) ? error.reason : 'retries-exhausted', error, attempt);
-          return 'dead_lettered';
+          const reason: DeadLetterReason = isPoison(error)
+            ? error.reason
+            : retryable
+              ? 'retries-exhausted'
+              : 'handler-error';
+          return this.deadLetter(payload, reason, error, attempt);
         }
         this.deps.logger.warn({ err: error, messageId: envelope.id, attempt }, 'handler failed; retrying');
         await delay(fullJitterDelayMs(attempt - 1, this.retry));
@@ -327,7 +362,7 @@ export class HardenedServerKafka extends ServerKafka {
         return attempt === 1 ? 'ok' : 'retried';
       } catch (error) {
         if (isRebalancing(error)) throw error;
-        if (error instanceof NonRetryableError || attempt >= this.retry.attempts || this.stopped) {
+        if (isNotRetryable(error) || attempt >= this.retry.attempts || this.stopped) {
           this.deps.logger.error(
             { err: error, topic: payload.topic, partition, offset: message.offset, attempts: attempt },
             'raw message handler failed; skipping it',
@@ -344,43 +379,34 @@ export class HardenedServerKafka extends ServerKafka {
     }
   }
 
-  /** Sends the original bytes to the DLQ with provenance headers; throws if the send fails (no commit, no loss). */
+  /**
+   * Sends the record to the DLQ (see DeadLetterer): `dead_lettered`, or `dropped` when the DLQ refuses
+   * it for good; throws on a transient failure (no commit, no loss: the record comes again).
+   */
   private async deadLetter(
     payload: EachMessagePayload,
     reason: DeadLetterReason,
     error: unknown,
     attempts: number,
-  ): Promise<void> {
+  ): Promise<'dead_lettered' | 'dropped'> {
     const { message, partition } = payload;
-    const source = contractTopicOf(payload.topic);
-    const text = error instanceof Error ? error.message : String(error);
-    if (source === TOPICS.dlq) {
+    if (contractTopicOf(payload.topic) === TOPICS.dlq) {
       // A dead letter of a dead letter would come straight back: log it and move on.
       this.deps.logger.error(
-        { topic: payload.topic, partition, offset: message.offset, reason, error: text },
+        { topic: payload.topic, partition, offset: message.offset, reason, error: String(error) },
         'message from the dead-letter topic failed; skipping it',
       );
-      return;
+      return 'dropped';
     }
-    const headers: IHeaders = {
-      ...(message.headers ?? {}),
-      [DLQ_HEADERS.sourceTopic]: source ?? payload.topic,
-      [DLQ_HEADERS.sourcePartition]: String(partition),
-      [DLQ_HEADERS.sourceOffset]: message.offset,
-      [DLQ_HEADERS.reason]: reason,
-      [DLQ_HEADERS.error]: text.slice(0, 500),
-      [DLQ_HEADERS.consumerGroup]: this.groupId,
-      [DLQ_HEADERS.attempts]: String(attempts),
-      [DLQ_HEADERS.deadLetteredAt]: new Date().toISOString(),
-    };
-    await this.deps.publisher.send(topicName(TOPICS.dlq, this.settings.topicPrefix), [
-      { key: message.key ?? null, value: message.value, headers },
-    ]);
-    this.deps.metrics.deadLetters.inc({ source_topic: source ?? payload.topic, reason });
-    this.deps.logger.warn(
-      { topic: payload.topic, partition, offset: message.offset, reason, error: text },
-      'message dead-lettered',
-    );
+    return this.deadLetterer.deadLetter({
+      topic: payload.topic,
+      partition,
+      message,
+      reason,
+      error,
+      attempts,
+      heartbeat: payload.heartbeat,
+    });
   }
 
   private async recordLag(): Promise<void> {
