@@ -1,3 +1,4 @@
+import { KafkaRequestSerializer } from '@nestjs/microservices/serializers/kafka-request.serializer';
 import { DLQ_HEADERS, headerEntries, lastHeaderText } from '#libs/contracts';
 import { createLogger, createMetricsRegistry } from '#libs/observability';
 import { classifyDeadLetterSendFailure, DeadLetterer } from './dead-letterer';
@@ -37,6 +38,22 @@ describe('classifyDeadLetterSendFailure', () => {
       classifyDeadLetterSendFailure(Object.assign(new Error('down'), { name: 'KafkaJSConnectionError' })).kind,
     ).toBe('transient');
     expect(classifyDeadLetterSendFailure(Object.assign(new Error('x'), { code: 'ECHAOS' })).kind).toBe('transient');
+  });
+});
+
+describe("Nest's KafkaRequestSerializer (what ClientKafka.emit does to a record)", () => {
+  it('passes Buffer keys and values, a null value and the headers object through untouched', () => {
+    const key = Buffer.from([0xff, 0xfe, 0x6b, 0x80]);
+    const value = Buffer.from([0x7b, 0xff]);
+    const headers = { traceparent: null, dup: [Buffer.from([0x80]), null] };
+    const serialized = new KafkaRequestSerializer().serialize({ key, value, headers }) as Record<string, unknown>;
+    expect(serialized.key).toBe(key);
+    expect(serialized.value).toBe(value);
+    expect(serialized.headers).toBe(headers);
+    expect(new KafkaRequestSerializer().serialize({ key: null, value: null, headers })).toMatchObject({
+      key: null,
+      value: null,
+    });
   });
 });
 
