@@ -57,6 +57,8 @@ export const METRICS: readonly MetricSpec[] = [
   app('jeeves_kafka_consumer_crashes_total', 'counter', ['group']),
   app('jeeves_kafka_producer_errors_total', 'counter', ['topic']),
   app('jeeves_kafka_dead_letters_total', 'counter', ['source_topic', 'reason']),
+  app('jeeves_kafka_dead_letters_truncated_total', 'counter', ['source_topic', 'truncation']),
+  app('jeeves_kafka_dead_letter_failures_total', 'counter', ['source_topic', 'error_type']),
   // End to end and business
   app('jeeves_message_end_to_end_seconds', 'histogram', ['intent', 'status']),
   app('jeeves_messages_accepted_total', 'counter', ['client']),

@@ -82,6 +82,7 @@ describe('prometheus/rules', () => {
       [
         'JeevesBreakerOpen',
         'JeevesDeadLettersReceived',
+        'JeevesDeadLettersRefused',
         'JeevesErrorBudgetBurnFast',
         'JeevesErrorBudgetBurnSlow',
         'JeevesServiceDown',
