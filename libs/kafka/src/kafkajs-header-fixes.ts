@@ -12,6 +12,7 @@
  *    comes out as `[<that member>, value]`. Own properties only, defined (not assigned), fix it.
  */
 /* eslint-disable @typescript-eslint/no-require-imports -- kafkajs internals have no typed entry point */
+import { Module } from 'node:module';
 
 interface KafkajsEncoder {
   writeVarInt(value: number): KafkajsEncoder;
@@ -137,17 +138,34 @@ function decodeRecord(decoder: KafkajsDecoder, batchContext: BatchContext = {}) 
   };
 }
 
+/**
+ * Puts `replacement` where kafkajs loads `path` from. Under Node it is registered in the require
+ * cache without loading kafkajs's own module at all: a require hook (OpenTelemetry's) keeps its own
+ * copy of the exports of every module of a package it instruments once it has seen it load, and
+ * would hand kafkajs's original to the produce request whatever the cache said. Under a test
+ * runner with its own module registry (jest, whose `require.cache` takes no new entries), the
+ * module is loaded and its exports replaced. Either way it is checked.
+ */
 function replace(path: string, user: string, replacement: unknown): void {
   const resolved = require.resolve(path);
-  require(path);
-  const entry = require.cache[resolved];
-  if (!entry) throw new Error(`kafkajs module not found at ${resolved}`);
-  if (entry.exports === replacement) return;
+  if (require.cache[resolved]?.exports === replacement) return;
   if (require.cache[require.resolve(user)])
     throw new Error(
       `kafkajs loaded ${user} before fixKafkajsHeaders() ran: call it (or construct KafkaConnection) before the first send or fetch`,
     );
+  if (!require.cache[resolved]) {
+    const module = new Module(resolved);
+    module.filename = resolved;
+    module.loaded = true;
+    module.exports = replacement;
+    require.cache[resolved] = module;
+  }
+  if (!require.cache[resolved]) require(path);
+  const entry = require.cache[resolved];
+  if (!entry) throw new Error(`kafkajs module not found at ${resolved}`);
   entry.exports = replacement;
+  if (require(path) !== replacement)
+    throw new Error(`could not replace kafkajs's ${path}: something loaded it before fixKafkajsHeaders() ran`);
 }
 
 /**
