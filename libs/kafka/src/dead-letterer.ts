@@ -133,7 +133,8 @@ export class DeadLetterer {
               err: sendError,
               errorType: failure.errorType,
               attempts: refused,
-              keyHex: message.key?.subarray(0, 64).toString('hex') ?? null,
+              // Sizes, not contents: the key is a user id, and the offset finds the record.
+              keyBytes: message.key?.length ?? null,
               valueBytes: message.value?.length ?? null,
             },
             'the DLQ refused this record for good; skipping it (it stays on its source topic until retention)',
