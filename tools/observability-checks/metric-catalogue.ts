@@ -46,7 +46,7 @@ const K6_REQUEST_TAGS = ['method', 'status', 'expected_response', 'scenario'];
 
 export const METRICS: readonly MetricSpec[] = [
   // HTTP, every service
-  app('http_server_request_duration_seconds', 'histogram', ['method', 'route', 'status_class']),
+  app('http_server_request_duration_seconds', 'histogram', ['method', 'route', 'status_class', 'status_code']),
   app('http_server_requests_in_flight', 'gauge', []),
   // Kafka
   app('jeeves_kafka_messages_consumed_total', 'counter', ['topic', 'group', 'outcome']),

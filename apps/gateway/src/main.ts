@@ -1,4 +1,3 @@
-import type { FastifyInstance } from 'fastify';
 import { authConfigShape } from '#libs/auth';
 import { env } from '#libs/config';
 import { breakerEnvShape } from '#libs/resilience';
@@ -40,11 +39,9 @@ export const gatewayService: ServiceDefinition<typeof configShape> = {
   name: 'gateway',
   defaultPort: 3000,
   configShape,
+  // Bodies: the platform's strict JSON and form parsers only (registerBodyParsers); the POST
+  // handler itself refuses anything but application/json with 415.
   module: (context) => GatewayModule.register(context),
-  configureHttp: (instance: FastifyInstance) => {
-    // Only JSON is accepted; without this Fastify would parse text/plain into a string body.
-    instance.removeContentTypeParser('text/plain');
-  },
 };
 
 if (require.main === module) void runService(gatewayService);

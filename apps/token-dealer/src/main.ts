@@ -45,13 +45,10 @@ export const tokenDealerService: ServiceDefinition<typeof configShape> = {
   defaultPort: 3001,
   configShape,
   module: (context) => TokenDealerModule.register(context),
-  // Form bodies (RFC 6749 §4.4.2) need no parser of ours: Nest's Fastify adapter registers one for
-  // application/x-www-form-urlencoded at init (repeated keys become arrays, which the endpoint
-  // refuses), and registering a second throws FST_ERR_CTP_ALREADY_PRESENT.
+  // Form bodies (RFC 6749 §4.4.2) and JSON are parsed by the platform (libs/platform
+  // registerBodyParsers: strict UTF-8; a repeated form key becomes an array, which the endpoint
+  // refuses); any other media type gets the platform's 415 rather than a confusing invalid_request.
   configureHttp: (instance, context) => {
-    // Fastify parses text/plain by default; here only forms and JSON carry parameters, so anything
-    // else gets the platform's 415 rather than a confusing invalid_request.
-    instance.removeContentTypeParser('text/plain');
     countRejections(instance, context);
   },
 };

@@ -12,8 +12,20 @@ export {
   PROMETHEUS_CONTENT_TYPE,
 } from './metrics';
 export type { MetricsOptions, RenderedMetrics, MetricsRegistry } from './metrics';
-export { createHttpMetrics, instrumentHttp, routeTemplate } from './http-metrics';
-export type { HttpMetrics } from './http-metrics';
+export {
+  CLIENT_CLOSED_REQUEST_STATUS,
+  createHttpMetrics,
+  instrumentHttp,
+  requestFacts,
+  routeTemplate,
+} from './http-metrics';
+export type {
+  FinishedRequest,
+  HttpMetrics,
+  HttpRequestTracker,
+  InstrumentHttpOptions,
+  RequestFacts,
+} from './http-metrics';
 export { tracingHandle } from './tracing-handle';
 export type { TracingHandle } from './tracing-handle';
 export { keepPropagationHeaders, restoreKeptPropagationHeaders } from './kafka-trace-headers';

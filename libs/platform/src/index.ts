@@ -3,7 +3,12 @@ export type { ServiceDefinition, ServiceConfig, CommonConfig, BuiltService } fro
 export type { ServiceContext } from './service-context';
 export { ProblemError, problemBody, PROBLEM_CONTENT_TYPE } from './problem';
 export type { ProblemCode, ProblemBody, FieldError, ProblemOptions } from './problem';
-export { ProblemFilter, toProblemError } from './problem.filter';
+export { ProblemFilter, sendProblem, toProblemError } from './problem.filter';
+export { RouteTable, matchesRouteTemplate, refuseUnroutedRequests, unroutedProblem } from './allowed-methods';
+export { assertPlainUtf8Representation, decodeUtf8Body, parseFormBody, registerBodyParsers } from './body-parsers';
+export { clientErrorProblem, frameworkProblem } from './framework-errors';
+export { headerLines, REQUEST_ID_PATTERN } from './headers';
+export type { RawHeaders } from './headers';
 export { RpcErrorPassthroughFilter } from './rpc-error.filter';
 export { parseOrProblem, fieldErrors } from './validation';
 export { Readiness } from './readiness';

@@ -5,6 +5,14 @@
 export type ProblemCode =
   | 'validation-failed'
   | 'malformed-json'
+  | 'malformed-form'
+  | 'malformed-url'
+  | 'malformed-request'
+  | 'invalid-request'
+  | 'uri-too-long'
+  | 'header-fields-too-large'
+  | 'request-timeout'
+  | 'method-not-allowed'
   | 'payload-too-large'
   | 'unsupported-media-type'
   | 'unauthorized'
@@ -36,6 +44,14 @@ export interface ProblemOptions {
 const TITLES: Record<ProblemCode, string> = {
   'validation-failed': 'Request validation failed',
   'malformed-json': 'Malformed JSON body',
+  'malformed-form': 'Malformed form body',
+  'malformed-url': 'Malformed URL',
+  'malformed-request': 'Malformed HTTP request',
+  'invalid-request': 'Ambiguous or malformed credentials',
+  'uri-too-long': 'URI too long',
+  'header-fields-too-large': 'Request header fields too large',
+  'request-timeout': 'Request timeout',
+  'method-not-allowed': 'Method not allowed',
   'payload-too-large': 'Payload too large',
   'unsupported-media-type': 'Unsupported media type',
   unauthorized: 'Unauthorized',

@@ -1,4 +1,6 @@
 import 'reflect-metadata';
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
 import { type DynamicModule, type INestApplication, type INestMicroservice, Module, type Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -9,11 +11,19 @@ import {
   createHttpMetrics,
   createLogger,
   createMetricsRegistry,
+  type FinishedRequest,
+  type HttpRequestTracker,
   instrumentHttp,
   type Logger,
+  requestFacts,
   tracingHandle,
 } from '#libs/observability';
+import { refuseUnroutedRequests, RouteTable } from './allowed-methods';
+import { registerBodyParsers } from './body-parsers';
+import { clientErrorHandler, frameworkErrorHandler } from './framework-errors';
+import { REQUEST_ID_PATTERN } from './headers';
 import { PlatformModule } from './platform.module';
+import { ProblemError } from './problem';
 import { ProblemFilter } from './problem.filter';
 import { Readiness } from './readiness';
 import type { ServiceContext } from './service-context';
@@ -76,17 +86,36 @@ export async function buildService<S extends Shape>(
     readiness: new Readiness(),
   };
 
+  // Every answer Fastify could give on its own goes through our problem+json and request tracking:
+  // frameworkErrors (bad URL encoding, over-long path parameters), clientErrorHandler (bytes that
+  // are not HTTP), and shutdown (our own 503 below instead of Fastify's return503OnClosing).
+  // Fastify takes these handlers at construction; the tracker needs the instance, so it comes after.
+  const late: { tracker?: HttpRequestTracker } = {};
+  const bodyLimitBytes = definition.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES;
   const adapter = new FastifyAdapter({
-    bodyLimit: definition.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES,
+    bodyLimit: bodyLimitBytes,
     logger: false,
-    return503OnClosing: true,
+    return503OnClosing: false,
     routerOptions: { maxParamLength: 256 },
+    genReqId: requestId,
+    frameworkErrors: frameworkErrorHandler({
+      logger,
+      track: (request, reply) => late.tracker?.track(request.raw, reply.raw),
+    }),
+    clientErrorHandler: clientErrorHandler({ logger, countUnparsed: (status) => late.tracker?.countUnparsed(status) }),
   });
   const instance = adapter.getInstance() as unknown as FastifyInstance;
   // JEEVES_HTTP_METRICS=off exists for the overhead benchmark (tools/bench/overhead.ts): its
-  // "instrumentation off" baseline. The lab never sets it.
-  if (process.env.JEEVES_HTTP_METRICS !== 'off') instrumentHttp(instance, createHttpMetrics(registry));
-  logRequests(instance, logger);
+  // "instrumentation off" baseline. The lab never sets it. The request log stays on either way.
+  late.tracker = instrumentHttp(instance, {
+    metrics: process.env.JEEVES_HTTP_METRICS === 'off' ? undefined : createHttpMetrics(registry),
+    onFinished: requestLogger(logger),
+  });
+  refuseWhileClosing(instance);
+  registerBodyParsers(instance, bodyLimitBytes);
+  const routes = new RouteTable();
+  instance.addHook('onRoute', (route) => routes.add(route.url, route.method));
+  refuseUnroutedRequests(instance, routes);
   definition.configureHttp?.(instance, context);
 
   const feature = await definition.module(context);
@@ -97,8 +126,10 @@ export async function buildService<S extends Shape>(
   const app = await NestFactory.create<NestFastifyApplication>(RootModule, adapter, {
     logger: nestLogger(logger),
     abortOnError: false,
+    // registerBodyParsers above is the only body parsing (strict UTF-8); Nest's would replace it.
+    bodyParser: false,
   });
-  app.useGlobalFilters(new ProblemFilter(logger));
+  app.useGlobalFilters(new ProblemFilter(logger, routes));
   // No app.enableShutdownHooks(): runService handles SIGTERM/SIGINT itself (app.close() runs the
   // same lifecycle hooks). Nest's handler re-raises the signal once the app is closed, which would
   // end the process before buffered spans are flushed.
@@ -149,18 +180,52 @@ export async function runService<S extends Shape>(definition: ServiceDefinition<
 
 const QUIET_ROUTES = /^\/(metrics|health\/)/;
 
-/** One line per request: method, route, status, duration, and the problem code when it failed. */
-function logRequests(instance: FastifyInstance, logger: Logger): void {
-  instance.addHook('onResponse', async (request, reply) => {
+/**
+ * One line per request, however it ended: method, route, status (499 when the client hung up
+ * first), duration, request id, and the problem code when it failed.
+ */
+function requestLogger(logger: Logger) {
+  return (finished: FinishedRequest): void => {
     const line = {
-      method: request.method,
-      route: request.routeOptions.url ?? 'unmatched',
-      status: reply.statusCode,
-      durationMs: Math.round(reply.elapsedTime * 10) / 10,
-      problem: (reply as { jeevesProblem?: string }).jeevesProblem,
+      method: finished.method,
+      route: finished.route,
+      status: finished.statusCode,
+      durationMs: Math.round(finished.durationSeconds * 10_000) / 10,
+      requestId: finished.requestId,
+      problem: finished.problem,
     };
-    if (QUIET_ROUTES.test(request.url)) logger.debug(line, 'request');
+    if (QUIET_ROUTES.test(finished.path)) logger.debug(line, 'request');
     else logger.info(line, 'request');
+  };
+}
+
+/**
+ * Fastify's `genReqId`: the caller's `X-Request-Id` when it is sane (REQUEST_ID_PATTERN), else a
+ * fresh UUID. Kept on the raw request too, for the log line of a request no hook saw.
+ */
+function requestId(request: IncomingMessage): string {
+  const facts = requestFacts(request);
+  const incoming = request.headers['x-request-id'];
+  facts.requestId ??= typeof incoming === 'string' && REQUEST_ID_PATTERN.test(incoming) ? incoming : randomUUID();
+  return facts.requestId;
+}
+
+/**
+ * While the app shuts down, requests still arriving on open keep-alive connections get a
+ * problem+json 503 and `Connection: close` (Fastify's own `return503OnClosing` answers plain JSON).
+ */
+function refuseWhileClosing(instance: FastifyInstance): void {
+  let closing = false;
+  instance.addHook('preClose', async () => {
+    closing = true;
+  });
+  instance.addHook('onRequest', async () => {
+    if (!closing) return;
+    throw new ProblemError(503, 'not-ready', {
+      detail: 'shutting down; retry on another connection',
+      retryAfterSeconds: 1,
+      headers: { connection: 'close' },
+    });
   });
 }
 
