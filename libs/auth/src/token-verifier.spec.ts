@@ -12,7 +12,7 @@ import {
   SignJWT,
 } from 'jose';
 import { ProblemError } from '#libs/platform';
-import { AuthGuard, principalOf, RequireScopes } from './auth.guard';
+import { AuthGuard, bearerToken, type CredentialSources, principalOf, RequireScopes } from './auth.guard';
 import { authOptions } from './auth-config';
 import { TokenVerifier } from './token-verifier';
 
@@ -249,8 +249,9 @@ describe('AuthGuard', () => {
 
   it.each([
     ['no header', undefined, undefined],
-    ['another scheme', 'Basic dXNlcjpwYXNz', 'invalid_token'],
-    ['an empty bearer', 'Bearer ', 'invalid_token'],
+    ['an empty header', '', undefined],
+    ['another scheme (unsupported: no error code, RFC 6750 §3.1)', 'Basic dXNlcjpwYXNz', undefined],
+    ['a token without its scheme (an unknown scheme)', 'abc.def.ghi', undefined],
     ['a garbage bearer', 'Bearer not-a-jwt', 'invalid_token'],
   ])('answers 401 to %s', async (_name, authorization, errorCode) => {
     const error = await rejection(guard.canActivate(context(Routes.prototype.write, { headers: { authorization } })));
@@ -259,6 +260,63 @@ describe('AuthGuard', () => {
     expect(challenge).toMatch(/^Bearer realm="jeeves"/);
     if (errorCode) expect(challenge).toContain(`error="${errorCode}"`);
     else expect(challenge).not.toContain('error=');
+  });
+});
+
+describe('bearerToken: one unambiguous credential, or a 400/401 whatever the order', () => {
+  const raw = (...lines: string[]) => ({
+    headers: { authorization: lines[0] },
+    raw: { rawHeaders: lines.flatMap((line, i) => [i % 2 ? 'authorization' : 'Authorization', line]) },
+  });
+  const refusal = (sources: CredentialSources): ProblemError => {
+    try {
+      bearerToken(sources);
+    } catch (error) {
+      return error as ProblemError;
+    }
+    throw new Error('expected a refusal');
+  };
+
+  it('reads the one Bearer token', () => {
+    expect(bearerToken(raw('Bearer abc.def-ghi_jkl~+/='))).toBe('abc.def-ghi_jkl~+/=');
+    expect(bearerToken(raw('bearer   abc'))).toBe('abc');
+  });
+
+  it.each([
+    ['two Authorization lines, the good one first', ['Bearer good', 'Bearer junk']],
+    ['two Authorization lines, the good one last', ['Bearer junk', 'Bearer good']],
+    ['two identical Authorization lines', ['Bearer good', 'Bearer good']],
+    ['a Bearer and a Basic line', ['Basic dXNlcjpwYXNz', 'Bearer good']],
+  ])('answers 400 invalid_request to %s', (_name, lines) => {
+    const error = refusal(raw(...lines));
+    expect(error.status).toBe(400);
+    expect(error.code).toBe('invalid-request');
+    expect(error.headers['www-authenticate']).toMatch(/^Bearer realm="jeeves", error="invalid_request"/);
+  });
+
+  it.each([
+    ['an empty Bearer', 'Bearer '],
+    ['a bare scheme', 'Bearer'],
+    ['two tokens', 'Bearer a b'],
+    ['a merged header', 'Bearer a, Bearer b'],
+    ['characters outside b64token', 'Bearer a"b'],
+  ])('answers 400 invalid_request to a malformed credential: %s', (_name, line) => {
+    const error = refusal(raw(line));
+    expect([error.status, error.code]).toEqual([400, 'invalid-request']);
+  });
+
+  it('answers 400 to a token in the query, with or without the header (RFC 6750 §2.3 is not offered)', () => {
+    for (const sources of [
+      { ...raw('Bearer good'), query: { access_token: 'good' } },
+      { headers: {}, raw: { rawHeaders: [] }, query: { access_token: 'good' } },
+    ]) {
+      expect(refusal(sources)).toMatchObject({ status: 400, code: 'invalid-request' });
+    }
+  });
+
+  it('keeps error_description within the characters RFC 6750 §3 allows', () => {
+    const challenge = refusal({ ...raw('Bearer x'), query: { access_token: 'x' } }).headers['www-authenticate']!;
+    expect(challenge).toMatch(/^[\x20-\x7E]+$/);
   });
 });
 

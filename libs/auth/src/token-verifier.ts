@@ -111,10 +111,13 @@ export class TokenVerifier {
   }
 }
 
-/** Builds the `WWW-Authenticate` value of RFC 6750 §3. */
+/**
+ * Builds the `WWW-Authenticate` value of RFC 6750 §3. Values keep only the characters §3 allows in
+ * a quoted attribute (printable ASCII without double quote and backslash).
+ */
 export function bearerChallenge(params: Record<string, string> = {}): string {
   const quoted = Object.entries({ realm: BEARER_REALM, ...params }).map(
-    ([name, value]) => `${name}="${value.replace(/["\\]/g, '')}"`,
+    ([name, value]) => `${name}="${value.replace(/[^\x20-\x7E]|["\\]/g, '')}"`,
   );
   return `Bearer ${quoted.join(', ')}`;
 }
