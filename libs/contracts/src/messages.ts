@@ -5,18 +5,39 @@ export const INTENTS = ['weather', 'time', 'help', 'echo', 'unknown'] as const;
 export const intentSchema = z.enum(INTENTS);
 export type Intent = z.infer<typeof intentSchema>;
 
+/**
+ * A user name: 1–64 of letters, digits and `. _ @ -`, but not `.` or `..`. It is a path segment of
+ * the read API (`/v1/users/{user}/messages`), and URL parsers (WHATWG URL, so `fetch`) resolve those
+ * two as "this" and "parent" directory, percent-encoded (`%2E%2E`) or not: no encoding makes them
+ * safe, so they are not names.
+ */
 const userSchema = z
   .string()
   .min(1)
   .max(64)
-  .regex(/^[A-Za-z0-9._@-]+$/, 'letters, digits and . _ @ - only');
+  .regex(/^[A-Za-z0-9._@-]+$/, 'letters, digits and . _ @ - only')
+  .regex(/^(?!\.{1,2}$)/, 'must not be "." or ".." (they are path segments)')
+  .describe('1–64 of A–Z a–z 0–9 . _ @ -, not "." or ".." (a path segment of /v1/users/{user}/messages)');
+
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+/**
+ * Message text: 1–2000 characters of well-formed Unicode without U+0000, so that it is stored and
+ * read back exactly as sent by either store engine (PostgreSQL `text` refuses NUL; a lone UTF-16
+ * surrogate, possible through a JSON `\uD800` escape, has no UTF-8 form and would be replaced).
+ */
+const textSchema = z
+  .string()
+  .min(1)
+  .max(2000)
+  .refine((text) => !LONE_SURROGATE.test(text), 'must be well-formed Unicode (no lone surrogates)')
+  .refine((text) => !text.includes('\u0000'), 'must not contain U+0000');
 
 /** `message.accepted` on jeeves.messages.v1: the gateway took a user's message. */
 export const messageAcceptedSchema = z
   .object({
     messageId: z.uuid(),
     user: userSchema,
-    text: z.string().min(1).max(2000),
+    text: textSchema,
     clientId: z.string().min(1).max(128),
   })
   .strict();
@@ -81,7 +102,8 @@ export type MessageStatus = z.infer<typeof messageStatusSchema>;
 export const messageViewSchema = z
   .object({
     id: z.uuid(),
-    user: userSchema,
+    // As stored: a name stored before a rule was added must still read back, not fail the read.
+    user: z.string().min(1).max(64),
     text: z.string(),
     status: messageStatusSchema,
     intent: intentSchema.nullable(),
