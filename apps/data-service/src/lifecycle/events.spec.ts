@@ -1,5 +1,5 @@
 import { DLQ_HEADERS, makeEnvelope, TOPICS } from '#libs/contracts';
-import { readDeadLetter, traceIdFrom } from './events';
+import { lifecycleEventOf, readDeadLetter, traceIdFrom } from './events';
 
 const TRACE = '4bf92f3577b34da6a3ce929d0e0e4736';
 
@@ -58,5 +58,20 @@ describe('event readers', () => {
       reason: 'dead-lettered: unknown',
       occurredAtMs: 5000,
     });
+  });
+
+  it('carries the creating client of a message.accepted, also when it comes back dead-lettered', () => {
+    const id = '6f1c2a4e-8b1d-4c3e-9f00-0123456789ab';
+    const accepted = makeEnvelope({
+      type: 'message.accepted',
+      correlationId: id,
+      data: { messageId: id, user: 'alice', text: 'hi', clientId: 'jeeves-demo' },
+    });
+    expect(lifecycleEventOf(accepted, {})).toMatchObject({ kind: 'accepted', clientId: 'jeeves-demo' });
+    const letter = readDeadLetter(Buffer.from(JSON.stringify(accepted)), 'alice', {}, 99);
+    expect(letter.event).toMatchObject({ kind: 'dead-lettered', clientId: 'jeeves-demo' });
+    // Only message.accepted names a client: a clientId in another payload says nothing about the owner.
+    const reply = makeEnvelope({ type: 'reply.produced', correlationId: id, data: { messageId: id, clientId: 'x' } });
+    expect(readDeadLetter(Buffer.from(JSON.stringify(reply)), 'alice', {}, 99).event).not.toHaveProperty('clientId');
   });
 });

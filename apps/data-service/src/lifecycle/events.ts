@@ -37,6 +37,7 @@ export function lifecycleEventOf(envelope: Envelope, headers: RecordHeaders): Li
         messageId: data.messageId,
         user: data.user,
         text: data.text,
+        clientId: data.clientId,
         occurredAtMs,
         traceId: traceIdFrom(headers),
       };
@@ -110,7 +111,7 @@ export function readDeadLetter(
   letter.envelope = parsed.data;
   const data = parsed.data.data;
   if (typeof data !== 'object' || data === null) return letter;
-  const { messageId, user } = data as { messageId?: unknown; user?: unknown };
+  const { messageId, user, clientId } = data as { messageId?: unknown; user?: unknown; clientId?: unknown };
   if (typeof messageId !== 'string' || !UUID.test(messageId)) return letter;
   const validUser = [user, key].find((candidate) => userSchema.safeParse(candidate).success) as string | undefined;
   const occurredAtMs = Date.parse(parsed.data.occurredAt);
@@ -120,6 +121,9 @@ export function readDeadLetter(
     user: validUser ?? 'unknown',
     reason: `dead-lettered: ${reason}`,
     occurredAtMs: Number.isFinite(occurredAtMs) ? occurredAtMs : nowMs,
+    ...(parsed.data.type === EVENT_TYPES.messageAccepted && typeof clientId === 'string' && clientId.length > 0
+      ? { clientId: clientId.slice(0, 128) }
+      : {}),
   };
   return letter;
 }

@@ -8,6 +8,7 @@ const accepted: LifecycleEvent = {
   messageId: ID,
   user: 'alice',
   text: 'weather in Paris',
+  clientId: 'jeeves-demo',
   occurredAtMs: ACCEPTED_AT,
   traceId: 'a'.repeat(32),
 };
@@ -125,6 +126,22 @@ describe('message lifecycle', () => {
     expect(completions).toBe(1);
     const other = run([accepted, replied, deadLettered, failed]);
     expect(other.record).toMatchObject({ status: 'replied', failureReason: null });
+  });
+
+  it('records the creating client from the acceptance, whatever order the events came in', () => {
+    for (const order of permutations([accepted, processing, replied])) {
+      expect(run(order).record?.clientId).toBe('jeeves-demo');
+    }
+    expect(run([processing, replied]).record?.clientId).toBeNull();
+    // A second acceptance (another client replaying the id) does not change the owner.
+    expect(run([accepted, { ...accepted, clientId: 'lab-admin' }]).record?.clientId).toBe('jeeves-demo');
+  });
+
+  it('takes the client from a dead-lettered acceptance only when the row has none yet', () => {
+    const lettered = { ...deadLettered, clientId: 'jeeves-demo' };
+    expect(run([lettered]).record).toMatchObject({ status: 'failed', clientId: 'jeeves-demo' });
+    expect(run([deadLettered]).record?.clientId).toBeNull();
+    expect(run([{ ...accepted, clientId: 'lab-admin' }, lettered]).record?.clientId).toBe('lab-admin');
   });
 
   it('records a failed reply with its reason, defaulting the reason when the worker gave none', () => {

@@ -22,11 +22,24 @@ export interface MessageRecord {
   updatedAtMs: number;
   /** When the message first reached replied or failed. */
   completedAtMs: number | null;
+  /**
+   * The OAuth client that created the message (from `message.accepted`): only it may read the
+   * message through the gateway. Null until that event arrives.
+   */
+  clientId: string | null;
 }
 
 /** What one pipeline event says about a message, already decoded and validated. */
 export type LifecycleEvent =
-  | { kind: 'accepted'; messageId: string; user: string; text: string; occurredAtMs: number; traceId: string | null }
+  | {
+      kind: 'accepted';
+      messageId: string;
+      user: string;
+      text: string;
+      clientId: string;
+      occurredAtMs: number;
+      traceId: string | null;
+    }
   | { kind: 'processing'; messageId: string; user: string; intent: Intent; occurredAtMs: number }
   | {
       kind: 'reply';
@@ -39,7 +52,15 @@ export type LifecycleEvent =
       reason: string | null;
       occurredAtMs: number;
     }
-  | { kind: 'dead-lettered'; messageId: string; user: string; reason: string; occurredAtMs: number };
+  | {
+      kind: 'dead-lettered';
+      messageId: string;
+      user: string;
+      reason: string;
+      occurredAtMs: number;
+      /** The creating client, when the dead letter is a `message.accepted` that names it. */
+      clientId?: string;
+    };
 
 export interface Transition {
   next: MessageRecord;
@@ -79,6 +100,7 @@ function skeleton(event: LifecycleEvent, nowMs: number): MessageRecord {
     acceptedSeen: false,
     updatedAtMs: nowMs,
     completedAtMs: null,
+    clientId: null,
   };
 }
 
@@ -104,6 +126,7 @@ export function applyEvent(current: MessageRecord | undefined, event: LifecycleE
         next.acceptedAtMs = event.occurredAtMs;
         next.acceptedSeen = true;
         next.traceId = event.traceId ?? next.traceId;
+        next.clientId = event.clientId;
       }
       break;
     case 'processing':
@@ -122,6 +145,7 @@ export function applyEvent(current: MessageRecord | undefined, event: LifecycleE
       break;
     case 'dead-lettered':
       if (advance('failed')) next.failureReason = event.reason;
+      next.clientId ??= event.clientId ?? null;
       break;
   }
 

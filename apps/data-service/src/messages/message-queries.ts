@@ -22,9 +22,14 @@ export type Ledger = LedgerCounts & { since: string };
 export class MessageQueries {
   constructor(private readonly repository: MessageRepository) {}
 
-  async message(id: string): Promise<MessageView> {
+  /**
+   * One message; with `clientId`, only one that client created: another client's message (or one
+   * whose creator is not known yet) answers the same 404 as a missing one, so ids reveal nothing.
+   */
+  async message(id: string, clientId?: string): Promise<MessageView> {
     const record = await this.store(() => this.repository.findById(id));
-    if (!record) throw new ProblemError(404, 'not-found', { detail: `no message ${id}` });
+    if (!record || (clientId !== undefined && record.clientId !== clientId))
+      throw new ProblemError(404, 'not-found', { detail: `no message ${id}` });
     return toMessageView(record);
   }
 
@@ -44,15 +49,17 @@ export class MessageQueries {
   /**
    * Newest first. The cursor is an acceptance time, so a page never ends between two messages of
    * the same instant: those move whole to the next page (or, when a whole page ties, all come now).
+   * With `clientId`, only the messages that client created.
    */
-  async userMessages(user: string, limit: number, beforeMs?: number): Promise<MessagePage> {
-    const rows = await this.store(() => this.repository.listByUser({ user, limit: limit + 1, beforeMs }));
+  async userMessages(user: string, limit: number, beforeMs?: number, clientId?: string): Promise<MessagePage> {
+    const rows = await this.store(() => this.repository.listByUser({ user, limit: limit + 1, beforeMs, clientId }));
     if (rows.length <= limit) return { items: rows.map(toMessageView), nextBefore: null };
     let page = rows.slice(0, limit);
     const boundary = page[page.length - 1]!.acceptedAtMs;
     if (rows[limit]!.acceptedAtMs === boundary) {
       const untied = page.filter((record) => record.acceptedAtMs !== boundary);
-      page = untied.length > 0 ? untied : await this.store(() => this.repository.listByUserAt(user, boundary));
+      page =
+        untied.length > 0 ? untied : await this.store(() => this.repository.listByUserAt(user, boundary, clientId));
     }
     return { items: page.map(toMessageView), nextBefore: new Date(page[page.length - 1]!.acceptedAtMs).toISOString() };
   }

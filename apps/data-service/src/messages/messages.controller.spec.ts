@@ -30,6 +30,7 @@ describe('data-service read API', () => {
     for (const [index, id] of ids.entries()) {
       await apply({
         kind: 'accepted',
+        clientId: 'jeeves-demo',
         messageId: id,
         user: 'alice',
         text: `message ${index}`,
@@ -137,6 +138,18 @@ describe('data-service read API', () => {
       status: 200,
       body: { items: [], nextBefore: null },
     });
+  });
+
+  it('scopes reads to the creating client when asked (the gateway always asks)', async () => {
+    expect((await get(`/v1/messages/${ids[0]}?clientId=jeeves-demo`)).status).toBe(200);
+    const theirs = await get(`/v1/messages/${ids[0]}?clientId=lab-admin`);
+    expect(theirs).toMatchObject({ status: 404, body: { code: 'not-found', detail: `no message ${ids[0]}` } });
+    expect((await get('/v1/users/alice/messages?clientId=jeeves-demo')).body.items).toHaveLength(5);
+    expect(await get('/v1/users/alice/messages?clientId=lab-admin')).toMatchObject({
+      status: 200,
+      body: { items: [], nextBefore: null },
+    });
+    expect((await get(`/v1/messages/${ids[0]}?clientId=`)).status).toBe(400);
   });
 
   it.each([

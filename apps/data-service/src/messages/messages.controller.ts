@@ -7,9 +7,13 @@ import { type EventHistory, type Ledger, type MessagePage, MessageQueries } from
 
 const idParams = z.object({ id: z.uuid('must be a UUID') });
 const userParams = z.object({ user: userSchema });
+/** Scopes a read to the messages one OAuth client created (the gateway always sends it). */
+const clientIdQuery = z.string().min(1).max(128).optional();
+const messageQuery = z.object({ clientId: clientIdQuery });
 const pageQuery = z.object({
   limit: z.coerce.number('must be a number').int().min(1).max(100).default(20),
   before: z.iso.datetime({ offset: true, message: 'must be an ISO 8601 date-time' }).optional(),
+  clientId: clientIdQuery,
 });
 const ledgerQuery = z.object({
   since: z.iso.datetime({ offset: true, message: 'must be an ISO 8601 date-time' }).optional(),
@@ -21,9 +25,10 @@ export class MessagesController {
   constructor(@Inject(MessageQueries) private readonly queries: MessageQueries) {}
 
   @Get('messages/:id')
-  async message(@Param() params: unknown): Promise<MessageView> {
+  async message(@Param() params: unknown, @Query() query: unknown): Promise<MessageView> {
     const { id } = parseOrProblem(idParams, params, 'path');
-    return this.queries.message(id);
+    const { clientId } = parseOrProblem(messageQuery, query, 'query');
+    return this.queries.message(id, clientId);
   }
 
   /** Every envelope applied to a message, with how many redeliveries of each were suppressed. */
@@ -36,8 +41,8 @@ export class MessagesController {
   @Get('users/:user/messages')
   async userMessages(@Param() params: unknown, @Query() query: unknown): Promise<MessagePage> {
     const { user } = parseOrProblem(userParams, params, 'path');
-    const { limit, before } = parseOrProblem(pageQuery, query, 'query');
-    return this.queries.userMessages(user, limit, before === undefined ? undefined : Date.parse(before));
+    const { limit, before, clientId } = parseOrProblem(pageQuery, query, 'query');
+    return this.queries.userMessages(user, limit, before === undefined ? undefined : Date.parse(before), clientId);
   }
 
   /** Messages by current status. */

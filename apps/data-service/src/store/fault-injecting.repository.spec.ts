@@ -16,6 +16,7 @@ describe('FaultInjectingRepository', () => {
     const id = randomUUID();
     const event = {
       kind: 'accepted',
+      clientId: 'jeeves-demo',
       messageId: id,
       user: 'alice',
       text: 'hi',

@@ -45,9 +45,9 @@ export class FaultInjectingRepository implements MessageRepository {
     return this.inner.listByUser(query);
   }
 
-  async listByUserAt(user: string, acceptedAtMs: number): Promise<MessageRecord[]> {
+  async listByUserAt(user: string, acceptedAtMs: number, clientId?: string): Promise<MessageRecord[]> {
     await this.before(STORE_DEPENDENCY);
-    return this.inner.listByUserAt(user, acceptedAtMs);
+    return this.inner.listByUserAt(user, acceptedAtMs, clientId);
   }
 
   async eventsOf(messageId: string): Promise<ProcessedEvent[]> {

@@ -22,6 +22,8 @@ export interface UserPageQuery {
   limit: number;
   /** Only messages accepted strictly before this instant. */
   beforeMs?: number;
+  /** Only messages this OAuth client created (absent: every client's). */
+  clientId?: string;
 }
 
 export type StatusCounts = Record<MessageStatus, number>;
@@ -59,8 +61,8 @@ export interface MessageRepository {
   findById(id: string): Promise<MessageRecord | undefined>;
   /** Newest first (acceptance time, then id), at most `limit`. */
   listByUser(query: UserPageQuery): Promise<MessageRecord[]>;
-  /** Every message of a user accepted at exactly this instant (page boundaries that tie). */
-  listByUserAt(user: string, acceptedAtMs: number): Promise<MessageRecord[]>;
+  /** Every message of a user (of one client, when given) accepted at exactly this instant (page boundaries that tie). */
+  listByUserAt(user: string, acceptedAtMs: number, clientId?: string): Promise<MessageRecord[]>;
   eventsOf(messageId: string): Promise<ProcessedEvent[]>;
   statusCounts(): Promise<StatusCounts>;
   ledger(sinceMs: number): Promise<LedgerCounts>;

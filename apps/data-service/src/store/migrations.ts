@@ -44,6 +44,15 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX processed_events_processed_at ON processed_events (processed_at);
     `,
   },
+  {
+    version: 2,
+    name: 'the client that created each message',
+    // NULL until message.accepted (which names the client) arrives, and for rows written before.
+    sql: `
+      ALTER TABLE messages ADD COLUMN client_id VARCHAR(128);
+      CREATE INDEX messages_client_user_accepted ON messages (client_id, user_id, accepted_at, id);
+    `,
+  },
 ];
 
 export const CREATE_MIGRATIONS_TABLE = `

@@ -42,7 +42,7 @@ describe('PostgreSQL store specifics', () => {
       ),
     );
     try {
-      for (const repository of repositories) expect(await repository.appliedMigrations()).toEqual([1]);
+      for (const repository of repositories) expect(await repository.appliedMigrations()).toEqual([1, 2]);
     } finally {
       await Promise.all(repositories.map((repository) => repository.close()));
     }

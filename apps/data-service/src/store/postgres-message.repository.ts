@@ -28,6 +28,13 @@ const UPSERT = `INSERT INTO messages (${MESSAGE_COLUMNS.join(', ')}) VALUES (${M
     .map((c) => `${c} = EXCLUDED.${c}`)
     .join(', ')}`;
 
+/** `user_id = $1`, and `client_id = $n` when listing one client's messages; more parameters follow. */
+function userFilter(user: string, clientId: string | undefined): { sql: string; params: unknown[] } {
+  return clientId === undefined
+    ? { sql: 'user_id = $1', params: [user] }
+    : { sql: 'client_id = $1 AND user_id = $2', params: [clientId, user] };
+}
+
 /** Any fixed number: the key of the advisory lock that serializes migrations across instances. */
 const MIGRATION_LOCK_KEY = 7_346_201;
 
@@ -114,23 +121,25 @@ export class PostgresMessageRepository implements MessageRepository {
   }
 
   async listByUser(query: UserPageQuery): Promise<MessageRecord[]> {
-    const rows =
-      query.beforeMs === undefined
-        ? await this.query<MessageRow>(
-            'SELECT * FROM messages WHERE user_id = $1 ORDER BY accepted_at DESC, id DESC LIMIT $2',
-            [query.user, query.limit],
-          )
-        : await this.query<MessageRow>(
-            'SELECT * FROM messages WHERE user_id = $1 AND accepted_at < $2 ORDER BY accepted_at DESC, id DESC LIMIT $3',
-            [query.user, query.beforeMs, query.limit],
-          );
+    const where = userFilter(query.user, query.clientId);
+    if (query.beforeMs !== undefined) {
+      where.params.push(query.beforeMs);
+      where.sql += ` AND accepted_at < $${where.params.length}`;
+    }
+    where.params.push(query.limit);
+    const rows = await this.query<MessageRow>(
+      `SELECT * FROM messages WHERE ${where.sql} ORDER BY accepted_at DESC, id DESC LIMIT $${where.params.length}`,
+      where.params,
+    );
     return rows.map(rowToRecord);
   }
 
-  async listByUserAt(user: string, acceptedAtMs: number): Promise<MessageRecord[]> {
+  async listByUserAt(user: string, acceptedAtMs: number, clientId?: string): Promise<MessageRecord[]> {
+    const where = userFilter(user, clientId);
+    where.params.push(acceptedAtMs);
     const rows = await this.query<MessageRow>(
-      'SELECT * FROM messages WHERE user_id = $1 AND accepted_at = $2 ORDER BY id DESC',
-      [user, acceptedAtMs],
+      `SELECT * FROM messages WHERE ${where.sql} AND accepted_at = $${where.params.length} ORDER BY id DESC`,
+      where.params,
     );
     return rows.map(rowToRecord);
   }

@@ -16,6 +16,7 @@ export const MESSAGE_COLUMNS = [
   'accepted_seen',
   'updated_at',
   'completed_at',
+  'client_id',
 ] as const;
 
 /** A `messages` row as either driver returns it (pg gives BIGINT as a string). */
@@ -41,6 +42,7 @@ export function rowToRecord(row: MessageRow): MessageRecord {
     acceptedSeen: Number(row.accepted_seen) === 1,
     updatedAtMs: Number(row.updated_at),
     completedAtMs: optionalNumber(row.completed_at),
+    clientId: optionalString(row.client_id),
   };
 }
 
@@ -59,5 +61,6 @@ export function recordToParams(record: MessageRecord): (string | number | null)[
     record.acceptedSeen ? 1 : 0,
     record.updatedAtMs,
     record.completedAtMs,
+    record.clientId,
   ];
 }

@@ -29,6 +29,13 @@ const UPSERT = `INSERT INTO messages (${MESSAGE_COLUMNS.join(', ')}) VALUES (${M
     .map((c) => `${c} = excluded.${c}`)
     .join(', ')}`;
 
+/** `user_id = ?`, and `client_id = ?` when listing one client's messages. */
+function userFilter(user: string, clientId: string | undefined): { sql: string; params: SQLInputValue[] } {
+  return clientId === undefined
+    ? { sql: 'user_id = ?', params: [user] }
+    : { sql: 'client_id = ? AND user_id = ?', params: [clientId, user] };
+}
+
 /**
  * The embedded store: node:sqlite, WAL, one connection per process. Its calls are synchronous, so a
  * transaction runs start to finish without another handler interleaving on the connection; other
@@ -109,26 +116,23 @@ export class SqliteMessageRepository implements MessageRepository {
   }
 
   async listByUser(query: UserPageQuery): Promise<MessageRecord[]> {
-    const rows =
-      query.beforeMs === undefined
-        ? this.all(
-            'SELECT * FROM messages WHERE user_id = ? ORDER BY accepted_at DESC, id DESC LIMIT ?',
-            query.user,
-            query.limit,
-          )
-        : this.all(
-            'SELECT * FROM messages WHERE user_id = ? AND accepted_at < ? ORDER BY accepted_at DESC, id DESC LIMIT ?',
-            query.user,
-            query.beforeMs,
-            query.limit,
-          );
-    return rows.map((row) => rowToRecord(row as MessageRow));
+    const where = userFilter(query.user, query.clientId);
+    if (query.beforeMs !== undefined) {
+      where.sql += ' AND accepted_at < ?';
+      where.params.push(query.beforeMs);
+    }
+    return this.all(
+      `SELECT * FROM messages WHERE ${where.sql} ORDER BY accepted_at DESC, id DESC LIMIT ?`,
+      ...where.params,
+      query.limit,
+    ).map((row) => rowToRecord(row as MessageRow));
   }
 
-  async listByUserAt(user: string, acceptedAtMs: number): Promise<MessageRecord[]> {
+  async listByUserAt(user: string, acceptedAtMs: number, clientId?: string): Promise<MessageRecord[]> {
+    const where = userFilter(user, clientId);
     return this.all(
-      'SELECT * FROM messages WHERE user_id = ? AND accepted_at = ? ORDER BY id DESC',
-      user,
+      `SELECT * FROM messages WHERE ${where.sql} AND accepted_at = ? ORDER BY id DESC`,
+      ...where.params,
       acceptedAtMs,
     ).map((row) => rowToRecord(row as MessageRow));
   }

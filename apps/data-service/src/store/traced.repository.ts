@@ -67,8 +67,8 @@ export class TracedRepository implements MessageRepository {
     return this.traced('select', () => this.inner.listByUser(query));
   }
 
-  listByUserAt(user: string, acceptedAtMs: number): Promise<MessageRecord[]> {
-    return this.traced('select', () => this.inner.listByUserAt(user, acceptedAtMs));
+  listByUserAt(user: string, acceptedAtMs: number, clientId?: string): Promise<MessageRecord[]> {
+    return this.traced('select', () => this.inner.listByUserAt(user, acceptedAtMs, clientId));
   }
 
   eventsOf(messageId: string): Promise<ProcessedEvent[]> {

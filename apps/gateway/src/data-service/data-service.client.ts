@@ -21,6 +21,22 @@ export interface DataServiceClientOptions {
   beforeCall?: (dependency: string, signal: AbortSignal) => Promise<void>;
 }
 
+/**
+ * An absolute path from segments, each percent-encoded (RFC 3986 §3.3), so that no value can add a
+ * segment (`/`) or a query (`?`). `.` and `..` are refused outright: `encodeURIComponent` leaves
+ * dots alone and WHATWG URL (so `fetch`) resolves dot segments, even as `%2E`, so the request
+ * would go to another resource. (`%` itself is encoded, so `%2E` in a value is harmless.)
+ */
+export function dataServicePath(...segments: string[]): string {
+  return segments
+    .map((segment) => {
+      if (segment === '' || segment === '.' || segment === '..')
+        throw new DataServiceError('EREJECTED', `"${segment}" cannot be a path segment`);
+      return `/${encodeURIComponent(segment)}`;
+    })
+    .join('');
+}
+
 /** The name data-service goes by in faults, breakers and metrics. */
 export const DATA_SERVICE_DEPENDENCY = 'data-service';
 
@@ -38,19 +54,22 @@ export class DataServiceClient implements MessageReader {
     this.baseUrl = options.baseUrl.replace(/\/+$/, '');
   }
 
-  async getMessage(id: string): Promise<MessageView | undefined> {
-    const answer = await this.get(`/v1/messages/${encodeURIComponent(id)}`);
+  async getMessage(id: string, reader: { clientId: string }): Promise<MessageView | undefined> {
+    const query = new URLSearchParams({ clientId: reader.clientId });
+    const answer = await this.get(`${dataServicePath('v1', 'messages', id)}?${query}`);
     if (answer.status === 404) return undefined;
     return this.parse(messageViewSchema, answer);
   }
 
   async listUserMessages(user: string, page: PageQuery): Promise<MessagePage> {
-    const query = new URLSearchParams({ limit: String(page.limit) });
+    const query = new URLSearchParams({ limit: String(page.limit), clientId: page.clientId });
     if (page.before !== undefined) query.set('before', page.before);
-    const answer = await this.get(`/v1/users/${encodeURIComponent(user)}/messages?${query}`);
-    // A user nobody has heard of simply has no messages yet.
-    if (answer.status === 404) return { items: [], nextBefore: null };
-    return this.parse(messagePageSchema, answer);
+    // data-service answers an empty page for a user it never saw; a 404 here means the URL reached
+    // something else, which parse() reports as EBADRESPONSE rather than as "no messages".
+    return this.parse(
+      messagePageSchema,
+      await this.get(`${dataServicePath('v1', 'users', user, 'messages')}?${query}`),
+    );
   }
 
   private async get(path: string): Promise<{ status: number; body: unknown; text: string }> {

@@ -19,6 +19,8 @@ function reader(fail: () => DataServiceError | undefined): MessageReader & { cal
   return state;
 }
 
+const READER = { clientId: 'jeeves-demo' };
+
 const options = {
   breaker: {
     timeoutMs: 1000,
@@ -39,9 +41,10 @@ describe('GuardedMessageReader', () => {
       ...options,
       registry: createMetricsRegistry({ service: 'test', defaultMetrics: false }),
     });
-    for (let i = 0; i < 3; i++) await expect(guarded.getMessage('x')).rejects.toMatchObject({ code: 'EUNAVAILABLE' });
+    for (let i = 0; i < 3; i++)
+      await expect(guarded.getMessage('x', READER)).rejects.toMatchObject({ code: 'EUNAVAILABLE' });
     expect(guarded.breaker.state).toBe('open');
-    const error = await guarded.getMessage('x').catch((e: unknown) => e);
+    const error = await guarded.getMessage('x', READER).catch((e: unknown) => e);
     expect(inner.calls).toBe(3);
     expect(error).toBeInstanceOf(DataServiceError);
     expect(dependencyProblem(error)).toMatchObject({ status: 503, retryAfterSeconds: 1 });
@@ -53,7 +56,8 @@ describe('GuardedMessageReader', () => {
       reader(() => new DataServiceError('EREJECTED', 'bad before')),
       { ...options, registry: createMetricsRegistry({ service: 'test', defaultMetrics: false }) },
     );
-    for (let i = 0; i < 5; i++) await expect(guarded.getMessage('x')).rejects.toMatchObject({ code: 'EREJECTED' });
+    for (let i = 0; i < 5; i++)
+      await expect(guarded.getMessage('x', READER)).rejects.toMatchObject({ code: 'EREJECTED' });
     expect(guarded.breaker.state).toBe('closed');
     guarded.breaker.shutdown();
   });
@@ -63,8 +67,11 @@ describe('GuardedMessageReader', () => {
       reader(() => undefined),
       { ...options, registry: createMetricsRegistry({ service: 'test', defaultMetrics: false }) },
     );
-    await expect(guarded.getMessage('x')).resolves.toBeUndefined();
-    await expect(guarded.listUserMessages('alice', { limit: 1 })).resolves.toEqual({ items: [], nextBefore: null });
+    await expect(guarded.getMessage('x', READER)).resolves.toBeUndefined();
+    await expect(guarded.listUserMessages('alice', { ...READER, limit: 1 })).resolves.toEqual({
+      items: [],
+      nextBefore: null,
+    });
     guarded.breaker.shutdown();
   });
 });

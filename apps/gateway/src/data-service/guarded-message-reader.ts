@@ -45,8 +45,8 @@ export class GuardedMessageReader implements MessageReader {
     );
   }
 
-  getMessage(id: string): Promise<MessageView | undefined> {
-    return this.read(() => this.inner.getMessage(id));
+  getMessage(id: string, reader: { clientId: string }): Promise<MessageView | undefined> {
+    return this.read(() => this.inner.getMessage(id, reader));
   }
 
   listUserMessages(user: string, page: PageQuery): Promise<MessagePage> {

@@ -7,6 +7,8 @@ export interface MessagePage {
 }
 
 export interface PageQuery {
+  /** The OAuth client reading: only the messages it created are listed. */
+  clientId: string;
   limit: number;
   /** ISO instant: only messages accepted strictly before it. */
   before?: string;
@@ -14,11 +16,12 @@ export interface PageQuery {
 
 /**
  * The gateway's read path. `DataServiceClient` is the real one; a breaker-wrapped reader can be
- * provided under the same token without the controller noticing.
+ * provided under the same token without the controller noticing. Every read is on behalf of one
+ * OAuth client and sees only the messages that client created (OWASP API1:2023).
  */
 export interface MessageReader {
-  /** The message, or undefined when data-service does not know the id. */
-  getMessage(id: string): Promise<MessageView | undefined>;
+  /** The message, or undefined when data-service does not know the id or another client created it. */
+  getMessage(id: string, reader: { clientId: string }): Promise<MessageView | undefined>;
   listUserMessages(user: string, page: PageQuery): Promise<MessagePage>;
 }
 

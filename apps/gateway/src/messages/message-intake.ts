@@ -85,6 +85,6 @@ export class MessageIntake {
       { messageId: id, user: message.user, text: message.text, clientId: message.clientId },
       message.correlationId,
     );
-    this.recent.remember(id);
+    this.recent.remember(id, message.clientId);
   }
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { messageAcceptedSchema, messageViewSchema, userSchema } from '#libs/contracts';
+import { REQUEST_ID_PATTERN } from '#libs/platform';
 import { messagePageSchema } from '../data-service/data-service.client';
 
 /** `POST /v1/messages` body: the user/text rules of the `message.accepted` contract, nothing else. */
@@ -32,7 +33,7 @@ export const idempotencyKeySchema = z
   .max(255)
   .regex(/^[\x20-\x7E]+$/, 'printable ASCII only');
 
-export const requestIdSchema = z.string().regex(/^[A-Za-z0-9._:-]{1,128}$/);
+export const requestIdSchema = z.string().regex(REQUEST_ID_PATTERN);
 
 export const fieldErrorSchema = z.object({ field: z.string(), message: z.string() }).strict();
 /** RFC 9457 problem details, as `ProblemFilter` writes them. */

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import {
   applyDecorators,
   Controller,
@@ -25,7 +24,6 @@ import {
   listQuerySchema,
   messageIdParamsSchema,
   postMessageBodySchema,
-  requestIdSchema,
   userParamsSchema,
 } from './message-schemas';
 import { RecentlyAccepted } from './recently-accepted';
@@ -72,21 +70,27 @@ export class MessagesController {
     return { id: acceptance.id, status: 'accepted' };
   }
 
+  /** A message of the calling client's; another client's is a 404 like a missing one (OWASP API1:2023). */
   @Route(API_ROUTES.getMessage)
   async get(@Req() request: FastifyRequest): Promise<MessageView | AcceptedMessage> {
     const { id } = parseOrProblem(messageIdParamsSchema, request.params, 'path');
-    const view = await this.reader.getMessage(id).catch(rethrowAsProblem);
+    const { clientId } = principalOf(request);
+    const view = await this.reader.getMessage(id, { clientId }).catch(rethrowAsProblem);
     if (view) return view;
     // Accepted here a moment ago, not stored by data-service yet: it exists, it is just early.
-    if (this.recent.has(id)) return { id, status: 'accepted' };
+    if (this.recent.has(id, clientId)) return { id, status: 'accepted' };
     throw new ProblemError(404, 'not-found', { detail: `no message ${id}` });
   }
 
+  /** A user's messages that the calling client created. */
   @Route(API_ROUTES.listUserMessages)
   async list(@Req() request: FastifyRequest): Promise<MessagePage> {
     const { user } = parseOrProblem(userParamsSchema, request.params, 'path');
     const query = parseOrProblem(listQuerySchema, request.query, 'query');
-    return this.reader.listUserMessages(user, { limit: query.limit, before: query.before }).catch(rethrowAsProblem);
+    const { clientId } = principalOf(request);
+    return this.reader
+      .listUserMessages(user, { clientId, limit: query.limit, before: query.before })
+      .catch(rethrowAsProblem);
   }
 }
 
@@ -107,10 +111,11 @@ function optionalHeader(request: FastifyRequest, name: string, schema: z.ZodType
   return parsed.data;
 }
 
-/** The caller's X-Request-Id when it is sane, else a fresh one; echoed, and used as correlation id. */
+/**
+ * The caller's X-Request-Id when it is sane, else a fresh one (the platform's `request.id`, also in
+ * the request log line); echoed, and used as correlation id.
+ */
 function requestId(request: FastifyRequest, reply: FastifyReply): string {
-  const incoming = request.headers['x-request-id'];
-  const id = requestIdSchema.safeParse(incoming).data ?? randomUUID();
-  void reply.header('x-request-id', id);
-  return id;
+  void reply.header('x-request-id', request.id);
+  return request.id;
 }

@@ -31,7 +31,8 @@ describe('MessageIntake', () => {
     expect(a.id).toMatch(UUID);
     expect(a.id).not.toBe(b.id);
     expect(publisher.published).toHaveLength(2);
-    expect(recent.has(a.id)).toBe(true);
+    expect(recent.has(a.id, 'c')).toBe(true);
+    expect(recent.has(a.id, 'another-client')).toBe(false);
     expect(counted).toEqual(['c:false', 'c:false']);
   });
 
@@ -100,11 +101,13 @@ describe('RecentlyAccepted', () => {
   it('remembers ids for a while, and at most maxIds of them', () => {
     let nowMs = 0;
     const recent = new RecentlyAccepted({ ttlMs: 100, maxIds: 2, now: () => nowMs });
-    recent.remember('a');
-    recent.remember('b');
-    recent.remember('c');
-    expect([recent.has('a'), recent.has('b'), recent.has('c')]).toEqual([false, true, true]);
+    recent.remember('a', 'c1');
+    recent.remember('b', 'c1');
+    recent.remember('c', 'c2');
+    expect([recent.has('a', 'c1'), recent.has('b', 'c1'), recent.has('c', 'c2')]).toEqual([false, true, true]);
+    // Only the client that sent it: another client asking about the id learns nothing.
+    expect([recent.has('b', 'c2'), recent.has('c', 'c1')]).toEqual([false, false]);
     nowMs = 100;
-    expect(recent.has('c')).toBe(false);
+    expect(recent.has('c', 'c2')).toBe(false);
   });
 });

@@ -6,34 +6,36 @@ export interface RecentlyAcceptedOptions {
 }
 
 /**
- * Ids this gateway accepted a moment ago, so that a GET right after the POST can say "accepted"
- * while data-service has not stored the message yet. Bounded: oldest ids go first.
+ * Ids this gateway accepted a moment ago, with the client that sent each, so that the same client's
+ * GET right after the POST can say "accepted" while data-service has not stored the message yet.
+ * Bounded: oldest ids go first.
  */
 export class RecentlyAccepted {
-  private readonly ids = new Map<string, number>();
+  private readonly ids = new Map<string, { expiresAtMs: number; clientId: string }>();
   private readonly now: () => number;
 
   constructor(private readonly options: RecentlyAcceptedOptions) {
     this.now = options.now ?? Date.now;
   }
 
-  remember(id: string): void {
+  remember(id: string, clientId: string): void {
     const nowMs = this.now();
     this.ids.delete(id);
-    this.ids.set(id, nowMs + this.options.ttlMs);
-    for (const [oldest, expiresAtMs] of this.ids) {
+    this.ids.set(id, { expiresAtMs: nowMs + this.options.ttlMs, clientId });
+    for (const [oldest, { expiresAtMs }] of this.ids) {
       if (this.ids.size <= this.options.maxIds && expiresAtMs > nowMs) break;
       this.ids.delete(oldest);
     }
   }
 
-  has(id: string): boolean {
-    const expiresAtMs = this.ids.get(id);
-    if (expiresAtMs === undefined) return false;
-    if (expiresAtMs <= this.now()) {
+  /** Whether `clientId` had `id` accepted here within the TTL (another client's id is not "known"). */
+  has(id: string, clientId: string): boolean {
+    const entry = this.ids.get(id);
+    if (entry === undefined) return false;
+    if (entry.expiresAtMs <= this.now()) {
       this.ids.delete(id);
       return false;
     }
-    return true;
+    return entry.clientId === clientId;
   }
 }

@@ -24,21 +24,33 @@ export class FakePublisher implements MessagePublisher {
   }
 }
 
-/** data-service's read API in memory; `failWith` makes every call fail like the real client would. */
+/**
+ * data-service's read API in memory, scoped by creating client as the real one is; `failWith` makes
+ * every call fail like the real client would.
+ */
 export class FakeReader implements MessageReader {
-  readonly views = new Map<string, MessageView>();
+  private readonly views = new Map<string, { view: MessageView; clientId: string }>();
   failWith: DataServiceError['code'] | undefined;
   lastPage: { user: string; page: PageQuery } | undefined;
 
-  async getMessage(id: string): Promise<MessageView | undefined> {
+  /** Stores `view` as created by `clientId` (the test kit's default client unless said). */
+  add(view: MessageView, clientId = DEFAULT_CLIENT_ID): void {
+    this.views.set(view.id, { view, clientId });
+  }
+
+  async getMessage(id: string, reader: { clientId: string }): Promise<MessageView | undefined> {
     this.maybeFail();
-    return this.views.get(id);
+    const stored = this.views.get(id);
+    return stored?.clientId === reader.clientId ? stored.view : undefined;
   }
 
   async listUserMessages(user: string, page: PageQuery): Promise<MessagePage> {
     this.maybeFail();
     this.lastPage = { user, page };
-    const items = [...this.views.values()].filter((v) => v.user === user).slice(0, page.limit);
+    const items = [...this.views.values()]
+      .filter((stored) => stored.view.user === user && stored.clientId === page.clientId)
+      .map((stored) => stored.view)
+      .slice(0, page.limit);
     return { items, nextBefore: null };
   }
 
@@ -46,6 +58,9 @@ export class FakeReader implements MessageReader {
     if (this.failWith) throw new DataServiceError(this.failWith, `fake ${this.failWith}`);
   }
 }
+
+/** The client id of `token()` when none is given. */
+export const DEFAULT_CLIENT_ID = 'jeeves-demo';
 
 export function messageView(overrides: Partial<MessageView> = {}): MessageView {
   const now = new Date().toISOString();
@@ -105,7 +120,7 @@ export async function startTestGateway(
     app,
     publisher,
     reader,
-    token: (scope = 'messages:write messages:read', clientId = 'jeeves-demo') =>
+    token: (scope = 'messages:write messages:read', clientId = DEFAULT_CLIENT_ID) =>
       new SignJWT({ client_id: clientId, scope })
         .setProtectedHeader({ alg: 'RS256', kid: 'test-key', typ: 'JWT' })
         .setSubject(clientId)

@@ -15,8 +15,9 @@ function accepted(
   user: string,
   occurredAtMs = T0,
   text = 'weather in Paris',
+  clientId = 'jeeves-demo',
 ): Extract<LifecycleEvent, { kind: 'accepted' }> {
-  return { kind: 'accepted', messageId, user, text, occurredAtMs, traceId: 'c'.repeat(32) };
+  return { kind: 'accepted', messageId, user, text, clientId, occurredAtMs, traceId: 'c'.repeat(32) };
 }
 function processing(messageId: string, user: string): LifecycleEvent {
   return { kind: 'processing', messageId, user, intent: 'weather', occurredAtMs: T0 + 10 };
@@ -63,10 +64,10 @@ export function describeRepositoryContract(name: string, harness: RepositoryHarn
     });
 
     it('applies the migrations once, and opening again changes nothing', async () => {
-      expect(await harness.appliedMigrations(repository)).toEqual([1]);
+      expect(await harness.appliedMigrations(repository)).toEqual([1, 2]);
       const again = await harness.open();
       try {
-        expect(await harness.appliedMigrations(again)).toEqual([1]);
+        expect(await harness.appliedMigrations(again)).toEqual([1, 2]);
       } finally {
         await again.close();
       }
@@ -91,6 +92,7 @@ export function describeRepositoryContract(name: string, harness: RepositoryHarn
         acceptedSeen: true,
         updatedAtMs: T0 + 1000,
         completedAtMs: null,
+        clientId: 'jeeves-demo',
       });
       expect(await repository.findById(randomUUID())).toBeUndefined();
     });
@@ -190,6 +192,34 @@ export function describeRepositoryContract(name: string, harness: RepositoryHarn
       expect(await repository.listByUser({ user: 'nobody-at-all', limit: 3 })).toEqual([]);
       const at = await repository.listByUserAt(user, T0 + 2000);
       expect(at.map((m) => m.id)).toEqual([ids[2]]);
+    });
+
+    it("lists one client's messages of a user when asked, ties included", async () => {
+      const user = `contract-clients-${Date.now()}`;
+      const mine = [randomUUID(), randomUUID(), randomUUID()];
+      const theirs = [randomUUID(), randomUUID()];
+      for (const [index, id] of mine.entries())
+        await repository.applyOnce(step(accepted(id, user, T0 + index * 1000, 'mine', 'client-a')));
+      for (const [index, id] of theirs.entries())
+        await repository.applyOnce(step(accepted(id, user, T0 + index * 1000 + 500, 'theirs', 'client-b')));
+      // Known only from a reply so far: nobody's yet, so in no client's listing.
+      await repository.applyOnce(step(reply(randomUUID(), user)));
+
+      const a = await repository.listByUser({ user, limit: 10, clientId: 'client-a' });
+      expect(a.map((m) => m.id)).toEqual([mine[2], mine[1], mine[0]]);
+      expect(a.every((m) => m.clientId === 'client-a')).toBe(true);
+      const b = await repository.listByUser({ user, limit: 1, clientId: 'client-b', beforeMs: T0 + 1500 });
+      expect(b.map((m) => m.id)).toEqual([theirs[0]]);
+      expect(await repository.listByUser({ user, limit: 10 })).toHaveLength(6);
+      expect((await repository.listByUserAt(user, T0 + 1000, 'client-a')).map((m) => m.id)).toEqual([mine[1]]);
+      expect(await repository.listByUserAt(user, T0 + 1000, 'client-b')).toEqual([]);
+    });
+
+    it('stores text exactly as sent: every Unicode plane, combining marks, controls other than NUL', async () => {
+      const text = 'é e\u0301 \u{1F600} \u{10FFFF} \u202Eabc\u202C \t\r\n \u00A0 \uFEFF 中文 ∀ \\ \' " %2E%2E';
+      const id = randomUUID();
+      await repository.applyOnce(step(accepted(id, 'contract-unicode', T0, text)));
+      expect((await repository.findById(id))?.text).toBe(text);
     });
 
     it('counts messages by status and keeps a ledger since an instant', async () => {
