@@ -20,6 +20,8 @@ export type Scope = keyof typeof SCOPES;
 
 /** Response headers the OpenAPI document describes; each route's responses name theirs. */
 export type ResponseHeader =
+  | 'Allow'
+  | 'Accept-Encoding'
   | 'Location'
   | 'Retry-After'
   | 'RateLimit'
@@ -57,14 +59,28 @@ const problem = (description: string, headers: readonly ResponseHeader[] = []): 
 });
 /** Answers every protected route can give, besides its own. */
 const COMMON = {
-  400: problem('Invalid request: the problem lists each bad field'),
-  401: problem('Missing, malformed, expired or otherwise invalid access token', ['WWW-Authenticate']),
+  400: problem(
+    'Invalid request: `validation-failed` (lists each bad field), `malformed-url` (the path is not valid percent-encoded UTF-8), `malformed-json` (not JSON, or not UTF-8: RFC 8259 §8.1), or `invalid-request` (ambiguous or malformed credentials: two Authorization headers, a token in the URI, a malformed Bearer value; RFC 6750 §3.1)',
+    ['WWW-Authenticate'],
+  ),
+  401: problem(
+    'No access token, another scheme than Bearer, or a token that is expired, badly signed or otherwise invalid',
+    ['WWW-Authenticate'],
+  ),
   403: problem('The access token lacks a required scope', ['WWW-Authenticate']),
   429: problem('Rate limit (`rate-limited`) or concurrency limit (`too-many-concurrent-requests`) reached', [
     'Retry-After',
     ...LIMITED,
   ]),
-  503: problem('A dependency is unavailable or slow; retry after Retry-After seconds', ['Retry-After']),
+  500: problem('An error of ours (`internal`); its details are in our log, not in the answer'),
+  503: problem(
+    'A dependency is unavailable or slow, or the gateway is shutting down (`not-ready`); retry after Retry-After seconds',
+    ['Retry-After'],
+  ),
+} as const;
+/** Routes with a path parameter: one longer than the router takes (256 characters) is refused before validation. */
+const WITH_PATH_PARAMS = {
+  414: problem('A path segment is longer than the gateway accepts (`uri-too-long`)'),
 } as const;
 
 /**
@@ -101,14 +117,20 @@ export const API_ROUTES = {
         headers: ['Location', 'Idempotent-Replayed', 'X-Request-Id', ...LIMITED],
       },
       ...COMMON,
+      409: problem('Another request with this Idempotency-Key keeps failing (`conflict`); retry later', [
+        'Retry-After',
+      ]),
       413: problem('Body larger than 16 KiB'),
-      415: problem('Content-Type is not application/json'),
+      415: problem(
+        'Content-Type is not application/json, its charset is not UTF-8, or the body has a Content-Encoding (only identity is accepted)',
+        ['Accept-Encoding'],
+      ),
       422: problem('Idempotency-Key reused with a different body (`idempotency-key-reused`)'),
     },
   },
   getMessage: {
     operationId: 'getMessage',
-    summary: 'A message, its status and its reply',
+    summary: 'A message the calling client sent, its status and its reply',
     method: RequestMethod.GET,
     path: '/v1/messages/:id',
     scopes: ['messages:read'],
@@ -121,12 +143,13 @@ export const API_ROUTES = {
         headers: LIMITED,
       },
       ...COMMON,
-      404: problem('No such message'),
+      ...WITH_PATH_PARAMS,
+      404: problem('No such message, or one another client created (each client reads only its own messages)'),
     },
   },
   listUserMessages: {
     operationId: 'listUserMessages',
-    summary: "A user's messages, newest first",
+    summary: "A user's messages that the calling client sent, newest first",
     method: RequestMethod.GET,
     path: '/v1/users/:user/messages',
     scopes: ['messages:read'],
@@ -136,6 +159,7 @@ export const API_ROUTES = {
     responses: {
       200: { description: 'One page of messages', schema: messageListSchema, headers: LIMITED },
       ...COMMON,
+      ...WITH_PATH_PARAMS,
     },
   },
 } as const satisfies Record<string, ApiRoute>;

@@ -4,7 +4,7 @@ import type { OpenApiDocument } from './openapi/openapi-document';
 import { messageView, startTestGateway, type TestGateway } from './testing/gateway-test-kit';
 import { openApiValidator } from './testing/openapi-validator';
 
-type Method = 'GET' | 'POST';
+type Method = 'GET' | 'POST' | 'PUT' | 'DELETE' | 'PATCH' | 'HEAD' | 'OPTIONS';
 
 describe('gateway over HTTP (inject, fakes for Kafka, data-service and JWKS)', () => {
   let gw: TestGateway;
@@ -15,11 +15,11 @@ describe('gateway over HTTP (inject, fakes for Kafka, data-service and JWKS)', (
   async function call(
     method: Method,
     url: string,
-    options: { body?: unknown; raw?: string; headers?: Record<string, string>; auth?: string | null } = {},
+    options: { body?: unknown; raw?: string | Buffer; headers?: Record<string, string>; auth?: string | null } = {},
   ) {
     const headers: Record<string, string> = { ...(options.headers ?? {}) };
     if (options.auth !== null) headers.authorization = options.auth ?? `Bearer ${token}`;
-    let payload: string | undefined = options.raw;
+    let payload: string | Buffer | undefined = options.raw;
     if (options.body !== undefined) {
       payload = JSON.stringify(options.body);
       headers['content-type'] ??= 'application/json';
@@ -237,7 +237,7 @@ describe('gateway over HTTP (inject, fakes for Kafka, data-service and JWKS)', (
   describe('reads through data-service', () => {
     it('returns a stored message', async () => {
       const view = messageView({ id: '0b6a1f9e-5a55-4e0c-8c84-1d2f3a4b5c6d' });
-      gw.reader.views.set(view.id, view);
+      gw.reader.add(view);
       const response = await call('GET', `/v1/messages/${view.id}`);
       expect(response.statusCode).toBe(200);
       expect(response.json()).toEqual(view);
@@ -259,11 +259,14 @@ describe('gateway over HTTP (inject, fakes for Kafka, data-service and JWKS)', (
     });
 
     it("lists a user's messages with a validated page query", async () => {
-      gw.reader.views.set('1', messageView({ id: '1c9e6b1e-0a7b-4b8e-9f3a-2d4c6e8a0b1c', user: 'frank' }));
+      gw.reader.add(messageView({ id: '1c9e6b1e-0a7b-4b8e-9f3a-2d4c6e8a0b1c', user: 'frank' }));
       const response = await call('GET', '/v1/users/frank/messages?limit=5&before=2030-01-01T00:00:00Z');
       expect(response.statusCode).toBe(200);
       expect(response.json<{ items: unknown[] }>().items).toHaveLength(1);
-      expect(gw.reader.lastPage).toEqual({ user: 'frank', page: { limit: 5, before: '2030-01-01T00:00:00Z' } });
+      expect(gw.reader.lastPage).toEqual({
+        user: 'frank',
+        page: { clientId: 'jeeves-demo', limit: 5, before: '2030-01-01T00:00:00Z' },
+      });
       for (const query of ['limit=0', 'limit=101', 'limit=abc', 'before=yesterday', 'surprise=1']) {
         expect((await call('GET', `/v1/users/frank/messages?${query}`)).statusCode).toBe(400);
       }
@@ -286,6 +289,148 @@ describe('gateway over HTTP (inject, fakes for Kafka, data-service and JWKS)', (
         }
       },
     );
+  });
+
+  describe('answers before any handler runs (issue 10, cases 5 and 9)', () => {
+    it('answers a path that is not percent-encoded UTF-8 with a problem+json 400, not Fastify’s own', async () => {
+      for (const url of ['/v1/messages/%zz', '/v1/users/%ff/messages']) {
+        const response = await call('GET', url);
+        expect(response.statusCode).toBe(400);
+        expect(response.json<{ code: string }>().code).toBe('malformed-url');
+      }
+    });
+
+    it('answers an over-long path segment with 414', async () => {
+      const response = await call('GET', `/v1/users/${'a'.repeat(300)}/messages`);
+      expect(response.statusCode).toBe(414);
+      expect(response.json<{ code: string }>().code).toBe('uri-too-long');
+    });
+
+    it.each([
+      ['PUT', '/v1/messages', 'POST'],
+      ['DELETE', '/v1/messages', 'POST'],
+      ['PATCH', '/v1/messages', 'POST'],
+      ['GET', '/v1/messages', 'POST'],
+      ['OPTIONS', '/v1/messages', 'POST'],
+      ['DELETE', '/v1/messages/6f1d7a4e-2b1c-4c5d-9e8f-0a1b2c3d4e5f', 'GET, HEAD'],
+      ['POST', '/v1/users/alice/messages', 'GET, HEAD'],
+    ] as const)('answers %s %s with 405 and Allow: %s', async (method, url, allow) => {
+      const before = gw.publisher.published.length;
+      const response = await call(method, url, { body: { user: 'alice', text: 'hi' } });
+      expect(response.statusCode).toBe(405);
+      expect(response.headers.allow).toBe(allow);
+      expect(response.json<{ code: string }>().code).toBe('method-not-allowed');
+      expect(gw.publisher.published.length).toBe(before);
+    });
+
+    it('answers an unknown path with a problem+json 404', async () => {
+      const response = await call('GET', '/v2/messages');
+      expect(response.statusCode).toBe(404);
+      expect(response.json<{ code: string }>().code).toBe('not-found');
+    });
+  });
+
+  describe('user names are safe path segments (issue 10, case 6)', () => {
+    it.each(['.', '..'])('refuses the user name %j at POST, so it can never be stored', async (user) => {
+      const before = gw.publisher.published.length;
+      const response = await post({ user, text: 'help' });
+      expect(response.statusCode).toBe(400);
+      expect(response.json<{ errors: { field: string }[] }>().errors.map((e) => e.field)).toEqual(['user']);
+      expect(gw.publisher.published.length).toBe(before);
+    });
+
+    it('keeps names with dots that are not dot segments', async () => {
+      for (const user of ['...', '.alice', 'a.b', 'alice.']) {
+        expect((await post({ user, text: 'help' })).statusCode).toBe(202);
+        expect((await call('GET', `/v1/users/${user}/messages`)).statusCode).toBe(200);
+        expect(gw.reader.lastPage?.user).toBe(user);
+      }
+    });
+  });
+
+  describe('bodies that are not UTF-8 (issue 10, case 7)', () => {
+    const invalid = (byte: number) =>
+      Buffer.concat([Buffer.from('{"user":"u","text":"a'), Buffer.from([byte]), Buffer.from('b"}')]);
+
+    it('refuses them with 400 before the idempotency logic, so a key stays free for the real message', async () => {
+      const before = gw.publisher.published.length;
+      for (const byte of [0xff, 0xfe, 0x80, 0xc0]) {
+        const response = await call('POST', '/v1/messages', {
+          raw: invalid(byte),
+          headers: { 'content-type': 'application/json', 'idempotency-key': 'utf8-key' },
+        });
+        expect(response.statusCode).toBe(400);
+        expect(response.json<{ code: string; detail: string }>()).toMatchObject({
+          code: 'malformed-json',
+          detail: expect.stringContaining('UTF-8'),
+        });
+      }
+      expect(gw.publisher.published.length).toBe(before);
+      const good = await post({ user: 'u', text: 'a\u00ffb' }, { 'idempotency-key': 'utf8-key' });
+      expect(good.statusCode).toBe(202);
+      expect(good.headers['idempotent-replayed']).toBeUndefined();
+      expect(gw.publisher.published.at(-1)!.message.text).toBe('a\u00ffb');
+    });
+
+    it.each([
+      ['a lone surrogate escape', '{"user":"u","text":"a\\ud800b"}'],
+      ['a NUL escape', '{"user":"u","text":"a\\u0000b"}'],
+    ])('refuses text that could not be stored exactly: %s', async (_name, raw) => {
+      const response = await call('POST', '/v1/messages', { raw, headers: { 'content-type': 'application/json' } });
+      expect(response.statusCode).toBe(400);
+      expect(response.json<{ errors: { field: string }[] }>().errors.map((e) => e.field)).toEqual(['text']);
+    });
+
+    it.each([
+      ['a charset other than UTF-8', { 'content-type': 'application/json; charset=latin1' }],
+      ['a content coding', { 'content-type': 'application/json', 'content-encoding': 'gzip' }],
+    ])('answers 415 to %s', async (_name, headers) => {
+      const response = await call('POST', '/v1/messages', { raw: '{"user":"u","text":"hi"}', headers });
+      expect(response.statusCode).toBe(415);
+    });
+  });
+
+  describe('ambiguous credentials (issue 10, case 8)', () => {
+    it.each([
+      ['a token in the query as well', '/v1/users/alice/messages?access_token=x', undefined],
+      ['a token only in the query', '/v1/users/alice/messages?access_token=x', null],
+      ['two tokens in one header', '/v1/users/alice/messages', 'Bearer a b'],
+      ['a merged pair of headers', '/v1/users/alice/messages', 'Bearer a, Bearer b'],
+      ['an empty Bearer', '/v1/users/alice/messages', 'Bearer '],
+    ])('answers 400 invalid_request to %s', async (_name, url, auth) => {
+      const response = await call('GET', url, { auth: auth === undefined ? undefined : auth });
+      expect(response.statusCode).toBe(400);
+      expect(response.json<{ code: string }>().code).toBe('invalid-request');
+      expect(response.headers['www-authenticate']).toMatch(/^Bearer realm="jeeves", error="invalid_request"/);
+    });
+  });
+
+  describe('each client reads only its own messages (OWASP API1:2023)', () => {
+    it("answers 404 for another client's message, and leaves it out of listings", async () => {
+      const theirs = messageView({ id: '3a4b5c6d-7e8f-4a0b-9c1d-2e3f4a5b6c7d', user: 'grace' });
+      const mine = messageView({ id: '4b5c6d7e-8f9a-4b1c-8d2e-3f4a5b6c7d8e', user: 'grace' });
+      gw.reader.add(theirs, 'lab-admin');
+      gw.reader.add(mine);
+      const other = await gw.token('messages:read', 'lab-admin');
+      expect((await call('GET', `/v1/messages/${theirs.id}`)).statusCode).toBe(404);
+      expect((await call('GET', `/v1/messages/${theirs.id}`, { auth: `Bearer ${other}` })).statusCode).toBe(200);
+      const listed = await call('GET', '/v1/users/grace/messages');
+      expect(listed.json<{ items: { id: string }[] }>().items.map((m) => m.id)).toEqual([mine.id]);
+      const theirList = await call('GET', '/v1/users/grace/messages', { auth: `Bearer ${other}` });
+      expect(theirList.json<{ items: { id: string }[] }>().items.map((m) => m.id)).toEqual([theirs.id]);
+    });
+
+    it('does not vouch for an id another client just had accepted', async () => {
+      const writer = await gw.token('messages:write messages:read', 'lab-admin');
+      const { id } = (
+        await call('POST', '/v1/messages', { body: { user: 'heidi', text: 'hi' }, auth: `Bearer ${writer}` })
+      ).json<{ id: string }>();
+      expect((await call('GET', `/v1/messages/${id}`, { auth: `Bearer ${writer}` })).json()).toEqual({
+        id,
+        status: 'accepted',
+      });
+      expect((await call('GET', `/v1/messages/${id}`)).statusCode).toBe(404);
+    });
   });
 
   it('mounts the chaos API behind scope lab:chaos', async () => {
@@ -325,6 +470,21 @@ describe('gateway over HTTP (inject, fakes for Kafka, data-service and JWKS)', (
     const flow = Object.values(document.components.securitySchemes)[0]!.flows.clientCredentials;
     expect(flow.tokenUrl).toBe('http://127.0.0.1:3001/oauth/token');
     expect(Object.keys(flow.scopes)).toEqual(['messages:write', 'messages:read']);
+    // Every operation documents the answers any request can get, and the ones before routing are there too.
+    for (const item of Object.values(document.paths)) {
+      for (const op of Object.values(item) as { responses: Record<string, unknown> }[]) {
+        for (const status of ['400', '401', '403', '429', '500', '503']) expect(op.responses[status]).toBeDefined();
+      }
+    }
+    expect(document.paths['/v1/messages/{id}']!.get).toHaveProperty(['responses', '414']);
+    expect(Object.keys((document as unknown as Record<string, object>)['x-answers-before-routing']!).sort()).toEqual([
+      '400',
+      '404',
+      '405',
+      '408',
+      '414',
+      '431',
+    ]);
   });
 
   it('gave a problem+json body for every error it answered in this file', () => {

@@ -8,6 +8,12 @@ import { openApiValidator } from './testing/openapi-validator';
  * the gateway answers with a documented status below 500, problem+json on every error, a body that
  * matches the OpenAPI document, and it keeps serving afterwards.
  */
+/** The path and query a WHATWG URL client sends for `url` (dot segments resolved). */
+function onTheWire(url: string): string {
+  const parsed = new URL(url, 'http://gateway');
+  return `${parsed.pathname}${parsed.search}`;
+}
+
 describe('gateway under random requests (property-based)', () => {
   let gw: TestGateway;
   let validator: ReturnType<typeof openApiValidator>;
@@ -19,7 +25,7 @@ describe('gateway under random requests (property-based)', () => {
     gw = await startTestGateway({ RATE_LIMIT_BURST: '100000', RATE_LIMIT_PER_SECOND: '100000' });
     goodToken = await gw.token();
     readOnlyToken = await gw.token('messages:read');
-    gw.reader.views.set(stored.id, stored);
+    gw.reader.add(stored);
     validator = openApiValidator(
       (await gw.app.inject({ method: 'GET', url: '/openapi.json' })).json<OpenApiDocument>(),
     );
@@ -86,11 +92,26 @@ describe('gateway under random requests (property-based)', () => {
       .map(([b, extra]) => JSON.stringify({ ...extra, ...b })),
     fc.jsonValue({ maxDepth: 3 }).map((v) => JSON.stringify(v)),
     fc.string({ unit: 'binary', maxLength: 200 }),
+    // Raw bytes, most of them not UTF-8.
+    fc.uint8Array({ maxLength: 120 }).map((bytes) => Buffer.from(bytes)),
+    fc
+      .tuple(fc.uint8Array({ minLength: 1, maxLength: 4 }), fc.boolean())
+      .map(([bytes, key]) =>
+        Buffer.concat([
+          Buffer.from(key ? '{"user":"al' : '{"user":"alice","text":"a'),
+          Buffer.from(bytes),
+          Buffer.from('"}'),
+        ]),
+      ),
     fc.integer({ min: 15 * 1024, max: 20 * 1024 }).map((n) => JSON.stringify({ user: 'alice', text: 'x'.repeat(n) })),
   );
-  const segment = fc
-    .oneof(fc.constant(stored.id), fc.uuid(), fc.string({ unit: 'binary', minLength: 1, maxLength: 20 }))
-    .map(encodeURIComponent);
+  const segment = fc.oneof(
+    fc
+      .oneof(fc.constant(stored.id), fc.uuid(), fc.string({ unit: 'binary', minLength: 1, maxLength: 20 }))
+      .map(encodeURIComponent),
+    // Dot segments, raw and encoded, and escapes that are not UTF-8 or not escapes at all.
+    fc.constantFrom('.', '..', '%2E%2E', '%2e', '.%2E', '%zz', '%ff', '%C0%AF', `${'a'.repeat(300)}`),
+  );
   const query = fc
     .array(
       fc.tuple(
@@ -141,6 +162,17 @@ describe('gateway under random requests (property-based)', () => {
       contentType: fc.constant(undefined),
       idempotencyKey: fc.constant(undefined),
     }),
+    fc.record({
+      method: fc.constantFrom('PUT' as const, 'DELETE' as const, 'PATCH' as const, 'OPTIONS' as const),
+      url: fc.oneof(
+        fc.constant('/v1/messages'),
+        segment.map((s) => `/v1/messages/${s}`),
+        segment.map((s) => `/v1/users/${s}/messages`),
+      ),
+      body,
+      contentType,
+      idempotencyKey: fc.constant(undefined),
+    }),
   );
 
   it('never answers 5xx, always problem+json on errors, always as documented', async () => {
@@ -167,7 +199,8 @@ describe('gateway under random requests (property-based)', () => {
         expect(
           validator.check({
             method: r.method,
-            url: r.url,
+            // What went on the wire: inject, like fetch, resolves dot segments (WHATWG URL).
+            url: onTheWire(r.url),
             status: response.statusCode,
             headers: response.headers,
             body: response.body,
@@ -178,7 +211,7 @@ describe('gateway under random requests (property-based)', () => {
     );
     expect(errors).toBeGreaterThan(100);
     // The generators reach the success paths and the main refusals, not only one kind of error.
-    for (const status of [200, 202, 400, 401, 403, 415]) expect(statuses.get(status) ?? 0).toBeGreaterThan(0);
+    for (const status of [200, 202, 400, 401, 403, 405, 415]) expect(statuses.get(status) ?? 0).toBeGreaterThan(0);
     // Still serving: a plain valid request goes through.
     const after = await gw.app.inject({
       method: 'POST',

@@ -1,7 +1,7 @@
 import { RequestMethod } from '@nestjs/common';
 import { z } from 'zod';
 import { PROBLEM_CONTENT_TYPE } from '#libs/platform';
-import { type ApiRoute, type ResponseHeader, SCOPES } from '../api-routes';
+import { type ApiResponse, type ApiRoute, type ResponseHeader, SCOPES } from '../api-routes';
 import { problemSchema } from '../messages/message-schemas';
 
 export type JsonSchema = Record<string, unknown>;
@@ -26,6 +26,14 @@ function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): JsonSchema {
 }
 
 const HEADERS: Record<ResponseHeader, { description: string; schema: JsonSchema }> = {
+  Allow: {
+    description: 'The methods this path serves (RFC 9110 §10.2.1)',
+    schema: { type: 'string', pattern: '^[A-Z]+(, [A-Z]+)*$' },
+  },
+  'Accept-Encoding': {
+    description: 'The content codings a request body may have: `identity` only (RFC 9110 §12.5.3)',
+    schema: { type: 'string', enum: ['identity'] },
+  },
   Location: { description: 'Where to GET the message', schema: { type: 'string' } },
   'Retry-After': { description: 'Seconds to wait before retrying', schema: { type: 'string', pattern: '^[0-9]+$' } },
   RateLimit: {
@@ -82,24 +90,59 @@ function parameters(route: ApiRoute): JsonSchema[] {
   return list;
 }
 
+function responseObject(response: ApiResponse): JsonSchema {
+  return {
+    description: response.description,
+    ...(response.headers?.length
+      ? {
+          headers: Object.fromEntries(response.headers.map((name) => [name, { $ref: `#/components/headers/${name}` }])),
+        }
+      : {}),
+    content:
+      response.schema === undefined
+        ? { [PROBLEM_CONTENT_TYPE]: { schema: { $ref: '#/components/schemas/Problem' } } }
+        : { 'application/json': { schema: jsonSchema(response.schema, 'output') } },
+  };
+}
+
+/**
+ * Answers given before any operation runs, for any path: the request matched no operation, or was
+ * not HTTP at all. Keyed by status in `components.responses`; the root's
+ * `x-answers-before-routing` maps each status to its entry, so tests check them like operations.
+ */
+const BEFORE_ROUTING: Record<string, { name: string; response: ApiResponse }> = {
+  400: {
+    name: 'MalformedRequest',
+    response: {
+      description:
+        'The path is not valid percent-encoded UTF-8 (`malformed-url`), or the bytes are not an HTTP/1.1 request (`malformed-request`, connection closed)',
+    },
+  },
+  404: { name: 'NotFound', response: { description: 'No such path (`not-found`)' } },
+  405: {
+    name: 'MethodNotAllowed',
+    response: {
+      description:
+        'The path exists but not with this method (`method-not-allowed`); `Allow` lists its methods (RFC 9110 §15.5.6)',
+      headers: ['Allow'],
+    },
+  },
+  408: {
+    name: 'RequestTimeout',
+    response: { description: 'The request did not arrive in time (`request-timeout`, connection closed)' },
+  },
+  414: { name: 'UriTooLong', response: { description: 'A path segment is too long (`uri-too-long`)' } },
+  431: {
+    name: 'RequestHeaderFieldsTooLarge',
+    response: {
+      description: 'The request line and headers are too large (`header-fields-too-large`, connection closed)',
+    },
+  },
+};
+
 function operation(route: ApiRoute): JsonSchema {
   const responses: Record<string, JsonSchema> = {};
-  for (const [status, response] of Object.entries(route.responses)) {
-    const isProblem = response.schema === undefined;
-    responses[status] = {
-      description: response.description,
-      ...(response.headers?.length
-        ? {
-            headers: Object.fromEntries(
-              response.headers.map((name) => [name, { $ref: `#/components/headers/${name}` }]),
-            ),
-          }
-        : {}),
-      content: isProblem
-        ? { [PROBLEM_CONTENT_TYPE]: { schema: { $ref: '#/components/schemas/Problem' } } }
-        : { 'application/json': { schema: jsonSchema(response.schema!, 'output') } },
-    };
-  }
+  for (const [status, response] of Object.entries(route.responses)) responses[status] = responseObject(response);
   const params = parameters(route);
   return {
     operationId: route.operationId,
@@ -129,10 +172,16 @@ export function buildOpenApiDocument(routes: readonly ApiRoute[], options: OpenA
       title: 'Jeeves gateway',
       version: options.version ?? '1.0.0',
       description:
-        "The edge of Jeeves Lab: accepts users' messages for the bot and answers reads from the message store. Every error is RFC 9457 problem+json; every protected answer carries the RateLimit headers.",
+        "The edge of Jeeves Lab: accepts users' messages for the bot and answers reads from the message store. Each client reads only the messages it sent (another client's are 404). Every error is RFC 9457 problem+json, including those given before any operation runs (`components.responses`, by status in `x-answers-before-routing`: a malformed URL or request, an unknown path, a method the path does not serve with `Allow`); every protected answer carries the RateLimit headers.",
     },
     paths,
+    'x-answers-before-routing': Object.fromEntries(
+      Object.entries(BEFORE_ROUTING).map(([status, { name }]) => [status, { $ref: `#/components/responses/${name}` }]),
+    ),
     components: {
+      responses: Object.fromEntries(
+        Object.values(BEFORE_ROUTING).map(({ name, response }) => [name, responseObject(response)]),
+      ),
       securitySchemes: {
         [SECURITY_SCHEME]: {
           type: 'oauth2',
