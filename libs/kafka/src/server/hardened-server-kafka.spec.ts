@@ -283,6 +283,39 @@ describe('HardenedServerKafka', () => {
     await server.close();
   });
 
+  it('hands a message whose handler failed for a passing reason back to kafkajs while stopping, instead of dead-lettering it', async () => {
+    let calls = 0;
+    let stopping: Promise<void> | undefined;
+    const { kafka, server } = await start({
+      handler: async () => {
+        calls++;
+        // The app shuts down (a deploy) while the provider is briefly down.
+        stopping ??= server.close();
+        throw new Error('provider down');
+      },
+    });
+    await expect(kafka.deliver('p.jeeves.replies.v1', reply().replace('"c"', '"s"'))).rejects.toBeInstanceOf(
+      RetriableConsumerError,
+    );
+    expect(calls).toBe(1);
+    expect(kafka.sent).toEqual([]);
+    await stopping;
+  });
+
+  it('hands a raw message whose handler failed back to kafkajs while stopping, instead of skipping it', async () => {
+    const before = await outcome('dropped');
+    let stopping: Promise<void> | undefined;
+    const { kafka, server } = await start({
+      rawHandler: async () => {
+        stopping ??= server.close();
+        throw new Error('data-service is shutting down');
+      },
+    });
+    await expect(kafka.deliver('p.jeeves.dlq.v1', '{}')).rejects.toBeInstanceOf(RetriableConsumerError);
+    expect((await outcome('dropped')) - before).toBe(0);
+    await stopping;
+  });
+
   it('wraps any other escaping error so that kafkajs retries and restarts the consumer', async () => {
     const { kafka, server } = await start({});
     kafka.failSends();

@@ -339,7 +339,10 @@ export class HardenedServerKafka extends ServerKafka {
         if (isRebalancing(error)) throw error;
         // A bug (TypeError and kin) or a NonRetryableError fails the same way again: no retries.
         const retryable = !isNotRetryable(error);
-        if (!retryable || attempt >= this.retry.attempts || this.stopped) {
+        // Stopping (a deploy, a scale-in): a passing failure is no reason to dead-letter; the offset
+        // stays unresolved and whoever owns the partition next handles the message again.
+        if (retryable && this.stopped) throw error;
+        if (!retryable || attempt >= this.retry.attempts) {
           const reason: DeadLetterReason = isPoison(error)
             ? error.reason
             : retryable
@@ -362,7 +365,9 @@ export class HardenedServerKafka extends ServerKafka {
         return attempt === 1 ? 'ok' : 'retried';
       } catch (error) {
         if (isRebalancing(error)) throw error;
-        if (isNotRetryable(error) || attempt >= this.retry.attempts || this.stopped) {
+        // Stopping: a dead letter has no other copy to fall back on, so it is handed back, not skipped.
+        if (this.stopped && !isNotRetryable(error)) throw error;
+        if (isNotRetryable(error) || attempt >= this.retry.attempts) {
           this.deps.logger.error(
             { err: error, topic: payload.topic, partition, offset: message.offset, attempts: attempt },
             'raw message handler failed; skipping it',
