@@ -93,4 +93,36 @@ describe('whileStoreFails', () => {
     expect(calls).toBe(1);
     expect(retries).toBe(0);
   });
+
+  it.each([
+    ['a rebalance', Object.assign(new Error('The group is rebalancing'), { type: 'REBALANCE_IN_PROGRESS', code: 27 })],
+    ['a broker blip', Object.assign(new Error('Connection error: ECONNREFUSED'), { code: 'ECONNREFUSED' })],
+  ])(
+    'hands a heartbeat failure (%s) back as it was, neither retried as a store outage nor thrown as a NonRetryableError',
+    async (_what, failure) => {
+      let calls = 0;
+      let heartbeats = 0;
+      const pending = whileStoreFails(
+        async () => {
+          calls++;
+          throw locked();
+        },
+        {
+          ...fast,
+          attempts: Number.POSITIVE_INFINITY,
+          signal: new AbortController().signal,
+          heartbeat: async () => {
+            heartbeats++;
+            throw failure;
+          },
+          onRetry: () => undefined,
+        },
+      );
+      // The transport hands a rebalance straight to kafkajs and retries anything else; a
+      // NonRetryableError would be dead-lettered as handler-error, never to be applied again.
+      await expect(pending).rejects.toBe(failure);
+      expect(calls).toBe(1);
+      expect(heartbeats).toBe(1);
+    },
+  );
 });

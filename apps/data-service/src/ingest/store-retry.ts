@@ -23,10 +23,20 @@ export interface StoreRetryOptions {
  * NonRetryableError, which the transport dead-letters without retries (reason `handler-error`).
  */
 export async function whileStoreFails<T>(work: () => Promise<T>, options: StoreRetryOptions): Promise<T> {
+  // A failed heartbeat (the group rebalancing, the broker away) is Kafka's, not the store's: it is
+  // handed to the transport as it was, which rejoins on a rebalance and retries anything else.
+  let heartbeatFailure: { error: unknown } | undefined;
   try {
     return await retry(
       async (attempt) => {
-        if (attempt > 0) await options.heartbeat();
+        if (attempt > 0) {
+          try {
+            await options.heartbeat();
+          } catch (error) {
+            heartbeatFailure = { error };
+            throw error;
+          }
+        }
         return work();
       },
       {
@@ -34,13 +44,13 @@ export async function whileStoreFails<T>(work: () => Promise<T>, options: StoreR
         baseDelayMs: options.baseDelayMs,
         maxDelayMs: options.maxDelayMs,
         idempotent: true,
-        isRetryable: isTransientStoreError,
+        isRetryable: (error) => heartbeatFailure === undefined && isTransientStoreError(error),
         signal: options.signal,
         onRetry: (error, attempt) => options.onRetry(error, attempt),
       },
     );
   } catch (error) {
-    if (isTransientStoreError(error) || options.signal.aborted) throw error;
+    if (heartbeatFailure || isTransientStoreError(error) || options.signal.aborted) throw error;
     const what = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
     throw new NonRetryableError(`not a store outage, not retried: ${what}`, { cause: error });
   }
