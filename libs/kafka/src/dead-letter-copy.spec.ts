@@ -32,7 +32,7 @@ const headerBytes = fc.oneof(
 const headersArb: fc.Arbitrary<HeaderBytes> = fc
   .array(
     fc.tuple(
-      fc.string({ maxLength: 20 }),
+      fc.string({ maxLength: 20, unit: fc.constantFrom('a', 'é', '€', '𝄞', '\uD800', '\uDC00') }),
       fc.oneof(headerBytes, fc.array(headerBytes, { minLength: 2, maxLength: 3 })),
     ),
     {
