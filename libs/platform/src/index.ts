@@ -9,7 +9,7 @@ export { assertPlainUtf8Representation, decodeUtf8Body, parseFormBody, registerB
 export { clientErrorProblem, frameworkProblem } from './framework-errors';
 export { headerLines, REQUEST_ID_PATTERN } from './headers';
 export type { RawHeaders } from './headers';
-export { RpcErrorPassthroughFilter } from './rpc-error.filter';
+export { passHandlerErrorsThrough, RpcErrorPassthroughFilter } from './rpc-error.filter';
 export { parseOrProblem, fieldErrors } from './validation';
 export { Readiness } from './readiness';
 export type { ReadinessCheck } from './readiness';

@@ -12,6 +12,7 @@ import {
   topicName,
 } from '#libs/contracts';
 import { type Logger, traceExemplar } from '#libs/observability';
+import { passHandlerErrorsThrough } from '#libs/platform';
 import { delay, fullJitterDelayMs } from '#libs/resilience';
 import { KAFKA_DEFAULT_MAX_MESSAGE_BYTES } from '../dead-letter-copy';
 import { DeadLetterer } from '../dead-letterer';
@@ -326,6 +327,8 @@ export class HardenedServerKafka extends ServerKafka {
       payload.heartbeat,
       this.producer!,
     ] as unknown as ConstructorParameters<typeof KafkaContext>[0]);
+    // The controllers' RpcErrorPassthroughFilter hands us their errors as thrown (class and code decide).
+    passHandlerErrorsThrough(ctx);
     const result: unknown = await handler(data, ctx);
     if (isObservable(result)) await lastValueFrom(result, { defaultValue: undefined });
   }

@@ -7,7 +7,9 @@ import type { KafkaMetrics } from '../kafka-metrics';
  * Nest's own ServerKafka with its defaults (`KAFKA_TRANSPORT=stock`), so the lab can show how it
  * behaves out of the box. It adds only what the lab needs to run at all: the lab's topic prefix on
  * the `@EventPattern` topics, and a readiness signal (joined its group). Nothing else is changed:
- * a handler's error goes back to kafkajs, which retries it and restarts the consumer at the same offset.
+ * a handler's error passes Nest's default RPC filter (the controllers' RpcErrorPassthroughFilter acts
+ * as that filter here: only the hardened transport marks its contexts for pass-through) and goes back
+ * to kafkajs as `{ status: 'error' }`, which kafkajs retries, restarting the consumer at the same offset.
  */
 export class StockServerKafka extends ServerKafka {
   private joined = false;
