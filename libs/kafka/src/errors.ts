@@ -32,7 +32,8 @@ export function isPoison(error: unknown): error is PoisonMessageError {
 /**
  * Wraps anything that escapes our message handling (a dead-letter send to a broker that is down, a
  * bug) so that kafkajs retries the message and, past its retries, restarts the consumer at the
- * uncommitted offset: kafkajs treats a non-Kafka error as fatal and leaves the consumer stopped.
+ * uncommitted offset: kafkajs leaves the consumer stopped for good when the error is a TypeError,
+ * RangeError, ReferenceError or SyntaxError (`UNRECOVERABLE_ERRORS` in its retrier); other errors are retried.
  * The original is kept in `original`, not `cause`: kafkajs judges retriability by the root cause.
  */
 export class RetriableConsumerError extends Error {
