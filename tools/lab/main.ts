@@ -1,27 +1,11 @@
-import { readdirSync } from 'node:fs';
-import { join } from 'node:path';
-import type { CommandIo, LabCommand } from './command';
-import { UsageError } from './command';
-
-/** Finds every `commands/<verb>.js` next to this file; each exports `command: LabCommand`. */
-function loadCommands(): Map<string, LabCommand> {
-  const dir = join(__dirname, 'commands');
-  const commands = new Map<string, LabCommand>();
-  for (const file of readdirSync(dir).sort()) {
-    if (!file.endsWith('.js') || file.endsWith('.spec.js')) continue;
-    // A dynamic require is the point: the verb list is the directory listing.
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const loaded = require(join(dir, file)) as { command?: LabCommand };
-    if (loaded.command) commands.set(loaded.command.name, loaded.command);
-  }
-  return commands;
-}
+import { commandHelp, parseCommandArgs, UsageError, type CommandIo, type LabCommand } from './command';
+import { loadCommands } from './verbs';
 
 function help(commands: Map<string, LabCommand>): string {
   const width = Math.max(...[...commands.values()].map((c) => `${c.name} ${c.usage ?? ''}`.length));
   const lines = [...commands.values()].map((c) => `  ${`${c.name} ${c.usage ?? ''}`.padEnd(width)}  ${c.summary}`);
   return [
-    'Usage: npm run lab -- <verb> [args]',
+    'Usage: npm run lab -- <verb> [args]   (`npm run lab -- <verb> --help` for its options)',
     '',
     ...lines,
     '',
@@ -53,10 +37,15 @@ async function main(argv: readonly string[]): Promise<number> {
     env: process.env,
   };
   try {
-    return (await command.run(rest, io)) ?? 0;
+    const args = parseCommandArgs(command, rest);
+    if (args.flags.has('help')) {
+      io.out(commandHelp(command));
+      return 0;
+    }
+    return (await command.run(args, io)) ?? 0;
   } catch (error) {
     if (error instanceof UsageError) {
-      process.stderr.write(`${error.message}\nUsage: npm run lab -- ${command.name} ${command.usage ?? ''}\n`);
+      process.stderr.write(`${error.message}\n\n${commandHelp(command)}\n`);
       return 2;
     }
     process.stderr.write(`lab ${verb}: ${error instanceof Error ? error.message : String(error)}\n`);

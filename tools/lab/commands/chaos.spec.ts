@@ -1,5 +1,7 @@
-import { parseArgs } from '../command';
-import { faultBody, parseDurationMs, toxicSpec } from './chaos';
+import { parseCommandArgs } from '../command';
+import { command, faultBody, parseDurationMs, toxicSpec } from './chaos';
+
+const parseArgs = (args: readonly string[]) => parseCommandArgs(command, args);
 
 describe('lab chaos: CLI words to a fault spec', () => {
   it('maps flags to the chaos API fields', () => {
@@ -11,6 +13,30 @@ describe('lab chaos: CLI words to a fault spec', () => {
       '--for=20s',
       '--service=provider',
     ]);
+    expect(faultBody(positional[0]!, positional[1], flags)).toEqual({
+      type: 'error',
+      target: 'route:/v1/weather',
+      rate: 1,
+      status: 503,
+      durationMs: 20_000,
+    });
+  });
+
+  it('takes values after a space as well as after "=" (--rate 1 --status 503, as the docs write them)', () => {
+    const { positional, flags } = parseArgs([
+      'error',
+      'route:/v1/weather',
+      '--rate',
+      '1',
+      '--status',
+      '503',
+      '--for',
+      '20s',
+      '--service',
+      'provider',
+    ]);
+    expect(positional).toEqual(['error', 'route:/v1/weather']);
+    expect(flags.get('service')).toBe('provider');
     expect(faultBody(positional[0]!, positional[1], flags)).toEqual({
       type: 'error',
       target: 'route:/v1/weather',

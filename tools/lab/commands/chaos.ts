@@ -1,5 +1,5 @@
 import { APP_NAMES } from '../apps';
-import { parseArgs, UsageError, type CommandIo, type LabCommand } from '../command';
+import { UsageError, type CommandIo, type FlagSpec, type LabCommand, type ParsedArgs } from '../command';
 import { describeInstance } from '../instances';
 import { openLab, resolveInstance } from '../lab';
 import { ToxiproxyClient, type ToxicSpec } from '../../toxiproxy/client';
@@ -15,11 +15,14 @@ export function parseDurationMs(text: string): number {
   return Math.round(Number(match[1]) * factor);
 }
 
-function numberFlag(flags: Map<string, string | true>, name: string): number | undefined {
+type Flags = ParsedArgs['flags'];
+
+function numberFlag(flags: Flags, name: string): number | undefined {
   const raw = flags.get(name);
   if (raw === undefined) return undefined;
   const value = Number(raw);
-  if (raw === true || !Number.isFinite(value)) throw new UsageError(`--${name} needs a number, e.g. --${name}=0.5`);
+  if (raw === true || raw.trim() === '' || !Number.isFinite(value))
+    throw new UsageError(`--${name} needs a number, e.g. --${name} 0.5`);
   return value;
 }
 
@@ -27,18 +30,14 @@ function numberFlag(flags: Map<string, string | true>, name: string): number | u
  * Builds the chaos API body from CLI words: `error route:/v1/weather --rate 1 --status 503 --for 20s`.
  * The service validates it (400 with the bad fields); this only maps flags to fields.
  */
-export function faultBody(
-  type: string,
-  target: string | undefined,
-  flags: Map<string, string | true>,
-): Record<string, unknown> {
+export function faultBody(type: string, target: string | undefined, flags: Flags): Record<string, unknown> {
   if (!(TYPES as readonly string[]).includes(type))
     throw new UsageError(`Unknown fault type "${type}". Types: ${TYPES.join(', ')}.`);
   const body: Record<string, unknown> = { type };
   if (target) body.target = target;
   const forFlag = flags.get('for');
   if (forFlag !== undefined) {
-    if (forFlag === true) throw new UsageError('--for needs a duration, e.g. --for=30s');
+    if (forFlag === true) throw new UsageError('--for needs a duration, e.g. --for 30s');
     body.durationMs = parseDurationMs(forFlag);
   }
   const numeric: Record<string, string> = {
@@ -141,7 +140,7 @@ function problemText(status: number, body: unknown): string {
 const TOXICS = ['latency', 'bandwidth', 'timeout', 'reset_peer', 'down'] as const;
 
 /** Maps `network <toxic>` flags to a Toxiproxy toxic (`down` is not a toxic: it disables the proxy). */
-export function toxicSpec(type: string, flags: Map<string, string | true>): ToxicSpec {
+export function toxicSpec(type: string, flags: Flags): ToxicSpec {
   const stream = flags.get('stream');
   if (stream !== undefined && stream !== 'upstream' && stream !== 'downstream')
     throw new UsageError('--stream is upstream or downstream');
@@ -168,8 +167,7 @@ export function toxicSpec(type: string, flags: Map<string, string | true>): Toxi
 }
 
 /** `chaos network up|down|list|clear|<toxic> --link=provider|kafka`: Toxiproxy between the processes. */
-async function network(args: readonly string[], io: CommandIo): Promise<number> {
-  const { positional, flags } = parseArgs(args);
+async function network(positional: readonly string[], flags: Flags, io: CommandIo): Promise<number> {
   const [verb] = positional;
   const config = openLab(io.env);
   const client = new ToxiproxyClient();
@@ -218,7 +216,7 @@ async function network(args: readonly string[], io: CommandIo): Promise<number> 
       const link = flags.get('link');
       const links = labLinks(config).map((l) => l.name);
       if (typeof link !== 'string' || !links.includes(link))
-        throw new UsageError(`Which link? --link=${links.join('|')}`);
+        throw new UsageError(`Which link? --link ${links.join('|')}`);
       const forFlag = flags.get('for');
       const holdMs = typeof forFlag === 'string' ? parseDurationMs(forFlag) : undefined;
       let undo: () => Promise<unknown>;
@@ -244,17 +242,16 @@ async function network(args: readonly string[], io: CommandIo): Promise<number> 
   }
 }
 
-async function run(args: readonly string[], io: CommandIo): Promise<number> {
-  if (args[0] === 'network') return network(args.slice(1), io);
-  const { positional, flags } = parseArgs(args);
+async function run({ positional, flags }: ParsedArgs, io: CommandIo): Promise<number> {
+  if (positional[0] === 'network') return network(positional.slice(1), flags, io);
   const [verb, maybeTarget] = positional;
   if (!verb)
     throw new UsageError(
-      'Which fault? e.g. `npm run lab -- chaos error route:/v1/weather --rate=1 --status=503 --for=20s --service=provider`',
+      'Which fault? e.g. `npm run lab -- chaos error route:/v1/weather --rate 1 --status 503 --for 20s --service provider`',
     );
   const config = openLab(io.env);
   const service = flags.get('service');
-  if (service === true) throw new UsageError('--service needs an app, e.g. --service=worker');
+  if (service === true) throw new UsageError('--service needs an app, e.g. --service worker');
   const token = await adminToken(describeInstance(config, 'token-dealer').url, io.env);
   const services = service ? [service] : [...APP_NAMES];
   const urlOf = (id: string) => `${resolveInstance(config, id).url}/admin/chaos/faults`;
@@ -276,7 +273,7 @@ async function run(args: readonly string[], io: CommandIo): Promise<number> {
     return failures === services.length ? 1 : 0;
   }
 
-  if (!service) throw new UsageError(`Which service gets the fault? Add --service=<app> (${APP_NAMES.join(', ')}).`);
+  if (!service) throw new UsageError(`Which service gets the fault? Add --service <app> (${APP_NAMES.join(', ')}).`);
   const body = faultBody(verb, maybeTarget, flags);
   const result = await call(urlOf(service), { method: 'POST', body: JSON.stringify(body), token });
   if (result.status !== 201) {
@@ -287,11 +284,53 @@ async function run(args: readonly string[], io: CommandIo): Promise<number> {
   return 0;
 }
 
+/** Every flag of `chaos` and `chaos network`; the fault type or toxic decides which apply. */
+const FLAGS: Record<string, FlagSpec> = {
+  service: {
+    type: 'string',
+    valueName: '<app>',
+    description: `the app that gets the fault, or whose faults to list/clear (${APP_NAMES.join(', ')})`,
+  },
+  for: {
+    type: 'string',
+    valueName: '30s',
+    description: 'how long the fault (or a network toxic) lasts: 500ms, 30s, 2m',
+  },
+  rate: {
+    type: 'string',
+    valueName: '0.5',
+    description: 'error / produce-failure: share of calls that fail (0…1); network bandwidth: KB/s',
+  },
+  status: { type: 'string', valueName: '503', description: 'error: the HTTP status answered' },
+  ms: {
+    type: 'string',
+    valueName: '200',
+    description: 'latency: added milliseconds; network timeout/reset_peer: milliseconds before it acts',
+  },
+  jitter: { type: 'string', valueName: '50', description: 'latency: ± milliseconds of jitter' },
+  'jitter-ms': { type: 'string', valueName: '50', description: 'the same as --jitter' },
+  distribution: {
+    type: 'string',
+    valueName: 'normal',
+    description: 'latency: how the jitter is spread (uniform, normal or exponential)',
+  },
+  percent: { type: 'string', valueName: '50', description: 'cpu: share of one core to burn' },
+  mb: { type: 'string', valueName: '100', description: 'memory: MiB to hold' },
+  link: { type: 'string', valueName: 'provider|kafka', description: 'network: the Toxiproxy link to degrade' },
+  stream: {
+    type: 'string',
+    valueName: 'downstream|upstream',
+    description: 'network: answers (downstream, the default) or requests (upstream)',
+  },
+  toxicity: { type: 'string', valueName: '1', description: 'network: share of connections affected (0…1)' },
+};
+
 export const command: LabCommand = {
   name: 'chaos',
   usage:
-    '<type> [target] --service=<app> [--for=30s] [--rate=0.5] [--status=503] [--ms=200] [--jitter=50] [--distribution=normal] [--percent=50] [--mb=100] | list | clear [--service=<app>] | network up|down|list|clear | network <latency|bandwidth|timeout|reset_peer|down> --link=provider|kafka [--ms=] [--rate=] [--for=]',
+    '<type> [target] --service <app> [--for 30s] [--rate 0.5] [--status 503] [--ms 200] [--jitter 50] [--distribution normal] [--percent 50] [--mb 100] | list | clear [--service <app>] | network up|down|list|clear | network <latency|bandwidth|timeout|reset_peer|down> --link provider|kafka [--ms] [--rate] [--for]',
   summary:
     'inject a fault into an app (latency, error, hang, cpu, memory, pause-consumer, produce-failure, crash), list or clear faults; network faults through Toxiproxy',
+  flags: FLAGS,
   run,
 };

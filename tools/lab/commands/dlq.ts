@@ -11,7 +11,7 @@ import {
   topicName,
 } from '#libs/contracts';
 import { fixKafkajsHeaders } from '#libs/kafka';
-import { parseArgs, UsageError, type CommandIo, type LabCommand } from '../command';
+import { UsageError, type CommandIo, type LabCommand, type ParsedArgs } from '../command';
 import { brokersOf } from '../config';
 import { openLab, readLabDescription } from '../lab';
 
@@ -202,8 +202,7 @@ function table(letters: readonly DeadLetter[]): string {
     .join('\n');
 }
 
-async function run(args: readonly string[], io: CommandIo): Promise<number> {
-  const { positional, flags } = parseArgs(args);
+async function run({ positional, flags }: ParsedArgs, io: CommandIo): Promise<number> {
   const config = openLab(io.env);
   const brokers = readLabDescription(config.stateDir)?.brokers ?? brokersOf(config);
   const letters = await readDeadLetters(brokers, config.topicPrefix);
@@ -213,7 +212,7 @@ async function run(args: readonly string[], io: CommandIo): Promise<number> {
     const limitFlag = flags.get('limit');
     const limit = limitFlag === undefined ? 50 : Number(limitFlag);
     if (!Number.isInteger(limit) || limit < 1)
-      throw new UsageError('--limit needs a positive whole number, e.g. --limit=20');
+      throw new UsageError('--limit needs a positive whole number, e.g. --limit 20');
     const shown = letters.slice(-limit);
     if (flags.has('json'))
       io.out(JSON.stringify(shown.map(({ value: _v, headers: _h, keyBytes: _k, ...rest }) => rest)));
@@ -240,7 +239,7 @@ async function run(args: readonly string[], io: CommandIo): Promise<number> {
           `Offset ${id} is in several DLQ partitions (${matches.map((m) => m.id).join(', ')}); give <partition>:<offset>.`,
         );
       chosen = matches;
-    } else throw new UsageError('Replay what? --id=<partition>:<offset> or --all');
+    } else throw new UsageError('Replay what? --id <partition>:<offset> or --all');
     const count = await replayDeadLetters(brokers, config.topicPrefix, chosen);
     io.out(`Replayed ${count} dead letter(s) to their source topics.`);
     return 0;
@@ -250,8 +249,18 @@ async function run(args: readonly string[], io: CommandIo): Promise<number> {
 
 export const command: LabCommand = {
   name: 'dlq',
-  usage: '[list] [--limit=N] [--json] | replay --id=<partition>:<offset> | replay --all',
+  usage: '[list] [--limit N] [--json] | replay --id <partition>:<offset> | replay --all',
   summary:
     'list dead letters (source topic/partition/offset, reason, error, time) or replay them to their source topic',
+  flags: {
+    limit: { type: 'string', valueName: 'N', description: 'list: the newest N dead letters (default 50)' },
+    json: { type: 'boolean', description: 'list: JSON instead of a table' },
+    id: {
+      type: 'string',
+      valueName: '<partition>:<offset>',
+      description: 'replay: the dead letter to replay (a bare offset when only one partition has it)',
+    },
+    all: { type: 'boolean', description: 'replay: every dead letter' },
+  },
   run,
 };

@@ -1,17 +1,22 @@
 import { relative } from 'node:path';
-import { parseArgs, UsageError, type LabCommand } from '../command';
+import { UsageError, type LabCommand } from '../command';
 import { openLab } from '../lab';
 import { experimentNames } from '../../../experiments/src/definition';
 import { runAndReport } from '../../../experiments/src/run';
 
 export const command: LabCommand = {
   name: 'experiment',
-  usage: '<name> [--short] [--results=DIR]',
+  usage: '<name> [--short] [--results DIR]',
   summary: `run a chaos experiment (experiments/<name>/experiment.yaml: ${experimentNames().join(', ')}); exit 0 pass, 1 fail`,
-  async run(args, io) {
-    const { positional, flags } = parseArgs(args);
-    const unknown = [...flags.keys()].filter((f) => f !== 'short' && f !== 'results');
-    if (unknown.length > 0) throw new UsageError(`Unknown option --${unknown[0]}. Options: --short, --results=DIR.`);
+  flags: {
+    short: { type: 'boolean', description: "the experiment's short version (CI's)" },
+    results: {
+      type: 'string',
+      valueName: 'DIR',
+      description: 'where report.html and record.json go (default: EXPERIMENT_RESULTS_ROOT, else results/)',
+    },
+  },
+  async run({ positional, flags }, io) {
     if (positional.length !== 1) throw new UsageError(`Name one experiment: ${experimentNames().join(', ')}.`);
     const short = flags.has('short');
     const results = flags.get('results');

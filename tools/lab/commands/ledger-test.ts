@@ -1,15 +1,21 @@
-import { parseArgs, UsageError, type LabCommand } from '../command';
+import { UsageError, type LabCommand } from '../command';
 import { describeInstance } from '../instances';
 import { kill, openLab, restart } from '../lab';
 import { type Disruption, formatLedger, runLedger } from '../../ledger/ledger';
 
 export const command: LabCommand = {
   name: 'ledger-test',
-  usage: '[--messages=2000] [--concurrency=16] [--no-broker-restart] [--json]',
+  usage: '[--messages 2000] [--concurrency 16] [--no-broker-restart] [--json]',
   summary:
     'no-loss ledger: sends messages while kill -9-ing and restarting a worker and restarting Kafka; exit 1 if any was lost or duplicated',
-  async run(args, io) {
-    const { flags } = parseArgs(args);
+  flags: {
+    messages: { type: 'string', valueName: 'N', description: 'messages to send (at least 10; default 2000)' },
+    concurrency: { type: 'string', valueName: 'N', description: 'POSTs in flight at once (default 16)' },
+    'no-broker-restart': { type: 'boolean', description: 'leave the broker alone (only the worker is crashed)' },
+    json: { type: 'boolean', description: 'print the report as JSON' },
+  },
+  async run({ positional, flags }, io) {
+    if (positional.length > 0) throw new UsageError(`ledger-test takes no arguments (got ${positional.join(' ')})`);
     const messages = Number(flags.get('messages') ?? 2000);
     const concurrency = Number(flags.get('concurrency') ?? 16);
     if (!Number.isInteger(messages) || messages < 10) throw new UsageError('--messages needs a whole number ≥ 10');

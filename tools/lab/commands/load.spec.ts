@@ -1,5 +1,7 @@
-import { UsageError } from '../command';
-import { parseLoadArgs } from './load';
+import { parseCommandArgs, UsageError } from '../command';
+import { command, readLoadArgs } from './load';
+
+const parseLoadArgs = (args: readonly string[]) => readLoadArgs(parseCommandArgs(command, args));
 
 describe('lab load arguments', () => {
   it('reads the scenario and --rate/--duration/--vus in both spellings', () => {
@@ -15,8 +17,9 @@ describe('lab load arguments', () => {
   });
 
   it.each([
-    [['smoke', '--rps', '5'], /Unknown option --rps/],
-    [['smoke', '--rate'], /--rate needs a value/],
+    [['smoke', '--rps', '5'], /unknown option --rps\. Options: --rate, --duration, --vus, --results, --help/],
+    [['smoke', '--rate'], /--rate <value>' argument missing/],
+    [['smoke', '--rate='], /--rate needs a value/],
     [['smoke', '--rate', 'fast'], /--rate must be a positive number/],
     [['smoke', '--duration', 'soon'], /not a duration/],
     [['smoke', '--vus', '2.5'], /whole number/],

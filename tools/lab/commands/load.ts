@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { UsageError, type LabCommand } from '../command';
+import { UsageError, type LabCommand, type ParsedArgs } from '../command';
 import { REPO_ROOT } from '../config';
 import { openLab, readLabDescription } from '../lab';
 import { prometheusPaths } from '../prometheus';
@@ -11,28 +11,15 @@ import { progressLine } from '../../../load-tests/src/driver/progress';
 import { EXIT_THRESHOLDS_FAILED, runScenario } from '../../../load-tests/src/driver/runner';
 import { buildSummary, resultDir, writeSummary } from '../../../load-tests/src/driver/summary';
 
-const VALUE_FLAGS = ['rate', 'duration', 'vus', 'results'] as const;
-
-/** `--rate 20` and `--rate=20` both work; unknown flags are a usage error, not silently ignored. */
-export function parseLoadArgs(args: readonly string[]): {
+/** The scenario and its overrides from the parsed arguments (`--rate 20` or `--rate=20`). */
+export function readLoadArgs({ positional, flags }: ParsedArgs): {
   scenario: string;
   overrides: Overrides;
   resultsRoot?: string;
 } {
   const values = new Map<string, string>();
-  const positional: string[] = [];
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i];
-    if (!arg.startsWith('--')) {
-      positional.push(arg);
-      continue;
-    }
-    const eq = arg.indexOf('=');
-    const name = arg.slice(2, eq > 0 ? eq : undefined);
-    if (!(VALUE_FLAGS as readonly string[]).includes(name))
-      throw new UsageError(`Unknown option --${name}. Options: ${VALUE_FLAGS.map((f) => `--${f}`).join(', ')}.`);
-    const value = eq > 0 ? arg.slice(eq + 1) : args[++i];
-    if (value === undefined || value === '') throw new UsageError(`--${name} needs a value`);
+  for (const [name, value] of flags) {
+    if (value === true || value === '') throw new UsageError(`--${name} needs a value`);
     values.set(name, value);
   }
   if (positional.length !== 1) throw new UsageError(`Name one scenario: ${scenarioNames().join(', ')}.`);
@@ -66,8 +53,18 @@ export const command: LabCommand = {
   usage: '<scenario> [--rate N] [--duration 30s] [--vus N] [--results DIR]',
   summary:
     'run a load-test scenario (load-tests/scenarios) with the built-in open-model driver; exit 99 when a threshold fails',
+  flags: {
+    rate: {
+      type: 'string',
+      valueName: 'N',
+      description: "iterations/s: scales every stage's target rate to this peak",
+    },
+    duration: { type: 'string', valueName: '30s', description: "the run's length: stretches the stages to it" },
+    vus: { type: 'string', valueName: 'N', description: 'most iterations in flight at once (maxVUs)' },
+    results: { type: 'string', valueName: 'DIR', description: 'where the summary and report go (default results/)' },
+  },
   async run(args, io) {
-    const { scenario: name, overrides, resultsRoot } = parseLoadArgs(args);
+    const { scenario: name, overrides, resultsRoot } = readLoadArgs(args);
     const scenario = applyOverrides(loadScenario(name), overrides);
     const config = openLab(io.env);
     const lab = readLabDescription(config.stateDir);

@@ -1,12 +1,12 @@
-import { parseArgs, UsageError, type LabCommand } from '../command';
+import { UsageError, type LabCommand } from '../command';
 import { logs, openLab } from '../lab';
 
 export const command: LabCommand = {
   name: 'logs',
-  usage: '<app|kafka|prometheus> [--lines=N]',
+  usage: '<app|kafka|prometheus> [--lines N]',
   summary: 'print the tail of a log from the lab state dir',
-  async run(args, io) {
-    const { positional, flags } = parseArgs(args);
+  flags: { lines: { type: 'string', valueName: 'N', description: 'how many lines of the tail (default 60)' } },
+  async run({ positional, flags }, io) {
     const [id] = positional;
     if (!id) throw new UsageError('Whose logs? e.g. `npm run lab -- logs gateway`');
     const lines = Number(flags.get('lines') ?? 60);

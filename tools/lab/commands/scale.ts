@@ -1,5 +1,5 @@
 import { APPS, isAppName } from '../apps';
-import { parseArgs, UsageError, type LabCommand } from '../command';
+import { UsageError, type LabCommand } from '../command';
 import { openLab, scale } from '../lab';
 
 export const command: LabCommand = {
@@ -8,9 +8,9 @@ export const command: LabCommand = {
   summary: `run n instances of a consumer app (${APPS.filter((a) => a.scalable)
     .map((a) => a.name)
     .join(', ')}); updates Prometheus targets`,
-  async run(args, io) {
-    const [app, n] = parseArgs(args).positional;
-    if (!app || !n || !isAppName(app)) throw new UsageError('e.g. `npm run lab -- scale worker 3`');
+  async run({ positional }, io) {
+    const [app, n, ...extra] = positional;
+    if (!app || !n || !isAppName(app) || extra.length > 0) throw new UsageError('e.g. `npm run lab -- scale worker 3`');
     const instances = await scale(openLab(io.env), app, Number(n), io.log);
     io.out(instances.map((i) => `${i.id.padEnd(16)} ${i.url}`).join('\n'));
   },

@@ -1,12 +1,13 @@
-import { parseArgs, type LabCommand } from '../command';
+import { UsageError, type LabCommand } from '../command';
 import { openLab, readLabDescription, status } from '../lab';
 
 export const command: LabCommand = {
   name: 'status',
   usage: '[--json]',
   summary: 'each part with pid, port and readiness (--json: [{name, pid, port, ready}])',
-  async run(args, io) {
-    const { flags } = parseArgs(args);
+  flags: { json: { type: 'boolean', description: 'print [{name, pid, port, ready}] as JSON' } },
+  async run({ positional, flags }, io) {
+    if (positional.length > 0) throw new UsageError(`status takes no arguments (got ${positional.join(' ')})`);
     const config = openLab(io.env);
     const rows = await status(config);
     if (flags.has('json')) {

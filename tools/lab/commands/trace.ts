@@ -1,5 +1,5 @@
 import { renderTree, spanTree, type StoredSpan } from '../../otlp-sink/spans';
-import { parseArgs, UsageError, type LabCommand } from '../command';
+import { UsageError, type LabCommand } from '../command';
 import { openLab, readLabDescription } from '../lab';
 import { readTraceSpans, tracePaths } from '../traces';
 
@@ -21,8 +21,8 @@ export const command: LabCommand = {
   name: 'trace',
   usage: '<messageId|traceId> [--json]',
   summary: "print a message's trace as a span tree, from the lab's own trace sink",
-  async run(args, io) {
-    const { positional, flags } = parseArgs(args);
+  flags: { json: { type: 'boolean', description: 'the spans as JSON instead of a tree' } },
+  async run({ positional, flags }, io) {
     const [id] = positional;
     if (!id)
       throw new UsageError('Which message? e.g. `npm run lab -- trace 3f2c…` (a message id or a 32-hex trace id)');

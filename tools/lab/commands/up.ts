@@ -1,19 +1,25 @@
 import { APP_NAMES, isAppName } from '../apps';
-import { parseArgs, UsageError, type LabCommand } from '../command';
+import { UsageError, type LabCommand } from '../command';
 import { loadLabConfig } from '../config';
 import { up } from '../lab';
 
 export const command: LabCommand = {
   name: 'up',
-  usage: '[--kafka-transport=hardened|stock] [app ...]',
+  usage: '[--kafka-transport hardened|stock] [app ...]',
   summary:
     'start Kafka (unless KAFKA_BROKERS), Prometheus (if installed) and all apps (or the ones named); wait until ready',
-  async run(args, io) {
+  flags: {
+    'kafka-transport': {
+      type: 'string',
+      valueName: 'hardened|stock',
+      description: "the consuming apps' Kafka transport: ours (hardened, the default) or Nest's own (stock)",
+    },
+  },
+  async run({ positional, flags }, io) {
     const startedAt = Date.now();
-    const { positional, flags } = parseArgs(args);
     const transport = flags.get('kafka-transport');
     if (transport === true)
-      throw new UsageError('--kafka-transport needs a value: --kafka-transport=hardened or --kafka-transport=stock.');
+      throw new UsageError('--kafka-transport needs a value: --kafka-transport hardened or --kafka-transport stock.');
     const unknown = positional.filter((a) => !isAppName(a));
     if (unknown.length > 0)
       throw new UsageError(`Unknown app(s) ${unknown.join(', ')}; known: ${APP_NAMES.join(', ')}.`);
