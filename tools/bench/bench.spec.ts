@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { StoredSpan } from '../otlp-sink';
 import { writePerformanceSection } from './performance-doc';
 import { spanBreakdown } from './spans-breakdown';
+import { judgeStep, type Step, survivedRate, tokenGuessingMarkdown, type Variant } from './token-guessing';
 
 const dir = (): string => mkdtempSync(join(tmpdir(), 'bench-spec-'));
 
@@ -76,5 +77,56 @@ describe('spanBreakdown', () => {
     const file = join(dir(), 'spans.jsonl');
     writeFileSync(file, JSON.stringify(span('a', null, 'gateway', 'POST', 0, 1)) + '\n');
     expect(spanBreakdown(file)).toMatch(/No complete traces among 1 spans/);
+  });
+});
+
+describe('token-guessing verdicts', () => {
+  const latency = (p99Ms: number) => ({ count: 40, p50Ms: 5, p90Ms: 8, p99Ms, maxMs: p99Ms });
+  const step = (offered: number, ok: number, p99Ms: number, variant: Variant = 'limits on', round = 1): Step => ({
+    variant,
+    round,
+    offered,
+    answeredPerSecond: offered,
+    guessStatuses: { '401': offered * 5, '429': offered * 5 },
+    dropped: 0,
+    good: { sent: 400, ok, latency: latency(p99Ms) },
+    dealerCpuCores: 0.5,
+  });
+
+  it('holds good clients to ≥ 99.5 % ok and p99 < 500 ms', () => {
+    expect(judgeStep(step(10, 400, 120))).toEqual({ ok: true, note: 'ok' });
+    expect(judgeStep(step(10, 398, 120))).toEqual({ ok: true, note: 'ok' });
+    expect(judgeStep(step(10, 397, 120))).toEqual({ ok: false, note: 'good 99.3 % ok' });
+    expect(judgeStep(step(10, 400, 500))).toEqual({ ok: false, note: 'good p99 500 ms' });
+  });
+
+  it('survives up to the last rate before the first miss, 0 when the first step missed', () => {
+    expect(survivedRate([step(10, 400, 50), step(20, 400, 80), step(40, 300, 900), step(80, 400, 50)])).toBe(20);
+    expect(survivedRate([step(10, 10, 4000)])).toBe(0);
+  });
+
+  it('writes the survived rates per round with median and spread, and every step', () => {
+    const steps = [
+      step(10, 400, 50, 'limits off', 1),
+      step(20, 100, 4000, 'limits off', 1),
+      step(10, 400, 50, 'limits off', 2),
+      step(20, 400, 50, 'limits off', 2),
+      step(10, 400, 50, 'limits on', 1),
+      step(20, 400, 50, 'limits on', 1),
+      step(10, 400, 50, 'limits on', 2),
+      step(20, 400, 50, 'limits on', 2),
+    ];
+    const text = tokenGuessingMarkdown(steps, {
+      durationSeconds: 10,
+      goodRate: 4,
+      sources: 16,
+      secretCacheSeconds: 0,
+      rounds: 2,
+    });
+    expect(text).toContain('| limits off | 10 / 20 | 15 | 10–20 |');
+    expect(text).toContain('| limits on | 20 / 20 | 20 (the highest rate tried) | 20–20 |');
+    expect(text).toContain(
+      '| limits off | 1 | 20 | 20 | 401: 100, 429: 100 | 0 | 25.0 | 5.0 | 4000 | 0.50 | good 25.0 % ok, good p99 4000 ms |',
+    );
   });
 });

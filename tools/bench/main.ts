@@ -6,12 +6,14 @@
  *   capacity  the lab's breakpoint beside a bare Nest+Fastify handler and Kafka's producer perf tool
  *   footprint start-up to ready and idle RSS per service, this build beside another revision's
  *             (--against <rev>), rounds alternating; also an HTML chart in .lab/bench/footprint.html
+ *   token-guessing  wrong-secret requests/s the token-dealer survives, failed-attempt limits on and off
  * Each writes its section of docs/performance.md (--no-doc to skip).
  */
 import { bench as capacity } from './capacity';
 import { bench as drivers } from './drivers-command';
 import { bench as footprint } from './footprint';
 import { bench as overhead } from './overhead';
+import { bench as tokenGuessing } from './token-guessing';
 import { progress } from './support';
 
 interface Bench {
@@ -19,7 +21,7 @@ interface Bench {
   run(args: readonly string[], log: (line: string) => void): Promise<number>;
 }
 
-const BENCHES: Record<string, Bench> = { drivers, overhead, capacity, footprint };
+const BENCHES: Record<string, Bench> = { drivers, overhead, capacity, footprint, 'token-guessing': tokenGuessing };
 
 // kafkajs 2.2.4 computes negative timer delays on Node 24; the warning is noise, not a fault.
 process.removeAllListeners('warning');

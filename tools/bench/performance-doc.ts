@@ -33,6 +33,7 @@ export function writePerformanceSection(name: string, markdown: string, reproduc
     capacity: 'Capacity: the breakpoint beside its parts',
     drivers: 'Load drivers compared',
     footprint: 'Footprint: start-up and idle memory against a baseline',
+    'token-guessing': 'Token dealer under secret guessing',
   };
   const section = [
     start,

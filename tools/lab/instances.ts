@@ -90,10 +90,12 @@ export function appEnv(config: LabConfig, target: AppInstance, input: AppEnvInpu
     KAFKAJS_NO_PARTITIONER_WARNING: '1',
   };
   // Telemetry and app-specific settings pass through (OTEL_*, DATABASE_URL, JEEVES_*), the
-  // gateway's rate limits, which load runs raise (docs/load-testing.md), and the worker's own
-  // settings (WORKER_*, PROVIDER_* such as a breaker switch), which experiments change per run.
+  // gateway's rate limits, which load runs raise (docs/load-testing.md), the worker's own
+  // settings (WORKER_*, PROVIDER_* such as a breaker switch), which experiments change per run,
+  // and the token-dealer's (TOKEN_*: clients, secret cache, failed-attempt limits).
   for (const [key, value] of Object.entries(process.env)) {
-    if (/^(OTEL_|JEEVES_|DATABASE_URL$|RATE_LIMIT_|WORKER_|PROVIDER_)/.test(key) && !(key in env)) env[key] = value;
+    if (/^(OTEL_|JEEVES_|DATABASE_URL$|RATE_LIMIT_|WORKER_|PROVIDER_|TOKEN_)/.test(key) && !(key in env))
+      env[key] = value;
   }
   // The lab's own trace sink, when it runs and the user set no exporter of their own.
   for (const [key, value] of Object.entries(traceEnv(config))) if (!(key in env)) env[key] = value;

@@ -69,6 +69,7 @@ export const METRICS: readonly MetricSpec[] = [
   app('jeeves_idempotent_replays_total', 'counter', ['client']),
   app('jeeves_tokens_issued_total', 'counter', ['client']),
   app('jeeves_token_requests_rejected_total', 'counter', ['error']),
+  app('jeeves_token_requests_throttled_total', 'counter', ['limit']),
   app('jeeves_data_duplicate_events_total', 'counter', ['type']),
   app('jeeves_data_dead_letters_observed_total', 'counter', ['source_topic', 'effect']),
   app('jeeves_provider_call_duration_seconds', 'histogram', ['endpoint', 'outcome']),

@@ -36,6 +36,23 @@ const configShape = {
   TOKEN_SECRET_CACHE_SECONDS: env.int(300, 0, 86_400),
   /** Directory of PKCS#8 PEM signing keys, kept across restarts; unset means fresh keys per process. */
   TOKEN_SIGNING_KEYS_DIR: z.string().min(1).optional(),
+  /** Failed-attempt limits before scrypt (429 when spent); `false` only to measure without them. */
+  TOKEN_FAILED_AUTH_LIMITS: env.bool(true),
+  /** Failed authentications one client id may have from one source address: bucket size… */
+  TOKEN_FAILED_AUTH_CLIENT_SOURCE_BURST: env.int(5, 1, 100_000),
+  /** …and refill per minute. */
+  TOKEN_FAILED_AUTH_CLIENT_SOURCE_PER_MINUTE: env.number(5, 0.01, 100_000),
+  /** Failed authentications from one source address (IPv4, or IPv6 /64), any client id. */
+  TOKEN_FAILED_AUTH_SOURCE_BURST: env.int(10, 1, 100_000),
+  TOKEN_FAILED_AUTH_SOURCE_PER_MINUTE: env.number(10, 0.01, 100_000),
+  /** Failed authentications naming one client id from sources not trusted for it. */
+  TOKEN_FAILED_AUTH_CLIENT_BURST: env.int(10, 1, 100_000),
+  TOKEN_FAILED_AUTH_CLIENT_PER_MINUTE: env.number(10, 0.01, 100_000),
+  /** All failed authentications from untrusted (client id, source) pairs together: the guessers' scrypts. */
+  TOKEN_FAILED_AUTH_UNTRUSTED_BURST: env.int(10, 1, 100_000),
+  TOKEN_FAILED_AUTH_UNTRUSTED_PER_MINUTE: env.number(60, 0.01, 100_000),
+  /** How long a source stays trusted for a client after the client last authenticated from it. */
+  TOKEN_TRUSTED_SOURCE_TTL_SECONDS: env.int(86_400, 1, 30 * 86_400),
 };
 
 export type TokenDealerConfig = ServiceConfig<typeof configShape>;

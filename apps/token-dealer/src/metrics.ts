@@ -1,11 +1,14 @@
 import { Counter } from 'prom-client';
 import type { MetricsRegistry } from '#libs/observability';
+import { FAILURE_LIMITS } from './throttling/failed-attempt-limiter';
 
 export interface TokenMetrics {
   /** Labelled by configured client id only: ids come from config, so the label stays bounded. */
   issued: Counter<'client'>;
   /** Labelled by OAuth error or problem code (a fixed set). */
   rejected: Counter<'error'>;
+  /** Labelled by the failed-attempt budget that refused the request (four values). */
+  throttled: Counter<'limit'>;
 }
 
 const byRegistry = new WeakMap<MetricsRegistry, TokenMetrics>();
@@ -27,7 +30,15 @@ export function tokenMetrics(registry: MetricsRegistry): TokenMetrics {
         labelNames: ['error'],
         registers: [registry],
       }),
+      throttled: new Counter({
+        name: 'jeeves_token_requests_throttled_total',
+        help: 'Token requests refused (429) before their secret was checked because a failed-attempt budget was empty: per (client id, source), per source, per client id from untrusted sources, or all untrusted attempts.',
+        labelNames: ['limit'],
+        registers: [registry],
+      }),
     };
+    // Refusals are rare: every limit starts at zero so a dashboard shows 0, not "no data".
+    for (const limit of FAILURE_LIMITS) metrics.throttled.inc({ limit }, 0);
     byRegistry.set(registry, metrics);
   }
   return metrics;

@@ -18,6 +18,8 @@ import type { TokenDealerConfig } from './main';
 import { TokenController } from './oauth/token.controller';
 import { TokenEndpoint } from './oauth/token-endpoint';
 import { TokenIssuer } from './oauth/token-issuer';
+import { tokenMetrics } from './metrics';
+import { FailedAttemptLimiter } from './throttling/failed-attempt-limiter';
 
 @Module({})
 export class TokenDealerModule {
@@ -76,8 +78,36 @@ export class TokenDealerModule {
       controllers: [TokenController, KeysController],
       providers: [
         { provide: KeyRing, useValue: keys },
-        { provide: TokenEndpoint, useValue: new TokenEndpoint(clients, new TokenIssuer(keys, settings)) },
+        {
+          provide: TokenEndpoint,
+          useValue: new TokenEndpoint(clients, new TokenIssuer(keys, settings), {
+            limiter: failedAttemptLimiter(config),
+            onThrottled: (limit) => tokenMetrics(context.registry).throttled.inc({ limit }),
+          }),
+        },
       ],
     };
   }
+}
+
+/** Keys per failed-attempt budget: enough for a busy edge, bounded so a spray of ids cannot grow it. */
+const FAILED_ATTEMPT_KEYS = 10_000;
+
+/** The limiter TOKEN_FAILED_AUTH_* describe, or none when TOKEN_FAILED_AUTH_LIMITS=false. */
+function failedAttemptLimiter(config: TokenDealerConfig): FailedAttemptLimiter | undefined {
+  if (!config.TOKEN_FAILED_AUTH_LIMITS) return undefined;
+  return new FailedAttemptLimiter({
+    clientSource: {
+      burst: config.TOKEN_FAILED_AUTH_CLIENT_SOURCE_BURST,
+      perMinute: config.TOKEN_FAILED_AUTH_CLIENT_SOURCE_PER_MINUTE,
+    },
+    source: { burst: config.TOKEN_FAILED_AUTH_SOURCE_BURST, perMinute: config.TOKEN_FAILED_AUTH_SOURCE_PER_MINUTE },
+    client: { burst: config.TOKEN_FAILED_AUTH_CLIENT_BURST, perMinute: config.TOKEN_FAILED_AUTH_CLIENT_PER_MINUTE },
+    untrusted: {
+      burst: config.TOKEN_FAILED_AUTH_UNTRUSTED_BURST,
+      perMinute: config.TOKEN_FAILED_AUTH_UNTRUSTED_PER_MINUTE,
+    },
+    trustTtlMs: config.TOKEN_TRUSTED_SOURCE_TTL_SECONDS * 1000,
+    maxKeys: FAILED_ATTEMPT_KEYS,
+  });
 }

@@ -451,6 +451,54 @@ describe('token-dealer over HTTP', () => {
   });
 });
 
+describe('token-dealer failed-attempt limits over HTTP', () => {
+  const LIMITED = {
+    TOKEN_FAILED_AUTH_CLIENT_SOURCE_BURST: '2',
+    TOKEN_FAILED_AUTH_CLIENT_SOURCE_PER_MINUTE: '1',
+  };
+
+  async function guess(app: NestFastifyApplication, remoteAddress: string, secret = 'a-wrong-secret') {
+    return app.inject({
+      method: 'POST',
+      url: '/oauth/token',
+      remoteAddress,
+      headers: FORM,
+      payload: form({ grant_type: 'client_credentials', client_id: DEMO.id, client_secret: secret }),
+    });
+  }
+
+  it('answers 429 problem+json with Retry-After once one address spent its budget, and still serves the client elsewhere', async () => {
+    const { app } = await start(LIMITED);
+    try {
+      expect((await guess(app, '127.0.0.1', DEMO.secret)).statusCode).toBe(200);
+      for (let i = 0; i < 2; i++) expect((await guess(app, '10.0.0.9')).statusCode).toBe(401);
+      const refused = await guess(app, '10.0.0.9');
+      expect(refused.statusCode).toBe(429);
+      expect(refused.headers['content-type']).toMatch(/^application\/problem\+json/);
+      expect(refused.headers['retry-after']).toBe('60');
+      expect(refused.json()).toMatchObject({ status: 429, code: 'rate-limited' });
+      // The client itself, from the address it authenticates from, is not locked out.
+      expect((await guess(app, '127.0.0.1', DEMO.secret)).statusCode).toBe(200);
+
+      const metrics = (await app.inject({ method: 'GET', url: '/metrics' })).body;
+      expect(metrics).toMatch(/^jeeves_token_requests_throttled_total\{limit="client_source"[^}]*\} 1$/m);
+      expect(metrics).toMatch(/^jeeves_token_requests_throttled_total\{limit="client"[^}]*\} 0$/m);
+      expect(metrics).toMatch(/^jeeves_token_requests_rejected_total\{error="rate-limited"[^}]*\} 1$/m);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it("checks every guess when TOKEN_FAILED_AUTH_LIMITS=false (the benchmark's baseline)", async () => {
+    const { app } = await start({ ...LIMITED, TOKEN_FAILED_AUTH_LIMITS: 'false' });
+    try {
+      for (let i = 0; i < 4; i++) expect((await guess(app, '10.0.0.9')).statusCode).toBe(401);
+    } finally {
+      await app.close();
+    }
+  });
+});
+
 describe('token-dealer configuration', () => {
   it('refuses to start in production with the default secrets, naming the clients', async () => {
     await expect(

@@ -119,19 +119,33 @@ export class ClientStore {
     return new ClientStore(configs, decoy, options);
   }
 
+  /**
+   * The client when `secret` is the one that passed scrypt for it within `verifiedCacheMs`: an HMAC,
+   * no scrypt. Undefined otherwise (which says nothing about the secret: `authenticate` decides).
+   */
+  recognise(clientId: string, secret: string): Client | undefined {
+    const entry = this.clients.get(clientId);
+    const cached = entry && this.verified.get(clientId);
+    if (!entry || !cached || cached.expiresAtMs <= (this.options.now ?? Date.now)()) return undefined;
+    return timingSafeEqual(cached.mac, this.mac(secret)) ? entry.client : undefined;
+  }
+
   /** The client when the secret is right; undefined for an unknown client or a wrong secret alike. */
   async authenticate(clientId: string, secret: string): Promise<Client | undefined> {
+    const recognised = this.recognise(clientId, secret);
+    if (recognised) return recognised;
     const entry = this.clients.get(clientId);
     const now = (this.options.now ?? Date.now)();
-    const mac = createHmac('sha256', this.cacheKey).update(secret).digest();
-    const cached = entry && this.verified.get(clientId);
-    if (entry && cached && cached.expiresAtMs > now && timingSafeEqual(cached.mac, mac)) return entry.client;
-
+    const mac = this.mac(secret);
     const ok = await (this.options.verify ?? verifySecret)(secret, entry?.hash ?? this.decoy);
     if (!entry || !ok) return undefined;
     const cacheMs = this.options.verifiedCacheMs ?? 0;
     if (cacheMs > 0) this.verified.set(clientId, { mac, expiresAtMs: now + cacheMs });
     return entry.client;
+  }
+
+  private mac(secret: string): Buffer {
+    return createHmac('sha256', this.cacheKey).update(secret).digest();
   }
 
   ids(): string[] {

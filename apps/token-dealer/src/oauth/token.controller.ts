@@ -27,7 +27,8 @@ export class TokenController {
     if (authorization.length > 1) {
       throw new OAuthError('invalid_request', 'send at most one Authorization header (RFC 6749 §3.2)', true);
     }
-    const { clientId, ...response } = await this.endpoint.handle(body, authorization[0]);
+    // The connection's peer: the dealer sits behind no proxy in the lab (Fastify's trustProxy is off).
+    const { clientId, ...response } = await this.endpoint.handle(body, authorization[0], request.ip);
     tokenMetrics(this.registry).issued.inc({ client: clientId });
     return response;
   }
