@@ -277,6 +277,30 @@ describe('runExperiment', () => {
     expect(record.verdict.passed).toBe(false);
   });
 
+  it("counts a message answered 503 and published later as the gateway's, not as an extra completion", async () => {
+    const lab = new FakeLab();
+    lab.metrics.gateway = { jeeves_messages_accepted_total: 100 };
+    lab.metrics['data-service'] = { jeeves_messages_completed_total: 100 };
+    const e = miniExperiment({ steadyState: [], deviation: [], measurements: [], ledger: { drainSeconds: 0.3 } });
+    const load = passingLoad();
+    const record = await runExperiment(e, {
+      lab,
+      prometheus: new FakePrometheus(),
+      load: (r, s, l) => {
+        lab.metrics.gateway = { jeeves_messages_accepted_total: 108, jeeves_messages_published_late_total: 2 };
+        lab.metrics['data-service'] = { jeeves_messages_completed_total: 110 };
+        return load(r, s, l);
+      },
+      ...fast,
+    });
+    expect(record.ledger).toMatchObject({
+      acceptedByGateway: 10,
+      completedByDataService: 10,
+      lost: 0,
+      extraCompletions: 0,
+    });
+  });
+
   describe('a poison pill in miniature', () => {
     const KEY = 'bot/messages/load-user-0';
     const DLQ = 'jeeves_kafka_dead_letters_total{source_topic="jeeves.messages.v1",reason="invalid-json"}';

@@ -42,14 +42,18 @@ export interface MeasurementResult {
 }
 
 export interface LedgerResult {
+  /**
+   * Messages the gateway put on the bus: answered 202, or answered 503 publish-unconfirmed (the
+   * answer named the id) and published later all the same (ADR 0041).
+   */
   readonly acceptedByGateway: number | undefined;
   readonly completedByDataService: number | undefined;
   readonly acceptedSeenByDriver: number;
   readonly lost: number | undefined;
   /**
-   * Completions beyond the acceptances: an effect counted twice, or a POST the gateway refused
-   * (503 after its publish timeout) whose publish still went through later. Either way a client
-   * was told something other than what happened.
+   * Completions beyond the acceptances: an effect counted twice, or a message published that the
+   * gateway never saw go through (neither in time nor late). Either way a client was told
+   * something other than what happened.
    */
   readonly extraCompletions: number | undefined;
   readonly drainedAfterSeconds: number | undefined;
@@ -286,6 +290,8 @@ export async function runExperiment(
     ? [
         { app: 'gateway', metric: 'jeeves_messages_accepted_total', aggregate: 'sum' },
         { app: 'data-service', metric: 'jeeves_messages_completed_total', aggregate: 'sum' },
+        // Answered 503 publish-unconfirmed, published all the same (ADR 0041): the client was told its id.
+        { app: 'gateway', metric: 'jeeves_messages_published_late_total', aggregate: 'sum' },
       ]
     : [];
   const watches = dedupe(
@@ -345,7 +351,11 @@ export async function runExperiment(
 
     await watcher.sampleOnce();
     const ledgerStart = experiment.ledger
-      ? { accepted: watcher.latest(watchKey(ledgerWatches[0])), completed: watcher.latest(watchKey(ledgerWatches[1])) }
+      ? {
+          accepted: watcher.latest(watchKey(ledgerWatches[0])),
+          completed: watcher.latest(watchKey(ledgerWatches[1])),
+          publishedLate: watcher.latest(watchKey(ledgerWatches[2])),
+        }
       : undefined;
 
     let live = '';
@@ -620,7 +630,7 @@ async function runRollbacks(
 async function drainLedger(
   watcher: Watcher,
   watches: WatchSpec[],
-  start: { accepted: number | undefined; completed: number | undefined },
+  start: { accepted: number | undefined; completed: number | undefined; publishedLate: number | undefined },
   acceptedSeenByDriver: number,
   drainSeconds: number,
   pollMs: number,
@@ -632,8 +642,10 @@ async function drainLedger(
     await watcher.sampleOnce();
     const a = watcher.latest(watchKey(watches[0]));
     const c = watcher.latest(watchKey(watches[1]));
+    // The late counter has no series until its first message: absent is zero.
+    const late = (watcher.latest(watchKey(watches[2])) ?? 0) - (start.publishedLate ?? 0);
     return {
-      accepted: a === undefined ? undefined : a - (start.accepted ?? 0),
+      accepted: a === undefined ? undefined : a - (start.accepted ?? 0) + late,
       completed: c === undefined ? undefined : c - (start.completed ?? 0),
     };
   };

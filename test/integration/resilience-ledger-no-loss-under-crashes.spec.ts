@@ -36,6 +36,8 @@ describe('resilience: no loss and no duplicate effects across a worker crash and
     expect(report.accepted).toBe(MESSAGES);
     expect(report.lost).toEqual([]);
     expect(report.duplicated).toEqual([]);
+    // Nothing in the store that no client was told about (ADR 0041).
+    expect(report.unacknowledged).toEqual([]);
     expect(report.replied + report.failed).toBe(report.accepted);
   }, 600_000);
 });

@@ -18,7 +18,7 @@ import {
   type AppInstance,
 } from './instances';
 import { ensureTopics, kafkaAnswers, kafkaPid, startKafka, stopKafka, type KafkaState, type Log } from './kafka';
-import { liveProcess, tailFile } from './processes';
+import { freezeProcess, liveProcess, tailFile } from './processes';
 import { prometheusPid, prometheusUrl, startPrometheus, stopPrometheus, writeTargets } from './prometheus';
 import { startTraceSink, stopTraceSink, tracePaths } from './traces';
 import { httpOk, waitFor } from './wait';
@@ -278,6 +278,27 @@ export async function restart(config: LabConfig, id: string, log: Log, readyTime
   writeTargets(config, knownInstances(config));
   await waitInstancesReady(config, [target], { timeoutMs: readyTimeoutMs, log });
   log(`${target.id}: ready`);
+}
+
+/**
+ * Freezes a part of the lab — the broker (`kafka`) or an app instance — for `durationMs` (SIGSTOP,
+ * then SIGCONT): it keeps its sockets and state but answers nothing, like a long GC pause or a
+ * stuck disk. Refused for a broker this lab did not start (it is not this lab's to freeze).
+ */
+export async function pause(config: LabConfig, id: string, durationMs: number, log: Log): Promise<void> {
+  let pid: number | undefined;
+  if (id === 'kafka') {
+    const saved = readLabDescription(config.stateDir);
+    if (saved?.kafkaMode === 'external' || config.externalBrokers)
+      throw new Error(
+        "Kafka is external to this lab (KAFKA_BROKERS or another lab's broker); pausing it would stall other labs too.",
+      );
+    pid = kafkaPid(config);
+  } else pid = liveProcess(appPidFile(config, resolveInstance(config, id).id))?.pid;
+  if (pid === undefined) throw new Error(`${id} is not running in this lab`);
+  log(`${id}: paused (SIGSTOP, pid ${pid}) for ${durationMs} ms`);
+  await freezeProcess(pid, durationMs);
+  log(`${id}: resumed (SIGCONT)`);
 }
 
 /**

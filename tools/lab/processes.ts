@@ -130,6 +130,20 @@ export async function killProcess(pid: number): Promise<void> {
   await waitFor(() => !isAlive(pid), { timeoutMs: 5000, intervalMs: 50, what: `pid ${pid} to die after SIGKILL` });
 }
 
+/**
+ * Freezes a process (and its group) with SIGSTOP for `durationMs`, then resumes it with SIGCONT,
+ * whatever happens meanwhile: a hang that lets every connection stay open, unlike a crash.
+ */
+export async function freezeProcess(pid: number, durationMs: number): Promise<void> {
+  if (!isAlive(pid)) throw new Error(`pid ${pid} is not running`);
+  signal(pid, 'SIGSTOP');
+  try {
+    await new Promise((resolve) => setTimeout(resolve, durationMs));
+  } finally {
+    signal(pid, 'SIGCONT');
+  }
+}
+
 function signal(pid: number, sig: NodeJS.Signals): void {
   try {
     process.kill(-pid, sig);

@@ -43,6 +43,11 @@ const USED: Record<string, { args: string[]; positional: string[]; flags: Record
       positional: [],
       flags: { messages: '2000', concurrency: '16', 'no-broker-restart': true, json: true },
     },
+    {
+      args: ['--no-broker-restart', '--pause-broker=15s', '--keyless-share=0.5'],
+      positional: [],
+      flags: { 'no-broker-restart': true, 'pause-broker': '15s', 'keyless-share': '0.5' },
+    },
   ],
   chaos: [
     {

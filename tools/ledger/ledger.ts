@@ -22,6 +22,14 @@ export interface LedgerOptions {
   settleTimeoutMs?: number;
   /** Per message: how long to keep retrying a POST that gets 429/503 or no answer. */
   sendDeadlineMs?: number;
+  /**
+   * Share of the messages (0…1) sent without an Idempotency-Key, by a client that cannot retry
+   * safely: a 503 that names the message (`publish-unconfirmed`) or no answer ends its attempts,
+   * and it keeps the id it was given. Default 0.
+   */
+  keylessShare?: number;
+  /** After settling: how long to wait for messages named in a 503 to show up in the store (they may never). */
+  unconfirmedWaitMs?: number;
   log?: (line: string) => void;
 }
 
@@ -40,6 +48,18 @@ export interface LedgerReport {
   duplicated: string[];
   /** POST retries made with the same Idempotency-Key. */
   postRetries: number;
+  /** Messages sent without an Idempotency-Key. */
+  keyless: number;
+  /** 503 answers naming a message id (`publish-unconfirmed`: it may still be published). */
+  unconfirmedAnswers: number;
+  /** Keyless messages whose last answer was such a 503: the client gave up, holding the id. */
+  gaveUp: number;
+  /** Messages the store holds for this run's users. */
+  stored: number;
+  /** Stored messages that never got a 202 but whose id a 503 named: published after "not confirmed". */
+  storedAfterUnconfirmed: number;
+  /** Stored messages nobody was told about: neither answered 202 nor named in a 503. Must be empty. */
+  unacknowledged: string[];
   disruptions: { name: string; atMessage: number; tookMs: number; error?: string }[];
   sendSeconds: number;
   settleSeconds: number;
@@ -108,6 +128,32 @@ async function pool<T>(
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** The message id a 503 `publish-unconfirmed` answer names (ADR 0041), if this is one. */
+function unconfirmedId(status: number, body: unknown): string | undefined {
+  if (status !== 503 || typeof body !== 'object' || body === null) return undefined;
+  const problem = body as { code?: unknown; messageId?: unknown };
+  return problem.code === 'publish-unconfirmed' && typeof problem.messageId === 'string'
+    ? problem.messageId
+    : undefined;
+}
+
+/** Ids of every message data-service holds for `users`, page by page. */
+async function storedIds(dataServiceUrl: string, users: readonly string[]): Promise<Set<string>> {
+  const ids = new Set<string>();
+  await pool(users, 8, async (user) => {
+    let before: string | null = null;
+    do {
+      const query: string = `limit=100${before ? `&before=${encodeURIComponent(before)}` : ''}`;
+      const answer = await fetchJson(`${dataServiceUrl}/v1/users/${encodeURIComponent(user)}/messages?${query}`);
+      if (answer.status !== 200) throw new Error(`data-service answered ${answer.status} listing ${user}'s messages`);
+      const page = answer.body as { items: { id: string }[]; nextBefore: string | null };
+      for (const item of page.items) ids.add(item.id);
+      before = page.nextBefore;
+    } while (before);
+  });
+  return ids;
+}
+
 /**
  * The no-loss ledger: sends `messages` through the gateway (each with its own Idempotency-Key,
  * retried with that key on 429/503/no answer), runs the disruptions mid-run, then asks data-service
@@ -129,11 +175,21 @@ export async function runLedger(options: LedgerOptions): Promise<LedgerReport> {
     lost: [],
     duplicated: [],
     postRetries: 0,
+    keyless: 0,
+    unconfirmedAnswers: 0,
+    gaveUp: 0,
+    stored: 0,
+    storedAfterUnconfirmed: 0,
+    unacknowledged: [],
     disruptions: [],
     sendSeconds: 0,
     settleSeconds: 0,
   };
   const accepted: string[] = [];
+  /** Ids named by 503 publish-unconfirmed answers. */
+  const unconfirmed = new Set<string>();
+  const users = new Set<string>();
+  const keylessEvery = (options.keylessShare ?? 0) > 0 ? Math.max(1, Math.round(1 / options.keylessShare!)) : 0;
   const pendingDisruptions = [...(options.disruptions ?? [])].sort((a, b) => a.atFraction - b.atFraction);
   // One disruption at a time: a broker restart while a worker is still booting would test the boot,
   // not the pipeline (an app that cannot reach Kafka at boot exits).
@@ -161,8 +217,12 @@ export async function runLedger(options: LedgerOptions): Promise<LedgerReport> {
         );
       });
     }
+    const keyless = keylessEvery > 0 && index % keylessEvery === 0;
+    if (keyless) report.keyless++;
     const key = `ledger-${runId}-${index}`;
-    const body = JSON.stringify({ user: `ledger-${runId}-${index % 50}`, text: TEXTS[index % TEXTS.length] });
+    const user = `ledger-${runId}-${index % 50}`;
+    users.add(user);
+    const body = JSON.stringify({ user, text: TEXTS[index % TEXTS.length] });
     const deadline = Date.now() + sendDeadlineMs;
     let lastStatus = 0;
     for (let attempt = 0; ; attempt++) {
@@ -170,7 +230,11 @@ export async function runLedger(options: LedgerOptions): Promise<LedgerReport> {
       try {
         const answer = await fetchJson(`${options.gatewayUrl}/v1/messages`, {
           method: 'POST',
-          headers: { authorization: `Bearer ${bearer}`, 'content-type': 'application/json', 'idempotency-key': key },
+          headers: {
+            authorization: `Bearer ${bearer}`,
+            'content-type': 'application/json',
+            ...(keyless ? {} : { 'idempotency-key': key }),
+          },
           body,
         });
         lastStatus = answer.status;
@@ -178,6 +242,16 @@ export async function runLedger(options: LedgerOptions): Promise<LedgerReport> {
           accepted.push((answer.body as { id: string }).id);
           report.accepted++;
           return;
+        }
+        const named = unconfirmedId(answer.status, answer.body);
+        if (named) {
+          report.unconfirmedAnswers++;
+          unconfirmed.add(named);
+          // Without a key a retry would be a second message: keep the id and stop.
+          if (keyless) {
+            report.gaveUp++;
+            break;
+          }
         }
         if (answer.status === 401) bearer = await token(options).catch(() => bearer);
         else if (answer.status !== 429 && answer.status !== 503) break;
@@ -187,6 +261,8 @@ export async function runLedger(options: LedgerOptions): Promise<LedgerReport> {
         );
       } catch {
         lastStatus = 0;
+        // No answer: a keyless client cannot know whether it was published, nor retry safely.
+        if (keyless) break;
         await sleep(500);
       }
       if (Date.now() > deadline) break;
@@ -229,6 +305,20 @@ export async function runLedger(options: LedgerOptions): Promise<LedgerReport> {
   report.settleSeconds = (Date.now() - settleStarted) / 1000;
   report.lost = pending;
 
+  // Every message in the store for this run's users must be one a client was told about.
+  const acknowledged = new Set(accepted);
+  const waitUntil = Date.now() + (options.unconfirmedWaitMs ?? 30_000);
+  let stored = await storedIds(options.dataServiceUrl, [...users]);
+  const missingUnconfirmed = () => [...unconfirmed].filter((id) => !acknowledged.has(id) && !stored.has(id));
+  while (missingUnconfirmed().length > 0 && Date.now() < waitUntil) {
+    log(`${missingUnconfirmed().length} message(s) named in a 503 not in the store (yet?)`);
+    await sleep(2000);
+    stored = await storedIds(options.dataServiceUrl, [...users]);
+  }
+  report.stored = stored.size;
+  report.storedAfterUnconfirmed = [...stored].filter((id) => !acknowledged.has(id) && unconfirmed.has(id)).length;
+  report.unacknowledged = [...stored].filter((id) => !acknowledged.has(id) && !unconfirmed.has(id));
+
   for (const view of views.values()) {
     if (view.status === 'replied') report.replied++;
     else {
@@ -262,12 +352,19 @@ export function formatLedger(report: LedgerReport): string {
     'No-loss ledger',
     `  sent                 ${report.sent}`,
     `  accepted (202)       ${report.accepted}   (POST retries with the same Idempotency-Key: ${report.postRetries}; never accepted: ${refused})`,
+    `  unconfirmed (503)    ${report.unconfirmedAnswers} answers naming a message id; ${report.gaveUp} of the ${report.keyless} keyless clients gave up there`,
+    `  in the store         ${report.stored}   (${report.storedAfterUnconfirmed} published after their 503; told about neither way: ${report.unacknowledged.length}${report.unacknowledged.length ? `, e.g. ${report.unacknowledged.slice(0, 5).join(', ')}` : ''})`,
     `  replied              ${report.replied}   (degraded answers among replied+failed: ${report.degraded})`,
     `  failed               ${report.failed}   (${reasons})`,
     `  lost                 ${report.lost.length}${report.lost.length ? `   e.g. ${report.lost.slice(0, 5).join(', ')}` : ''}`,
     `  duplicated effects   ${report.duplicated.length}${report.duplicated.length ? `   e.g. ${report.duplicated.slice(0, 5).join(', ')}` : ''}`,
     `  disruptions          ${report.disruptions.map((d) => `${d.name} at #${d.atMessage} (${(d.tookMs / 1000).toFixed(1)} s${d.error ? `, FAILED: ${d.error}` : ''})`).join('; ') || '-'}`,
     `  timing               send ${report.sendSeconds.toFixed(1)} s, settle ${report.settleSeconds.toFixed(1)} s`,
-    `  verdict              ${report.lost.length === 0 && report.duplicated.length === 0 ? 'PASS (lost 0, duplicated 0)' : 'FAIL'}`,
+    `  verdict              ${ledgerPassed(report) ? 'PASS (lost 0, duplicated 0, unacknowledged 0)' : 'FAIL'}`,
   ].join('\n');
+}
+
+/** Nothing accepted was lost, nothing took effect twice, nothing in the store was unknown to its client. */
+export function ledgerPassed(report: LedgerReport): boolean {
+  return report.lost.length === 0 && report.duplicated.length === 0 && report.unacknowledged.length === 0;
 }

@@ -62,6 +62,8 @@ export const METRICS: readonly MetricSpec[] = [
   // End to end and business
   app('jeeves_message_end_to_end_seconds', 'histogram', ['intent', 'status']),
   app('jeeves_messages_accepted_total', 'counter', ['client']),
+  app('jeeves_messages_unconfirmed_total', 'counter', ['client']),
+  app('jeeves_messages_published_late_total', 'counter', ['client']),
   app('jeeves_messages_completed_total', 'counter', ['intent', 'status', 'degraded']),
   app('jeeves_rate_limited_requests_total', 'counter', ['client']),
   app('jeeves_bot_intents_total', 'counter', ['intent']),

@@ -9,6 +9,7 @@ import {
   messageListSchema,
   messageResultSchema,
   postMessageBodySchema,
+  publishUnconfirmedProblemSchema,
   userParamsSchema,
 } from './messages/message-schemas';
 
@@ -34,6 +35,11 @@ export interface ApiResponse {
   description: string;
   /** JSON body schema; absent for problem answers, which all share the Problem schema. */
   schema?: z.ZodType;
+  /**
+   * Problem bodies with extension members (RFC 9457 §3.2) this answer may carry instead of the
+   * plain Problem, by their component name in the document.
+   */
+  problems?: Readonly<Record<string, z.ZodType>>;
   headers?: readonly ResponseHeader[];
 }
 
@@ -126,6 +132,12 @@ export const API_ROUTES = {
         ['Accept-Encoding'],
       ),
       422: problem('Idempotency-Key reused with a different body (`idempotency-key-reused`)'),
+      503: {
+        description:
+          'Not confirmed (`publish-unconfirmed`): the message bus did not confirm the message in time, and a send in flight cannot be recalled, so the message MAY STILL BE PUBLISHED under `messageId` (also in Location; GET it to see). Retry with the same Idempotency-Key: the retry publishes that same id, never a second message. Without a key, a retry is a new message. Or another dependency is unavailable (`dependency-unavailable`, no `messageId`): nothing was published.',
+        headers: ['Retry-After', 'Location'],
+        problems: { PublishUnconfirmedProblem: publishUnconfirmedProblemSchema },
+      },
     },
   },
   getMessage: {

@@ -10,11 +10,13 @@ export class GatewayMetrics {
   readonly rateLimited: Counter<'client'>;
   readonly concurrencyLimited: Counter<'client'>;
   readonly idempotentReplays: Counter<'client'>;
+  readonly unconfirmed: Counter<'client'>;
+  readonly publishedLate: Counter<'client'>;
 
   constructor(registry: MetricsRegistry) {
     this.accepted = new Counter({
       name: 'jeeves_messages_accepted_total',
-      help: 'Messages accepted and published, per client (idempotent replays excluded).',
+      help: 'Messages accepted (202) and published, per client (idempotent replays excluded; see jeeves_messages_published_late_total for those answered 503 and published later).',
       labelNames: ['client'],
       registers: [registry],
     });
@@ -33,6 +35,18 @@ export class GatewayMetrics {
     this.idempotentReplays = new Counter({
       name: 'jeeves_idempotent_replays_total',
       help: 'POSTs answered from an earlier request with the same Idempotency-Key.',
+      labelNames: ['client'],
+      registers: [registry],
+    });
+    this.unconfirmed = new Counter({
+      name: 'jeeves_messages_unconfirmed_total',
+      help: 'POSTs answered 503 publish-unconfirmed: Kafka did not confirm the message in time; it may still be published (its id was in the answer).',
+      labelNames: ['client'],
+      registers: [registry],
+    });
+    this.publishedLate = new Counter({
+      name: 'jeeves_messages_published_late_total',
+      help: 'Messages whose POST was answered 503 publish-unconfirmed and whose publish went through afterwards (each message once).',
       labelNames: ['client'],
       registers: [registry],
     });

@@ -39,7 +39,8 @@ describe('gateway over HTTP (inject, fakes for Kafka, data-service and JWKS)', (
   const post = (body: unknown, headers: Record<string, string> = {}) => call('POST', '/v1/messages', { body, headers });
 
   beforeAll(async () => {
-    gw = await startTestGateway({ RATE_LIMIT_BURST: '1000', RATE_LIMIT_PER_SECOND: '1000' });
+    // PUBLISH_TIMEOUT_MS is how long a retry waits for a request still publishing its key.
+    gw = await startTestGateway({ RATE_LIMIT_BURST: '1000', RATE_LIMIT_PER_SECOND: '1000', PUBLISH_TIMEOUT_MS: '200' });
     token = await gw.token();
     const document = (await gw.app.inject({ method: 'GET', url: '/openapi.json' })).json<OpenApiDocument>();
     validator = openApiValidator(document);
@@ -119,13 +120,42 @@ describe('gateway over HTTP (inject, fakes for Kafka, data-service and JWKS)', (
       expect(response.statusCode).toBe(415);
     });
 
-    it('answers 503 with Retry-After when Kafka refuses the message, and keeps serving', async () => {
+    it('answers 503 publish-unconfirmed naming the message when Kafka refuses it, and keeps serving', async () => {
       gw.publisher.failures = 1;
       const failed = await post({ user: 'alice', text: 'hello' });
       expect(failed.statusCode).toBe(503);
       expect(failed.headers['retry-after']).toBe('1');
-      expect(failed.json<{ code: string }>().code).toBe('dependency-unavailable');
+      const problem = failed.json<{ code: string; messageId: string; detail: string }>();
+      expect(problem.code).toBe('publish-unconfirmed');
+      expect(failed.headers.location).toBe(`/v1/messages/${problem.messageId}`);
+      expect(problem.detail).toContain('same Idempotency-Key');
       expect((await post({ user: 'alice', text: 'hello' })).statusCode).toBe(202);
+    });
+
+    it('tells a client whose publish timed out where the message will be if it still goes through', async () => {
+      const before = gw.publisher.published.length;
+      gw.publisher.timeouts = 1;
+      const key = { 'idempotency-key': 'key-timeout' };
+      const failed = await post({ user: 'erin', text: 'slow bus' }, key);
+      expect(failed.statusCode).toBe(503);
+      const { messageId } = failed.json<{ messageId: string }>();
+      // A retry while the first send is still in flight waits for it, then says the same.
+      const meanwhile = await post({ user: 'erin', text: 'slow bus' }, key);
+      expect(meanwhile.statusCode).toBe(503);
+      expect(meanwhile.json<{ messageId: string }>().messageId).toBe(messageId);
+
+      await gw.publisher.settleLate('published');
+      const early = await call('GET', `/v1/messages/${messageId}`);
+      expect(early.json()).toEqual({ id: messageId, status: 'accepted' });
+      const retried = await post({ user: 'erin', text: 'slow bus' }, key);
+      expect(retried.statusCode).toBe(202);
+      expect(retried.json<{ id: string }>().id).toBe(messageId);
+      expect(retried.headers['idempotent-replayed']).toBe('true');
+      expect(gw.publisher.published.length).toBe(before + 1);
+
+      const metrics = (await gw.app.inject({ method: 'GET', url: '/metrics' })).body;
+      expect(metrics).toMatch(/^jeeves_messages_unconfirmed_total\{[^}]*client="jeeves-demo"[^}]*\} [2-9]/m);
+      expect(metrics).toMatch(/^jeeves_messages_published_late_total\{[^}]*client="jeeves-demo"[^}]*\} 1$/m);
     });
   });
 
@@ -215,12 +245,13 @@ describe('gateway over HTTP (inject, fakes for Kafka, data-service and JWKS)', (
       }
     });
 
-    it('lets a retry publish after the first attempt failed', async () => {
+    it('lets a retry publish the same message after the first attempt failed', async () => {
       gw.publisher.failures = 1;
       const failed = await post({ user: 'dave', text: 'retry me' }, { 'idempotency-key': 'key-retry' });
       expect(failed.statusCode).toBe(503);
       const retried = await post({ user: 'dave', text: 'retry me' }, { 'idempotency-key': 'key-retry' });
       expect(retried.statusCode).toBe(202);
+      expect(retried.json<{ id: string }>().id).toBe(failed.json<{ messageId: string }>().messageId);
       expect(retried.headers['idempotent-replayed']).toBeUndefined();
     });
 

@@ -94,9 +94,13 @@ export class GatewayModule {
           provide: MessageIntake,
           inject: [MESSAGE_PUBLISHER, IDEMPOTENCY_STORE],
           useFactory: (publisher: MessagePublisher, store: IdempotencyStore) =>
-            new MessageIntake(publisher, store, recent, (client, replayed) =>
-              (replayed ? metrics.idempotentReplays : metrics.accepted).inc({ client }),
-            ),
+            new MessageIntake(publisher, store, recent, {
+              waitForHolderMs: config.PUBLISH_TIMEOUT_MS,
+              onAccepted: (client, replayed) =>
+                (replayed ? metrics.idempotentReplays : metrics.accepted).inc({ client }),
+              onUnconfirmed: (client) => metrics.unconfirmed.inc({ client }),
+              onPublishedLate: (client) => metrics.publishedLate.inc({ client }),
+            }),
         },
         {
           provide: MESSAGE_READER,

@@ -16,7 +16,10 @@ const configShape = {
     volumeThreshold: 5,
     resetTimeoutMs: 5000,
   }),
-  /** One Kafka publish of an accepted message; past it the POST answers 503. */
+  /**
+   * One Kafka publish of an accepted message; past it the POST answers 503 publish-unconfirmed with
+   * the message id (the send goes on and may still publish it: ADR 0041).
+   */
   PUBLISH_TIMEOUT_MS: env.int(5000, 100, 60_000),
   /** Sustained requests per second per client (token bucket refill). */
   RATE_LIMIT_PER_SECOND: env.number(50, 0.001),

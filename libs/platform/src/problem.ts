@@ -24,6 +24,7 @@ export type ProblemCode =
   | 'too-many-concurrent-requests'
   | 'dependency-unavailable'
   | 'dependency-timeout'
+  | 'publish-unconfirmed'
   | 'not-ready'
   | 'internal';
 
@@ -38,6 +39,11 @@ export interface ProblemOptions {
   /** Seconds; sets the Retry-After header. */
   retryAfterSeconds?: number;
   headers?: Record<string, string>;
+  /**
+   * Extension members of the body (RFC 9457 §3.2), e.g. the id of a message whose publish is in
+   * doubt. They never replace a standard member (type, title, status, code, detail, instance, errors).
+   */
+  extensions?: Readonly<Record<string, unknown>>;
   cause?: unknown;
 }
 
@@ -63,6 +69,7 @@ const TITLES: Record<ProblemCode, string> = {
   'too-many-concurrent-requests': 'Too many concurrent requests',
   'dependency-unavailable': 'A dependency is unavailable',
   'dependency-timeout': 'A dependency timed out',
+  'publish-unconfirmed': 'The message was not confirmed; it may still be published',
   'not-ready': 'Service not ready',
   internal: 'Internal server error',
 };
@@ -72,6 +79,7 @@ export class ProblemError extends Error {
   readonly errors: readonly FieldError[] | undefined;
   readonly retryAfterSeconds: number | undefined;
   readonly headers: Record<string, string>;
+  readonly extensions: Readonly<Record<string, unknown>>;
 
   constructor(
     readonly status: number,
@@ -84,6 +92,7 @@ export class ProblemError extends Error {
     this.errors = options.errors;
     this.retryAfterSeconds = options.retryAfterSeconds;
     this.headers = options.headers ?? {};
+    this.extensions = options.extensions ?? {};
   }
 }
 
@@ -95,11 +104,16 @@ export interface ProblemBody {
   detail?: string;
   instance?: string;
   errors?: readonly FieldError[];
+  /** Extension members (RFC 9457 §3.2). */
+  [extension: string]: unknown;
 }
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 
+const STANDARD_MEMBERS = new Set(['type', 'title', 'status', 'code', 'detail', 'instance', 'errors']);
+
 export function problemBody(error: ProblemError, instance?: string): ProblemBody {
+  const extensions = Object.entries(error.extensions).filter(([name]) => !STANDARD_MEMBERS.has(name));
   return {
     type: `/problems/${error.code}`,
     title: TITLES[error.code],
@@ -108,5 +122,6 @@ export function problemBody(error: ProblemError, instance?: string): ProblemBody
     ...(error.detail ? { detail: error.detail } : {}),
     ...(instance ? { instance } : {}),
     ...(error.errors ? { errors: error.errors } : {}),
+    ...Object.fromEntries(extensions),
   };
 }

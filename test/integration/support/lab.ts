@@ -1,6 +1,6 @@
 import { TOPICS, topicName, type TopicName } from '#libs/contracts';
 import type { AppName } from '../../../tools/lab/apps';
-import { kill, openLab, readLabDescription, restart, type LabDescription } from '../../../tools/lab/lab';
+import { kill, openLab, pause, readLabDescription, restart, type LabDescription } from '../../../tools/lab/lab';
 import { waitFor as poll } from '../../../tools/lab/wait';
 import { TEST_STATE_DIR } from './settings';
 
@@ -65,6 +65,11 @@ export async function killApp(name: string): Promise<void> {
 /** Restarts an app instance (or `kafka`) and resolves once it is ready again. */
 export async function restartApp(name: string, readyTimeoutMs = 90_000): Promise<void> {
   await restart(openLab(process.env, { stateDir: TEST_STATE_DIR }), name, quiet, readyTimeoutMs);
+}
+
+/** Freezes the test lab's broker (`kafka`) or an app instance for `durationMs` (SIGSTOP, then SIGCONT). */
+export async function pauseApp(name: string, durationMs: number): Promise<void> {
+  await pause(openLab(process.env, { stateDir: TEST_STATE_DIR }), name, durationMs, quiet);
 }
 
 export interface WaitForOptions {

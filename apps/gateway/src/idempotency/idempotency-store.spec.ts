@@ -25,14 +25,28 @@ describe('InMemoryIdempotencyStore', () => {
     await expect(second.settled).resolves.toEqual({ fingerprint: 'fp', messageId: 'm-1' });
   });
 
-  it('frees the key when the first request abandons it', async () => {
+  it('gives the key back to a retry of the same request when the holder releases it', async () => {
     const s = store();
     const first = await s.claim('k', 'fp');
     const waiting = await s.claim('k', 'fp');
     if (first.kind !== 'claimed' || waiting.kind !== 'pending') throw new Error('unexpected claims');
-    await first.abandon();
+    await first.release();
     await expect(waiting.settled).resolves.toBeUndefined();
-    expect((await s.claim('k', 'fp')).kind).toBe('claimed');
+    const retry = await s.claim('k', 'fp');
+    expect(retry.kind).toBe('claimed');
+    if (retry.kind === 'claimed') await retry.complete('m-1');
+    expect(await s.claim('k', 'fp')).toEqual({ kind: 'done', record: { fingerprint: 'fp', messageId: 'm-1' } });
+  });
+
+  it('keeps a released key bound to its request: another body gets `released`, not the key', async () => {
+    const s = store();
+    const first = await s.claim('k', 'fp');
+    if (first.kind !== 'claimed') throw new Error('unexpected claim');
+    await first.release();
+    expect(await s.claim('k', 'other')).toEqual({ kind: 'released', fingerprint: 'fp' });
+    // Released keys expire with their first claim's TTL.
+    nowMs += 1000;
+    expect((await s.claim('k', 'other')).kind).toBe('claimed');
   });
 
   it('forgets keys after the TTL', async () => {

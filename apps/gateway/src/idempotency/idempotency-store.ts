@@ -7,8 +7,12 @@ export interface IdempotencyRecord {
 
 /** The outcome of claiming a key. */
 export type IdempotencyClaim =
-  /** First use: do the work, then `complete` (or `abandon` on failure so a retry can do it). */
-  | { readonly kind: 'claimed'; complete(messageId: string): Promise<void>; abandon(): Promise<void> }
+  /**
+   * First use, or a retry of a request that gave the key back: do the work, then `complete` — or
+   * `release` when it failed or its outcome is unknown, so that a retry of the same request can
+   * do it again. A released key stays bound to its request (fingerprint) until it expires.
+   */
+  | { readonly kind: 'claimed'; complete(messageId: string): Promise<void>; release(): Promise<void> }
   /** Seen before and finished. */
   | { readonly kind: 'done'; readonly record: IdempotencyRecord }
   /** Another request holds the key right now; `settled` resolves to its record, or undefined if it gave up. */
@@ -16,14 +20,19 @@ export type IdempotencyClaim =
       readonly kind: 'pending';
       readonly fingerprint: string;
       readonly settled: Promise<IdempotencyRecord | undefined>;
-    };
+    }
+  /** Released by a request with another fingerprint: this one is a different request (422). */
+  | { readonly kind: 'released'; readonly fingerprint: string };
 
 /**
  * Remembers idempotency keys for a while. In-process for the lab; a shared implementation (Redis,
  * the database) fits the same interface when the gateway runs as several replicas.
  */
 export interface IdempotencyStore {
-  /** Atomically claims `key` for a request with `fingerprint`, or says who has it. */
+  /**
+   * Atomically claims `key` for a request with `fingerprint` (again, when it was released by a
+   * request with the same fingerprint), or says who has it.
+   */
   claim(key: string, fingerprint: string): Promise<IdempotencyClaim>;
 }
 
@@ -36,10 +45,11 @@ export interface InMemoryIdempotencyStoreOptions {
 }
 
 interface Entry {
+  /** The request the key is bound to, from its first claim until it expires. */
   readonly fingerprint: string;
   readonly expiresAtMs: number;
   messageId?: string;
-  /** Set while the first request is still working. */
+  /** Set while a request holding the key is still working; unset once it completed or released it. */
   waiters?: {
     promise: Promise<IdempotencyRecord | undefined>;
     resolve: (record: IdempotencyRecord | undefined) => void;
@@ -67,12 +77,17 @@ export class InMemoryIdempotencyStore implements IdempotencyStore {
         return { kind: 'done', record: { fingerprint: existing.fingerprint, messageId: existing.messageId } };
       if (existing.waiters)
         return { kind: 'pending', fingerprint: existing.fingerprint, settled: existing.waiters.promise };
+      if (existing.fingerprint !== fingerprint) return { kind: 'released', fingerprint: existing.fingerprint };
     }
     let resolve!: (record: IdempotencyRecord | undefined) => void;
     const promise = new Promise<IdempotencyRecord | undefined>((r) => (resolve = r));
-    const entry: Entry = { fingerprint, expiresAtMs: nowMs + this.options.ttlMs, waiters: { promise, resolve } };
-    this.entries.set(key, entry);
-    this.evictOverflow();
+    // A released key is claimed again in place: it keeps the expiry of its first claim.
+    const entry: Entry = existing ?? { fingerprint, expiresAtMs: nowMs + this.options.ttlMs };
+    entry.waiters = { promise, resolve };
+    if (!existing) {
+      this.entries.set(key, entry);
+      this.evictOverflow();
+    }
     return {
       kind: 'claimed',
       complete: async (messageId) => {
@@ -80,8 +95,7 @@ export class InMemoryIdempotencyStore implements IdempotencyStore {
         entry.waiters = undefined;
         resolve({ fingerprint, messageId });
       },
-      abandon: async () => {
-        if (this.entries.get(key) === entry) this.entries.delete(key);
+      release: async () => {
         entry.waiters = undefined;
         resolve(undefined);
       },

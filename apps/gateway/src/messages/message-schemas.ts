@@ -48,3 +48,12 @@ export const problemSchema = z
     errors: z.array(fieldErrorSchema).optional(),
   })
   .strict();
+
+/**
+ * The 503 of a POST whose publish was not confirmed: the message may still be published, under
+ * `messageId` (also in Location). Retrying with the same Idempotency-Key republishes that id (ADR 0041).
+ */
+export const publishUnconfirmedProblemSchema = problemSchema.extend({
+  code: z.literal('publish-unconfirmed'),
+  messageId: z.uuid().describe('The id the message is published under if its send still goes through.'),
+});

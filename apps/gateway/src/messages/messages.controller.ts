@@ -17,7 +17,7 @@ import { type ApiRoute, API_ROUTES } from '../api-routes';
 import { MESSAGE_READER, type MessagePage, type MessageReader } from '../data-service/message-reader';
 import { dependencyProblem } from '../errors';
 import { ClientLimitsInterceptor } from '../limits/client-limits.interceptor';
-import { MessageIntake } from './message-intake';
+import { MessageIntake, MessageUnconfirmedError } from './message-intake';
 import {
   acceptedMessageSchema,
   idempotencyKeySchema,
@@ -64,7 +64,7 @@ export class MessagesController {
     const { clientId } = principalOf(request);
     const acceptance = await this.intake
       .accept({ clientId, user: body.user, text: body.text, correlationId: requestId(request, reply), idempotencyKey })
-      .catch(rethrowAsProblem);
+      .catch(rethrowAcceptProblem);
     void reply.header('location', `/v1/messages/${acceptance.id}`);
     if (acceptance.replayed) void reply.header('idempotent-replayed', 'true');
     return { id: acceptance.id, status: 'accepted' };
@@ -96,6 +96,27 @@ export class MessagesController {
 
 function rethrowAsProblem(error: unknown): never {
   throw dependencyProblem(error) ?? error;
+}
+
+/** How soon a client may retry a POST whose publish was not confirmed. */
+const UNCONFIRMED_RETRY_AFTER_SECONDS = 1;
+
+/**
+ * A POST whose publish was not confirmed is a 503 that names the message (ADR 0041): it may still be
+ * published, so the client gets its id and Location to look it up, and learns that only a retry
+ * with the same Idempotency-Key is safe.
+ */
+function rethrowAcceptProblem(error: unknown): never {
+  if (error instanceof MessageUnconfirmedError) {
+    throw new ProblemError(503, 'publish-unconfirmed', {
+      detail: `the message bus did not confirm message ${error.messageId} in time; it may still be published (GET its Location). Retry with the same Idempotency-Key: that publishes this same message, never a second one`,
+      retryAfterSeconds: UNCONFIRMED_RETRY_AFTER_SECONDS,
+      headers: { location: `/v1/messages/${error.messageId}` },
+      extensions: { messageId: error.messageId },
+      cause: error,
+    });
+  }
+  return rethrowAsProblem(error);
 }
 
 function optionalHeader(request: FastifyRequest, name: string, schema: z.ZodType<string>): string | undefined {

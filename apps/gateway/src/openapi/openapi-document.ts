@@ -34,7 +34,11 @@ const HEADERS: Record<ResponseHeader, { description: string; schema: JsonSchema 
     description: 'The content codings a request body may have: `identity` only (RFC 9110 §12.5.3)',
     schema: { type: 'string', enum: ['identity'] },
   },
-  Location: { description: 'Where to GET the message', schema: { type: 'string' } },
+  Location: {
+    description:
+      'Where to GET the message (on a 503 `publish-unconfirmed`: where it appears if its send still goes through)',
+    schema: { type: 'string' },
+  },
   'Retry-After': { description: 'Seconds to wait before retrying', schema: { type: 'string', pattern: '^[0-9]+$' } },
   RateLimit: {
     description: 'draft-ietf-httpapi-ratelimit-headers: `"default";r=<remaining>;t=<seconds until the quota is whole>`',
@@ -91,6 +95,16 @@ function parameters(route: ApiRoute): JsonSchema[] {
 }
 
 function responseObject(response: ApiResponse): JsonSchema {
+  const problems = Object.keys(response.problems ?? {});
+  const problemContent =
+    problems.length === 0
+      ? { $ref: '#/components/schemas/Problem' }
+      : {
+          anyOf: [
+            { $ref: '#/components/schemas/Problem' },
+            ...problems.map((name) => ({ $ref: `#/components/schemas/${name}` })),
+          ],
+        };
   return {
     description: response.description,
     ...(response.headers?.length
@@ -100,7 +114,7 @@ function responseObject(response: ApiResponse): JsonSchema {
       : {}),
     content:
       response.schema === undefined
-        ? { [PROBLEM_CONTENT_TYPE]: { schema: { $ref: '#/components/schemas/Problem' } } }
+        ? { [PROBLEM_CONTENT_TYPE]: { schema: problemContent } }
         : { 'application/json': { schema: jsonSchema(response.schema, 'output') } },
   };
 }
@@ -189,7 +203,16 @@ export function buildOpenApiDocument(routes: readonly ApiRoute[], options: OpenA
           flows: { clientCredentials: { tokenUrl: options.tokenUrl, scopes: { ...SCOPES } } },
         },
       },
-      schemas: { Problem: jsonSchema(problemSchema, 'output') },
+      schemas: {
+        Problem: jsonSchema(problemSchema, 'output'),
+        ...Object.fromEntries(
+          routes.flatMap((route) =>
+            (Object.values(route.responses) as ApiResponse[]).flatMap((response) =>
+              Object.entries(response.problems ?? {}).map(([name, schema]) => [name, jsonSchema(schema, 'output')]),
+            ),
+          ),
+        ),
+      },
       headers: HEADERS,
     },
   };

@@ -6,13 +6,18 @@ import type { MessagePage, MessageReader, PageQuery } from '../data-service/mess
 import { DataServiceError, PublishFailedError } from '../errors';
 import { GatewayModule, type GatewayOverrides } from '../gateway.module';
 import { gatewayService } from '../main';
-import type { MessagePublisher } from '../messages/message-publisher';
+import { type LateOutcome, type MessagePublisher, PublishTimeoutError } from '../messages/message-publisher';
 
-/** Records what would have gone to Kafka; `failNext`/`delayMs` make it misbehave. */
+/**
+ * Records what would have gone to Kafka. `failures` makes the next sends fail; `timeouts` makes
+ * them time out with their outcome left to `settleLate` (published late: recorded then).
+ */
 export class FakePublisher implements MessagePublisher {
   readonly published: { message: MessageAccepted; correlationId: string }[] = [];
   failures = 0;
+  timeouts = 0;
   delayMs = 0;
+  private readonly late: { record: () => void; resolve: (outcome: LateOutcome) => void }[] = [];
 
   async publishAccepted(message: MessageAccepted, correlationId: string): Promise<void> {
     if (this.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.delayMs));
@@ -20,7 +25,24 @@ export class FakePublisher implements MessagePublisher {
       this.failures -= 1;
       throw new PublishFailedError('broker down (fake)');
     }
+    if (this.timeouts > 0) {
+      this.timeouts -= 1;
+      let resolve!: (outcome: LateOutcome) => void;
+      const outcome = new Promise<LateOutcome>((r) => (resolve = r));
+      this.late.push({ record: () => this.published.push({ message, correlationId }), resolve });
+      throw new PublishTimeoutError('publish did not complete in time (fake)', outcome);
+    }
     this.published.push({ message, correlationId });
+  }
+
+  /** Ends every timed-out send: `published` records it (Kafka got it after all). */
+  async settleLate(outcome: LateOutcome): Promise<void> {
+    for (const send of this.late.splice(0)) {
+      if (outcome === 'published') send.record();
+      send.resolve(outcome);
+    }
+    // Let the intake's continuations (key completion, metrics) run.
+    await new Promise((resolve) => setImmediate(resolve));
   }
 }
 
