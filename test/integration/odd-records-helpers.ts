@@ -21,7 +21,7 @@ import {
 } from '#libs/contracts';
 import { fixKafkajsHeaders } from '#libs/kafka';
 import { APP_NAMES } from '../../tools/lab/apps';
-import { uniqueUser } from './pipeline-helpers';
+import { connectedProducer, kafka, uniqueUser } from './pipeline-helpers';
 import { lab, waitFor } from './support/lab';
 
 /**
@@ -271,4 +271,48 @@ export function watchReadiness(intervalMs = 250): { stop(): Promise<string[]> } 
 /** Stops every readiness watch still running (a test that failed before its own `stop()`). */
 export async function stopReadinessWatches(): Promise<void> {
   await Promise.all([...watches].map((stop) => stop()));
+}
+
+/** What an odd-record spec works with: a raw producer, an admin and a recorder on the DLQ. */
+export interface DeadLetterBench {
+  readonly producer: Producer;
+  readonly admin: Admin;
+  readonly dlq: RawTopicRecorder;
+}
+
+/**
+ * Registers the spec's `beforeAll`/`afterAll`: a kafkajs client named `clientId`, a connected raw
+ * producer and admin, and a recorder on the DLQ from now on; afterwards every readiness watch and
+ * connection is stopped. Read the fields inside tests (they are set once `beforeAll` ran).
+ */
+export function deadLetterBench(clientId: string): DeadLetterBench {
+  let parts: DeadLetterBench | undefined;
+  beforeAll(async () => {
+    const client = kafka(clientId);
+    const producer = await connectedProducer(client);
+    const admin = client.admin();
+    await admin.connect();
+    parts = { producer, admin, dlq: await new RawTopicRecorder(client, TOPICS.dlq).start() };
+  });
+  afterAll(async () => {
+    await stopReadinessWatches();
+    await parts?.dlq.stop();
+    await parts?.admin.disconnect();
+    await parts?.producer.disconnect();
+  });
+  const started = (): DeadLetterBench => {
+    if (!parts) throw new Error('deadLetterBench: read its fields inside a test, after beforeAll');
+    return parts;
+  };
+  return {
+    get producer() {
+      return started().producer;
+    },
+    get admin() {
+      return started().admin;
+    },
+    get dlq() {
+      return started().dlq;
+    },
+  };
 }

@@ -1,16 +1,14 @@
-import type { Admin, Kafka, Producer } from 'kafkajs';
 import { CONSUMER_GROUPS, DLQ_HEADERS, lastHeaderText, type RecordHeaders, TOPICS } from '#libs/contracts';
 import {
+  deadLetterBench,
   deadLetterOf,
   expectIntactCopy,
   produceRecord,
-  RawTopicRecorder,
   userOnPartition,
-  stopReadinessWatches,
   waitPastRecord,
   watchReadiness,
 } from './odd-records-helpers';
-import { connectedProducer, kafka, postMessage, waitForFinal } from './pipeline-helpers';
+import { postMessage, waitForFinal } from './pipeline-helpers';
 
 /**
  * Issue 10, case 3: a non-JSON value under the binary key `ff fe 6b 80`. Its dead-letter copy used
@@ -20,25 +18,7 @@ import { connectedProducer, kafka, postMessage, waitForFinal } from './pipeline-
  * would otherwise replace — followed by the provenance headers.
  */
 describe('pipeline: a dead letter keeps every byte of the original record', () => {
-  let client: Kafka;
-  let producer: Producer;
-  let admin: Admin;
-  let dlq: RawTopicRecorder;
-
-  beforeAll(async () => {
-    client = kafka('pipeline-dead-letter-bytes');
-    producer = await connectedProducer(client);
-    admin = client.admin();
-    await admin.connect();
-    dlq = await new RawTopicRecorder(client, TOPICS.dlq).start();
-  });
-
-  afterAll(async () => {
-    await stopReadinessWatches();
-    await dlq?.stop();
-    await admin?.disconnect();
-    await producer?.disconnect();
-  });
+  const bench = deadLetterBench('pipeline-dead-letter-bytes');
 
   it('copies a binary key, a non-UTF-8 value and every header unchanged, and answers the partition next', async () => {
     const readiness = watchReadiness();
@@ -52,10 +32,10 @@ describe('pipeline: a dead letter keeps every byte of the original record', () =
       'x-empty': Buffer.alloc(0),
     };
     const original = { key, value, headers };
-    const placed = await produceRecord(producer, TOPICS.messages, original);
+    const placed = await produceRecord(bench.producer, TOPICS.messages, original);
 
     for (const group of [CONSUMER_GROUPS.bot, CONSUMER_GROUPS.dataService]) {
-      const copy = await deadLetterOf(dlq, placed, group);
+      const copy = await deadLetterOf(bench.dlq, placed, group);
       const added = expectIntactCopy(copy, original);
       expect(added.map(([name]) => name)).toEqual(
         expect.arrayContaining([
@@ -67,7 +47,7 @@ describe('pipeline: a dead letter keeps every byte of the original record', () =
       );
       expect(lastHeaderText(copy.headers, DLQ_HEADERS.reason)).toBe('invalid-json');
       expect(lastHeaderText(copy.headers, DLQ_HEADERS.truncated)).toBeUndefined();
-      await waitPastRecord(admin, group, placed);
+      await waitPastRecord(bench.admin, group, placed);
     }
 
     const next = await postMessage(userOnPartition(placed.partition), 'echo after the binary key');

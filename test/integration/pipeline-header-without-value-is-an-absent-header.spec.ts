@@ -1,23 +1,13 @@
-import type { Admin, Kafka, Producer } from 'kafkajs';
 import { CONSUMER_GROUPS, TOPICS } from '#libs/contracts';
 import {
+  deadLetterBench,
   deadLettersOf,
   produceRecord,
-  RawTopicRecorder,
   userOnPartition,
-  stopReadinessWatches,
   waitPastRecord,
   watchReadiness,
 } from './odd-records-helpers';
-import {
-  acceptedEnvelope,
-  connectedProducer,
-  kafka,
-  postMessage,
-  storedMessage,
-  uniqueUser,
-  waitForFinal,
-} from './pipeline-helpers';
+import { acceptedEnvelope, postMessage, storedMessage, uniqueUser, waitForFinal } from './pipeline-helpers';
 import { metricValue } from './resilience-helpers';
 import { waitFor } from './support/lab';
 
@@ -31,25 +21,7 @@ const TRACE = '4bf92f3577b34da6a3ce929d0e0e4736';
  * given twice, and for headers of every other shape next to it.
  */
 describe('pipeline: a header without a value is an absent header', () => {
-  let client: Kafka;
-  let producer: Producer;
-  let admin: Admin;
-  let dlq: RawTopicRecorder;
-
-  beforeAll(async () => {
-    client = kafka('pipeline-null-header');
-    producer = await connectedProducer(client);
-    admin = client.admin();
-    await admin.connect();
-    dlq = await new RawTopicRecorder(client, TOPICS.dlq).start();
-  });
-
-  afterAll(async () => {
-    await stopReadinessWatches();
-    await dlq?.stop();
-    await admin?.disconnect();
-    await producer?.disconnect();
-  });
+  const bench = deadLetterBench('pipeline-null-header');
 
   it('stores message.accepted with a null traceparent at once, traceId null, and the partition moves on', async () => {
     const readiness = watchReadiness();
@@ -59,12 +31,12 @@ describe('pipeline: a header without a value is an absent header', () => {
     const twice = acceptedEnvelope(user, 'help');
     const traceparent = Buffer.from(`00-${TRACE}-00f067aa0ba902b7-01`);
 
-    const placed = await produceRecord(producer, TOPICS.messages, {
+    const placed = await produceRecord(bench.producer, TOPICS.messages, {
       key: Buffer.from(user),
       value: Buffer.from(JSON.stringify(nullHeader)),
       headers: { traceparent: null, tracestate: [null, null], 'x-binary': Buffer.from([0xff, 0x00, 0x80]) },
     });
-    const placedTwice = await produceRecord(producer, TOPICS.messages, {
+    const placedTwice = await produceRecord(bench.producer, TOPICS.messages, {
       key: Buffer.from(user),
       value: Buffer.from(JSON.stringify(twice)),
       headers: { traceparent: [traceparent, traceparent] },
@@ -85,10 +57,10 @@ describe('pipeline: a header without a value is an absent header', () => {
 
     // Handled, not waited out and not set aside: no store retry, no dead letter, offsets committed.
     for (const group of [CONSUMER_GROUPS.bot, CONSUMER_GROUPS.dataService])
-      for (const record of [placed, placedTwice]) await waitPastRecord(admin, group, record);
+      for (const record of [placed, placedTwice]) await waitPastRecord(bench.admin, group, record);
     expect(await metricValue('data-service', 'jeeves_retries_total', { dependency: 'store' })).toBe(storeRetriesBefore);
     for (const group of [CONSUMER_GROUPS.bot, CONSUMER_GROUPS.dataService])
-      for (const record of [placed, placedTwice]) expect(deadLettersOf(dlq, record, group)).toEqual([]);
+      for (const record of [placed, placedTwice]) expect(deadLettersOf(bench.dlq, record, group)).toEqual([]);
 
     const next = await postMessage(userOnPartition(placed.partition), 'echo after the null header');
     await expect(waitForFinal(next.id)).resolves.toMatchObject({ status: 'replied', reply: 'after the null header' });

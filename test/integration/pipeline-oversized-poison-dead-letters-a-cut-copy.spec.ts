@@ -1,17 +1,15 @@
-import type { Admin, Kafka, Producer } from 'kafkajs';
 import { CONSUMER_GROUPS, DLQ_HEADERS, lastHeaderText, TOPICS } from '#libs/contracts';
 import { recordBatchSizeBytes } from '#libs/kafka';
 import {
+  deadLetterBench,
   deadLetterOf,
   maxMessageBytes,
   produceRecord,
-  RawTopicRecorder,
   setMaxMessageBytes,
-  stopReadinessWatches,
   waitPastRecord,
   watchReadiness,
 } from './odd-records-helpers';
-import { connectedProducer, kafka, postMessage, uniqueUser, waitForFinal } from './pipeline-helpers';
+import { postMessage, uniqueUser, waitForFinal } from './pipeline-helpers';
 import { metricValue } from './resilience-helpers';
 import { waitFor } from './support/lab';
 
@@ -31,32 +29,14 @@ function notJson(length: number): Buffer {
  * is skipped after bounded attempts, counted, and the partition still moves on.
  */
 describe('pipeline: a poison record too large to copy whole is dead-lettered cut, and never stalls', () => {
-  let client: Kafka;
-  let producer: Producer;
-  let admin: Admin;
-  let dlq: RawTopicRecorder;
-
-  beforeAll(async () => {
-    client = kafka('pipeline-oversized');
-    producer = await connectedProducer(client);
-    admin = client.admin();
-    await admin.connect();
-    dlq = await new RawTopicRecorder(client, TOPICS.dlq).start();
-  });
-
-  afterAll(async () => {
-    await stopReadinessWatches();
-    await dlq?.stop();
-    await admin?.disconnect();
-    await producer?.disconnect();
-  });
+  const bench = deadLetterBench('pipeline-oversized');
 
   it('dead-letters a copy cut to fit, counts it, and answers the next message on the partition', async () => {
     const readiness = watchReadiness();
     const crashesBefore = await metricValue('bot', 'jeeves_kafka_consumer_crashes_total');
     const cutBefore = await metricValue('bot', 'jeeves_kafka_dead_letters_truncated_total', { truncation: 'value' });
-    const limit = await maxMessageBytes(admin, TOPICS.messages);
-    expect(await maxMessageBytes(admin, TOPICS.dlq)).toBe(limit);
+    const limit = await maxMessageBytes(bench.admin, TOPICS.messages);
+    expect(await maxMessageBytes(bench.admin, TOPICS.dlq)).toBe(limit);
     const user = uniqueUser('oversized');
     const key = Buffer.from(user);
     const headers = { 'x-test': Buffer.from('oversized') };
@@ -64,10 +44,10 @@ describe('pipeline: a poison record too large to copy whole is dead-lettered cut
     let length = limit - 64 - recordBatchSizeBytes({ key, value: Buffer.alloc(0), headers });
     while (recordBatchSizeBytes({ key, value: Buffer.alloc(length), headers }) > limit - 64) length--;
     const value = notJson(length);
-    const placed = await produceRecord(producer, TOPICS.messages, { key, value, headers });
+    const placed = await produceRecord(bench.producer, TOPICS.messages, { key, value, headers });
 
     for (const group of [CONSUMER_GROUPS.bot, CONSUMER_GROUPS.dataService]) {
-      const copy = await deadLetterOf(dlq, placed, group);
+      const copy = await deadLetterOf(bench.dlq, placed, group);
       expect(copy.key?.equals(key)).toBe(true);
       expect(copy.value!.length).toBeGreaterThan(limit - 4096);
       expect(copy.value!.length).toBeLessThan(value.length);
@@ -79,7 +59,7 @@ describe('pipeline: a poison record too large to copy whole is dead-lettered cut
       expect(lastHeaderText(copy.headers, DLQ_HEADERS.originalRecordBytes)).toBe(
         String(recordBatchSizeBytes({ key, value, headers })),
       );
-      await waitPastRecord(admin, group, placed);
+      await waitPastRecord(bench.admin, group, placed);
     }
     await waitFor(
       async () =>
@@ -102,18 +82,18 @@ describe('pipeline: a poison record too large to copy whole is dead-lettered cut
     const failuresBefore = await metricValue('bot', 'jeeves_kafka_dead_letter_failures_total', labels);
     const user = uniqueUser('dlq-refuses');
     // Smaller than any dead letter (the provenance headers alone are larger): every send is refused.
-    await setMaxMessageBytes(admin, TOPICS.dlq, 200);
+    await setMaxMessageBytes(bench.admin, TOPICS.dlq, 200);
     try {
-      await waitFor(async () => (await maxMessageBytes(admin, TOPICS.dlq)) === 200, {
+      await waitFor(async () => (await maxMessageBytes(bench.admin, TOPICS.dlq)) === 200, {
         timeoutMs: 10_000,
         what: 'the DLQ limit to be 200 bytes',
       });
-      const placed = await produceRecord(producer, TOPICS.messages, {
+      const placed = await produceRecord(bench.producer, TOPICS.messages, {
         key: Buffer.from(user),
         value: Buffer.from('not json, and the DLQ will not take it'),
         headers: {},
       });
-      await waitPastRecord(admin, CONSUMER_GROUPS.bot, placed);
+      await waitPastRecord(bench.admin, CONSUMER_GROUPS.bot, placed);
       await waitFor(
         async () => (await metricValue('bot', 'jeeves_kafka_dead_letter_failures_total', labels)) > failuresBefore,
         { timeoutMs: 10_000, what: 'the bot to count the refused dead letter' },
@@ -121,7 +101,7 @@ describe('pipeline: a poison record too large to copy whole is dead-lettered cut
       const next = await postMessage(user, 'echo after the refused dead letter');
       await expect(waitForFinal(next.id)).resolves.toMatchObject({ status: 'replied' });
     } finally {
-      await setMaxMessageBytes(admin, TOPICS.dlq, null);
+      await setMaxMessageBytes(bench.admin, TOPICS.dlq, null);
     }
     expect(await readiness.stop()).toEqual([]);
   });
