@@ -1,4 +1,6 @@
-import { brokersOf, LabConfigError, loadLabConfig } from './config';
+import { appUrlHost, brokersOf, LabConfigError, loadLabConfig } from './config';
+import { appEnv, describeInstance } from './instances';
+import { targetGroups } from './prometheus';
 
 describe('loadLabConfig', () => {
   it('defaults to the default lab on the standard ports', () => {
@@ -24,5 +26,34 @@ describe('loadLabConfig', () => {
     expect(() => loadLabConfig({ LAB_PORT_OFFSET: 'x', KAFKA_PORT: '70000' })).toThrow(
       /LAB_PORT_OFFSET=x[\s\S]*KAFKA_PORT=70000/,
     );
+  });
+
+  it('binds the apps to LAB_HOST (default loopback) and refuses what is not an IP address', () => {
+    expect(loadLabConfig({}).bindHost).toBe('127.0.0.1');
+    expect(loadLabConfig({ LAB_HOST: '0.0.0.0' }).bindHost).toBe('0.0.0.0');
+    expect(() => loadLabConfig({ LAB_HOST: 'example.org' })).toThrow(/LAB_HOST=example.org is not an IP address/);
+  });
+});
+
+describe('LAB_HOST', () => {
+  it('reaches wildcard-bound apps on loopback and others on their own address', () => {
+    expect(appUrlHost('0.0.0.0')).toBe('127.0.0.1');
+    expect(appUrlHost('::')).toBe('127.0.0.1');
+    expect(appUrlHost('127.0.0.1')).toBe('127.0.0.1');
+    expect(appUrlHost('172.17.0.1')).toBe('172.17.0.1');
+    expect(appUrlHost('::1')).toBe('[::1]');
+  });
+
+  it('is every app instance HOST, and the lab reaches, scrapes and links them where they listen', () => {
+    const config = loadLabConfig({ LAB_HOST: '172.17.0.1' });
+    const gateway = describeInstance(config, 'gateway');
+    expect(gateway.url).toBe('http://172.17.0.1:3000');
+    const env = appEnv(config, describeInstance(config, 'worker'), { brokers: '127.0.0.1:9092' });
+    expect(env.HOST).toBe('172.17.0.1');
+    expect(env.TOKEN_DEALER_URL).toBe('http://172.17.0.1:3001');
+    expect(targetGroups([gateway])[0].targets).toEqual(['172.17.0.1:3000']);
+    const wildcard = loadLabConfig({ LAB_HOST: '0.0.0.0' });
+    expect(appEnv(wildcard, describeInstance(wildcard, 'bot'), { brokers: 'b:9092' }).HOST).toBe('0.0.0.0');
+    expect(describeInstance(wildcard, 'gateway').url).toBe('http://127.0.0.1:3000');
   });
 });

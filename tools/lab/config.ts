@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { homedir } from 'node:os';
 
@@ -31,6 +32,12 @@ export interface LabConfig {
   readonly logLevel: string;
   /** KAFKA_TRANSPORT for every consuming app: `hardened` (ours) or `stock` (Nest's own). */
   readonly kafkaTransport: KafkaTransport;
+  /**
+   * `LAB_HOST`: the IP address the apps listen on (their HOST), default `127.0.0.1`. `0.0.0.0` or the
+   * Docker bridge's address lets containers (the compose Prometheus, k6) reach them; Kafka,
+   * Prometheus and the trace parts stay on loopback.
+   */
+  readonly bindHost: string;
 }
 
 export const KAFKA_TRANSPORTS = ['hardened', 'stock'] as const;
@@ -47,6 +54,7 @@ export interface LabConfigOverrides {
   externalBrokers?: string;
   prometheusPort?: number;
   kafkaTransport?: string;
+  bindHost?: string;
 }
 
 /** Reads the lab's environment variables; every bad value is reported at once. */
@@ -75,7 +83,10 @@ export function loadLabConfig(env: NodeJS.ProcessEnv = process.env, overrides: L
     cacheDir: resolve(env.LAB_CACHE_DIR || resolve(homedir(), '.cache', 'jeeves-lab')),
     logLevel: env.LOG_LEVEL || 'info',
     kafkaTransport: 'hardened',
+    bindHost: overrides.bindHost ?? (env.LAB_HOST?.trim() || '127.0.0.1'),
   };
+  if (isIP(config.bindHost) === 0)
+    problems.push(`LAB_HOST=${config.bindHost} is not an IP address (e.g. 127.0.0.1, 0.0.0.0 or 172.17.0.1)`);
   const transport = overrides.kafkaTransport ?? env.KAFKA_TRANSPORT ?? 'hardened';
   if ((KAFKA_TRANSPORTS as readonly string[]).includes(transport)) config.kafkaTransport = transport as KafkaTransport;
   else problems.push(`KAFKA_TRANSPORT=${transport} is not one of ${KAFKA_TRANSPORTS.join(', ')}`);
@@ -84,6 +95,16 @@ export function loadLabConfig(env: NodeJS.ProcessEnv = process.env, overrides: L
   }
   if (problems.length > 0) throw new LabConfigError(`Bad lab settings:\n  - ${problems.join('\n  - ')}`);
   return Object.freeze(config);
+}
+
+/**
+ * The host the lab itself uses to reach apps bound to `bindHost` (an IP literal): 127.0.0.1 when
+ * they listen on a wildcard (0.0.0.0 or ::), so load, probes and readiness checks stay on loopback;
+ * else the bound address itself. IPv6 literals come bracketed for a URL (RFC 3986 §3.2.2).
+ */
+export function appUrlHost(bindHost: string): string {
+  if (bindHost === '0.0.0.0' || bindHost === '::') return '127.0.0.1';
+  return isIP(bindHost) === 6 ? `[${bindHost}]` : bindHost;
 }
 
 /** Broker list the apps and the admin client use. */

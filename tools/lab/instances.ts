@@ -2,7 +2,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { APPS, appPort, instanceId, parseInstanceId, type AppName } from './apps';
-import { REPO_ROOT, type LabConfig } from './config';
+import { appUrlHost, REPO_ROOT, type LabConfig } from './config';
 import { traceEnv } from './traces';
 import {
   killProcess,
@@ -33,7 +33,7 @@ export class AppStartError extends Error {
 
 export function describeInstance(config: LabConfig, app: AppName, instance = 1): AppInstance {
   const port = appPort(app, instance, config.portOffset);
-  return { app, instance, id: instanceId(app, instance), port, url: `http://127.0.0.1:${port}` };
+  return { app, instance, id: instanceId(app, instance), port, url: `http://${appUrlHost(config.bindHost)}:${port}` };
 }
 
 export function appPidFile(config: LabConfig, id: string): string {
@@ -74,7 +74,7 @@ export function appEnv(config: LabConfig, target: AppInstance, input: AppEnvInpu
     TZ: process.env.TZ,
     NODE_ENV: process.env.NODE_ENV ?? 'development',
     PORT: String(target.port),
-    HOST: '127.0.0.1',
+    HOST: config.bindHost,
     // LAB_APP_KAFKA_BROKERS / LAB_PROVIDER_URL route apps through Toxiproxy (tools/toxiproxy/server.ts).
     KAFKA_BROKERS: process.env.LAB_APP_KAFKA_BROKERS || input.brokers,
     JEEVES_TOPIC_PREFIX: config.topicPrefix,
@@ -102,12 +102,12 @@ export function appEnv(config: LabConfig, target: AppInstance, input: AppEnvInpu
   return env;
 }
 
-/** True when nothing listens on the port (an exclusive bind on loopback succeeds). */
-export function portFree(port: number): Promise<boolean> {
+/** True when nothing listens on the port: an exclusive bind on `host` (the apps' LAB_HOST, default loopback) succeeds. */
+export function portFree(port: number, host = '127.0.0.1'): Promise<boolean> {
   return new Promise((resolvePort) => {
     const server = createServer();
     server.once('error', () => resolvePort(false));
-    server.listen({ port, host: '127.0.0.1', exclusive: true }, () => server.close(() => resolvePort(true)));
+    server.listen({ port, host, exclusive: true }, () => server.close(() => resolvePort(true)));
   });
 }
 
@@ -142,7 +142,7 @@ export async function startInstance(
       `${target.id}: ${main} does not exist. Build ${root} first (npm run build), or check that apps/${target.app}/src/main.ts exists there.`,
     );
   }
-  if (!(await portFree(target.port))) {
+  if (!(await portFree(target.port, config.bindHost))) {
     throw new AppStartError(
       `${target.id}: port ${target.port} is already in use by another process. Stop it, or shift the lab's ports with LAB_PORT_OFFSET.`,
     );

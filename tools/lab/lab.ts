@@ -43,6 +43,8 @@ export interface LabDescription {
   /** The lab's trace sink file (spans as JSON lines); absent when traces go to the user's collector or tracing is off. */
   readonly tracesFile?: string;
   readonly apps: Record<AppName, { readonly url: string; readonly port: number }>;
+  /** The address the apps listen on (LAB_HOST when the lab was started). */
+  readonly bindHost?: string;
   readonly startedAt: string;
 }
 
@@ -72,6 +74,7 @@ export function openLab(env: NodeJS.ProcessEnv = process.env, overrides: LabConf
     kafkaPort: saved.kafkaPort,
     prometheusPort: saved.prometheusPort,
     externalBrokers: saved.kafkaMode === 'external' ? saved.brokers : undefined,
+    bindHost: saved.bindHost ?? base.bindHost,
   });
 }
 
@@ -98,6 +101,11 @@ export async function up(config: LabConfig, options: UpOptions): Promise<LabDesc
   if (saved && saved.topicPrefix !== config.topicPrefix && runningInstances(config).length > 0) {
     throw new Error(
       `The lab in ${config.stateDir} is already up with topic prefix "${saved.topicPrefix}". Run \`npm run lab -- down\` first, or pick another LAB_STATE_DIR.`,
+    );
+  }
+  if (saved && (saved.bindHost ?? '127.0.0.1') !== config.bindHost && runningInstances(config).length > 0) {
+    throw new Error(
+      `The lab in ${config.stateDir} is already up with its apps on ${saved.bindHost ?? '127.0.0.1'} (LAB_HOST). Run \`npm run lab -- down\` first.`,
     );
   }
   const wanted = options.apps ?? APPS.map((a) => a.name);
@@ -156,6 +164,7 @@ function describe(config: LabConfig, kafka: KafkaState, promUrl: string | undefi
     ...(promUrl ? { prometheusUrl: promUrl } : {}),
     ...(liveProcess(traces.pidFile) ? { tracesFile: traces.spansFile } : {}),
     apps,
+    bindHost: config.bindHost,
     startedAt: new Date().toISOString(),
   };
 }
@@ -268,7 +277,7 @@ export async function restart(config: LabConfig, id: string, log: Log, readyTime
   const target = resolveInstance(config, id);
   await stopInstance(config, target.id);
   // A process that just died may hold its listening socket a moment longer: wait for the port.
-  await waitFor(() => portFree(target.port), {
+  await waitFor(() => portFree(target.port, config.bindHost), {
     timeoutMs: 15_000,
     intervalMs: 100,
     what: `port ${target.port} of ${target.id} to be free`,

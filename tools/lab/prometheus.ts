@@ -76,7 +76,7 @@ export function targetGroups(
   instances: readonly AppInstance[],
 ): Array<{ targets: string[]; labels: Record<string, string> }> {
   return instances.map((i) => {
-    const address = `127.0.0.1:${i.port}`;
+    const address = new URL(i.url).host;
     return { targets: [address], labels: { service: i.app, instance: address, instance_id: i.id } };
   });
 }
