@@ -7,10 +7,12 @@
  *   footprint start-up to ready and idle RSS per service, this build beside another revision's
  *             (--against <rev>), rounds alternating; also an HTML chart in .lab/bench/footprint.html
  *   token-guessing  wrong-secret requests/s the token-dealer survives, failed-attempt limits on and off
+ *   first-run the README's first command on a fresh clone, every cache empty and then warm; idle memory
  * Each writes its section of docs/performance.md (--no-doc to skip).
  */
 import { bench as capacity } from './capacity';
 import { bench as drivers } from './drivers-command';
+import { bench as firstRun } from './first-run';
 import { bench as footprint } from './footprint';
 import { bench as overhead } from './overhead';
 import { bench as tokenGuessing } from './token-guessing';
@@ -21,7 +23,14 @@ interface Bench {
   run(args: readonly string[], log: (line: string) => void): Promise<number>;
 }
 
-const BENCHES: Record<string, Bench> = { drivers, overhead, capacity, footprint, 'token-guessing': tokenGuessing };
+const BENCHES: Record<string, Bench> = {
+  drivers,
+  overhead,
+  capacity,
+  footprint,
+  'token-guessing': tokenGuessing,
+  'first-run': firstRun,
+};
 
 // kafkajs 2.2.4 computes negative timer delays on Node 24; the warning is noise, not a fault.
 process.removeAllListeners('warning');

@@ -34,6 +34,7 @@ export function writePerformanceSection(name: string, markdown: string, reproduc
     drivers: 'Load drivers compared',
     footprint: 'Footprint: start-up and idle memory against a baseline',
     'token-guessing': 'Token dealer under secret guessing',
+    'first-run': "First run: the README's first command, cold and warm",
   };
   const section = [
     start,
