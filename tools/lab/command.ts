@@ -1,4 +1,5 @@
 import { parseArgs as parseNodeArgs, type ParseArgsOptionsConfig } from 'node:util';
+import { LabNotRunningError } from './lab-not-running';
 
 /** One flag of a verb: `--name value` / `--name=value` (string) or a bare `--name` (boolean). */
 export interface FlagSpec {
@@ -42,6 +43,14 @@ export interface ParsedArgs {
 
 export class UsageError extends Error {
   override readonly name = 'UsageError';
+}
+
+/**
+ * Exit code of a verb that threw: 2 when nothing was tried — a usage error, or a part of the lab the
+ * verb needs is not running (LabNotRunningError) — and 1 for a failure while it worked.
+ */
+export function exitCodeOf(error: unknown): 1 | 2 {
+  return error instanceof UsageError || error instanceof LabNotRunningError ? 2 : 1;
 }
 
 const HELP_FLAG: FlagSpec = { type: 'boolean', description: 'print this help and exit' };

@@ -1,4 +1,4 @@
-import { commandHelp, parseCommandArgs, UsageError, type CommandIo, type LabCommand } from './command';
+import { commandHelp, exitCodeOf, parseCommandArgs, UsageError, type CommandIo, type LabCommand } from './command';
 import { loadCommands } from './verbs';
 
 function help(commands: Map<string, LabCommand>): string {
@@ -48,8 +48,9 @@ async function main(argv: readonly string[]): Promise<number> {
       process.stderr.write(`${error.message}\n\n${commandHelp(command)}\n`);
       return 2;
     }
+    // One line; a LabNotRunningError's names what is down and the command that starts it.
     process.stderr.write(`lab ${verb}: ${error instanceof Error ? error.message : String(error)}\n`);
-    return 1;
+    return exitCodeOf(error);
   }
 }
 

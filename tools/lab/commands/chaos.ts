@@ -1,7 +1,8 @@
-import { APP_NAMES } from '../apps';
+import { APP_NAMES, isAppName } from '../apps';
 import { UsageError, type CommandIo, type FlagSpec, type LabCommand, type ParsedArgs } from '../command';
 import { describeInstance } from '../instances';
 import { openLab, resolveInstance } from '../lab';
+import { requireRunning } from '../running';
 import { ToxiproxyClient, type ToxicSpec } from '../../toxiproxy/client';
 import { labLinks, proxiedEnv, startToxiproxy, stopToxiproxy } from '../../toxiproxy/server';
 
@@ -171,6 +172,7 @@ async function network(positional: readonly string[], flags: Flags, io: CommandI
   const [verb] = positional;
   const config = openLab(io.env);
   const client = new ToxiproxyClient();
+  if (verb !== 'up' && verb !== 'down') await requireRunning(config, ['toxiproxy']);
   switch (verb) {
     case 'up': {
       await startToxiproxy(config, io.log);
@@ -252,6 +254,8 @@ async function run({ positional, flags }: ParsedArgs, io: CommandIo): Promise<nu
   const config = openLab(io.env);
   const service = flags.get('service');
   if (service === true) throw new UsageError('--service needs an app, e.g. --service worker');
+  // The admin token comes from token-dealer; the fault goes to the named service's chaos API.
+  await requireRunning(config, ['token-dealer', ...(service && isAppName(service) ? [service] : [])]);
   const token = await adminToken(describeInstance(config, 'token-dealer').url, io.env);
   const services = service ? [service] : [...APP_NAMES];
   const urlOf = (id: string) => `${resolveInstance(config, id).url}/admin/chaos/faults`;

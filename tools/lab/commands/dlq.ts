@@ -14,6 +14,7 @@ import { fixKafkajsHeaders } from '#libs/kafka';
 import { UsageError, type CommandIo, type LabCommand, type ParsedArgs } from '../command';
 import { brokersOf } from '../config';
 import { openLab, readLabDescription } from '../lab';
+import { requireRunning } from '../running';
 
 /** One dead letter as read back from `jeeves.dlq.v1`. */
 export interface DeadLetter {
@@ -204,6 +205,7 @@ function table(letters: readonly DeadLetter[]): string {
 
 async function run({ positional, flags }: ParsedArgs, io: CommandIo): Promise<number> {
   const config = openLab(io.env);
+  await requireRunning(config, ['kafka']);
   const brokers = readLabDescription(config.stateDir)?.brokers ?? brokersOf(config);
   const letters = await readDeadLetters(brokers, config.topicPrefix);
   const [verb] = positional;

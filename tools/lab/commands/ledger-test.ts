@@ -1,6 +1,7 @@
 import { UsageError, type LabCommand } from '../command';
 import { describeInstance } from '../instances';
 import { kill, openLab, pause, restart } from '../lab';
+import { requireRunning, WHOLE_PIPELINE } from '../running';
 import { type Disruption, formatLedger, ledgerPassed, runLedger } from '../../ledger/ledger';
 import { parseDurationMs } from './chaos';
 
@@ -39,6 +40,7 @@ export const command: LabCommand = {
     const pauseFlag = flags.get('pause-broker');
     const pauseMs = typeof pauseFlag === 'string' ? parseDurationMs(pauseFlag) : undefined;
     const config = openLab(io.env);
+    await requireRunning(config, WHOLE_PIPELINE);
     const url = (app: Parameters<typeof describeInstance>[1]) => describeInstance(config, app).url;
     const disruptions: Disruption[] = [
       {

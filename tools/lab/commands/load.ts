@@ -3,6 +3,7 @@ import { UsageError, type LabCommand, type ParsedArgs } from '../command';
 import { REPO_ROOT } from '../config';
 import { openLab, readLabDescription } from '../lab';
 import { prometheusPaths } from '../prometheus';
+import { requireRunning } from '../running';
 import { applyOverrides, parseDurationSeconds, type Overrides } from '../../../load-tests/src/plan';
 import { loadScenario, scenarioNames } from '../../../load-tests/src/scenario';
 import { DEFAULT_CLIENTS, type JeevesTarget } from '../../../load-tests/src/driver/jeeves';
@@ -67,6 +68,8 @@ export const command: LabCommand = {
     const { scenario: name, overrides, resultsRoot } = readLoadArgs(args);
     const scenario = applyOverrides(loadScenario(name), overrides);
     const config = openLab(io.env);
+    // The driver's own targets, and every service the scenario puts a fault on.
+    await requireRunning(config, ['gateway', 'token-dealer', ...scenario.faults.map((f) => f.service)]);
     const lab = readLabDescription(config.stateDir);
     const url = (
       app: 'gateway' | 'token-dealer' | 'data-service' | 'provider' | 'bot' | 'worker',

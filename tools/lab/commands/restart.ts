@@ -1,5 +1,6 @@
 import { UsageError, type LabCommand } from '../command';
 import { openLab, restart } from '../lab';
+import { requireRunning } from '../running';
 
 export const command: LabCommand = {
   name: 'restart',
@@ -9,6 +10,9 @@ export const command: LabCommand = {
     const [id, ...extra] = positional;
     if (!id || extra.length > 0)
       throw new UsageError('Which part? e.g. `npm run lab -- restart worker` or `restart kafka`');
-    await restart(openLab(io.env), id, io.log);
+    const config = openLab(io.env);
+    // An app comes up ready only with its broker; `restart kafka` is what starts the broker.
+    if (id !== 'kafka') await requireRunning(config, ['kafka']);
+    await restart(config, id, io.log);
   },
 };

@@ -1,6 +1,7 @@
 import { APPS, isAppName } from '../apps';
 import { UsageError, type LabCommand } from '../command';
 import { openLab, scale } from '../lab';
+import { requireRunning } from '../running';
 
 export const command: LabCommand = {
   name: 'scale',
@@ -11,7 +12,10 @@ export const command: LabCommand = {
   async run({ positional }, io) {
     const [app, n, ...extra] = positional;
     if (!app || !n || !isAppName(app) || extra.length > 0) throw new UsageError('e.g. `npm run lab -- scale worker 3`');
-    const instances = await scale(openLab(io.env), app, Number(n), io.log);
+    const config = openLab(io.env);
+    // New instances join the app's consumer group: without the broker they never get ready.
+    await requireRunning(config, ['kafka']);
+    const instances = await scale(config, app, Number(n), io.log);
     io.out(instances.map((i) => `${i.id.padEnd(16)} ${i.url}`).join('\n'));
   },
 };

@@ -1,6 +1,8 @@
 import { renderTree, spanTree, type StoredSpan } from '../../otlp-sink/spans';
 import { UsageError, type LabCommand } from '../command';
-import { openLab, readLabDescription } from '../lab';
+import { describeInstance } from '../instances';
+import { openLab } from '../lab';
+import { requireRunning } from '../running';
 import { readTraceSpans, tracePaths } from '../traces';
 
 const TRACE_ID = /^[0-9a-f]{32}$/;
@@ -27,9 +29,9 @@ export const command: LabCommand = {
     if (!id)
       throw new UsageError('Which message? e.g. `npm run lab -- trace 3f2c…` (a message id or a 32-hex trace id)');
     const config = openLab(io.env);
-    const description = readLabDescription(config.stateDir);
-    if (!description) throw new Error('The lab is not up: run `npm run lab -- up` first.');
-    const traceId = TRACE_ID.test(id) ? id : await traceIdOf(id, description.apps['data-service'].url);
+    // A trace id is read from the sink's file, up or down; a message id is looked up in data-service.
+    if (!TRACE_ID.test(id)) await requireRunning(config, ['data-service']);
+    const traceId = TRACE_ID.test(id) ? id : await traceIdOf(id, describeInstance(config, 'data-service').url);
     const spans = readTraceSpans(tracePaths(config).spansFile, traceId)
       .map((line) => JSON.parse(line) as StoredSpan)
       .filter((span) => span.traceId === traceId);
