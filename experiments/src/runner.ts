@@ -104,6 +104,11 @@ export interface RunnerDeps {
   readonly watchIntervalMs?: number;
   /** Progress line every this many seconds; 5 by default. */
   readonly progressEverySeconds?: number;
+  /**
+   * Checks that every data source and target the experiment needs answers; it throws (the lab's
+   * LabNotRunningError) when one does not. Runs first: no setup, load, fault or probe before it.
+   */
+  readonly preflight?: (experiment: Experiment) => Promise<void>;
 }
 
 const SERVICE_OF_STEP = (step: Step): string => {
@@ -261,6 +266,8 @@ export async function runExperiment(
   options: { short?: boolean } = {},
 ): Promise<RunRecord> {
   const { lab, prometheus, log } = deps;
+  // A missing instrument stops the run here, with no verdict: it must never read as the system failing.
+  await deps.preflight?.(experiment);
   const pollMs = deps.pollIntervalMs ?? 1000;
   const stop = new AbortController();
   const onOuterAbort = (): void => stop.abort();
