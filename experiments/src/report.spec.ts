@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { collectCharts, niceTicks, renderChart, reportDir, writeReport } from './report';
+import { collectCharts, niceTicks, renderChart, renderHtml, reportDir, writeReport } from './report';
 import type { RunRecord } from './runner';
 import { FakePrometheus, miniExperiment } from './testing';
 
@@ -16,8 +16,24 @@ function record(overrides: Partial<RunRecord> = {}): RunRecord {
     ],
     disruption: { startS: 20, endS: 40 },
     probes: [
-      { phase: 'before', name: 'error ratio', source: 'PromQL: errors', expect: '< 0.01', measured: 0, ok: true },
-      { phase: 'during', name: 'opens', source: 'watch', expect: '== 1 (sometimes)', measured: 1, ok: true },
+      {
+        phase: 'before',
+        name: 'error ratio',
+        source: 'PromQL: errors',
+        expect: '< 0.01',
+        measured: 0,
+        ok: true,
+        outcome: 'within bounds',
+      },
+      {
+        phase: 'during',
+        name: 'opens',
+        source: 'watch',
+        expect: '== 1 (sometimes)',
+        measured: 1,
+        ok: true,
+        outcome: 'within bounds',
+      },
     ],
     recoverySeconds: 5.5,
     measurements: [{ name: 'breakerReactionSeconds', unit: 's', value: 1.25 }],
@@ -52,7 +68,7 @@ function record(overrides: Partial<RunRecord> = {}): RunRecord {
       ],
     },
     interrupted: false,
-    verdict: { passed: true, failures: [] },
+    verdict: { passed: true, failures: [], noData: [] },
     ...overrides,
   };
 }
@@ -86,7 +102,9 @@ describe('report', () => {
   it('writes report.json and a self-contained report.html with the verdict and the hypothesis table', async () => {
     const root = mkdtempSync(join(tmpdir(), 'experiment-report-'));
     try {
-      const r = record({ verdict: { passed: false, failures: ['during: "opens" expected == 1, measured 0'] } });
+      const r = record({
+        verdict: { passed: false, failures: ['during: "opens" expected == 1, measured 0'], noData: [] },
+      });
       const files = writeReport(join(root, 'out'), r, await collectCharts(r, canned));
       const html = readFileSync(files.html, 'utf8');
       expect(html).toContain('<span id="verdict" class="verdict fail">FAILED</span>');
@@ -106,6 +124,46 @@ describe('report', () => {
     } finally {
       rmSync(root, { recursive: true, force: true });
     }
+  });
+
+  it('shows a probe without data as "no data", apart from the out-of-bounds misses', async () => {
+    const gap = 'no data from "fallback replies" (during; PromQL: replies; 0 samples of 21 1-s steps)';
+    const r = record({
+      probes: [
+        {
+          phase: 'during',
+          name: 'opens',
+          source: 'watch',
+          expect: '== 1 (sometimes)',
+          measured: 0,
+          ok: false,
+          outcome: 'out of bounds',
+        },
+        {
+          phase: 'during',
+          name: 'fallback replies',
+          source: 'PromQL: replies',
+          expect: '> 0 (sometimes)',
+          measured: undefined,
+          ok: false,
+          outcome: 'no data',
+        },
+      ],
+      verdict: {
+        passed: false,
+        failures: ['during: "opens" expected == 1 (sometimes), measured 0, out of bounds', gap],
+        noData: [gap],
+      },
+    });
+    const html = renderHtml(r, []);
+    expect(html).toContain('<td>✗ out of bounds');
+    expect(html).toMatch(/<tr class="nodata"><td>during<\/td><td>fallback replies<\/td>.*<td>no data<\/td><td>no data/);
+    const failures = /<ul id="failures" class="badtext">(.*?)<\/ul>/.exec(html)?.[1] ?? '';
+    const noData = /<ul id="no-data" class="nodatatext">(.*?)<\/ul>/.exec(html)?.[1] ?? '';
+    expect(failures).toContain('opens');
+    expect(failures).not.toContain('fallback replies');
+    expect(noData).toContain('no data from &quot;fallback replies&quot;');
+    expect(noData).not.toContain('opens');
   });
 
   it('still reports when Prometheus is not there', async () => {

@@ -260,12 +260,15 @@ function fmt(v: number | undefined, digits = 3): string {
 export function renderHtml(record: RunRecord, charts: readonly Chart[]): string {
   const e = record.experiment;
   const passed = record.verdict.passed;
+  // A probe without data is the instrument's failure: its own colour and word, never a ✗.
   const rows = record.probes
     .map(
       (p) =>
-        `<tr class="${p.ok ? 'ok' : 'bad'}"><td>${p.phase}</td><td>${esc(p.name)}</td><td><code>${esc(p.source)}</code></td><td>${esc(p.expect)}</td><td>${fmt(p.measured)}</td><td>${p.ok ? '✓' : '✗'}${p.note ? ` <small>${esc(p.note)}</small>` : ''}</td></tr>`,
+        `<tr class="${p.ok ? 'ok' : p.outcome === 'no data' ? 'nodata' : 'bad'}"><td>${p.phase}</td><td>${esc(p.name)}</td><td><code>${esc(p.source)}</code></td><td>${esc(p.expect)}</td><td>${fmt(p.measured)}</td><td>${p.ok ? '✓' : p.outcome === 'no data' ? 'no data' : '✗ out of bounds'}${p.note ? ` <small>${esc(p.note)}</small>` : ''}</td></tr>`,
     )
     .join('');
+  const noData = new Set(record.verdict.noData);
+  const misses = record.verdict.failures.filter((f) => !noData.has(f));
   const thresholdRows = (record.load?.thresholds ?? [])
     .map(
       (t) =>
@@ -293,14 +296,15 @@ export function renderHtml(record: RunRecord, charts: readonly Chart[]): string 
   const ledger = record.ledger
     ? `<h2>Ledger</h2><table><tr><th>accepted (gateway: 202, or published after its 503)</th><th>completed (data-service)</th><th>202s seen by the driver</th><th>lost</th><th>completed without an acceptance (duplicates, or messages published that the gateway never saw go through)</th><th>drained after</th></tr><tr class="${record.ledger.ok ? 'ok' : 'bad'}"><td>${fmt(record.ledger.acceptedByGateway)}</td><td>${fmt(record.ledger.completedByDataService)}</td><td>${record.ledger.acceptedSeenByDriver}</td><td>${fmt(record.ledger.lost)}</td><td>${fmt(record.ledger.extraCompletions)}</td><td>${record.ledger.drainedAfterSeconds === undefined ? 'not drained' : `${record.ledger.drainedAfterSeconds.toFixed(1)} s`}</td></tr></table>`
     : '';
-  const css = `body{font:14px/1.4 system-ui,sans-serif;margin:24px;color:#222;max-width:1200px}h1{margin:0 0 4px}table{border-collapse:collapse;margin:8px 0 16px;width:100%}td,th{border:1px solid #ddd;padding:4px 6px;text-align:left;vertical-align:top}th{background:#f6f6f6}tr.bad td{background:#fdecea}code{font-size:11px;word-break:break-all}.verdict{display:inline-block;padding:6px 14px;border-radius:4px;color:#fff;font-weight:bold;font-size:18px}.pass{background:#2a9d4b}.fail{background:#c62828}.charts{display:grid;grid-template-columns:repeat(auto-fill,minmax(560px,1fr));gap:12px}figure{margin:0;border:1px solid #eee;padding:6px}figcaption{font-weight:600}.legend{font-size:11px}.key{margin-right:10px}.key i{display:inline-block;width:10px;height:10px;margin-right:4px}.badtext{color:#c62828}`;
+  const css = `body{font:14px/1.4 system-ui,sans-serif;margin:24px;color:#222;max-width:1200px}h1{margin:0 0 4px}table{border-collapse:collapse;margin:8px 0 16px;width:100%}td,th{border:1px solid #ddd;padding:4px 6px;text-align:left;vertical-align:top}th{background:#f6f6f6}tr.bad td{background:#fdecea}tr.nodata td{background:#fff4e0}code{font-size:11px;word-break:break-all}.verdict{display:inline-block;padding:6px 14px;border-radius:4px;color:#fff;font-weight:bold;font-size:18px}.pass{background:#2a9d4b}.fail{background:#c62828}.charts{display:grid;grid-template-columns:repeat(auto-fill,minmax(560px,1fr));gap:12px}figure{margin:0;border:1px solid #eee;padding:6px}figcaption{font-weight:600}.legend{font-size:11px}.key{margin-right:10px}.key i{display:inline-block;width:10px;height:10px;margin-right:4px}.badtext{color:#c62828}.nodatatext{color:#9a5b00}`;
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${esc(e.name)}: ${passed ? 'PASSED' : 'FAILED'}</title><style>${css}</style></head>
 <body>
 <h1>Experiment ${esc(e.name)}${record.short ? ' (short)' : ''}</h1>
 <p>${esc(e.description)}</p>
 <p><span id="verdict" class="verdict ${passed ? 'pass' : 'fail'}">${passed ? 'PASSED' : 'FAILED'}</span> started ${new Date(record.startedAtS * 1000).toISOString()}, ran ${record.durationSeconds.toFixed(1)} s${record.recoverySeconds !== undefined ? `, recovered ${record.recoverySeconds.toFixed(1)} s after the method ended (limit ${e.recovery.withinSeconds} s)` : ''}.</p>
-${record.verdict.failures.length ? `<ul class="badtext">${record.verdict.failures.map((f) => `<li>${esc(f)}</li>`).join('')}</ul>` : ''}
+${misses.length ? `<ul id="failures" class="badtext">${misses.map((f) => `<li>${esc(f)}</li>`).join('')}</ul>` : ''}
+${noData.size ? `<p class="nodatatext">No data (the instrument gave no value; nothing was measured out of bounds here):</p><ul id="no-data" class="nodatatext">${[...noData].map((f) => `<li>${esc(f)}</li>`).join('')}</ul>` : ''}
 <h2>Method</h2><ul>${events}</ul>
 <h2>Hypothesis</h2>
 <table><tr><th>phase</th><th>check</th><th>source</th><th>expected</th><th>measured</th><th></th></tr>${rows}${thresholdRows}</table>

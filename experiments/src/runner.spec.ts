@@ -85,13 +85,23 @@ describe('decideVerdict', () => {
     interrupted: false,
   };
   it('passes when everything held', () => {
-    expect(decideVerdict(base)).toEqual({ passed: true, failures: [] });
+    expect(decideVerdict(base)).toEqual({ passed: true, failures: [], noData: [] });
   });
   it('fails, saying why, on each kind of miss', () => {
     const v = decideVerdict({
       ...base,
       recoverySeconds: undefined,
-      probes: [{ phase: 'during', name: 'opens', source: 's', expect: '== 1', measured: 0, ok: false }],
+      probes: [
+        {
+          phase: 'during',
+          name: 'opens',
+          source: 's',
+          expect: '== 1',
+          measured: 0,
+          ok: false,
+          outcome: 'out of bounds',
+        },
+      ],
       measurements: [{ name: 'eff', unit: '', value: 0.5, expect: '>= 0.85', ok: false }],
       ledger: {
         acceptedByGateway: 10,
@@ -122,12 +132,45 @@ describe('decideVerdict', () => {
     });
     expect(v.passed).toBe(false);
     expect(v.failures).toEqual([
-      'during: "opens" expected == 1, measured 0',
+      'during: "opens" expected == 1, measured 0, out of bounds',
       "no recovery within 5 s of the method's end",
       'measurement eff = 0.5, expected >= 0.85',
       'ledger: 1 lost, 0 completed without an acceptance (accepted 10, completed 9)',
       'load threshold checks: rate>0.99 (was 0.5)',
     ]);
+  });
+
+  it('fails a probe without data with a "no data" line of its own, apart from the out-of-bounds ones', () => {
+    const v = decideVerdict({
+      ...base,
+      probes: [
+        {
+          phase: 'before',
+          name: 'ratio',
+          source: 'PromQL: r',
+          expect: '< 1',
+          measured: 2,
+          ok: false,
+          outcome: 'out of bounds',
+        },
+        {
+          phase: 'during',
+          name: 'opens',
+          source: 'max of open on worker (/metrics, sampled)',
+          expect: '== 1 (sometimes)',
+          measured: undefined,
+          ok: false,
+          outcome: 'no data',
+          note: '8 samples, 8 without data',
+        },
+      ],
+    });
+    const gap = 'no data from "opens" (during; max of open on worker (/metrics, sampled); 8 samples, 8 without data)';
+    expect(v).toEqual({
+      passed: false,
+      failures: ['before: "ratio" expected < 1, measured 2, out of bounds', gap],
+      noData: [gap],
+    });
   });
 });
 
@@ -136,7 +179,7 @@ describe('runExperiment', () => {
     const lab = breakerLab();
     const prom = new FakePrometheus(() => 0);
     const record = await runExperiment(miniExperiment(), { lab, prometheus: prom, load: passingLoad(), ...fast });
-    expect(record.verdict).toEqual({ passed: true, failures: [] });
+    expect(record.verdict).toEqual({ passed: true, failures: [], noData: [] });
     expect(lab.calls).toEqual(['inject provider error', 'clear provider f1']);
     const [event] = record.events;
     expect(event.startS).toBeGreaterThanOrEqual(0.39);
@@ -169,6 +212,75 @@ describe('runExperiment', () => {
     expect(record.verdict.failures.join('\n')).toContain('during: "opens" expected == 1');
   });
 
+  it('reports a probe whose source goes silent mid-run as "no data", not as out of bounds', async () => {
+    // The worker's /metrics answers before the method, stops answering while the fault is on (a
+    // scrape gap: the app or its exporter is down), and answers again once the fault is cleared.
+    const lab = breakerLab();
+    lab.onInject = () => delete lab.metrics.worker;
+    const record = await runExperiment(miniExperiment(), {
+      lab,
+      prometheus: new FakePrometheus(() => 0),
+      load: passingLoad(),
+      ...fast,
+    });
+    const opens = record.probes.find((p) => p.phase === 'during' && p.name === 'opens');
+    expect(opens).toMatchObject({ ok: false, outcome: 'no data', measured: undefined });
+    expect(opens?.note).toMatch(/^(\d+) samples, \1 without data$/);
+    // Before and after had data and held: only the silent window is named, as no data.
+    expect(record.probes.filter((p) => p.phase !== 'during').every((p) => p.outcome === 'within bounds')).toBe(true);
+    expect(record.verdict.passed).toBe(false);
+    expect(record.verdict.noData).toEqual([expect.stringMatching(/^no data from "opens" \(during; /)]);
+    expect(record.verdict.failures).toEqual(record.verdict.noData);
+    expect(record.verdict.failures.join('\n')).not.toMatch(/out of bounds|expected == 1/);
+  });
+
+  it('a Prometheus range with nothing in the method window is "no data" too, with the steps it lacked', async () => {
+    const e = miniExperiment({
+      deviation: [{ name: 'degraded replies', query: 'degraded', expect: '> 0', holds: 'sometimes' }],
+    });
+    const record = await runExperiment(e, {
+      lab: breakerLab(),
+      prometheus: new FakePrometheus(
+        () => 0,
+        () => [],
+      ),
+      load: passingLoad(),
+      ...fast,
+    });
+    const probe = record.probes.find((p) => p.phase === 'during');
+    expect(probe).toMatchObject({
+      name: 'degraded replies',
+      outcome: 'no data',
+      note: expect.stringMatching(/^0 samples of \d+ 1-s steps$/),
+    });
+    expect(record.verdict.failures).toEqual([
+      expect.stringMatching(/^no data from "degraded replies" \(during; PromQL: degraded; 0 samples/),
+    ]);
+  });
+
+  it('runs the preflight first: when it throws, nothing is set up, loaded, injected or probed', async () => {
+    const lab = breakerLab();
+    const prometheus = new FakePrometheus(() => 0);
+    let loads = 0;
+    const load = passingLoad();
+    const preflight = jest.fn(async () => {
+      throw new Error(
+        'Prometheus is not answering on http://127.0.0.1:9090 (not running): start it with npm run lab -- up',
+      );
+    });
+    await expect(
+      runExperiment(miniExperiment({ env: { worker: { X: '1' } } }), {
+        lab,
+        prometheus,
+        load: (...args) => (loads++, load(...args)),
+        preflight,
+        ...fast,
+      }),
+    ).rejects.toThrow(/^Prometheus is not answering/);
+    expect(preflight).toHaveBeenCalledWith(expect.objectContaining({ name: 'mini' }));
+    expect({ calls: lab.calls, loads, instants: prometheus.instants }).toEqual({ calls: [], loads: 0, instants: [] });
+  });
+
   it('fails when the steady state does not hold before the method', async () => {
     const record = await runExperiment(miniExperiment(), {
       lab: breakerLab(),
@@ -176,7 +288,7 @@ describe('runExperiment', () => {
       load: passingLoad(),
       ...fast,
     });
-    expect(record.verdict.failures[0]).toBe('before: "error ratio" expected < 0.01, measured 0.2');
+    expect(record.verdict.failures[0]).toBe('before: "error ratio" expected < 0.01, measured 0.2, out of bounds');
   });
 
   it('fails when recovery takes longer than allowed', async () => {
@@ -351,7 +463,7 @@ describe('runExperiment', () => {
       });
       expect(lab.produced).toEqual([{ topic: 'messages', key: 'load-user-0', value: 'not json' }]);
       expect(record.events[0].label).toBe('produce "not json" onto messages with key load-user-0');
-      expect(record.verdict).toEqual({ passed: true, failures: [] });
+      expect(record.verdict).toEqual({ passed: true, failures: [], noData: [] });
       const values = Object.fromEntries(record.measurements.map((m) => [m.name, m.value]));
       expect(values.deadLetterSeconds).toBeLessThan(0.2);
       expect(values.peakLag).toBe(1);

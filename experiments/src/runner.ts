@@ -21,6 +21,12 @@ export interface StepEvent {
   error?: string;
 }
 
+/**
+ * `no data`: the source gave no value (an instant query with no series, a window without one
+ * sample): the instrument failed, not the system. `out of bounds`: a value was measured and missed.
+ */
+export type ProbeOutcome = 'within bounds' | 'out of bounds' | 'no data';
+
 export interface ProbeResult {
   readonly phase: 'before' | 'during' | 'after';
   readonly name: string;
@@ -29,7 +35,14 @@ export interface ProbeResult {
   /** The value judged: the instant value, or the worst/best sample in the window. */
   readonly measured: number | undefined;
   readonly ok: boolean;
+  readonly outcome: ProbeOutcome;
   readonly note?: string;
+}
+
+/** A probe with no value never passes, and is no measured miss either. */
+export function probeOutcome(ok: boolean, measured: number | undefined): ProbeOutcome {
+  if (measured === undefined || Number.isNaN(measured)) return 'no data';
+  return ok ? 'within bounds' : 'out of bounds';
 }
 
 export interface MeasurementResult {
@@ -68,8 +81,13 @@ export interface RollbackResult {
 
 export interface Verdict {
   readonly passed: boolean;
-  /** One line per reason the experiment failed; empty when it passed. */
+  /**
+   * One line per reason the experiment failed; empty when it passed. A probe without data fails it
+   * too, with a line of its own (`no data from "<probe>" (…)`), never as a measured miss.
+   */
   readonly failures: readonly string[];
+  /** The lines of `failures` that are probes without data (`no data from "<probe>" (<phase>; <source>…)`). */
+  readonly noData: readonly string[];
 }
 
 export interface RunRecord {
@@ -222,12 +240,16 @@ export function decideVerdict(parts: {
   interrupted: boolean;
 }): Verdict {
   const failures: string[] = [];
+  const noData: string[] = [];
   if (parts.interrupted) failures.push('interrupted before the method finished');
   for (const e of parts.events) if (e.error) failures.push(`step "${e.label}" failed: ${e.error}`);
   for (const p of parts.probes) {
-    if (!p.ok)
+    if (p.ok) continue;
+    if (p.measured === undefined || p.outcome === 'no data') {
+      noData.push(`no data from "${p.name}" (${p.phase}; ${p.source}${p.note ? `; ${p.note}` : ''})`);
+    } else
       failures.push(
-        `${p.phase}: "${p.name}" expected ${p.expect}, measured ${p.measured === undefined ? 'no data' : round(p.measured)}${p.note ? ` (${p.note})` : ''}`,
+        `${p.phase}: "${p.name}" expected ${p.expect}, measured ${round(p.measured)}, out of bounds${p.note ? ` (${p.note})` : ''}`,
       );
   }
   if (parts.hasDisruption && parts.recoverySeconds === undefined)
@@ -248,7 +270,9 @@ export function decideVerdict(parts: {
         failures.push(
           `load threshold ${t.metric}: ${t.threshold} (was ${t.value === undefined ? 'no samples' : round(t.value)})`,
         );
-  return { passed: failures.length === 0, failures };
+  // Measured misses first, then the probes that measured nothing: two kinds, never mixed in one line.
+  failures.push(...noData);
+  return { passed: failures.length === 0, failures, noData };
 }
 
 const round = (n: number): number => Math.round(n * 1000) / 1000;
@@ -488,6 +512,7 @@ export async function runExperiment(
           expect: p.expect,
           measured,
           ok: meets(parseExpectation(p.expect), measured),
+          outcome: probeOutcome(meets(parseExpectation(p.expect), measured), measured),
         });
       }
       const held = probes.filter((p) => p.phase === 'before').every((p) => p.ok);
@@ -528,6 +553,7 @@ export async function runExperiment(
           expect: p.expect,
           measured: v,
           ok: meets(parseExpectation(p.expect), v),
+          outcome: probeOutcome(meets(parseExpectation(p.expect), v), v),
           note:
             recoverySeconds === undefined
               ? `not within ${experiment.recovery.withinSeconds} s`
@@ -692,18 +718,33 @@ async function judgeDuring(
   startedAtS: number,
 ): Promise<ProbeResult> {
   let values: Array<number | undefined> = [];
+  let note: string;
   if (p.query) {
+    let failed: string | undefined;
     const series = prometheus
-      ? await prometheus.range(p.query, startedAtS + window.startS, startedAtS + window.endS, 1).catch(() => [])
+      ? await prometheus
+          .range(p.query, startedAtS + window.startS, startedAtS + window.endS, 1)
+          .catch((error: unknown) => {
+            failed = error instanceof Error ? error.message : String(error);
+            return [];
+          })
       : [];
     values = series.length > 0 ? series[0].points.map(([, v]) => v) : [];
+    // A range query leaves out the steps where the series had no value: a gap shows as fewer points.
+    const steps = Math.floor(window.endS - window.startS) + 1;
+    note = failed
+      ? `the query failed: ${failed}`
+      : `${values.length} samples${values.length < steps ? ` of ${steps} 1-s steps` : ''}`;
   } else {
     const key = p.watch ? watchKey(p.watch) : p.lag ? lagKey(p.lag) : alertKey(p.alert as string);
     values = watcher
       .samples(key)
       .filter((s) => s.t >= window.startS && s.t <= window.endS)
       .map((s) => s.value);
+    const missing = values.filter((v) => v === undefined || Number.isNaN(v)).length;
+    note = `${values.length} samples${missing > 0 ? `, ${missing} without data` : ''}`;
   }
+  // Judged on the samples that have a value; none at all is "no data", not a miss.
   const { ok, measured } = judgeWindow(values, p.expect, p.holds);
   return {
     phase: 'during',
@@ -712,7 +753,8 @@ async function judgeDuring(
     expect: `${p.expect} (${p.holds})`,
     measured,
     ok,
-    note: `${values.length} samples`,
+    outcome: probeOutcome(ok, measured),
+    note,
   };
 }
 

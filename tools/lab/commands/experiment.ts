@@ -45,10 +45,15 @@ export const command: LabCommand = {
     }
     const { record, files } = outcome;
     const e = record.experiment;
+    // Probes without data are the instrument's failure, not the system's: listed apart, marked `?`.
+    const noData = new Set(record.verdict.noData);
+    const misses = record.verdict.failures.filter((f) => !noData.has(f));
+    const onlyNoData = !record.verdict.passed && misses.length === 0;
     io.out(
       [
-        `${e.name}${short ? ' (short)' : ''}: ${record.verdict.passed ? 'PASSED' : 'FAILED'} in ${record.durationSeconds.toFixed(1)} s`,
-        ...record.verdict.failures.map((f) => `  ✗ ${f}`),
+        `${e.name}${short ? ' (short)' : ''}: ${record.verdict.passed ? 'PASSED' : 'FAILED'}${onlyNoData ? ` (no data from ${noData.size} probe${noData.size === 1 ? '' : 's'}; nothing measured out of bounds)` : ''} in ${record.durationSeconds.toFixed(1)} s`,
+        ...misses.map((f) => `  ✗ ${f}`),
+        ...[...noData].map((f) => `  ? ${f}`),
         ...record.measurements.map(
           (m) =>
             `  ${m.name} = ${m.value === undefined ? 'no data' : Number(m.value.toPrecision(4))} ${m.unit}${m.expect ? ` (expected ${m.expect}: ${m.ok ? 'ok' : 'MISSED'})` : ''}`,
