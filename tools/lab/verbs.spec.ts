@@ -15,7 +15,10 @@ const USED: Record<string, { args: string[]; positional: string[]; flags: Record
       flags: { 'kafka-transport': 'hardened' },
     },
   ],
-  down: [{ args: [], positional: [], flags: {} }],
+  down: [
+    { args: [], positional: [], flags: {} },
+    { args: ['--wipe'], positional: [], flags: { wipe: true } },
+  ],
   status: [{ args: ['--json'], positional: [], flags: { json: true } }],
   kill: [{ args: ['worker'], positional: ['worker'], flags: {} }],
   restart: [{ args: ['kafka'], positional: ['kafka'], flags: {} }],

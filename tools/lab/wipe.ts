@@ -1,0 +1,186 @@
+import { existsSync, rmSync } from 'node:fs';
+import { isAbsolute, join, relative, resolve } from 'node:path';
+import { Kafka, logLevel } from 'kafkajs';
+import { brokersOf, type LabConfig } from './config';
+import { appPidFile, knownInstances } from './instances';
+import { kafkaAnswers, kafkaPaths, type Log } from './kafka';
+import { liveProcess } from './processes';
+import { prometheusPaths } from './prometheus';
+import { tracePaths } from './traces';
+import { waitFor } from './wait';
+
+/** One directory `down --wipe` removes, and what it holds. */
+export interface WipeTarget {
+  readonly what: string;
+  readonly path: string;
+}
+
+/**
+ * Everything under the state dir that carries one run of the lab into the next: the broker's KRaft
+ * log dirs and metadata (every record, every committed offset: a poison record lives here), the
+ * data-service store, the trace sink's spans, Prometheus's TSDB and generated config. `up` recreates
+ * each from nothing. Logs (`<stateDir>/logs`) and the pid dir stay: they are not state.
+ */
+export function wipeTargets(config: LabConfig): WipeTarget[] {
+  return [
+    { what: "the broker's data (KRaft log dirs, metadata, cluster id)", path: kafkaPaths(config).dir },
+    { what: 'the data-service store', path: join(config.stateDir, 'data') },
+    { what: 'the trace files', path: tracePaths(config).dir },
+    { what: "Prometheus's TSDB and config", path: prometheusPaths(config).dir },
+  ];
+}
+
+/** The topics and consumer groups of one lab on a broker it does not own. */
+export interface LabTopicsAdmin {
+  /** Names of the topics and consumer groups on the broker that start with `prefix`. */
+  list(prefix: string): Promise<{ topics: string[]; groups: string[] }>;
+  /** Deletes them, then resolves once the broker no longer lists those topics. */
+  delete(topics: readonly string[], groups: readonly string[]): Promise<void>;
+}
+
+/** The real one: kafkajs admin against `brokers`. */
+export function kafkaTopicsAdmin(brokers: string): LabTopicsAdmin {
+  const admin = () =>
+    new Kafka({
+      clientId: 'jeeves-lab-wipe',
+      brokers: brokers.split(',').map((b) => b.trim()),
+      logLevel: logLevel.NOTHING,
+      connectionTimeout: 3000,
+      retry: { retries: 2 },
+    }).admin();
+  return {
+    async list(prefix) {
+      const a = admin();
+      await a.connect();
+      try {
+        const [topics, { groups }] = await Promise.all([a.listTopics(), a.listGroups()]);
+        return {
+          topics: topics.filter((t) => t.startsWith(prefix)),
+          groups: groups.map((g) => g.groupId).filter((g) => g.startsWith(prefix)),
+        };
+      } finally {
+        await a.disconnect();
+      }
+    },
+    async delete(topics, groups) {
+      const a = admin();
+      await a.connect();
+      try {
+        if (groups.length > 0) await a.deleteGroups([...groups]);
+        if (topics.length > 0) await a.deleteTopics({ topics: [...topics], timeout: 30_000 });
+        // Deletion is asynchronous on the broker: the next `up` must find the names free to create.
+        await waitFor(async () => !(await a.listTopics()).some((t) => topics.includes(t)), {
+          timeoutMs: 30_000,
+          intervalMs: 250,
+          what: `the broker to finish deleting ${topics.length} topics`,
+        });
+      } finally {
+        await a.disconnect();
+      }
+    },
+  };
+}
+
+export interface WipeOptions {
+  readonly log: Log;
+  /** Where DATABASE_URL comes from (the data-service store then lives in PostgreSQL, not here). */
+  readonly env?: NodeJS.ProcessEnv;
+  /** The broker's topics when Kafka is not this lab's; kafkaTopicsAdmin by default. */
+  readonly topicsAdmin?: (brokers: string) => LabTopicsAdmin;
+  /** True when a broker answers on `brokers`; kafkaAnswers by default. */
+  readonly brokerAnswers?: (brokers: string) => Promise<boolean>;
+}
+
+export interface WipeResult {
+  /** Directories removed. */
+  readonly removed: readonly string[];
+  /** What was not wiped, and how to wipe it, one line each. */
+  readonly notes: readonly string[];
+}
+
+export class WipeRefusedError extends Error {
+  readonly code = 'EWIPEREFUSED';
+  override readonly name = 'WipeRefusedError';
+}
+
+/** `path` is strictly inside `dir` (never `dir` itself, never beside or above it). */
+function inside(dir: string, path: string): boolean {
+  const rel = relative(resolve(dir), resolve(path));
+  return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel);
+}
+
+/** Processes of this lab still alive by their pid files (`down` should have stopped them all). */
+function stillRunning(config: LabConfig): string[] {
+  // The processes that write into the wiped dirs (Toxiproxy, say, keeps nothing on disk).
+  const writers = [
+    ...knownInstances(config).map((i) => appPidFile(config, i.id)),
+    kafkaPaths(config).pidFile,
+    prometheusPaths(config).pidFile,
+    tracePaths(config).pidFile,
+  ];
+  return writers.filter((f) => liveProcess(f) !== undefined);
+}
+
+/**
+ * Removes this lab's state after `down` (wipeTargets), so the next `up` starts from nothing. Never
+ * touches anything outside `config.stateDir` nor the machine-wide cache (`config.cacheDir`), and
+ * refuses while a process of this lab still runs. A broker this lab does not own (KAFKA_BROKERS, or
+ * another lab's found on the port) keeps its data: with a topic prefix, this lab's topics and
+ * consumer groups (`<prefix>.*`) are deleted through the admin API; without one they may be the
+ * broker owner's too, so they are left and a note says how to wipe them.
+ */
+export async function wipeLab(config: LabConfig, options: WipeOptions): Promise<WipeResult> {
+  const { log } = options;
+  const running = stillRunning(config);
+  if (running.length > 0)
+    throw new WipeRefusedError(
+      `Not wiping ${config.stateDir}: processes of this lab still run (${running.join(', ')}). Stop them with npm run lab -- down, then wipe again.`,
+    );
+  const removed: string[] = [];
+  const notes: string[] = [];
+  for (const target of wipeTargets(config)) {
+    if (!inside(config.stateDir, target.path))
+      throw new WipeRefusedError(`${target.path} is not inside the lab's state dir ${config.stateDir}; not removed.`);
+    if (inside(target.path, config.cacheDir) || resolve(target.path) === resolve(config.cacheDir)) {
+      notes.push(`kept ${target.path}: it holds the machine-wide cache (LAB_CACHE_DIR=${config.cacheDir})`);
+      continue;
+    }
+    if (!existsSync(target.path)) continue;
+    rmSync(target.path, { recursive: true, force: true });
+    removed.push(target.path);
+    log(`wipe: removed ${target.what} (${target.path})`);
+  }
+
+  // Our own broker is stopped by now: a broker that still answers on the lab's address is not ours.
+  const brokers = brokersOf(config);
+  const answers = options.brokerAnswers ?? kafkaAnswers;
+  const external = config.externalBrokers !== undefined || (await answers(brokers));
+  if (external) {
+    const whose = config.externalBrokers
+      ? `KAFKA_BROKERS=${config.externalBrokers}`
+      : `another lab's broker on ${brokers}`;
+    if (!config.topicPrefix) {
+      notes.push(
+        `Kafka is not this lab's (${whose}): its topics were not wiped, since a lab without a topic prefix shares jeeves.* with the broker's own lab. Wipe them with npm run lab -- down --wipe in the lab that runs that broker, or give this lab topics of its own with JEEVES_TOPIC_PREFIX.`,
+      );
+    } else if (!(await answers(brokers))) {
+      notes.push(
+        `Kafka is not this lab's (${whose}) and does not answer: the topics ${config.topicPrefix}.* were not deleted. Run npm run lab -- down --wipe again once it answers.`,
+      );
+    } else {
+      const admin = (options.topicsAdmin ?? kafkaTopicsAdmin)(brokers);
+      const { topics, groups } = await admin.list(`${config.topicPrefix}.`);
+      await admin.delete(topics, groups);
+      log(
+        `wipe: deleted ${topics.length} topics and ${groups.length} consumer groups named ${config.topicPrefix}.* on ${whose}`,
+      );
+      notes.push(
+        `Kafka is not this lab's (${whose}): deleted only this lab's topics and groups (${config.topicPrefix}.*).`,
+      );
+    }
+  }
+  const databaseUrl = (options.env ?? process.env).DATABASE_URL;
+  if (databaseUrl)
+    notes.push('The data-service store is the PostgreSQL database at DATABASE_URL: not wiped (drop its tables there).');
+  return { removed, notes };
+}
