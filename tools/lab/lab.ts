@@ -19,7 +19,14 @@ import {
 } from './instances';
 import { ensureTopics, kafkaAnswers, kafkaPid, startKafka, stopKafka, type KafkaState, type Log } from './kafka';
 import { freezeProcess, liveProcess, tailFile } from './processes';
-import { prometheusPid, prometheusUrl, startPrometheus, stopPrometheus, writeTargets } from './prometheus';
+import {
+  preparePrometheus,
+  prometheusPid,
+  prometheusUrl,
+  startPrometheus,
+  stopPrometheus,
+  writeTargets,
+} from './prometheus';
 import { startTraceSink, stopTraceSink, tracePaths } from './traces';
 import { httpOk, waitFor } from './wait';
 
@@ -40,6 +47,8 @@ export interface LabDescription {
   readonly prometheusPort: number;
   /** Absent when Prometheus is not installed or did not start. */
   readonly prometheusUrl?: string;
+  /** Why Prometheus is not running, when `up` could not start it (no binary and no Go, a failed build or start). */
+  readonly prometheusProblem?: string;
   /** The lab's trace sink file (spans as JSON lines); absent when traces go to the user's collector or tracing is off. */
   readonly tracesFile?: string;
   readonly apps: Record<AppName, { readonly url: string; readonly port: number }>;
@@ -87,7 +96,7 @@ export interface UpOptions {
 
 /**
  * Starts whatever part of the lab is not running yet: broker (unless external), topics, the apps in
- * parallel, Prometheus when installed; then waits for every app's /health/ready. Parts already
+ * parallel, the pinned Prometheus (built once when missing); then waits for every app's /health/ready. Parts already
  * running are left alone, so `up` twice is safe.
  */
 export async function up(config: LabConfig, options: UpOptions): Promise<LabDescription> {
@@ -117,6 +126,8 @@ export async function up(config: LabConfig, options: UpOptions): Promise<LabDesc
     );
   }
   mkdirSync(join(config.stateDir, 'data'), { recursive: true });
+  // Before the broker and the apps: a first-time Prometheus build wants both cores for minutes.
+  const prometheusBinary = await preparePrometheus(config, log);
   const kafka = await startKafka(config, { log });
   log(`kafka: ready on ${kafka.brokers} (${kafka.mode})`);
   await ensureTopics(kafka.brokers, config.topicPrefix, log);
@@ -136,10 +147,13 @@ export async function up(config: LabConfig, options: UpOptions): Promise<LabDesc
   const description = describe(config, kafka, undefined);
   saveDescription(description);
   const [prometheus] = await Promise.all([
-    startPrometheus(config, knownInstances(config), log),
+    startPrometheus(config, knownInstances(config), log, prometheusBinary),
     waitInstancesReady(config, targets, { timeoutMs: options.readyTimeoutMs ?? 120_000, log }),
   ]);
-  const final = describe(config, kafka, prometheus.url);
+  const final = {
+    ...describe(config, kafka, prometheus.url),
+    ...(prometheus.skipped ? { prometheusProblem: prometheus.skipped } : {}),
+  };
   saveDescription(final);
   return final;
 }

@@ -1,9 +1,9 @@
-import { spawnSync } from 'node:child_process';
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO_ROOT, type LabConfig } from './config';
 import type { AppInstance } from './instances';
 import type { Log } from './kafka';
+import { PrometheusInstallError, resolvePrometheusTool } from './prometheus-install';
 import { liveProcess, removePidFile, spawnDetached, stopProcess, tailFile, writePidFile } from './processes';
 import { httpOk, waitFor } from './wait';
 
@@ -33,11 +33,34 @@ export function prometheusUrl(config: LabConfig): string {
   return `http://127.0.0.1:${config.prometheusPort}`;
 }
 
-/** The `prometheus` binary on PATH, if any (`PROMETHEUS_BIN` overrides). */
-export function prometheusBinary(): string | undefined {
-  const bin = process.env.PROMETHEUS_BIN || 'prometheus';
-  const probe = spawnSync(bin, ['--version'], { encoding: 'utf8' });
-  return probe.error || probe.status !== 0 ? undefined : bin;
+/** What `lab up` will run: a binary, or why there is none. */
+export type PrometheusBinary =
+  | { readonly path: string; readonly version: string }
+  | { readonly problem: string }
+  /** This lab's Prometheus is already running: nothing to resolve. */
+  | { readonly running: number };
+
+/**
+ * Finds the pinned prometheus, building it once with Go when needed (tools/lab/prometheus-install.ts).
+ * Never throws: a missing binary is a `problem` that `lab up` reports loudly while the apps still run.
+ */
+export async function preparePrometheus(
+  config: LabConfig,
+  log: Log,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<PrometheusBinary> {
+  const running = liveProcess(prometheusPaths(config).pidFile);
+  if (running) return { running: running.pid };
+  try {
+    const resolved = await resolvePrometheusTool('prometheus', { cacheDir: config.cacheDir, env, log });
+    log(`prometheus: using ${resolved.path} (${resolved.version || 'no version'}, ${resolved.source})`);
+    return { path: resolved.path, version: resolved.version };
+  } catch (error) {
+    const problem =
+      error instanceof PrometheusInstallError ? error.message : `could not set up Prometheus: ${String(error)}`;
+    log(`prometheus: ${problem}`);
+    return { problem };
+  }
 }
 
 /**
@@ -102,13 +125,14 @@ export function prometheusPid(config: LabConfig): number | undefined {
 }
 
 /**
- * Starts Prometheus for this lab when the binary is installed; a missing binary or a failed start is
- * a note, not an error: the services and tests run without it.
+ * Starts Prometheus for this lab with the binary preparePrometheus found; no binary or a failed start
+ * is `skipped` (with the reason), not an error: the services run without it, `lab up` says so.
  */
 export async function startPrometheus(
   config: LabConfig,
   instances: readonly AppInstance[],
   log: Log,
+  binary: PrometheusBinary,
 ): Promise<PrometheusState> {
   const paths = prometheusPaths(config);
   const url = prometheusUrl(config);
@@ -116,13 +140,11 @@ export async function startPrometheus(
   writeTargets(config, instances);
   const running = liveProcess(paths.pidFile);
   if (running) return { url, pid: running.pid };
-  const bin = prometheusBinary();
-  if (!bin) {
-    const skipped =
-      "prometheus is not on PATH (apt-get install prometheus); metrics are still served on each app's /metrics";
-    log(`prometheus: skipped: ${skipped}`);
+  if (!('path' in binary)) {
+    const skipped = 'problem' in binary ? binary.problem : 'Prometheus stopped while the lab was starting';
     return { skipped };
   }
+  const bin = binary.path;
   writeFileSync(paths.config, prometheusConfig(config, paths));
   log(`prometheus: starting on ${url}`);
   const pid = spawnDetached({
@@ -164,6 +186,16 @@ export async function startPrometheus(
     return { skipped };
   }
   return { url, pid };
+}
+
+/** The loud closing line of `lab up` when Prometheus is not running. */
+export function prometheusNotRunning(problem: string): string {
+  return [
+    '',
+    '!!! Prometheus is NOT running. The apps are up and serve /metrics, but experiments refuse to run',
+    '!!! and dashboards stay empty until it is. Why:',
+    ...problem.split('\n').map((l) => `!!!   ${l}`),
+  ].join('\n');
 }
 
 export async function stopPrometheus(config: LabConfig, log: Log): Promise<boolean> {

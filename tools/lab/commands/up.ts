@@ -2,12 +2,13 @@ import { APP_NAMES, isAppName } from '../apps';
 import { UsageError, type LabCommand } from '../command';
 import { loadLabConfig } from '../config';
 import { up } from '../lab';
+import { prometheusNotRunning } from '../prometheus';
 
 export const command: LabCommand = {
   name: 'up',
   usage: '[--kafka-transport hardened|stock] [app ...]',
   summary:
-    'start Kafka (unless KAFKA_BROKERS), Prometheus (if installed) and all apps (or the ones named); wait until ready',
+    'start Kafka (unless KAFKA_BROKERS), the pinned Prometheus (built once with Go if missing) and all apps (or the ones named); wait until ready',
   flags: {
     'kafka-transport': {
       type: 'string',
@@ -36,6 +37,7 @@ export const command: LabCommand = {
         .filter(([name]) => positional.length === 0 || positional.includes(name))
         .map(([name, a]) => `  ${name.padEnd(12)} ${a.url}`),
       'Next: npm run lab -- status | logs <app> | down',
+      ...(lab.prometheusProblem ? [prometheusNotRunning(lab.prometheusProblem)] : []),
     ];
     io.out(lines.join('\n'));
   },
