@@ -1,23 +1,21 @@
-import { spawnSync } from 'node:child_process';
+import { pinnedPrometheusVersion, reportedVersion } from '../../tools/lab/prometheus-install';
+import { promtool, promtoolPath } from '../../tools/observability-checks/promtool';
 import { postMessage, uniqueUser, waitForFinal } from './pipeline-helpers';
 import { lab } from './support/lab';
 
 /**
  * Every service's real /metrics, scraped after traffic went through the pipeline, passes
- * `promtool check metrics` (Prometheus' own parser and naming lint), and the OpenMetrics answer
- * carries trace exemplars on the latency histograms.
+ * `promtool check metrics` (Prometheus' own parser and naming lint, the pinned release's), and the
+ * OpenMetrics answer carries trace exemplars on the latency histograms.
  */
-function promtool(): string {
-  const found = spawnSync('promtool', ['--version'], { encoding: 'utf8' });
-  if (found.error)
-    throw new Error("promtool is not on PATH: install Debian's `prometheus` package (apt-get install prometheus)");
-  return 'promtool';
-}
-
 describe('metrics: every service serves valid Prometheus metrics', () => {
   beforeAll(async () => {
     const { id } = await postMessage(uniqueUser('metrics'), 'weather in Oslo');
     await waitForFinal(id);
+  });
+
+  it('checks with the pinned promtool (tools/prometheus/VERSION)', () => {
+    expect(reportedVersion(promtoolPath())).toBe(pinnedPrometheusVersion());
   });
 
   it.each(['gateway', 'token-dealer', 'data-service', 'provider', 'bot', 'worker'] as const)(
@@ -29,8 +27,8 @@ describe('metrics: every service serves valid Prometheus metrics', () => {
       const body = await response.text();
       expect(body).toContain(`service="${app}"`);
       expect(body).toMatch(/^http_server_request_duration_seconds_bucket\{/m);
-      const check = spawnSync(promtool(), ['check', 'metrics'], { input: body, encoding: 'utf8' });
-      expect({ app, status: check.status, problems: `${check.stdout}${check.stderr}`.trim() }).toEqual({
+      const check = promtool(['check', 'metrics'], undefined, body);
+      expect({ app, status: check.status, problems: check.output.trim() }).toEqual({
         app,
         status: 0,
         problems: '',

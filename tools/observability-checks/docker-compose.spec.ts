@@ -2,6 +2,7 @@ import Ajv from 'ajv';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
+import { pinnedPrometheusVersion } from '../lab/prometheus-install';
 import { METRICS } from './metric-catalogue';
 import { REPO_ROOT } from './promtool';
 
@@ -94,6 +95,10 @@ describe('docker-compose.observability.yml', () => {
     expect(services.kafka.image).toMatch(/^apache\/kafka:/);
     expect(env.KAFKA_PROCESS_ROLES).toBe('broker,controller');
     expect(env.KAFKA_ADVERTISED_LISTENERS).toBe('PLAINTEXT://localhost:9092');
+  });
+
+  it('runs the Prometheus release the lab pins (tools/prometheus/VERSION), the one the rules are checked with', () => {
+    expect(services.prometheus.image).toBe(`prom/prometheus:v${pinnedPrometheusVersion()}`);
   });
 
   it('gives Prometheus our config and rules, remote write and exemplar storage', () => {

@@ -1,12 +1,15 @@
 /**
  * promtool, for the checks that only Prometheus' own code can do (config, rules, PromQL parsing,
- * rule unit tests). A missing promtool is a failure with the install hint, never a skip.
+ * rule unit tests), always the pinned version's. A missing promtool is a failure with the install
+ * hint, never a skip.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parse, stringify } from 'yaml';
+import { loadLabConfig } from '../lab/config';
+import { findPrometheusTool, pinnedPrometheusVersion, prometheusCacheDir } from '../lab/prometheus-install';
 import { queryReferences, seriesIndex, labelsOf, type ExtraSeries } from './metric-catalogue';
 
 export const REPO_ROOT = resolve(__dirname, '..', '..');
@@ -19,21 +22,52 @@ export interface PromtoolResult {
 }
 
 export class PromtoolMissingError extends Error {
-  constructor(cause: unknown) {
-    super(
-      "promtool is not installed or not on PATH (PROMTOOL overrides the path): install Debian's `prometheus` package " +
-        '(apt-get install prometheus), which ships /usr/bin/promtool.',
-      { cause },
-    );
-    this.name = 'PromtoolMissingError';
+  override readonly name = 'PromtoolMissingError';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
   }
 }
 
-/** Runs `promtool <args>`; throws PromtoolMissingError when it cannot be started. */
-export function promtool(args: readonly string[], cwd = REPO_ROOT): PromtoolResult {
-  const bin = process.env.PROMTOOL || 'promtool';
-  const run = spawnSync(bin, args, { cwd, encoding: 'utf8', timeout: 60_000 });
-  if (run.error) throw new PromtoolMissingError(run.error);
+let resolved: { readonly key: string; readonly path: string } | undefined;
+
+/**
+ * The promtool of the pinned Prometheus (tools/prometheus/VERSION), found the way the lab finds it:
+ * PROMTOOL as given, the lab cache, a promtool on PATH only if it is the pinned version. It does not
+ * build (minutes, not a test's job): without one it throws PromtoolMissingError naming the step.
+ */
+export function promtoolPath(env: NodeJS.ProcessEnv = process.env): string {
+  const cacheDir = loadLabConfig(env).cacheDir;
+  const key = [env.PROMTOOL, env.PATH, cacheDir].join('\0');
+  if (resolved?.key === key) return resolved.path;
+  const log = (line: string): void => void process.stderr.write(`${line}\n`);
+  let found;
+  try {
+    found = findPrometheusTool('promtool', { cacheDir, env, log });
+  } catch (error) {
+    throw new PromtoolMissingError((error as Error).message, { cause: error });
+  }
+  if (!found) {
+    const version = pinnedPrometheusVersion();
+    throw new PromtoolMissingError(
+      `promtool ${version} (the pin in tools/prometheus/VERSION) is neither in ${prometheusCacheDir(cacheDir, version)} nor on PATH. ` +
+        `Run \`npm run lab -- up\` once: it builds Prometheus ${version} and promtool with Go into that directory. ` +
+        `Or set PROMTOOL to a promtool ${version}.`,
+    );
+  }
+  resolved = { key, path: found.path };
+  return found.path;
+}
+
+/** Runs `promtool <args>` (the pinned one, see promtoolPath); throws PromtoolMissingError when there is none. */
+export function promtool(args: readonly string[], cwd = REPO_ROOT, input?: string): PromtoolResult {
+  const bin = promtoolPath();
+  const run = spawnSync(bin, args, {
+    cwd,
+    encoding: 'utf8',
+    timeout: 60_000,
+    ...(input === undefined ? {} : { input }),
+  });
+  if (run.error) throw new PromtoolMissingError(`${bin} did not run: ${run.error.message}`, { cause: run.error });
   return { status: run.status ?? -1, output: `${run.stdout}${run.stderr}` };
 }
 
