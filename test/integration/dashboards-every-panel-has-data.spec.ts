@@ -38,10 +38,7 @@ describe('dashboards: every panel query returns data during a load run', () => {
 
   it('fills every panel of the overview, Kafka, resilience and load-test dashboards', async () => {
     const prometheusUrl = lab().prometheusUrl;
-    if (!prometheusUrl)
-      throw new Error(
-        "the test lab has no Prometheus: install Debian's `prometheus` package (apt-get install prometheus)",
-      );
+    if (!prometheusUrl) throw new Error(`the test lab has no Prometheus: ${lab().prometheusProblem ?? 'see its log'}`);
 
     // A smoke load for long enough that several 5 s scrapes see the driver's k6_* series.
     load = spawn(

@@ -25,7 +25,7 @@ describe('experiment: flood', () => {
   // left the probe's 30 s window, as an operator would wait for a steady system.
   beforeAll(async () => {
     const prometheusUrl = lab().prometheusUrl;
-    if (!prometheusUrl) throw new Error("the test lab has no Prometheus: install Debian's `prometheus` package");
+    if (!prometheusUrl) throw new Error(`the test lab has no Prometheus: ${lab().prometheusProblem ?? 'see its log'}`);
     await waitFor(
       async () => {
         const response = await fetch(`${prometheusUrl}/api/v1/query?query=${encodeURIComponent(GATEWAY_5XX_SHARE)}`);
