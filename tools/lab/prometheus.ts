@@ -125,14 +125,15 @@ export function prometheusPid(config: LabConfig): number | undefined {
 }
 
 /**
- * Starts Prometheus for this lab with the binary preparePrometheus found; no binary or a failed start
- * is `skipped` (with the reason), not an error: the services run without it, `lab up` says so.
+ * Starts Prometheus for this lab with the binary preparePrometheus found (found here when not given);
+ * no binary or a failed start is `skipped` (with the reason), not an error: the services run
+ * without it, `lab up` says so.
  */
 export async function startPrometheus(
   config: LabConfig,
   instances: readonly AppInstance[],
   log: Log,
-  binary: PrometheusBinary,
+  prepared?: PrometheusBinary,
 ): Promise<PrometheusState> {
   const paths = prometheusPaths(config);
   const url = prometheusUrl(config);
@@ -140,6 +141,7 @@ export async function startPrometheus(
   writeTargets(config, instances);
   const running = liveProcess(paths.pidFile);
   if (running) return { url, pid: running.pid };
+  const binary = prepared && !('running' in prepared) ? prepared : await preparePrometheus(config, log);
   if (!('path' in binary)) {
     const skipped = 'problem' in binary ? binary.problem : 'Prometheus stopped while the lab was starting';
     return { skipped };
