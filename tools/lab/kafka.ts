@@ -1,4 +1,4 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createConnection } from 'node:net';
@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { TOPIC_SPECS, topicName } from '#libs/contracts';
 import { brokersOf, REPO_ROOT, type LabConfig } from './config';
+import { mavenAvailable, runMaven } from './maven';
 import {
   liveProcess,
   removePidFile,
@@ -61,8 +62,7 @@ export function checkJava(): void {
 export async function ensureKafkaJars(config: LabConfig, log: Log): Promise<string> {
   const libs = kafkaLibsDir(config);
   if (existsSync(libs) && readdirSync(libs).some((f) => f.startsWith('kafka_2.13-'))) return libs;
-  const mvnCheck = spawnSync('mvn', ['-v'], { encoding: 'utf8' });
-  if (mvnCheck.error || mvnCheck.status !== 0) {
+  if (!mavenAvailable()) {
     throw new KafkaSetupError(
       `Kafka jars are not cached in ${libs} and Maven is not on PATH. Install Maven (apt-get install maven) or set KAFKA_BROKERS to use an existing cluster.`,
     );
@@ -71,30 +71,10 @@ export async function ensureKafkaJars(config: LabConfig, log: Log): Promise<stri
   rmSync(partial, { recursive: true, force: true });
   mkdirSync(partial, { recursive: true });
   log(`kafka: fetching Kafka ${kafkaVersion()} jars with Maven into ${libs} (once per machine)`);
-  const args = [
-    '-B',
-    '-f',
-    POM,
-    'dependency:copy-dependencies',
-    `-DoutputDirectory=${partial}`,
-    '-DincludeScope=runtime',
-  ];
-  const status = await new Promise<number>((resolveExit, reject) => {
-    const mvn = spawn('mvn', args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let buffered = '';
-    const relay = (chunk: Buffer): void => {
-      buffered += chunk.toString('utf8');
-      const lines = buffered.split('\n');
-      buffered = lines.pop() ?? '';
-      // One line per artifact or build step is progress enough; Maven's banners are noise.
-      for (const line of lines)
-        if (/Download(ed|ing)|ERROR|BUILD/.test(line)) log(`  mvn: ${line.replace(/^\[\w+\]\s*/, '')}`);
-    };
-    mvn.stdout.on('data', relay);
-    mvn.stderr.on('data', relay);
-    mvn.on('error', reject);
-    mvn.on('close', (code) => resolveExit(code ?? 1));
-  });
+  const status = await runMaven(
+    ['-f', POM, 'dependency:copy-dependencies', `-DoutputDirectory=${partial}`, '-DincludeScope=runtime'],
+    log,
+  );
   if (status !== 0) {
     rmSync(partial, { recursive: true, force: true });
     throw new KafkaSetupError(
