@@ -27,6 +27,7 @@ import {
   stopPrometheus,
   writeTargets,
 } from './prometheus';
+import { launchTraceUi, runningZipkin, stopTraceUi, traceUiSettings, zipkinPaths, ZIPKIN } from './trace-ui';
 import { startTraceSink, stopTraceSink, tracePaths } from './traces';
 import { httpOk, waitFor } from './wait';
 
@@ -51,6 +52,8 @@ export interface LabDescription {
   readonly prometheusProblem?: string;
   /** The lab's trace sink file (spans as JSON lines); absent when traces go to the user's collector or tracing is off. */
   readonly tracesFile?: string;
+  /** The trace UI (Zipkin) of this lab; absent when it is off or did not start. */
+  readonly zipkinUrl?: string;
   readonly apps: Record<AppName, { readonly url: string; readonly port: number }>;
   /** The address the apps listen on (LAB_HOST when the lab was started). */
   readonly bindHost?: string;
@@ -92,6 +95,8 @@ export interface UpOptions {
   /** Which apps to start; all by default. The test harness can narrow it (LAB_TEST_APPS). */
   readonly apps?: readonly AppName[];
   readonly readyTimeoutMs?: number;
+  /** `--no-trace-ui`: leave Zipkin out (LAB_TRACE_UI=off does the same). */
+  readonly noTraceUi?: boolean;
 }
 
 /**
@@ -133,6 +138,7 @@ export async function up(config: LabConfig, options: UpOptions): Promise<LabDesc
   await ensureTopics(kafka.brokers, config.topicPrefix, log);
   // Before the apps: they read the sink's address from its pid file when they start.
   await startTraceSink(config, log);
+  const traceUi = await launchTraceUi(config, { log, noTraceUi: options.noTraceUi });
 
   const targets = wanted.map((app) => describeInstance(config, app, 1));
   const started = await Promise.all(targets.map((t) => startInstance(config, t, { brokers: kafka.brokers })));
@@ -146,19 +152,25 @@ export async function up(config: LabConfig, options: UpOptions): Promise<LabDesc
   // Saved before waiting: if an app never gets ready, `down` still knows what to stop.
   const description = describe(config, kafka, undefined);
   saveDescription(description);
-  const [prometheus] = await Promise.all([
+  const [prometheus, , zipkin] = await Promise.all([
     startPrometheus(config, knownInstances(config), log, prometheusBinary),
     waitInstancesReady(config, targets, { timeoutMs: options.readyTimeoutMs ?? 120_000, log }),
+    traceUi.ready,
   ]);
   const final = {
-    ...describe(config, kafka, prometheus.url),
+    ...describe(config, kafka, prometheus.url, zipkin.url),
     ...(prometheus.skipped ? { prometheusProblem: prometheus.skipped } : {}),
   };
   saveDescription(final);
   return final;
 }
 
-function describe(config: LabConfig, kafka: KafkaState, promUrl: string | undefined): LabDescription {
+function describe(
+  config: LabConfig,
+  kafka: KafkaState,
+  promUrl: string | undefined,
+  zipkinUrl?: string,
+): LabDescription {
   const traces = tracePaths(config);
   const apps = Object.fromEntries(
     APPS.map((a) => {
@@ -177,6 +189,7 @@ function describe(config: LabConfig, kafka: KafkaState, promUrl: string | undefi
     prometheusPort: config.prometheusPort,
     ...(promUrl ? { prometheusUrl: promUrl } : {}),
     ...(liveProcess(traces.pidFile) ? { tracesFile: traces.spansFile } : {}),
+    ...(zipkinUrl ? { zipkinUrl } : {}),
     apps,
     bindHost: config.bindHost,
     startedAt: new Date().toISOString(),
@@ -198,6 +211,7 @@ export async function down(config: LabConfig, log: Log): Promise<void> {
   if (existsSync(join(config.stateDir, 'prometheus'))) writeTargets(config, []);
   await stopPrometheus(config, log);
   await stopTraceSink(config, log);
+  await stopTraceUi(config, log);
   // A broker this lab found running (another lab's, or KAFKA_BROKERS) has no pid file here: untouched.
   await stopKafka(config, log);
   rmSync(labFile(config.stateDir), { force: true });
@@ -240,6 +254,18 @@ export async function status(config: LabConfig): Promise<StatusRow[]> {
       url,
     };
   };
+  const zipkinRow = async (): Promise<StatusRow> => {
+    const running = runningZipkin(config);
+    const settings = traceUiSettings(config);
+    return {
+      name: ZIPKIN,
+      pid: running?.pid ?? null,
+      port: running?.port ?? settings.port,
+      ready: running !== undefined && (await httpOk(`${running.url}/health`)),
+      ...(running ? { url: `${running.url}/zipkin/` } : {}),
+      ...(!running && settings.off ? { note: `trace UI ${settings.off}` } : {}),
+    };
+  };
   // Instance 1 of every app is always listed; extra instances when they have a pid file.
   const extra = knownInstances(config).filter((i) => i.instance > 1);
   const instances = [...APPS.map((a) => describeInstance(config, a.name, 1)), ...extra];
@@ -248,9 +274,10 @@ export async function status(config: LabConfig): Promise<StatusRow[]> {
     return { name: i.id, pid, port: i.port, ready: pid !== null && (await instanceReady(i)), url: i.url };
   };
   const order = APPS.map((a) => a.name as string);
-  const rows = await Promise.all([kafkaRow(), promRow(), ...instances.map(appRow)]);
+  const rows = await Promise.all([kafkaRow(), promRow(), zipkinRow(), ...instances.map(appRow)]);
+  const parts = ['kafka', 'prometheus', ZIPKIN];
   const rank = (name: string): number =>
-    name === 'kafka' ? -2 : name === 'prometheus' ? -1 : order.indexOf(parseInstanceId(name)?.app ?? name);
+    parts.includes(name) ? parts.indexOf(name) - parts.length : order.indexOf(parseInstanceId(name)?.app ?? name);
   return rows.sort((a, b) => rank(a.name) - rank(b.name) || a.name.localeCompare(b.name));
 }
 
@@ -362,6 +389,7 @@ export function logs(config: LabConfig, id: string, lines = 60): string {
       tailFile(join(config.stateDir, 'logs', 'kafka.log'), lines)
     );
   if (id === 'prometheus') return tailFile(join(config.stateDir, 'logs', 'prometheus.log'), lines);
+  if (id === ZIPKIN) return tailFile(zipkinPaths(config).log, lines);
   return tailFile(appLogFile(config, resolveInstance(config, id).id), lines);
 }
 

@@ -9,7 +9,7 @@ function help(commands: Map<string, LabCommand>): string {
     '',
     ...lines,
     '',
-    'Settings: LAB_STATE_DIR, LAB_PORT_OFFSET, LAB_HOST, KAFKA_BROKERS, KAFKA_PORT, PROMETHEUS_PORT, JEEVES_TOPIC_PREFIX (docs/lab-cli.md).',
+    'Settings: LAB_STATE_DIR, LAB_PORT_OFFSET, LAB_HOST, KAFKA_BROKERS, KAFKA_PORT, PROMETHEUS_PORT, LAB_TRACE_UI, ZIPKIN_PORT, JEEVES_TOPIC_PREFIX (docs/lab-cli.md).',
   ].join('\n');
 }
 

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { REPO_ROOT, type LabConfig } from './config';
 import type { Log } from './kafka';
 import { liveProcess, removePidFile, spawnDetached, stopProcess, tailFile, writePidFile } from './processes';
+import { runningZipkin } from './trace-ui';
 import { waitFor } from './wait';
 
 /**
@@ -96,17 +97,41 @@ export async function stopTraceSink(config: LabConfig, log: Log): Promise<void> 
 }
 
 /**
- * OTEL_* settings an app instance gets when the lab's sink runs: export over OTLP/JSON to it, every
- * trace sampled. Variables the user set win (they pass through in appEnv).
+ * OTEL_* settings an app instance gets from the running lab: OTLP/JSON to the lab's sink when it
+ * runs, and spans to Zipkin too when this lab's trace UI runs (docs/observability.md). Variables the
+ * user set win (they pass through in appEnv, which only fills what is unset).
  */
-export function traceEnv(config: LabConfig): Record<string, string> {
-  const paths = tracePaths(config);
-  const record = liveProcess(paths.pidFile);
-  if (!record || record.port === undefined) return {};
-  return {
-    OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${record.port}`,
-    OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
-  };
+export function traceEnv(config: LabConfig, env: NodeJS.ProcessEnv = process.env): Record<string, string> {
+  const sink = liveProcess(tracePaths(config).pidFile);
+  return exportEnv({ sinkPort: sink?.port, zipkinUrl: runningZipkin(config)?.url }, env);
+}
+
+/** What runs to receive spans: the sink's port and Zipkin's base URL, each absent when not running. */
+export interface SpanReceivers {
+  readonly sinkPort?: number;
+  readonly zipkinUrl?: string;
+}
+
+/**
+ * The export settings for these receivers, read by the OpenTelemetry SDK itself: the sink as the
+ * OTLP endpoint (http/json); Zipkin through OTEL_TRACES_EXPORTER (`otlp,zipkin`, or `zipkin` alone
+ * when no OTLP endpoint is set anywhere) and OTEL_EXPORTER_ZIPKIN_ENDPOINT (its `/api/v2/spans`).
+ * LAB_TRACING=off gives nothing. Pure.
+ */
+export function exportEnv(receivers: SpanReceivers, env: NodeJS.ProcessEnv): Record<string, string> {
+  if (env.LAB_TRACING === 'off') return {};
+  const vars: Record<string, string> = {};
+  if (receivers.sinkPort !== undefined) {
+    vars.OTEL_EXPORTER_OTLP_ENDPOINT = `http://127.0.0.1:${receivers.sinkPort}`;
+    vars.OTEL_EXPORTER_OTLP_PROTOCOL = 'http/json';
+  }
+  if (receivers.zipkinUrl !== undefined) {
+    const otlp =
+      vars.OTEL_EXPORTER_OTLP_ENDPOINT ?? (env.OTEL_EXPORTER_OTLP_ENDPOINT || env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT);
+    vars.OTEL_TRACES_EXPORTER = otlp ? 'otlp,zipkin' : 'zipkin';
+    vars.OTEL_EXPORTER_ZIPKIN_ENDPOINT = `${receivers.zipkinUrl}/api/v2/spans`;
+  }
+  return vars;
 }
 
 /** Spans of one trace from the sink's file (a linear scan: the lab's file is small). */

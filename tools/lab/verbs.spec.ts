@@ -14,6 +14,7 @@ const USED: Record<string, { args: string[]; positional: string[]; flags: Record
       positional: ['gateway', 'bot'],
       flags: { 'kafka-transport': 'hardened' },
     },
+    { args: ['--no-trace-ui'], positional: [], flags: { 'no-trace-ui': true } },
   ],
   down: [
     { args: [], positional: [], flags: {} },
@@ -22,7 +23,10 @@ const USED: Record<string, { args: string[]; positional: string[]; flags: Record
   status: [{ args: ['--json'], positional: [], flags: { json: true } }],
   kill: [{ args: ['worker'], positional: ['worker'], flags: {} }],
   restart: [{ args: ['kafka'], positional: ['kafka'], flags: {} }],
-  logs: [{ args: ['gateway', '--lines=20'], positional: ['gateway'], flags: { lines: '20' } }],
+  logs: [
+    { args: ['gateway', '--lines=20'], positional: ['gateway'], flags: { lines: '20' } },
+    { args: ['zipkin'], positional: ['zipkin'], flags: {} },
+  ],
   scale: [{ args: ['worker', '3'], positional: ['worker', '3'], flags: {} }],
   trace: [{ args: ['3f2c', '--json'], positional: ['3f2c'], flags: { json: true } }],
   load: [

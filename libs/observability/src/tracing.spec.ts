@@ -48,6 +48,24 @@ describe('tracingOffReason', () => {
     // The SDK uses otlp when none comes after another exporter.
     expect(tracingOffReason({ ...endpoint, OTEL_TRACES_EXPORTER: 'otlp,none' })).toBeUndefined();
   });
+
+  it('is on when a named exporter has its endpoint: otlp, zipkin (the lab trace UI), console', () => {
+    const zipkin = { OTEL_EXPORTER_ZIPKIN_ENDPOINT: 'http://127.0.0.1:9411/api/v2/spans' };
+    expect(tracingOffReason({ ...endpoint, ...zipkin, OTEL_TRACES_EXPORTER: 'otlp,zipkin' })).toBeUndefined();
+    expect(tracingOffReason({ ...zipkin, OTEL_TRACES_EXPORTER: 'zipkin' })).toBeUndefined();
+    expect(tracingOffReason({ OTEL_TRACES_EXPORTER: 'console' })).toBeUndefined();
+  });
+
+  it("is off when no named exporter has an endpoint: the SDK's localhost defaults are not assumed", () => {
+    expect(tracingOffReason({ OTEL_TRACES_EXPORTER: 'zipkin' })).toMatch(/no .*OTEL_EXPORTER_ZIPKIN_ENDPOINT/);
+    expect(tracingOffReason({ OTEL_TRACES_EXPORTER: 'otlp,zipkin', OTEL_EXPORTER_ZIPKIN_ENDPOINT: ' ' })).toMatch(
+      /tracing off/,
+    );
+    // A Zipkin endpoint alone does not turn on the default (otlp) exporter.
+    expect(tracingOffReason({ OTEL_EXPORTER_ZIPKIN_ENDPOINT: 'http://z:9411/api/v2/spans' })).toMatch(
+      /no OTEL_EXPORTER_OTLP_ENDPOINT/,
+    );
+  });
 });
 
 describe('sdkEnv', () => {

@@ -13,18 +13,30 @@ export type SdkInstrumentations = NodeSDKConfiguration['instrumentations'];
 
 /**
  * Why tracing is off in this environment, or undefined when it is on. Off means the SDK is never
- * loaded: no OTLP endpoint (OTEL_EXPORTER_OTLP_ENDPOINT or _TRACES_ENDPOINT), OTEL_SDK_DISABLED=true,
- * or OTEL_TRACES_EXPORTER=none (both read the way the SDK reads them).
+ * loaded: OTEL_SDK_DISABLED=true, OTEL_TRACES_EXPORTER=none (both read the way the SDK reads them),
+ * or no exporter it names (otlp when unset) has an endpoint set: OTLP needs
+ * OTEL_EXPORTER_OTLP_ENDPOINT or _TRACES_ENDPOINT, zipkin OTEL_EXPORTER_ZIPKIN_ENDPOINT; console
+ * needs none. The SDK's own defaults (localhost:4318, localhost:9411) are never assumed.
  */
 export function tracingOffReason(env: NodeJS.ProcessEnv): string | undefined {
   if (env.OTEL_SDK_DISABLED?.trim().toLowerCase() === 'true') return 'tracing disabled by OTEL_SDK_DISABLED=true';
-  const exporters = (env.OTEL_TRACES_EXPORTER ?? '')
+  const named = (env.OTEL_TRACES_EXPORTER ?? '')
     .split(',')
     .map((name) => name.trim())
     .filter((name) => name !== '' && name !== 'null');
-  if (exporters[0] === 'none') return 'tracing disabled by OTEL_TRACES_EXPORTER=none';
-  if (!env.OTEL_EXPORTER_OTLP_ENDPOINT?.trim() && !env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT?.trim())
-    return 'tracing off: no OTEL_EXPORTER_OTLP_ENDPOINT';
+  if (named[0] === 'none') return 'tracing disabled by OTEL_TRACES_EXPORTER=none';
+  // As in the SDK: nothing named, or none beside another exporter, means otlp.
+  const exporters = named.length === 0 || named.includes('none') ? ['otlp'] : named;
+  const hasEndpoint = (exporter: string): boolean => {
+    if (exporter === 'otlp')
+      return !!(env.OTEL_EXPORTER_OTLP_ENDPOINT?.trim() || env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT?.trim());
+    if (exporter === 'zipkin') return !!env.OTEL_EXPORTER_ZIPKIN_ENDPOINT?.trim();
+    return exporter === 'console';
+  };
+  if (!exporters.some(hasEndpoint))
+    return exporters.includes('zipkin')
+      ? 'tracing off: no OTEL_EXPORTER_OTLP_ENDPOINT or OTEL_EXPORTER_ZIPKIN_ENDPOINT'
+      : 'tracing off: no OTEL_EXPORTER_OTLP_ENDPOINT';
   return undefined;
 }
 

@@ -3,7 +3,7 @@ import { logs, openLab } from '../lab';
 
 export const command: LabCommand = {
   name: 'logs',
-  usage: '<app|kafka|prometheus> [--lines N]',
+  usage: '<app|kafka|prometheus|zipkin> [--lines N]',
   summary: 'print the tail of a log from the lab state dir',
   flags: { lines: { type: 'string', valueName: 'N', description: 'how many lines of the tail (default 60)' } },
   async run({ positional, flags }, io) {

@@ -3,6 +3,7 @@ import { UsageError, type LabCommand } from '../command';
 import { describeInstance } from '../instances';
 import { openLab } from '../lab';
 import { requireRunning } from '../running';
+import { runningZipkin, zipkinTraceUrl } from '../trace-ui';
 import { readTraceSpans, tracePaths } from '../traces';
 
 const TRACE_ID = /^[0-9a-f]{32}$/;
@@ -22,7 +23,7 @@ async function traceIdOf(id: string, dataServiceUrl: string): Promise<string> {
 export const command: LabCommand = {
   name: 'trace',
   usage: '<messageId|traceId> [--json]',
-  summary: "print a message's trace as a span tree, from the lab's own trace sink",
+  summary: "print a message's trace as a span tree, from the lab's own trace sink, and its Zipkin link",
   flags: { json: { type: 'boolean', description: 'the spans as JSON instead of a tree' } },
   async run({ positional, flags }, io) {
     const [id] = positional;
@@ -32,15 +33,23 @@ export const command: LabCommand = {
     // A trace id is read from the sink's file, up or down; a message id is looked up in data-service.
     if (!TRACE_ID.test(id)) await requireRunning(config, ['data-service']);
     const traceId = TRACE_ID.test(id) ? id : await traceIdOf(id, describeInstance(config, 'data-service').url);
+    const zipkin = runningZipkin(config);
+    const link = zipkin ? zipkinTraceUrl(zipkin.url, traceId) : undefined;
     const spans = readTraceSpans(tracePaths(config).spansFile, traceId)
       .map((line) => JSON.parse(line) as StoredSpan)
       .filter((span) => span.traceId === traceId);
     if (spans.length === 0) {
       throw new Error(
-        `No spans of trace ${traceId} in ${tracePaths(config).spansFile}. Spans arrive within a second of the work; if the lab exports to your own collector, look there.`,
+        `No spans of trace ${traceId} in ${tracePaths(config).spansFile}. Spans arrive within a second of the work; if the lab exports to your own collector, look there.${link ? ` Zipkin may have it: ${link}` : ''}`,
       );
     }
-    if (flags.has('json')) io.out(JSON.stringify(spans, null, 2));
-    else io.out(`trace ${traceId} (${spans.length} spans)\n${renderTree(spanTree(spans))}`);
+    if (flags.has('json')) {
+      io.out(JSON.stringify(spans, null, 2));
+      // stdout stays pure JSON; the link goes with the progress lines.
+      if (link) io.log(`zipkin: ${link}`);
+    } else
+      io.out(
+        `trace ${traceId} (${spans.length} spans)\n${renderTree(spanTree(spans))}${link ? `\nzipkin: ${link}` : ''}`,
+      );
   },
 };

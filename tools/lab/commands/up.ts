@@ -6,14 +6,18 @@ import { prometheusNotRunning } from '../prometheus';
 
 export const command: LabCommand = {
   name: 'up',
-  usage: '[--kafka-transport hardened|stock] [app ...]',
+  usage: '[--kafka-transport hardened|stock] [--no-trace-ui] [app ...]',
   summary:
-    'start Kafka (unless KAFKA_BROKERS), the pinned Prometheus (built once with Go if missing) and all apps (or the ones named); wait until ready',
+    'start Kafka (unless KAFKA_BROKERS), the pinned Prometheus (built once with Go if missing), the Zipkin trace UI and all apps (or the ones named); wait until ready',
   flags: {
     'kafka-transport': {
       type: 'string',
       valueName: 'hardened|stock',
       description: "the consuming apps' Kafka transport: ours (hardened, the default) or Nest's own (stock)",
+    },
+    'no-trace-ui': {
+      type: 'boolean',
+      description: 'leave out the Zipkin trace UI (about 150 MiB idle); LAB_TRACE_UI=off does the same',
     },
   },
   async run({ positional, flags }, io) {
@@ -27,12 +31,14 @@ export const command: LabCommand = {
     const config = loadLabConfig(io.env, transport ? { kafkaTransport: transport } : {});
     const lab = await up(config, {
       log: io.log,
+      noTraceUi: flags.has('no-trace-ui'),
       ...(positional.length > 0 ? { apps: positional.filter(isAppName) } : {}),
     });
     const lines = [
       `Lab up in ${((Date.now() - startedAt) / 1000).toFixed(1)} s (state: ${lab.stateDir}${lab.topicPrefix ? `, topic prefix: ${lab.topicPrefix}` : ''})`,
       `  kafka        ${lab.brokers}${lab.kafkaMode === 'external' ? ' (external)' : ''}, ${lab.kafkaTransport} transport`,
       `  prometheus   ${lab.prometheusUrl ?? '(not running)'}`,
+      `  zipkin       ${lab.zipkinUrl ? `${lab.zipkinUrl}/zipkin/` : '(not running)'}`,
       ...Object.entries(lab.apps)
         .filter(([name]) => positional.length === 0 || positional.includes(name))
         .map(([name, a]) => `  ${name.padEnd(12)} ${a.url}`),
