@@ -64,3 +64,44 @@ export function plottedSeries(dom: string): Array<{ series: string; points: numb
     points: Number(m[2]),
   }));
 }
+
+/** How a live page (a web app, not a report file) is loaded before it is read. */
+export interface LivePageOptions {
+  readonly width?: number;
+  readonly height?: number;
+  /**
+   * Chromium's `--virtual-time-budget`: the page's timers and fetches run until it goes idle or
+   * this much virtual time has passed, so a single-page app has drawn its data before the dump.
+   */
+  readonly virtualTimeBudgetMs?: number;
+  readonly timeoutMs?: number;
+}
+
+function livePageFlags(options: LivePageOptions): string[] {
+  return [
+    `--window-size=${options.width ?? 1400},${options.height ?? 2400}`,
+    `--virtual-time-budget=${options.virtualTimeBudgetMs ?? 15_000}`,
+    '--run-all-compositor-stages-before-draw',
+    '--hide-scrollbars',
+  ];
+}
+
+/** The DOM of a live page at `url` once its scripts have run (see LivePageOptions). */
+export function dumpUrlDom(url: string, options: LivePageOptions = {}): string {
+  return chromium([...livePageFlags(options), '--dump-dom', url], options.timeoutMs ?? 60_000);
+}
+
+/** A PNG of a live page at `url` once its scripts have run. */
+export function screenshotUrl(url: string, pngFile: string, options: LivePageOptions = {}): void {
+  chromium([...livePageFlags(options), `--screenshot=${pngFile}`, url], options.timeoutMs ?? 60_000);
+}
+
+/** The visible text of a DOM dump: scripts and styles dropped, tags removed, whitespace collapsed. */
+export function visibleText(dom: string): string {
+  return dom
+    .replace(/<(script|style)\b[\s\S]*?<\/\1>/gi, ' ')
+    .replace(/<[^>]+>/g, ' ')
+    .replace(/&nbsp;/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
+}

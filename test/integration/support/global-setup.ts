@@ -6,7 +6,8 @@ import { TEST_PORT_OFFSET, TEST_STATE_DIR, testApps } from './settings';
 /**
  * Brings up the integration tests' own lab: state in .lab/test, ports +100, fresh topics under a
  * `t<timestamp>` prefix every run, the machine's broker if one answers (else one of our own), every
- * app, Prometheus when installed. Tests read it through support/lab.ts (from .lab/test/lab.json).
+ * app, Prometheus when installed, and the Zipkin trace UI (unless LAB_TRACE_UI=off). Tests read it
+ * through support/lab.ts (from .lab/test/lab.json).
  */
 export default async function globalSetup(): Promise<void> {
   const log = (line: string): void => void process.stderr.write(`[test lab] ${line}\n`);
@@ -25,7 +26,7 @@ export default async function globalSetup(): Promise<void> {
   try {
     const lab = await up(config, { log, apps: testApps(), readyTimeoutMs: 180_000 });
     log(
-      `up in ${((Date.now() - startedAt) / 1000).toFixed(1)} s: kafka ${lab.brokers} (${lab.kafkaMode}), prefix ${lab.topicPrefix}, prometheus ${lab.prometheusUrl ?? 'none'}`,
+      `up in ${((Date.now() - startedAt) / 1000).toFixed(1)} s: kafka ${lab.brokers} (${lab.kafkaMode}), prefix ${lab.topicPrefix}, prometheus ${lab.prometheusUrl ?? 'none'}, zipkin ${lab.zipkinUrl ?? 'none'}`,
     );
   } catch (error) {
     // Jest skips globalTeardown when setup throws: clean up here or processes outlive the run.
