@@ -8,6 +8,7 @@
  *             (--against <rev>), rounds alternating; also an HTML chart in .lab/bench/footprint.html
  *   token-guessing  wrong-secret requests/s the token-dealer survives, failed-attempt limits on and off
  *   first-run the README's first command on a fresh clone, every cache empty and then warm; idle memory
+ *   trace-ui  Zipkin's ready time and idle RSS, the whole lab's idle RSS with and without it (prints only)
  * Each writes its section of docs/performance.md (--no-doc to skip).
  */
 import { bench as capacity } from './capacity';
@@ -16,6 +17,7 @@ import { bench as firstRun } from './first-run';
 import { bench as footprint } from './footprint';
 import { bench as overhead } from './overhead';
 import { bench as tokenGuessing } from './token-guessing';
+import { bench as traceUi } from './trace-ui';
 import { progress } from './support';
 
 interface Bench {
@@ -30,6 +32,7 @@ const BENCHES: Record<string, Bench> = {
   footprint,
   'token-guessing': tokenGuessing,
   'first-run': firstRun,
+  'trace-ui': traceUi,
 };
 
 // kafkajs 2.2.4 computes negative timer delays on Node 24; the warning is noise, not a fault.
