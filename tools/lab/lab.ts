@@ -27,7 +27,15 @@ import {
   stopPrometheus,
   writeTargets,
 } from './prometheus';
-import { launchTraceUi, runningZipkin, stopTraceUi, traceUiSettings, zipkinPaths, ZIPKIN } from './trace-ui';
+import {
+  launchTraceUi,
+  runningZipkin,
+  stopTraceUi,
+  traceUiSettings,
+  zipkinPaths,
+  ZIPKIN,
+  type TraceUiState,
+} from './trace-ui';
 import { startTraceSink, stopTraceSink, tracePaths } from './traces';
 import { httpOk, waitFor } from './wait';
 
@@ -54,6 +62,8 @@ export interface LabDescription {
   readonly tracesFile?: string;
   /** The trace UI (Zipkin) of this lab; absent when it is off or did not start. */
   readonly zipkinUrl?: string;
+  /** Why there is no trace UI (`off (--no-trace-ui)`, a failed start), when there is none. */
+  readonly zipkinSkipped?: string;
   readonly apps: Record<AppName, { readonly url: string; readonly port: number }>;
   /** The address the apps listen on (LAB_HOST when the lab was started). */
   readonly bindHost?: string;
@@ -122,6 +132,8 @@ export async function up(config: LabConfig, options: UpOptions): Promise<LabDesc
       `The lab in ${config.stateDir} is already up with its apps on ${saved.bindHost ?? '127.0.0.1'} (LAB_HOST). Run \`npm run lab -- down\` first.`,
     );
   }
+  // A bad LAB_TRACE_UI or ZIPKIN_PORT stops `up` before anything starts.
+  traceUiSettings(config, process.env, options.noTraceUi);
   const wanted = options.apps ?? APPS.map((a) => a.name);
   // Checked before the broker starts: a missing build is a 1-second answer, not a 20-second one.
   const missing = wanted.filter((app) => !existsSync(appMain(app)));
@@ -158,7 +170,7 @@ export async function up(config: LabConfig, options: UpOptions): Promise<LabDesc
     traceUi.ready,
   ]);
   const final = {
-    ...describe(config, kafka, prometheus.url, zipkin.url),
+    ...describe(config, kafka, prometheus.url, zipkin),
     ...(prometheus.skipped ? { prometheusProblem: prometheus.skipped } : {}),
   };
   saveDescription(final);
@@ -169,7 +181,7 @@ function describe(
   config: LabConfig,
   kafka: KafkaState,
   promUrl: string | undefined,
-  zipkinUrl?: string,
+  zipkin: TraceUiState = {},
 ): LabDescription {
   const traces = tracePaths(config);
   const apps = Object.fromEntries(
@@ -189,7 +201,8 @@ function describe(
     prometheusPort: config.prometheusPort,
     ...(promUrl ? { prometheusUrl: promUrl } : {}),
     ...(liveProcess(traces.pidFile) ? { tracesFile: traces.spansFile } : {}),
-    ...(zipkinUrl ? { zipkinUrl } : {}),
+    ...(zipkin.url ? { zipkinUrl: zipkin.url } : {}),
+    ...(zipkin.skipped ? { zipkinSkipped: zipkin.skipped.split('\n')[0] } : {}),
     apps,
     bindHost: config.bindHost,
     startedAt: new Date().toISOString(),
@@ -263,7 +276,7 @@ export async function status(config: LabConfig): Promise<StatusRow[]> {
       port: running?.port ?? settings.port,
       ready: running !== undefined && (await httpOk(`${running.url}/health`)),
       ...(running ? { url: `${running.url}/zipkin/` } : {}),
-      ...(!running && settings.off ? { note: `trace UI ${settings.off}` } : {}),
+      ...(running ? {} : { note: `trace UI: ${saved?.zipkinSkipped ?? settings.off ?? 'not running'}` }),
     };
   };
   // Instance 1 of every app is always listed; extra instances when they have a pid file.
