@@ -1,8 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { writePidFile } from '../lab/processes';
-import { bootstrapSeconds, labProcesses } from './first-run';
+import { bootstrapSeconds } from './first-run';
 
 describe('first-run bench', () => {
   it("counts the bootstrap until the first line that is the lab's own", () => {
@@ -15,20 +11,5 @@ describe('first-run bench', () => {
     ];
     expect(bootstrapSeconds(lines, 91)).toBe(70.5);
     expect(bootstrapSeconds(lines.slice(0, 3), 64)).toBe(64);
-  });
-
-  it('finds every live process of a lab by its pid files, in any folder, and skips dead ones', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'first-run-spec-'));
-    try {
-      mkdirSync(join(dir, 'pids'));
-      mkdirSync(join(dir, 'traces'));
-      const at = new Date().toISOString();
-      writePidFile(join(dir, 'pids', 'gateway.pid'), { pid: process.pid, marker: '', startedAt: at });
-      writePidFile(join(dir, 'traces', 'sink.pid'), { pid: process.pid, marker: '', startedAt: at });
-      writePidFile(join(dir, 'pids', 'worker.pid'), { pid: 2 ** 22 + 1, marker: '', startedAt: at });
-      expect(labProcesses(dir)).toEqual({ gateway: process.pid, sink: process.pid });
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
   });
 });

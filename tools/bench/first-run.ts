@@ -12,16 +12,15 @@
  * (npm, mvn, go) are configured for.
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
-import { REPO_ROOT } from '../lab/config';
-import { liveProcess } from '../lab/processes';
-import { readRssBytes } from './footprint';
+import { loadLabConfig, REPO_ROOT } from '../lab/config';
 import { machineLine, writePerformanceSection } from './performance-doc';
-import { median, table } from './support';
+import { table } from './support';
+import { labRss, spread } from './trace-ui';
 
 /** Ports of the bench's labs: far from the default lab (0), the test lab (100) and the CI check (300). */
 const PORT_OFFSET = 500;
@@ -97,30 +96,14 @@ async function timed(
   return { seconds, bootstrapSeconds: bootstrapSeconds(lines, seconds), lines };
 }
 
-/** Every live process of the lab in `stateDir` (its pid files, wherever they are), by pid-file name. */
-export function labProcesses(stateDir: string): Record<string, number> {
-  const found: Record<string, number> = {};
-  const walk = (dir: string): void => {
-    for (const entry of readdirSync(dir, { withFileTypes: true })) {
-      const path = join(dir, entry.name);
-      if (entry.isDirectory()) walk(path);
-      else if (entry.name.endsWith('.pid')) {
-        const record = liveProcess(path);
-        if (record) found[entry.name.replace(/\.pid$/, '')] = record.pid;
-      }
-    }
-  };
-  walk(stateDir);
-  return found;
-}
-
-function rssMiB(pids: Readonly<Record<string, number>>): { total: number; each: Record<string, number> } {
-  const each = Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, readRssBytes(pid) / 2 ** 20]));
+function rssMiB(stateDir: string): { total: number; each: Record<string, number> } {
+  const each = Object.fromEntries(
+    [...labRss(loadLabConfig({ LAB_STATE_DIR: stateDir })).entries()].map(([name, bytes]) => [name, bytes / 2 ** 20]),
+  );
   return { total: Object.values(each).reduce((a, b) => a + b, 0), each };
 }
 
-const spread = (xs: readonly number[], digits = 0): string =>
-  `${median(xs).toFixed(digits)} (${Math.min(...xs).toFixed(digits)}–${Math.max(...xs).toFixed(digits)})`;
+const spreadOf = (xs: readonly number[], digits = 0): string => spread(xs, (n) => n.toFixed(digits));
 
 export const bench = {
   summary: "the README's first command on a fresh clone: cold (no cache) and warm, and the idle lab's memory",
@@ -182,9 +165,10 @@ export const bench = {
         const cold = await lab('up');
         log(`round ${round}: cold up took ${cold.seconds.toFixed(0)} s; idling ${idleSeconds} s`);
         await delay(idleSeconds * 1000);
-        const processes = labProcesses(env.LAB_STATE_DIR!);
-        const withUi = rssMiB(processes);
-        log(`round ${round}: idle RSS ${withUi.total.toFixed(0)} MiB over ${Object.keys(processes).length} processes`);
+        const withUi = rssMiB(env.LAB_STATE_DIR!);
+        log(
+          `round ${round}: idle RSS ${withUi.total.toFixed(0)} MiB over ${Object.keys(withUi.each).length} processes`,
+        );
         await lab('down');
         log(`round ${round}: warm \`npm run lab -- up\``);
         const warm = await lab('up');
@@ -194,7 +178,7 @@ export const bench = {
         if (help.lines.some((l) => l.line.includes('--no-trace-ui'))) {
           await lab('up', '--no-trace-ui');
           await delay(idleSeconds * 1000);
-          withoutTraceUi = rssMiB(labProcesses(env.LAB_STATE_DIR!)).total;
+          withoutTraceUi = rssMiB(env.LAB_STATE_DIR!).total;
           log(`round ${round}: idle RSS without the trace UI ${withoutTraceUi.toFixed(0)} MiB`);
           await lab('down');
         }
@@ -236,11 +220,11 @@ export const bench = {
       r.idleRssMiB.withoutTraceUi === undefined ? [] : [r.idleRssMiB.withoutTraceUi],
     );
     const summary = [
-      `cold up ${spread(results.map((r) => r.cold.seconds))} s, warm up ${spread(
+      `cold up ${spreadOf(results.map((r) => r.cold.seconds))} s, warm up ${spreadOf(
         results.map((r) => r.warm.seconds),
         1,
-      )} s, idle RSS ${spread(results.map((r) => r.idleRssMiB.withTraceUi))} MiB with the trace UI${
-        without.length > 0 ? `, ${spread(without)} MiB without` : ''
+      )} s, idle RSS ${spreadOf(results.map((r) => r.idleRssMiB.withTraceUi))} MiB with the trace UI${
+        without.length > 0 ? `, ${spreadOf(without)} MiB without` : ''
       } (median, min–max over ${results.length} rounds)`,
     ];
     log(`\n${table(header, rows)}\n${summary[0]}`);
