@@ -259,12 +259,15 @@ export async function status(config: LabConfig): Promise<StatusRow[]> {
   const promRow = async (): Promise<StatusRow> => {
     const pid = prometheusPid(config) ?? null;
     const url = prometheusUrl(config);
+    // Why `up` could not start it (no pinned binary and no Go, a failed build), as `up` said.
+    const problem = pid === null ? saved?.prometheusProblem?.split('\n')[0] : undefined;
     return {
       name: 'prometheus',
       pid,
       port: config.prometheusPort,
       ready: pid !== null && (await httpOk(`${url}/-/ready`)),
       url,
+      ...(problem ? { note: problem } : {}),
     };
   };
   const zipkinRow = async (): Promise<StatusRow> => {
