@@ -1,4 +1,7 @@
-import { bootstrapSeconds } from './first-run';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { bootstrapSeconds, dirBytes } from './first-run';
 
 describe('first-run bench', () => {
   it("counts the bootstrap until the first line that is the lab's own", () => {
@@ -11,5 +14,19 @@ describe('first-run bench', () => {
     ];
     expect(bootstrapSeconds(lines, 91)).toBe(70.5);
     expect(bootstrapSeconds(lines.slice(0, 3), 64)).toBe(64);
+  });
+
+  it('sums the bytes of the files under a folder, not following symlinks', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'first-run-spec-'));
+    try {
+      mkdirSync(join(dir, 'a'));
+      writeFileSync(join(dir, 'a', 'one'), Buffer.alloc(1000));
+      writeFileSync(join(dir, 'two'), Buffer.alloc(24));
+      symlinkSync(join(dir, 'a'), join(dir, 'loop'));
+      expect(dirBytes(dir)).toBe(1024);
+      expect(dirBytes(join(dir, 'absent'))).toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -12,7 +12,7 @@
  * (npm, mvn, go) are configured for.
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { lstatSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -47,6 +47,20 @@ export interface Round {
   /** Sum of VmRSS over the lab's processes after idling, with the trace UI and (if measured) without. */
   readonly idleRssMiB: { readonly withTraceUi: number; readonly withoutTraceUi?: number };
   readonly processes: Readonly<Record<string, number>>;
+  /** MiB on disk after the cold `up`: node_modules, the lab's cache, Maven's and Go's caches. */
+  readonly diskMiB: Readonly<Record<string, number>>;
+}
+
+/** Bytes of the regular files under `path` (symlinks not followed); 0 when it does not exist. */
+export function dirBytes(path: string): number {
+  let stat;
+  try {
+    stat = lstatSync(path);
+  } catch {
+    return 0;
+  }
+  if (!stat.isDirectory()) return stat.isFile() ? stat.size : 0;
+  return readdirSync(path).reduce((total, entry) => total + dirBytes(join(path, entry)), 0);
 }
 
 /** Seconds until the first output line that is not the bootstrap's (`bootstrap: …` or npm's own). */
@@ -163,7 +177,18 @@ export const bench = {
         await timed('git', ['clone', '--quiet', REPO_ROOT, clone], root, env, log);
         log(`round ${round}: cold \`npm run lab -- up\` (npm, lab, Maven and Go caches empty)`);
         const cold = await lab('up');
-        log(`round ${round}: cold up took ${cold.seconds.toFixed(0)} s; idling ${idleSeconds} s`);
+        const diskMiB = Object.fromEntries(
+          Object.entries({
+            node_modules: join(clone, 'node_modules'),
+            'lab cache': caches.LAB_CACHE_DIR,
+            'Maven repository': join(root, 'm2'),
+            'Go modules': caches.GOMODCACHE,
+            'Go build cache': caches.GOCACHE,
+            'npm cache': caches.npm_config_cache,
+          }).map(([name, dir]) => [name, Math.round(dirBytes(dir) / 2 ** 20)]),
+        );
+        log(`round ${round}: cold up took ${cold.seconds.toFixed(0)} s; on disk (MiB): ${JSON.stringify(diskMiB)}`);
+        log(`round ${round}: idling ${idleSeconds} s`);
         await delay(idleSeconds * 1000);
         const withUi = rssMiB(env.LAB_STATE_DIR!);
         log(
@@ -188,6 +213,7 @@ export const bench = {
           warm,
           idleRssMiB: { withTraceUi: withUi.total, ...(withoutTraceUi !== undefined ? { withoutTraceUi } : {}) },
           processes: Object.fromEntries(Object.entries(withUi.each).map(([k, v]) => [k, Math.round(v)])),
+          diskMiB,
         });
       } finally {
         await timed('npm', ['run', '-s', 'lab', '--', 'down'], clone, env, () => undefined).catch(() => undefined);
@@ -241,6 +267,10 @@ export const bench = {
       ...rows.map((r) => `| ${r.join(' | ')} |`),
       '',
       summary[0] + '.',
+      '',
+      `On disk after the cold \`up\` of the last round (MiB): ${Object.entries(results.at(-1)?.diskMiB ?? {})
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ')}.`,
       '',
       `Idle RSS by process in the last round (MiB): ${Object.entries(processes)
         .map(([k, v]) => `${k} ${v}`)
