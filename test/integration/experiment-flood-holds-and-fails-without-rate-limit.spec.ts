@@ -6,6 +6,7 @@ import { REPO_ROOT } from '../../tools/lab/config';
 import { runAndReport } from '../../experiments/src/run';
 import { lab, waitFor } from './support/lab';
 import { TEST_STATE_DIR } from './support/settings';
+import { waitPipelineSettled } from './resilience-helpers';
 
 const log = (line: string): void => void process.stderr.write(`[experiment] ${line}\n`);
 const config = () => openLab(process.env, { stateDir: TEST_STATE_DIR });
@@ -21,6 +22,10 @@ const GATEWAY_5XX_SHARE =
   '(sum(rate(http_server_request_duration_seconds_count{service="gateway",status_class="5xx"}[30s])) or vector(0)) / sum(rate(http_server_request_duration_seconds_count{service="gateway"}[30s]))';
 
 describe('experiment: flood', () => {
+  // An experiment's load thresholds count from its first second: start on a settled pipeline,
+  // not in the aftermath of the spec before (a broker restart, a killed consumer).
+  beforeAll(() => waitPipelineSettled(), 120_000);
+
   // Specs before this one break the gateway's dependencies on purpose; start once their 503s have
   // left the probe's 30 s window, as an operator would wait for a steady system.
   beforeAll(async () => {

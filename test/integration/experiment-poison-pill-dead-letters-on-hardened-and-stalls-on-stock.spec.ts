@@ -1,6 +1,7 @@
 import { openLab, restart } from '../../tools/lab/lab';
 import { runAndReport } from '../../experiments/src/run';
 import { TEST_STATE_DIR } from './support/settings';
+import { waitPipelineSettled } from './resilience-helpers';
 
 const log = (line: string): void => void process.stderr.write(`[experiment] ${line}\n`);
 const config = () => openLab(process.env, { stateDir: TEST_STATE_DIR });
@@ -20,6 +21,10 @@ async function restartBotOn(transport: 'hardened' | 'stock'): Promise<void> {
  * the poison it left behind, so later specs find the partition moving.
  */
 describe('experiment: poison-pill', () => {
+  // An experiment's load thresholds count from its first second: start on a settled pipeline,
+  // not in the aftermath of the spec before (a broker restart, a killed consumer).
+  beforeAll(() => waitPipelineSettled(), 120_000);
+
   // Back on the lab's own transport (hardened), whatever happened above.
   afterAll(() => restartBotOn(config().kafkaTransport), 180_000);
 

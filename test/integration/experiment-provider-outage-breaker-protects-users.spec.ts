@@ -1,6 +1,7 @@
 import { openLab } from '../../tools/lab/lab';
 import { runAndReport } from '../../experiments/src/run';
 import { TEST_STATE_DIR } from './support/settings';
+import { waitPipelineSettled } from './resilience-helpers';
 
 const log = (line: string): void => void process.stderr.write(`[experiment] ${line}\n`);
 const config = () => openLab(process.env, { stateDir: TEST_STATE_DIR });
@@ -12,6 +13,10 @@ const config = () => openLab(process.env, { stateDir: TEST_STATE_DIR });
  * reach: every call keeps hitting the failing provider) the same experiment must fail.
  */
 describe('experiment: provider-outage', () => {
+  // An experiment's load thresholds count from its first second: start on a settled pipeline,
+  // not in the aftermath of the spec before (a broker restart, a killed consumer).
+  beforeAll(() => waitPipelineSettled(), 120_000);
+
   it('passes, and measures the breaker reaction and recovery times', async () => {
     const { record } = await runAndReport('provider-outage', config(), { short: true, log });
     expect(record.verdict.failures).toEqual([]);

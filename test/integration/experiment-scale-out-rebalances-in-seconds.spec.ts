@@ -1,6 +1,7 @@
 import { openLab } from '../../tools/lab/lab';
 import { runAndReport } from '../../experiments/src/run';
 import { TEST_STATE_DIR } from './support/settings';
+import { waitPipelineSettled } from './resilience-helpers';
 
 const log = (line: string): void => void process.stderr.write(`[experiment] ${line}\n`);
 
@@ -11,6 +12,10 @@ const log = (line: string): void => void process.stderr.write(`[experiment] ${li
  * rollback scales the worker back to one instance with the lab's settings.
  */
 describe('experiment: scale-out', () => {
+  // An experiment's load thresholds count from its first second: start on a settled pipeline,
+  // not in the aftermath of the spec before (a broker restart, a killed consumer).
+  beforeAll(() => waitPipelineSettled(), 120_000);
+
   it('scales 1 → 2 → 4 workers with efficiency ≥ 0.85 and rebalance pauses ≤ 5 s', async () => {
     const { record } = await runAndReport('scale-out', openLab(process.env, { stateDir: TEST_STATE_DIR }), {
       short: true,

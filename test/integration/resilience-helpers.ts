@@ -1,5 +1,7 @@
 import { createServer } from 'node:net';
+import { CONSUMER_GROUPS, consumerGroupName } from '#libs/contracts';
 import type { AppName } from '../../tools/lab/apps';
+import { kafka, postMessage, uniqueUser, waitForFinal } from './pipeline-helpers';
 import { CLIENTS, getToken, killApp, lab, restartApp, waitFor } from './support/lab';
 
 /**
@@ -92,4 +94,33 @@ export async function crashAndRestart(app: AppName): Promise<void> {
     what: `port ${lab().apps[app].port} of ${app} to be free`,
   });
   await restartApp(app);
+}
+
+/**
+ * Waits until the test lab's pipeline is back to its steady self after a spec disrupted it (a
+ * broker restart, a SIGKILLed consumer): every consumer group is Stable with exactly one member per
+ * running instance (a killed member lingers until its session times out, then forces a rebalance),
+ * and a fresh message is replied within `roundTripMs`. Specs that disrupt the lab call it before
+ * they end, so the next spec's load does not meet their aftermath. Throws on the deadline.
+ */
+export async function waitPipelineSettled(timeoutMs = 90_000, roundTripMs = 2000): Promise<void> {
+  const admin = kafka('settle-check').admin();
+  await admin.connect();
+  try {
+    const groups = Object.values(CONSUMER_GROUPS).map((g) => consumerGroupName(g, lab().topicPrefix));
+    await waitFor(
+      async () => {
+        const { groups: described } = await admin.describeGroups(groups);
+        const unsettled = described.filter((g) => g.state !== 'Stable' || g.members.length !== 1);
+        if (unsettled.length > 0) return undefined;
+        const started = Date.now();
+        const { id } = await postMessage(uniqueUser('settle'), 'what time is it?');
+        await waitForFinal(id, roundTripMs + 10_000);
+        return Date.now() - started <= roundTripMs ? true : undefined;
+      },
+      { timeoutMs, intervalMs: 1000, what: 'the pipeline to settle (groups Stable, one member each, a quick reply)' },
+    );
+  } finally {
+    await admin.disconnect();
+  }
 }
