@@ -234,6 +234,68 @@ describe('runExperiment', () => {
     expect(record.verdict.failures.join('\n')).not.toMatch(/out of bounds|expected == 1/);
   });
 
+  it('an `always` probe whose source goes silent partway through the window is "no data", not held', async () => {
+    // The breaker stays open throughout, as it should; but half way through the fault the worker's
+    // /metrics stops answering (a scrape gap), so "open throughout" was never seen for the rest.
+    const lab = breakerLab();
+    lab.onInject = () => {
+      lab.metrics.worker = { 'breaker_state{state="closed"}': 0, 'breaker_state{state="open"}': 1 };
+      setTimeout(() => delete lab.metrics.worker, 200);
+    };
+    lab.onClear = () => {
+      lab.metrics.worker = { 'breaker_state{state="closed"}': 1, 'breaker_state{state="open"}': 0 };
+    };
+    const e = miniExperiment({
+      method: [{ id: 'outage', at: 0.4, inject: { service: 'provider', fault: { type: 'error', rate: 1 } }, for: 1.2 }],
+      load: { rate: 1, durationSeconds: 2.4, rampSeconds: 0 },
+      deviation: [
+        {
+          name: 'open throughout',
+          watch: { app: 'worker', metric: 'breaker_state{state="open"}' },
+          expect: '== 1',
+          holds: 'always',
+        },
+      ],
+    });
+    const record = await runExperiment(e, {
+      lab,
+      prometheus: new FakePrometheus(() => 0),
+      load: passingLoad(),
+      ...fast,
+    });
+    const probe = record.probes.find((p) => p.phase === 'during');
+    expect(probe).toMatchObject({
+      ok: false,
+      outcome: 'no data',
+      note: expect.stringMatching(/^\d+ samples, \d+ without data$/),
+    });
+    expect(record.verdict.passed).toBe(false);
+    expect(record.verdict.noData).toEqual([expect.stringMatching(/^no data from "open throughout" \(during; /)]);
+  });
+
+  it('a Prometheus range that stops partway through an `always` window is "no data", with the steps it lacked', async () => {
+    const e = miniExperiment({
+      method: [{ id: 'outage', at: 0.4, inject: { service: 'provider', fault: { type: 'error', rate: 1 } }, for: 2.2 }],
+      load: { rate: 1, durationSeconds: 3.2, rampSeconds: 0 },
+      deviation: [{ name: 'failures stay low', query: 'failed', expect: '< 0.01', holds: 'always' }],
+    });
+    const record = await runExperiment(e, {
+      lab: breakerLab(),
+      // One point at the window's start, then the series is gone (its target stopped being scraped).
+      prometheus: new FakePrometheus(
+        () => 0,
+        (_query, startS) => [{ labels: {}, points: [[startS, 0]] }],
+      ),
+      load: passingLoad(),
+      ...fast,
+    });
+    const probe = record.probes.find((p) => p.phase === 'during');
+    expect(probe).toMatchObject({ ok: false, outcome: 'no data', note: '1 samples of 3 1-s steps' });
+    expect(record.verdict.noData).toEqual([
+      expect.stringMatching(/^no data from "failures stay low" \(during; PromQL: failed; 1 samples of 3/),
+    ]);
+  });
+
   it('a Prometheus range with nothing in the method window is "no data" too, with the steps it lacked', async () => {
     const e = miniExperiment({
       deviation: [{ name: 'degraded replies', query: 'degraded', expect: '> 0', holds: 'sometimes' }],

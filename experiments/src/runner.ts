@@ -719,6 +719,9 @@ async function judgeDuring(
 ): Promise<ProbeResult> {
   let values: Array<number | undefined> = [];
   let note: string;
+  /** Steps (Prometheus) or samples (/metrics, lag, alerts) of the window that gave no value. */
+  let gaps: number;
+  const hasValue = (v: number | undefined): boolean => v !== undefined && !Number.isNaN(v);
   if (p.query) {
     let failed: string | undefined;
     const series = prometheus
@@ -730,30 +733,37 @@ async function judgeDuring(
           })
       : [];
     values = series.length > 0 ? series[0].points.map(([, v]) => v) : [];
-    // A range query leaves out the steps where the series had no value: a gap shows as fewer points.
+    // A range query leaves out the steps where the series had no value: a gap shows as fewer points
+    // (or as NaN points, e.g. a ratio over no traffic).
     const steps = Math.floor(window.endS - window.startS) + 1;
+    const defined = values.filter(hasValue).length;
+    gaps = Math.max(0, steps - defined);
     note = failed
       ? `the query failed: ${failed}`
-      : `${values.length} samples${values.length < steps ? ` of ${steps} 1-s steps` : ''}`;
+      : `${defined} samples${defined < steps ? ` of ${steps} 1-s steps` : ''}`;
   } else {
     const key = p.watch ? watchKey(p.watch) : p.lag ? lagKey(p.lag) : alertKey(p.alert as string);
     values = watcher
       .samples(key)
       .filter((s) => s.t >= window.startS && s.t <= window.endS)
       .map((s) => s.value);
-    const missing = values.filter((v) => v === undefined || Number.isNaN(v)).length;
-    note = `${values.length} samples${missing > 0 ? `, ${missing} without data` : ''}`;
+    gaps = values.filter((v) => !hasValue(v)).length;
+    note = `${values.length} samples${gaps > 0 ? `, ${gaps} without data` : ''}`;
   }
-  // Judged on the samples that have a value; none at all is "no data", not a miss.
-  const { ok, measured } = judgeWindow(values, p.expect, p.holds);
+  // Judged on the samples that have a value; none at all is "no data", not a miss. An `always` probe
+  // must hold at every step: with no miss but a gap (a scrape gap mid-run), it was not seen to hold
+  // throughout, so it is "no data" too. A miss among the samples is out of bounds either way.
+  const judged = judgeWindow(values, p.expect, p.holds);
+  const unseen = p.holds === 'always' && judged.ok && gaps > 0;
+  const ok = judged.ok && !unseen;
   return {
     phase: 'during',
     name: p.name,
     source: probeSource(p),
     expect: `${p.expect} (${p.holds})`,
-    measured,
+    measured: judged.measured,
     ok,
-    outcome: probeOutcome(ok, measured),
+    outcome: unseen ? 'no data' : probeOutcome(ok, judged.measured),
     note,
   };
 }

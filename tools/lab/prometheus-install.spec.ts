@@ -9,6 +9,7 @@ import {
   goModuleVersion,
   pinnedPrometheusVersion,
   prometheusCacheDir,
+  reportedVersion,
   resolvePrometheusTool,
   type ResolveOptions,
 } from './prometheus-install';
@@ -164,6 +165,16 @@ describe('resolving prometheus and promtool', () => {
     expect(() => findPrometheusTool('promtool', b.options({ PROMTOOL: missing }))).toThrow(
       expect.objectContaining({ code: 'override-unusable', message: expect.stringContaining(`PROMTOOL=${missing}`) }),
     );
+  });
+
+  it('gives up on a binary whose --version hangs, even one that ignores SIGTERM', () => {
+    const b = bench();
+    const hung = join(b.root, 'hung-prometheus');
+    // A wrapper stuck on something (a lock, a prompt) that also traps TERM, as shells in scripts do.
+    script(hung, 'trap "" TERM\nsleep 20');
+    const startedAt = Date.now();
+    expect(reportedVersion(hung, b.options().env, 500)).toBeUndefined();
+    expect(Date.now() - startedAt).toBeLessThan(5000);
   });
 
   it('without Go, says exactly what to do instead of building', async () => {

@@ -88,10 +88,16 @@ export function prometheusCacheDir(cacheDir: string, version: string): string {
 
 /**
  * The version a binary's `--version` reports (`prometheus, version 3.16.0 (branch: ...`), '' when
- * it reports none (a plain `go install` build), undefined when it does not run.
+ * it reports none (a plain `go install` build), undefined when it does not run or does not exit
+ * within `timeoutMs` (then it is killed).
  */
-export function reportedVersion(bin: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
-  const probe = spawnSync(bin, ['--version'], { encoding: 'utf8', env, timeout: 10_000 });
+export function reportedVersion(
+  bin: string,
+  env: NodeJS.ProcessEnv = process.env,
+  timeoutMs = 10_000,
+): string | undefined {
+  // SIGKILL: a hung binary (or a wrapper script) that ignores SIGTERM would otherwise hold `lab up` for good.
+  const probe = spawnSync(bin, ['--version'], { encoding: 'utf8', env, timeout: timeoutMs, killSignal: 'SIGKILL' });
   if (probe.error || probe.status !== 0) return undefined;
   const match = /\bversion (\S*)/.exec(`${probe.stdout}${probe.stderr}`);
   return match ? match[1] : '';

@@ -70,6 +70,20 @@ describe('down --wipe: the next up starts from nothing', () => {
     });
   });
 
+  it('refuses, removing nothing, a state dir no lab ran in (LAB_STATE_DIR=. in a checkout, or $HOME)', async () => {
+    // A checkout: its prometheus/ holds the rules, data/ someone's files; no lab ever ran here.
+    const checkout = join(root, 'checkout');
+    touch(join(checkout, 'prometheus', 'rules', 'jeeves.rules.yml'), 'groups: []');
+    touch(join(checkout, 'data', 'notes.txt'));
+    touch(join(checkout, 'package.json'), '{}');
+    const config = loadLabConfig({ LAB_STATE_DIR: checkout, LAB_CACHE_DIR: join(root, 'cache') });
+    await expect(wipeLab(config, { log: quiet, env: {}, brokerAnswers: noBroker })).rejects.toThrow(
+      /not a lab's state dir/,
+    );
+    expect(existsSync(join(checkout, 'prometheus', 'rules', 'jeeves.rules.yml'))).toBe(true);
+    expect(existsSync(join(checkout, 'data', 'notes.txt'))).toBe(true);
+  });
+
   it('refuses, removing nothing, while a process of this lab still runs', async () => {
     const config = stoppedLab(root);
     // This test process stands in for a data-service that `down` failed to stop.

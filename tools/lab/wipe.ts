@@ -1,4 +1,4 @@
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, rmSync, statSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { brokersOf, type LabConfig } from './config';
@@ -109,6 +109,21 @@ function inside(dir: string, path: string): boolean {
   return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel);
 }
 
+/**
+ * A directory a lab has run in: `up` always leaves its `pids` and `logs` dirs there (and `down` keeps
+ * them). Anything else — a checkout (`LAB_STATE_DIR=.`, whose prometheus/ holds the rules), $HOME,
+ * `/` — may hold a `data` or `prometheus` dir of someone else's.
+ */
+function ranALab(stateDir: string): boolean {
+  return ['pids', 'logs'].every((dir) => {
+    try {
+      return statSync(join(stateDir, dir)).isDirectory();
+    } catch {
+      return false;
+    }
+  });
+}
+
 /** Processes of this lab still alive by their pid files (`down` should have stopped them all). */
 function stillRunning(config: LabConfig): string[] {
   // The processes that write into the wiped dirs (Toxiproxy, say, keeps nothing on disk).
@@ -124,7 +139,8 @@ function stillRunning(config: LabConfig): string[] {
 /**
  * Removes this lab's state after `down` (wipeTargets), so the next `up` starts from nothing. Never
  * touches anything outside `config.stateDir` nor the machine-wide cache (`config.cacheDir`), and
- * refuses while a process of this lab still runs. A broker this lab does not own (KAFKA_BROKERS, or
+ * refuses (WipeRefusedError) while a process of this lab still runs, or when no lab ever ran in the
+ * state dir. A broker this lab does not own (KAFKA_BROKERS, or
  * another lab's found on the port) keeps its data: with a topic prefix, this lab's topics and
  * consumer groups (`<prefix>.*`) are deleted through the admin API; without one they may be the
  * broker owner's too, so they are left and a note says how to wipe them.
@@ -135,6 +151,11 @@ export async function wipeLab(config: LabConfig, options: WipeOptions): Promise<
   if (running.length > 0)
     throw new WipeRefusedError(
       `Not wiping ${config.stateDir}: processes of this lab still run (${running.join(', ')}). Stop them with npm run lab -- down, then wipe again.`,
+    );
+  const present = wipeTargets(config).filter((t) => existsSync(t.path));
+  if (present.length > 0 && !ranALab(config.stateDir))
+    throw new WipeRefusedError(
+      `Not wiping ${config.stateDir}: it is not a lab's state dir (no pids/ and logs/ of a lab that ran there), so its ${present.map((t) => relative(config.stateDir, t.path)).join(', ')} may be someone else's. Check LAB_STATE_DIR.`,
     );
   const removed: string[] = [];
   const notes: string[] = [];

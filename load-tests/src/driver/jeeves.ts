@@ -1,3 +1,5 @@
+import { isIP, isIPv4 } from 'node:net';
+import { networkInterfaces, type NetworkInterfaceInfo } from 'node:os';
 import { setTimeout as delay } from 'node:timers/promises';
 import { performance } from 'node:perf_hooks';
 import type { FlowName, FaultStep, Scenario } from '../scenario';
@@ -25,11 +27,30 @@ export class TargetError extends Error {
   override readonly name = 'TargetError';
 }
 
+/**
+ * True when `host` (a URL's hostname: IPv6 bracketed) is this machine: `localhost`, a loopback
+ * address (127.0.0.0/8, ::1; RFC 1122 §3.2.1.3, RFC 4291 §2.5.3) or an address of one of its network
+ * interfaces (`interfaces`, os.networkInterfaces() by default), such as the docker0 bridge's that
+ * `LAB_HOST` may bind the apps to.
+ */
+export function isThisMachine(
+  host: string,
+  interfaces: NodeJS.Dict<NetworkInterfaceInfo[]> = networkInterfaces(),
+): boolean {
+  const address = host.replace(/^\[(.*)\]$/, '$1').toLowerCase();
+  if (address === 'localhost' || address === '::1') return true;
+  if (isIPv4(address) && address.startsWith('127.')) return true;
+  if (isIP(address) === 0) return false;
+  return Object.values(interfaces).some((list) => (list ?? []).some((i) => i.address.toLowerCase() === address));
+}
+
 /** The driver only ever loads this machine: a typo must not send a stress test somewhere else. */
 export function assertLoopback(url: string): void {
   const host = new URL(url).hostname;
-  if (!['127.0.0.1', 'localhost', '[::1]', '::1'].includes(host))
-    throw new TargetError(`${url} is not a loopback address; the built-in driver only loads this machine.`);
+  if (!isThisMachine(host))
+    throw new TargetError(
+      `${url} is neither a loopback address nor one of this machine's; the built-in driver only loads this machine.`,
+    );
 }
 
 interface CachedToken {

@@ -1,8 +1,9 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { NetworkInterfaceInfo } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { loadScenario, type Scenario } from '../scenario';
-import { DEFAULT_CLIENTS, type JeevesTarget } from './jeeves';
+import { DEFAULT_CLIENTS, isThisMachine, type JeevesTarget } from './jeeves';
 import { runScenario } from './runner';
 import { buildSummary, renderHtml } from './summary';
 
@@ -19,11 +20,12 @@ class FakeGateway {
   private server: Server | undefined;
   url = '';
 
-  async start(): Promise<void> {
+  /** Listens on `host` (loopback by default; a lab started with LAB_HOST listens elsewhere). */
+  async start(host = '127.0.0.1'): Promise<void> {
     this.server = createServer((req, res) => void this.handle(req, res));
     const server = this.server;
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-    this.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    await new Promise<void>((resolve) => server.listen(0, host, () => resolve()));
+    this.url = `http://${host}:${(server.address() as AddressInfo).port}`;
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -189,6 +191,22 @@ describe('runScenario (open model, against a fake gateway)', () => {
     ).rejects.toThrow(/loopback/);
   });
 
+  it("loads a lab whose apps listen on another of this machine's addresses (LAB_HOST=127.0.0.2)", async () => {
+    const there = new FakeGateway();
+    await there.start('127.0.0.2');
+    try {
+      const s = scenario({ stages: [{ durationSeconds: 1, targetRate: 10 }], mix: [{ flow: 'post', weight: 1 }] });
+      const result = await runScenario({
+        scenario: s,
+        target: { ...target, gatewayUrl: there.url, tokenDealerUrl: there.url, serviceUrls: { gateway: there.url } },
+      });
+      expect(result.passed).toBe(true);
+      expect(there.postArrivals.length).toBeGreaterThan(0);
+    } finally {
+      await there.stop();
+    }
+  });
+
   it('fails fast when the gateway is not ready', async () => {
     const s = scenario({ stages: [{ durationSeconds: 1, targetRate: 1 }] });
     await expect(runScenario({ scenario: s, target: { ...target, gatewayUrl: 'http://127.0.0.1:9' } })).rejects.toThrow(
@@ -252,5 +270,15 @@ describe('HTML summary', () => {
     expect(html).toContain('FAILED');
     expect(html).toContain('d &#60;b&#62;');
     expect(html).not.toMatch(/<script|<link|src="http/);
+  });
+});
+
+describe('isThisMachine: the only hosts the driver loads', () => {
+  const docker0 = { docker0: [{ address: '172.17.0.1', family: 'IPv4' } as NetworkInterfaceInfo] };
+  it.each(['127.0.0.1', '127.0.0.2', 'localhost', '[::1]', '172.17.0.1'])('%s is this machine', (host) => {
+    expect(isThisMachine(host, docker0)).toBe(true);
+  });
+  it.each(['172.17.0.2', '192.0.2.1', 'example.com', '[2001:db8::1]'])('%s is not', (host) => {
+    expect(isThisMachine(host, docker0)).toBe(false);
   });
 });
