@@ -4,7 +4,15 @@ import { dirname, join } from 'node:path';
 import { loadLabConfig, type LabConfig } from './config';
 import { appPidFile } from './instances';
 import { writePidFile } from './processes';
-import { type LabTopicsAdmin, wipeLab, WipeRefusedError, wipeTargets } from './wipe';
+import type { GroupDescription } from 'kafkajs';
+import {
+  deleteGroupsOnceEmpty,
+  type GroupsAdmin,
+  type LabTopicsAdmin,
+  wipeLab,
+  WipeRefusedError,
+  wipeTargets,
+} from './wipe';
 
 const quiet = (): void => undefined;
 const noBroker = async (): Promise<boolean> => false;
@@ -134,5 +142,71 @@ describe('down --wipe: the next up starts from nothing', () => {
       expect.stringMatching(/^The data-service store is the PostgreSQL database at DATABASE_URL: not wiped/),
     ]);
     expect(notes.join('\n')).not.toContain('postgres://');
+  });
+});
+
+/**
+ * A broker's group coordinator as a wipe sees it: `describeGroups` answers each group with the
+ * members it still has (one killed consumer for the first `staleFor` looks), and `deleteGroups`
+ * refuses a group with members as Kafka does (NON_EMPTY_GROUP, which kafkajs throws at once).
+ */
+class FakeGroups implements GroupsAdmin {
+  looks = 0;
+  readonly deleted: string[] = [];
+  constructor(
+    private readonly staleGroup: string,
+    private readonly staleFor: number,
+  ) {}
+  private members(groupId: string) {
+    if (groupId !== this.staleGroup || this.looks > this.staleFor) return [];
+    const member = { memberId: 'm-1', clientId: 'jeeves-worker', clientHost: '/127.0.0.1' };
+    return [{ ...member, memberMetadata: Buffer.alloc(0), memberAssignment: Buffer.alloc(0) }];
+  }
+  describeGroups = async (groupIds: string[]): Promise<{ groups: GroupDescription[] }> => {
+    this.looks += 1;
+    const describe = (groupId: string): GroupDescription => {
+      const members = this.members(groupId);
+      const state = members.length > 0 ? 'Stable' : 'Empty';
+      return { groupId, members, protocol: '', protocolType: 'consumer', state };
+    };
+    return { groups: groupIds.map(describe) };
+  };
+  deleteGroups = async (groupIds: string[]) => {
+    const busy = groupIds.filter((g) => this.members(g).length > 0);
+    if (busy.length > 0)
+      throw Object.assign(new Error('Error in DeleteGroups'), {
+        groups: busy.map((groupId) => ({ groupId, errorCode: 68, error: new Error('The group is not empty') })),
+      });
+    this.deleted.push(...groupIds);
+    return groupIds.map((groupId) => ({ groupId, errorCode: 0 }));
+  };
+}
+
+describe('down --wipe on a shared broker: consumer groups with a killed member', () => {
+  const groups = ['t42.jeeves-bot', 't42.jeeves-worker'];
+
+  it("waits until the killed consumer's session has timed out, says so once, then deletes every group", async () => {
+    const admin = new FakeGroups('t42.jeeves-worker', 3);
+    const lines: string[] = [];
+    await deleteGroupsOnceEmpty(admin, groups, { log: (l) => lines.push(l), intervalMs: 1, timeoutMs: 5000 });
+    expect(admin.deleted).toEqual(groups);
+    expect(admin.looks).toBe(4);
+    expect(lines).toEqual([expect.stringMatching(/^wipe: waiting up to 5 s for the members of t42\.jeeves-worker /)]);
+  });
+
+  it('refuses, deleting no group, when a member stays past the deadline, and names it', async () => {
+    const admin = new FakeGroups('t42.jeeves-worker', Infinity);
+    const wipe = deleteGroupsOnceEmpty(admin, groups, { log: quiet, intervalMs: 1, timeoutMs: 20 });
+    await expect(wipe).rejects.toThrow(WipeRefusedError);
+    await expect(wipe).rejects.toThrow(
+      /still have members after 0\.02 s: t42\.jeeves-worker \(jeeves-worker from \/127\.0\.0\.1\)\. Stop those consumers/,
+    );
+    expect(admin.deleted).toEqual([]);
+  });
+
+  it('asks nothing of the broker when there is no group', async () => {
+    const admin = new FakeGroups('none', 0);
+    await deleteGroupsOnceEmpty(admin, [], { log: quiet });
+    expect(admin.looks).toBe(0);
   });
 });

@@ -1,13 +1,13 @@
 import { existsSync, rmSync, statSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve } from 'node:path';
-import { Kafka, logLevel } from 'kafkajs';
+import { Kafka, logLevel, type Admin, type GroupDescription } from 'kafkajs';
 import { brokersOf, type LabConfig } from './config';
 import { appPidFile, knownInstances } from './instances';
 import { kafkaAnswers, kafkaPaths, type Log } from './kafka';
 import { liveProcess } from './processes';
 import { prometheusPaths } from './prometheus';
 import { tracePaths } from './traces';
-import { waitFor } from './wait';
+import { waitFor, WaitTimeoutError } from './wait';
 
 /** One directory `down --wipe` removes, and what it holds. */
 export interface WipeTarget {
@@ -30,16 +30,92 @@ export function wipeTargets(config: LabConfig): WipeTarget[] {
   ];
 }
 
+/** A wipe that would remove what is not this lab's, or cannot finish safely; nothing more is removed. */
+export class WipeRefusedError extends Error {
+  readonly code = 'EWIPEREFUSED';
+  override readonly name = 'WipeRefusedError';
+}
+
 /** The topics and consumer groups of one lab on a broker it does not own. */
 export interface LabTopicsAdmin {
   /** Names of the topics and consumer groups on the broker that start with `prefix`. */
   list(prefix: string): Promise<{ topics: string[]; groups: string[] }>;
-  /** Deletes them, then resolves once the broker no longer lists those topics. */
+  /**
+   * Deletes them (each group once it has no members: deleteGroupsOnceEmpty), then resolves once the
+   * broker no longer lists those topics.
+   */
   delete(topics: readonly string[], groups: readonly string[]): Promise<void>;
 }
 
-/** The real one: kafkajs admin against `brokers`. */
-export function kafkaTopicsAdmin(brokers: string): LabTopicsAdmin {
+/**
+ * How long a wipe waits for a consumer group's stale members to be dropped: a consumer stopped
+ * without leaving (SIGKILL, a crash) stays a member until its session times out — 10 s for our
+ * transport, 30 s (kafkajs's default) for Nest's stock one — plus slack for the broker's check.
+ */
+export const GROUP_EMPTY_TIMEOUT_MS = 45_000;
+
+/** The calls of a kafkajs admin that deleteGroupsOnceEmpty makes. */
+export type GroupsAdmin = Pick<Admin, 'describeGroups' | 'deleteGroups'>;
+
+export interface DeleteGroupsOptions {
+  readonly log: Log;
+  /** Deadline for every group to have no members, in ms; GROUP_EMPTY_TIMEOUT_MS by default. */
+  readonly timeoutMs?: number;
+  readonly intervalMs?: number;
+}
+
+/**
+ * Deletes consumer groups once none has members. The broker refuses to delete a group with members
+ * (NON_EMPTY_GROUP; kafkajs gives up at once with "Error in DeleteGroups"), and a killed consumer
+ * stays one until its session times out: wait for that, saying so once. Throws WipeRefusedError
+ * naming each member (client id, host) when a group still has some after `timeoutMs`, or when the
+ * broker refuses a deletion; deletes nothing in the first case.
+ */
+export async function deleteGroupsOnceEmpty(
+  admin: GroupsAdmin,
+  groups: readonly string[],
+  options: DeleteGroupsOptions,
+): Promise<void> {
+  if (groups.length === 0) return;
+  const timeoutMs = options.timeoutMs ?? GROUP_EMPTY_TIMEOUT_MS;
+  let busy: GroupDescription[] = [];
+  let announced = false;
+  try {
+    await waitFor(
+      async () => {
+        busy = (await admin.describeGroups([...groups])).groups.filter((g) => g.members.length > 0);
+        if (busy.length > 0 && !announced) {
+          announced = true;
+          options.log(
+            `wipe: waiting up to ${timeoutMs / 1000} s for the members of ${busy.map((g) => g.groupId).join(', ')} to be dropped (a consumer stopped without leaving its group stays a member until its session times out)`,
+          );
+        }
+        return busy.length === 0;
+      },
+      { timeoutMs, intervalMs: options.intervalMs ?? 500, what: 'consumer groups to have no members' },
+    );
+  } catch (error) {
+    if (!(error instanceof WaitTimeoutError) || busy.length === 0) throw error;
+    const members = busy.map(
+      (g) => `${g.groupId} (${g.members.map((m) => `${m.clientId} from ${m.clientHost}`).join(', ')})`,
+    );
+    throw new WipeRefusedError(
+      `Consumer groups still have members after ${timeoutMs / 1000} s: ${members.join('; ')}. Stop those consumers, then run npm run lab -- down --wipe again.`,
+    );
+  }
+  try {
+    await admin.deleteGroups([...groups]);
+  } catch (error) {
+    const failed = (error as { groups?: Array<{ groupId: string; error?: Error }> }).groups;
+    if (!failed) throw error;
+    throw new WipeRefusedError(
+      `The broker refused to delete consumer groups: ${failed.map((g) => `${g.groupId} (${g.error?.message ?? 'unknown error'})`).join('; ')}. Run npm run lab -- down --wipe again.`,
+    );
+  }
+}
+
+/** The real one: kafkajs admin against `brokers`; `log` gets the wait for a group's members. */
+export function kafkaTopicsAdmin(brokers: string, log: Log = () => undefined): LabTopicsAdmin {
   const admin = () =>
     new Kafka({
       clientId: 'jeeves-lab-wipe',
@@ -66,7 +142,7 @@ export function kafkaTopicsAdmin(brokers: string): LabTopicsAdmin {
       const a = admin();
       await a.connect();
       try {
-        if (groups.length > 0) await a.deleteGroups([...groups]);
+        await deleteGroupsOnceEmpty(a, groups, { log });
         if (topics.length > 0) await a.deleteTopics({ topics: [...topics], timeout: 30_000 });
         // Deletion is asynchronous on the broker: the next `up` must find the names free to create.
         await waitFor(async () => !(await a.listTopics()).some((t) => topics.includes(t)), {
@@ -96,11 +172,6 @@ export interface WipeResult {
   readonly removed: readonly string[];
   /** What was not wiped, and how to wipe it, one line each. */
   readonly notes: readonly string[];
-}
-
-export class WipeRefusedError extends Error {
-  readonly code = 'EWIPEREFUSED';
-  override readonly name = 'WipeRefusedError';
 }
 
 /** `path` is strictly inside `dir` (never `dir` itself, never beside or above it). */
@@ -189,7 +260,7 @@ export async function wipeLab(config: LabConfig, options: WipeOptions): Promise<
         `Kafka is not this lab's (${whose}) and does not answer: the topics ${config.topicPrefix}.* were not deleted. Run npm run lab -- down --wipe again once it answers.`,
       );
     } else {
-      const admin = (options.topicsAdmin ?? kafkaTopicsAdmin)(brokers);
+      const admin = options.topicsAdmin ? options.topicsAdmin(brokers) : kafkaTopicsAdmin(brokers, log);
       const { topics, groups } = await admin.list(`${config.topicPrefix}.`);
       await admin.delete(topics, groups);
       log(
