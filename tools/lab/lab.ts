@@ -38,6 +38,7 @@ import {
 } from './trace-ui';
 import { startTraceSink, stopTraceSink, tracePaths } from './traces';
 import { httpOk, waitFor } from './wait';
+import { markLabStateDir } from './wipe';
 
 /**
  * What a running lab is, saved in `<stateDir>/lab.json` by `up`: later commands (and the test
@@ -143,6 +144,7 @@ export async function up(config: LabConfig, options: UpOptions): Promise<LabDesc
     );
   }
   mkdirSync(join(config.stateDir, 'data'), { recursive: true });
+  markLabStateDir(config.stateDir);
   // Before the broker and the apps: a first-time Prometheus build wants both cores for minutes.
   const prometheusBinary = await preparePrometheus(config, log);
   const kafka = await startKafka(config, { log });

@@ -8,6 +8,7 @@ import type { GroupDescription } from 'kafkajs';
 import {
   deleteGroupsOnceEmpty,
   type GroupsAdmin,
+  markLabStateDir,
   type LabTopicsAdmin,
   wipeLab,
   WipeRefusedError,
@@ -90,6 +91,18 @@ describe('down --wipe: the next up starts from nothing', () => {
     );
     expect(existsSync(join(checkout, 'prometheus', 'rules', 'jeeves.rules.yml'))).toBe(true);
     expect(existsSync(join(checkout, 'data', 'notes.txt'))).toBe(true);
+  });
+
+  it('wipes a lab that ran nothing of its own there (shared broker, no apps, no Prometheus): up marked it', async () => {
+    // What `up` leaves for such a lab: the store dir it makes, Prometheus's dir, and its marks.
+    const stateDir = join(root, 'shared');
+    touch(join(stateDir, 'data', '.keep'));
+    touch(join(stateDir, 'prometheus', 'targets.json'), '[]');
+    markLabStateDir(stateDir);
+    const config = loadLabConfig({ LAB_STATE_DIR: stateDir, LAB_CACHE_DIR: join(root, 'cache') });
+    const { removed } = await wipeLab(config, { log: quiet, env: {}, brokerAnswers: noBroker });
+    expect([...removed].sort()).toEqual([join(stateDir, 'data'), join(stateDir, 'prometheus')]);
+    expect(readdirSync(stateDir).sort()).toEqual(['logs', 'pids']);
   });
 
   it('refuses, removing nothing, while a process of this lab still runs', async () => {

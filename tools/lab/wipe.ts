@@ -1,4 +1,4 @@
-import { existsSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { Kafka, logLevel, type Admin, type GroupDescription } from 'kafkajs';
 import { brokersOf, type LabConfig } from './config';
@@ -180,13 +180,25 @@ function inside(dir: string, path: string): boolean {
   return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel);
 }
 
+/** The dirs that mark a state dir as a lab's (ranALab); kept by `down` and by a wipe. */
+const LAB_MARKS = ['pids', 'logs'] as const;
+
 /**
- * A directory a lab has run in: `up` always leaves its `pids` and `logs` dirs there (and `down` keeps
- * them). Anything else — a checkout (`LAB_STATE_DIR=.`, whose prometheus/ holds the rules), $HOME,
+ * Creates `<stateDir>/pids` and `<stateDir>/logs`, the marks a wipe looks for. `up` calls it before
+ * anything else, so a lab that starts no process of its own there (a shared broker, no apps, no
+ * Prometheus, tracing off) can still be wiped.
+ */
+export function markLabStateDir(stateDir: string): void {
+  for (const dir of LAB_MARKS) mkdirSync(join(stateDir, dir), { recursive: true });
+}
+
+/**
+ * A directory a lab has run in: `up` always leaves its `pids` and `logs` dirs there (markLabStateDir;
+ * `down` keeps them). Anything else — a checkout (`LAB_STATE_DIR=.`, whose prometheus/ holds the rules), $HOME,
  * `/` — may hold a `data` or `prometheus` dir of someone else's.
  */
 function ranALab(stateDir: string): boolean {
-  return ['pids', 'logs'].every((dir) => {
+  return LAB_MARKS.every((dir) => {
     try {
       return statSync(join(stateDir, dir)).isDirectory();
     } catch {
