@@ -65,15 +65,17 @@ function recordsIn(admin: Admin, topic: string): Promise<number> {
 
 /**
  * `lab down --wipe` against real brokers. Two small labs of this spec's own, beside the test lab:
- * state in a temp dir, no apps, no Prometheus and no trace sink (the broker's data is what a wipe
- * must prove on a broker; the other dirs are unit-tested in tools/lab/wipe.spec.ts).
+ * state in a temp dir, no apps, no Prometheus, no trace sink or Zipkin (the broker's data is what a
+ * wipe must prove on a broker; the other dirs are unit-tested in tools/lab/wipe.spec.ts).
  *
  * - A lab with its own broker (OS-picked ports): a malformed record on the messages topic — the
  *   poison record of issue 11 — and a committed offset survive `down` + `up`; after `down --wipe`
  *   (the real CLI) + `up` the broker is a new one (another cluster id) with empty topics and no groups.
  * - A lab with a topic prefix on the test lab's broker: `down --wipe` deletes its `<prefix>.*`
- *   topics and groups and nothing else — not another prefix that merely starts with the same
- *   characters, not the test lab's — and the next `up` recreates its topics empty.
+ *   topics and groups — one of them with the stale member of a SIGKILLed consumer, which it waits
+ *   out — and nothing else: not another prefix that merely starts with the same characters, not the
+ *   test lab's; the next `up` recreates its topics empty, and a wipe after a plain `down` (no
+ *   lab.json) finds the broker still another lab's and deletes them again.
  */
 describe('lab down --wipe: the next up starts from nothing', () => {
   let root: string;
@@ -293,11 +295,10 @@ describe('lab down --wipe: the next up starts from nothing', () => {
     await producer.connect();
     await producer.send({ topic: messages, acks: -1, messages: [{ key: 'poison', value: Buffer.from([0xff]) }] });
     await producer.disconnect();
-    await withAdmin(async (a) => {
-      for (const groupId of myGroups)
-        await a.setOffsets({ groupId, topic: messages, partitions: [{ partition: 0, offset: '0' }] });
-      await a.setOffsets({ groupId: theirGroup, topic: theirs[0], partitions: [{ partition: 0, offset: '0' }] });
-    });
+    // kafkajs's setOffsets joins the group and waits out one fetch (about 5 s): the groups in parallel.
+    const commitAt0 = (groupId: string, topic: string): Promise<void> =>
+      withAdmin((a) => a.setOffsets({ groupId, topic, partitions: [{ partition: 0, offset: '0' }] }));
+    await Promise.all([...myGroups.map((g) => commitAt0(g, messages)), commitAt0(theirGroup, theirs[0])]);
     // A consumer of this lab killed mid-session (`lab kill`, a crash): the broker keeps it as a
     // member of its group until its session times out, and a group with members cannot be deleted.
     const killedGroup = consumerGroupName(CONSUMER_GROUPS.dataService, prefix);
