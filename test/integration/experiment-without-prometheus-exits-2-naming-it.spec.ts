@@ -1,13 +1,12 @@
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { REPO_ROOT } from '../../tools/lab/config';
 import { knownInstances } from '../../tools/lab/instances';
 import { openLab } from '../../tools/lab/lab';
 import { prometheusPid, prometheusUrl, startPrometheus, stopPrometheus } from '../../tools/lab/prometheus';
 import { HttpPrometheus } from '../../experiments/src/prometheus-api';
 import { lab, waitFor } from './support/lab';
+import { runLabCli } from './support/lab-cli';
 import { TEST_STATE_DIR } from './support/settings';
 
 const log = (line: string): void => void process.stderr.write(`[no-prometheus] ${line}\n`);
@@ -45,24 +44,17 @@ describe('experiment with Prometheus stopped', () => {
   }, 90_000);
 
   it('exits 2 in under 10 s with one line naming Prometheus and `npm run lab -- up`; writes no report', async () => {
-    const started = Date.now();
-    const child = spawn(
-      process.execPath,
-      [join(REPO_ROOT, 'dist', 'tools', 'lab', 'main.js'), 'experiment', 'provider-outage'],
-      {
-        env: { ...process.env, LAB_STATE_DIR: TEST_STATE_DIR, EXPERIMENT_RESULTS_ROOT: results },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    // Far above the bound: a run that did start would hold the lab for minutes.
-    const timer = setTimeout(() => child.kill('SIGINT'), 60_000);
-    const code = await new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
-    clearTimeout(timer);
-    const elapsedMs = Date.now() - started;
+    // Far above the bound: a run that did start would hold the lab for minutes (SIGINT rolls it back).
+    const {
+      code,
+      stdout,
+      stderr,
+      ms: elapsedMs,
+    } = await runLabCli(['experiment', 'provider-outage'], {
+      env: { ...process.env, LAB_STATE_DIR: TEST_STATE_DIR, EXPERIMENT_RESULTS_ROOT: results },
+      timeoutMs: 60_000,
+      killSignal: 'SIGINT',
+    });
     log(`exit ${code} after ${elapsedMs} ms: ${stderr.trim()}`);
 
     expect({ code, stdout }).toEqual({ code: 2, stdout: '' });

@@ -1,7 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Kafka, logLevel, type Admin } from 'kafkajs';
@@ -10,37 +9,11 @@ import { loadLabConfig, REPO_ROOT, type LabConfig } from '../../tools/lab/config
 import { ensureTopics, kafkaPaths } from '../../tools/lab/kafka';
 import { down, openLab, up, type LabDescription } from '../../tools/lab/lab';
 import { lab, waitFor } from './support/lab';
+import { freePort, runLabCli, type CliRun } from './support/lab-cli';
 
-/** A port nothing listens on right now (the OS picks it, we let it go). */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-interface CliRun {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-/** `npm run lab -- <args>` as a user runs it (the built CLI), with a lab's environment. */
-async function labCli(env: NodeJS.ProcessEnv, ...args: string[]): Promise<CliRun> {
-  const child = spawn(process.execPath, [join(REPO_ROOT, 'dist', 'tools', 'lab', 'main.js'), ...args], {
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-  // A broker's controlled shutdown takes seconds; the CLI's own deadline for it is 30 s.
-  const timer = setTimeout(() => child.kill('SIGKILL'), 90_000);
-  const code = await new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
-  clearTimeout(timer);
-  return { code, stdout, stderr };
+/** `npm run lab -- <args>` with a lab's environment; a broker's controlled shutdown takes seconds (the CLI's own deadline is 30 s). */
+function labCli(env: NodeJS.ProcessEnv, ...args: string[]): Promise<CliRun> {
+  return runLabCli(args, { env, timeoutMs: 90_000 });
 }
 
 const quiet = (): void => undefined;

@@ -1,25 +1,7 @@
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { REPO_ROOT } from '../../tools/lab/config';
-
-interface CliRun {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-  readonly ms: number;
-}
-
-/** A port nothing listens on right now (the OS picks it, we let it go). */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
+import { freePort, runLabCli, type CliRun } from './support/lab-cli';
 
 /**
  * Every verb that needs running parts, spawned as a user runs it (`node dist/tools/lab/main.js`)
@@ -51,21 +33,7 @@ describe('verbs against a lab that is not running', () => {
     rmSync(results, { recursive: true, force: true });
   });
 
-  const lab = async (...args: string[]): Promise<CliRun> => {
-    const started = Date.now();
-    const child = spawn(process.execPath, [join(REPO_ROOT, 'dist', 'tools', 'lab', 'main.js'), ...args], {
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
-    const code = await new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
-    clearTimeout(timer);
-    return { code, stdout, stderr, ms: Date.now() - started };
-  };
+  const lab = (...args: string[]): Promise<CliRun> => runLabCli(args, { env, timeoutMs: 30_000 });
 
   it.each([
     [['ledger-test'], ['Kafka', 'gateway', 'token-dealer', 'data-service', 'provider', 'bot', 'worker']],

@@ -1,15 +1,11 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { REPO_ROOT } from '../../tools/lab/config';
 import { CLIENTS, getToken, lab } from './support/lab';
+import { runLabCli, type CliRun } from './support/lab-cli';
 import { TEST_STATE_DIR } from './support/settings';
 
-interface CliRun {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
+interface SmokeRun extends Pick<CliRun, 'code' | 'stdout' | 'stderr'> {
   readonly summary: {
     passed: boolean;
     thresholds: Array<{ metric: string; threshold: string; ok: boolean; value?: number }>;
@@ -18,31 +14,20 @@ interface CliRun {
 }
 
 /** `npm run lab -- load smoke --duration 12s` against the test lab, as a user runs it. */
-async function labLoadSmoke(): Promise<CliRun> {
+async function labLoadSmoke(): Promise<SmokeRun> {
   const results = mkdtempSync(join(tmpdir(), 'jeeves-load-'));
-  const child = spawn(
-    process.execPath,
-    [join(REPO_ROOT, 'dist', 'tools', 'lab', 'main.js'), 'load', 'smoke', '--duration', '12s'],
-    {
-      env: { ...process.env, LAB_STATE_DIR: TEST_STATE_DIR, LOAD_RESULTS_ROOT: results },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
   // Bounded: 12 s of load, up to 10 s for the last replies, 30 s of slack for a busy machine.
-  const timer = setTimeout(() => child.kill('SIGKILL'), 90_000);
-  const code = await new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
-  clearTimeout(timer);
+  const { code, stdout, stderr } = await runLabCli(['load', 'smoke', '--duration', '12s'], {
+    env: { ...process.env, LAB_STATE_DIR: TEST_STATE_DIR, LOAD_RESULTS_ROOT: results },
+    timeoutMs: 90_000,
+  });
   const dirs = readdirSync(join(results, 'results'));
   expect(dirs).toHaveLength(1);
   expect(dirs[0]).toMatch(/-load-smoke$/);
   expect(readdirSync(join(results, 'results', dirs[0])).sort()).toEqual(['summary.html', 'summary.json']);
   const summary = JSON.parse(
     readFileSync(join(results, 'results', dirs[0], 'summary.json'), 'utf8'),
-  ) as CliRun['summary'];
+  ) as SmokeRun['summary'];
   return { code, stdout, stderr, summary };
 }
 
