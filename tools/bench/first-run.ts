@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { loadLabConfig, REPO_ROOT } from '../lab/config';
-import { machineLine, writePerformanceSection } from './performance-doc';
+import { writePerformanceSection } from './performance-doc';
 import { table } from './support';
 import { labRss, spread } from './trace-ui';
 
@@ -256,8 +256,6 @@ export const bench = {
     log(`\n${table(header, rows)}\n${summary[0]}`);
     const processes = results.at(-1)?.processes ?? {};
     const markdown = [
-      machineLine(),
-      '',
       `Each round cloned HEAD into a temporary directory and ran \`npm run lab -- up\` there with npm's cache, the lab's cache (LAB_CACHE_DIR), Maven's local repository and Go's module and build caches all empty ("cold": npm ci, the build, the Kafka and trace-UI jars, the Prometheus build), idled ${idleSeconds} s and summed the VmRSS of every process the lab started; then \`down\` and \`up\` again in the same clone ("warm": everything cached and built)${
         without.length > 0 ? ', and once more with `--no-trace-ui` for the idle memory without it' : ''
       }. Medians over ${results.length} rounds, min–max in brackets.`,
