@@ -1,4 +1,4 @@
-import { loadExperiment } from './definition';
+import { experimentNames, loadExperiment } from './definition';
 import { experimentNeeds } from './preflight';
 import { miniExperiment } from './testing';
 
@@ -33,15 +33,7 @@ describe('experimentNeeds: what an experiment reads and drives, from its definit
   });
 
   it('every shipped experiment needs the load driver targets and no part twice', () => {
-    for (const name of [
-      'broker-restart',
-      'flood',
-      'poison-pill',
-      'provider-outage',
-      'scale-out',
-      'slow-consumer',
-      'worker-crash',
-    ]) {
+    for (const name of experimentNames()) {
       const needs = experimentNeeds(loadExperiment(name));
       expect(needs).toEqual(expect.arrayContaining(['prometheus', 'kafka', 'gateway', 'token-dealer']));
       expect(new Set(needs).size).toBe(needs.length);
