@@ -1,4 +1,4 @@
-import { kafkaMetrics } from '#libs/kafka';
+import { kafkaMetrics, requestReplyMetrics } from '#libs/kafka';
 import { createHttpMetrics, createMetricsRegistry } from '#libs/observability';
 import { resilienceMetrics } from '#libs/resilience';
 import { METRICS } from './metric-catalogue';
@@ -11,6 +11,7 @@ describe('metric catalogue vs the libs', () => {
   const registry = createMetricsRegistry({ service: 'catalogue-check' });
   createHttpMetrics(registry);
   kafkaMetrics(registry);
+  requestReplyMetrics(registry);
   resilienceMetrics(registry);
 
   const registered = new Map(

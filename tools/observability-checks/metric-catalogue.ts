@@ -58,6 +58,12 @@ export const METRICS: readonly MetricSpec[] = [
   app('jeeves_kafka_producer_errors_total', 'counter', ['topic']),
   app('jeeves_kafka_dead_letters_total', 'counter', ['source_topic', 'reason']),
   app('jeeves_kafka_dead_letters_truncated_total', 'counter', ['source_topic', 'truncation']),
+  // Kafka request-reply, the caller's side (gateway, GATEWAY_READS=kafka: ADR 0042)
+  app('jeeves_kafka_request_duration_seconds', 'histogram', ['topic', 'outcome']),
+  app('jeeves_kafka_request_timeouts_total', 'counter', ['topic']),
+  app('jeeves_kafka_late_replies_total', 'counter', ['topic']),
+  app('jeeves_kafka_stray_replies_total', 'counter', ['topic']),
+  app('jeeves_kafka_requests_in_flight', 'gauge', ['topic']),
   app('jeeves_kafka_dead_letter_failures_total', 'counter', ['source_topic', 'error_type']),
   // End to end and business
   app('jeeves_message_end_to_end_seconds', 'histogram', ['intent', 'status']),

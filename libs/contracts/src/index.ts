@@ -7,7 +7,27 @@ export {
   CONSUMER_GROUPS,
   consumerGroupName,
 } from './topics';
-export type { TopicKey, TopicName, TopicSpec, DeadLetterReason, ConsumerGroup } from './topics';
+export type { TopicKey, TopicName, TopicSpec, DeadLetterReason, ConsumerGroup, ContractTopicName } from './topics';
+export {
+  READ_TOPICS,
+  READ_TOPIC_PARTITIONS,
+  READ_GROUPS,
+  replyTopicOf,
+  messageReadSchema,
+  userMessagesReadSchema,
+  messagePageViewSchema,
+  messageReadReplySchema,
+  userMessagesReadReplySchema,
+} from './reads';
+export type {
+  ReadTopicName,
+  ReplyTopicName,
+  ReadGroup,
+  MessageRead,
+  UserMessagesRead,
+  MessageReadReply,
+  UserMessagesReadReply,
+} from './reads';
 export { envelopeSchema, makeEnvelope } from './envelope';
 export { headerEntries, headerValues, lastHeaderText, soleHeaderText, copyHeaders } from './record-headers';
 export type { RecordHeaderValue, RecordHeaders, HeaderBytes } from './record-headers';

@@ -1,3 +1,12 @@
+import {
+  READ_TOPIC_PARTITIONS,
+  READ_TOPICS,
+  type ReadGroup,
+  type ReadTopicName,
+  replyTopicOf,
+  type ReplyTopicName,
+} from './reads';
+
 /** Kafka topics of the pipeline. Partition counts are explicit: auto-created topics get the broker default. */
 export const TOPICS = {
   messages: 'jeeves.messages.v1',
@@ -10,23 +19,31 @@ export type TopicKey = keyof typeof TOPICS;
 export type TopicName = (typeof TOPICS)[TopicKey];
 
 export interface TopicSpec {
-  readonly name: TopicName;
+  readonly name: ContractTopicName;
   /** Consumers scale up to this many instances per group. */
   readonly partitions: number;
 }
 
+/** Every topic the lab creates: the pipeline's, and the Kafka read path's requests and replies (ADR 0042). */
 export const TOPIC_SPECS: readonly TopicSpec[] = [
   { name: TOPICS.messages, partitions: 6 },
   { name: TOPICS.actions, partitions: 6 },
   { name: TOPICS.replies, partitions: 6 },
   { name: TOPICS.dlq, partitions: 3 },
+  ...Object.values(READ_TOPICS).flatMap((topic) => [
+    { name: topic, partitions: READ_TOPIC_PARTITIONS },
+    { name: replyTopicOf(topic), partitions: READ_TOPIC_PARTITIONS },
+  ]),
 ];
+
+/** A topic of the contract: the pipeline's, or one of the read path's (ADR 0042). */
+export type ContractTopicName = TopicName | ReadTopicName | ReplyTopicName;
 
 /**
  * Resolves a contract topic name under an optional prefix, so that two labs (say, the test lab and a
  * developer's lab) can share one broker without reading each other's messages.
  */
-export function topicName(base: TopicName, prefix = ''): string {
+export function topicName(base: ContractTopicName, prefix = ''): string {
   return prefix ? `${prefix}.${base}` : base;
 }
 
@@ -49,7 +66,7 @@ export const CONSUMER_GROUPS = {
 export type ConsumerGroup = (typeof CONSUMER_GROUPS)[keyof typeof CONSUMER_GROUPS];
 
 /** Resolves a consumer group under the lab's topic prefix, as `topicName` does for topics. */
-export function consumerGroupName(base: ConsumerGroup, prefix = ''): string {
+export function consumerGroupName(base: ConsumerGroup | ReadGroup, prefix = ''): string {
   return prefix ? `${prefix}.${base}` : base;
 }
 

@@ -1,11 +1,22 @@
 import { ClientKafka, type KafkaOptions } from '@nestjs/microservices';
 import { Kafka, type KafkaConfig, logLevel, type LogEntry } from 'kafkajs';
-import { type ConsumerGroup, consumerGroupName, TOPIC_SPECS, topicName } from '#libs/contracts';
+import {
+  type ConsumerGroup,
+  consumerGroupName,
+  READ_TOPIC_PARTITIONS,
+  type ReadGroup,
+  type ReadTopicName,
+  TOPIC_SPECS,
+  topicName,
+} from '#libs/contracts';
 import type { Logger, MetricsRegistry } from '#libs/observability';
 import { kafkaMetrics, type KafkaMetrics } from './kafka-metrics';
 import { fixKafkajsHeaders } from './kafkajs-header-fixes';
 import { EventPublisher } from './publisher';
+import { RequestReplyClient } from './request-reply/request-reply-client';
+import { requestReplyMetrics } from './request-reply/request-reply-metrics';
 import { type HardenedConsumerSettings, HardenedServerKafka } from './server/hardened-server-kafka';
+import { ResponderServerKafka } from './server/responder-server-kafka';
 import { StockServerKafka } from './server/stock-server-kafka';
 
 /** `hardened`: our strategy on Nest's ServerKafka; `stock`: Nest's ServerKafka/ClientKafka as they come. */
@@ -30,7 +41,15 @@ export type KafkaConsumerSettings = Omit<HardenedConsumerSettings, 'groupLabel' 
 };
 
 /** The consumer side of an app, whichever transport runs it. */
-export type KafkaServer = HardenedServerKafka | StockServerKafka;
+export type KafkaServer = HardenedServerKafka | StockServerKafka | ResponderServerKafka;
+
+/** Consumer settings of both request-reply ends: a member that dies is dropped after 10 s. */
+const REQUEST_REPLY_CONSUMER = {
+  sessionTimeout: 10_000,
+  heartbeatInterval: 1000,
+  rebalanceTimeout: 20_000,
+  allowAutoTopicCreation: false,
+} as const;
 
 function logCreator(logger: Logger) {
   return () =>
@@ -55,6 +74,7 @@ export class KafkaConnection {
   readonly transport: KafkaTransportMode;
   private readonly client: ClientKafka;
   private readonly servers: KafkaServer[] = [];
+  private readonly requesters: RequestReplyClient[] = [];
   private producerConnected = false;
 
   constructor(private readonly options: KafkaConnectionOptions) {
@@ -134,6 +154,47 @@ export class KafkaConnection {
     return server;
   }
 
+  /**
+   * The request-reply responder (ADR 0042), to pass to `app.connectMicroservice({ strategy })`:
+   * Nest's own ServerKafka on its own group, answering the `@MessagePattern(topic,
+   * REQUEST_REPLY_TRANSPORT)` handlers, partitions handled concurrently (reads are independent).
+   */
+  createResponder(group: ReadGroup): ResponderServerKafka {
+    const server = new ResponderServerKafka(
+      {
+        client: this.clientConfig(),
+        consumer: { groupId: consumerGroupName(group, this.options.topicPrefix), ...REQUEST_REPLY_CONSUMER },
+        producer: { allowAutoTopicCreation: false },
+        // A request from before this group first joined has long been given up by its caller.
+        subscribe: { fromBeginning: false },
+        run: { partitionsConsumedConcurrently: READ_TOPIC_PARTITIONS },
+        postfixId: '',
+      },
+      this.options.topicPrefix,
+      { metrics: this.metrics, groupLabel: group },
+    );
+    this.servers.push(server);
+    return server;
+  }
+
+  /**
+   * A Kafka request-reply client (ADR 0042) on its own reply group, sending to `topics`; the caller
+   * connects it (`connect()`) and watches `isReady()`; it is closed with this connection.
+   */
+  createRequestReplyClient(group: ReadGroup, topics: readonly ReadTopicName[]): RequestReplyClient {
+    const client = new RequestReplyClient({
+      client: this.clientConfig(),
+      groupId: consumerGroupName(group, this.options.topicPrefix),
+      consumer: REQUEST_REPLY_CONSUMER,
+      topicPrefix: this.options.topicPrefix,
+      topics,
+      metrics: requestReplyMetrics(this.options.registry),
+      logger: this.options.logger,
+    });
+    this.requesters.push(client);
+    return client;
+  }
+
   producerReady(): boolean {
     return this.producerConnected;
   }
@@ -154,6 +215,7 @@ export class KafkaConnection {
 
   async close(): Promise<void> {
     await this.stopConsumers();
+    await Promise.allSettled(this.requesters.map((client) => client.close()));
     await this.client.close();
   }
 

@@ -1,11 +1,12 @@
 export { KafkaConnection } from './connection';
 export type { KafkaConnectionOptions, KafkaConsumerSettings, KafkaServer, KafkaTransportMode } from './connection';
-export { KafkaModule, kafkaConsumer } from './kafka.module';
+export { KafkaModule, kafkaConsumer, kafkaResponder } from './kafka.module';
 export { EventPublisher, ENVELOPE_ID_HEADER, ENVELOPE_TYPE_HEADER } from './publisher';
 export type { PublishOptions, ProduceGuard, OutgoingRecord } from './publisher';
 export { HardenedServerKafka, DEFAULT_RETRY } from './server/hardened-server-kafka';
 export type { RetryPolicy, HardenedConsumerSettings, HardenedTransportDeps } from './server/hardened-server-kafka';
 export { StockServerKafka } from './server/stock-server-kafka';
+export { ResponderServerKafka, REQUEST_REPLY_TRANSPORT } from './server/responder-server-kafka';
 export { EventHandlers, markDecoded } from './event-handlers';
 export type { EventHandlerTable } from './event-handlers';
 export { consumedMessage, rawConsumedMessage, bytesOf } from './consumed-message';
@@ -27,3 +28,11 @@ export {
 } from './dead-letter-copy';
 export type { RawRecord, DeadLetterCopy, DeadLetterCopyKind, DeadLetterCopyOptions } from './dead-letter-copy';
 export { fixKafkajsHeaders } from './kafkajs-header-fixes';
+export { RequestReplyClient, RequestReplyClientKafka, RequestReplyError } from './request-reply/request-reply-client';
+export type {
+  RequestReplyClientOptions,
+  RequestReplyErrorCode,
+  GivenUpMemory,
+} from './request-reply/request-reply-client';
+export { requestReplyMetrics } from './request-reply/request-reply-metrics';
+export type { RequestReplyMetrics, RequestOutcome } from './request-reply/request-reply-metrics';

@@ -1,6 +1,7 @@
 import { type DynamicModule, Inject, type INestApplication, Module, type OnApplicationShutdown } from '@nestjs/common';
 import type { CustomStrategy } from '@nestjs/microservices';
 import type { CommonConfig, ServiceContext } from '#libs/platform';
+import type { ReadGroup } from '#libs/contracts';
 import { KafkaConnection, type KafkaConsumerSettings } from './connection';
 
 /**
@@ -50,4 +51,12 @@ export class KafkaModule implements OnApplicationShutdown {
  */
 export function kafkaConsumer(app: INestApplication, settings: KafkaConsumerSettings): CustomStrategy {
   return { strategy: app.get(KafkaConnection, { strict: false }).createServer(settings) };
+}
+
+/**
+ * The options for `app.connectMicroservice(...)` that answer an app's request-reply handlers
+ * (`@MessagePattern(topic, REQUEST_REPLY_TRANSPORT)`) on its own consumer group (ADR 0042).
+ */
+export function kafkaResponder(app: INestApplication, group: ReadGroup): CustomStrategy {
+  return { strategy: app.get(KafkaConnection, { strict: false }).createResponder(group) };
 }
