@@ -16,6 +16,7 @@ import { IngestController } from './ingest/ingest.controller';
 import type { DataServiceConfig } from './main';
 import { MessageQueries } from './messages/message-queries';
 import { MessagesController } from './messages/messages.controller';
+import { ReadsController } from './messages/reads.controller';
 import { FaultInjectingRepository } from './store/fault-injecting.repository';
 import { TracedRepository } from './store/traced.repository';
 import { MESSAGE_REPOSITORY, type MessageRepository } from './store/message.repository';
@@ -87,7 +88,8 @@ export class DataServiceModule {
         inject: [MESSAGE_REPOSITORY],
       });
     }
-    const controllers = ingest ? [MessagesController, IngestController] : [MessagesController];
+    // With Kafka, reads are also answered over request-reply (ReadsController, its own group: ADR 0042).
+    const controllers = ingest ? [MessagesController, IngestController, ReadsController] : [MessagesController];
     return { module: DataServiceModule, imports, controllers, providers };
   }
 }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { env } from '#libs/config';
-import { kafkaConsumer } from '#libs/kafka';
+import { READ_GROUPS } from '#libs/contracts';
+import { kafkaConsumer, kafkaResponder } from '#libs/kafka';
 import { runService, type ServiceConfig, type ServiceDefinition } from '#libs/platform';
 import { DataServiceModule } from './data-service.module';
 import { DATA_SERVICE_CONSUMER } from './ingest/ingest.controller';
@@ -25,8 +26,12 @@ export const dataService: ServiceDefinition<typeof configShape> = {
   defaultPort: 3002,
   configShape,
   module: (context) => DataServiceModule.register(context),
-  // A hybrid app: HTTP for reads, health, metrics and chaos; events arrive through Nest's Kafka transport.
-  connectMicroservices: (app) => app.connectMicroservice(kafkaConsumer(app, DATA_SERVICE_CONSUMER)),
+  // A hybrid app: HTTP for reads, health, metrics and chaos; events arrive through Nest's Kafka
+  // transport, and reads over Kafka request-reply on a second consumer of their own (ADR 0042).
+  connectMicroservices: (app) => [
+    app.connectMicroservice(kafkaConsumer(app, DATA_SERVICE_CONSUMER)),
+    app.connectMicroservice(kafkaResponder(app, READ_GROUPS.responders)),
+  ],
 };
 
 if (require.main === module) void runService(dataService);

@@ -1,0 +1,71 @@
+import { Controller, Inject } from '@nestjs/common';
+import { MessagePattern, Payload } from '@nestjs/microservices';
+import type { z } from 'zod';
+import {
+  type MessageReadReply,
+  messageReadSchema,
+  READ_TOPICS,
+  type UserMessagesReadReply,
+  userMessagesReadSchema,
+} from '#libs/contracts';
+import { REQUEST_REPLY_TRANSPORT } from '#libs/kafka';
+import { ProblemError } from '#libs/platform';
+import { MessageQueries } from './message-queries';
+
+type Failed = Extract<MessageReadReply, { outcome: 'rejected' | 'unavailable' }>;
+
+/**
+ * The read API over Kafka request-reply (`GATEWAY_READS=kafka`, ADR 0042): the same queries as
+ * MessagesController, answered on the responder's own group. Every outcome is a reply value —
+ * found / not-found / page, `rejected` (the query is invalid: the gateway's 400) or `unavailable`
+ * (the store failed: its 503) — so nothing rests on Nest's error header, which loses the class.
+ */
+@Controller()
+export class ReadsController {
+  constructor(@Inject(MessageQueries) private readonly queries: MessageQueries) {}
+
+  @MessagePattern(READ_TOPICS.message, REQUEST_REPLY_TRANSPORT)
+  async message(@Payload() payload: unknown): Promise<MessageReadReply> {
+    const read = messageReadSchema.safeParse(payload);
+    if (!read.success) return rejected(read.error);
+    try {
+      return { outcome: 'found', message: await this.queries.message(read.data.id, read.data.clientId) };
+    } catch (error) {
+      if (error instanceof ProblemError && error.status === 404) return { outcome: 'not-found' };
+      return failed(error);
+    }
+  }
+
+  @MessagePattern(READ_TOPICS.userMessages, REQUEST_REPLY_TRANSPORT)
+  async userMessages(@Payload() payload: unknown): Promise<UserMessagesReadReply> {
+    const read = userMessagesReadSchema.safeParse(payload);
+    if (!read.success) return rejected(read.error);
+    const { user, limit, before, clientId } = read.data;
+    try {
+      const page = await this.queries.userMessages(
+        user,
+        limit,
+        before === undefined ? undefined : Date.parse(before),
+        clientId,
+      );
+      return { outcome: 'page', page };
+    } catch (error) {
+      return failed(error);
+    }
+  }
+}
+
+function rejected(error: z.ZodError): Failed {
+  const detail = error.issues
+    .slice(0, 3)
+    .map((issue) => `${issue.path.join('.') || 'request'}: ${issue.message}`)
+    .join('; ');
+  return { outcome: 'rejected', detail: `invalid read: ${detail}` };
+}
+
+/** MessageQueries reports a store failure as a 503 problem; anything else is a bug, and says so. */
+function failed(error: unknown): Failed {
+  if (error instanceof ProblemError && error.status === 503)
+    return { outcome: 'unavailable', detail: error.detail ?? 'the message store is unavailable' };
+  throw error;
+}
