@@ -1,12 +1,14 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { AuthModule, authOptions, type TokenVerifierOptions } from '#libs/auth';
 import { chaosFor, ChaosModule } from '#libs/chaos';
+import { READ_GROUPS, READ_TOPICS } from '#libs/contracts';
 import { KafkaConnection, KafkaModule } from '#libs/kafka';
 import type { ServiceContext } from '#libs/platform';
 import { breakerOptionsFromConfig, DEFAULT_BREAKER_OPTIONS } from '#libs/resilience';
 import { API_ROUTES } from './api-routes';
 import { DataServiceClient } from './data-service/data-service.client';
 import { GuardedMessageReader } from './data-service/guarded-message-reader';
+import { KafkaMessageReader } from './data-service/kafka-message-reader';
 import { MESSAGE_READER, type MessageReader } from './data-service/message-reader';
 import { GatewayMetrics } from './gateway-metrics';
 import { IDEMPOTENCY_STORE, InMemoryIdempotencyStore, type IdempotencyStore } from './idempotency/idempotency-store';
@@ -102,24 +104,19 @@ export class GatewayModule {
               onPublishedLate: (client) => metrics.publishedLate.inc({ client }),
             }),
         },
-        {
-          provide: MESSAGE_READER,
-          // Reads go through the data-service breaker: fast 503s once data-service keeps failing.
-          useValue:
-            overrides.reader ??
-            new GuardedMessageReader(
-              new DataServiceClient({
-                baseUrl: config.DATA_SERVICE_URL,
-                timeoutMs: config.DATA_SERVICE_TIMEOUT_MS,
-                beforeCall: chaosFor(context).beforeDependency,
-              }),
-              {
-                breaker: breakerOptionsFromConfig(config, 'DATA_SERVICE'),
-                registry: context.registry,
-                logger: context.logger,
-              },
-            ),
-        },
+        overrides.reader
+          ? { provide: MESSAGE_READER, useValue: overrides.reader }
+          : {
+              provide: MESSAGE_READER,
+              inject: [{ token: KafkaConnection, optional: true }],
+              // Reads go through the data-service breaker: fast 503s once data-service keeps failing.
+              useFactory: async (connection: KafkaConnection | null): Promise<MessageReader> =>
+                new GuardedMessageReader(await dataServiceReader(context, connection), {
+                  breaker: breakerOptionsFromConfig(config, 'DATA_SERVICE'),
+                  registry: context.registry,
+                  logger: context.logger,
+                }),
+            },
         {
           provide: OPENAPI_DOCUMENT,
           useValue: buildOpenApiDocument(Object.values(API_ROUTES), { tokenUrl: `${tokenDealer}/oauth/token` }),
@@ -127,4 +124,28 @@ export class GatewayModule {
       ],
     };
   }
+}
+
+/**
+ * The reader GATEWAY_READS names: data-service's HTTP API (ADR 0040), or Kafka request-reply
+ * (ADR 0042) on the app's Kafka connection, its reply consumer joined before the gateway is ready.
+ */
+async function dataServiceReader(
+  context: ServiceContext<GatewayConfig>,
+  connection: KafkaConnection | null,
+): Promise<MessageReader> {
+  const { config } = context;
+  const beforeCall = chaosFor(context).beforeDependency;
+  if (config.GATEWAY_READS === 'http')
+    return new DataServiceClient({
+      baseUrl: config.DATA_SERVICE_URL,
+      timeoutMs: config.DATA_SERVICE_TIMEOUT_MS,
+      beforeCall,
+    });
+  if (!connection)
+    throw new Error('GATEWAY_READS=kafka needs the Kafka connection, which a publisher override leaves out');
+  const client = connection.createRequestReplyClient(READ_GROUPS.replies, Object.values(READ_TOPICS));
+  context.readiness.register('kafka-reply-consumer-joined-group', () => client.isReady());
+  await client.connect();
+  return new KafkaMessageReader(client, { timeoutMs: config.DATA_SERVICE_TIMEOUT_MS, beforeCall });
 }

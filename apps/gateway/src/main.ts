@@ -7,7 +7,12 @@ import { GatewayModule } from './gateway.module';
 const configShape = {
   ...authConfigShape,
   DATA_SERVICE_URL: env.url('http://127.0.0.1:3002'),
-  /** One read from data-service, connect to last byte; past it the gateway answers 503. */
+  /**
+   * How reads reach data-service: `http` (its read API at DATA_SERVICE_URL, ADR 0040) or `kafka`
+   * (Kafka request-reply, ClientKafka.send → @MessagePattern, ADR 0042). Same answers either way.
+   */
+  GATEWAY_READS: env.oneOf(['http', 'kafka'] as const, 'http'),
+  /** One read from data-service (over HTTP: connect to last byte; over Kafka: send to reply); past it the gateway answers 503. */
   DATA_SERVICE_TIMEOUT_MS: env.int(2000, 10, 60_000),
   /** The data-service breaker (DATA_SERVICE_BREAKER_*); its timeout is a backstop above DATA_SERVICE_TIMEOUT_MS. */
   ...breakerEnvShape('DATA_SERVICE', {
