@@ -1,3 +1,5 @@
+import { READ_TOPIC_PARTITIONS } from '#libs/contracts';
+import { MAX_INSTANCES } from './apps';
 import { appUrlHost, brokersOf, LabConfigError, loadLabConfig } from './config';
 import { appEnv, describeInstance } from './instances';
 import { targetGroups } from './prometheus';
@@ -32,6 +34,20 @@ describe('loadLabConfig', () => {
     expect(loadLabConfig({}).bindHost).toBe('127.0.0.1');
     expect(loadLabConfig({ LAB_HOST: '0.0.0.0' }).bindHost).toBe('0.0.0.0');
     expect(() => loadLabConfig({ LAB_HOST: 'example.org' })).toThrow(/LAB_HOST=example.org is not an IP address/);
+  });
+});
+
+describe('GATEWAY_READS', () => {
+  it('is http unless set, reaches the apps as GATEWAY_READS, and refuses another mode', () => {
+    expect(loadLabConfig({}).gatewayReads).toBe('http');
+    const kafka = loadLabConfig({}, { gatewayReads: 'kafka' });
+    expect(appEnv(kafka, describeInstance(kafka, 'gateway'), { brokers: 'b:9092' }).GATEWAY_READS).toBe('kafka');
+    expect(loadLabConfig({ GATEWAY_READS: 'kafka' }).gatewayReads).toBe('kafka');
+    expect(() => loadLabConfig({ GATEWAY_READS: 'grpc' })).toThrow(/GATEWAY_READS=grpc is not one of http, kafka/);
+  });
+
+  it('has a reply partition for every gateway instance the lab can run (ADR 0042)', () => {
+    expect(READ_TOPIC_PARTITIONS).toBeGreaterThanOrEqual(MAX_INSTANCES);
   });
 });
 

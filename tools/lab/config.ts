@@ -32,6 +32,8 @@ export interface LabConfig {
   readonly logLevel: string;
   /** KAFKA_TRANSPORT for every consuming app: `hardened` (ours) or `stock` (Nest's own). */
   readonly kafkaTransport: KafkaTransport;
+  /** GATEWAY_READS for the gateway: `http` (data-service's read API) or `kafka` (request-reply, ADR 0042). */
+  readonly gatewayReads: GatewayReads;
   /**
    * `LAB_HOST`: the IP address the apps listen on (their HOST), default `127.0.0.1`. `0.0.0.0` or the
    * Docker bridge's address lets containers (the compose Prometheus, k6) reach them; Kafka,
@@ -42,6 +44,8 @@ export interface LabConfig {
 
 export const KAFKA_TRANSPORTS = ['hardened', 'stock'] as const;
 export type KafkaTransport = (typeof KAFKA_TRANSPORTS)[number];
+export const GATEWAY_READS_MODES = ['http', 'kafka'] as const;
+export type GatewayReads = (typeof GATEWAY_READS_MODES)[number];
 
 export class LabConfigError extends Error {
   override readonly name = 'LabConfigError';
@@ -54,6 +58,7 @@ export interface LabConfigOverrides {
   externalBrokers?: string;
   prometheusPort?: number;
   kafkaTransport?: string;
+  gatewayReads?: string;
   bindHost?: string;
 }
 
@@ -83,6 +88,7 @@ export function loadLabConfig(env: NodeJS.ProcessEnv = process.env, overrides: L
     cacheDir: resolve(env.LAB_CACHE_DIR || resolve(homedir(), '.cache', 'jeeves-lab')),
     logLevel: env.LOG_LEVEL || 'info',
     kafkaTransport: 'hardened',
+    gatewayReads: 'http',
     bindHost: overrides.bindHost ?? (env.LAB_HOST?.trim() || '127.0.0.1'),
   };
   if (isIP(config.bindHost) === 0)
@@ -90,6 +96,9 @@ export function loadLabConfig(env: NodeJS.ProcessEnv = process.env, overrides: L
   const transport = overrides.kafkaTransport ?? env.KAFKA_TRANSPORT ?? 'hardened';
   if ((KAFKA_TRANSPORTS as readonly string[]).includes(transport)) config.kafkaTransport = transport as KafkaTransport;
   else problems.push(`KAFKA_TRANSPORT=${transport} is not one of ${KAFKA_TRANSPORTS.join(', ')}`);
+  const reads = overrides.gatewayReads ?? env.GATEWAY_READS ?? 'http';
+  if ((GATEWAY_READS_MODES as readonly string[]).includes(reads)) config.gatewayReads = reads as GatewayReads;
+  else problems.push(`GATEWAY_READS=${reads} is not one of ${GATEWAY_READS_MODES.join(', ')}`);
   if (config.topicPrefix && !/^[A-Za-z0-9._-]+$/.test(config.topicPrefix)) {
     problems.push(`JEEVES_TOPIC_PREFIX=${config.topicPrefix} may only hold letters, digits, '.', '_' and '-'`);
   }

@@ -79,6 +79,7 @@ export function appEnv(config: LabConfig, target: AppInstance, input: AppEnvInpu
     KAFKA_BROKERS: process.env.LAB_APP_KAFKA_BROKERS || input.brokers,
     JEEVES_TOPIC_PREFIX: config.topicPrefix,
     KAFKA_TRANSPORT: config.kafkaTransport,
+    GATEWAY_READS: config.gatewayReads,
     TOKEN_DEALER_URL: url('token-dealer'),
     DATA_SERVICE_URL: url('data-service'),
     PROVIDER_URL: process.env.LAB_PROVIDER_URL || url('provider'),

@@ -50,6 +50,8 @@ export interface LabDescription {
   readonly topicPrefix: string;
   /** The Kafka transport the consuming apps run (KAFKA_TRANSPORT). */
   readonly kafkaTransport: LabConfig['kafkaTransport'];
+  /** How the gateway reads from data-service (GATEWAY_READS); absent in a lab.json from before the mode. */
+  readonly gatewayReads?: LabConfig['gatewayReads'];
   readonly brokers: string;
   /** `external`: KAFKA_BROKERS or a broker another lab started; this lab never stops it. */
   readonly kafkaMode: KafkaState['mode'];
@@ -94,6 +96,7 @@ export function openLab(env: NodeJS.ProcessEnv = process.env, overrides: LabConf
     portOffset: saved.portOffset,
     topicPrefix: saved.topicPrefix,
     kafkaTransport: saved.kafkaTransport ?? base.kafkaTransport,
+    gatewayReads: saved.gatewayReads ?? 'http',
     kafkaPort: saved.kafkaPort,
     prometheusPort: saved.prometheusPort,
     externalBrokers: saved.kafkaMode === 'external' ? saved.brokers : undefined,
@@ -121,6 +124,11 @@ export async function up(config: LabConfig, options: UpOptions): Promise<LabDesc
   if (saved && saved.kafkaTransport !== config.kafkaTransport && runningInstances(config).length > 0) {
     throw new Error(
       `The lab in ${config.stateDir} is already up with the ${saved.kafkaTransport} Kafka transport. Run \`npm run lab -- down\` first.`,
+    );
+  }
+  if (saved && (saved.gatewayReads ?? 'http') !== config.gatewayReads && runningInstances(config).length > 0) {
+    throw new Error(
+      `The lab in ${config.stateDir} is already up with gateway reads over ${saved.gatewayReads ?? 'http'}. Run \`npm run lab -- down\` first.`,
     );
   }
   if (saved && saved.topicPrefix !== config.topicPrefix && runningInstances(config).length > 0) {
@@ -197,6 +205,7 @@ function describe(
     portOffset: config.portOffset,
     topicPrefix: config.topicPrefix,
     kafkaTransport: config.kafkaTransport,
+    gatewayReads: config.gatewayReads,
     brokers: kafka.brokers,
     kafkaMode: kafka.mode === 'external' ? 'external' : 'started',
     kafkaPort: config.kafkaPort,

@@ -37,7 +37,7 @@ export const command: LabCommand = {
     );
     const saved = readLabDescription(config.stateDir);
     io.out(
-      `\nstate: ${config.stateDir}${saved ? `  topic prefix: "${saved.topicPrefix}"  kafka transport: ${saved.kafkaTransport}` : '  (not up)'}`,
+      `\nstate: ${config.stateDir}${saved ? `  topic prefix: "${saved.topicPrefix}"  kafka transport: ${saved.kafkaTransport}  gateway reads: ${saved.gatewayReads ?? 'http'}` : '  (not up)'}`,
     );
   },
 };

@@ -6,7 +6,7 @@ import { prometheusNotRunning } from '../prometheus';
 
 export const command: LabCommand = {
   name: 'up',
-  usage: '[--kafka-transport hardened|stock] [--no-trace-ui] [app ...]',
+  usage: '[--kafka-transport hardened|stock] [--gateway-reads http|kafka] [--no-trace-ui] [app ...]',
   summary:
     'start Kafka (unless KAFKA_BROKERS), the pinned Prometheus (built once with Go if missing), the Zipkin trace UI and all apps (or the ones named); wait until ready',
   flags: {
@@ -14,6 +14,12 @@ export const command: LabCommand = {
       type: 'string',
       valueName: 'hardened|stock',
       description: "the consuming apps' Kafka transport: ours (hardened, the default) or Nest's own (stock)",
+    },
+    'gateway-reads': {
+      type: 'string',
+      valueName: 'http|kafka',
+      description:
+        'how the gateway reads from data-service: its HTTP API (http, the default) or Kafka request-reply (kafka, ADR 0042)',
     },
     'no-trace-ui': {
       type: 'boolean',
@@ -25,10 +31,16 @@ export const command: LabCommand = {
     const transport = flags.get('kafka-transport');
     if (transport === true)
       throw new UsageError('--kafka-transport needs a value: --kafka-transport hardened or --kafka-transport stock.');
+    const reads = flags.get('gateway-reads');
+    if (reads === true)
+      throw new UsageError('--gateway-reads needs a value: --gateway-reads http or --gateway-reads kafka.');
     const unknown = positional.filter((a) => !isAppName(a));
     if (unknown.length > 0)
       throw new UsageError(`Unknown app(s) ${unknown.join(', ')}; known: ${APP_NAMES.join(', ')}.`);
-    const config = loadLabConfig(io.env, transport ? { kafkaTransport: transport } : {});
+    const config = loadLabConfig(io.env, {
+      ...(transport ? { kafkaTransport: transport } : {}),
+      ...(reads ? { gatewayReads: reads } : {}),
+    });
     const lab = await up(config, {
       log: io.log,
       noTraceUi: flags.has('no-trace-ui'),
@@ -36,7 +48,7 @@ export const command: LabCommand = {
     });
     const lines = [
       `Lab up in ${((Date.now() - startedAt) / 1000).toFixed(1)} s (state: ${lab.stateDir}${lab.topicPrefix ? `, topic prefix: ${lab.topicPrefix}` : ''})`,
-      `  kafka        ${lab.brokers}${lab.kafkaMode === 'external' ? ' (external)' : ''}, ${lab.kafkaTransport} transport`,
+      `  kafka        ${lab.brokers}${lab.kafkaMode === 'external' ? ' (external)' : ''}, ${lab.kafkaTransport} transport, gateway reads over ${lab.gatewayReads ?? 'http'}`,
       `  prometheus   ${lab.prometheusUrl ?? '(not running)'}`,
       `  zipkin       ${lab.zipkinUrl ? `${lab.zipkinUrl}/zipkin/` : '(not running)'}`,
       ...Object.entries(lab.apps)
