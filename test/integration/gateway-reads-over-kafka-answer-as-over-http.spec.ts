@@ -1,0 +1,124 @@
+import { randomUUID } from 'node:crypto';
+import { describeInstance, instanceReady, startInstance, stopInstance } from '../../tools/lab/instances';
+import { openLab } from '../../tools/lab/lab';
+import { demoToken, postMessage, uniqueUser, waitForFinal } from './pipeline-helpers';
+import { waitPipelineSettled } from './resilience-helpers';
+import { killApp, lab, restartApp, waitFor } from './support/lab';
+import { TEST_STATE_DIR } from './support/settings';
+
+const DATA_SERVICE_TIMEOUT_MS = Number(process.env.DATA_SERVICE_TIMEOUT_MS || 2000);
+/** An instance number `lab scale` specs do not use, for the gateway this spec starts in the other mode. */
+const OTHER_MODE_INSTANCE = 9;
+
+interface Answer {
+  status: number;
+  contentType: string | null;
+  retryAfter: string | null;
+  body: unknown;
+  tookMs: number;
+}
+
+async function get(baseUrl: string, path: string): Promise<Answer> {
+  const started = Date.now();
+  const response = await fetch(`${baseUrl}${path}`, {
+    headers: { authorization: `Bearer ${await demoToken()}` },
+    signal: AbortSignal.timeout(30_000),
+  });
+  const text = await response.text();
+  return {
+    status: response.status,
+    contentType: response.headers.get('content-type'),
+    retryAfter: response.headers.get('retry-after'),
+    body: text ? (JSON.parse(text) as unknown) : undefined,
+    tookMs: Date.now() - started,
+  };
+}
+
+const escapeRegExp = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+async function metric(baseUrl: string, name: string, labels: Record<string, string> = {}): Promise<number> {
+  const text = await (await fetch(`${baseUrl}/metrics`, { signal: AbortSignal.timeout(10_000) })).text();
+  let total = 0;
+  for (const match of text.matchAll(new RegExp(`^${escapeRegExp(name)}(?:\\{([^}]*)\\})? (\\S+)`, 'gm')))
+    if (Object.entries(labels).every(([k, v]) => (match[1] ?? '').includes(`${k}="${v}"`))) total += Number(match[2]);
+  return total;
+}
+
+/**
+ * The same reads through two gateways of one lab, one per GATEWAY_READS mode (ADR 0042): the
+ * lab's own, and one this spec starts in the other mode against the same data-service (which
+ * answers both). Same statuses, same bodies, same problem+json; with data-service killed, both
+ * answer 503 + Retry-After within the read timeout plus 1 s; once it is back, both recover without
+ * a gateway restart.
+ */
+describe('gateway reads over Kafka request-reply answer as reads over HTTP', () => {
+  const config = openLab(process.env, { stateDir: TEST_STATE_DIR });
+  const otherMode = config.gatewayReads === 'kafka' ? 'http' : 'kafka';
+  const other = describeInstance(config, 'gateway', OTHER_MODE_INSTANCE);
+  const gateways = (): Record<'http' | 'kafka', string> =>
+    config.gatewayReads === 'kafka'
+      ? { kafka: lab().urls.gateway, http: other.url }
+      : { http: lab().urls.gateway, kafka: other.url };
+  let id: string;
+  let user: string;
+
+  beforeAll(async () => {
+    await startInstance({ ...config, gatewayReads: otherMode }, other, { brokers: lab().brokers });
+    await waitFor(() => instanceReady(other), {
+      timeoutMs: 90_000,
+      intervalMs: 500,
+      what: `${other.id} (${otherMode} reads) ready`,
+    });
+    user = uniqueUser('reads-modes');
+    id = (await waitForFinal((await postMessage(user, 'help')).id)).id;
+  }, 180_000);
+
+  afterAll(async () => {
+    await stopInstance(config, other.id);
+    await waitPipelineSettled();
+  }, 180_000);
+
+  it('answers a message, a page and an unknown id the same in both modes', async () => {
+    const { http, kafka } = gateways();
+    for (const path of [`/v1/messages/${id}`, `/v1/users/${user}/messages?limit=5`, `/v1/messages/${randomUUID()}`]) {
+      const [overHttp, overKafka] = await Promise.all([get(http, path), get(kafka, path)]);
+      expect({ path, status: overKafka.status, contentType: overKafka.contentType }).toEqual({
+        path,
+        status: overHttp.status,
+        contentType: overHttp.contentType,
+      });
+      // A problem's `instance` names the request; everything else must match.
+      const strip = (body: unknown) => (body && typeof body === 'object' ? { ...body, instance: undefined } : body);
+      expect(strip(overKafka.body)).toEqual(strip(overHttp.body));
+    }
+    expect((await get(kafka, `/v1/messages/${randomUUID()}`)).status).toBe(404);
+    expect(await metric(kafka, 'jeeves_kafka_request_duration_seconds_count', { outcome: 'replied' })).toBeGreaterThan(
+      0,
+    );
+  });
+
+  it('answers 503 + Retry-After within the read timeout + 1 s while data-service is down, and recovers without a restart', async () => {
+    const { http, kafka } = gateways();
+    await killApp('data-service');
+    try {
+      for (let i = 0; i < 8; i++) {
+        const answers = await Promise.all([get(http, `/v1/messages/${id}`), get(kafka, `/v1/messages/${id}`)]);
+        for (const answer of answers) {
+          expect(answer.status).toBe(503);
+          expect(answer.contentType).toMatch(/^application\/problem\+json/);
+          expect(answer.retryAfter).not.toBeNull();
+          expect(answer.tookMs).toBeLessThan(DATA_SERVICE_TIMEOUT_MS + 1000);
+        }
+      }
+      expect(await metric(kafka, 'jeeves_kafka_request_timeouts_total')).toBeGreaterThan(0);
+    } finally {
+      await restartApp('data-service');
+    }
+    for (const base of [http, kafka])
+      await waitFor(async () => (await get(base, `/v1/messages/${id}`)).status === 200, {
+        timeoutMs: 60_000,
+        intervalMs: 500,
+        what: `reads through ${base} to recover without a gateway restart`,
+      });
+  }, 240_000);
+});
