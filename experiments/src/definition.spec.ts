@@ -9,27 +9,34 @@ const minimal = {
 };
 
 describe('shipped experiments', () => {
-  it('are the seven the lab promises', () => {
+  it('are the eight the lab promises', () => {
     expect(experimentNames()).toEqual([
       'broker-restart',
       'flood',
       'poison-pill',
       'provider-outage',
+      'reads-under-rebalance',
       'scale-out',
       'slow-consumer',
       'worker-crash',
     ]);
   });
 
-  it.each(['broker-restart', 'flood', 'poison-pill', 'provider-outage', 'scale-out', 'slow-consumer', 'worker-crash'])(
-    '%s is valid in full and --short',
-    (name) => {
-      const full = loadExperiment(name);
-      const short = loadExperiment(name, { short: true });
-      expect(full.name).toBe(name);
-      expect(short.load.durationSeconds).toBeLessThan(full.load.durationSeconds);
-    },
-  );
+  it.each([
+    'broker-restart',
+    'flood',
+    'poison-pill',
+    'provider-outage',
+    'reads-under-rebalance',
+    'scale-out',
+    'slow-consumer',
+    'worker-crash',
+  ])('%s is valid in full and --short', (name) => {
+    const full = loadExperiment(name);
+    const short = loadExperiment(name, { short: true });
+    expect(full.name).toBe(name);
+    expect(short.load.durationSeconds).toBeLessThan(full.load.durationSeconds);
+  });
 });
 
 describe('parseExperiment', () => {
