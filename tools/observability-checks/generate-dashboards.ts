@@ -443,6 +443,63 @@ const resilience: DashboardSpec = {
         },
       ],
     },
+    { row: 'Gateway reads over Kafka request-reply (GATEWAY_READS=kafka)' },
+    {
+      title: 'Kafka reads by outcome',
+      description:
+        'Request-reply calls per second by request topic and outcome: replied, timeout (503 after DATA_SERVICE_TIMEOUT_MS), error (not sent, or the responder failed). ADR 0042.',
+      unit: 'ops',
+      stacked: true,
+      queries: [
+        {
+          expr: rate('jeeves_kafka_request_duration_seconds_count', SEL, 'topic, outcome'),
+          legend: '{{topic}} {{outcome}}',
+        },
+      ],
+    },
+    {
+      title: 'Kafka read duration p99',
+      description:
+        'From send() to the reply or to giving up; a rebalance of the responders shows as a jump to the deadline.',
+      unit: 's',
+      queries: [
+        {
+          expr: quantile(0.99, 'jeeves_kafka_request_duration_seconds', SEL, 'topic'),
+          legend: '{{topic}}',
+        },
+      ],
+    },
+    {
+      title: 'Timeouts, late and stray replies',
+      description:
+        'Per interval: reads given up at their deadline; replies that came after that (late); replies for another gateway instance, delivered here after its reply partition moved (stray).',
+      unit: 'short',
+      queries: [
+        {
+          expr: `sum by (topic) (increase(jeeves_kafka_request_timeouts_total{${SEL}}[${RI}]))`,
+          legend: 'timeouts {{topic}}',
+        },
+        {
+          expr: `sum by (topic) (increase(jeeves_kafka_late_replies_total{${SEL}}[${RI}]))`,
+          legend: 'late {{topic}}',
+        },
+        {
+          expr: `sum by (topic) (increase(jeeves_kafka_stray_replies_total{${SEL}}[${RI}]))`,
+          legend: 'stray {{topic}}',
+        },
+      ],
+    },
+    {
+      title: 'Kafka reads in flight',
+      description: 'Request-reply calls sent and not yet answered or given up, per gateway instance.',
+      unit: 'short',
+      queries: [
+        {
+          expr: `sum by (instance, topic) (jeeves_kafka_requests_in_flight{${SEL}})`,
+          legend: '{{instance}} {{topic}}',
+        },
+      ],
+    },
     { row: 'Retries and bulkheads' },
     {
       title: 'Retries',

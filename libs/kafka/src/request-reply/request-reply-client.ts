@@ -187,6 +187,12 @@ export class RequestReplyClient {
     );
     // Before connect: connect() subscribes exactly the reply topics named so far.
     for (const topic of options.topics) this.client.subscribeToResponseOf(topicName(topic, options.topicPrefix));
+    // Every series from the start at 0, so rate() and increase() see the first timeout or late reply.
+    for (const topic of options.topics) {
+      for (const counter of [options.metrics.timeouts, options.metrics.lateReplies, options.metrics.strayReplies])
+        counter.inc({ topic }, 0);
+      options.metrics.inFlight.set({ topic }, 0);
+    }
   }
 
   /** Connects the producer and the reply consumer (joins the group); resolves once both are up. */
