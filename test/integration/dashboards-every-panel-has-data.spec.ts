@@ -6,6 +6,7 @@ import { loadDashboards, panelQueries, type PanelQuery } from '../../tools/obser
 import { REPO_ROOT } from '../../tools/lab/config';
 import { acceptedEnvelope, connectedProducer, kafka, postMessage, produceRaw, uniqueUser } from './pipeline-helpers';
 import { CLIENTS, getToken, lab, TOPICS, waitFor } from './support/lab';
+import { type OtherModeGateway, startOtherReadModeGateway } from './support/other-read-mode-gateway';
 import { TEST_STATE_DIR } from './support/settings';
 
 /**
@@ -23,8 +24,10 @@ async function instantQuery(prometheusUrl: string, expr: string): Promise<number
 
 describe('dashboards: every panel query returns data during a load run', () => {
   let load: ChildProcess | undefined;
+  let otherMode: OtherModeGateway | undefined;
 
   afterAll(async () => {
+    await otherMode?.stop();
     if (load && load.exitCode === null) {
       load.kill('SIGINT');
       await new Promise((resolve) => load!.once('exit', resolve));
@@ -82,6 +85,17 @@ describe('dashboards: every panel query returns data during a load run', () => {
     );
     expect(burst).toContain(429);
     await postMessage(uniqueUser('panels'), 'time in Tokyo');
+    // The Kafka read panels need a gateway reading over Kafka request-reply (ADR 0042): the lab's
+    // own when it runs in that mode, else one started beside it, read through for a while.
+    otherMode = await startOtherReadModeGateway();
+    const kafkaReads = setInterval(() => {
+      void fetch(`${otherMode!.urls.kafka}/v1/users/panels-kafka/messages`, {
+        headers: { authorization: `Bearer ${token}` },
+      }).then(
+        (r) => r.body?.cancel(),
+        () => undefined,
+      );
+    }, 500);
 
     const queries: PanelQuery[] = loadDashboards(join(REPO_ROOT, 'grafana', 'dashboards')).flatMap((dashboard) =>
       panelQueries(dashboard),
@@ -96,6 +110,7 @@ describe('dashboards: every panel query returns data during a load run', () => {
       },
       { timeoutMs: 55_000, intervalMs: 5000, what: 'every dashboard panel to return data' },
     ).catch(() => undefined);
+    clearInterval(kafkaReads);
     expect(empty.map((q) => `${q.dashboard} / ${q.panel}: ${q.expr}`)).toEqual([]);
   });
 });

@@ -1,14 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { describeInstance, instanceReady, startInstance, stopInstance } from '../../tools/lab/instances';
-import { openLab } from '../../tools/lab/lab';
 import { demoToken, postMessage, uniqueUser, waitForFinal } from './pipeline-helpers';
 import { waitPipelineSettled } from './resilience-helpers';
-import { killApp, lab, restartApp, waitFor } from './support/lab';
-import { TEST_STATE_DIR } from './support/settings';
+import { killApp, restartApp, waitFor } from './support/lab';
+import { type OtherModeGateway, startOtherReadModeGateway } from './support/other-read-mode-gateway';
 
 const DATA_SERVICE_TIMEOUT_MS = Number(process.env.DATA_SERVICE_TIMEOUT_MS || 2000);
-/** An instance number `lab scale` specs do not use, for the gateway this spec starts in the other mode. */
-const OTHER_MODE_INSTANCE = 9;
 
 interface Answer {
   status: number;
@@ -52,29 +48,19 @@ async function metric(baseUrl: string, name: string, labels: Record<string, stri
  * a gateway restart.
  */
 describe('gateway reads over Kafka request-reply answer as reads over HTTP', () => {
-  const config = openLab(process.env, { stateDir: TEST_STATE_DIR });
-  const otherMode = config.gatewayReads === 'kafka' ? 'http' : 'kafka';
-  const other = describeInstance(config, 'gateway', OTHER_MODE_INSTANCE);
-  const gateways = (): Record<'http' | 'kafka', string> =>
-    config.gatewayReads === 'kafka'
-      ? { kafka: lab().urls.gateway, http: other.url }
-      : { http: lab().urls.gateway, kafka: other.url };
+  let other: OtherModeGateway;
+  const gateways = () => other.urls;
   let id: string;
   let user: string;
 
   beforeAll(async () => {
-    await startInstance({ ...config, gatewayReads: otherMode }, other, { brokers: lab().brokers });
-    await waitFor(() => instanceReady(other), {
-      timeoutMs: 90_000,
-      intervalMs: 500,
-      what: `${other.id} (${otherMode} reads) ready`,
-    });
+    other = await startOtherReadModeGateway();
     user = uniqueUser('reads-modes');
     id = (await waitForFinal((await postMessage(user, 'help')).id)).id;
   }, 180_000);
 
   afterAll(async () => {
-    await stopInstance(config, other.id);
+    await other?.stop();
     await waitPipelineSettled();
   }, 180_000);
 

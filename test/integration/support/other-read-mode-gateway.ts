@@ -1,0 +1,49 @@
+import type { GatewayReads } from '../../../tools/lab/config';
+import {
+  describeInstance,
+  instanceReady,
+  knownInstances,
+  startInstance,
+  stopInstance,
+} from '../../../tools/lab/instances';
+import { openLab } from '../../../tools/lab/lab';
+import { writeTargets } from '../../../tools/lab/prometheus';
+import { lab, waitFor } from './lab';
+import { TEST_STATE_DIR } from './settings';
+
+/** An instance number `lab scale` specs do not reach, for the gateway started in the other read mode. */
+const OTHER_MODE_INSTANCE = 9;
+
+/** A gateway of the test lab running the read mode the lab's own gateway does not (ADR 0042). */
+export interface OtherModeGateway {
+  /** Base URL per read mode: the lab's gateway for its mode, this one for the other. */
+  readonly urls: Record<GatewayReads, string>;
+  readonly mode: GatewayReads;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts gateway-9 in the other GATEWAY_READS mode against the same data-service (which answers
+ * both), waits until it is ready and adds it to Prometheus's targets; `stop()` undoes both.
+ */
+export async function startOtherReadModeGateway(): Promise<OtherModeGateway> {
+  const config = openLab(process.env, { stateDir: TEST_STATE_DIR });
+  const mode: GatewayReads = config.gatewayReads === 'kafka' ? 'http' : 'kafka';
+  const target = describeInstance(config, 'gateway', OTHER_MODE_INSTANCE);
+  await startInstance({ ...config, gatewayReads: mode }, target, { brokers: lab().brokers });
+  await waitFor(() => instanceReady(target), {
+    timeoutMs: 90_000,
+    intervalMs: 500,
+    what: `${target.id} (reads over ${mode}) to be ready`,
+  });
+  writeTargets(config, knownInstances(config));
+  const urls = { [config.gatewayReads]: lab().urls.gateway, [mode]: target.url } as Record<GatewayReads, string>;
+  return {
+    urls,
+    mode,
+    async stop() {
+      await stopInstance(config, target.id);
+      writeTargets(config, knownInstances(config));
+    },
+  };
+}
