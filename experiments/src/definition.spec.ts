@@ -1,4 +1,12 @@
-import { deepMerge, experimentNames, loadExperiment, parseExperiment, resolveMoment } from './definition';
+import {
+  deepMerge,
+  ExperimentError,
+  experimentNames,
+  loadExperiment,
+  parseExperiment,
+  resolveMoment,
+  variantRuns,
+} from './definition';
 
 const minimal = {
   name: 'x',
@@ -116,6 +124,49 @@ describe('poison-pill definitions', () => {
     expect(e.method[1]).toMatchObject({ at: 6, produce: { fixture: 'reply-produced' } });
     expect(e.steadyState[0].lag).toEqual({ group: 'bot', topic: 'messages', key: 'load-user-0' });
     expect(e.measurements.map((m) => m.name)).toEqual(['peak', 'crashes']);
+  });
+});
+
+describe('variants', () => {
+  const withVariants = {
+    ...minimal,
+    env: { worker: { WORKER_X: '1' } },
+    variants: [
+      { name: 'http', description: 'over HTTP', env: { gateway: { GATEWAY_READS: 'http' } } },
+      { name: 'kafka', description: 'over Kafka', env: { gateway: { GATEWAY_READS: 'kafka' } } },
+    ],
+  };
+
+  it("gives one run per variant, its env merged over the experiment's, in the definition's order", () => {
+    const runs = variantRuns(parseExperiment(withVariants));
+    expect(runs.map((r) => r.variant)).toEqual(['http', 'kafka']);
+    expect(runs[1].experiment.env).toEqual({ worker: { WORKER_X: '1' }, gateway: { GATEWAY_READS: 'kafka' } });
+    expect(runs[1].experiment.variants).toEqual([]);
+  });
+
+  it('runs only the named ones, and refuses a name it does not define', () => {
+    const e = parseExperiment(withVariants);
+    expect(variantRuns(e, ['kafka']).map((r) => r.variant)).toEqual(['kafka']);
+    expect(() => variantRuns(e, ['grpc'])).toThrow(/no variant "grpc"; its variants: http, kafka/);
+  });
+
+  it('is one run without variants, and refuses --variant there', () => {
+    const e = parseExperiment(minimal);
+    expect(variantRuns(e)).toEqual([{ variant: undefined, experiment: e }]);
+    expect(() => variantRuns(e, ['kafka'])).toThrow(ExperimentError);
+  });
+
+  it('refuses two variants of one name', () => {
+    const twice = { ...withVariants, variants: [withVariants.variants[0], withVariants.variants[0]] };
+    expect(() => parseExperiment(twice)).toThrow(/variant "http" is named twice/);
+  });
+
+  it('reads-under-rebalance runs once per gateway read mode', () => {
+    const runs = variantRuns(loadExperiment('reads-under-rebalance', { short: true }));
+    expect(runs.map((r) => [r.variant, r.experiment.env.gateway?.GATEWAY_READS])).toEqual([
+      ['http', 'http'],
+      ['kafka', 'kafka'],
+    ]);
   });
 });
 

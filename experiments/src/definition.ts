@@ -236,6 +236,9 @@ const thresholdsSchema = z.record(
   z.array(z.union([z.string(), z.object({ threshold: z.string() }).loose()])),
 );
 
+/** Settings per app: `{ gateway: { GATEWAY_READS: kafka } }`. */
+const appEnvSchema = z.partialRecord(z.enum(SERVICES), z.record(z.string().regex(/^[A-Z][A-Z0-9_]*$/), z.string()));
+
 export const experimentSchema = z
   .object({
     name: z.string().regex(/^[a-z][a-z0-9-]*$/),
@@ -262,7 +265,23 @@ export const experimentSchema = z
       })
       .strict(),
     /** App settings for this run: the app is restarted with them, and restarted without them after. */
-    env: z.partialRecord(z.enum(SERVICES), z.record(z.string().regex(/^[A-Z][A-Z0-9_]*$/), z.string())).default({}),
+    env: appEnvSchema.default({}),
+    /**
+     * Runs of this experiment that differ only in app settings (the gateway's read mode, say):
+     * `lab experiment` runs each in turn, its `env` merged over the experiment's, and reports them
+     * side by side. Empty: one run.
+     */
+    variants: z
+      .array(
+        z
+          .object({
+            name: z.string().regex(/^[a-z][a-z0-9-]*$/),
+            description: z.string().min(1),
+            env: appEnvSchema,
+          })
+          .strict(),
+      )
+      .default([]),
     /** Alert rules swapped in for the run (same alert name, shorter `for:`), removed after. */
     alertOverrides: z
       .array(
@@ -318,6 +337,10 @@ export const experimentSchema = z
           message: `"${ref}" names no step; step ids: ${[...ids].join(', ') || 'none'}`,
         });
     }
+    const variantNames = e.variants.map((v) => v.name);
+    for (const [i, name] of variantNames.entries())
+      if (variantNames.indexOf(name) !== i)
+        ctx.addIssue({ code: 'custom', path: ['variants', i, 'name'], message: `variant "${name}" is named twice` });
     const last = Math.max(...e.method.map((s) => s.at + ('for' in s ? s.for : 0)));
     if (last >= e.load.durationSeconds)
       ctx.addIssue({
@@ -394,6 +417,33 @@ export function loadExperiment(name: string, options: { short?: boolean; dir?: s
     throw new ExperimentError(`${file} is not YAML: ${(error as Error).message}`);
   }
   return parseExperiment(raw, { short: options.short, source: file });
+}
+
+/**
+ * The experiments to run for `selected` variant names (all of them when none are named): each
+ * with its variant's env merged over the experiment's, and `variants` emptied. An experiment
+ * without variants is one run. Throws ExperimentError for a name it does not define.
+ */
+export function variantRuns(
+  experiment: Experiment,
+  selected: readonly string[] = [],
+): Array<{ variant: string | undefined; experiment: Experiment }> {
+  const known = experiment.variants.map((v) => v.name);
+  if (known.length === 0) {
+    if (selected.length > 0) throw new ExperimentError(`${experiment.name} has no variants; run it without --variant.`);
+    return [{ variant: undefined, experiment }];
+  }
+  const unknown = selected.filter((name) => !known.includes(name));
+  if (unknown.length > 0)
+    throw new ExperimentError(
+      `${experiment.name} has no variant ${unknown.map((n) => `"${n}"`).join(', ')}; its variants: ${known.join(', ')}.`,
+    );
+  return experiment.variants
+    .filter((v) => selected.length === 0 || selected.includes(v.name))
+    .map((v) => ({
+      variant: v.name,
+      experiment: { ...experiment, env: deepMerge(experiment.env, v.env) as Experiment['env'], variants: [] },
+    }));
 }
 
 /** Resolves `outage.end+5s` to seconds from the run's start, given when each step started and ended. */

@@ -5,7 +5,7 @@ import { stringify as toYaml } from 'yaml';
 import { CONSUMER_GROUPS, type ConsumerGroup, consumerGroupName, TOPICS, topicName } from '#libs/contracts';
 import { DEFAULT_CLIENTS, TokenSource } from '../../load-tests/src/driver/jeeves';
 import { APPS, type AppName } from '../../tools/lab/apps';
-import type { LabConfig } from '../../tools/lab/config';
+import { GATEWAY_READS_MODES, type GatewayReads, type LabConfig } from '../../tools/lab/config';
 import { runningInstances } from '../../tools/lab/instances';
 import { kafkaAnswers, type Log } from '../../tools/lab/kafka';
 import { kill, readLabDescription, restart, scale, type LabDescription } from '../../tools/lab/lab';
@@ -94,6 +94,8 @@ export class RealLabActions implements LabActions {
   private admin: Promise<Admin> | undefined;
   private producer: Promise<Producer> | undefined;
   private readonly partitionsOf = new Map<string, number>();
+  /** The lab's config as this run starts apps: the lab's own, or with a variant's GATEWAY_READS. */
+  private runConfig: LabConfig;
 
   constructor(
     private readonly config: LabConfig,
@@ -103,6 +105,7 @@ export class RealLabActions implements LabActions {
     const lab = readLabDescription(config.stateDir);
     if (!lab) throw new LabActionError(`No lab is up in ${config.stateDir}. Start it first: npm run lab -- up`);
     this.lab = lab;
+    this.runConfig = config;
     this.adminTokens = new TokenSource(lab.apps['token-dealer'].url, DEFAULT_CLIENTS.admin, 'lab:chaos');
   }
 
@@ -144,7 +147,7 @@ export class RealLabActions implements LabActions {
   }
 
   restart(instanceId: string): Promise<void> {
-    return restart(this.config, instanceId, this.log);
+    return restart(this.runConfig, instanceId, this.log);
   }
 
   runningCount(app: AppName): number {
@@ -152,7 +155,7 @@ export class RealLabActions implements LabActions {
   }
 
   async scale(app: AppName, n: number): Promise<void> {
-    await scale(this.config, app, n, this.log);
+    await scale(this.runConfig, app, n, this.log);
   }
 
   kafkaUp(): Promise<boolean> {
@@ -160,6 +163,12 @@ export class RealLabActions implements LabActions {
   }
 
   async restartWithEnv(app: AppName, env: Readonly<Record<string, string>> | undefined): Promise<void> {
+    // GATEWAY_READS is a lab setting (lab.json, `up --gateway-reads`), not a pass-through: the
+    // instances of this run start from a config that names the variant's mode.
+    const reads = env?.GATEWAY_READS;
+    if (reads !== undefined && !(GATEWAY_READS_MODES as readonly string[]).includes(reads))
+      throw new LabActionError(`GATEWAY_READS=${reads} is not one of ${GATEWAY_READS_MODES.join(', ')}`);
+    this.runConfig = reads === undefined ? this.config : { ...this.config, gatewayReads: reads as GatewayReads };
     // The lab hands WORKER_*/PROVIDER_*/JEEVES_*/RATE_LIMIT_* of this process to the apps it starts.
     if (env) {
       for (const [k, v] of Object.entries(env)) {
@@ -174,7 +183,7 @@ export class RealLabActions implements LabActions {
       this.savedEnv.clear();
     }
     const instances = runningInstances(this.config).filter((i) => i.app === app);
-    for (const i of instances.length > 0 ? instances : [{ id: app }]) await restart(this.config, i.id, this.log);
+    for (const i of instances.length > 0 ? instances : [{ id: app }]) await restart(this.runConfig, i.id, this.log);
   }
 
   async installAlertOverrides(experiment: string, overrides: Experiment['alertOverrides']): Promise<void> {

@@ -2,76 +2,9 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { collectCharts, niceTicks, renderChart, renderHtml, reportDir, writeReport } from './report';
-import type { RunRecord } from './runner';
-import { FakePrometheus, miniExperiment } from './testing';
+import { FakePrometheus, sampleRecord } from './testing';
 
-function record(overrides: Partial<RunRecord> = {}): RunRecord {
-  return {
-    experiment: miniExperiment(),
-    short: true,
-    startedAtS: 1_800_000_000,
-    durationSeconds: 60,
-    events: [
-      { index: 0, id: 'outage', label: 'inject error on provider <route:/v1/weather> for 20s', startS: 20, endS: 40 },
-    ],
-    disruption: { startS: 20, endS: 40 },
-    probes: [
-      {
-        phase: 'before',
-        name: 'error ratio',
-        source: 'PromQL: errors',
-        expect: '< 0.01',
-        measured: 0,
-        ok: true,
-        outcome: 'within bounds',
-      },
-      {
-        phase: 'during',
-        name: 'opens',
-        source: 'watch',
-        expect: '== 1 (sometimes)',
-        measured: 1,
-        ok: true,
-        outcome: 'within bounds',
-      },
-    ],
-    recoverySeconds: 5.5,
-    measurements: [{ name: 'breakerReactionSeconds', unit: 's', value: 1.25 }],
-    ledger: undefined,
-    load: {
-      passed: true,
-      thresholds: [],
-      accepted: 100,
-      requests: 300,
-      failedRate: 0,
-      timeline: [
-        {
-          t: 0,
-          requests: 5,
-          failed: 0,
-          iterations: 5,
-          dropped: 0,
-          vus: 1,
-          p95Ms: 10,
-          p99Ms: 12,
-          e2eP95Ms: 50,
-          e2eP99Ms: 60,
-        },
-      ],
-    },
-    rollbacks: [{ action: 'clear error fault on provider', ok: true }],
-    watched: {
-      'worker:max:breaker_state{state="open"}': [
-        { t: 19.5, value: 0 },
-        { t: 21, value: 1 },
-        { t: 45, value: 0 },
-      ],
-    },
-    interrupted: false,
-    verdict: { passed: true, failures: [], noData: [] },
-    ...overrides,
-  };
-}
+const record = sampleRecord;
 
 // Canned Prometheus answers: a request rate that dips in the fault window, by status class.
 const canned = new FakePrometheus(

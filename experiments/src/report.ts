@@ -162,7 +162,8 @@ export function writeReport(dir: string, record: RunRecord, charts: readonly Cha
   return { dir, json, html };
 }
 
-const esc = (s: string): string =>
+/** Text as HTML (element content or a quoted attribute). */
+export const esc = (s: string): string =>
   s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
 const PALETTE = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b', '#e377c2', '#17becf'];
@@ -253,9 +254,13 @@ export function renderChart(
   return `<figure><figcaption>${esc(chart.title)} <small>(${esc(chart.unit)})</small></figcaption>${parts.join('')}<div class="legend">${legend}</div></figure>`;
 }
 
-function fmt(v: number | undefined, digits = 3): string {
+/** A number for a report cell: `digits`+2 significant digits, or "no data". */
+export function fmt(v: number | undefined, digits = 3): string {
   return v === undefined || Number.isNaN(v) ? 'no data' : String(Number(v.toPrecision(digits + 2)));
 }
+
+/** The reports' stylesheet (the experiment report and the variants' comparison). */
+export const REPORT_CSS = `body{font:14px/1.4 system-ui,sans-serif;margin:24px;color:#222;max-width:1200px}h1{margin:0 0 4px}table{border-collapse:collapse;margin:8px 0 16px;width:100%}td,th{border:1px solid #ddd;padding:4px 6px;text-align:left;vertical-align:top}th{background:#f6f6f6}tr.bad td{background:#fdecea}tr.nodata td{background:#fff4e0}code{font-size:11px;word-break:break-all}.verdict{display:inline-block;padding:6px 14px;border-radius:4px;color:#fff;font-weight:bold;font-size:18px}.pass{background:#2a9d4b}.fail{background:#c62828}.charts{display:grid;grid-template-columns:repeat(auto-fill,minmax(560px,1fr));gap:12px}figure{margin:0;border:1px solid #eee;padding:6px}figcaption{font-weight:600}.legend{font-size:11px}.key{margin-right:10px}.key i{display:inline-block;width:10px;height:10px;margin-right:4px}.badtext{color:#c62828}.nodatatext{color:#9a5b00}`;
 
 export function renderHtml(record: RunRecord, charts: readonly Chart[]): string {
   const e = record.experiment;
@@ -296,11 +301,11 @@ export function renderHtml(record: RunRecord, charts: readonly Chart[]): string 
   const ledger = record.ledger
     ? `<h2>Ledger</h2><table><tr><th>accepted (gateway: 202, or published after its 503)</th><th>completed (data-service)</th><th>202s seen by the driver</th><th>lost</th><th>completed without an acceptance (duplicates, or messages published that the gateway never saw go through)</th><th>drained after</th></tr><tr class="${record.ledger.ok ? 'ok' : 'bad'}"><td>${fmt(record.ledger.acceptedByGateway)}</td><td>${fmt(record.ledger.completedByDataService)}</td><td>${record.ledger.acceptedSeenByDriver}</td><td>${fmt(record.ledger.lost)}</td><td>${fmt(record.ledger.extraCompletions)}</td><td>${record.ledger.drainedAfterSeconds === undefined ? 'not drained' : `${record.ledger.drainedAfterSeconds.toFixed(1)} s`}</td></tr></table>`
     : '';
-  const css = `body{font:14px/1.4 system-ui,sans-serif;margin:24px;color:#222;max-width:1200px}h1{margin:0 0 4px}table{border-collapse:collapse;margin:8px 0 16px;width:100%}td,th{border:1px solid #ddd;padding:4px 6px;text-align:left;vertical-align:top}th{background:#f6f6f6}tr.bad td{background:#fdecea}tr.nodata td{background:#fff4e0}code{font-size:11px;word-break:break-all}.verdict{display:inline-block;padding:6px 14px;border-radius:4px;color:#fff;font-weight:bold;font-size:18px}.pass{background:#2a9d4b}.fail{background:#c62828}.charts{display:grid;grid-template-columns:repeat(auto-fill,minmax(560px,1fr));gap:12px}figure{margin:0;border:1px solid #eee;padding:6px}figcaption{font-weight:600}.legend{font-size:11px}.key{margin-right:10px}.key i{display:inline-block;width:10px;height:10px;margin-right:4px}.badtext{color:#c62828}.nodatatext{color:#9a5b00}`;
+  const css = REPORT_CSS;
   return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>${esc(e.name)}: ${passed ? 'PASSED' : 'FAILED'}</title><style>${css}</style></head>
+<html lang="en"><head><meta charset="utf-8"><title>${esc(e.name)}${record.variant ? ` (${esc(record.variant)})` : ''}: ${passed ? 'PASSED' : 'FAILED'}</title><style>${css}</style></head>
 <body>
-<h1>Experiment ${esc(e.name)}${record.short ? ' (short)' : ''}</h1>
+<h1>Experiment ${esc(e.name)}${record.variant ? ` — variant ${esc(record.variant)}` : ''}${record.short ? ' (short)' : ''}</h1>
 <p>${esc(e.description)}</p>
 <p><span id="verdict" class="verdict ${passed ? 'pass' : 'fail'}">${passed ? 'PASSED' : 'FAILED'}</span> started ${new Date(record.startedAtS * 1000).toISOString()}, ran ${record.durationSeconds.toFixed(1)} s${record.recoverySeconds !== undefined ? `, recovered ${record.recoverySeconds.toFixed(1)} s after the method ended (limit ${e.recovery.withinSeconds} s)` : ''}.</p>
 ${misses.length ? `<ul id="failures" class="badtext">${misses.map((f) => `<li>${esc(f)}</li>`).join('')}</ul>` : ''}

@@ -3,7 +3,9 @@ import { readLabDescription } from '../../tools/lab/lab';
 import { LabNotRunningError } from '../../tools/lab/lab-not-running';
 import { prometheusUrl } from '../../tools/lab/prometheus';
 import { requireRunning } from '../../tools/lab/running';
-import { loadExperiment, type Experiment } from './definition';
+import { join } from 'node:path';
+import { ExperimentError, loadExperiment, variantRuns, type Experiment } from './definition';
+import { writeComparison, type ComparedRun } from './comparison';
 import { RealLabActions } from './lab-actions';
 import { driverLoad } from './load';
 import { experimentNeeds } from './preflight';
@@ -22,17 +24,71 @@ export interface RunOptions {
 }
 
 /**
- * Loads, runs and reports one experiment against a running lab: what `lab experiment` and the
- * integration specs do. Throws LabNotRunningError, writing no report, when a part the experiment
- * needs does not answer (experimentNeeds: Prometheus, the broker, watched /metrics, the load's targets).
+ * Loads, runs and reports one run of an experiment against a running lab: what the integration
+ * specs do. `variant` names one of the definition's variants (required when it has any). Throws
+ * LabNotRunningError, writing no report, when a part the experiment needs does not answer
+ * (experimentNeeds: Prometheus, the broker, watched /metrics, the load's targets); ExperimentError
+ * for an unknown variant.
  */
 export async function runAndReport(
   name: string,
   config: LabConfig,
-  options: RunOptions,
+  options: RunOptions & { readonly variant?: string },
 ): Promise<{ record: RunRecord; files: ReportFiles }> {
-  const loaded = loadExperiment(name, { short: options.short });
-  const experiment = options.adjust ? options.adjust(loaded) : loaded;
+  const experiment = loaded(name, options);
+  if (experiment.variants.length > 0 && options.variant === undefined)
+    throw new ExperimentError(
+      `${name} has variants (${experiment.variants.map((v) => v.name).join(', ')}); name one, or run them all with runVariantsAndReport.`,
+    );
+  const [run] = variantRuns(experiment, options.variant === undefined ? [] : [options.variant]);
+  const dir = reportDir(options.resultsRoot ?? REPO_ROOT, experiment.name);
+  const { record, files } = await runOne(
+    run.experiment,
+    run.variant,
+    config,
+    options,
+    run.variant ? join(dir, run.variant) : dir,
+  );
+  return { record, files };
+}
+
+/**
+ * `lab experiment`: every selected variant of the experiment (all of them by default; an
+ * experiment without variants is one run), one after the other on the same lab, each with its own
+ * report under `results/<timestamp>-<name>/<variant>/`, and with two or more a side-by-side
+ * `comparison.html`/`.json` in that folder. Stops at the first run that cannot start
+ * (LabNotRunningError) or is interrupted. Throws as runAndReport does.
+ */
+export async function runVariantsAndReport(
+  name: string,
+  config: LabConfig,
+  options: RunOptions & { readonly variants?: readonly string[] },
+): Promise<{ runs: ComparedRun[]; comparison: ReportFiles | undefined }> {
+  const experiment = loaded(name, options);
+  const runs = variantRuns(experiment, options.variants);
+  const dir = reportDir(options.resultsRoot ?? REPO_ROOT, experiment.name);
+  const done: ComparedRun[] = [];
+  for (const [i, run] of runs.entries()) {
+    if (options.signal?.aborted) break;
+    if (run.variant) options.log(`variant ${run.variant} (${i + 1} of ${runs.length})`);
+    done.push(await runOne(run.experiment, run.variant, config, options, run.variant ? join(dir, run.variant) : dir));
+  }
+  const comparison = done.length >= 2 ? writeComparison(dir, done) : undefined;
+  return { runs: done, comparison };
+}
+
+function loaded(name: string, options: RunOptions): Experiment {
+  const experiment = loadExperiment(name, { short: options.short });
+  return options.adjust ? options.adjust(experiment) : experiment;
+}
+
+async function runOne(
+  experiment: Experiment,
+  variant: string | undefined,
+  config: LabConfig,
+  options: RunOptions,
+  dir: string,
+): Promise<ComparedRun> {
   const preflight = (e: Experiment): Promise<void> => requireRunning(config, experimentNeeds(e));
   const lab = readLabDescription(config.stateDir);
   if (!lab) {
@@ -51,12 +107,12 @@ export async function runAndReport(
     record = await runExperiment(
       experiment,
       { lab: labActions, prometheus, load: driverLoad(urls), log: options.log, signal: options.signal, preflight },
-      { short: options.short },
+      { short: options.short, ...(variant === undefined ? {} : { variant }) },
     );
   } finally {
     await labActions.close();
   }
   const charts = await collectCharts(record, prometheus);
-  const files = writeReport(reportDir(options.resultsRoot ?? REPO_ROOT, experiment.name), record, charts);
-  return { record, files };
+  const files = writeReport(dir, record, charts);
+  return { record, charts, files };
 }

@@ -93,6 +93,8 @@ export interface Verdict {
 export interface RunRecord {
   readonly experiment: Experiment;
   readonly short: boolean;
+  /** The variant this run was (definition `variants`), if the experiment has them. */
+  readonly variant?: string;
   /** Wall-clock start of the load, unix seconds (Prometheus time). */
   readonly startedAtS: number;
   readonly durationSeconds: number;
@@ -287,7 +289,7 @@ class Interrupted extends Error {}
 export async function runExperiment(
   experiment: Experiment,
   deps: RunnerDeps,
-  options: { short?: boolean } = {},
+  options: { short?: boolean; variant?: string } = {},
 ): Promise<RunRecord> {
   const { lab, prometheus, log } = deps;
   // A missing instrument stops the run here, with no verdict: it must never read as the system failing.
@@ -620,6 +622,7 @@ export async function runExperiment(
     return {
       experiment,
       short: options.short === true,
+      ...(options.variant === undefined ? {} : { variant: options.variant }),
       startedAtS,
       durationSeconds,
       events,

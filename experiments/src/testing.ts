@@ -5,6 +5,7 @@ import { parseExperiment, type Experiment, type LagSpec } from './definition';
 import type { LabActions, PipelineTopic } from './lab-actions';
 import type { LoadOutcome, LoadStarter } from './load';
 import type { ActiveAlert, PrometheusApi, RangeSeries } from './prometheus-api';
+import type { RunRecord } from './runner';
 
 /** Fakes for the runner's unit specs: a lab that records what was done to it, canned Prometheus. */
 export class FakeLab implements LabActions {
@@ -187,4 +188,73 @@ export function breakerLab(): FakeLab {
     lab.metrics.worker = { 'breaker_state{state="closed"}': 1, 'breaker_state{state="open"}': 0 };
   };
   return lab;
+}
+
+/** A finished run of miniExperiment (a provider outage that passed), for report tests; `overrides` replace fields. */
+export function sampleRecord(overrides: Partial<RunRecord> = {}): RunRecord {
+  return {
+    experiment: miniExperiment(),
+    short: true,
+    startedAtS: 1_800_000_000,
+    durationSeconds: 60,
+    events: [
+      { index: 0, id: 'outage', label: 'inject error on provider <route:/v1/weather> for 20s', startS: 20, endS: 40 },
+    ],
+    disruption: { startS: 20, endS: 40 },
+    probes: [
+      {
+        phase: 'before',
+        name: 'error ratio',
+        source: 'PromQL: errors',
+        expect: '< 0.01',
+        measured: 0,
+        ok: true,
+        outcome: 'within bounds',
+      },
+      {
+        phase: 'during',
+        name: 'opens',
+        source: 'watch',
+        expect: '== 1 (sometimes)',
+        measured: 1,
+        ok: true,
+        outcome: 'within bounds',
+      },
+    ],
+    recoverySeconds: 5.5,
+    measurements: [{ name: 'breakerReactionSeconds', unit: 's', value: 1.25 }],
+    ledger: undefined,
+    load: {
+      passed: true,
+      thresholds: [],
+      accepted: 100,
+      requests: 300,
+      failedRate: 0,
+      timeline: [
+        {
+          t: 0,
+          requests: 5,
+          failed: 0,
+          iterations: 5,
+          dropped: 0,
+          vus: 1,
+          p95Ms: 10,
+          p99Ms: 12,
+          e2eP95Ms: 50,
+          e2eP99Ms: 60,
+        },
+      ],
+    },
+    rollbacks: [{ action: 'clear error fault on provider', ok: true }],
+    watched: {
+      'worker:max:breaker_state{state="open"}': [
+        { t: 19.5, value: 0 },
+        { t: 21, value: 1 },
+        { t: 45, value: 0 },
+      ],
+    },
+    interrupted: false,
+    verdict: { passed: true, failures: [], noData: [] },
+    ...overrides,
+  };
 }

@@ -1,15 +1,22 @@
 import { relative } from 'node:path';
 import { UsageError, type LabCommand } from '../command';
 import { openLab } from '../lab';
-import { experimentNames } from '../../../experiments/src/definition';
-import { runAndReport } from '../../../experiments/src/run';
+import { ExperimentError, experimentNames } from '../../../experiments/src/definition';
+import { runVariantsAndReport } from '../../../experiments/src/run';
+import type { RunRecord } from '../../../experiments/src/runner';
+import type { ReportFiles } from '../../../experiments/src/report';
 
 export const command: LabCommand = {
   name: 'experiment',
-  usage: '<name> [--short] [--results DIR]',
-  summary: `run a chaos experiment (experiments/<name>/experiment.yaml: ${experimentNames().join(', ')}); exit 0 pass, 1 fail`,
+  usage: '<name> [--short] [--variant NAME[,NAME…]] [--results DIR]',
+  summary: `run a chaos experiment (experiments/<name>/experiment.yaml: ${experimentNames().join(', ')}); exit 0 pass (every variant), 1 fail, 2 could not run`,
   flags: {
     short: { type: 'boolean', description: "the experiment's short version (CI's)" },
+    variant: {
+      type: 'string',
+      valueName: 'NAME[,NAME…]',
+      description: "only these of the experiment's variants (default: each in turn, then a side-by-side comparison)",
+    },
     results: {
       type: 'string',
       valueName: 'DIR',
@@ -32,46 +39,63 @@ export const command: LabCommand = {
       interrupt.abort();
     };
     process.on('SIGINT', onSigint);
+    const variant = flags.get('variant');
+    const variants =
+      typeof variant === 'string'
+        ? variant
+            .split(',')
+            .map((v) => v.trim())
+            .filter(Boolean)
+        : [];
     let outcome;
     try {
-      outcome = await runAndReport(positional[0], openLab(io.env), {
+      outcome = await runVariantsAndReport(positional[0], openLab(io.env), {
         short,
+        variants,
         resultsRoot: typeof results === 'string' ? results : io.env.EXPERIMENT_RESULTS_ROOT,
         log: io.log,
         signal: interrupt.signal,
       });
+    } catch (error) {
+      // No such experiment or variant, or a definition that does not validate: nothing ran, no verdict.
+      if (error instanceof ExperimentError) throw new UsageError(error.message);
+      throw error;
     } finally {
       process.removeListener('SIGINT', onSigint);
     }
-    const { record, files } = outcome;
-    const e = record.experiment;
-    // Probes without data are the instrument's failure, not the system's: listed apart, marked `?`.
-    const noData = new Set(record.verdict.noData);
-    const misses = record.verdict.failures.filter((f) => !noData.has(f));
-    const onlyNoData = !record.verdict.passed && misses.length === 0;
-    io.out(
-      [
-        `${e.name}${short ? ' (short)' : ''}: ${record.verdict.passed ? 'PASSED' : 'FAILED'}${onlyNoData ? ` (no data from ${noData.size} probe${noData.size === 1 ? '' : 's'}; nothing measured out of bounds)` : ''} in ${record.durationSeconds.toFixed(1)} s`,
-        ...misses.map((f) => `  ✗ ${f}`),
-        ...[...noData].map((f) => `  ? ${f}`),
-        ...record.measurements.map(
-          (m) =>
-            `  ${m.name} = ${m.value === undefined ? 'no data' : Number(m.value.toPrecision(4))} ${m.unit}${m.expect ? ` (expected ${m.expect}: ${m.ok ? 'ok' : 'MISSED'})` : ''}`,
-        ),
-        ...(record.ledger
-          ? [
-              `  ledger: accepted ${record.ledger.acceptedByGateway ?? '?'}, completed ${record.ledger.completedByDataService ?? '?'}, lost ${record.ledger.lost ?? '?'}, completed without an acceptance ${record.ledger.extraCompletions ?? '?'}`,
-            ]
-          : []),
-        ...(record.recoverySeconds !== undefined
-          ? [
-              `  recovered ${record.recoverySeconds.toFixed(1)} s after the method ended (limit ${e.recovery.withinSeconds} s)`,
-            ]
-          : []),
-        `  report: ${relative(process.cwd(), files.html) || files.html}`,
-        `  data:   ${relative(process.cwd(), files.json) || files.json}`,
-      ].join('\n'),
-    );
-    return record.verdict.passed ? 0 : 1;
+    for (const { record, files } of outcome.runs) io.out(summary(record, files, short));
+    if (outcome.comparison)
+      io.out(`side by side: ${relative(process.cwd(), outcome.comparison.html) || outcome.comparison.html}`);
+    return outcome.runs.length > 0 && outcome.runs.every((r) => r.record.verdict.passed) ? 0 : 1;
   },
 };
+
+/** The verdict, misses, measurements and report paths of one run, as the terminal shows them. */
+function summary(record: RunRecord, files: ReportFiles, short: boolean): string {
+  const e = record.experiment;
+  // Probes without data are the instrument's failure, not the system's: listed apart, marked `?`.
+  const noData = new Set(record.verdict.noData);
+  const misses = record.verdict.failures.filter((f) => !noData.has(f));
+  const onlyNoData = !record.verdict.passed && misses.length === 0;
+  return [
+    `${e.name}${record.variant ? ` [${record.variant}]` : ''}${short ? ' (short)' : ''}: ${record.verdict.passed ? 'PASSED' : 'FAILED'}${onlyNoData ? ` (no data from ${noData.size} probe${noData.size === 1 ? '' : 's'}; nothing measured out of bounds)` : ''} in ${record.durationSeconds.toFixed(1)} s`,
+    ...misses.map((f) => `  ✗ ${f}`),
+    ...[...noData].map((f) => `  ? ${f}`),
+    ...record.measurements.map(
+      (m) =>
+        `  ${m.name} = ${m.value === undefined ? 'no data' : Number(m.value.toPrecision(4))} ${m.unit}${m.expect ? ` (expected ${m.expect}: ${m.ok ? 'ok' : 'MISSED'})` : ''}`,
+    ),
+    ...(record.ledger
+      ? [
+          `  ledger: accepted ${record.ledger.acceptedByGateway ?? '?'}, completed ${record.ledger.completedByDataService ?? '?'}, lost ${record.ledger.lost ?? '?'}, completed without an acceptance ${record.ledger.extraCompletions ?? '?'}`,
+        ]
+      : []),
+    ...(record.recoverySeconds !== undefined
+      ? [
+          `  recovered ${record.recoverySeconds.toFixed(1)} s after the method ended (limit ${e.recovery.withinSeconds} s)`,
+        ]
+      : []),
+    `  report: ${relative(process.cwd(), files.html) || files.html}`,
+    `  data:   ${relative(process.cwd(), files.json) || files.json}`,
+  ].join('\n');
+}

@@ -1,0 +1,56 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { comparisonRows, writeComparison, type ComparedRun } from './comparison';
+import type { RunRecord } from './runner';
+import { sampleRecord } from './testing';
+
+const run = (dir: string, variant: string, overrides: Partial<RunRecord>): ComparedRun => ({
+  record: sampleRecord({ variant, ...overrides }),
+  charts: [{ title: 'p99 latency (gateway)', unit: 's', series: [{ name: 'p99', points: [[1_800_000_010, 0.5]] }] }],
+  files: { dir: join(dir, variant), json: join(dir, variant, 'report.json'), html: join(dir, variant, 'report.html') },
+});
+
+describe('variants side by side', () => {
+  let dir: string;
+  beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'comparison-'))));
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  const runs = (): ComparedRun[] => [
+    run(dir, 'http', { measurements: [{ name: 'readP99Seconds', unit: 's', value: 0.05, expect: '<= 3', ok: true }] }),
+    run(dir, 'kafka', {
+      measurements: [
+        { name: 'readP99Seconds', unit: 's', value: 3.4, expect: '<= 3', ok: false },
+        { name: 'lateReplies', unit: '', value: 7 },
+      ],
+      verdict: { passed: false, failures: ['readP99Seconds = 3.4 (expected <= 3)'], noData: [] },
+    }),
+  ];
+
+  it('puts each measurement of either run in one row, a value per variant', () => {
+    const rows = comparisonRows(runs().map((r) => r.record));
+    expect(rows.find((r) => r.name === 'readP99Seconds')).toMatchObject({ values: [0.05, 3.4], ok: [true, false] });
+    // A measurement only one run has is "no data" for the other, never a zero.
+    expect(rows.find((r) => r.name === 'lateReplies')).toMatchObject({ values: [undefined, 7] });
+    expect(rows.map((r) => r.name).slice(-3)).toEqual(['recoverySeconds', 'loadFailedShare', 'ledgerLost']);
+  });
+
+  it('writes comparison.html linking each run and comparison.json with the verdicts', () => {
+    const files = writeComparison(dir, runs());
+    const html = readFileSync(files.html, 'utf8');
+    expect(html).toContain('NOT ALL PASSED');
+    expect(html).toContain('href="http/report.html"');
+    expect(html).toContain('href="kafka/report.html"');
+    expect(html).toContain('p99 latency (gateway) — kafka');
+    expect(html).toContain('3.4 ✗');
+    const json = JSON.parse(readFileSync(files.json, 'utf8')) as {
+      passed: boolean;
+      variants: Array<{ variant: string; passed: boolean; report: string }>;
+    };
+    expect(json.passed).toBe(false);
+    expect(json.variants).toEqual([
+      expect.objectContaining({ variant: 'http', passed: true, report: 'http/report.json' }),
+      expect.objectContaining({ variant: 'kafka', passed: false, report: 'kafka/report.json' }),
+    ]);
+  });
+});
