@@ -161,6 +161,16 @@ describe('variants', () => {
     expect(() => parseExperiment(twice)).toThrow(/variant "http" is named twice/);
   });
 
+  it('refuses a ledger with a step that stops a counting app (its last increments would read as loss)', () => {
+    const killing = {
+      ...minimal,
+      ledger: {},
+      method: [{ at: '10s', kill: 'data-service' }],
+    };
+    expect(() => parseExperiment(killing)).toThrow(/stops data-service would show its last increments as loss/);
+    expect(() => parseExperiment({ ...killing, method: [{ at: '10s', kill: 'worker' }] })).not.toThrow();
+  });
+
   it('reads-under-rebalance runs once per gateway read mode', () => {
     const runs = variantRuns(loadExperiment('reads-under-rebalance', { short: true }));
     expect(runs.map((r) => [r.variant, r.experiment.env.gateway?.GATEWAY_READS])).toEqual([

@@ -337,6 +337,21 @@ export const experimentSchema = z
           message: `"${ref}" names no step; step ids: ${[...ids].join(', ') || 'none'}`,
         });
     }
+    if (e.ledger) {
+      // The ledger counts from /metrics samples: what a counting process did after its last sample
+      // and before it died or stopped is not seen, so a kill, restart or scale-in would show as loss.
+      const counting = (target: string): boolean => /^(gateway|data-service)(-\d+)?$/.test(target);
+      for (const [i, step] of e.method.entries()) {
+        const target =
+          'kill' in step ? step.kill : 'restart' in step ? step.restart : 'scale' in step ? step.scale.app : undefined;
+        if (target !== undefined && counting(target))
+          ctx.addIssue({
+            code: 'custom',
+            path: ['method', i],
+            message: `the ledger counts from gateway's and data-service's /metrics; a step that stops ${target} would show its last increments as loss — drop the ledger (check loss another way) or the step`,
+          });
+      }
+    }
     const variantNames = e.variants.map((v) => v.name);
     for (const [i, name] of variantNames.entries())
       if (variantNames.indexOf(name) !== i)

@@ -321,10 +321,12 @@ export async function runExperiment(
   );
   const ledgerWatches: WatchSpec[] = experiment.ledger
     ? [
-        { app: 'gateway', metric: 'jeeves_messages_accepted_total', aggregate: 'sum' },
-        { app: 'data-service', metric: 'jeeves_messages_completed_total', aggregate: 'sum' },
+        // Absent from an app that answers is zero: a gateway restarted with a run's settings has
+        // no series until its first acceptance.
+        { app: 'gateway', metric: 'jeeves_messages_accepted_total', aggregate: 'sum', missingAsZero: true },
+        { app: 'data-service', metric: 'jeeves_messages_completed_total', aggregate: 'sum', missingAsZero: true },
         // Answered 503 publish-unconfirmed, published all the same (ADR 0041): the client was told its id.
-        { app: 'gateway', metric: 'jeeves_messages_published_late_total', aggregate: 'sum' },
+        { app: 'gateway', metric: 'jeeves_messages_published_late_total', aggregate: 'sum', missingAsZero: true },
       ]
     : [];
   const watches = dedupe(
@@ -383,13 +385,8 @@ export async function runExperiment(
     }
 
     await watcher.sampleOnce();
-    const ledgerStart = experiment.ledger
-      ? {
-          accepted: watcher.latest(watchKey(ledgerWatches[0])),
-          completed: watcher.latest(watchKey(ledgerWatches[1])),
-          publishedLate: watcher.latest(watchKey(ledgerWatches[2])),
-        }
-      : undefined;
+    // The ledger counts from this sample on (counter increases, across restarts: Watcher.increase).
+    const ledgerStart = experiment.ledger ? { t: elapsed() } : undefined;
 
     let live = '';
     const everyS = deps.progressEverySeconds ?? 5;
@@ -666,7 +663,7 @@ async function runRollbacks(
 async function drainLedger(
   watcher: Watcher,
   watches: WatchSpec[],
-  start: { accepted: number | undefined; completed: number | undefined; publishedLate: number | undefined },
+  start: { t: number },
   acceptedSeenByDriver: number,
   drainSeconds: number,
   pollMs: number,
@@ -676,13 +673,10 @@ async function drainLedger(
   const began = elapsed();
   const read = async (): Promise<{ accepted: number | undefined; completed: number | undefined }> => {
     await watcher.sampleOnce();
-    const a = watcher.latest(watchKey(watches[0]));
-    const c = watcher.latest(watchKey(watches[1]));
-    // The late counter has no series until its first message: absent is zero.
-    const late = (watcher.latest(watchKey(watches[2])) ?? 0) - (start.publishedLate ?? 0);
+    const [a, c, late] = watches.map((w) => watcher.increase(watchKey(w), start.t));
     return {
-      accepted: a === undefined ? undefined : a - (start.accepted ?? 0) + late,
-      completed: c === undefined ? undefined : c - (start.completed ?? 0),
+      accepted: a === undefined ? undefined : a + (late ?? 0),
+      completed: c,
     };
   };
   let now = await read();

@@ -118,6 +118,26 @@ export class Watcher {
     return s && s.length > 0 ? s[s.length - 1].value : undefined;
   }
 
+  /**
+   * How much a sampled counter grew from the last sample at or before `fromT` (seconds since the
+   * run started) to the latest, counting a drop as a restart from zero (Prometheus's increase()
+   * rule, without extrapolation). Samples without a value are skipped; undefined when none has one.
+   * Increments a process made after its last sample and before it died are not seen.
+   */
+  increase(key: string, fromT: number): number | undefined {
+    const samples = this.series.get(key) ?? [];
+    const first = samples.findLastIndex((s) => s.t <= fromT && s.value !== undefined);
+    let previous: number | undefined = first < 0 ? undefined : samples[first].value;
+    let total: number | undefined = previous === undefined ? undefined : 0;
+    for (const s of samples.slice(Math.max(first + 1, 0))) {
+      if (s.value === undefined) continue;
+      if (previous === undefined) total = 0;
+      else total = (total ?? 0) + (s.value >= previous ? s.value - previous : s.value);
+      previous = s.value;
+    }
+    return total;
+  }
+
   all(): Record<string, readonly TimedValue[]> {
     return Object.fromEntries(this.series);
   }
