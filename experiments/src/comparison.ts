@@ -62,7 +62,8 @@ export function comparisonRows(records: readonly RunRecord[]): ComparisonRow[] {
       ok: records.map((r) => r.ledger?.ok),
     },
   );
-  return rows;
+  // A row no run has a number for (no ledger in this experiment) says nothing.
+  return rows.filter((row) => row.values.some((v) => v !== undefined));
 }
 
 /** The comparison page: verdicts, the shared table, and each chart once per variant side by side. */
@@ -111,7 +112,7 @@ export function renderComparison(runs: readonly ComparedRun[], dir: string): str
     })
     .join('\n');
   return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>${esc(e.name)}: variants side by side</title><style>${REPORT_CSS}.side{display:grid;gap:12px;margin-bottom:12px}.side svg{max-width:100%;height:auto}</style></head>
+<html lang="en"><head><meta charset="utf-8"><title>${esc(e.name)}: variants side by side</title><style>${REPORT_CSS}.side{display:grid;gap:12px;margin-bottom:12px}.side>div{min-width:0}.side svg{max-width:100%;height:auto}</style></head>
 <body>
 <h1>Experiment ${esc(e.name)}: ${runs.length} variants side by side${records[0].short ? ' (short)' : ''}</h1>
 <p>${esc(e.description)}</p>

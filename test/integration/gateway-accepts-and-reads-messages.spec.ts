@@ -1,18 +1,27 @@
 import { randomUUID } from 'node:crypto';
 import type { OpenApiDocument } from '../../apps/gateway/src/openapi/openapi-document';
 import { openApiValidator } from '../../apps/gateway/src/testing/openapi-validator';
-import { CLIENTS, getToken, lab, waitFor } from './support/lab';
+import { GATEWAY_READS_MODES } from '../../tools/lab/config';
+import { CLIENTS, getToken, waitFor } from './support/lab';
+import { startOtherReadModeGateway, type OtherModeGateway } from './support/other-read-mode-gateway';
 
 /**
  * The running gateway, against the real token dealer, broker and data-service: a POST becomes a
  * stored message that GET returns; retries with one Idempotency-Key become one message; bad input
  * gets problem+json 4xx. Every response is checked against the OpenAPI document the process serves.
+ * All of it in both read modes (GATEWAY_READS, ADR 0042): the lab's gateway and one in the other mode.
  */
-describe('gateway accepts and reads messages (real lab)', () => {
-  const gateway = () => lab().urls.gateway;
+let gateways: OtherModeGateway;
+beforeAll(async () => {
+  gateways = await startOtherReadModeGateway();
+}, 120_000);
+afterAll(() => gateways?.stop());
+
+describe.each(GATEWAY_READS_MODES)('gateway accepts and reads messages, reads over %s (real lab)', (mode) => {
+  const gateway = () => gateways.urls[mode];
   let token: string;
   let validator: ReturnType<typeof openApiValidator>;
-  const user = `it-${randomUUID().slice(0, 8)}`;
+  const user = `it-${mode}-${randomUUID().slice(0, 8)}`;
 
   interface Answer {
     status: number;
@@ -136,6 +145,9 @@ describe('gateway accepts and reads messages (real lab)', () => {
     });
     expect(forbidden.status).toBe(403);
     expect(forbidden.headers['www-authenticate']).toContain('insufficient_scope');
+    const unknown = await call('GET', `/v1/messages/${randomUUID()}`);
+    expect(unknown.status).toBe(404);
+    expect(unknown.json<{ status: number }>().status).toBe(404);
     expect((await post({ user, text: 'still serving' })).status).toBe(202);
   });
 });
