@@ -54,24 +54,35 @@ export async function runAndReport(
 
 /**
  * `lab experiment`: every selected variant of the experiment (all of them by default; an
- * experiment without variants is one run), one after the other on the same lab, each with its own
- * report under `results/<timestamp>-<name>/<variant>/`, and with two or more a side-by-side
- * `comparison.html`/`.json` in that folder. Stops at the first run that cannot start
- * (LabNotRunningError) or is interrupted. Throws as runAndReport does.
+ * experiment without variants is one run), `rounds` times (default 1), variants alternating within
+ * each round, one after the other on the same lab. Each run's report goes under
+ * `results/<timestamp>-<name>/<variant>[-r<round>]/`; with two runs or more, a side-by-side
+ * `comparison.html`/`.json` (medians and min–max over rounds) goes in that folder. Stops early when
+ * interrupted. Throws as runAndReport does, and ExperimentError for rounds < 1.
  */
 export async function runVariantsAndReport(
   name: string,
   config: LabConfig,
-  options: RunOptions & { readonly variants?: readonly string[] },
+  options: RunOptions & { readonly variants?: readonly string[]; readonly rounds?: number },
 ): Promise<{ runs: ComparedRun[]; comparison: ReportFiles | undefined }> {
+  const rounds = options.rounds ?? 1;
+  if (!Number.isInteger(rounds) || rounds < 1)
+    throw new ExperimentError(`rounds must be a whole number ≥ 1, not ${rounds}`);
   const experiment = loaded(name, options);
   const runs = variantRuns(experiment, options.variants);
   const dir = reportDir(options.resultsRoot ?? REPO_ROOT, experiment.name);
   const done: ComparedRun[] = [];
-  for (const [i, run] of runs.entries()) {
-    if (options.signal?.aborted) break;
-    if (run.variant) options.log(`variant ${run.variant} (${i + 1} of ${runs.length})`);
-    done.push(await runOne(run.experiment, run.variant, config, options, run.variant ? join(dir, run.variant) : dir));
+  for (let round = 1; round <= rounds; round++) {
+    for (const [i, run] of runs.entries()) {
+      if (options.signal?.aborted) break;
+      const label = [
+        run.variant && `variant ${run.variant} (${i + 1} of ${runs.length})`,
+        rounds > 1 && `round ${round} of ${rounds}`,
+      ];
+      if (label.some(Boolean)) options.log(label.filter(Boolean).join(', '));
+      const sub = [run.variant, rounds > 1 ? `r${round}` : undefined].filter(Boolean).join('-');
+      done.push(await runOne(run.experiment, run.variant, config, options, sub ? join(dir, sub) : dir));
+    }
   }
   const comparison = done.length >= 2 ? writeComparison(dir, done) : undefined;
   return { runs: done, comparison };

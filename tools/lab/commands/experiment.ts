@@ -8,7 +8,7 @@ import type { ReportFiles } from '../../../experiments/src/report';
 
 export const command: LabCommand = {
   name: 'experiment',
-  usage: '<name> [--short] [--variant NAME[,NAME…]] [--results DIR]',
+  usage: '<name> [--short] [--variant NAME[,NAME…]] [--rounds N] [--results DIR]',
   summary: `run a chaos experiment (experiments/<name>/experiment.yaml: ${experimentNames().join(', ')}); exit 0 pass (every variant), 1 fail, 2 could not run`,
   flags: {
     short: { type: 'boolean', description: "the experiment's short version (CI's)" },
@@ -16,6 +16,11 @@ export const command: LabCommand = {
       type: 'string',
       valueName: 'NAME[,NAME…]',
       description: "only these of the experiment's variants (default: each in turn, then a side-by-side comparison)",
+    },
+    rounds: {
+      type: 'string',
+      valueName: 'N',
+      description: 'run it N times, variants alternating (comparison.html: medians and min–max); default 1',
     },
     results: {
       type: 'string',
@@ -47,11 +52,16 @@ export const command: LabCommand = {
             .map((v) => v.trim())
             .filter(Boolean)
         : [];
+    const roundsFlag = flags.get('rounds');
+    const rounds = typeof roundsFlag === 'string' ? Number(roundsFlag) : 1;
+    if (!Number.isInteger(rounds) || rounds < 1 || rounds > 20)
+      throw new UsageError(`--rounds takes a whole number from 1 to 20, not ${String(roundsFlag)}`);
     let outcome;
     try {
       outcome = await runVariantsAndReport(positional[0], openLab(io.env), {
         short,
         variants,
+        rounds,
         resultsRoot: typeof results === 'string' ? results : io.env.EXPERIMENT_RESULTS_ROOT,
         log: io.log,
         signal: interrupt.signal,
