@@ -1,15 +1,7 @@
 import { breakerLab, FakeLab, FakePrometheus, miniExperiment, passingLoad } from './testing';
-import {
-  decideVerdict,
-  increaseOf,
-  judgeWindow,
-  longestStall,
-  peakOf,
-  planTimeline,
-  runExperiment,
-  timeUntil,
-} from './runner';
+import { decideVerdict, judgeWindow, longestStall, peakOf, planTimeline, runExperiment, timeUntil } from './runner';
 import { parseExperiment } from './definition';
+import { increaseOf } from './watcher';
 
 const quiet = (): void => undefined;
 const fast = { pollIntervalMs: 20, watchIntervalMs: 20, log: quiet };
@@ -65,10 +57,15 @@ describe('peaks and increases over a window', () => {
     expect(peakOf(s, 0.5, 2.5)).toBe(7);
     expect(peakOf(s, 1.5, 2.5)).toBeUndefined();
   });
-  it('takes the last sample minus the one standing at the window start', () => {
+  it('takes the last sample minus the one standing at the window start (a gauge: a lag)', () => {
     expect(increaseOf(s, 0.5, 4)).toBe(1);
     expect(increaseOf(s, 1, 3)).toBe(2);
     expect(increaseOf(s, 5, 6)).toBeUndefined();
+  });
+  it('counts a counter that drops as restarted from zero (a watched series)', () => {
+    // 5 → 7 → 9, restarted, then at 6: 2 + 2 + 6.
+    expect(increaseOf(s, 0.5, 4, { counter: true })).toBe(10);
+    expect(increaseOf(s, 1, 3, { counter: true })).toBe(2);
   });
 });
 

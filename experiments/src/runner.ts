@@ -9,7 +9,7 @@ import { buildFixture } from './fixtures';
 import type { LabActions } from './lab-actions';
 import type { LoadOutcome, LoadStarter } from './load';
 import type { PrometheusApi } from './prometheus-api';
-import { alertKey, lagKey, sampledKey, Watcher, watchKey, type TimedValue } from './watcher';
+import { alertKey, increaseOf, lagKey, sampledKey, Watcher, watchKey, type TimedValue } from './watcher';
 
 /** What happened to one step of the method; times in seconds from the start of the load. */
 export interface StepEvent {
@@ -200,16 +200,6 @@ export function peakOf(samples: readonly TimedValue[], fromS: number, toS: numbe
     .filter((s) => s.t >= fromS && s.t <= toS && s.value !== undefined)
     .map((s) => s.value as number);
   return values.length === 0 ? undefined : Math.max(...values);
-}
-
-/** Last defined sample minus the last one at or before `fromS` (or the first after it), up to `toS`. */
-export function increaseOf(samples: readonly TimedValue[], fromS: number, toS: number): number | undefined {
-  const defined = samples.filter((s) => s.value !== undefined && s.t <= toS);
-  const before = defined.filter((s) => s.t <= fromS);
-  const first = before.length > 0 ? before[before.length - 1] : defined.find((s) => s.t >= fromS);
-  const last = defined[defined.length - 1];
-  if (first === undefined || last === undefined || last.t < fromS) return undefined;
-  return (last.value as number) - (first.value as number);
 }
 
 /** Longest time a counter did not move between `fromS` and its last increase before `toS`. */
@@ -819,7 +809,7 @@ async function measure(
             ? undefined
             : m.peak
               ? peakOf(samples, from, to)
-              : increaseOf(samples, from, to);
+              : increaseOf(samples, from, to, { counter: m.increase?.watch !== undefined });
       }
     } catch {
       value = undefined;

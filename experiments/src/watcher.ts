@@ -38,6 +38,33 @@ export function alertKey(alert: string): string {
 }
 
 /**
+ * How much a series rose from the last defined sample at or before `fromS` (or the first after it)
+ * to the last one at or before `toS`. A counter (`counter: true`, a watched series) that drops was
+ * restarted and counts on from zero (Prometheus's increase() rule, without extrapolation); a gauge
+ * (a lag) is last minus first. Undefined without a sample in the window.
+ */
+export function increaseOf(
+  samples: readonly TimedValue[],
+  fromS: number,
+  toS: number,
+  options: { counter?: boolean } = {},
+): number | undefined {
+  const defined = samples.filter((s) => s.value !== undefined && s.t <= toS) as Array<{ t: number; value: number }>;
+  const startAt = defined.findLastIndex((s) => s.t <= fromS);
+  const first = startAt >= 0 ? startAt : defined.findIndex((s) => s.t >= fromS);
+  // Nothing sampled from `fromS` on: no increase is known, not zero.
+  if (first < 0 || defined[defined.length - 1].t < fromS) return undefined;
+  const window = defined.slice(first);
+  if (!options.counter) return window[window.length - 1].value - window[0].value;
+  let total = 0;
+  for (let k = 1; k < window.length; k++) {
+    const step = window[k].value - window[k - 1].value;
+    total += step >= 0 ? step : window[k].value;
+  }
+  return total;
+}
+
+/**
  * Samples watched series and alert states on a short interval for the whole run. The samples are
  * the evidence behind timings (fault → breaker open) and are plotted in the report.
  */
@@ -120,22 +147,11 @@ export class Watcher {
 
   /**
    * How much a sampled counter grew from the last sample at or before `fromT` (seconds since the
-   * run started) to the latest, counting a drop as a restart from zero (Prometheus's increase()
-   * rule, without extrapolation). Samples without a value are skipped; undefined when none has one.
-   * Increments a process made after its last sample and before it died are not seen.
+   * run started) to the latest, a drop counting as a restart from zero (increaseOf); undefined
+   * when no sample has a value. Increments a process made after its last sample are not seen.
    */
   increase(key: string, fromT: number): number | undefined {
-    const samples = this.series.get(key) ?? [];
-    const first = samples.findLastIndex((s) => s.t <= fromT && s.value !== undefined);
-    let previous: number | undefined = first < 0 ? undefined : samples[first].value;
-    let total: number | undefined = previous === undefined ? undefined : 0;
-    for (const s of samples.slice(Math.max(first + 1, 0))) {
-      if (s.value === undefined) continue;
-      if (previous === undefined) total = 0;
-      else total = (total ?? 0) + (s.value >= previous ? s.value - previous : s.value);
-      previous = s.value;
-    }
-    return total;
+    return increaseOf(this.samples(key), fromT, Number.POSITIVE_INFINITY, { counter: true });
   }
 
   all(): Record<string, readonly TimedValue[]> {
