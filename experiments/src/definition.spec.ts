@@ -17,20 +17,7 @@ const minimal = {
 };
 
 describe('shipped experiments', () => {
-  it('are the eight the lab promises', () => {
-    expect(experimentNames()).toEqual([
-      'broker-restart',
-      'flood',
-      'poison-pill',
-      'provider-outage',
-      'reads-under-rebalance',
-      'scale-out',
-      'slow-consumer',
-      'worker-crash',
-    ]);
-  });
-
-  it.each([
+  const SHIPPED = [
     'broker-restart',
     'flood',
     'poison-pill',
@@ -39,7 +26,13 @@ describe('shipped experiments', () => {
     'scale-out',
     'slow-consumer',
     'worker-crash',
-  ])('%s is valid in full and --short', (name) => {
+  ];
+
+  it('are the eight the lab promises', () => {
+    expect(experimentNames()).toEqual(SHIPPED);
+  });
+
+  it.each(SHIPPED)('%s is valid in full and --short', (name) => {
     const full = loadExperiment(name);
     const short = loadExperiment(name, { short: true });
     expect(full.name).toBe(name);

@@ -106,34 +106,39 @@ export class FakePrometheus implements PrometheusApi {
   async reload(): Promise<void> {}
 }
 
+/** A load that passed: 20 requests, 10 accepted, one second of timeline; `overrides` replace fields. */
+export function sampleLoadOutcome(overrides: Partial<LoadOutcome> = {}): LoadOutcome {
+  return {
+    passed: true,
+    thresholds: [],
+    accepted: 10,
+    requests: 20,
+    failedRate: 0,
+    timeline: [
+      {
+        t: 0,
+        requests: 5,
+        failed: 0,
+        iterations: 5,
+        dropped: 0,
+        vus: 1,
+        p95Ms: 10,
+        p99Ms: 12,
+        e2eP95Ms: 50,
+        e2eP99Ms: 60,
+      },
+    ],
+    ...overrides,
+  };
+}
+
 export const passingLoad = (outcome: Partial<LoadOutcome> = {}): LoadStarter => {
   return (request, signal) => {
     const started = performance.now();
     const seconds = request.durationSeconds ?? request.experiment.load.durationSeconds;
     const done = sleep(seconds * 1000, undefined, { signal })
       .catch(() => undefined)
-      .then((): LoadOutcome => ({
-        passed: true,
-        thresholds: [],
-        accepted: 10,
-        requests: 20,
-        failedRate: 0,
-        timeline: [
-          {
-            t: 0,
-            requests: 5,
-            failed: 0,
-            iterations: 5,
-            dropped: 0,
-            vus: 1,
-            p95Ms: 10,
-            p99Ms: 12,
-            e2eP95Ms: 50,
-            e2eP99Ms: 60,
-          },
-        ],
-        ...outcome,
-      }));
+      .then((): LoadOutcome => sampleLoadOutcome(outcome));
     return { started: Promise.resolve(started), done };
   };
 };
@@ -224,27 +229,7 @@ export function sampleRecord(overrides: Partial<RunRecord> = {}): RunRecord {
     recoverySeconds: 5.5,
     measurements: [{ name: 'breakerReactionSeconds', unit: 's', value: 1.25 }],
     ledger: undefined,
-    load: {
-      passed: true,
-      thresholds: [],
-      accepted: 100,
-      requests: 300,
-      failedRate: 0,
-      timeline: [
-        {
-          t: 0,
-          requests: 5,
-          failed: 0,
-          iterations: 5,
-          dropped: 0,
-          vus: 1,
-          p95Ms: 10,
-          p99Ms: 12,
-          e2eP95Ms: 50,
-          e2eP99Ms: 60,
-        },
-      ],
-    },
+    load: sampleLoadOutcome({ accepted: 100, requests: 300 }),
     rollbacks: [{ action: 'clear error fault on provider', ok: true }],
     watched: {
       'worker:max:breaker_state{state="open"}': [

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { messageViewSchema, type MessageView } from '#libs/contracts';
 import { DataServiceError } from '../errors';
-import type { MessagePage, MessageReader, PageQuery } from './message-reader';
+import { parseDataServiceAnswer, type MessagePage, type MessageReader, type PageQuery } from './message-reader';
 
 export const messagePageSchema = z
   .object({ items: z.array(messageViewSchema), nextBefore: z.string().nullable() })
@@ -107,16 +107,6 @@ export class DataServiceClient implements MessageReader {
     if (answer.status < 200 || answer.status >= 300) {
       throw new DataServiceError('EBADRESPONSE', `data-service answered ${answer.status}`);
     }
-    const parsed = schema.safeParse(answer.body);
-    if (!parsed.success) {
-      throw new DataServiceError(
-        'EBADRESPONSE',
-        `data-service's answer breaks the contract: ${parsed.error.issues
-          .slice(0, 3)
-          .map((i) => `${i.path.join('.')}: ${i.message}`)
-          .join('; ')}`,
-      );
-    }
-    return parsed.data;
+    return parseDataServiceAnswer(schema, answer.body);
   }
 }

@@ -1,4 +1,3 @@
-import type { z } from 'zod';
 import {
   type MessageView,
   messageReadReplySchema,
@@ -9,7 +8,7 @@ import {
 } from '#libs/contracts';
 import { RequestReplyError } from '#libs/kafka';
 import { DataServiceError } from '../errors';
-import type { MessagePage, MessageReader, PageQuery } from './message-reader';
+import { parseDataServiceAnswer, type MessagePage, type MessageReader, type PageQuery } from './message-reader';
 
 /** The one call KafkaMessageReader needs of a request-reply client (RequestReplyClient in the app). */
 export interface RequestSender {
@@ -39,7 +38,7 @@ export class KafkaMessageReader implements MessageReader {
   ) {}
 
   async getMessage(id: string, reader: { clientId: string }): Promise<MessageView | undefined> {
-    const reply = this.parse(
+    const reply = parseDataServiceAnswer(
       messageReadReplySchema,
       await this.call(READ_TOPICS.message, { id, clientId: reader.clientId }),
     );
@@ -62,7 +61,7 @@ export class KafkaMessageReader implements MessageReader {
       limit: page.limit,
       ...(page.before === undefined ? {} : { before: page.before }),
     };
-    const reply = this.parse(userMessagesReadReplySchema, await this.call(READ_TOPICS.userMessages, query));
+    const reply = parseDataServiceAnswer(userMessagesReadReplySchema, await this.call(READ_TOPICS.userMessages, query));
     if (reply.outcome === 'page') return reply.page;
     throw failure(reply);
   }
@@ -86,19 +85,6 @@ export class KafkaMessageReader implements MessageReader {
     } catch (error) {
       throw asDataServiceError(error, timeoutMs);
     }
-  }
-
-  private parse<T>(schema: z.ZodType<T>, reply: unknown): T {
-    const parsed = schema.safeParse(reply);
-    if (!parsed.success)
-      throw new DataServiceError(
-        'EBADRESPONSE',
-        `data-service's reply breaks the contract: ${parsed.error.issues
-          .slice(0, 3)
-          .map((i) => `${i.path.join('.')}: ${i.message}`)
-          .join('; ')}`,
-      );
-    return parsed.data;
   }
 }
 

@@ -1,4 +1,6 @@
+import type { z } from 'zod';
 import type { MessageView } from '#libs/contracts';
+import { DataServiceError } from '../errors';
 
 export interface MessagePage {
   items: MessageView[];
@@ -26,3 +28,19 @@ export interface MessageReader {
 }
 
 export const MESSAGE_READER = Symbol('MESSAGE_READER');
+
+/**
+ * data-service's answer (an HTTP body, or a request-reply value) checked against its contract
+ * schema; throws DataServiceError EBADRESPONSE naming up to three problems when it breaks it.
+ */
+export function parseDataServiceAnswer<T>(schema: z.ZodType<T>, answer: unknown): T {
+  const parsed = schema.safeParse(answer);
+  if (parsed.success) return parsed.data;
+  throw new DataServiceError(
+    'EBADRESPONSE',
+    `data-service's answer breaks the contract: ${parsed.error.issues
+      .slice(0, 3)
+      .map((i) => `${i.path.join('.')}: ${i.message}`)
+      .join('; ')}`,
+  );
+}
