@@ -4,7 +4,7 @@ import { Kafka, logLevel, Partitioners, type Admin, type Producer } from 'kafkaj
 import { stringify as toYaml } from 'yaml';
 import { CONSUMER_GROUPS, type ConsumerGroup, consumerGroupName, TOPICS, topicName } from '#libs/contracts';
 import { DEFAULT_CLIENTS, TokenSource } from '../../load-tests/src/driver/jeeves';
-import { APPS, type AppName } from '../../tools/lab/apps';
+import type { AppName } from '../../tools/lab/apps';
 import { GATEWAY_READS_MODES, type GatewayReads, type LabConfig } from '../../tools/lab/config';
 import { runningInstances } from '../../tools/lab/instances';
 import { kafkaAnswers, type Log } from '../../tools/lab/kafka';
@@ -316,5 +316,3 @@ export class RealLabActions implements LabActions {
     return texts.filter((t): t is string => t !== undefined);
   }
 }
-
-export const SCALABLE_APPS = APPS.filter((a) => a.scalable).map((a) => a.name);

@@ -51,11 +51,6 @@ export function principalOf(request: object): Principal {
   return principal;
 }
 
-/** Like `principalOf`, but undefined for an unauthenticated request. */
-export function maybePrincipalOf(request: object): Principal | undefined {
-  return (request as WithPrincipal)[PRINCIPAL];
-}
-
 @Injectable()
 export class AuthGuard implements CanActivate {
   constructor(

@@ -17,7 +17,6 @@ export type FaultType = (typeof FAULT_TYPES)[number];
 export const DEFAULT_FAULT_DURATION_MS = 60_000;
 export const MAX_FAULT_DURATION_MS = 3_600_000;
 
-const TARGET = /^(route|topic|dependency):(\S{1,200})$/;
 /** A route target names a path, so it starts with a slash. */
 const VALID_TARGET = /^(?:route:\/\S{0,199}|(?:topic|dependency):\S{1,200})$/;
 export type TargetKind = 'route' | 'topic' | 'dependency';
@@ -90,12 +89,6 @@ export const faultSpecSchema = z
 export type FaultSpec = z.infer<typeof faultSpecSchema>;
 /** A spec's own parameters: everything but type, target and duration. */
 export type FaultParams = Record<string, string | number | boolean>;
-
-export function splitTarget(value: string | null): { kind: TargetKind; name: string } | null {
-  if (!value) return null;
-  const match = TARGET.exec(value);
-  return match ? { kind: match[1] as TargetKind, name: match[2]! } : null;
-}
 
 export function paramsOf(spec: FaultSpec): FaultParams {
   const { type: _type, target: _target, durationMs: _durationMs, ...params } = spec;

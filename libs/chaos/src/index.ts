@@ -11,7 +11,6 @@ export {
   ALLOWED_TARGETS,
   DEFAULT_FAULT_DURATION_MS,
   MAX_FAULT_DURATION_MS,
-  splitTarget,
 } from './fault-spec';
 export type { FaultSpec, FaultType, FaultParams, TargetKind } from './fault-spec';
 export { ChaosInjector, EXEMPT_PATHS, isExempt } from './injector';

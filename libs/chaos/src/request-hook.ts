@@ -1,7 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ChaosInjector } from './injector';
 
-export const CHAOS_PROBLEM_CONTENT_TYPE = 'application/problem+json';
+const CHAOS_PROBLEM_CONTENT_TYPE = 'application/problem+json';
 
 /**
  * A Fastify `onRequest` hook applying route and whole-service faults to incoming requests: waits

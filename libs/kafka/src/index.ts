@@ -15,7 +15,7 @@ export { PoisonMessageError, NonRetryableError, RetriableConsumerError, isPoison
 export { decodeEnvelope, assertValidEnvelope } from './decode';
 export type { PayloadSchemas } from './decode';
 export { kafkaMetrics } from './kafka-metrics';
-export type { KafkaMetrics, ConsumeOutcome } from './kafka-metrics';
+export type { KafkaMetrics } from './kafka-metrics';
 export { DeadLetterer, classifyDeadLetterSendFailure } from './dead-letterer';
 export type { DeadLetterRequest, DeadLettererOptions, DeadLetterOutcome, DeadLetterSendFailure } from './dead-letterer';
 export {

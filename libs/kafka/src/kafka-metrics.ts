@@ -1,7 +1,10 @@
 import { Counter, Gauge, Histogram } from 'prom-client';
 import { HANDLER_BUCKETS_SECONDS, type MetricsRegistry } from '#libs/observability';
 
-/** `dropped`: a raw message whose handler kept failing, logged and skipped (see RawConsumerOptions). */
+/**
+ * The `outcome` of `jeeves_kafka_messages_consumed_total`. `dropped`: a raw record (a `rawTopics` topic of
+ * the hardened transport) whose handler kept failing, or one the DLQ refused for good: logged and skipped.
+ */
 export type ConsumeOutcome = 'ok' | 'retried' | 'dead_lettered' | 'duplicate' | 'dropped';
 
 export interface KafkaMetrics {

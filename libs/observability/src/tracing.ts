@@ -41,7 +41,7 @@ export function tracingOffReason(env: NodeJS.ProcessEnv): string | undefined {
 }
 
 /** Batch span processor tuning, used where the OTEL_BSP_* variable is unset: export every 500 ms, queue 8192. */
-export const BATCH_SPAN_PROCESSOR_DEFAULTS: Readonly<Record<string, string>> = {
+const BATCH_SPAN_PROCESSOR_DEFAULTS: Readonly<Record<string, string>> = {
   OTEL_BSP_SCHEDULE_DELAY: '500',
   OTEL_BSP_MAX_QUEUE_SIZE: '8192',
   OTEL_BSP_MAX_EXPORT_BATCH_SIZE: '512',

@@ -1,5 +1,5 @@
 /** What the bot can do, in the words users should type. Every reply that is not an answer ends with it. */
-export const CAPABILITIES =
+const CAPABILITIES =
   'I can tell you the weather ("weather in Paris"), the time somewhere ("time in Tokyo"), or repeat what you say ("echo hello"). Say "help" to see this again.';
 
 export function helpReply(): string {

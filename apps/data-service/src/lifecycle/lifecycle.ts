@@ -77,7 +77,7 @@ export interface Transition {
 
 const RANK: Record<MessageStatus, number> = { accepted: 0, processing: 1, replied: 2, failed: 2 };
 
-export function isTerminal(status: MessageStatus): boolean {
+function isTerminal(status: MessageStatus): boolean {
   return RANK[status] === 2;
 }
 

@@ -23,7 +23,7 @@ export class StoreConfigError extends Error {
 }
 
 /** Where the store is, for logs: host, port and database, never the credentials. */
-export function describeDatabaseUrl(databaseUrl: string): string {
+function describeDatabaseUrl(databaseUrl: string): string {
   const url = new URL(databaseUrl);
   return `postgres ${url.hostname}:${url.port || '5432'}${url.pathname}`;
 }

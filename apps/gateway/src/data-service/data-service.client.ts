@@ -38,7 +38,7 @@ export function dataServicePath(...segments: string[]): string {
 }
 
 /** The name data-service goes by in faults, breakers and metrics. */
-export const DATA_SERVICE_DEPENDENCY = 'data-service';
+const DATA_SERVICE_DEPENDENCY = 'data-service';
 
 /**
  * data-service's read API over HTTP (ADR 0040). Every call has its own AbortSignal timeout and

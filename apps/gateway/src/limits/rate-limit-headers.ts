@@ -1,7 +1,7 @@
 import type { RateDecision } from './token-bucket';
 
 /** The policy's name in the draft-ietf-httpapi-ratelimit-headers structured fields. */
-export const RATE_POLICY_NAME = 'default';
+const RATE_POLICY_NAME = 'default';
 
 /**
  * `RateLimit-Policy` and `RateLimit` (draft-ietf-httpapi-ratelimit-headers): quota `q` per window

@@ -5,7 +5,6 @@ import { messagePageSchema } from '../data-service/data-service.client';
 
 /** `POST /v1/messages` body: the user/text rules of the `message.accepted` contract, nothing else. */
 export const postMessageBodySchema = messageAcceptedSchema.pick({ user: true, text: true }).strict();
-export type PostMessageBody = z.infer<typeof postMessageBodySchema>;
 
 export const acceptedMessageSchema = z.object({ id: z.uuid(), status: z.literal('accepted') }).strict();
 
@@ -35,7 +34,7 @@ export const idempotencyKeySchema = z
 
 export const requestIdSchema = z.string().regex(REQUEST_ID_PATTERN);
 
-export const fieldErrorSchema = z.object({ field: z.string(), message: z.string() }).strict();
+const fieldErrorSchema = z.object({ field: z.string(), message: z.string() }).strict();
 /** RFC 9457 problem details, as `ProblemFilter` writes them. */
 export const problemSchema = z
   .object({

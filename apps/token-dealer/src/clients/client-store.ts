@@ -6,7 +6,7 @@ import { DEFAULT_SCRYPT_PARAMS, hashSecret, parseSecretHash, type ParsedHash, ve
 export const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]+$/;
 
 /** One OAuth client as configured in TOKEN_CLIENTS. */
-export const clientConfigSchema = z
+const clientConfigSchema = z
   .object({
     clientId: z.string().regex(/^[A-Za-z0-9._~-]{1,64}$/, 'letters, digits and . _ ~ - only, at most 64'),
     secretHash: z

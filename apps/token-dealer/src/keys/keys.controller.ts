@@ -10,7 +10,7 @@ import type { PublicJwk } from './signing-key';
  * How long verifiers may cache the JWKS. The next signing key is in it before it signs, so a copy
  * fetched any time since the rotation before last already holds the kid a fresh token carries.
  */
-export const JWKS_MAX_AGE_SECONDS = 60;
+const JWKS_MAX_AGE_SECONDS = 60;
 
 @Controller()
 export class KeysController {

@@ -9,7 +9,7 @@ import {
 
 export const SIGNING_ALGORITHM = 'RS256';
 /** NIST SP 800-57 minimum for RSA signatures in use today. */
-export const MIN_RSA_BITS = 2048;
+const MIN_RSA_BITS = 2048;
 
 /** A published JWK: public members only, plus what verifiers need to pick and use it. */
 export interface PublicJwk {

@@ -1,6 +1,6 @@
 import { OAuthError } from './oauth-error';
 
-export const CLIENT_CREDENTIALS = 'client_credentials';
+const CLIENT_CREDENTIALS = 'client_credentials';
 
 /** A syntactically complete client_credentials request; the secret is not checked yet. */
 export interface TokenRequest {

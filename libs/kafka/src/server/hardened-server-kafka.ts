@@ -19,7 +19,7 @@ import { DeadLetterer } from '../dead-letterer';
 import { decodeEnvelope } from '../decode';
 import { isNotRetryable, isPoison, PoisonMessageError, RetriableConsumerError } from '../errors';
 import { markDecoded } from '../event-handlers';
-import type { KafkaMetrics } from '../kafka-metrics';
+import type { ConsumeOutcome, KafkaMetrics } from '../kafka-metrics';
 import type { EventPublisher } from '../publisher';
 
 export interface RetryPolicy {
@@ -78,7 +78,7 @@ class RecentIds {
  * reach kafkajs as it is, at once, so the member rejoins: retrying the message, dead-lettering it
  * or wrapping the error would keep the whole group waiting until the rebalance timeout.
  */
-export function isRebalancing(error: unknown): boolean {
+function isRebalancing(error: unknown): boolean {
   const type = typeof error === 'object' && error !== null ? (error as { type?: unknown }).type : undefined;
   return (
     type === 'REBALANCE_IN_PROGRESS' ||
@@ -87,8 +87,6 @@ export function isRebalancing(error: unknown): boolean {
     type === 'UNKNOWN_MEMBER_ID'
   );
 }
-
-type Outcome = 'ok' | 'retried' | 'dead_lettered' | 'dropped' | 'duplicate';
 
 const tracer = trace.getTracer('jeeves-kafka');
 
@@ -275,7 +273,7 @@ export class HardenedServerKafka extends ServerKafka {
         'jeeves.message.type': envelope.type,
       },
     });
-    let outcome: Outcome;
+    let outcome: ConsumeOutcome;
     try {
       outcome = await otelContext.with(trace.setSpan(otelContext.active(), span), () =>
         this.runWithRetries(topic, envelope, payload),
@@ -333,7 +331,11 @@ export class HardenedServerKafka extends ServerKafka {
     if (isObservable(result)) await lastValueFrom(result, { defaultValue: undefined });
   }
 
-  private async runWithRetries(topic: TopicName, envelope: Envelope, payload: EachMessagePayload): Promise<Outcome> {
+  private async runWithRetries(
+    topic: TopicName,
+    envelope: Envelope,
+    payload: EachMessagePayload,
+  ): Promise<ConsumeOutcome> {
     for (let attempt = 1; ; attempt++) {
       try {
         await this.invoke(topic, envelope, payload);
@@ -360,7 +362,7 @@ export class HardenedServerKafka extends ServerKafka {
     }
   }
 
-  private async handleRaw(payload: EachMessagePayload, topic: TopicName): Promise<Outcome> {
+  private async handleRaw(payload: EachMessagePayload, topic: TopicName): Promise<ConsumeOutcome> {
     const { message, partition } = payload;
     for (let attempt = 1; ; attempt++) {
       try {
