@@ -1,8 +1,9 @@
 import { type DynamicModule, Module } from '@nestjs/common';
+import { authOptions } from '#libs/auth';
 import { ChaosModule } from '#libs/chaos';
 import { KafkaConnection, KafkaModule } from '#libs/kafka';
 import type { ServiceContext } from '#libs/platform';
-import type { BotConfig } from './main';
+import type { BotConfig } from './bot.config';
 import { botMetrics } from './routing/bot-metrics';
 import { MessageController } from './routing/message.controller';
 import { MessageRouter } from './routing/message-router';
@@ -13,7 +14,10 @@ export class BotModule {
     return {
       module: BotModule,
       // Chaos reaches the app's own KafkaConnection for pause-consumer and produce-failure faults.
-      imports: [KafkaModule.forRoot(context), ChaosModule.register(context, { kafka: true })],
+      imports: [
+        KafkaModule.forRoot(context),
+        ChaosModule.register(context, { kafka: true, auth: authOptions(context.config) }),
+      ],
       providers: [
         {
           provide: MessageRouter,

@@ -6,14 +6,15 @@ import {
   type OnApplicationShutdown,
   type Provider,
 } from '@nestjs/common';
+import { authOptions } from '#libs/auth';
 import { chaosFor, ChaosModule } from '#libs/chaos';
 import { CONSUMER_GROUPS, consumerGroupName } from '#libs/contracts';
 import { KafkaModule } from '#libs/kafka';
 import type { CommonConfig, ServiceContext } from '#libs/platform';
+import type { DataServiceConfig } from './data-service.config';
 import { createDataMetrics } from './ingest/data-metrics';
 import { EventIngestor } from './ingest/event-ingestor';
 import { IngestController } from './ingest/ingest.controller';
-import type { DataServiceConfig } from './main';
 import { MessageQueries } from './messages/message-queries';
 import { MessagesController } from './messages/messages.controller';
 import { ReadsController } from './messages/reads.controller';
@@ -80,7 +81,7 @@ export class DataServiceModule {
       // FaultInjectingRepository, the store (`dependency:store`).
       imports.push(
         KafkaModule.forRoot(context as unknown as ServiceContext<CommonConfig>),
-        ChaosModule.register(context, { kafka: true }),
+        ChaosModule.register(context, { kafka: true, auth: authOptions(context.config) }),
       );
       providers.push({
         provide: EventIngestor,

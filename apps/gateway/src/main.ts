@@ -1,52 +1,11 @@
-import { authConfigShape } from '#libs/auth';
-import { env } from '#libs/config';
-import { breakerEnvShape } from '#libs/resilience';
-import { runService, type ServiceConfig, type ServiceDefinition } from '#libs/platform';
+import { runService, type ServiceDefinition } from '#libs/platform';
+import { gatewayConfigShape } from './gateway.config';
 import { GatewayModule } from './gateway.module';
 
-const configShape = {
-  ...authConfigShape,
-  DATA_SERVICE_URL: env.url('http://127.0.0.1:3002'),
-  /**
-   * How reads reach data-service: `http` (its read API at DATA_SERVICE_URL, ADR 0040) or `kafka`
-   * (Kafka request-reply, ClientKafka.send → @MessagePattern, ADR 0042). Same answers either way.
-   */
-  GATEWAY_READS: env.oneOf(['http', 'kafka'] as const, 'http'),
-  /** One read from data-service (over HTTP: connect to last byte; over Kafka: send to reply); past it the gateway answers 503. */
-  DATA_SERVICE_TIMEOUT_MS: env.int(2000, 10, 60_000),
-  /** The data-service breaker (DATA_SERVICE_BREAKER_*); its timeout is a backstop above DATA_SERVICE_TIMEOUT_MS. */
-  ...breakerEnvShape('DATA_SERVICE', {
-    timeoutMs: 2500,
-    errorThresholdPercentage: 50,
-    volumeThreshold: 5,
-    resetTimeoutMs: 5000,
-  }),
-  /**
-   * One Kafka publish of an accepted message; past it the POST answers 503 publish-unconfirmed with
-   * the message id (the send goes on and may still publish it: ADR 0041).
-   */
-  PUBLISH_TIMEOUT_MS: env.int(5000, 100, 60_000),
-  /** Sustained requests per second per client (token bucket refill). */
-  RATE_LIMIT_PER_SECOND: env.number(50, 0.001),
-  /** Largest burst per client (token bucket size). */
-  RATE_LIMIT_BURST: env.int(100, 1),
-  /**
-   * Requests one client may have in flight at once. Named with the rate limits so that the lab
-   * passes all of the edge's per-client limits through to the gateway (`RATE_LIMIT_*`).
-   */
-  RATE_LIMIT_MAX_IN_FLIGHT: env.int(64, 1),
-  IDEMPOTENCY_TTL_SECONDS: env.int(86_400, 1),
-  /** Idempotency keys remembered at most (oldest evicted first). */
-  IDEMPOTENCY_MAX_KEYS: env.int(100_000, 1),
-  RECENTLY_ACCEPTED_MAX_IDS: env.int(10_000, 1),
-};
-
-export type GatewayConfig = ServiceConfig<typeof configShape>;
-
-export const gatewayService: ServiceDefinition<typeof configShape> = {
+export const gatewayService: ServiceDefinition<typeof gatewayConfigShape> = {
   name: 'gateway',
   defaultPort: 3000,
-  configShape,
+  configShape: gatewayConfigShape,
   // Bodies: the platform's strict JSON and form parsers only (registerBodyParsers); the POST
   // handler itself refuses anything but application/json with 415.
   module: (context) => GatewayModule.register(context),

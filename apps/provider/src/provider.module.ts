@@ -2,7 +2,7 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { authOptions } from '#libs/auth';
 import { ChaosModule } from '#libs/chaos';
 import type { ServiceContext } from '#libs/platform';
-import type { ProviderConfig } from './main';
+import type { ProviderConfig } from './provider.config';
 import { ProviderController } from './provider.controller';
 import { SimulatedLatency } from './simulated-latency';
 

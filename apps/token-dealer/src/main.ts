@@ -1,85 +1,17 @@
-import type { FastifyInstance } from 'fastify';
-import { z } from 'zod';
-import { env } from '#libs/config';
-import { runService, type ServiceConfig, type ServiceContext, type ServiceDefinition } from '#libs/platform';
-import { clientsConfigSchema } from './clients/client-store';
-import { tokenMetrics } from './metrics';
+import { runService, type ServiceDefinition } from '#libs/platform';
+import { countTokenRejections } from './metrics';
+import { tokenDealerConfigShape } from './token-dealer.config';
 import { TokenDealerModule } from './token-dealer.module';
 
-const configShape = {
-  TOKEN_ISSUER: env.string('jeeves-token-dealer'),
-  TOKEN_AUDIENCE: env.string('jeeves-api'),
-  /** Lifetime of an access token; also how long a retired signing key stays in the JWKS. */
-  TOKEN_TTL_SECONDS: env.int(900, 30, 86_400),
-  /** JSON array of `{clientId, secretHash, scopes}`; unset means the lab's two default clients. */
-  TOKEN_CLIENTS: z
-    .string()
-    .optional()
-    .transform((value, ctx) => {
-      if (value === undefined || value.trim() === '') return undefined;
-      let parsed: unknown;
-      try {
-        parsed = JSON.parse(value);
-      } catch {
-        ctx.addIssue({ code: 'custom', message: 'not valid JSON: expected [{"clientId","secretHash","scopes":[…]}]' });
-        return z.NEVER;
-      }
-      const result = clientsConfigSchema.safeParse(parsed);
-      if (!result.success) {
-        for (const issue of result.error.issues)
-          ctx.addIssue({ code: 'custom', message: `${issue.path.join('.') || '(list)'}: ${issue.message}` });
-        return z.NEVER;
-      }
-      return result.data;
-    }),
-  /** How long a verified client secret skips scrypt on later requests (0 = every request pays it). */
-  TOKEN_SECRET_CACHE_SECONDS: env.int(300, 0, 86_400),
-  /** Directory of PKCS#8 PEM signing keys, kept across restarts; unset means fresh keys per process. */
-  TOKEN_SIGNING_KEYS_DIR: z.string().min(1).optional(),
-  /** Failed-attempt limits before scrypt (429 when spent); `false` only to measure without them. */
-  TOKEN_FAILED_AUTH_LIMITS: env.bool(true),
-  /** Failed authentications one client id may have from one source address: bucket size… */
-  TOKEN_FAILED_AUTH_CLIENT_SOURCE_BURST: env.int(5, 1, 100_000),
-  /** …and refill per minute. */
-  TOKEN_FAILED_AUTH_CLIENT_SOURCE_PER_MINUTE: env.number(5, 0.01, 100_000),
-  /** Failed authentications from one source address (IPv4, or IPv6 /64), any client id. */
-  TOKEN_FAILED_AUTH_SOURCE_BURST: env.int(10, 1, 100_000),
-  TOKEN_FAILED_AUTH_SOURCE_PER_MINUTE: env.number(10, 0.01, 100_000),
-  /** Failed authentications naming one client id from sources not trusted for it. */
-  TOKEN_FAILED_AUTH_CLIENT_BURST: env.int(10, 1, 100_000),
-  TOKEN_FAILED_AUTH_CLIENT_PER_MINUTE: env.number(10, 0.01, 100_000),
-  /** All failed authentications from untrusted (client id, source) pairs together: the guessers' scrypts. */
-  TOKEN_FAILED_AUTH_UNTRUSTED_BURST: env.int(10, 1, 100_000),
-  TOKEN_FAILED_AUTH_UNTRUSTED_PER_MINUTE: env.number(60, 0.01, 100_000),
-  /** How long a source stays trusted for a client after the client last authenticated from it. */
-  TOKEN_TRUSTED_SOURCE_TTL_SECONDS: env.int(86_400, 1, 30 * 86_400),
-};
-
-export type TokenDealerConfig = ServiceConfig<typeof configShape>;
-
-export const tokenDealerService: ServiceDefinition<typeof configShape> = {
+export const tokenDealerService: ServiceDefinition<typeof tokenDealerConfigShape> = {
   name: 'token-dealer',
   defaultPort: 3001,
-  configShape,
+  configShape: tokenDealerConfigShape,
   module: (context) => TokenDealerModule.register(context),
   // Form bodies (RFC 6749 §4.4.2) and JSON are parsed by the platform (libs/platform
   // registerBodyParsers: strict UTF-8; a repeated form key becomes an array, which the endpoint
   // refuses); any other media type gets the platform's 415 rather than a confusing invalid_request.
-  configureHttp: (instance, context) => {
-    countRejections(instance, context);
-  },
+  configureHttp: (instance, context) => countTokenRejections(instance, context.registry),
 };
-
-/**
- * Every refusal of the token route, the platform's (413, 415, bad JSON) as well as OAuth's. 5xx
- * answers are failures, not refusals: the HTTP metrics count those.
- */
-function countRejections(instance: FastifyInstance, context: ServiceContext): void {
-  const { rejected } = tokenMetrics(context.registry);
-  instance.addHook('onResponse', async (request, reply) => {
-    if (reply.statusCode < 400 || reply.statusCode >= 500 || request.routeOptions.url !== '/oauth/token') return;
-    rejected.inc({ error: (reply as { jeevesProblem?: string }).jeevesProblem ?? `http-${reply.statusCode}` });
-  });
-}
 
 if (require.main === module) void runService(tokenDealerService);

@@ -1,3 +1,4 @@
+import type { FastifyInstance } from 'fastify';
 import { Counter } from 'prom-client';
 import type { MetricsRegistry } from '#libs/observability';
 import { FAILURE_LIMITS } from './throttling/failed-attempt-limiter';
@@ -42,4 +43,17 @@ export function tokenMetrics(registry: MetricsRegistry): TokenMetrics {
     byRegistry.set(registry, metrics);
   }
   return metrics;
+}
+
+/**
+ * Counts every refusal of the token route, the platform's (413, 415, bad JSON) as well as OAuth's,
+ * in `jeeves_token_requests_rejected_total`. 5xx answers are failures, not refusals: the HTTP
+ * metrics count those.
+ */
+export function countTokenRejections(instance: FastifyInstance, registry: MetricsRegistry): void {
+  const { rejected } = tokenMetrics(registry);
+  instance.addHook('onResponse', async (request, reply) => {
+    if (reply.statusCode < 400 || reply.statusCode >= 500 || request.routeOptions.url !== '/oauth/token') return;
+    rejected.inc({ error: (reply as { jeevesProblem?: string }).jeevesProblem ?? `http-${reply.statusCode}` });
+  });
 }

@@ -14,12 +14,12 @@ import { KeyDirectory } from './keys/key-directory';
 import { KeyRing } from './keys/key-ring';
 import { KeysController } from './keys/keys.controller';
 import { generateSigningKey } from './keys/signing-key';
-import type { TokenDealerConfig } from './main';
 import { TokenController } from './oauth/token.controller';
 import { TokenEndpoint } from './oauth/token-endpoint';
 import { TokenIssuer } from './oauth/token-issuer';
 import { tokenMetrics } from './metrics';
 import { FailedAttemptLimiter } from './throttling/failed-attempt-limiter';
+import type { TokenDealerConfig } from './token-dealer.config';
 
 @Module({})
 export class TokenDealerModule {

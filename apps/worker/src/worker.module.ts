@@ -1,4 +1,5 @@
 import { type DynamicModule, Module } from '@nestjs/common';
+import { authOptions } from '#libs/auth';
 import { chaosFor, ChaosModule } from '#libs/chaos';
 import { KafkaConnection, KafkaModule } from '#libs/kafka';
 import type { ServiceContext } from '#libs/platform';
@@ -6,10 +7,10 @@ import { breakerOptionsFromConfig, RetryBudget } from '#libs/resilience';
 import { ActionHandler } from './actions/action-handler';
 import { ActionRunner } from './actions/action-runner';
 import { ActionController } from './actions/action.controller';
-import type { WorkerConfig } from './main';
 import { GuardedActionRunner } from './provider/guarded-action-runner';
 import { ProviderClient } from './provider/provider-client';
 import { providerCallMetrics } from './provider/provider-metrics';
+import type { WorkerConfig } from './worker.config';
 
 @Module({})
 export class WorkerModule {
@@ -18,7 +19,10 @@ export class WorkerModule {
     return {
       module: WorkerModule,
       // Chaos reaches the app's own KafkaConnection for pause-consumer and produce-failure faults.
-      imports: [KafkaModule.forRoot(context), ChaosModule.register(context, { kafka: true })],
+      imports: [
+        KafkaModule.forRoot(context),
+        ChaosModule.register(context, { kafka: true, auth: authOptions(context.config) }),
+      ],
       providers: [
         {
           provide: ProviderClient,

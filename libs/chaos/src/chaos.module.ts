@@ -15,35 +15,19 @@ export interface ChaosModuleOptions {
    * KafkaModule, looked up once the app is built), or a connection given directly.
    */
   kafka?: ChaosKafkaTarget | boolean;
-  /** How the chaos API verifies tokens; default: the token dealer's JWKS (see `chaosAuthFromEnv`). */
-  auth?: TokenVerifierOptions;
-}
-
-/**
- * Where the lab's token dealer publishes its keys, and what its tokens say. Read from the app's
- * validated config when it has these variables, else from the environment, with the lab defaults.
- */
-export function chaosAuthFromEnv(config: unknown, environment: NodeJS.ProcessEnv = process.env): TokenVerifierOptions {
-  const fromConfig = (typeof config === 'object' && config !== null ? config : {}) as Record<string, unknown>;
-  const read = (name: string, fallback: string): string => {
-    const value = fromConfig[name] ?? environment[name];
-    return typeof value === 'string' && value !== '' ? value : fallback;
-  };
-  // TOKEN_ISSUER / TOKEN_AUDIENCE are the names token-dealer and gateway use.
-  const dealer = read('TOKEN_DEALER_URL', 'http://127.0.0.1:3001').replace(/\/+$/, '');
-  return {
-    jwksUrl: read('JWKS_URL', `${dealer}/.well-known/jwks.json`),
-    issuer: read('TOKEN_ISSUER', 'jeeves-token-dealer'),
-    audience: read('TOKEN_AUDIENCE', 'jeeves-api'),
-  };
+  /**
+   * How the chaos API verifies its `lab:chaos` tokens: usually `authOptions(context.config)` from
+   * `#libs/auth`, the app's validated TOKEN_DEALER_URL / TOKEN_ISSUER / TOKEN_AUDIENCE.
+   */
+  auth: TokenVerifierOptions;
 }
 
 const CHAOS_KAFKA = Symbol('CHAOS_KAFKA');
 
 /**
- * Fault injection for any app, in one line: `ChaosModule.register(context, { kafka: true })`. Serves
- * `/admin/chaos/faults` (scope `lab:chaos`) and hooks route and whole-service faults into every
- * incoming request except /health, /metrics and /admin/chaos.
+ * Fault injection for any app, in one line: `ChaosModule.register(context, { kafka: true, auth })`.
+ * Serves `/admin/chaos/faults` (scope `lab:chaos`) and hooks route and whole-service faults into
+ * every incoming request except /health, /metrics and /admin/chaos.
  */
 @Module({})
 export class ChaosModule implements OnModuleInit, OnApplicationShutdown {
@@ -54,10 +38,10 @@ export class ChaosModule implements OnModuleInit, OnApplicationShutdown {
     @Inject(ModuleRef) private readonly moduleRef: ModuleRef,
   ) {}
 
-  static register(context: ServiceContext, options: ChaosModuleOptions = {}): DynamicModule {
+  static register(context: ServiceContext, options: ChaosModuleOptions): DynamicModule {
     return {
       module: ChaosModule,
-      imports: [AuthModule.register(options.auth ?? chaosAuthFromEnv(context.config))],
+      imports: [AuthModule.register(options.auth)],
       controllers: [ChaosController],
       providers: [
         { provide: Chaos, useValue: chaosFor(context) },

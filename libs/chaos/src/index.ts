@@ -1,6 +1,6 @@
 export { Chaos, chaosFor } from './chaos';
 export type { ChaosOptions } from './chaos';
-export { ChaosModule, chaosAuthFromEnv } from './chaos.module';
+export { ChaosModule } from './chaos.module';
 export type { ChaosModuleOptions } from './chaos.module';
 export { ChaosController, CHAOS_SCOPE } from './chaos.controller';
 export { FaultRegistry } from './fault-registry';

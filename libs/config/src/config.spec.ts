@@ -1,4 +1,4 @@
-import { ConfigError, env, loadConfig } from './config';
+import { checkConfig, ConfigError, env, loadConfig } from './config';
 
 describe('loadConfig', () => {
   it('applies defaults and coerces values', () => {
@@ -22,5 +22,17 @@ describe('loadConfig', () => {
       expect(problems[0]).toContain('PORT="eighty"');
       expect(problems[1]).toContain('LEVEL="c"');
     }
+  });
+});
+
+describe('checkConfig', () => {
+  it('gives the values, or each problem with the variable, its value as given and what is wrong', () => {
+    const shape = { PORT: env.port(3000), LEVEL: env.oneOf(['a', 'b'], 'a') };
+    expect(checkConfig(shape, { LEVEL: 'b' })).toEqual({ config: { PORT: 3000, LEVEL: 'b' } });
+    const { problems } = checkConfig(shape, { PORT: '0', LEVEL: 'c' });
+    expect(problems).toEqual([
+      { name: 'PORT', value: '0', message: expect.stringMatching(/>=\s*1/) },
+      { name: 'LEVEL', value: 'c', message: expect.stringContaining('"a"|"b"') },
+    ]);
   });
 });

@@ -1,1 +1,2 @@
-export { ConfigError, loadConfig, env, commonShape } from './config';
+export { checkConfig, commonShape, ConfigError, env, KAFKA_TRANSPORTS, loadConfig, LOG_LEVELS } from './config';
+export type { ConfigOf, ConfigProblem } from './config';

@@ -105,10 +105,9 @@ export async function buildService<S extends Shape>(
     clientErrorHandler: clientErrorHandler({ logger, countUnparsed: (status) => late.tracker?.countUnparsed(status) }),
   });
   const instance = adapter.getInstance() as unknown as FastifyInstance;
-  // JEEVES_HTTP_METRICS=off exists for the overhead benchmark (tools/bench/overhead.ts): its
-  // "instrumentation off" baseline. The lab never sets it. The request log stays on either way.
+  // JEEVES_HTTP_METRICS=off: the overhead benchmark's baseline (libs/config commonShape).
   late.tracker = instrumentHttp(instance, {
-    metrics: process.env.JEEVES_HTTP_METRICS === 'off' ? undefined : createHttpMetrics(registry),
+    metrics: common.JEEVES_HTTP_METRICS === 'off' ? undefined : createHttpMetrics(registry),
     onFinished: requestLogger(logger),
   });
   refuseWhileClosing(instance);
@@ -157,7 +156,7 @@ export async function runService<S extends Shape>(definition: ServiceDefinition<
     context.logger.flush();
     process.exit(1);
   }
-  await app.listen({ port: config.PORT, host: process.env.HOST ?? '127.0.0.1' });
+  await app.listen({ port: config.PORT, host: config.HOST });
   context.logger.info({ port: config.PORT, tracing: tracingHandle().enabled }, `${definition.name} listening`);
 
   const shutdown = async (signal: string) => {
