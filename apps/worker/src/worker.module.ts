@@ -5,7 +5,7 @@ import { KafkaConnection, KafkaModule } from '#libs/kafka';
 import type { ServiceContext } from '#libs/platform';
 import { breakerOptionsFromConfig, RetryBudget } from '#libs/resilience';
 import { ActionHandler } from './actions/action-handler';
-import { ActionRunner } from './actions/action-runner';
+import { ACTION_RUNNER, type ActionRunner, ProviderActionRunner } from './actions/action-runner';
 import { ActionController } from './actions/action.controller';
 import { GuardedActionRunner } from './provider/guarded-action-runner';
 import { ProviderClient } from './provider/provider-client';
@@ -33,11 +33,12 @@ export class WorkerModule {
           }),
         },
         {
-          // The provider behind its breaker, bulkhead and budgeted retries, with degraded fallbacks.
-          provide: ActionRunner,
+          // The provider behind its breaker, bulkhead and budgeted retries, with degraded fallbacks:
+          // one runner for the app's life, wrapping the plain one.
+          provide: ACTION_RUNNER,
           inject: [ProviderClient],
-          useFactory: (provider: ProviderClient) =>
-            new GuardedActionRunner(provider, {
+          useFactory: (provider: ProviderClient): ActionRunner =>
+            new GuardedActionRunner(new ProviderActionRunner(provider), {
               breaker: breakerOptionsFromConfig(context.config, 'PROVIDER'),
               bulkhead: {
                 maxConcurrent: context.config.PROVIDER_BULKHEAD_MAX_CONCURRENT,
@@ -58,7 +59,7 @@ export class WorkerModule {
         },
         {
           provide: ActionHandler,
-          inject: [ActionRunner, KafkaConnection],
+          inject: [ACTION_RUNNER, KafkaConnection],
           useFactory: (runner: ActionRunner, connection: KafkaConnection) =>
             new ActionHandler(runner, connection.publisher),
         },

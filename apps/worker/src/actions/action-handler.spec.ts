@@ -11,7 +11,7 @@ import {
 import type { ConsumedMessage, PublishOptions } from '#libs/kafka';
 import { ProviderError } from '../provider/provider-errors';
 import { ActionHandler, type Publisher } from './action-handler';
-import { ActionRunner } from './action-runner';
+import { ProviderActionRunner } from './action-runner';
 
 const messageId = '9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d';
 
@@ -53,7 +53,7 @@ const timeInTokyo: ActionRequested = {
 describe('ActionHandler', () => {
   it('publishes the reply on the replies topic, keyed by user, with a derived id and the correlation id', async () => {
     const publisher = new FakePublisher();
-    const runner = new ActionRunner({
+    const runner = new ProviderActionRunner({
       weather: () => Promise.reject(new Error('not called')),
       time: async () => ({ zone: 'Asia/Tokyo', localTime: '2026-01-01T09:00:00', utcOffset: '+09:00' }),
     });
@@ -74,7 +74,7 @@ describe('ActionHandler', () => {
 
   it('publishes nothing and throws when the provider is down, so the adapter retries', async () => {
     const publisher = new FakePublisher();
-    const runner = new ActionRunner({
+    const runner = new ProviderActionRunner({
       weather: () => Promise.reject(new Error('not called')),
       time: () => Promise.reject(new ProviderError('provider-unavailable', 'provider answered 503', { status: 503 })),
     });

@@ -1,7 +1,7 @@
 import { type ActionRequested, replyProducedSchema } from '#libs/contracts';
 import type { TimeReport, WeatherReport } from '../provider/provider-client';
 import { ProviderError } from '../provider/provider-errors';
-import { ActionRunner, type ProviderCalls } from './action-runner';
+import { ProviderActionRunner, type ProviderCalls } from './action-runner';
 
 const messageId = '2b3c4d5e-6f70-4182-9a3b-4c5d6e7f8091';
 
@@ -43,13 +43,13 @@ const timeIn = (zone: string): ActionRequested => ({
   action: { kind: 'time', zone },
 });
 
-describe('ActionRunner', () => {
+describe('ProviderActionRunner', () => {
   let provider: FakeProvider;
-  let runner: ActionRunner;
+  let runner: ProviderActionRunner;
 
   beforeEach(() => {
     provider = new FakeProvider();
-    runner = new ActionRunner(provider);
+    runner = new ProviderActionRunner(provider);
   });
 
   it('answers weather with a sentence made of the report', async () => {

@@ -1,6 +1,8 @@
 import type { ActionRequested } from '#libs/contracts';
 import { createLogger, createMetricsRegistry } from '#libs/observability';
-import { APOLOGIES, GuardedActionRunner } from './guarded-action-runner';
+import { ProviderActionRunner } from '../actions/action-runner';
+import { APOLOGIES } from '../actions/reply-text';
+import { GuardedActionRunner } from './guarded-action-runner';
 import { ProviderClient } from './provider-client';
 
 const weather = (city: string): ActionRequested => ({
@@ -42,7 +44,7 @@ describe('GuardedActionRunner', () => {
 
   beforeEach(() => {
     provider = fakeProvider();
-    runner = new GuardedActionRunner(provider.client, {
+    runner = new GuardedActionRunner(new ProviderActionRunner(provider.client), {
       breaker: {
         timeoutMs: 1000,
         errorThresholdPercentage: 50,

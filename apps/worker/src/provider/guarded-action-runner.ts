@@ -9,8 +9,8 @@ import {
   errorCode,
   type RetryOptions,
 } from '#libs/resilience';
-import { ActionRunner, type ProviderCalls } from '../actions/action-runner';
-import type { ProviderClient } from './provider-client';
+import type { ActionRunner } from '../actions/action-runner';
+import { APOLOGIES, staleWeatherSentence } from '../actions/reply-text';
 
 /** The provider as the breaker's dependency name: metrics, logs and `dependency:provider` faults. */
 export const PROVIDER_DEPENDENCY = 'provider';
@@ -49,47 +49,42 @@ function weatherKey(request: ActionRequested): string | undefined {
   return request.action.kind === 'weather' ? request.action.city.trim().toLowerCase() : undefined;
 }
 
-export const APOLOGIES = {
-  weather: 'Sorry, the weather service is down, try again later.',
-  time: 'Sorry, the time service is down, try again later.',
-} as const;
-
 /**
- * The ActionRunner behind the provider's circuit breaker (with bulkhead and budgeted retries). When
- * the provider fails, times out, or the breaker is open, the user still gets an answer, marked
- * `degraded`: the last known weather for that city flagged as stale, or an apology. A time is never
- * served stale: an old time is simply wrong. The provider's own 4xx (unknown zone) is its answer,
- * not an outage: ActionRunner turns it into a failed reply and the breaker counts a success.
+ * An ActionRunner behind the provider's circuit breaker (with bulkhead and budgeted retries): a
+ * decorator around the real runner, which gets the breaker's per-call signal, so a call the breaker
+ * times out is aborted on the wire. When the provider fails, times out, or the breaker is open, the
+ * user still gets an answer, marked `degraded`: the last known weather for that city flagged as
+ * stale, or an apology. A time is never served stale: an old time is simply wrong. The provider's
+ * own 4xx (unknown zone) is its answer, not an outage: the inner runner turns it into a failed
+ * reply and the breaker counts a success.
  */
-export class GuardedActionRunner extends ActionRunner {
+export class GuardedActionRunner implements ActionRunner {
   readonly breaker: Breaker<[ActionRequested], ReplyProduced>;
   readonly bulkhead: Bulkhead;
   private readonly lastKnown: LastKnownAnswers;
   private readonly now: () => number;
 
-  constructor(provider: ProviderClient, options: GuardedRunnerOptions) {
-    super(provider);
+  constructor(inner: ActionRunner, options: GuardedRunnerOptions) {
     this.now = options.now ?? Date.now;
     this.lastKnown = new LastKnownAnswers(options.lastKnownCapacity ?? 1000);
     this.bulkhead = new Bulkhead(PROVIDER_DEPENDENCY, options.bulkhead, options.registry);
-    // Each call gets a runner whose provider calls carry the breaker's per-call signal, so a call the
-    // breaker times out is aborted on the wire.
-    const call = (signal: AbortSignal, request: ActionRequested): Promise<ReplyProduced> => {
-      const withSignal: ProviderCalls = {
-        weather: (city) => provider.weather(city, { signal }),
-        time: (zone) => provider.time(zone, { signal }),
-      };
-      return new ActionRunner(withSignal).run(request);
-    };
-    this.breaker = createBreaker(PROVIDER_DEPENDENCY, call, options.breaker, options.registry, options.logger, {
-      bulkhead: this.bulkhead,
-      retry: options.retry,
-      beforeCall: options.beforeCall,
-      fallback: (error, request) => this.fallback(error, request),
-    });
+    this.breaker = createBreaker(
+      PROVIDER_DEPENDENCY,
+      (signal: AbortSignal, request: ActionRequested) => inner.run(request, { signal }),
+      options.breaker,
+      options.registry,
+      options.logger,
+      {
+        bulkhead: this.bulkhead,
+        retry: options.retry,
+        beforeCall: options.beforeCall,
+        fallback: (error, request) => this.fallback(error, request),
+      },
+    );
   }
 
-  override async run(request: ActionRequested): Promise<ReplyProduced> {
+  /** The reply through the breaker: the inner runner's, or a degraded one when the provider is out. */
+  async run(request: ActionRequested): Promise<ReplyProduced> {
     const result = await this.breaker.fire(request);
     const key = weatherKey(request);
     if (!result.degraded && key && result.value.status === 'replied')
@@ -109,7 +104,7 @@ export class GuardedActionRunner extends ActionRunner {
         user,
         intent,
         status: 'replied',
-        text: `${stale.text} (Last known answer, about ${minutes} min old: the weather service is not answering right now.)`,
+        text: staleWeatherSentence(stale.text, minutes),
         degraded: true,
         reason: `stale-answer: provider ${code}`,
       };
