@@ -30,6 +30,22 @@ describe('loadLabConfig', () => {
     );
   });
 
+  it('passes LOG_LEVEL to the apps only when it is a level they know, and takes blank numbers as unset', () => {
+    expect(loadLabConfig({ LOG_LEVEL: 'debug' }).logLevel).toBe('debug');
+    expect(loadLabConfig({ LOG_LEVEL: '' }).logLevel).toBe('info');
+    expect(() => loadLabConfig({ LOG_LEVEL: 'loud' })).toThrow(
+      /LOG_LEVEL=loud is not one of fatal, error, warn, info, debug, trace, silent/,
+    );
+    expect(loadLabConfig({ KAFKA_PORT: ' ', LAB_PORT_OFFSET: '' }).kafkaPort).toBe(9092);
+  });
+
+  it('takes an override for the variable it stands in for, and validates a mode given as one', () => {
+    expect(loadLabConfig({ LAB_PORT_OFFSET: 'x' }, { portOffset: 100 }).prometheusPort).toBe(9190);
+    expect(() => loadLabConfig({}, { kafkaTransport: 'grpc' })).toThrow(
+      /Bad lab settings:\n {2}- KAFKA_TRANSPORT=grpc is not one of hardened, stock/,
+    );
+  });
+
   it('binds the apps to LAB_HOST (default loopback) and refuses what is not an IP address', () => {
     expect(loadLabConfig({}).bindHost).toBe('127.0.0.1');
     expect(loadLabConfig({ LAB_HOST: '0.0.0.0' }).bindHost).toBe('0.0.0.0');

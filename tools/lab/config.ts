@@ -2,6 +2,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { homedir } from 'node:os';
+import { z } from 'zod';
+import { checkConfig, type ConfigOf, KAFKA_TRANSPORTS, LOG_LEVELS } from '#libs/config';
 
 /** Repository root, found by walking up to our package.json (works from tools/lab and dist/tools/lab). */
 export const REPO_ROOT = findRepoRoot(__dirname);
@@ -42,11 +44,12 @@ export interface LabConfig {
   readonly bindHost: string;
 }
 
-export const KAFKA_TRANSPORTS = ['hardened', 'stock'] as const;
+export { KAFKA_TRANSPORTS };
 export type KafkaTransport = (typeof KAFKA_TRANSPORTS)[number];
 export const GATEWAY_READS_MODES = ['http', 'kafka'] as const;
 export type GatewayReads = (typeof GATEWAY_READS_MODES)[number];
 
+/** A bad lab setting: the message lists every bad variable, `NAME=value` and what is wrong. */
 export class LabConfigError extends Error {
   override readonly name = 'LabConfigError';
 }
@@ -62,48 +65,108 @@ export interface LabConfigOverrides {
   bindHost?: string;
 }
 
-/** Reads the lab's environment variables; every bad value is reported at once. */
+/** An empty or blank variable is an unset one (the lab's rule for the settings that have a default). */
+const emptyAsUnset = (value: unknown): unknown =>
+  typeof value === 'string' && value.trim() === '' ? undefined : value;
+
+/**
+ * Schemas for the lab's settings, each with the lab's wording of what is wrong (the variable and
+ * its value come first: `KAFKA_PORT=70000 is not an integer in [1, 65535]`).
+ */
+export const labSetting = {
+  /** An integer in [min, max]; unset, empty or blank is undefined (the caller's default). */
+  int: (min: number, max: number) => {
+    const error = `is not an integer in [${min}, ${max}]`;
+    return z.preprocess(
+      emptyAsUnset,
+      z.coerce.number({ error }).int({ error }).min(min, { error }).max(max, { error }).optional(),
+    );
+  },
+  /** One of `values`; unset is `fallback`. */
+  oneOf: <T extends readonly [string, ...string[]]>(values: T, fallback: T[number]) =>
+    z.enum(values, { error: `is not one of ${values.join(', ')}` }).default(fallback),
+  /** An IP literal (v4 or v6), as `node:net` `isIP` reads it; unset is `fallback`. */
+  ipAddress: (fallback: string) =>
+    z
+      .string()
+      .refine((value) => isIP(value) !== 0, { error: 'is not an IP address (e.g. 127.0.0.1, 0.0.0.0 or 172.17.0.1)' })
+      .default(fallback),
+};
+
+/**
+ * Validates lab settings (keys of `shape` are variable names) with libs/config, the apps'
+ * validator. Throws `fail(lines)`: one `NAME=value what is wrong` per bad variable, joined by
+ * `\n  - `, all at once.
+ */
+export function checkLabSettings<S extends Record<string, z.ZodType>>(
+  shape: S,
+  input: NodeJS.ProcessEnv,
+  fail: (lines: string) => Error,
+): ConfigOf<S> {
+  const checked = checkConfig(shape, input);
+  if (checked.config) return checked.config;
+  const lines = new Map<string, string>();
+  for (const { name, value, message } of checked.problems)
+    if (!lines.has(name)) lines.set(name, `${name}=${value ?? ''} ${message}`);
+  throw fail([...lines.values()].join('\n  - '));
+}
+
+/** The lab's own variables; overrides (the CLI's flags) stand in for the variable they name. */
+const labConfigShape = {
+  LAB_STATE_DIR: z.string().default('.lab/default'),
+  LAB_PORT_OFFSET: labSetting.int(0, 20000),
+  KAFKA_BROKERS: z.string().optional(),
+  KAFKA_PORT: labSetting.int(1, 65535),
+  KAFKA_CONTROLLER_PORT: labSetting.int(1, 65535),
+  PROMETHEUS_PORT: labSetting.int(1, 65535),
+  LAB_CACHE_DIR: z.preprocess(emptyAsUnset, z.string().optional()),
+  LAB_HOST: labSetting.ipAddress('127.0.0.1'),
+  KAFKA_TRANSPORT: labSetting.oneOf(KAFKA_TRANSPORTS, 'hardened'),
+  GATEWAY_READS: labSetting.oneOf(GATEWAY_READS_MODES, 'http'),
+  JEEVES_TOPIC_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]*$/, { error: "may only hold letters, digits, '.', '_' and '-'" })
+    .default(''),
+  LOG_LEVEL: z.preprocess(emptyAsUnset, labSetting.oneOf(LOG_LEVELS, 'info')),
+};
+
+/**
+ * Reads the lab's environment variables (libs/config, the apps' validator); every bad value is
+ * reported at once. Throws LabConfigError.
+ */
 export function loadLabConfig(env: NodeJS.ProcessEnv = process.env, overrides: LabConfigOverrides = {}): LabConfig {
-  const problems: string[] = [];
-  const int = (name: string, fallback: number, min: number, max: number): number => {
-    const raw = env[name];
-    if (raw === undefined || raw === '') return fallback;
-    const value = Number(raw);
-    if (!Number.isInteger(value) || value < min || value > max) {
-      problems.push(`${name}=${raw} is not an integer in [${min}, ${max}]`);
-      return fallback;
-    }
-    return value;
-  };
-  const portOffset = overrides.portOffset ?? int('LAB_PORT_OFFSET', 0, 0, 20000);
-  const config: { -readonly [K in keyof LabConfig]: LabConfig[K] } = {
-    stateDir: resolve(REPO_ROOT, overrides.stateDir ?? env.LAB_STATE_DIR ?? '.lab/default'),
+  const settings = checkLabSettings(
+    labConfigShape,
+    {
+      ...env,
+      // A numeric override is taken as given: its variable is not read at all.
+      LAB_PORT_OFFSET: overrides.portOffset === undefined ? env.LAB_PORT_OFFSET : undefined,
+      PROMETHEUS_PORT: overrides.prometheusPort === undefined ? env.PROMETHEUS_PORT : undefined,
+      LAB_STATE_DIR: overrides.stateDir ?? env.LAB_STATE_DIR,
+      JEEVES_TOPIC_PREFIX: overrides.topicPrefix ?? env.JEEVES_TOPIC_PREFIX,
+      KAFKA_BROKERS: overrides.externalBrokers ?? (env.KAFKA_BROKERS || undefined),
+      KAFKA_TRANSPORT: overrides.kafkaTransport ?? env.KAFKA_TRANSPORT,
+      GATEWAY_READS: overrides.gatewayReads ?? env.GATEWAY_READS,
+      LAB_HOST: overrides.bindHost ?? (env.LAB_HOST?.trim() || undefined),
+    },
+    (problems) => new LabConfigError(`Bad lab settings:\n  - ${problems}`),
+  );
+  const portOffset = overrides.portOffset ?? settings.LAB_PORT_OFFSET ?? 0;
+  return Object.freeze({
+    stateDir: resolve(REPO_ROOT, settings.LAB_STATE_DIR),
     portOffset,
-    topicPrefix: overrides.topicPrefix ?? env.JEEVES_TOPIC_PREFIX ?? '',
-    externalBrokers: overrides.externalBrokers ?? (env.KAFKA_BROKERS || undefined),
-    kafkaPort: int('KAFKA_PORT', 9092, 1, 65535),
-    kafkaControllerPort: int('KAFKA_CONTROLLER_PORT', 9093, 1, 65535),
+    topicPrefix: settings.JEEVES_TOPIC_PREFIX,
+    externalBrokers: settings.KAFKA_BROKERS,
+    kafkaPort: settings.KAFKA_PORT ?? 9092,
+    kafkaControllerPort: settings.KAFKA_CONTROLLER_PORT ?? 9093,
     // The offset applies to the default only: an explicit PROMETHEUS_PORT is taken as meant.
-    prometheusPort: overrides.prometheusPort ?? int('PROMETHEUS_PORT', 9090 + portOffset, 1, 65535),
-    cacheDir: resolve(env.LAB_CACHE_DIR || resolve(homedir(), '.cache', 'jeeves-lab')),
-    logLevel: env.LOG_LEVEL || 'info',
-    kafkaTransport: 'hardened',
-    gatewayReads: 'http',
-    bindHost: overrides.bindHost ?? (env.LAB_HOST?.trim() || '127.0.0.1'),
-  };
-  if (isIP(config.bindHost) === 0)
-    problems.push(`LAB_HOST=${config.bindHost} is not an IP address (e.g. 127.0.0.1, 0.0.0.0 or 172.17.0.1)`);
-  const transport = overrides.kafkaTransport ?? env.KAFKA_TRANSPORT ?? 'hardened';
-  if ((KAFKA_TRANSPORTS as readonly string[]).includes(transport)) config.kafkaTransport = transport as KafkaTransport;
-  else problems.push(`KAFKA_TRANSPORT=${transport} is not one of ${KAFKA_TRANSPORTS.join(', ')}`);
-  const reads = overrides.gatewayReads ?? env.GATEWAY_READS ?? 'http';
-  if ((GATEWAY_READS_MODES as readonly string[]).includes(reads)) config.gatewayReads = reads as GatewayReads;
-  else problems.push(`GATEWAY_READS=${reads} is not one of ${GATEWAY_READS_MODES.join(', ')}`);
-  if (config.topicPrefix && !/^[A-Za-z0-9._-]+$/.test(config.topicPrefix)) {
-    problems.push(`JEEVES_TOPIC_PREFIX=${config.topicPrefix} may only hold letters, digits, '.', '_' and '-'`);
-  }
-  if (problems.length > 0) throw new LabConfigError(`Bad lab settings:\n  - ${problems.join('\n  - ')}`);
-  return Object.freeze(config);
+    prometheusPort: overrides.prometheusPort ?? settings.PROMETHEUS_PORT ?? 9090 + portOffset,
+    cacheDir: resolve(settings.LAB_CACHE_DIR ?? resolve(homedir(), '.cache', 'jeeves-lab')),
+    logLevel: settings.LOG_LEVEL,
+    kafkaTransport: settings.KAFKA_TRANSPORT,
+    gatewayReads: settings.GATEWAY_READS,
+    bindHost: settings.LAB_HOST,
+  });
 }
 
 /**

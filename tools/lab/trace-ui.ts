@@ -8,7 +8,8 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { REPO_ROOT, type LabConfig } from './config';
+import { z } from 'zod';
+import { checkLabSettings, labSetting, REPO_ROOT, type LabConfig } from './config';
 import type { Log } from './kafka';
 import { mavenAvailable, runMaven } from './maven';
 import { liveProcess, removePidFile, spawnDetached, stopProcess, tailFile, writePidFile } from './processes';
@@ -94,6 +95,15 @@ export interface TraceUiSettings {
 
 const TRACE_UI_VALUES = ['on', 'off'] as const;
 
+const traceUiShape = {
+  /** Case and surrounding blanks do not matter; unset or blank is `on`. */
+  LAB_TRACE_UI: z.preprocess(
+    (value) => (typeof value === 'string' ? value.trim().toLowerCase() || undefined : value),
+    labSetting.oneOf(TRACE_UI_VALUES, 'on'),
+  ),
+  ZIPKIN_PORT: labSetting.int(1, 65535),
+};
+
 /**
  * Reads the trace UI's settings: `--no-trace-ui` (`noTraceUiFlag`), LAB_TRACE_UI=on|off (unset: on),
  * ZIPKIN_PORT (1–65535). LAB_TRACING=off turns it off too: no span would reach it. Throws a
@@ -104,21 +114,15 @@ export function traceUiSettings(
   env: NodeJS.ProcessEnv = process.env,
   noTraceUiFlag = false,
 ): TraceUiSettings {
-  const problems: string[] = [];
-  const rawChoice = env.LAB_TRACE_UI?.trim().toLowerCase() || 'on';
-  if (!(TRACE_UI_VALUES as readonly string[]).includes(rawChoice))
-    problems.push(`LAB_TRACE_UI=${env.LAB_TRACE_UI} is not one of ${TRACE_UI_VALUES.join(', ')}`);
-  let port = 9411 + config.portOffset;
-  const rawPort = env.ZIPKIN_PORT?.trim();
-  if (rawPort) {
-    const value = Number(rawPort);
-    if (Number.isInteger(value) && value >= 1 && value <= 65535) port = value;
-    else problems.push(`ZIPKIN_PORT=${env.ZIPKIN_PORT} is not an integer in [1, 65535]`);
-  }
-  if (problems.length > 0) throw new TraceUiError(`Bad trace UI settings:\n  - ${problems.join('\n  - ')}`);
+  const settings = checkLabSettings(
+    traceUiShape,
+    env,
+    (problems) => new TraceUiError(`Bad trace UI settings:\n  - ${problems}`),
+  );
+  const port = settings.ZIPKIN_PORT ?? 9411 + config.portOffset;
   const off = noTraceUiFlag
     ? 'off (--no-trace-ui)'
-    : rawChoice === 'off'
+    : settings.LAB_TRACE_UI === 'off'
       ? 'off (LAB_TRACE_UI=off)'
       : env.LAB_TRACING === 'off'
         ? 'off (LAB_TRACING=off: no spans to show)'
