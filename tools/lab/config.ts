@@ -104,7 +104,7 @@ export function checkLabSettings<S extends Record<string, z.ZodType>>(
   fail: (lines: string) => Error,
 ): ConfigOf<S> {
   const checked = checkConfig(shape, input);
-  if (checked.config) return checked.config;
+  if (checked.problems === undefined) return checked.config;
   const lines = new Map<string, string>();
   for (const { name, value, message } of checked.problems)
     if (!lines.has(name)) lines.set(name, `${name}=${value ?? ''} ${message}`);

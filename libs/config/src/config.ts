@@ -48,7 +48,7 @@ export function checkConfig<S extends Shape>(
  */
 export function loadConfig<S extends Shape>(shape: S, env: NodeJS.ProcessEnv = process.env): ConfigOf<S> {
   const checked = checkConfig(shape, env);
-  if (checked.config) return checked.config;
+  if (checked.problems === undefined) return checked.config;
   throw new ConfigError(
     checked.problems.map(
       ({ name, value, message }) => `${name}=${value === undefined ? '(unset)' : JSON.stringify(value)}: ${message}`,
