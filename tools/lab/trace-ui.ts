@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO_ROOT, type LabConfig } from './config';
-import type { Log } from './kafka';
+import type { Log } from './log';
 import { mavenAvailable, runMaven } from './maven';
 import { liveProcess, removePidFile, spawnDetached, stopProcess, tailFile, writePidFile } from './processes';
 import { httpOk, waitFor } from './wait';
