@@ -23,6 +23,7 @@ export interface StepEvent {
  */
 export type ProbeOutcome = 'within bounds' | 'out of bounds' | 'no data';
 
+/** One probe judged: before the method, during it (over its window) or after it (recovery). */
 export interface ProbeResult {
   readonly phase: 'before' | 'during' | 'after';
   readonly name: string;
@@ -41,6 +42,7 @@ export function probeOutcome(ok: boolean, measured: number | undefined): ProbeOu
   return ok ? 'within bounds' : 'out of bounds';
 }
 
+/** One number the run measured (`measurements:`), with its judgement when it has an `expect`. */
 export interface MeasurementResult {
   readonly name: string;
   readonly description?: string;
@@ -50,6 +52,7 @@ export interface MeasurementResult {
   readonly ok?: boolean;
 }
 
+/** The ledger after the drain: what the gateway accepted against what data-service completed. */
 export interface LedgerResult {
   /**
    * Messages the gateway put on the bus: answered 202, or answered 503 publish-unconfirmed (the
@@ -69,12 +72,14 @@ export interface LedgerResult {
   readonly ok: boolean;
 }
 
+/** One undo that ran, and whether it worked. */
 export interface RollbackResult {
   readonly action: string;
   readonly ok: boolean;
   readonly error?: string;
 }
 
+/** Passed or failed, with one line per reason. */
 export interface Verdict {
   readonly passed: boolean;
   /**
@@ -86,6 +91,7 @@ export interface Verdict {
   readonly noData: readonly string[];
 }
 
+/** Everything one run saw, in the order of its phases; what the report and the comparison read. */
 export interface RunRecord {
   readonly experiment: Experiment;
   readonly short: boolean;

@@ -95,6 +95,7 @@ export interface KafkaState {
   readonly pid?: number;
 }
 
+/** How `startKafka` reports and how long it waits. */
 export interface StartKafkaOptions {
   readonly log: Log;
   /** Deadline for the broker to answer after the JVM starts. */
