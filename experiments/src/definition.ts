@@ -2,7 +2,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { parseDurationSeconds } from '../../load-tests/src/plan';
+import { parseDuration } from '../../tools/common';
 import { FLOWS } from '../../load-tests/src/scenario';
 import { parseExpectation } from './expectation';
 import { FIXTURES } from './fixtures';
@@ -17,7 +17,7 @@ import { FIXTURES } from './fixtures';
 const duration = z.union([z.number().min(0), z.string()]).transform((value, ctx) => {
   if (typeof value === 'number') return value;
   try {
-    return parseDurationSeconds(value);
+    return parseDuration(value).seconds;
   } catch (error) {
     ctx.addIssue({ code: 'custom', message: (error as Error).message });
     return z.NEVER;
@@ -479,6 +479,6 @@ export function resolveMoment(
     base = e === undefined ? undefined : m[3] === 'start' ? e.startS : e.endS;
   }
   if (base === undefined) return undefined;
-  const offset = m[5] ? parseDurationSeconds(m[5]) * (m[4] === '-' ? -1 : 1) : 0;
+  const offset = m[5] ? parseDuration(m[5]).seconds * (m[4] === '-' ? -1 : 1) : 0;
   return base + offset;
 }

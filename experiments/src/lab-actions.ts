@@ -7,7 +7,8 @@ import { DEFAULT_CLIENTS, TokenSource } from '../../load-tests/src/driver/jeeves
 import type { AppName } from '../../tools/lab/apps';
 import { GATEWAY_READS_MODES, type GatewayReads, type LabConfig } from '../../tools/lab/config';
 import { runningInstances } from '../../tools/lab/instances';
-import { kafkaAnswers, type Log } from '../../tools/lab/kafka';
+import { kafkaAnswers } from '../../tools/lab/kafka/admin';
+import type { Log } from '../../tools/lab/log';
 import { kill, readLabDescription, restart, scale, type LabDescription } from '../../tools/lab/lab';
 import { prometheusPaths } from '../../tools/lab/prometheus';
 import type { Experiment, LagSpec, PIPELINE_TOPICS } from './definition';

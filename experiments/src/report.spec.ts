@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { collectCharts, niceTicks, renderChart, renderHtml, reportDir, writeReport } from './report';
+import { collectCharts, renderChart, renderHtml, reportDir, writeReport } from './report';
 import { FakePrometheus, sampleRecord } from './testing';
 
 const record = sampleRecord;
@@ -110,10 +110,5 @@ describe('report', () => {
     expect(reportDir('/r', 'flood', new Date('2026-11-27T20:15:03.456Z'))).toBe(
       '/r/results/2026-11-27T20-15-03Z-flood',
     );
-  });
-
-  it('picks round axis ticks', () => {
-    expect(niceTicks(0, 10, 5)).toEqual([0, 2, 4, 6, 8, 10]);
-    expect(niceTicks(0, 0.07, 4)).toEqual([0, 0.02, 0.04, 0.06]);
   });
 });

@@ -1,19 +1,10 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { CHART_CSS, escapeHtml, renderLineChart, type Chart, type ChartSeries } from '../../tools/common';
 import type { PrometheusApi } from './prometheus-api';
 import type { RunRecord } from './runner';
 
-/** One line of a chart: points are [seconds from the start of the run, value]. */
-export interface ChartSeries {
-  readonly name: string;
-  readonly points: ReadonlyArray<readonly [number, number]>;
-}
-
-export interface Chart {
-  readonly title: string;
-  readonly unit: string;
-  readonly series: readonly ChartSeries[];
-}
+export type { Chart, ChartSeries } from '../../tools/common';
 
 /** The standard plots of every report, as PromQL over the lab's Prometheus. */
 export const STANDARD_CHARTS: ReadonlyArray<{ title: string; unit: string; queries: Record<string, string> }> = [
@@ -163,33 +154,11 @@ export function writeReport(dir: string, record: RunRecord, charts: readonly Cha
 }
 
 /** Text as HTML (element content or a quoted attribute). */
-export const esc = (s: string): string =>
-  s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
-
-const PALETTE = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b', '#e377c2', '#17becf'];
-
-/** Round, readable axis ticks (1, 2, 5 × 10^n). */
-export function niceTicks(min: number, max: number, count = 5): number[] {
-  if (!(max > min)) return [min];
-  const raw = (max - min) / count;
-  const mag = 10 ** Math.floor(Math.log10(raw));
-  const step = [1, 2, 5, 10].map((m) => m * mag).find((s) => s >= raw) ?? raw;
-  const ticks: number[] = [];
-  for (let v = Math.ceil(min / step) * step; v <= max + step * 1e-9; v += step) ticks.push(Number(v.toPrecision(12)));
-  return ticks;
-}
-
-function tickLabel(v: number): string {
-  if (v === 0) return '0';
-  const a = Math.abs(v);
-  if (a >= 1000) return `${(v / 1000).toFixed(a >= 10_000 ? 0 : 1)}k`;
-  if (a < 0.01) return v.toExponential(0);
-  return String(Number(v.toPrecision(3)));
-}
+export const esc = escapeHtml;
 
 /**
- * One chart as inline SVG: fault windows shaded, step markers, one path per series. Each path
- * carries `data-points` (its number of points) so a test can tell a drawn line from an empty frame.
+ * One chart of a run as a `<figure>` with inline SVG: the time axis is the run's length, the
+ * method's steps shaded (tools/common/charts.ts draws it).
  */
 export function renderChart(
   chart: Chart,
@@ -197,61 +166,12 @@ export function renderChart(
   width = 560,
   height = 220,
 ): string {
-  const pad = { left: 52, right: 12, top: 10, bottom: 28 };
-  const w = width - pad.left - pad.right;
-  const h = height - pad.top - pad.bottom;
-  const xMax = Math.max(1, record.durationSeconds);
-  const values = chart.series.flatMap((s) => s.points.map(([, v]) => v));
-  const yMaxRaw = values.length ? Math.max(...values) : 1;
-  const yMin = Math.min(0, ...(values.length ? values : [0]));
-  const yMax = yMaxRaw > yMin ? yMaxRaw * 1.08 : yMin + 1;
-  const x = (t: number): number => pad.left + (Math.min(Math.max(t, 0), xMax) / xMax) * w;
-  const y = (v: number): number => pad.top + h - ((v - yMin) / (yMax - yMin)) * h;
-  const parts: string[] = [];
-  parts.push(
-    `<svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img" aria-label="${esc(chart.title)}">`,
-  );
-  parts.push(`<rect x="${pad.left}" y="${pad.top}" width="${w}" height="${h}" fill="#fff" stroke="#ccc"/>`);
-  for (const e of record.events) {
-    const x0 = x(e.startS);
-    const x1 = Math.max(x(e.endS), x0 + 2);
-    parts.push(
-      `<rect class="fault-window" x="${x0.toFixed(1)}" y="${pad.top}" width="${(x1 - x0).toFixed(1)}" height="${h}" fill="#f4a261" fill-opacity="0.22"><title>${esc(e.label)} (${e.startS.toFixed(1)}–${e.endS.toFixed(1)} s)</title></rect>`,
-    );
-  }
-  for (const t of niceTicks(yMin, yMax, 4)) {
-    parts.push(
-      `<line x1="${pad.left}" x2="${pad.left + w}" y1="${y(t).toFixed(1)}" y2="${y(t).toFixed(1)}" stroke="#eee"/>`,
-    );
-    parts.push(
-      `<text x="${pad.left - 4}" y="${(y(t) + 3).toFixed(1)}" font-size="10" text-anchor="end" fill="#555">${tickLabel(t)}</text>`,
-    );
-  }
-  for (const t of niceTicks(0, xMax, 8)) {
-    parts.push(
-      `<text x="${x(t).toFixed(1)}" y="${height - 12}" font-size="10" text-anchor="middle" fill="#555">${tickLabel(t)}</text>`,
-    );
-  }
-  parts.push(
-    `<text x="${pad.left + w / 2}" y="${height - 1}" font-size="10" text-anchor="middle" fill="#555">seconds since the load started</text>`,
-  );
-  chart.series.forEach((s, i) => {
-    if (s.points.length === 0) return;
-    const d = s.points.map(([t, v], k) => `${k === 0 ? 'M' : 'L'}${x(t).toFixed(1)} ${y(v).toFixed(1)}`).join(' ');
-    parts.push(
-      `<path class="series" data-series="${esc(s.name)}" data-points="${s.points.length}" d="${d}" fill="none" stroke="${PALETTE[i % PALETTE.length]}" stroke-width="1.6"/>`,
-    );
+  return renderLineChart(chart, {
+    xMaxSeconds: record.durationSeconds,
+    windows: record.events,
+    widthPx: width,
+    heightPx: height,
   });
-  if (values.length === 0)
-    parts.push(
-      `<text x="${pad.left + w / 2}" y="${pad.top + h / 2}" font-size="12" text-anchor="middle" fill="#999">no data</text>`,
-    );
-  parts.push('</svg>');
-  const legend = chart.series
-    .filter((s) => s.points.length > 0)
-    .map((s, i) => `<span class="key"><i style="background:${PALETTE[i % PALETTE.length]}"></i>${esc(s.name)}</span>`)
-    .join(' ');
-  return `<figure><figcaption>${esc(chart.title)} <small>(${esc(chart.unit)})</small></figcaption>${parts.join('')}<div class="legend">${legend}</div></figure>`;
 }
 
 /** A number for a report cell: `digits`+2 significant digits, or "no data". */
@@ -260,7 +180,7 @@ export function fmt(v: number | undefined, digits = 3): string {
 }
 
 /** The reports' stylesheet (the experiment report and the variants' comparison). */
-export const REPORT_CSS = `body{font:14px/1.4 system-ui,sans-serif;margin:24px;color:#222;max-width:1200px}h1{margin:0 0 4px}table{border-collapse:collapse;margin:8px 0 16px;width:100%}td,th{border:1px solid #ddd;padding:4px 6px;text-align:left;vertical-align:top}th{background:#f6f6f6}tr.bad td{background:#fdecea}tr.nodata td{background:#fff4e0}code{font-size:11px;word-break:break-all}.verdict{display:inline-block;padding:6px 14px;border-radius:4px;color:#fff;font-weight:bold;font-size:18px}.pass{background:#2a9d4b}.fail{background:#c62828}.charts{display:grid;grid-template-columns:repeat(auto-fill,minmax(560px,1fr));gap:12px}figure{margin:0;border:1px solid #eee;padding:6px}figcaption{font-weight:600}.legend{font-size:11px}.key{margin-right:10px}.key i{display:inline-block;width:10px;height:10px;margin-right:4px}.badtext{color:#c62828}.nodatatext{color:#9a5b00}`;
+export const REPORT_CSS = `body{font:14px/1.4 system-ui,sans-serif;margin:24px;color:#222;max-width:1200px}h1{margin:0 0 4px}table{border-collapse:collapse;margin:8px 0 16px;width:100%}td,th{border:1px solid #ddd;padding:4px 6px;text-align:left;vertical-align:top}th{background:#f6f6f6}tr.bad td{background:#fdecea}tr.nodata td{background:#fff4e0}code{font-size:11px;word-break:break-all}.verdict{display:inline-block;padding:6px 14px;border-radius:4px;color:#fff;font-weight:bold;font-size:18px}.pass{background:#2a9d4b}.fail{background:#c62828}.charts{display:grid;grid-template-columns:repeat(auto-fill,minmax(560px,1fr));gap:12px}.badtext{color:#c62828}.nodatatext{color:#9a5b00}${CHART_CSS}`;
 
 export function renderHtml(record: RunRecord, charts: readonly Chart[]): string {
   const e = record.experiment;

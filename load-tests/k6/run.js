@@ -16,7 +16,8 @@
 import http from 'k6/http';
 import { check, fail, sleep } from 'k6';
 import { Trend } from 'k6/metrics';
-import { applyOverrides, parseDurationSeconds } from './lib/plan.js';
+import { parseDuration } from './lib/duration.js';
+import { applyOverrides } from './lib/plan.js';
 import { toK6Options } from './lib/k6-options.js';
 
 const SCENARIO = __ENV.SCENARIO || 'smoke';
@@ -32,7 +33,7 @@ function numberEnv(text) {
 /** @type {import('../src/scenario-types').Scenario} */
 const scenario = applyOverrides(JSON.parse(open(`../scenarios/${SCENARIO}.json`)), {
   rate: numberEnv(__ENV.RATE),
-  durationSeconds: __ENV.DURATION ? parseDurationSeconds(__ENV.DURATION) : undefined,
+  durationSeconds: __ENV.DURATION ? parseDuration(__ENV.DURATION).seconds : undefined,
   vus: numberEnv(__ENV.VUS),
 });
 

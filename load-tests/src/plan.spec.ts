@@ -1,5 +1,6 @@
 import { toK6Options, type K6ArrivalScenario, type K6FaultScenario } from './k6-options';
-import { applyOverrides, flowPlans, k6Duration, parseDurationSeconds, totalDurationSeconds } from './plan';
+import { parseDuration } from '../../tools/common';
+import { applyOverrides, flowPlans, k6Duration, totalDurationSeconds } from './plan';
 import { loadScenario, scenarioNames, type Scenario } from './scenario';
 import { arrivalTimes, expectedIterations } from './schedule';
 import { compileThresholds } from './thresholds';
@@ -7,21 +8,6 @@ import { compileThresholds } from './thresholds';
 function scenario(partial: Partial<Scenario> = {}): Scenario {
   return { ...loadScenario('smoke'), ...partial };
 }
-
-describe('parseDurationSeconds', () => {
-  it.each([
-    ['30s', 30],
-    ['1500ms', 1.5],
-    ['2m', 120],
-    ['1h', 3600],
-    ['1m30s', 90],
-    ['45', 45],
-  ])('%s → %d s', (text, seconds) => expect(parseDurationSeconds(text)).toBe(seconds));
-
-  it.each(['', 'soon', '30x', '1m junk'])('rejects "%s"', (text) =>
-    expect(() => parseDurationSeconds(text)).toThrow(/not a duration/),
-  );
-});
 
 describe('applyOverrides', () => {
   const base = scenario({
@@ -112,7 +98,7 @@ describe('both drivers get the same stages and thresholds from one scenario', ()
       expect(k.maxVUs).toBe(plan.maxVUs);
       expect(
         k.stages.map((st) => ({
-          durationMs: Math.round(parseDurationSeconds(st.duration) * 1000),
+          durationMs: Math.round(parseDuration(st.duration).seconds * 1000),
           targetPerMinute: st.target,
         })),
       ).toEqual(plan.stages);
@@ -127,7 +113,7 @@ describe('both drivers get the same stages and thresholds from one scenario', ()
     expect(compiled).toEqual(fromK6);
     // Faults: one single-shot k6 scenario each, at the same offset.
     const faults = Object.values(k6.scenarios).filter((x): x is K6FaultScenario => x.executor === 'shared-iterations');
-    expect(faults.map((f) => parseDurationSeconds(f.startTime))).toEqual(
+    expect(faults.map((f) => parseDuration(f.startTime).seconds)).toEqual(
       s.faults.map((f) => Math.round(f.atSeconds * 1000) / 1000),
     );
   });

@@ -26,18 +26,7 @@ export interface FlowPlan {
   readonly preAllocatedVUs: number;
 }
 
-/** Parses `30s`, `1500ms`, `2m`, `1h`, `1m30s` or a bare number of seconds. */
-export function parseDurationSeconds(text: string): number {
-  const trimmed = text.trim();
-  if (/^\d+(\.\d+)?$/.test(trimmed)) return Number(trimmed);
-  const parts = [...trimmed.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)/g)];
-  if (parts.length === 0 || parts.map((p) => p[0]).join('') !== trimmed) {
-    throw new Error(`"${text}" is not a duration; use e.g. 30s, 1500ms, 2m, 1h or 1m30s`);
-  }
-  const unit: Record<string, number> = { ms: 0.001, s: 1, m: 60, h: 3600 };
-  return parts.reduce((sum, p) => sum + Number(p[1]) * unit[p[2]], 0);
-}
-
+/** Seconds the stages last, end to end. */
 export function totalDurationSeconds(stages: readonly Stage[]): number {
   return stages.reduce((sum, s) => sum + s.durationSeconds, 0);
 }

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Kafka, logLevel } from 'kafkajs';
 import { constantRateGet } from './constant-rate';
-import { kafkaLibsDir } from '../lab/kafka';
+import { kafkaLibsDir } from '../lab/kafka/install';
 import { waitFor } from '../lab/wait';
 import { startOtlpSink } from '../otlp-sink';
 import { BenchLab } from './bench-lab';

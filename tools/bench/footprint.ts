@@ -13,7 +13,7 @@ import { parseArgs } from 'node:util';
 import { APPS, type AppName } from '../lab/apps';
 import { REPO_ROOT, type LabConfig } from '../lab/config';
 import { describeInstance, startInstance, stopInstance, waitInstancesReady } from '../lab/instances';
-import { kafkaPid } from '../lab/kafka';
+import { kafkaPid } from '../lab/kafka/process';
 import { startOtlpSink } from '../otlp-sink';
 import { BenchLab, withEnv } from './bench-lab';
 import {

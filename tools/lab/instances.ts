@@ -14,7 +14,7 @@ import {
   writePidFile,
 } from './processes';
 import { httpOk, waitFor, WaitTimeoutError } from './wait';
-import type { Log } from './kafka';
+import type { Log } from './log';
 
 /** One running (or expected) process of an app. */
 export interface AppInstance {

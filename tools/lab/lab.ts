@@ -17,7 +17,9 @@ import {
   appPidFile,
   type AppInstance,
 } from './instances';
-import { ensureTopics, kafkaAnswers, kafkaPid, startKafka, stopKafka, type KafkaState, type Log } from './kafka';
+import { ensureTopics, kafkaAnswers } from './kafka/admin';
+import { kafkaPid, startKafka, stopKafka, type KafkaState } from './kafka/process';
+import type { Log } from './log';
 import { freezeProcess, liveProcess, tailFile } from './processes';
 import {
   preparePrometheus,

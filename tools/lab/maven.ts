@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import type { Log } from './kafka';
+import type { Log } from './log';
 
 /** True when `mvn -v` runs: the lab fetches its jars (Kafka, Zipkin) with Maven. */
 export function mavenAvailable(): boolean {

@@ -18,8 +18,7 @@ import {
 } from 'node:fs';
 import { delimiter, dirname, join } from 'node:path';
 import { REPO_ROOT } from './config';
-
-type Log = (line: string) => void;
+import type { Log } from './log';
 
 export const PROMETHEUS_VERSION_FILE = join(REPO_ROOT, 'tools', 'prometheus', 'VERSION');
 export const PROMETHEUS_MODULE = 'github.com/prometheus/prometheus';

@@ -2,7 +2,7 @@ import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO_ROOT, type LabConfig } from './config';
 import type { AppInstance } from './instances';
-import type { Log } from './kafka';
+import type { Log } from './log';
 import { PrometheusInstallError, resolvePrometheusTool } from './prometheus-install';
 import { liveProcess, removePidFile, spawnDetached, stopProcess, tailFile, writePidFile } from './processes';
 import { httpOk, waitFor } from './wait';

@@ -10,7 +10,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } 
 import { join } from 'node:path';
 import { z } from 'zod';
 import { checkLabSettings, labSetting, REPO_ROOT, type LabConfig } from './config';
-import type { Log } from './kafka';
+import type { Log } from './log';
 import { mavenAvailable, runMaven } from './maven';
 import { liveProcess, removePidFile, spawnDetached, stopProcess, tailFile, writePidFile } from './processes';
 import { httpOk, waitFor } from './wait';

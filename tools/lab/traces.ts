@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO_ROOT, type LabConfig } from './config';
-import type { Log } from './kafka';
+import type { Log } from './log';
 import { liveProcess, removePidFile, spawnDetached, stopProcess, tailFile, writePidFile } from './processes';
 import { runningZipkin } from './trace-ui';
 import { waitFor } from './wait';

@@ -1,5 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { CHART_CSS, renderLineChart, type ChartSeries } from '../../../tools/common';
 import { METRIC_TYPES, type MetricStore } from '../metrics';
 import { SUMMARY_TREND_STATS } from '../k6-options';
 import type { Aggregation } from '../thresholds';
@@ -135,61 +136,32 @@ export function writeSummary(dir: string, summary: RunSummary): { json: string; 
 
 const esc = (s: string): string => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
-/** A line chart as inline SVG; `null` points are gaps. No scripts, no external assets. */
-export function svgChart(
-  title: string,
-  unit: string,
-  series: ReadonlyArray<{ name: string; color: string; points: ReadonlyArray<number | null> }>,
-): string {
-  const width = 720;
-  const height = 200;
-  const pad = { left: 56, right: 12, top: 24, bottom: 28 };
-  const n = Math.max(1, ...series.map((s) => s.points.length));
-  const max = Math.max(1e-9, ...series.flatMap((s) => s.points.filter((p): p is number => p !== null)));
-  const x = (i: number): number => pad.left + (i / Math.max(1, n - 1)) * (width - pad.left - pad.right);
-  const y = (v: number): number => height - pad.bottom - (v / max) * (height - pad.top - pad.bottom);
-  const paths = series.map((s) => {
-    let d = '';
-    let pen = false;
-    s.points.forEach((p, i) => {
-      if (p === null) {
-        pen = false;
-        return;
-      }
-      d += `${pen ? 'L' : 'M'}${x(i).toFixed(1)},${y(p).toFixed(1)}`;
-      pen = true;
-    });
-    return `<path d="${d}" fill="none" stroke="${s.color}" stroke-width="1.5"/>`;
-  });
-  const ticks = [0, 0.5, 1].map(
-    (f) =>
-      `<text x="${pad.left - 6}" y="${y(max * f) + 4}" text-anchor="end">${fmt(max * f)}</text><line x1="${pad.left}" x2="${width - pad.right}" y1="${y(max * f)}" y2="${y(max * f)}" stroke="#ddd"/>`,
-  );
-  const legend = series.map(
-    (s, i) => `<text x="${pad.left + 10 + i * 140}" y="14" fill="${s.color}">■ ${esc(s.name)}</text>`,
-  );
-  return `<figure><figcaption>${esc(title)} (${esc(unit)})</figcaption><svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" font-size="11" font-family="sans-serif">${ticks.join('')}${paths.join('')}${legend.join('')}<text x="${width - pad.right}" y="${height - 8}" text-anchor="end">${n} s</text></svg></figure>`;
-}
-
 const fmt = (v: number): string => (v >= 100 ? v.toFixed(0) : v >= 1 ? v.toFixed(1) : v.toFixed(3));
 
 export function renderHtml(s: RunSummary): string {
   const t = s.timeline;
+  const line = (name: string, color: string, value: (p: SecondSummary) => number | null): ChartSeries => ({
+    name,
+    color,
+    points: t.map((p) => [p.t, value(p)] as const),
+  });
+  const chart = (title: string, unit: string, series: ChartSeries[]): string =>
+    renderLineChart({ title, unit, series }, { widthPx: 720, heightPx: 200 });
   const charts = [
-    svgChart('Requests per second', 'req/s', [
-      { name: 'requests', color: '#1f77b4', points: t.map((p) => p.requests) },
-      { name: 'failed', color: '#d62728', points: t.map((p) => p.failed) },
-      { name: 'dropped iterations', color: '#ff7f0e', points: t.map((p) => p.dropped) },
+    chart('Requests per second', 'req/s', [
+      line('requests', '#1f77b4', (p) => p.requests),
+      line('failed', '#d62728', (p) => p.failed),
+      line('dropped iterations', '#ff7f0e', (p) => p.dropped),
     ]),
-    svgChart('HTTP request duration', 'ms', [
-      { name: 'p95', color: '#2ca02c', points: t.map((p) => p.p95Ms) },
-      { name: 'p99', color: '#9467bd', points: t.map((p) => p.p99Ms) },
+    chart('HTTP request duration', 'ms', [
+      line('p95', '#2ca02c', (p) => p.p95Ms),
+      line('p99', '#9467bd', (p) => p.p99Ms),
     ]),
-    svgChart('End-to-end latency (POST → reply visible)', 'ms', [
-      { name: 'p95', color: '#17becf', points: t.map((p) => p.e2eP95Ms) },
-      { name: 'p99', color: '#8c564b', points: t.map((p) => p.e2eP99Ms) },
+    chart('End-to-end latency (POST → reply visible)', 'ms', [
+      line('p95', '#17becf', (p) => p.e2eP95Ms),
+      line('p99', '#8c564b', (p) => p.e2eP99Ms),
     ]),
-    svgChart('Iterations in flight (VUs)', 'count', [{ name: 'vus', color: '#7f7f7f', points: t.map((p) => p.vus) }]),
+    chart('Iterations in flight (VUs)', 'count', [line('vus', '#7f7f7f', (p) => p.vus)]),
   ];
   const thresholdRows = s.thresholds
     .map(
@@ -219,7 +191,7 @@ export function renderHtml(s: RunSummary): string {
     .join('');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Load test ${esc(s.scenario)} — ${s.passed ? 'passed' : 'FAILED'}</title>
-<style>body{font-family:sans-serif;max-width:960px;margin:2em auto;color:#222}table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:3px 8px;text-align:left;font-size:13px}.ok td:first-child{color:#2a2}.fail{background:#fee}figure{margin:1em 0}figcaption{font-weight:bold}</style></head>
+<style>body{font-family:sans-serif;max-width:960px;margin:2em auto;color:#222}table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:3px 8px;text-align:left;font-size:13px}.ok td:first-child{color:#2a2}.fail{background:#fee}${CHART_CSS}figure{margin:1em 0}</style></head>
 <body><h1>Load test <code>${esc(s.scenario)}</code>: ${s.passed ? 'passed' : 'FAILED'}</h1>
 <p>${esc(s.description)}</p>
 <p>Started ${esc(s.startedAt)}, ran ${s.durationSeconds.toFixed(1)} s${s.aborted ? `, <strong>stopped early: ${esc(s.aborted)}</strong>` : ''}. Driver: ${esc(s.tool)} (open model; latency from each iteration's scheduled start).</p>

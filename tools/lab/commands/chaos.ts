@@ -1,3 +1,4 @@
+import { parseDuration } from '../../common';
 import { APP_NAMES, isAppName } from '../apps';
 import { UsageError, type CommandIo, type FlagSpec, type LabCommand, type ParsedArgs } from '../command';
 import { describeInstance } from '../instances';
@@ -8,12 +9,13 @@ import { labLinks, proxiedEnv, startToxiproxy, stopToxiproxy } from '../../toxip
 
 const TYPES = ['latency', 'error', 'hang', 'cpu', 'memory', 'pause-consumer', 'produce-failure', 'crash'] as const;
 
-/** `30s`, `500ms`, `2m`, or a bare number of seconds → milliseconds. */
+/** A flag's duration (`30s`, `500ms`, `2m`, a bare number of seconds) → whole milliseconds; a UsageError when it is none. */
 export function parseDurationMs(text: string): number {
-  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(text.trim());
-  if (!match) throw new UsageError(`"${text}" is not a duration; use e.g. 500ms, 30s, 2m`);
-  const factor = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[match[2] ?? 's'] ?? 1000;
-  return Math.round(Number(match[1]) * factor);
+  try {
+    return Math.round(parseDuration(text).ms);
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
 }
 
 type Flags = ParsedArgs['flags'];

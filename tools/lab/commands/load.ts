@@ -4,7 +4,8 @@ import { REPO_ROOT } from '../config';
 import { openLab, readLabDescription } from '../lab';
 import { prometheusPaths } from '../prometheus';
 import { requireRunning } from '../running';
-import { applyOverrides, parseDurationSeconds, type Overrides } from '../../../load-tests/src/plan';
+import { parseDuration } from '../../common';
+import { applyOverrides, type Overrides } from '../../../load-tests/src/plan';
 import { loadScenario, scenarioNames } from '../../../load-tests/src/scenario';
 import { DEFAULT_CLIENTS, type JeevesTarget } from '../../../load-tests/src/driver/jeeves';
 import { LiveMetrics, setScrapeTarget } from '../../../load-tests/src/driver/live-metrics';
@@ -34,7 +35,7 @@ export function readLoadArgs({ positional, flags }: ParsedArgs): {
   let durationSeconds: number | undefined;
   if (values.has('duration')) {
     try {
-      durationSeconds = parseDurationSeconds(values.get('duration') as string);
+      durationSeconds = parseDuration(values.get('duration') as string).seconds;
     } catch (error) {
       throw new UsageError((error as Error).message);
     }

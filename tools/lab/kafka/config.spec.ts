@@ -1,5 +1,5 @@
-import { loadLabConfig } from './config';
-import { kafkaPaths, serverProperties } from './kafka';
+import { loadLabConfig } from '../config';
+import { kafkaPaths, serverProperties } from './config';
 
 describe('KRaft server.properties', () => {
   const config = loadLabConfig({ LAB_STATE_DIR: '/tmp/some-lab', KAFKA_PORT: '19092', KAFKA_CONTROLLER_PORT: '19093' });

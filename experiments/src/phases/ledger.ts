@@ -1,0 +1,55 @@
+import type { LedgerResult } from '../run-record';
+import { watchKey, type Watcher } from '../watcher';
+import type { RunClock } from './clock';
+import { LEDGER_WATCHES } from './instruments';
+
+/**
+ * Drain and ledger: polls the gateway's and data-service's counters (LEDGER_WATCHES, increases
+ * since `fromS` on the run's clock, across restarts) every `pollMs` until every acceptance has
+ * completed or `drainSeconds` have passed, then counts what was lost and what completed without
+ * an acceptance. `acceptedSeenByDriver` is the driver's own count of 202s, for the report.
+ */
+export async function drainLedger(
+  watcher: Watcher,
+  fromS: number,
+  acceptedSeenByDriver: number,
+  drainSeconds: number,
+  pollMs: number,
+  clock: RunClock,
+): Promise<LedgerResult> {
+  const began = clock.elapsed();
+  const read = async (): Promise<{ accepted: number | undefined; completed: number | undefined }> => {
+    await watcher.sampleOnce();
+    const [a, c, late] = LEDGER_WATCHES.map((w) => watcher.increase(watchKey(w), fromS));
+    return {
+      accepted: a === undefined ? undefined : a + (late ?? 0),
+      completed: c,
+    };
+  };
+  let now = await read();
+  let drainedAfterSeconds: number | undefined;
+  for (;;) {
+    if (now.accepted !== undefined && now.completed !== undefined && now.completed >= now.accepted) {
+      drainedAfterSeconds = clock.elapsed() - began;
+      break;
+    }
+    if (clock.elapsed() - began >= drainSeconds) break;
+    await clock.pause(pollMs);
+    now = await read();
+  }
+  const lost =
+    now.accepted === undefined || now.completed === undefined ? undefined : Math.max(0, now.accepted - now.completed);
+  // data-service counts a message once when it reaches its final state, so more completions than
+  // acceptances are effects nobody was told about (see LedgerResult.extraCompletions).
+  const extraCompletions =
+    now.accepted === undefined || now.completed === undefined ? undefined : Math.max(0, now.completed - now.accepted);
+  return {
+    acceptedByGateway: now.accepted,
+    completedByDataService: now.completed,
+    acceptedSeenByDriver,
+    lost,
+    extraCompletions,
+    drainedAfterSeconds,
+    ok: lost === 0 && extraCompletions === 0 && now.accepted !== undefined && now.accepted > 0,
+  };
+}

@@ -1,0 +1,63 @@
+import { meets, parseExpectation } from '../expectation';
+import type { TimedValue } from '../watcher';
+
+/** Judgements over a run's samples, pure: windows of values, timings from a moment, peaks and stalls. */
+
+/** Judges a window of samples: `always` wants every sample to meet the bound, `sometimes` one. */
+export function judgeWindow(
+  values: readonly (number | undefined)[],
+  expect: string,
+  holds: 'always' | 'sometimes',
+): { ok: boolean; measured: number | undefined } {
+  const e = parseExpectation(expect);
+  const defined = values.filter((v): v is number => v !== undefined && !Number.isNaN(v));
+  if (defined.length === 0) return { ok: false, measured: undefined };
+  const baseline = defined[0];
+  const hits = defined.map((v) => meets(e, v, baseline));
+  // The reported value is the one that decides: the worst sample for `always`, the best for `sometimes`.
+  const firstMiss = defined.find((_, i) => !hits[i]);
+  const firstHit = defined.find((_, i) => hits[i]);
+  let worst = firstMiss ?? defined[defined.length - 1];
+  let best = firstHit ?? defined[defined.length - 1];
+  if (e.kind === 'compare' && (e.operator === '<' || e.operator === '<='))
+    [worst, best] = [Math.max(...defined), Math.min(...defined)];
+  if (e.kind === 'compare' && (e.operator === '>' || e.operator === '>='))
+    [worst, best] = [Math.min(...defined), Math.max(...defined)];
+  if (holds === 'always') return { ok: hits.every(Boolean), measured: worst };
+  return { ok: hits.some(Boolean), measured: best };
+}
+
+/** Seconds from `fromS` until a sample meets the expectation (`increases`: above the last value before `fromS`). */
+export function timeUntil(samples: readonly TimedValue[], fromS: number, expect: string): number | undefined {
+  const e = parseExpectation(expect);
+  const before = samples.filter((s) => s.t <= fromS && s.value !== undefined);
+  const baseline = before.length > 0 ? before[before.length - 1].value : undefined;
+  const hit = samples.find((s) => s.t >= fromS && meets(e, s.value, baseline));
+  return hit === undefined ? undefined : hit.t - fromS;
+}
+
+/** Highest defined sample between `fromS` and `toS`. */
+export function peakOf(samples: readonly TimedValue[], fromS: number, toS: number): number | undefined {
+  const values = samples
+    .filter((s) => s.t >= fromS && s.t <= toS && s.value !== undefined)
+    .map((s) => s.value as number);
+  return values.length === 0 ? undefined : Math.max(...values);
+}
+
+/** Longest time a counter did not move between `fromS` and its last increase before `toS`. */
+export function longestStall(samples: readonly TimedValue[], fromS: number, toS: number): number | undefined {
+  const inWindow = samples.filter((s) => s.t >= fromS && s.t <= toS && s.value !== undefined);
+  if (inWindow.length < 2) return undefined;
+  let lastMove = fromS;
+  let previous = inWindow[0].value as number;
+  let longest = 0;
+  for (const s of inWindow.slice(1)) {
+    if ((s.value as number) > previous) {
+      longest = Math.max(longest, s.t - lastMove);
+      lastMove = s.t;
+    }
+    previous = s.value as number;
+  }
+  // Never moved at all: the whole window was a stall.
+  return lastMove === fromS ? toS - fromS : longest;
+}

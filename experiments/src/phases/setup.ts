@@ -1,0 +1,31 @@
+import type { AppName } from '../../../tools/lab/apps';
+import type { Experiment } from '../definition';
+import type { LabActions } from '../lab-actions';
+import type { Rollbacks } from './rollbacks';
+
+/**
+ * Setup: restarts each app named in `env` with the run's settings and swaps in the alert
+ * overrides, registering what undoes each before doing it. Runs before the steady state is judged,
+ * so it is judged on the system as the experiment runs it. Throws what the lab throws.
+ */
+export async function applySettings(
+  experiment: Experiment,
+  lab: LabActions,
+  rollbacks: Rollbacks,
+  log: (line: string) => void,
+): Promise<void> {
+  for (const [app, env] of Object.entries(experiment.env) as Array<[AppName, Record<string, string>]>) {
+    log(
+      `setup: restarting ${app} with ${Object.entries(env)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(' ')}`,
+    );
+    rollbacks.push(`restart ${app} with the lab's settings`, () => lab.restartWithEnv(app, undefined));
+    await lab.restartWithEnv(app, env);
+  }
+  if (experiment.alertOverrides.length > 0) {
+    log(`setup: alert overrides ${experiment.alertOverrides.map((o) => `${o.alert} (for: ${o.for})`).join(', ')}`);
+    rollbacks.push('remove alert overrides', () => lab.removeAlertOverrides());
+    await lab.installAlertOverrides(experiment.name, experiment.alertOverrides);
+  }
+}
