@@ -133,6 +133,23 @@ describe('RequestReplyClient', () => {
     expect(await metric(registry, 'jeeves_kafka_late_replies_total')).toBe(0);
   });
 
+  it('sets aside a reply record whose correlation id header has no value (kcat -H name), so the reply partition keeps moving', async () => {
+    const { client, fake } = setup();
+    // kafkajs hands a header sent without a value to the consumer as null; Nest's own reply
+    // deserializer calls toString() on it, and a throw from eachMessage stops the partition for good.
+    await expect(
+      fake.deliver({ kafka_correlationId: null as unknown as Buffer }, '{"outcome":"not-found"}'),
+    ).resolves.toBeUndefined();
+    await expect(
+      fake.deliver({ kafka_correlationId: [null, null] as unknown as Buffer }, '{"outcome":"not-found"}'),
+    ).resolves.toBeUndefined();
+    // The next reply on that partition still reaches its caller.
+    const pending = client.request(TOPIC, { id: 'x' }, 1000);
+    await new Promise((resolve) => setImmediate(resolve));
+    await fake.answerLast({ outcome: 'not-found' });
+    await expect(pending).resolves.toEqual({ outcome: 'not-found' });
+  });
+
   it('an answered request is neither late nor stray', async () => {
     const { client, fake, registry } = setup();
     const pending = client.request(TOPIC, { id: 'x' }, 1000);

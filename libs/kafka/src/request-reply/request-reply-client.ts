@@ -62,6 +62,8 @@ export class RequestReplyClientKafka extends ClientKafka {
       requestTopicOf: (replyTopic: string) => string;
       memory?: GivenUpMemory;
       now?: () => number;
+      /** Where a reply record that cannot be routed is reported. */
+      logger?: Logger;
     },
   ) {
     super(options);
@@ -83,7 +85,17 @@ export class RequestReplyClientKafka extends ClientKafka {
     return async (payload) => {
       const id = lastHeaderText(payload.message.headers, CORRELATION_ID_HEADER);
       if (id !== undefined && !this.routingMap.has(id)) this.countUnmatched(id, payload);
-      await nest(payload);
+      try {
+        await nest(payload);
+      } catch (error) {
+        // Nest's routing threw on this record (a correlation id header without a value, say): set it
+        // aside, logged, rather than let kafkajs retry it and stop this reply partition for good.
+        const { topic, partition, message } = payload;
+        this.observe.logger?.warn(
+          { err: error, topic, partition, offset: message.offset },
+          'reply record set aside: it cannot be routed to a request',
+        );
+      }
     };
   }
 
@@ -183,6 +195,7 @@ export class RequestReplyClient {
         metrics: options.metrics,
         requestTopicOf: (replyTopic) => this.byReplyTopic.get(replyTopic) ?? replyTopic,
         memory: options.memory,
+        logger: options.logger,
       },
     );
     // Before connect: connect() subscribes exactly the reply topics named so far.
