@@ -11,6 +11,7 @@ export type { TopicKey, TopicName, TopicSpec, DeadLetterReason, ConsumerGroup, C
 export {
   READ_TOPICS,
   READ_TOPIC_PARTITIONS,
+  READ_REPLY_MAX_VALUE_BYTES,
   READ_GROUPS,
   replyTopicOf,
   messageReadSchema,

@@ -25,6 +25,14 @@ export function replyTopicOf<T extends string>(topic: T): `${T}.reply` {
  */
 export const READ_TOPIC_PARTITIONS = 10;
 
+/**
+ * The most bytes a read reply's JSON value may take: Kafka's default `max.message.bytes`
+ * (1 048 588) less ample room for the record batch, Nest's reply headers and a `traceparent`. A
+ * bigger reply can never be produced, so its caller would only time out; data-service cuts a page
+ * to fit instead (its `nextBefore` goes on from the cut).
+ */
+export const READ_REPLY_MAX_VALUE_BYTES = 1_000_000;
+
 /** Consumer groups of the Kafka read path: kept apart from CONSUMER_GROUPS, which every lab runs. */
 export const READ_GROUPS = {
   /** data-service's responders, beside (not in) its pipeline group: reads never queue behind a backlog. */

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { messageReadReplySchema, userMessagesReadReplySchema } from '#libs/contracts';
+import { messageReadReplySchema, READ_REPLY_MAX_VALUE_BYTES, userMessagesReadReplySchema } from '#libs/contracts';
 import { applyEvent } from '../lifecycle/lifecycle';
 import type { MessageRepository } from '../store/message.repository';
 import { SqliteMessageRepository } from '../store/sqlite-message.repository';
@@ -48,6 +48,52 @@ describe('ReadsController (reads over Kafka request-reply)', () => {
     const reply = await reads.userMessages({ user: 'alice', clientId: 'jeeves-demo', limit: 5 });
     expect(userMessagesReadReplySchema.parse(reply)).toMatchObject({ outcome: 'page', page: { nextBefore: null } });
     expect(reply.outcome === 'page' && reply.page.items.map((m) => m.id)).toEqual([id]);
+  });
+
+  it('cuts a page too large for one Kafka reply at an acceptance instant, and paging on returns every message once', async () => {
+    // 100 messages of 2000 U+0001 (each written `\u0001` in JSON: 6 bytes): about 1.2 MB as one
+    // page, past Kafka's default max.message.bytes, so the reply could never be produced.
+    const text = '\u0001'.repeat(2000);
+    const ids: string[] = [];
+    for (let i = 0; i < 100; i++) {
+      const messageId = randomUUID();
+      ids.push(messageId);
+      // Pairs share an instant, so a cut must not fall between two messages of the same one.
+      const at = T0 + Math.floor(i / 2) * 1000;
+      const event = {
+        kind: 'accepted',
+        clientId: 'jeeves-demo',
+        messageId,
+        user: 'bulky',
+        text,
+        occurredAtMs: at,
+        traceId: null,
+      } as const;
+      await repository.applyOnce({
+        eventKey: randomUUID(),
+        eventType: event.kind,
+        messageId,
+        reduce: (current) => applyEvent(current, event, at),
+      });
+    }
+    const seen: string[] = [];
+    let before: string | undefined;
+    for (let pages = 0; pages < 10; pages++) {
+      const reply = await reads.userMessages({
+        user: 'bulky',
+        clientId: 'jeeves-demo',
+        limit: 100,
+        ...(before === undefined ? {} : { before }),
+      });
+      expect(Buffer.byteLength(JSON.stringify(reply))).toBeLessThanOrEqual(READ_REPLY_MAX_VALUE_BYTES);
+      const page = userMessagesReadReplySchema.parse(reply);
+      if (page.outcome !== 'page') throw new Error(`expected a page, got ${page.outcome}`);
+      seen.push(...page.page.items.map((m) => m.id));
+      if (page.page.nextBefore === null) break;
+      before = page.page.nextBefore;
+    }
+    expect(seen).toHaveLength(100);
+    expect(new Set(seen)).toEqual(new Set(ids));
   });
 
   it.each([null, 'text', { id: 'nope', clientId: 'c' }, { id, clientId: 'c', extra: true }])(

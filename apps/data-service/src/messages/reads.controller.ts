@@ -4,13 +4,14 @@ import type { z } from 'zod';
 import {
   type MessageReadReply,
   messageReadSchema,
+  READ_REPLY_MAX_VALUE_BYTES,
   READ_TOPICS,
   type UserMessagesReadReply,
   userMessagesReadSchema,
 } from '#libs/contracts';
 import { REQUEST_REPLY_TRANSPORT } from '#libs/kafka';
 import { ProblemError } from '#libs/platform';
-import { MessageQueries } from './message-queries';
+import { type MessagePage, MessageQueries } from './message-queries';
 
 type Failed = Extract<MessageReadReply, { outcome: 'rejected' | 'unavailable' }>;
 
@@ -48,11 +49,39 @@ export class ReadsController {
         before === undefined ? undefined : Date.parse(before),
         clientId,
       );
-      return { outcome: 'page', page };
+      return fitted(page);
     } catch (error) {
       return failed(error);
     }
   }
+}
+
+/**
+ * The page as one reply that fits in a Kafka record (READ_REPLY_MAX_VALUE_BYTES of JSON): whole
+ * when it fits, else cut after the newest acceptance instants that do — never between two
+ * messages of one instant, so `nextBefore` (the last kept instant) goes on without a gap. A reply
+ * that cannot be produced would leave the gateway to time out. `unavailable` when not even the
+ * newest instant fits.
+ */
+function fitted(page: MessagePage): UserMessagesReadReply {
+  const bytes = (value: unknown): number => Buffer.byteLength(JSON.stringify(value));
+  if (bytes({ outcome: 'page', page }) <= READ_REPLY_MAX_VALUE_BYTES) return { outcome: 'page', page };
+  const { items } = page;
+  // The reply without items, its cursor as long as any, then each item and its comma.
+  let size = bytes({ outcome: 'page', page: { items: [], nextBefore: items[0]!.acceptedAt } });
+  let kept = 0;
+  for (const item of items) {
+    size += bytes(item) + 1;
+    if (size > READ_REPLY_MAX_VALUE_BYTES) break;
+    kept++;
+  }
+  while (kept > 0 && kept < items.length && items[kept]!.acceptedAt === items[kept - 1]!.acceptedAt) kept--;
+  if (kept === 0)
+    return {
+      outcome: 'unavailable',
+      detail: `the messages accepted at ${items[0]!.acceptedAt} take more than one Kafka reply can hold; read them over HTTP`,
+    };
+  return { outcome: 'page', page: { items: items.slice(0, kept), nextBefore: items[kept - 1]!.acceptedAt } };
 }
 
 function rejected(error: z.ZodError): Failed {
