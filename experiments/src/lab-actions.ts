@@ -302,18 +302,18 @@ export class RealLabActions implements LabActions {
     await Promise.allSettled([admin?.then((a) => a.disconnect()), producer?.then((p) => p.disconnect())]);
   }
 
-  async scrape(app: AppName): Promise<string[]> {
+  async scrape(app: AppName): Promise<Array<{ instance: string; text: string }>> {
     const instances = runningInstances(this.config).filter((i) => i.app === app);
     const texts = await Promise.all(
       instances.map(async (i) => {
         try {
           const response = await fetch(`${i.url}/metrics`, { signal: AbortSignal.timeout(2000) });
-          return response.ok ? await response.text() : undefined;
+          return response.ok ? { instance: i.id, text: await response.text() } : undefined;
         } catch {
           return undefined;
         }
       }),
     );
-    return texts.filter((t): t is string => t !== undefined);
+    return texts.filter((t) => t !== undefined);
   }
 }

@@ -75,13 +75,17 @@ export class FakeLab implements LabActions {
   async close(): Promise<void> {
     this.closed = true;
   }
-  async scrape(app: AppName): Promise<string[]> {
+  async scrape(app: AppName): Promise<Array<{ instance: string; text: string }>> {
     const values = this.metrics[app];
     if (!values) return [];
     return [
-      Object.entries(values)
-        .map(([k, v]) => `${k} ${v}`)
-        .join('\n') + '\n',
+      {
+        instance: app,
+        text:
+          Object.entries(values)
+            .map(([k, v]) => `${k} ${v}`)
+            .join('\n') + '\n',
+      },
     ];
   }
 }

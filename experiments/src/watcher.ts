@@ -4,7 +4,8 @@ import type { PrometheusApi } from './prometheus-api';
 
 /** Reads every running instance's /metrics text for an app (the lab, or a fake). */
 export interface MetricsScraper {
-  scrape(app: WatchSpec['app']): Promise<string[]>;
+  /** One entry per instance that answered, named by its instance id (`gateway-2`). */
+  scrape(app: WatchSpec['app']): Promise<Array<{ instance: string; text: string }>>;
 }
 
 /** Reads a consumer group's lag from the broker (the lab, or a fake). */
@@ -70,6 +71,8 @@ export function increaseOf(
  */
 export class Watcher {
   private readonly series = new Map<string, TimedValue[]>();
+  /** Per summed watch, each instance's own sum in the rounds it answered: counters restart per process. */
+  private readonly byInstance = new Map<string, Map<string, TimedValue[]>>();
   private timer: NodeJS.Timeout | undefined;
   private busy = false;
 
@@ -109,15 +112,29 @@ export class Watcher {
         ),
       ]);
       this.lags.forEach((l, i) => this.series.get(lagKey(l))?.push({ t, value: lagValues[i] }));
-      const samplesByApp = new Map<string, Sample[][]>(texts.map(([app, list]) => [app, list.map(parseExposition)]));
+      const samplesByApp = new Map<string, Array<{ instance: string; samples: Sample[] }>>(
+        texts.map(([app, list]) => [
+          app,
+          list.map(({ instance, text }) => ({ instance, samples: parseExposition(text) })),
+        ]),
+      );
       for (const w of this.watches) {
         const perInstance = samplesByApp.get(w.app) ?? [];
         const selector = parseSelector(w.metric);
-        const values = perInstance.flatMap((samples) => select(samples, selector));
+        const values = perInstance.flatMap(({ samples }) => select(samples, selector));
         // Absent from an app that answered: a counter not created yet, 0 when the spec says so.
         const value =
           values.length === 0 && w.missingAsZero && perInstance.length > 0 ? 0 : aggregate(values, w.aggregate);
         this.series.get(watchKey(w))?.push({ t, value });
+        if (w.aggregate !== 'sum') continue;
+        const own = this.byInstance.get(watchKey(w)) ?? new Map<string, TimedValue[]>();
+        this.byInstance.set(watchKey(w), own);
+        for (const { instance, samples } of perInstance) {
+          const its = select(samples, selector);
+          const series = own.get(instance) ?? [];
+          own.set(instance, series);
+          series.push({ t, value: its.length === 0 ? (w.missingAsZero ? 0 : undefined) : aggregate(its, 'sum') });
+        }
       }
       if (this.alerts.length > 0 && this.prometheus) {
         const active = await this.prometheus.alerts().catch(() => undefined);
@@ -147,11 +164,25 @@ export class Watcher {
 
   /**
    * How much a sampled counter grew from the last sample at or before `fromT` (seconds since the
-   * run started) to the latest, a drop counting as a restart from zero (increaseOf); undefined
-   * when no sample has a value. Increments a process made after its last sample are not seen.
+   * run started) to the last at or before `toT` (default: the latest), a drop counting as a restart
+   * from zero (increaseOf); undefined when no sample has a value. A summed watch is counted per
+   * instance, then added up: one instance restarting, stopping or missing a scrape is not a drop of
+   * the sum. An instance first seen after `fromT` while others were already counted started since,
+   * and counts from zero. Increments a process made after its last sample are not seen.
    */
-  increase(key: string, fromT: number): number | undefined {
-    return increaseOf(this.samples(key), fromT, Number.POSITIVE_INFINITY, { counter: true });
+  increase(key: string, fromT: number, toT = Number.POSITIVE_INFINITY): number | undefined {
+    const instances = this.byInstance.get(key);
+    if (!instances) return increaseOf(this.samples(key), fromT, toT, { counter: true });
+    const sampledBy = (samples: readonly TimedValue[]): boolean =>
+      samples.some((s) => s.value !== undefined && s.t <= fromT);
+    const countedAtStart = sampledBy(this.samples(key));
+    let total: number | undefined;
+    for (const samples of instances.values()) {
+      const fresh = countedAtStart && !sampledBy(samples);
+      const grown = increaseOf(fresh ? [{ t: fromT, value: 0 }, ...samples] : samples, fromT, toT, { counter: true });
+      if (grown !== undefined) total = (total ?? 0) + grown;
+    }
+    return total;
   }
 
   all(): Record<string, readonly TimedValue[]> {

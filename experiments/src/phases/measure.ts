@@ -125,7 +125,9 @@ export async function measure(
             ? undefined
             : m.peak
               ? peakOf(samples, from, to)
-              : increaseOf(samples, from, to, { counter: m.increase?.watch !== undefined });
+              : m.increase?.watch
+                ? watcher.increase(watchKey(m.increase.watch), from, to)
+                : increaseOf(samples, from, to);
       }
     } catch {
       value = undefined;
