@@ -164,6 +164,37 @@ describe('variants', () => {
     expect(() => parseExperiment({ ...killing, method: [{ at: '10s', kill: 'worker' }] })).not.toThrow();
   });
 
+  it('refuses a ledger with a crash fault on a counting app, or settings that restart one before it drains', () => {
+    const crashing = {
+      ...minimal,
+      ledger: {},
+      method: [{ at: '10s', inject: { service: 'gateway', fault: { type: 'crash' } }, for: '5s' }],
+    };
+    expect(() => parseExperiment(crashing)).toThrow(/stops gateway would show its last increments as loss/);
+    expect(() =>
+      parseExperiment({
+        ...crashing,
+        method: [{ at: '10s', inject: { service: 'worker', fault: { type: 'crash' } }, for: '5s' }],
+      }),
+    ).not.toThrow();
+    expect(() =>
+      parseExperiment({
+        ...crashing,
+        method: [{ at: '10s', inject: { service: 'gateway', fault: { type: 'latency', ms: 50 } }, for: '5s' }],
+      }),
+    ).not.toThrow();
+    const withSettings = { ...minimal, ledger: {}, env: { 'data-service': { STORE_BUSY_TIMEOUT_MS: '100' } } };
+    expect(() => parseExperiment(withSettings)).toThrow(/settings for data-service restart it/);
+    expect(() =>
+      parseExperiment({
+        ...minimal,
+        ledger: {},
+        variants: [{ name: 'kafka', description: 'reads over Kafka', env: { gateway: { GATEWAY_READS: 'kafka' } } }],
+      }),
+    ).toThrow(/settings for gateway restart it/);
+    expect(() => parseExperiment({ ...withSettings, env: { worker: { WORKER_CONCURRENCY: '2' } } })).not.toThrow();
+  });
+
   it('reads-under-rebalance runs once per gateway read mode', () => {
     const runs = variantRuns(loadExperiment('reads-under-rebalance', { short: true }));
     expect(runs.map((r) => [r.variant, r.experiment.env.gateway?.GATEWAY_READS])).toEqual([

@@ -343,7 +343,15 @@ export const experimentSchema = z
       const counting = (target: string): boolean => /^(gateway|data-service)(-\d+)?$/.test(target);
       for (const [i, step] of e.method.entries()) {
         const target =
-          'kill' in step ? step.kill : 'restart' in step ? step.restart : 'scale' in step ? step.scale.app : undefined;
+          'kill' in step
+            ? step.kill
+            : 'restart' in step
+              ? step.restart
+              : 'scale' in step
+                ? step.scale.app
+                : 'inject' in step && step.inject.fault.type === 'crash'
+                  ? step.inject.service
+                  : undefined;
         if (target !== undefined && counting(target))
           ctx.addIssue({
             code: 'custom',
@@ -351,6 +359,18 @@ export const experimentSchema = z
             message: `the ledger counts from gateway's and data-service's /metrics; a step that stops ${target} would show its last increments as loss — drop the ledger (check loss another way) or the step`,
           });
       }
+      // Settings restart the app before the run and again, back to the lab's, before the ledger drains.
+      const settings = [
+        { path: ['env'], env: e.env },
+        ...e.variants.map((v, i) => ({ path: ['variants', i, 'env'], env: v.env })),
+      ];
+      for (const { path, env } of settings)
+        for (const app of Object.keys(env).filter(counting))
+          ctx.addIssue({
+            code: 'custom',
+            path: [...path, app],
+            message: `the ledger counts from gateway's and data-service's /metrics; settings for ${app} restart it back to the lab's before the ledger drains, which would show its last increments as loss — drop the ledger (check loss another way) or the settings`,
+          });
     }
     const variantNames = e.variants.map((v) => v.name);
     for (const [i, name] of variantNames.entries())
