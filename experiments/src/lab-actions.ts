@@ -169,7 +169,9 @@ export class RealLabActions implements LabActions {
     const reads = env?.GATEWAY_READS;
     if (reads !== undefined && !(GATEWAY_READS_MODES as readonly string[]).includes(reads))
       throw new LabActionError(`GATEWAY_READS=${reads} is not one of ${GATEWAY_READS_MODES.join(', ')}`);
-    this.runConfig = reads === undefined ? this.config : { ...this.config, gatewayReads: reads as GatewayReads };
+    // Only the gateway's own settings (or their rollback) change its mode; another app's leave it be.
+    if (app === 'gateway')
+      this.runConfig = reads === undefined ? this.config : { ...this.config, gatewayReads: reads as GatewayReads };
     // The lab hands WORKER_*/PROVIDER_*/JEEVES_*/RATE_LIMIT_* of this process to the apps it starts.
     if (env) {
       for (const [k, v] of Object.entries(env)) {
