@@ -172,6 +172,7 @@ export class KafkaConnection {
       },
       this.options.topicPrefix,
       { metrics: this.metrics, groupLabel: group },
+      this.options.logger,
     );
     this.servers.push(server);
     return server;
