@@ -170,7 +170,7 @@ export function renderComparison(runs: readonly ComparedRun[], dir: string): str
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${esc(e.name)}: variants side by side</title><style>${REPORT_CSS}.side{display:grid;gap:12px;margin-bottom:12px}.side>div{min-width:0}.side svg{max-width:100%;height:auto}</style></head>
 <body>
-<h1>Experiment ${esc(e.name)}: ${table.variants.length} variants side by side${rounds > 1 ? `, ${rounds} rounds` : ''}${records[0].short ? ' (short)' : ''}</h1>
+<h1>Experiment ${esc(e.name)}: ${table.variants.length > 1 ? `${table.variants.length} variants side by side` : 'rounds side by side'}${rounds > 1 ? `, ${rounds} rounds` : ''}${records[0].short ? ' (short)' : ''}</h1>
 <p>${esc(e.description)}</p>
 ${descriptions}
 <p><span id="verdict" class="verdict ${passed ? 'pass' : 'fail'}">${passed ? 'ALL PASSED' : 'NOT ALL PASSED'}</span> Each run on its own, one after the other on the same lab${rounds > 1 ? ', variants alternating round by round; numbers are medians with min–max over the rounds' : ''}. Each column links to its runs' full reports.</p>

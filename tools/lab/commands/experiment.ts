@@ -25,13 +25,22 @@ export const command: LabCommand = {
     results: {
       type: 'string',
       valueName: 'DIR',
-      description: 'where report.html and record.json go (default: EXPERIMENT_RESULTS_ROOT, else results/)',
+      description: 'where report.html and report.json go (default: EXPERIMENT_RESULTS_ROOT, else results/)',
     },
   },
   async run({ positional, flags }, io) {
     if (positional.length !== 1) throw new UsageError(`Name one experiment: ${experimentNames().join(', ')}.`);
     const short = flags.has('short');
     const results = flags.get('results');
+
+    const variant = flags.get('variant');
+    const variants = typeof variant === 'string' ? variant.split(',').map((v) => v.trim()) : [];
+    if (variants.some((v) => v === ''))
+      throw new UsageError(`--variant takes variant names separated by commas, not "${String(variant)}"`);
+    const roundsFlag = flags.get('rounds');
+    const rounds = typeof roundsFlag === 'string' ? Number(roundsFlag) : 1;
+    if (!Number.isInteger(rounds) || rounds < 1 || rounds > 20)
+      throw new UsageError(`--rounds takes a whole number from 1 to 20, not ${String(roundsFlag)}`);
 
     // First Ctrl-C stops the method and rolls back; later ones only say that it is still doing so.
     const interrupt = new AbortController();
@@ -44,18 +53,6 @@ export const command: LabCommand = {
       interrupt.abort();
     };
     process.on('SIGINT', onSigint);
-    const variant = flags.get('variant');
-    const variants =
-      typeof variant === 'string'
-        ? variant
-            .split(',')
-            .map((v) => v.trim())
-            .filter(Boolean)
-        : [];
-    const roundsFlag = flags.get('rounds');
-    const rounds = typeof roundsFlag === 'string' ? Number(roundsFlag) : 1;
-    if (!Number.isInteger(rounds) || rounds < 1 || rounds > 20)
-      throw new UsageError(`--rounds takes a whole number from 1 to 20, not ${String(roundsFlag)}`);
     let outcome;
     try {
       outcome = await runVariantsAndReport(positional[0], openLab(io.env), {
