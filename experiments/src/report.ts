@@ -1,6 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { PrometheusApi } from './prometheus-api';
+import type { PrometheusApi } from '../../tools/common';
 import type { RunRecord } from './runner';
 
 /** One line of a chart: points are [seconds from the start of the run, value]. */

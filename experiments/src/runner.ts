@@ -8,7 +8,7 @@ import { evaluateExpression } from './expression';
 import { buildFixture } from './fixtures';
 import type { LabActions } from './lab-actions';
 import type { LoadOutcome, LoadStarter } from './load';
-import type { PrometheusApi } from './prometheus-api';
+import type { PrometheusApi } from '../../tools/common';
 import { alertKey, increaseOf, lagKey, sampledKey, Watcher, watchKey, type TimedValue } from './watcher';
 
 /** What happened to one step of the method; times in seconds from the start of the load. */
