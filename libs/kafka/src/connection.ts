@@ -89,7 +89,7 @@ export class KafkaConnection {
 
   /**
    * Creates the contract topics (with explicit partition counts) when missing and waits for their
-   * leaders (up to 60 s; throws TopicLeadersTimeoutError). Safe to call often.
+   * leaders (up to 60 s; throws WaitTimeoutError). Safe to call often.
    */
   async ensureTopics(): Promise<void> {
     const admin = this.kafka.admin();

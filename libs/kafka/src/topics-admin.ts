@@ -1,6 +1,6 @@
-import { setTimeout as delay } from 'node:timers/promises';
 import type { Admin, ITopicConfig } from 'kafkajs';
 import { TOPIC_SPECS, topicName } from '#libs/contracts';
+import { waitFor } from '#libs/resilience';
 
 /** The contract topics (TOPIC_SPECS) under a prefix, with their partition counts and replication factor 1. */
 export function contractTopicConfigs(prefix: string | undefined): ITopicConfig[] {
@@ -24,15 +24,10 @@ export interface EnsureTopicsOptions {
   readonly onCreated?: (topics: readonly string[]) => void;
 }
 
-/** The leaders did not show up in time; `cause` is the last metadata error, if any. */
-export class TopicLeadersTimeoutError extends Error {
-  override readonly name = 'TopicLeadersTimeoutError';
-}
-
 /**
  * Creates each of `topics` that does not exist yet (an existing one is never altered: partitions can
  * only grow, and that would reshuffle keys), then polls metadata until every partition of every one
- * has a leader. Returns the names created. Throws TopicLeadersTimeoutError after `leaderTimeoutMs`.
+ * has a leader. Returns the names created. Throws WaitTimeoutError (libs/resilience) after `leaderTimeoutMs`.
  * Safe to repeat.
  */
 export async function ensureTopics(
@@ -57,25 +52,15 @@ export async function ensureTopics(
 }
 
 async function waitForLeaders(admin: Admin, names: string[], options: EnsureTopicsOptions): Promise<void> {
-  const timeoutMs = options.leaderTimeoutMs ?? 60_000;
-  const deadline = Date.now() + timeoutMs;
-  let lastError: unknown;
-  for (;;) {
-    try {
+  await waitFor(
+    async () => {
       const { topics } = await admin.fetchTopicMetadata({ topics: names });
-      if (topics.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0))) return;
-      lastError = undefined;
-    } catch (error) {
-      lastError = error;
-    }
-    const now = Date.now();
-    if (now >= deadline) {
-      const why = lastError instanceof Error ? `: last error: ${lastError.message}` : '';
-      throw new TopicLeadersTimeoutError(
-        `Timed out after ${timeoutMs} ms waiting for ${options.what ?? `leaders for ${names.join(', ')}`}${why}`,
-        { cause: lastError },
-      );
-    }
-    await delay(Math.min(options.pollIntervalMs ?? 250, deadline - now));
-  }
+      return topics.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0));
+    },
+    {
+      timeoutMs: options.leaderTimeoutMs ?? 60_000,
+      intervalMs: options.pollIntervalMs ?? 250,
+      what: options.what ?? `leaders for ${names.join(', ')}`,
+    },
+  );
 }
