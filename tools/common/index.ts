@@ -4,6 +4,7 @@
  * fake in `tools/common/testing`. Imports only libs entries and node; everything on the lab side
  * (load-tests, tools/lab, experiments, the CLI, test/integration) may import it, through this file.
  */
+export { HttpAnswerError } from './clients/answer-error';
 export { TokenSource, TokenDealerError } from './clients/token-dealer';
 export type { AccessTokens, ClientCredentials } from './clients/token-dealer';
 export { HttpChaosApi, ChaosApiError } from './clients/chaos-api';

@@ -83,7 +83,7 @@ export class FakeChaosApi implements ChaosApi {
   }
 
   private refuse(service: string, what: string): void {
-    if (this.refusing.has(service)) throw new ChaosApiError(`${service} ${what}`, 503, undefined, '');
+    if (this.refusing.has(service)) throw new ChaosApiError(`${service} ${what}`, 503);
   }
 
   private add(service: string, spec: Readonly<Record<string, unknown>>): ChaosFault {

@@ -1,3 +1,4 @@
+import { HttpAnswerError } from './answer-error';
 import type { AccessTokens } from './token-dealer';
 
 /**
@@ -49,18 +50,9 @@ export interface ChaosApi {
 }
 
 /** The chaos API refused, or did not answer (`status` 0); `body` is its answer (or the reason). */
-export class ChaosApiError extends Error {
+export class ChaosApiError extends HttpAnswerError {
   readonly code = 'ECHAOSAPI';
   override readonly name = 'ChaosApiError';
-  constructor(
-    message: string,
-    readonly status: number,
-    readonly body: unknown,
-    readonly text: string,
-    options?: ErrorOptions,
-  ) {
-    super(message, options);
-  }
 }
 
 export interface HttpChaosApiOptions {
@@ -82,7 +74,7 @@ export class HttpChaosApi implements ChaosApi {
 
   async send(service: string, request: ChaosRequest): Promise<ChaosAnswer> {
     const base = this.options.urlOf(service);
-    if (!base) throw new ChaosApiError(`no URL for service ${service}`, 0, undefined, '');
+    if (!base) throw new ChaosApiError(`no URL for service ${service}`, 0);
     const bearer = request.token === undefined ? await this.options.tokens.get() : request.token;
     const url = `${base}/admin/chaos/faults${request.path ?? ''}`;
     let response: Response;
@@ -99,7 +91,7 @@ export class HttpChaosApi implements ChaosApi {
       });
     } catch (error) {
       const message = `${url} does not answer (${error instanceof Error ? error.message : String(error)})`;
-      throw new ChaosApiError(message, 0, message, '', { cause: error });
+      throw new ChaosApiError(message, 0, '', message, { cause: error });
     }
     const text = await response.text();
     let body: unknown = text;
@@ -117,12 +109,12 @@ export class HttpChaosApi implements ChaosApi {
       throw new ChaosApiError(
         `${service} refused the fault (${answer.status}): ${answer.text.slice(0, 300)}`,
         answer.status,
-        answer.body,
         answer.text,
+        answer.body,
       );
     const id = (answer.body as { id?: unknown } | undefined)?.id;
     if (typeof id !== 'string')
-      throw new ChaosApiError(`${service} answered 201 without a fault id`, answer.status, answer.body, answer.text);
+      throw new ChaosApiError(`${service} answered 201 without a fault id`, answer.status, answer.text, answer.body);
     return answer.body as ChaosFault;
   }
 
@@ -132,8 +124,8 @@ export class HttpChaosApi implements ChaosApi {
       throw new ChaosApiError(
         `${service} answered ${answer.status} listing its faults`,
         answer.status,
-        answer.body,
         answer.text,
+        answer.body,
       );
     return answer.body as ChaosFault[];
   }
@@ -150,8 +142,8 @@ export class HttpChaosApi implements ChaosApi {
         ? `${service} did not clear its faults: ${answer.status}`
         : `${service} answered ${answer.status} to clearing fault ${id}`,
       answer.status,
-      answer.body,
       answer.text,
+      answer.body,
     );
   }
 }

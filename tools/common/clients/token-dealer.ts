@@ -1,4 +1,5 @@
 import { performance } from 'node:perf_hooks';
+import { HttpAnswerError } from './answer-error';
 
 /**
  * The token-dealer's OAuth 2.0 token endpoint (RFC 6749 §4.4, client_credentials): the one place the
@@ -21,19 +22,9 @@ export interface AccessTokens {
 }
 
 /** Why no token came: `status` is the token-dealer's HTTP status, 0 when it did not answer. */
-export class TokenDealerError extends Error {
+export class TokenDealerError extends HttpAnswerError {
   readonly code = 'ETOKENDEALER';
   override readonly name = 'TokenDealerError';
-  constructor(
-    message: string,
-    /** HTTP status of the answer; 0 when there was none (refused, timed out). */
-    readonly status: number,
-    /** The answer's body as text ('' when there was none). */
-    readonly responseText = '',
-    options?: ErrorOptions,
-  ) {
-    super(message, options);
-  }
 }
 
 /** Lifetime assumed when the answer has no usable `expires_in` (RFC 6749 §5.1 makes it optional). */
@@ -88,7 +79,7 @@ export class TokenSource implements AccessTokens {
       });
     } catch (error) {
       const why = error instanceof Error ? error.message : String(error);
-      throw new TokenDealerError(`token-dealer at ${this.tokenDealerUrl} does not answer (${why})`, 0, '', {
+      throw new TokenDealerError(`token-dealer at ${this.tokenDealerUrl} does not answer (${why})`, 0, '', undefined, {
         cause: error,
       });
     }

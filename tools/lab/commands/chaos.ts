@@ -81,10 +81,9 @@ export async function adminToken(tokenDealerUrl: string, env: NodeJS.ProcessEnv)
     if (error.status === 0)
       throw new Error(`${error.message}; is the lab up? (npm run lab -- status)`, { cause: error });
     if (error.status >= 300)
-      throw new Error(
-        `token-dealer refused the lab-admin token (${error.status}): ${error.responseText.slice(0, 300)}`,
-        { cause: error },
-      );
+      throw new Error(`token-dealer refused the lab-admin token (${error.status}): ${error.text.slice(0, 300)}`, {
+        cause: error,
+      });
     throw error;
   }
 }
