@@ -63,12 +63,8 @@ describe('dashboards: every panel query returns data during a load run', () => {
       JSON.stringify(acceptedEnvelope(uniqueUser('panels'), 'help')),
     );
     await producer.disconnect();
-    const fault = await chaosRequest('provider', 'POST', '', {
-      type: 'latency',
-      ms: 1,
-      target: 'route:/v1/time',
-      durationMs: 90_000,
-    });
+    const slowTime = { type: 'latency', ms: 1, target: 'route:/v1/time', durationMs: 90_000 };
+    const fault = await chaosRequest('provider', 'POST', '', slowTime);
     expect(fault.status).toBe(201);
     const token = await getToken(CLIENTS.demo.id, CLIENTS.demo.secret);
     const burst = await Promise.all(

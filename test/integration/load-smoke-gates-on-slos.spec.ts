@@ -52,12 +52,8 @@ describe('lab load smoke: the SLO thresholds gate the exit code', () => {
   });
 
   it('exits 99 (k6: thresholds failed) once a 600 ms latency fault on POST /v1/messages breaks the p95 < 500 ms SLO', async () => {
-    const added = await chaosRequest('gateway', 'POST', '', {
-      type: 'latency',
-      ms: 600,
-      target: 'route:/v1/messages',
-      durationMs: 60_000,
-    });
+    const slowPosts = { type: 'latency', ms: 600, target: 'route:/v1/messages', durationMs: 60_000 };
+    const added = await chaosRequest('gateway', 'POST', '', slowPosts);
     expect(added.status).toBe(201);
     const { id } = added.body as { id: string };
     try {
