@@ -2,6 +2,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { SCALABLE_SERVICE_NAMES, SERVICE_NAMES } from '#libs/contracts';
 import { parseDuration } from '../../tools/common';
 import { FLOWS } from '../../load-tests/src/scenario';
 import { parseExpectation } from './expectation';
@@ -33,13 +34,10 @@ const expectation = z.string().superRefine((value, ctx) => {
   }
 });
 
-const SERVICES = ['gateway', 'token-dealer', 'data-service', 'provider', 'bot', 'worker'] as const;
-const SCALABLE = ['worker', 'bot', 'data-service'] as const;
-
 /** Series read straight from an app's /metrics (every instance), sampled twice a second: sub-second timing. */
 const watchSchema = z
   .object({
-    app: z.enum(SERVICES),
+    app: z.enum(SERVICE_NAMES),
     /** `name` or `name{label="value",other!="x"}`; matching series are summed (or maxed). */
     metric: z
       .string()
@@ -127,14 +125,17 @@ const stepSchema = z.union([
   z
     .object({
       ...stepBase,
-      inject: z.object({ service: z.enum(SERVICES), fault: faultSchema }).strict(),
+      inject: z.object({ service: z.enum(SERVICE_NAMES), fault: faultSchema }).strict(),
       for: duration,
     })
     .strict(),
   z.object({ ...stepBase, kill: z.string().regex(/^[a-z-]+(-\d+)?$/) }).strict(),
   z.object({ ...stepBase, restart: z.string().regex(/^[a-z-]+(-\d+)?$/) }).strict(),
   z
-    .object({ ...stepBase, scale: z.object({ app: z.enum(SCALABLE), n: z.number().int().min(1).max(10) }).strict() })
+    .object({
+      ...stepBase,
+      scale: z.object({ app: z.enum(SCALABLE_SERVICE_NAMES), n: z.number().int().min(1).max(10) }).strict(),
+    })
     .strict(),
   z
     .object({
@@ -237,7 +238,10 @@ const thresholdsSchema = z.record(
 );
 
 /** Settings per app: `{ gateway: { GATEWAY_READS: kafka } }`. */
-const appEnvSchema = z.partialRecord(z.enum(SERVICES), z.record(z.string().regex(/^[A-Z][A-Z0-9_]*$/), z.string()));
+const appEnvSchema = z.partialRecord(
+  z.enum(SERVICE_NAMES),
+  z.record(z.string().regex(/^[A-Z][A-Z0-9_]*$/), z.string()),
+);
 
 export const experimentSchema = z
   .object({

@@ -2,8 +2,16 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Kafka, logLevel, Partitioners, type Admin, type Producer } from 'kafkajs';
 import { stringify as toYaml } from 'yaml';
-import { CONSUMER_GROUPS, type ConsumerGroup, consumerGroupName, TOPICS, topicName } from '#libs/contracts';
-import { DEFAULT_CLIENTS, TokenSource } from '../../load-tests/src/driver/jeeves';
+import {
+  CHAOS_SCOPE,
+  CONSUMER_GROUPS,
+  type ConsumerGroup,
+  consumerGroupName,
+  LAB_CLIENTS,
+  TOPICS,
+  topicName,
+} from '#libs/contracts';
+import { ChaosApiError, HttpChaosApi, TokenSource, type ChaosApi } from '../../tools/common';
 import type { AppName } from '../../tools/lab/apps';
 import { GATEWAY_READS_MODES, type GatewayReads, type LabConfig } from '../../tools/lab/config';
 import { runningInstances } from '../../tools/lab/instances';
@@ -85,10 +93,16 @@ export class LabActionError extends Error {
   override readonly name = 'LabActionError';
 }
 
+/** A refusal of the chaos API, as the runner reports lab failures (same message). */
+function asLabActionError(error: unknown): never {
+  if (error instanceof ChaosApiError && error.status > 0) throw new LabActionError(error.message, { cause: error });
+  throw error;
+}
+
 const OVERRIDE_FILE = 'experiment-rules.yml';
 
 export class RealLabActions implements LabActions {
-  private readonly adminTokens: TokenSource;
+  private readonly chaos: ChaosApi;
   private readonly lab: LabDescription;
   private readonly savedEnv = new Map<string, string | undefined>();
   private kafkaClient: Kafka | undefined;
@@ -107,40 +121,23 @@ export class RealLabActions implements LabActions {
     if (!lab) throw new LabActionError(`No lab is up in ${config.stateDir}. Start it first: npm run lab -- up`);
     this.lab = lab;
     this.runConfig = config;
-    this.adminTokens = new TokenSource(lab.apps['token-dealer'].url, DEFAULT_CLIENTS.admin, 'lab:chaos');
-  }
-
-  private async chaos(service: AppName, method: 'POST' | 'DELETE', path: string, body?: unknown): Promise<Response> {
-    const token = await this.adminTokens.get();
-    return fetch(`${this.lab.apps[service].url}/admin/chaos/faults${path}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${token}`,
-        accept: 'application/json',
-        ...(body ? { 'content-type': 'application/json' } : {}),
-      },
-      ...(body ? { body: JSON.stringify(body) } : {}),
-      signal: AbortSignal.timeout(10_000),
+    this.chaos = new HttpChaosApi({
+      urlOf: (service) => lab.apps[service as AppName]?.url,
+      tokens: new TokenSource(lab.apps['token-dealer'].url, LAB_CLIENTS.admin, CHAOS_SCOPE),
     });
   }
 
   async injectFault(service: AppName, fault: Record<string, unknown>, durationMs: number): Promise<{ id: string }> {
     // The fault also expires by itself: a runner killed with SIGKILL cannot leave the lab broken for long.
-    const response = await this.chaos(service, 'POST', '', { ...fault, durationMs: Math.ceil(durationMs) });
-    const text = await response.text();
-    if (response.status !== 201)
-      throw new LabActionError(`${service} refused the fault (${response.status}): ${text.slice(0, 300)}`);
-    const id = (JSON.parse(text) as { id?: unknown }).id;
-    if (typeof id !== 'string') throw new LabActionError(`${service} answered 201 without a fault id`);
+    const { id } = await this.chaos
+      .inject(service, { ...fault, durationMs: Math.ceil(durationMs) })
+      .catch(asLabActionError);
     return { id };
   }
 
   async clearFault(service: AppName, id: string): Promise<void> {
-    const response = await this.chaos(service, 'DELETE', `/${encodeURIComponent(id)}`);
-    await response.body?.cancel();
-    // 404: it had expired already, which is what clearing wants.
-    if (response.status !== 204 && response.status !== 404)
-      throw new LabActionError(`${service} answered ${response.status} to clearing fault ${id}`);
+    // 404: it had expired already, which is what clearing wants (ChaosApi.clear takes it as cleared).
+    await this.chaos.clear(service, id).catch(asLabActionError);
   }
 
   kill(instanceId: string): Promise<void> {

@@ -2,7 +2,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { collectCharts, renderChart, renderHtml, reportDir, writeReport } from './report';
-import { FakePrometheus, sampleRecord } from './testing';
+import { FakePrometheus } from '../../tools/common/testing';
+import { sampleRecord } from './testing';
 
 const record = sampleRecord;
 

@@ -1,7 +1,13 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CHART_CSS, escapeHtml, renderLineChart, type Chart, type ChartSeries } from '../../tools/common';
-import type { PrometheusApi } from './prometheus-api';
+import {
+  CHART_CSS,
+  escapeHtml,
+  renderLineChart,
+  type Chart,
+  type ChartSeries,
+  type PrometheusApi,
+} from '../../tools/common';
 import type { RunRecord } from './runner';
 
 export type { Chart, ChartSeries } from '../../tools/common';

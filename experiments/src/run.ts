@@ -9,7 +9,7 @@ import { writeComparison, type ComparedRun } from './comparison';
 import { RealLabActions } from './lab-actions';
 import { driverLoad } from './load';
 import { experimentNeeds } from './preflight';
-import { HttpPrometheus } from './prometheus-api';
+import { HttpPrometheus } from '../../tools/common';
 import { collectCharts, reportDir, writeReport, type ReportFiles } from './report';
 import { runExperiment, type RunRecord } from './runner';
 

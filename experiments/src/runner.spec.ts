@@ -1,4 +1,5 @@
-import { breakerLab, FakeLab, FakePrometheus, miniExperiment, passingLoad } from './testing';
+import { FakePrometheus } from '../../tools/common/testing';
+import { breakerLab, FakeLab, miniExperiment, passingLoad } from './testing';
 import { decideVerdict, judgeWindow, longestStall, peakOf, planTimeline, runExperiment, timeUntil } from './runner';
 import { parseExperiment } from './definition';
 import { increaseOf } from './watcher';

@@ -14,7 +14,7 @@ import { Rollbacks } from './phases/rollbacks';
 import { applySettings } from './phases/setup';
 import type { StepContext } from './phases/steps';
 import { decideVerdict } from './phases/verdict';
-import type { PrometheusApi } from './prometheus-api';
+import type { PrometheusApi } from '../../tools/common';
 import type { LedgerResult, ProbeResult, RunRecord, StepEvent } from './run-record';
 import { Watcher } from './watcher';
 

@@ -4,10 +4,9 @@ import type { AppName } from '../../tools/lab/apps';
 import { parseExperiment, type Experiment, type LagSpec } from './definition';
 import type { LabActions, PipelineTopic } from './lab-actions';
 import type { LoadOutcome, LoadStarter } from './load';
-import type { ActiveAlert, PrometheusApi, RangeSeries } from './prometheus-api';
 import type { RunRecord } from './runner';
 
-/** Fakes for the runner's unit specs: a lab that records what was done to it, canned Prometheus. */
+/** Fakes for the runner's unit specs: a lab that records what was done to it (canned Prometheus: tools/common/testing). */
 export class FakeLab implements LabActions {
   readonly calls: string[] = [];
   /** Values served on each app's /metrics, changed by the actions below (e.g. a fault opens the breaker). */
@@ -88,26 +87,6 @@ export class FakeLab implements LabActions {
       },
     ];
   }
-}
-
-export class FakePrometheus implements PrometheusApi {
-  readonly instants: Array<{ query: string; timeS?: number }> = [];
-  constructor(
-    private readonly answers: (query: string) => number | undefined = () => 0,
-    private readonly ranges: (query: string, startS: number, endS: number) => RangeSeries[] = () => [],
-    readonly firing: () => ActiveAlert[] = () => [],
-  ) {}
-  async instant(query: string, timeS?: number): Promise<number | undefined> {
-    this.instants.push({ query, timeS });
-    return this.answers(query);
-  }
-  async range(query: string, startS: number, endS: number): Promise<RangeSeries[]> {
-    return this.ranges(query, startS, endS);
-  }
-  async alerts(): Promise<ActiveAlert[]> {
-    return this.firing();
-  }
-  async reload(): Promise<void> {}
 }
 
 /** A load that passed: 20 requests, 10 accepted, one second of timeline; `overrides` replace fields. */

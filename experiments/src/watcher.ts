@@ -1,6 +1,6 @@
 import type { LagSpec, SampledSpec, WatchSpec } from './definition';
 import { aggregate, parseExposition, parseSelector, select, type Sample } from './exposition';
-import type { PrometheusApi } from './prometheus-api';
+import type { PrometheusApi } from '../../tools/common';
 
 /** Reads every running instance's /metrics text for an app (the lab, or a fake). */
 export interface MetricsScraper {

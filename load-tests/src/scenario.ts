@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { z } from 'zod';
+import { SERVICE_NAMES } from '#libs/contracts';
 import type { FaultStep, FlowName, Scenario, Stage, ThresholdSpec } from './scenario-types';
 
 /**
@@ -47,7 +48,7 @@ const faultSchema = z
   .object({
     /** Seconds after the start of the load. */
     atSeconds: z.number().min(0),
-    service: z.enum(['gateway', 'token-dealer', 'data-service', 'provider', 'bot', 'worker']),
+    service: z.enum(SERVICE_NAMES),
     /** Body of `POST /admin/chaos/faults`: `{type, target?, durationMs?, ...params}`. */
     fault: z.looseObject({
       type: z.string().min(1),

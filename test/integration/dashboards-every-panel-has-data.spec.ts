@@ -3,8 +3,10 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadDashboards, panelQueries, type PanelQuery } from '../../tools/observability-checks/dashboard-queries';
+import { HttpPrometheus } from '../../tools/common';
 import { REPO_ROOT } from '../../tools/lab/config';
 import { acceptedEnvelope, connectedProducer, kafka, postMessage, produceRaw, uniqueUser } from './pipeline-helpers';
+import { chaosRequest } from './resilience-helpers';
 import { CLIENTS, getToken, lab, TOPICS, waitFor } from './support/lab';
 import { type OtherModeGateway, startOtherReadModeGateway } from './support/other-read-mode-gateway';
 import { TEST_STATE_DIR } from './support/settings';
@@ -14,12 +16,9 @@ import { TEST_STATE_DIR } from './support/settings';
  * series from the lab's real Prometheus while a load runs. A panel that shows "No data" during a load
  * test is a broken panel (a renamed metric, a wrong label), so this fails and names it.
  */
+/** Series an instant query returns now (throws PrometheusError when Prometheus refuses it). */
 async function instantQuery(prometheusUrl: string, expr: string): Promise<number> {
-  const url = `${prometheusUrl}/api/v1/query?query=${encodeURIComponent(expr)}`;
-  const response = await fetch(url, { signal: AbortSignal.timeout(10_000) });
-  const body = (await response.json()) as { status: string; error?: string; data?: { result: unknown[] } };
-  if (body.status !== 'success') throw new Error(`Prometheus refused ${expr}: ${body.error}`);
-  return body.data!.result.length;
+  return (await new HttpPrometheus(prometheusUrl).vector(expr)).length;
 }
 
 describe('dashboards: every panel query returns data during a load run', () => {
@@ -32,11 +31,7 @@ describe('dashboards: every panel query returns data during a load run', () => {
       load.kill('SIGINT');
       await new Promise((resolve) => load!.once('exit', resolve));
     }
-    const token = await getToken(CLIENTS.admin.id, CLIENTS.admin.secret, 'lab:chaos');
-    await fetch(`${lab().urls.provider}/admin/chaos/faults`, {
-      method: 'DELETE',
-      headers: { authorization: `Bearer ${token}` },
-    });
+    await chaosRequest('provider', 'DELETE');
   });
 
   it('fills every panel of the overview, Kafka, resilience and load-test dashboards', async () => {
@@ -68,12 +63,8 @@ describe('dashboards: every panel query returns data during a load run', () => {
       JSON.stringify(acceptedEnvelope(uniqueUser('panels'), 'help')),
     );
     await producer.disconnect();
-    const admin = await getToken(CLIENTS.admin.id, CLIENTS.admin.secret, 'lab:chaos');
-    const fault = await fetch(`${lab().urls.provider}/admin/chaos/faults`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ type: 'latency', ms: 1, target: 'route:/v1/time', durationMs: 90_000 }),
-    });
+    const slowTime = { type: 'latency', ms: 1, target: 'route:/v1/time', durationMs: 90_000 };
+    const fault = await chaosRequest('provider', 'POST', '', slowTime);
     expect(fault.status).toBe(201);
     const token = await getToken(CLIENTS.demo.id, CLIENTS.demo.secret);
     const burst = await Promise.all(

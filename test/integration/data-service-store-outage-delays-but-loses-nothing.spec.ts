@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { Producer } from 'kafkajs';
 import { EVENT_TYPES, makeEnvelope, type MessageView, TOPICS } from '#libs/contracts';
 import { connectedProducer, kafka } from './pipeline-helpers';
-import { CLIENTS, getToken, lab, waitFor } from './support/lab';
+import { chaosRequest } from './resilience-helpers';
+import { lab, waitFor } from './support/lab';
 
 const N = 40;
 
@@ -13,20 +14,12 @@ const N = 40;
  */
 describe('data-service: a store outage delays writes but loses none', () => {
   let producer: Producer;
-  let admin: string;
   const user = `ds-outage-${Date.now()}`;
   const base = (): string => lab().urls['data-service'];
 
-  const chaos = (method: string, body?: unknown) =>
-    fetch(`${base()}/admin/chaos/faults`, {
-      method,
-      headers: { authorization: `Bearer ${admin}`, ...(body ? { 'content-type': 'application/json' } : {}) },
-      body: body ? JSON.stringify(body) : undefined,
-      signal: AbortSignal.timeout(10_000),
-    });
+  const chaos = (method: 'POST' | 'DELETE', body?: unknown) => chaosRequest('data-service', method, '', body);
 
   beforeAll(async () => {
-    admin = await getToken(CLIENTS.admin.id, CLIENTS.admin.secret);
     producer = await connectedProducer(kafka('data-service-outage-spec'));
   });
 

@@ -1,5 +1,6 @@
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { HttpPrometheus } from '../../tools/common';
 import { openLab } from '../../tools/lab/lab';
 import { dumpDom, plottedSeries, screenshot } from '../../experiments/src/browser';
 import { REPO_ROOT } from '../../tools/lab/config';
@@ -31,11 +32,10 @@ describe('experiment: flood', () => {
   beforeAll(async () => {
     const prometheusUrl = lab().prometheusUrl;
     if (!prometheusUrl) throw new Error(`the test lab has no Prometheus: ${lab().prometheusProblem ?? 'see its log'}`);
+    const prometheus = new HttpPrometheus(prometheusUrl);
     await waitFor(
       async () => {
-        const response = await fetch(`${prometheusUrl}/api/v1/query?query=${encodeURIComponent(GATEWAY_5XX_SHARE)}`);
-        const body = (await response.json()) as { data?: { result: { value: [number, string] }[] } };
-        const share = Number(body.data?.result[0]?.value[1] ?? 0);
+        const share = (await prometheus.instant(GATEWAY_5XX_SHARE)) ?? 0;
         return Number.isNaN(share) || share < 0.01;
       },
       {

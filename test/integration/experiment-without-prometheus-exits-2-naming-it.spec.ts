@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { knownInstances } from '../../tools/lab/instances';
 import { openLab } from '../../tools/lab/lab';
 import { prometheusPid, prometheusUrl, startPrometheus, stopPrometheus } from '../../tools/lab/prometheus';
-import { HttpPrometheus } from '../../experiments/src/prometheus-api';
+import { HttpPrometheus } from '../../tools/common';
 import { lab, waitFor } from './support/lab';
 import { runLabCli } from './support/lab-cli';
 import { TEST_STATE_DIR } from './support/settings';

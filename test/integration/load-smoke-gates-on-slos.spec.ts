@@ -1,7 +1,7 @@
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CLIENTS, getToken, lab } from './support/lab';
+import { chaosRequest } from './resilience-helpers';
 import { runLabCli, type CliRun } from './support/lab-cli';
 import { TEST_STATE_DIR } from './support/settings';
 
@@ -31,16 +31,6 @@ async function labLoadSmoke(): Promise<SmokeRun> {
   return { code, stdout, stderr, summary };
 }
 
-async function chaos(method: 'POST' | 'DELETE', path: string, body?: unknown): Promise<Response> {
-  const token = await getToken(CLIENTS.admin.id, CLIENTS.admin.secret, 'lab:chaos');
-  return fetch(`${lab().urls.gateway}/admin/chaos/faults${path}`, {
-    method,
-    headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
-    body: body ? JSON.stringify(body) : undefined,
-    signal: AbortSignal.timeout(10_000),
-  });
-}
-
 describe('lab load smoke: the SLO thresholds gate the exit code', () => {
   it('passes against the healthy lab: every flow and intent, thresholds met, exit 0', async () => {
     const run = await labLoadSmoke();
@@ -62,14 +52,10 @@ describe('lab load smoke: the SLO thresholds gate the exit code', () => {
   });
 
   it('exits 99 (k6: thresholds failed) once a 600 ms latency fault on POST /v1/messages breaks the p95 < 500 ms SLO', async () => {
-    const added = await chaos('POST', '', {
-      type: 'latency',
-      ms: 600,
-      target: 'route:/v1/messages',
-      durationMs: 60_000,
-    });
+    const slowPosts = { type: 'latency', ms: 600, target: 'route:/v1/messages', durationMs: 60_000 };
+    const added = await chaosRequest('gateway', 'POST', '', slowPosts);
     expect(added.status).toBe(201);
-    const { id } = (await added.json()) as { id: string };
+    const { id } = added.body as { id: string };
     try {
       const run = await labLoadSmoke();
       expect(run.code).toBe(99);
@@ -78,7 +64,7 @@ describe('lab load smoke: the SLO thresholds gate the exit code', () => {
       expect(failing).toEqual(expect.arrayContaining(['http_req_duration{endpoint:post_message} p(95)<500']));
       expect(run.stdout).toMatch(/smoke: FAILED/);
     } finally {
-      await chaos('DELETE', `/${encodeURIComponent(id)}`);
+      await chaosRequest('gateway', 'DELETE', `/${encodeURIComponent(id)}`);
     }
   });
 });

@@ -1,28 +1,34 @@
 import { createServer } from 'node:net';
-import { CONSUMER_GROUPS, consumerGroupName } from '#libs/contracts';
+import { CHAOS_SCOPE, CONSUMER_GROUPS, consumerGroupName } from '#libs/contracts';
+import { HttpChaosApi, TokenSource, type ChaosApi, type ChaosFault } from '../../tools/common';
 import type { AppName } from '../../tools/lab/apps';
 import { kafka, postMessage, uniqueUser, waitForFinal } from './pipeline-helpers';
-import { CLIENTS, getToken, killApp, lab, restartApp, waitFor } from './support/lab';
+import { CLIENTS, killApp, lab, restartApp, waitFor } from './support/lab';
 
 /**
  * What the resilience-* and chaos-* specs share: the chaos API with a lab-admin token, and reading
  * one series off a service's /metrics.
  */
 
-let admin: Promise<string> | undefined;
-export function adminToken(): Promise<string> {
-  admin ??= getToken(CLIENTS.admin.id, CLIENTS.admin.secret, 'lab:chaos');
-  return admin;
+let adminTokens: TokenSource | undefined;
+function adminTokenSource(): TokenSource {
+  adminTokens ??= new TokenSource(lab().urls['token-dealer'], CLIENTS.admin, CHAOS_SCOPE);
+  return adminTokens;
 }
 
-export interface FaultView {
-  id: string;
-  type: string;
-  target: string | null;
-  params: Record<string, unknown>;
-  expiresAt: string;
+let api: ChaosApi | undefined;
+/** The chaos API of the test lab's apps, with the lab-admin token. */
+export function chaos(): ChaosApi {
+  api ??= new HttpChaosApi({
+    urlOf: (app) => lab().urls[app as AppName],
+    tokens: adminTokenSource(),
+  });
+  return api;
 }
 
+export type FaultView = ChaosFault;
+
+/** One raw chaos API request; `token` undefined: the lab-admin's, null: none. Body parsed as JSON when it is. */
 export async function chaosRequest(
   app: AppName,
   method: 'GET' | 'POST' | 'DELETE',
@@ -30,19 +36,8 @@ export async function chaosRequest(
   body?: unknown,
   token?: string | null,
 ): Promise<{ status: number; body: unknown }> {
-  const bearer = token === undefined ? await adminToken() : token;
-  const response = await fetch(`${lab().urls[app]}/admin/chaos/faults${path}`, {
-    method,
-    headers: {
-      accept: 'application/json',
-      ...(bearer ? { authorization: `Bearer ${bearer}` } : {}),
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-    },
-    body: body === undefined ? undefined : JSON.stringify(body),
-    signal: AbortSignal.timeout(10_000),
-  });
-  const text = await response.text();
-  return { status: response.status, body: text ? (JSON.parse(text) as unknown) : undefined };
+  const answer = await chaos().send(app, { method, path, body, token });
+  return { status: answer.status, body: answer.body };
 }
 
 export async function addFault(app: AppName, spec: Record<string, unknown>): Promise<FaultView> {
@@ -52,9 +47,9 @@ export async function addFault(app: AppName, spec: Record<string, unknown>): Pro
   return answer.body as FaultView;
 }
 
+/** Clears every fault of `app`; throws (`<app> did not clear its faults: <status>`) unless 204. */
 export async function clearFaults(app: AppName): Promise<void> {
-  const answer = await chaosRequest(app, 'DELETE');
-  if (answer.status !== 204) throw new Error(`${app} did not clear its faults: ${answer.status}`);
+  await chaos().clear(app);
 }
 
 function escapeRegExp(text: string): string {

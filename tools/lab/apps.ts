@@ -1,30 +1,15 @@
+import { SERVICE_NAMES, SERVICES, isServiceName, type ServiceName, type ServiceSpec } from '#libs/contracts';
+
 /**
- * The one table of the lab's services. Everything that starts, scales, scrapes or documents an app
- * reads it from here, so adding a service is one row.
+ * The lab's view of the services table (`SERVICES` in libs/contracts, which apps read their default
+ * ports from): everything that starts, scales, scrapes or documents an app reads it from here, so
+ * adding a service is one row there.
  */
-export interface AppSpec {
-  /** Directory under apps/ and the `service` label in Prometheus. */
-  readonly name: AppName;
-  /** HTTP port of instance 1 before `LAB_PORT_OFFSET` is added. */
-  readonly defaultPort: number;
-  /**
-   * True when the app reads its work from a Kafka consumer group, so that extra instances share the
-   * partitions (`lab scale`). HTTP-only apps would just fight over one port range for nothing.
-   */
-  readonly scalable: boolean;
-}
+export type AppSpec = ServiceSpec;
+export type AppName = ServiceName;
 
-export const APP_NAMES = ['gateway', 'token-dealer', 'data-service', 'provider', 'bot', 'worker'] as const;
-export type AppName = (typeof APP_NAMES)[number];
-
-export const APPS: readonly AppSpec[] = [
-  { name: 'gateway', defaultPort: 3000, scalable: false },
-  { name: 'token-dealer', defaultPort: 3001, scalable: false },
-  { name: 'data-service', defaultPort: 3002, scalable: true },
-  { name: 'provider', defaultPort: 3003, scalable: false },
-  { name: 'bot', defaultPort: 3004, scalable: true },
-  { name: 'worker', defaultPort: 3005, scalable: true },
-];
+export const APP_NAMES = SERVICE_NAMES;
+export const APPS: readonly AppSpec[] = SERVICES;
 
 /**
  * Upper bound for `lab scale`: the pipeline topics have 6 partitions, so a 7th consumer in a group
@@ -37,7 +22,7 @@ const EXTRA_INSTANCE_BASE = 1000;
 const EXTRA_INSTANCE_STRIDE = 10;
 
 export function isAppName(value: string): value is AppName {
-  return (APP_NAMES as readonly string[]).includes(value);
+  return isServiceName(value);
 }
 
 export function appSpec(name: AppName): AppSpec {

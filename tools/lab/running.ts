@@ -8,7 +8,7 @@ import { readLabDescription } from './lab';
 import { LabNotRunningError, type MissingPart } from './lab-not-running';
 import { liveProcess } from './processes';
 import { prometheusPaths, prometheusUrl } from './prometheus';
-import { DEFAULT_TOXIPROXY_URL } from '../toxiproxy/client';
+import { DEFAULT_TOXIPROXY_URL } from '../common';
 
 /**
  * A part of the running lab a verb needs: `kafka` (answers a metadata request), `prometheus` (ready,

@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { LAB_CLIENTS } from '#libs/contracts';
+import { TokenSource } from '../common';
 
 /** Something done to the lab mid-run (kill -9 a worker, restart the broker). */
 export interface Disruption {
@@ -93,23 +95,6 @@ async function fetchJson(
   return { status: response.status, body, headers: response.headers };
 }
 
-async function token(options: LedgerOptions): Promise<string> {
-  const body = new URLSearchParams({
-    grant_type: 'client_credentials',
-    client_id: options.clientId ?? 'jeeves-demo',
-    client_secret: options.clientSecret ?? 'jeeves-demo-secret',
-  });
-  const answer = await fetchJson(`${options.tokenDealerUrl}/oauth/token`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body,
-  });
-  const accessToken = (answer.body as { access_token?: unknown } | undefined)?.access_token;
-  if (answer.status !== 200 || typeof accessToken !== 'string')
-    throw new Error(`token-dealer answered ${answer.status}`);
-  return accessToken;
-}
-
 async function pool<T>(
   items: readonly T[],
   limit: number,
@@ -163,7 +148,11 @@ export async function runLedger(options: LedgerOptions): Promise<LedgerReport> {
   const log = options.log ?? (() => undefined);
   const concurrency = options.concurrency ?? 16;
   const sendDeadlineMs = options.sendDeadlineMs ?? 180_000;
-  let bearer = await token(options);
+  const tokens = new TokenSource(options.tokenDealerUrl, {
+    id: options.clientId ?? LAB_CLIENTS.demo.id,
+    secret: options.clientSecret ?? LAB_CLIENTS.demo.secret,
+  });
+  let bearer = await tokens.get();
   const report: LedgerReport = {
     sent: 0,
     accepted: 0,
@@ -253,7 +242,7 @@ export async function runLedger(options: LedgerOptions): Promise<LedgerReport> {
             break;
           }
         }
-        if (answer.status === 401) bearer = await token(options).catch(() => bearer);
+        if (answer.status === 401) bearer = await tokens.refresh().catch(() => bearer);
         else if (answer.status !== 429 && answer.status !== 503) break;
         const retryAfter = Number(answer.headers.get('retry-after') ?? '1');
         await sleep(

@@ -4,7 +4,7 @@ import { appPort } from '../lab/apps';
 import { REPO_ROOT, type LabConfig } from '../lab/config';
 import { liveProcess, removePidFile, spawnDetached, stopProcess, writePidFile } from '../lab/processes';
 import { waitFor } from '../lab/wait';
-import { DEFAULT_TOXIPROXY_URL, ToxiproxyClient, type ProxySpec } from './client';
+import { DEFAULT_TOXIPROXY_URL, HttpToxiproxy, type ProxySpec } from '../common';
 
 export const TOXIPROXY_PORT = 8474;
 
@@ -46,8 +46,8 @@ function pidFile(config: LabConfig): string {
 }
 
 /** Starts toxiproxy-server on 127.0.0.1:8474 (unless running) and creates the lab's proxies. */
-export async function startToxiproxy(config: LabConfig, log: (line: string) => void): Promise<ToxiproxyClient> {
-  const client = new ToxiproxyClient(DEFAULT_TOXIPROXY_URL);
+export async function startToxiproxy(config: LabConfig, log: (line: string) => void): Promise<HttpToxiproxy> {
+  const client = new HttpToxiproxy(DEFAULT_TOXIPROXY_URL);
   const answering = await client.version().then(
     () => true,
     () => false,

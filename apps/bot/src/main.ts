@@ -1,4 +1,4 @@
-import { CONSUMER_GROUPS } from '#libs/contracts';
+import { CONSUMER_GROUPS, defaultPortOf } from '#libs/contracts';
 import { kafkaConsumer } from '#libs/kafka';
 import { runService, type ServiceDefinition } from '#libs/platform';
 import { botConfigShape } from './bot.config';
@@ -6,7 +6,7 @@ import { BotModule } from './bot.module';
 
 export const botService: ServiceDefinition<typeof botConfigShape> = {
   name: 'bot',
-  defaultPort: 3004,
+  defaultPort: defaultPortOf('bot'),
   configShape: botConfigShape,
   module: (context) => BotModule.register(context),
   // A hybrid app: HTTP for health, metrics and chaos; its work arrives through Nest's Kafka transport.

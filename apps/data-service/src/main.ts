@@ -1,4 +1,4 @@
-import { READ_GROUPS } from '#libs/contracts';
+import { READ_GROUPS, defaultPortOf } from '#libs/contracts';
 import { kafkaConsumer, kafkaResponder } from '#libs/kafka';
 import { runService, type ServiceDefinition } from '#libs/platform';
 import { dataServiceConfigShape } from './data-service.config';
@@ -7,7 +7,7 @@ import { DATA_SERVICE_CONSUMER } from './ingest/ingest.controller';
 
 export const dataService: ServiceDefinition<typeof dataServiceConfigShape> = {
   name: 'data-service',
-  defaultPort: 3002,
+  defaultPort: defaultPortOf('data-service'),
   configShape: dataServiceConfigShape,
   module: (context) => DataServiceModule.register(context),
   // A hybrid app: HTTP for reads, health, metrics and chaos; events arrive through Nest's Kafka

@@ -1,5 +1,6 @@
 import { authConfigShape } from '#libs/auth';
 import { env } from '#libs/config';
+import { defaultUrlOf } from '#libs/contracts';
 import type { ServiceConfig } from '#libs/platform';
 import { breakerEnvShape } from '#libs/resilience';
 
@@ -9,7 +10,7 @@ import { breakerEnvShape } from '#libs/resilience';
  */
 export const gatewayConfigShape = {
   ...authConfigShape,
-  DATA_SERVICE_URL: env.url('http://127.0.0.1:3002'),
+  DATA_SERVICE_URL: env.url(defaultUrlOf('data-service')),
   /**
    * How reads reach data-service: `http` (its read API at DATA_SERVICE_URL, ADR 0040) or `kafka`
    * (Kafka request-reply, ClientKafka.send → @MessagePattern, ADR 0042). Same answers either way.

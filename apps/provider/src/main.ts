@@ -1,10 +1,11 @@
+import { defaultPortOf } from '#libs/contracts';
 import { runService, type ServiceDefinition } from '#libs/platform';
 import { providerConfigShape } from './provider.config';
 import { ProviderModule } from './provider.module';
 
 export const providerService: ServiceDefinition<typeof providerConfigShape> = {
   name: 'provider',
-  defaultPort: 3003,
+  defaultPort: defaultPortOf('provider'),
   configShape: providerConfigShape,
   module: (context) => ProviderModule.register(context),
 };

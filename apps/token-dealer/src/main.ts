@@ -1,3 +1,4 @@
+import { defaultPortOf } from '#libs/contracts';
 import { runService, type ServiceDefinition } from '#libs/platform';
 import { countTokenRejections } from './metrics';
 import { tokenDealerConfigShape } from './token-dealer.config';
@@ -5,7 +6,7 @@ import { TokenDealerModule } from './token-dealer.module';
 
 export const tokenDealerService: ServiceDefinition<typeof tokenDealerConfigShape> = {
   name: 'token-dealer',
-  defaultPort: 3001,
+  defaultPort: defaultPortOf('token-dealer'),
   configShape: tokenDealerConfigShape,
   module: (context) => TokenDealerModule.register(context),
   // Form bodies (RFC 6749 §4.4.2) and JSON are parsed by the platform (libs/platform

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { env } from '#libs/config';
+import { TOKEN_DEFAULTS } from '#libs/contracts';
 import type { ServiceConfig } from '#libs/platform';
 import { clientsConfigSchema } from './clients/client-store';
 
@@ -8,8 +9,8 @@ import { clientsConfigSchema } from './clients/client-store';
  * with the lab's defaults. Validated once at boot by libs/platform `buildService`.
  */
 export const tokenDealerConfigShape = {
-  TOKEN_ISSUER: env.string('jeeves-token-dealer'),
-  TOKEN_AUDIENCE: env.string('jeeves-api'),
+  TOKEN_ISSUER: env.string(TOKEN_DEFAULTS.issuer),
+  TOKEN_AUDIENCE: env.string(TOKEN_DEFAULTS.audience),
   /** Lifetime of an access token; also how long a retired signing key stays in the JWKS. */
   TOKEN_TTL_SECONDS: env.int(900, 30, 86_400),
   /** JSON array of `{clientId, secretHash, scopes}`; unset means the lab's two default clients. */

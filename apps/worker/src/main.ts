@@ -1,4 +1,4 @@
-import { CONSUMER_GROUPS } from '#libs/contracts';
+import { CONSUMER_GROUPS, defaultPortOf } from '#libs/contracts';
 import { kafkaConsumer } from '#libs/kafka';
 import { runService, type ServiceDefinition } from '#libs/platform';
 import { workerConfigShape } from './worker.config';
@@ -6,7 +6,7 @@ import { WorkerModule } from './worker.module';
 
 export const workerService: ServiceDefinition<typeof workerConfigShape> = {
   name: 'worker',
-  defaultPort: 3005,
+  defaultPort: defaultPortOf('worker'),
   configShape: workerConfigShape,
   module: (context) => WorkerModule.register(context),
   // A hybrid app: HTTP for health, metrics and chaos; its work arrives through Nest's Kafka transport.

@@ -1,5 +1,6 @@
 import { authConfigShape } from '#libs/auth';
 import { env } from '#libs/config';
+import { defaultUrlOf } from '#libs/contracts';
 import type { ServiceConfig } from '#libs/platform';
 import { breakerEnvShape } from '#libs/resilience';
 
@@ -10,7 +11,7 @@ import { breakerEnvShape } from '#libs/resilience';
 export const workerConfigShape = {
   /** Where the chaos API's tokens are verified: the token dealer's JWKS, issuer and audience. */
   ...authConfigShape,
-  PROVIDER_URL: env.url('http://127.0.0.1:3003'),
+  PROVIDER_URL: env.url(defaultUrlOf('provider')),
   /** Longest one provider call may take (body included) before it is aborted. */
   PROVIDER_TIMEOUT_MS: env.int(2000, 1, 60_000),
   /** Partitions of jeeves.actions.v1 handled at once by this instance (6 partitions in all). */

@@ -2,7 +2,7 @@ import type { Measurement, Probe, SampledSpec } from '../definition';
 import { resolveMoment } from '../definition';
 import { meets, parseExpectation } from '../expectation';
 import { evaluateExpression } from '../expression';
-import type { PrometheusApi } from '../prometheus-api';
+import type { PrometheusApi } from '../../../tools/common';
 import { probeOutcome, type MeasurementResult, type ProbeResult } from '../run-record';
 import { increaseOf, sampledKey, watchKey, type Watcher } from '../watcher';
 import { probeSource, sampledSourceKey } from './probes';

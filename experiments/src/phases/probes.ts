@@ -1,6 +1,6 @@
 import type { LagSpec, Probe, WatchSpec } from '../definition';
 import { meets, parseExpectation } from '../expectation';
-import type { PrometheusApi } from '../prometheus-api';
+import type { PrometheusApi } from '../../../tools/common';
 import { probeOutcome, type ProbeResult } from '../run-record';
 import { alertKey, lagKey, watchKey, type Watcher } from '../watcher';
 

@@ -1,4 +1,5 @@
 import { env } from '#libs/config';
+import { defaultUrlOf, TOKEN_DEFAULTS } from '#libs/contracts';
 import type { TokenVerifierOptions } from './token-verifier';
 
 /**
@@ -6,9 +7,9 @@ import type { TokenVerifierOptions } from './token-verifier';
  * service's `configShape`; `authOptions(config)` turns the parsed values into AuthModule options.
  */
 export const authConfigShape = {
-  TOKEN_DEALER_URL: env.url('http://127.0.0.1:3001'),
-  TOKEN_ISSUER: env.string('jeeves-token-dealer'),
-  TOKEN_AUDIENCE: env.string('jeeves-api'),
+  TOKEN_DEALER_URL: env.url(defaultUrlOf('token-dealer')),
+  TOKEN_ISSUER: env.string(TOKEN_DEFAULTS.issuer),
+  TOKEN_AUDIENCE: env.string(TOKEN_DEFAULTS.audience),
   /** One JWKS fetch from the token dealer. */
   JWKS_TIMEOUT_MS: env.int(2000, 100, 60_000),
 };

@@ -59,3 +59,15 @@ export type {
   EventType,
   PayloadOf,
 } from './messages';
+export {
+  SERVICES,
+  SERVICE_NAMES,
+  SCALABLE_SERVICE_NAMES,
+  isServiceName,
+  defaultPortOf,
+  defaultUrlOf,
+  LAB_CLIENTS,
+  CHAOS_SCOPE,
+  TOKEN_DEFAULTS,
+} from './services';
+export type { ServiceName, ScalableServiceName, ServiceSpec } from './services';

@@ -6,8 +6,6 @@ import {
   READ_TOPIC_PARTITIONS,
   type ReadGroup,
   type ReadTopicName,
-  TOPIC_SPECS,
-  topicName,
 } from '#libs/contracts';
 import type { Logger, MetricsRegistry } from '#libs/observability';
 import { kafkaMetrics, type KafkaMetrics } from './kafka-metrics';
@@ -18,6 +16,7 @@ import { requestReplyMetrics } from './request-reply/request-reply-metrics';
 import { type HardenedConsumerSettings, HardenedServerKafka } from './server/hardened-server-kafka';
 import { ResponderServerKafka } from './server/responder-server-kafka';
 import { StockServerKafka } from './server/stock-server-kafka';
+import { contractTopicConfigs, ensureTopics } from './topics-admin';
 
 /** `hardened`: our strategy on Nest's ServerKafka; `stock`: Nest's ServerKafka/ClientKafka as they come. */
 export type KafkaTransportMode = 'hardened' | 'stock';
@@ -88,22 +87,17 @@ export class KafkaConnection {
     this.publisher = new EventPublisher(this.client, options.topicPrefix, this.metrics, options.logger);
   }
 
-  /** Creates the contract topics (with explicit partition counts) when missing. Safe to call often. */
+  /**
+   * Creates the contract topics (with explicit partition counts) when missing and waits for their
+   * leaders (up to 60 s; throws WaitTimeoutError). Safe to call often.
+   */
   async ensureTopics(): Promise<void> {
     const admin = this.kafka.admin();
     await admin.connect();
     try {
-      const existing = new Set(await admin.listTopics());
-      const missing = TOPIC_SPECS.map((spec) => ({
-        ...spec,
-        name: topicName(spec.name, this.options.topicPrefix),
-      })).filter((spec) => !existing.has(spec.name));
-      if (missing.length > 0) {
-        await admin.createTopics({
-          waitForLeaders: true,
-          topics: missing.map((spec) => ({ topic: spec.name, numPartitions: spec.partitions, replicationFactor: 1 })),
-        });
-      }
+      await ensureTopics(admin, contractTopicConfigs(this.options.topicPrefix), {
+        what: `leaders for the ${this.options.topicPrefix ? `${this.options.topicPrefix}.` : ''}jeeves topics`,
+      });
     } finally {
       await admin.disconnect();
     }

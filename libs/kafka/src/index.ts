@@ -36,3 +36,5 @@ export type {
 } from './request-reply/request-reply-client';
 export { requestReplyMetrics } from './request-reply/request-reply-metrics';
 export type { RequestReplyMetrics, RequestOutcome } from './request-reply/request-reply-metrics';
+export { ensureTopics, contractTopicConfigs } from './topics-admin';
+export type { EnsureTopicsOptions } from './topics-admin';

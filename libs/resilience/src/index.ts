@@ -23,3 +23,5 @@ export { RetryBudget } from './retry-budget';
 export type { RetryBudgetOptions } from './retry-budget';
 export { withTimeout, runWithTimeout } from './timeout';
 export { breakerEnvShape, breakerOptionsFromConfig } from './config';
+export { waitFor, WaitTimeoutError } from './wait-for';
+export type { WaitOptions } from './wait-for';

@@ -2,6 +2,15 @@ import { isIP, isIPv4 } from 'node:net';
 import { networkInterfaces, type NetworkInterfaceInfo } from 'node:os';
 import { setTimeout as delay } from 'node:timers/promises';
 import { performance } from 'node:perf_hooks';
+import { CHAOS_SCOPE, LAB_CLIENTS } from '#libs/contracts';
+import {
+  ChaosApiError,
+  HttpChaosApi,
+  TokenSource,
+  type AccessTokens,
+  type ChaosApi,
+  type ClientCredentials,
+} from '../../../tools/common';
 import type { FlowName, FaultStep, Scenario } from '../scenario';
 import type { MetricStore, Tags } from '../metrics';
 import type { RecordingHttp } from './http';
@@ -13,13 +22,14 @@ export interface JeevesTarget {
   readonly tokenDealerUrl: string;
   /** Base URL per service, for chaos faults. */
   readonly serviceUrls: Readonly<Record<string, string>>;
-  readonly client: { readonly id: string; readonly secret: string };
-  readonly admin: { readonly id: string; readonly secret: string };
+  readonly client: ClientCredentials;
+  readonly admin: ClientCredentials;
 }
 
+/** The lab's clients (LAB_CLIENTS): the demo user's for the flows, the admin's for chaos faults. */
 export const DEFAULT_CLIENTS = {
-  client: { id: 'jeeves-demo', secret: 'jeeves-demo-secret' },
-  admin: { id: 'lab-admin', secret: 'lab-admin-secret' },
+  client: { id: LAB_CLIENTS.demo.id, secret: LAB_CLIENTS.demo.secret },
+  admin: { id: LAB_CLIENTS.admin.id, secret: LAB_CLIENTS.admin.secret },
 } as const;
 
 export class TargetError extends Error {
@@ -53,54 +63,6 @@ export function assertLoopback(url: string): void {
     );
 }
 
-interface CachedToken {
-  readonly value: string;
-  readonly refreshAtMs: number;
-}
-
-/** A client_credentials token, refreshed at 80 % of its lifetime so a soak never runs on an expired one. */
-export class TokenSource {
-  private token: CachedToken | undefined;
-  private pending: Promise<string> | undefined;
-
-  constructor(
-    private readonly tokenDealerUrl: string,
-    private readonly client: { readonly id: string; readonly secret: string },
-    private readonly scope?: string,
-  ) {}
-
-  async get(): Promise<string> {
-    if (this.token && performance.now() < this.token.refreshAtMs) return this.token.value;
-    this.pending ??= this.fetch().finally(() => (this.pending = undefined));
-    return this.pending;
-  }
-
-  private async fetch(): Promise<string> {
-    const body = new URLSearchParams({
-      grant_type: 'client_credentials',
-      client_id: this.client.id,
-      client_secret: this.client.secret,
-    });
-    if (this.scope) body.set('scope', this.scope);
-    const response = await fetch(`${this.tokenDealerUrl}/oauth/token`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
-      body,
-      signal: AbortSignal.timeout(10_000),
-    });
-    const text = await response.text();
-    if (!response.ok)
-      throw new TargetError(
-        `token-dealer answered ${response.status} for client ${this.client.id}: ${text.slice(0, 300)}`,
-      );
-    const parsed = JSON.parse(text) as { access_token?: unknown; expires_in?: unknown };
-    if (typeof parsed.access_token !== 'string') throw new TargetError('token-dealer answered without an access_token');
-    const lifetimeS = typeof parsed.expires_in === 'number' && parsed.expires_in > 0 ? parsed.expires_in : 300;
-    this.token = { value: parsed.access_token, refreshAtMs: performance.now() + lifetimeS * 800 };
-    return parsed.access_token;
-  }
-}
-
 /** Fails fast, like a k6 `setup()`, when the target is not ready: a load test of a down system measures nothing. */
 export async function checkReady(target: JeevesTarget, timeoutMs = 5000): Promise<void> {
   for (const [name, url] of [
@@ -124,7 +86,7 @@ export async function checkReady(target: JeevesTarget, timeoutMs = 5000): Promis
 
 export interface FlowContext {
   readonly http: RecordingHttp;
-  readonly tokens: TokenSource;
+  readonly tokens: AccessTokens;
   readonly metrics: MetricStore;
   readonly timeline: Timeline;
   readonly scenario: Scenario;
@@ -222,57 +184,40 @@ export interface InjectedFault {
   readonly error?: string;
 }
 
-/** Posts one chaos fault with a lab-admin token (scope lab:chaos). */
+/** The chaos API of the target's services, with its admin client's token (scope lab:chaos). */
+export function targetChaosApi(target: JeevesTarget): ChaosApi {
+  return new HttpChaosApi({
+    urlOf: (service) => target.serviceUrls[service],
+    tokens: new TokenSource(target.tokenDealerUrl, target.admin, CHAOS_SCOPE),
+  });
+}
+
+/** Posts one chaos fault; what came of it (never throws: a refused fault is reported, not fatal). */
 export async function injectFault(
   step: FaultStep,
   index: number,
   target: JeevesTarget,
-  adminTokens: TokenSource,
+  chaos: ChaosApi,
 ): Promise<InjectedFault> {
-  const base = target.serviceUrls[step.service];
   const result = { index, service: step.service, atSeconds: step.atSeconds, fault: step.fault };
-  if (!base) return { ...result, status: 0, error: `no URL for service ${step.service}` };
   try {
-    assertLoopback(base);
-    const token = await adminTokens.get();
-    const response = await fetch(`${base}/admin/chaos/faults`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', accept: 'application/json' },
-      body: JSON.stringify(step.fault),
-      signal: AbortSignal.timeout(10_000),
-    });
-    const text = await response.text();
-    const id = response.ok ? (JSON.parse(text) as { id?: unknown }).id : undefined;
-    return { ...result, status: response.status, ...(typeof id === 'string' ? { id } : { error: text.slice(0, 300) }) };
+    const base = target.serviceUrls[step.service];
+    if (base) assertLoopback(base);
+    const { id } = await chaos.inject(step.service, step.fault);
+    return { ...result, status: 201, id };
   } catch (error) {
+    if (error instanceof ChaosApiError && error.status > 0)
+      return { ...result, status: error.status, error: error.text.slice(0, 300) };
     return { ...result, status: 0, error: (error as Error).message };
   }
 }
 
 /** Removes faults this run injected, so a stopped run does not leave the lab broken. */
-export async function clearFaults(
-  faults: readonly InjectedFault[],
-  target: JeevesTarget,
-  adminTokens: TokenSource,
-): Promise<void> {
+export async function clearFaults(faults: readonly InjectedFault[], chaos: ChaosApi): Promise<void> {
   await Promise.all(
     faults
       .filter((f) => f.id)
-      .map(async (f) => {
-        try {
-          const token = await adminTokens.get();
-          const response = await fetch(
-            `${target.serviceUrls[f.service]}/admin/chaos/faults/${encodeURIComponent(f.id as string)}`,
-            {
-              method: 'DELETE',
-              headers: { authorization: `Bearer ${token}` },
-              signal: AbortSignal.timeout(5000),
-            },
-          );
-          await response.body?.cancel();
-        } catch {
-          // The fault expires by its own durationMs; a failed clean-up is not worth failing the run for.
-        }
-      }),
+      // The fault expires by its own durationMs; a failed clean-up is not worth failing the run for.
+      .map((f) => chaos.clear(f.service, f.id, { timeoutMs: 5000 }).catch(() => undefined)),
   );
 }

@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { setTimeout as delay } from 'node:timers/promises';
+import { TokenSource } from '../../../tools/common';
 import { MetricStore } from '../metrics';
 import { flowPlans, totalDurationSeconds } from '../plan';
 import type { FlowName, Scenario } from '../scenario';
@@ -12,7 +13,7 @@ import {
   clearFaults,
   injectFault,
   runFlow,
-  TokenSource,
+  targetChaosApi,
   type FlowContext,
   type InjectedFault,
   type JeevesTarget,
@@ -77,7 +78,7 @@ export async function runScenario(options: RunOptions): Promise<RunResult> {
   if (!options.skipReadyCheck) await checkReady(target);
 
   const tokens = new TokenSource(target.tokenDealerUrl, target.client);
-  const adminTokens = new TokenSource(target.tokenDealerUrl, target.admin, 'lab:chaos');
+  const chaos = targetChaosApi(target);
   // Like k6's setup(): no token, no run.
   if (!options.skipReadyCheck) await tokens.get();
 
@@ -136,7 +137,7 @@ export async function runScenario(options: RunOptions): Promise<RunResult> {
   const faults: InjectedFault[] = [];
   const faultTimers = scenario.faults.map((step, index) =>
     setTimeout(() => {
-      void injectFault(step, index, target, adminTokens).then((f) => faults.push(f));
+      void injectFault(step, index, target, chaos).then((f) => faults.push(f));
     }, step.atSeconds * 1000),
   );
 
@@ -191,7 +192,7 @@ export async function runScenario(options: RunOptions): Promise<RunResult> {
     clearInterval(perSecond);
     faultTimers.forEach(clearTimeout);
     options.signal?.removeEventListener('abort', onOuterAbort);
-    await clearFaults(faults, target, adminTokens);
+    await clearFaults(faults, chaos);
     await http.close();
   }
 

@@ -1,4 +1,5 @@
-import { TOPICS, topicName, type TopicName } from '#libs/contracts';
+import { LAB_CLIENTS, TOPICS, topicName, type TopicName } from '#libs/contracts';
+import { TokenSource } from '../../../tools/common';
 import type { AppName } from '../../../tools/lab/apps';
 import { kill, openLab, pause, readLabDescription, restart, type LabDescription } from '../../../tools/lab/lab';
 import { waitFor as poll } from '../../../tools/lab/wait';
@@ -32,27 +33,12 @@ export function lab(): TestLab {
 
 export { TOPICS };
 
-/** Lab default OAuth clients (token-dealer). */
-export const CLIENTS = {
-  demo: { id: 'jeeves-demo', secret: 'jeeves-demo-secret', scope: 'messages:write messages:read' },
-  admin: { id: 'lab-admin', secret: 'lab-admin-secret', scope: 'messages:write messages:read lab:chaos' },
-} as const;
+/** Lab default OAuth clients (token-dealer): `LAB_CLIENTS` of libs/contracts. */
+export const CLIENTS = { demo: LAB_CLIENTS.demo, admin: LAB_CLIENTS.admin } as const;
 
-/** An access token from token-dealer's `POST /oauth/token` (client_credentials, form-encoded). */
-export async function getToken(clientId: string, secret: string, scope?: string): Promise<string> {
-  const body = new URLSearchParams({ grant_type: 'client_credentials', client_id: clientId, client_secret: secret });
-  if (scope) body.set('scope', scope);
-  const response = await fetch(`${lab().urls['token-dealer']}/oauth/token`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
-    body,
-    signal: AbortSignal.timeout(10_000),
-  });
-  const text = await response.text();
-  if (!response.ok) throw new Error(`token-dealer answered ${response.status} for client ${clientId}: ${text}`);
-  const token = (JSON.parse(text) as { access_token?: unknown }).access_token;
-  if (typeof token !== 'string') throw new Error(`token-dealer's answer has no access_token: ${text}`);
-  return token;
+/** An access token from the test lab's token-dealer (client_credentials, fresh each call). Throws TokenDealerError. */
+export function getToken(clientId: string, secret: string, scope?: string): Promise<string> {
+  return new TokenSource(lab().urls['token-dealer'], { id: clientId, secret }, scope).get();
 }
 
 const quiet = (): void => undefined;

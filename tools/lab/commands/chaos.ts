@@ -1,10 +1,19 @@
-import { parseDuration } from '../../common';
+import { CHAOS_SCOPE, LAB_CLIENTS } from '#libs/contracts';
+import {
+  ChaosApiError,
+  HttpChaosApi,
+  HttpToxiproxy,
+  TokenDealerError,
+  TokenSource,
+  type ChaosFault,
+  type ToxicSpec,
+  parseDuration,
+} from '../../common';
 import { APP_NAMES, isAppName } from '../apps';
 import { UsageError, type CommandIo, type FlagSpec, type LabCommand, type ParsedArgs } from '../command';
 import { describeInstance } from '../instances';
 import { openLab, resolveInstance } from '../lab';
 import { requireRunning } from '../running';
-import { ToxiproxyClient, type ToxicSpec } from '../../toxiproxy/client';
 import { labLinks, proxiedEnv, startToxiproxy, stopToxiproxy } from '../../toxiproxy/server';
 
 const TYPES = ['latency', 'error', 'hang', 'cpu', 'memory', 'pause-consumer', 'produce-failure', 'crash'] as const;
@@ -63,67 +72,25 @@ export function faultBody(type: string, target: string | undefined, flags: Flags
 
 /** The lab-admin token (scope lab:chaos) from token-dealer; credentials from LAB_ADMIN_CLIENT_ID/SECRET. */
 export async function adminToken(tokenDealerUrl: string, env: NodeJS.ProcessEnv): Promise<string> {
-  const body = new URLSearchParams({
-    grant_type: 'client_credentials',
-    client_id: env.LAB_ADMIN_CLIENT_ID || 'lab-admin',
-    client_secret: env.LAB_ADMIN_CLIENT_SECRET || 'lab-admin-secret',
-    scope: 'lab:chaos',
-  });
-  let response: Response;
+  const client = {
+    id: env.LAB_ADMIN_CLIENT_ID || LAB_CLIENTS.admin.id,
+    secret: env.LAB_ADMIN_CLIENT_SECRET || LAB_CLIENTS.admin.secret,
+  };
   try {
-    response = await fetch(`${tokenDealerUrl}/oauth/token`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
-      body,
-      signal: AbortSignal.timeout(10_000),
-    });
+    return await new TokenSource(tokenDealerUrl, client, CHAOS_SCOPE).get();
   } catch (error) {
-    throw new Error(
-      `token-dealer at ${tokenDealerUrl} does not answer (${error instanceof Error ? error.message : String(error)}); is the lab up? (npm run lab -- status)`,
-    );
+    if (!(error instanceof TokenDealerError)) throw error;
+    if (error.status === 0)
+      throw new Error(`${error.message}; is the lab up? (npm run lab -- status)`, { cause: error });
+    if (error.status >= 300)
+      throw new Error(`token-dealer refused the lab-admin token (${error.status}): ${error.text.slice(0, 300)}`, {
+        cause: error,
+      });
+    throw error;
   }
-  const text = await response.text();
-  if (!response.ok)
-    throw new Error(`token-dealer refused the lab-admin token (${response.status}): ${text.slice(0, 300)}`);
-  const token = (JSON.parse(text) as { access_token?: unknown }).access_token;
-  if (typeof token !== 'string') throw new Error('token-dealer answered without an access_token');
-  return token;
 }
 
-async function call(url: string, init: RequestInit & { token: string }): Promise<{ status: number; body: unknown }> {
-  let response: Response;
-  try {
-    response = await fetch(url, {
-      ...init,
-      headers: {
-        authorization: `Bearer ${init.token}`,
-        accept: 'application/json',
-        ...(init.body ? { 'content-type': 'application/json' } : {}),
-      },
-      signal: AbortSignal.timeout(10_000),
-    });
-  } catch (error) {
-    throw new Error(`${url} does not answer (${error instanceof Error ? error.message : String(error)})`);
-  }
-  const text = await response.text();
-  let body: unknown = text;
-  try {
-    body = text ? JSON.parse(text) : undefined;
-  } catch {
-    /* not JSON: keep the text */
-  }
-  return { status: response.status, body };
-}
-
-interface FaultView {
-  id: string;
-  type: string;
-  target: string | null;
-  params: Record<string, unknown>;
-  expiresAt: string;
-}
-
-function describeFault(service: string, fault: FaultView): string {
+function describeFault(service: string, fault: ChaosFault): string {
   const params = Object.entries(fault.params)
     .map(([k, v]) => `${k}=${String(v)}`)
     .join(' ');
@@ -173,7 +140,7 @@ export function toxicSpec(type: string, flags: Flags): ToxicSpec {
 async function network(positional: readonly string[], flags: Flags, io: CommandIo): Promise<number> {
   const [verb] = positional;
   const config = openLab(io.env);
-  const client = new ToxiproxyClient();
+  const client = new HttpToxiproxy();
   if (verb !== 'up' && verb !== 'down') await requireRunning(config, ['toxiproxy']);
   switch (verb) {
     case 'up': {
@@ -260,20 +227,24 @@ async function run({ positional, flags }: ParsedArgs, io: CommandIo): Promise<nu
   await requireRunning(config, ['token-dealer', ...(service && isAppName(service) ? [service] : [])]);
   const token = await adminToken(describeInstance(config, 'token-dealer').url, io.env);
   const services = service ? [service] : [...APP_NAMES];
-  const urlOf = (id: string) => `${resolveInstance(config, id).url}/admin/chaos/faults`;
+  const chaos = new HttpChaosApi({
+    urlOf: (id) => resolveInstance(config, id).url,
+    tokens: { get: async () => token, refresh: async () => token },
+  });
 
   if (verb === 'list' || verb === 'clear') {
     let failures = 0;
     for (const id of services) {
-      const result = await call(urlOf(id), { method: verb === 'list' ? 'GET' : 'DELETE', token }).catch(
-        (error: Error) => ({ status: 0, body: error.message }),
-      );
-      if (result.status === 200 && Array.isArray(result.body))
-        for (const fault of result.body as FaultView[]) io.out(describeFault(id, fault));
-      else if (result.status === 204) io.log(`${id}: cleared`);
-      else {
+      try {
+        if (verb === 'list') for (const fault of await chaos.list(id)) io.out(describeFault(id, fault));
+        else {
+          await chaos.clear(id);
+          io.log(`${id}: cleared`);
+        }
+      } catch (error) {
+        if (!(error instanceof ChaosApiError)) throw error;
         failures++;
-        io.log(`${id}: ${problemText(result.status, result.body)}`);
+        io.log(`${id}: ${problemText(error.status, error.body)}`);
       }
     }
     return failures === services.length ? 1 : 0;
@@ -281,12 +252,16 @@ async function run({ positional, flags }: ParsedArgs, io: CommandIo): Promise<nu
 
   if (!service) throw new UsageError(`Which service gets the fault? Add --service <app> (${APP_NAMES.join(', ')}).`);
   const body = faultBody(verb, maybeTarget, flags);
-  const result = await call(urlOf(service), { method: 'POST', body: JSON.stringify(body), token });
-  if (result.status !== 201) {
-    io.log(`${service} refused the fault: ${problemText(result.status, result.body)}`);
+  let fault: ChaosFault;
+  try {
+    fault = await chaos.inject(service, body);
+  } catch (error) {
+    // No answer at all is the lab's problem, not a refusal: it propagates as before.
+    if (!(error instanceof ChaosApiError) || error.status === 0) throw error;
+    io.log(`${service} refused the fault: ${problemText(error.status, error.body)}`);
     return 1;
   }
-  io.out(describeFault(service, result.body as FaultView));
+  io.out(describeFault(service, fault));
   return 0;
 }
 

@@ -4,7 +4,7 @@ import { command } from './experiment';
 /** Flag checks happen before anything runs: no lab is needed, none is touched. */
 describe('lab experiment flags', () => {
   const io: CommandIo = { out: () => undefined, log: () => undefined, env: { LAB_STATE_DIR: '/nonexistent-lab' } };
-  const run = (flags: Array<[string, string | boolean]>) =>
+  const run = (flags: Array<[string, string | true]>) =>
     command.run({ positional: ['reads-under-rebalance'], flags: new Map(flags) }, io);
 
   it.each([',', 'kafka,', ' , http'])('refuses --variant %j (an empty name) as a usage error', async (value) => {

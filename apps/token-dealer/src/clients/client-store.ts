@@ -1,5 +1,6 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
+import { LAB_CLIENTS } from '#libs/contracts';
 import { DEFAULT_SCRYPT_PARAMS, hashSecret, parseSecretHash, type ParsedHash, verifySecret } from './secret-hash';
 
 /** RFC 6749 §3.3 scope-token: printable ASCII except space, `"` and `\`. */
@@ -35,10 +36,9 @@ export interface Client {
 
 /** The lab's clients when TOKEN_CLIENTS is unset. Their secrets are public: never in production. */
 export const DEFAULT_CLIENT_SECRETS: Readonly<Record<string, { secret: string; scopes: readonly string[] }>> =
-  Object.freeze({
-    'jeeves-demo': { secret: 'jeeves-demo-secret', scopes: ['messages:write', 'messages:read'] },
-    'lab-admin': { secret: 'lab-admin-secret', scopes: ['messages:write', 'messages:read', 'lab:chaos'] },
-  });
+  Object.freeze(
+    Object.fromEntries(Object.values(LAB_CLIENTS).map((c) => [c.id, { secret: c.secret, scopes: c.scope.split(' ') }])),
+  );
 
 export async function defaultClients(): Promise<ClientConfig[]> {
   return Promise.all(

@@ -1,11 +1,12 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ToxiproxyClient, ToxiproxyError } from './client';
+import { FakeToxiproxy } from '../testing';
+import { HttpToxiproxy, ToxiproxyError } from './toxiproxy-api';
 
 /** A stand-in for toxiproxy-server's HTTP API that records what it was asked. */
-describe('ToxiproxyClient', () => {
+describe('HttpToxiproxy', () => {
   let server: Server;
-  let client: ToxiproxyClient;
+  let client: HttpToxiproxy;
   const requests: { method: string; url: string; body: unknown }[] = [];
   let proxies: Record<string, unknown> = {};
 
@@ -25,7 +26,7 @@ describe('ToxiproxyClient', () => {
       });
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    client = new ToxiproxyClient(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+    client = new HttpToxiproxy(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
   });
 
   afterAll(async () => {
@@ -85,7 +86,36 @@ describe('ToxiproxyClient', () => {
   });
 
   it('tells the user how to start it when nothing answers', async () => {
-    const down = new ToxiproxyClient('http://127.0.0.1:9', 1000);
+    const down = new HttpToxiproxy('http://127.0.0.1:9', 1000);
     await expect(down.version()).rejects.toThrow(/chaos network up/);
+  });
+});
+
+describe('FakeToxiproxy', () => {
+  it('keeps proxies and toxics as toxiproxy-server does, and resets them', async () => {
+    const fake = new FakeToxiproxy();
+    await fake.ensureProxy({ name: 'provider', listen: '127.0.0.1:23003', upstream: '127.0.0.1:3003' });
+    const toxic = await fake.addToxic('provider', { type: 'latency', attributes: { latency: 300 } });
+    expect(toxic).toEqual({
+      name: 'latency_downstream',
+      type: 'latency',
+      stream: 'downstream',
+      toxicity: 1,
+      attributes: { latency: 300 },
+    });
+    await fake.setEnabled('provider', false);
+    expect((await fake.proxies()).provider).toMatchObject({ enabled: false, toxics: [toxic] });
+    await fake.reset();
+    expect((await fake.proxies()).provider).toMatchObject({ enabled: true, toxics: [] });
+  });
+
+  it('answers 404 for an unknown proxy or toxic, with a code', async () => {
+    const fake = new FakeToxiproxy();
+    await expect(fake.addToxic('missing', { type: 'timeout', attributes: { timeout: 0 } })).rejects.toMatchObject({
+      code: 'ETOXIPROXY',
+      status: 404,
+    });
+    await fake.ensureProxy({ name: 'kafka', listen: '127.0.0.1:29092', upstream: '127.0.0.1:19094' });
+    await expect(fake.removeToxic('kafka', 'nope')).rejects.toBeInstanceOf(ToxiproxyError);
   });
 });

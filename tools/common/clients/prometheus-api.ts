@@ -1,11 +1,18 @@
 /**
- * The lab's Prometheus over its HTTP API: instant and range queries, alerts, and a config reload.
- * Behind an interface so the runner and the report are tested against canned answers.
+ * The lab's Prometheus over its HTTP API (https://prometheus.io/docs/prometheus/latest/querying/api/):
+ * instant and range queries, alerts, and a config reload. Behind an interface so the experiment
+ * runner and its report are tested against canned answers (FakePrometheus in tools/common/testing).
  */
 export interface RangeSeries {
   readonly labels: Readonly<Record<string, string>>;
   /** [unix seconds, value] */
   readonly points: ReadonlyArray<readonly [number, number]>;
+}
+
+/** One sample of an instant query's answer. */
+export interface InstantSample {
+  readonly labels: Readonly<Record<string, string>>;
+  readonly value: number;
 }
 
 export interface ActiveAlert {
@@ -17,12 +24,17 @@ export interface ActiveAlert {
 export interface PrometheusApi {
   /** First series' value at `timeS` (now when omitted); undefined when the query returns nothing. */
   instant(query: string, timeS?: number): Promise<number | undefined>;
+  /** Every series of an instant query at `timeS` (now when omitted); a scalar is one sample without labels. */
+  vector(query: string, timeS?: number): Promise<InstantSample[]>;
+  /** Series of a range query, `startS`…`endS` (unix seconds) every `stepS` seconds. */
   range(query: string, startS: number, endS: number, stepS: number): Promise<RangeSeries[]>;
+  /** Alerts pending or firing (`GET /api/v1/alerts`). */
   alerts(): Promise<ActiveAlert[]>;
   /** Re-reads config and rule files (`POST /-/reload`, needs --web.enable-lifecycle). */
   reload(): Promise<void>;
 }
 
+/** Prometheus answered an error (or no JSON); the message names the path and the query. */
 export class PrometheusError extends Error {
   readonly code = 'EPROMETHEUS';
   override readonly name = 'PrometheusError';
@@ -38,6 +50,7 @@ type VectorOrScalar =
   | { resultType: 'vector'; result: Array<{ metric: Record<string, string>; value: [number, string] }> }
   | { resultType: 'scalar'; result: [number, string] };
 
+/** PrometheusApi over HTTP; `baseUrl` must be loopback (throws PrometheusError otherwise); `timeoutMs` per request. */
 export class HttpPrometheus implements PrometheusApi {
   constructor(
     private readonly baseUrl: string,
@@ -62,13 +75,16 @@ export class HttpPrometheus implements PrometheusApi {
   }
 
   async instant(query: string, timeS?: number): Promise<number | undefined> {
+    return (await this.vector(query, timeS))[0]?.value;
+  }
+
+  async vector(query: string, timeS?: number): Promise<InstantSample[]> {
     const data = await this.get<VectorOrScalar>('/api/v1/query', {
       query,
       ...(timeS !== undefined ? { time: String(timeS) } : {}),
     });
-    if (data.resultType === 'scalar') return Number(data.result[1]);
-    if (data.result.length === 0) return undefined;
-    return Number(data.result[0].value[1]);
+    if (data.resultType === 'scalar') return [{ labels: {}, value: Number(data.result[1]) }];
+    return data.result.map((r) => ({ labels: r.metric, value: Number(r.value[1]) }));
   }
 
   async range(query: string, startS: number, endS: number, stepS: number): Promise<RangeSeries[]> {

@@ -44,6 +44,7 @@ export interface Proxy extends Required<ProxySpec> {
   toxics: Toxic[];
 }
 
+/** Toxiproxy refused (`status`) or did not answer (`status` 0). */
 export class ToxiproxyError extends Error {
   readonly code = 'ETOXIPROXY';
   constructor(
@@ -55,7 +56,26 @@ export class ToxiproxyError extends Error {
   }
 }
 
-export class ToxiproxyClient {
+/** What the lab does with Toxiproxy: HttpToxiproxy talks to toxiproxy-server, FakeToxiproxy stands in for unit specs. */
+export interface ToxiproxyApi {
+  /** The server's version (also a liveness probe). Throws ToxiproxyError. */
+  version(): Promise<string>;
+  /** Every proxy, by name. Throws ToxiproxyError. */
+  proxies(): Promise<Record<string, Proxy>>;
+  /** Creates the proxy, or brings an existing one of that name to this spec (idempotent). */
+  ensureProxy(spec: ProxySpec): Promise<Proxy>;
+  deleteProxy(name: string): Promise<void>;
+  /** Cuts (false) or restores (true) every connection through the proxy. */
+  setEnabled(name: string, enabled: boolean): Promise<Proxy>;
+  /** Adds a toxic (named `<type>_<stream>` unless named); the toxic as Toxiproxy stored it. */
+  addToxic<T extends ToxicType>(proxy: string, toxic: ToxicSpec<T>): Promise<Toxic>;
+  removeToxic(proxy: string, name: string): Promise<void>;
+  /** Re-enables every proxy and removes every toxic. */
+  reset(): Promise<void>;
+}
+
+/** ToxiproxyApi over HTTP; `baseUrl` the server (127.0.0.1:8474 by default), `timeoutMs` per request. */
+export class HttpToxiproxy implements ToxiproxyApi {
   constructor(
     readonly baseUrl: string = DEFAULT_TOXIPROXY_URL,
     private readonly timeoutMs = 5000,
