@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { APP_NAMES } from './lab/apps';
+import { APP_NAMES } from './lab';
 
 /**
  * nest-cli.json (monorepo mode, SWC builder) must list exactly the apps/ and libs/ folders, and must

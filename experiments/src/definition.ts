@@ -4,7 +4,7 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { SCALABLE_SERVICE_NAMES, SERVICE_NAMES } from '#libs/contracts';
 import { parseDuration } from '../../tools/common';
-import { FLOWS } from '../../load-tests/src/scenario';
+import { FLOWS } from '../../load-tests/src';
 import { parseExpectation } from './expectation';
 import { FIXTURES } from './fixtures';
 

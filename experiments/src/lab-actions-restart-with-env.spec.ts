@@ -1,5 +1,5 @@
-import { loadLabConfig } from '../../tools/lab/config';
-import { restart, scale } from '../../tools/lab/lab';
+import { loadLabConfig } from '../../tools/lab';
+import { restart, scale } from '../../tools/lab';
 import { RealLabActions } from './lab-actions';
 
 // The lab's own verbs, faked: what is asserted is the config each restart and scale is given.

@@ -1,10 +1,10 @@
 import { performance } from 'node:perf_hooks';
-import { DEFAULT_CLIENTS, type JeevesTarget } from '../../load-tests/src/driver/jeeves';
-import { progressLine } from '../../load-tests/src/driver/progress';
-import { runScenario } from '../../load-tests/src/driver/runner';
-import type { SecondSummary } from '../../load-tests/src/driver/timeline';
-import { loadScenario, parseScenario, type FlowName, type Scenario } from '../../load-tests/src/scenario';
-import type { ThresholdResult } from '../../load-tests/src/thresholds';
+import { DEFAULT_CLIENTS, type JeevesTarget } from '../../load-tests/src';
+import { progressLine } from '../../load-tests/src';
+import { runScenario } from '../../load-tests/src';
+import type { SecondSummary } from '../../load-tests/src';
+import { loadScenario, parseScenario, type FlowName, type Scenario } from '../../load-tests/src';
+import type { ThresholdResult } from '../../load-tests/src';
 import type { Experiment } from './definition';
 
 /** One load the runner asks for: the experiment's own (`main`) or a flood step's second client. */

@@ -1,5 +1,5 @@
-import type { AppName } from '../../tools/lab/apps';
-import type { LabPart } from '../../tools/lab/running';
+import type { AppName } from '../../tools/lab';
+import type { LabPart } from '../../tools/lab';
 import type { Experiment, WatchSpec } from './definition';
 
 /**

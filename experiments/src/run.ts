@@ -1,8 +1,8 @@
-import { REPO_ROOT, type LabConfig } from '../../tools/lab/config';
-import { readLabDescription } from '../../tools/lab/lab';
-import { LabNotRunningError } from '../../tools/lab/lab-not-running';
-import { prometheusUrl } from '../../tools/lab/prometheus';
-import { requireRunning } from '../../tools/lab/running';
+import { REPO_ROOT, type LabConfig } from '../../tools/lab';
+import { readLabDescription } from '../../tools/lab';
+import { LabNotRunningError } from '../../tools/lab';
+import { prometheusUrl } from '../../tools/lab';
+import { requireRunning } from '../../tools/lab';
 import { join } from 'node:path';
 import { ExperimentError, loadExperiment, variantRuns, type Experiment } from './definition';
 import { writeComparison, type ComparedRun } from './comparison';

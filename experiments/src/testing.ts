@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { AppName } from '../../tools/lab/apps';
+import type { AppName } from '../../tools/lab';
 import { parseExperiment, type Experiment, type LagSpec } from './definition';
 import type { LabActions, PipelineTopic } from './lab-actions';
 import type { LoadOutcome, LoadStarter } from './load';

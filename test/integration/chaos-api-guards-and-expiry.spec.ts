@@ -1,4 +1,4 @@
-import { APP_NAMES } from '../../tools/lab/apps';
+import { APP_NAMES } from '../../tools/lab';
 import { demoToken } from './pipeline-helpers';
 import { addFault, chaosRequest, clearFaults, metricValue } from './resilience-helpers';
 import { lab, waitFor } from './support/lab';

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadDashboards, panelQueries, type PanelQuery } from '../../tools/observability-checks/dashboard-queries';
 import { HttpPrometheus } from '../../tools/common';
-import { REPO_ROOT } from '../../tools/lab/config';
+import { REPO_ROOT } from '../../tools/lab';
 import { acceptedEnvelope, connectedProducer, kafka, postMessage, produceRaw, uniqueUser } from './pipeline-helpers';
 import { chaosRequest } from './resilience-helpers';
 import { CLIENTS, getToken, lab, TOPICS, waitFor } from './support/lab';

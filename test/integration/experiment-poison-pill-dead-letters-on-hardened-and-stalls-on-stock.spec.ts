@@ -1,5 +1,5 @@
-import { openLab, restart } from '../../tools/lab/lab';
-import { runAndReport } from '../../experiments/src/run';
+import { openLab, restart } from '../../tools/lab';
+import { runAndReport } from '../../experiments/src';
 import { TEST_STATE_DIR } from './support/settings';
 import { waitPipelineSettled } from './resilience-helpers';
 

@@ -1,5 +1,5 @@
-import { openLab } from '../../tools/lab/lab';
-import { runAndReport } from '../../experiments/src/run';
+import { openLab } from '../../tools/lab';
+import { runAndReport } from '../../experiments/src';
 import { TEST_STATE_DIR } from './support/settings';
 import { waitPipelineSettled } from './resilience-helpers';
 

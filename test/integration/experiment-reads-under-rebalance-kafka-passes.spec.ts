@@ -1,5 +1,5 @@
-import { openLab, readLabDescription } from '../../tools/lab/lab';
-import { runAndReport } from '../../experiments/src/run';
+import { openLab, readLabDescription } from '../../tools/lab';
+import { runAndReport } from '../../experiments/src';
 import { TEST_STATE_DIR } from './support/settings';
 import { waitPipelineSettled } from './resilience-helpers';
 

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { OpenApiDocument } from '../../apps/gateway/src/openapi/openapi-document';
 import { openApiValidator } from '../../apps/gateway/src/testing/openapi-validator';
-import { GATEWAY_READS_MODES } from '../../tools/lab/config';
+import { GATEWAY_READS_MODES } from '../../tools/lab';
 import { CLIENTS, getToken, waitFor } from './support/lab';
 import { startOtherReadModeGateway, type OtherModeGateway } from './support/other-read-mode-gateway';
 

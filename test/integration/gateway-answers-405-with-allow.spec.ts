@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { APP_NAMES } from '../../tools/lab/apps';
+import { APP_NAMES } from '../../tools/lab';
 import { rawRequest } from '../../libs/platform/src/testing/raw-http';
 import { httpRequest, problemOf, rawToGateway, servedDocumentValidator, type Validator } from './gateway-edge-helpers';
 import { CLIENTS, getToken, lab } from './support/lab';

@@ -1,8 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadLabConfig } from '../../tools/lab/config';
-import { describeInstance, startInstance, stopInstance, waitInstancesReady } from '../../tools/lab/instances';
+import { loadLabConfig } from '../../tools/lab';
+import { describeInstance, startInstance, stopInstance, waitInstancesReady } from '../../tools/lab';
 import { lab } from './support/lab';
 
 /**

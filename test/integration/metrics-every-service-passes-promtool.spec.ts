@@ -1,4 +1,4 @@
-import { pinnedPrometheusVersion, reportedVersion } from '../../tools/lab/prometheus-install';
+import { pinnedPrometheusVersion, reportedVersion } from '../../tools/lab';
 import { promtool, promtoolPath } from '../../tools/observability-checks/promtool';
 import { postMessage, uniqueUser, waitForFinal } from './pipeline-helpers';
 import { lab } from './support/lab';

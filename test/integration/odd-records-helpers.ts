@@ -20,7 +20,7 @@ import {
   type TopicName,
 } from '#libs/contracts';
 import { fixKafkajsHeaders } from '#libs/kafka';
-import { APP_NAMES } from '../../tools/lab/apps';
+import { APP_NAMES } from '../../tools/lab';
 import { connectedProducer, kafka, uniqueUser } from './pipeline-helpers';
 import { lab, waitFor } from './support/lab';
 

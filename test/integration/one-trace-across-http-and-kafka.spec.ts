@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import type { StoredSpan } from '../../tools/otlp-sink/spans';
+import type { StoredSpan } from '../../tools/otlp-sink';
 import { postMessage, uniqueUser, waitForFinal } from './pipeline-helpers';
 import { lab, waitFor } from './support/lab';
 

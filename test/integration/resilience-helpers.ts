@@ -1,7 +1,7 @@
 import { createServer } from 'node:net';
 import { CHAOS_SCOPE, CONSUMER_GROUPS, consumerGroupName } from '#libs/contracts';
 import { HttpChaosApi, TokenSource, type ChaosApi, type ChaosFault } from '../../tools/common';
-import type { AppName } from '../../tools/lab/apps';
+import type { AppName } from '../../tools/lab';
 import { kafka, postMessage, uniqueUser, waitForFinal } from './pipeline-helpers';
 import { CLIENTS, killApp, lab, restartApp, waitFor } from './support/lab';
 

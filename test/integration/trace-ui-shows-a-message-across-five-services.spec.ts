@@ -1,9 +1,9 @@
 import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { dumpUrlDom, screenshotUrl, visibleText } from '../../experiments/src/browser';
-import { REPO_ROOT } from '../../tools/lab/config';
-import { zipkinTraceUrl } from '../../tools/lab/trace-ui';
-import type { StoredSpan } from '../../tools/otlp-sink/spans';
+import { dumpUrlDom, screenshotUrl, visibleText } from '../../experiments/src';
+import { REPO_ROOT } from '../../tools/lab';
+import { zipkinTraceUrl } from '../../tools/lab';
+import type { StoredSpan } from '../../tools/otlp-sink';
 import { postMessage, uniqueUser, waitForFinal } from './pipeline-helpers';
 import { lab, waitFor } from './support/lab';
 

@@ -1,9 +1,9 @@
 import { setTimeout as delay } from 'node:timers/promises';
-import { APPS, type AppName } from '../lab/apps';
-import { loadLabConfig, type LabConfig } from '../lab/config';
-import { describeInstance, startInstance, stopInstance, waitInstancesReady } from '../lab/instances';
-import { ensureTopics } from '../lab/kafka/admin';
-import { startKafka, stopKafka, type KafkaState } from '../lab/kafka/process';
+import { APPS, type AppName } from '../lab';
+import { loadLabConfig, type LabConfig } from '../lab';
+import { describeInstance, startInstance, stopInstance, waitInstancesReady } from '../lab';
+import { ensureTopics } from '../lab';
+import { startKafka, stopKafka, type KafkaState } from '../lab';
 
 /**
  * A lab of the benchmarks' own (state in .lab/bench, ports shifted by BENCH_PORT_OFFSET, a fresh

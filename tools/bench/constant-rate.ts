@@ -1,6 +1,6 @@
-import { runScenario, type RunResult } from '../../load-tests/src/driver/runner';
-import { DEFAULT_CLIENTS } from '../../load-tests/src/driver/jeeves';
-import type { Scenario } from '../../load-tests/src/scenario';
+import { runScenario, type RunResult } from '../../load-tests/src';
+import { DEFAULT_CLIENTS } from '../../load-tests/src';
+import type { Scenario } from '../../load-tests/src';
 
 export interface ConstantRateOptions {
   url: string;

@@ -17,7 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
-import { loadLabConfig, REPO_ROOT } from '../lab/config';
+import { loadLabConfig, REPO_ROOT } from '../lab';
 import { writePerformanceSection } from './performance-doc';
 import { table } from './support';
 import { labRss, spread } from './trace-ui';

@@ -8,9 +8,9 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { delimiter, dirname, join, resolve } from 'node:path';
-import { APPS } from '../lab/apps';
-import { REPO_ROOT } from '../lab/config';
-import { appMain } from '../lab/instances';
+import { APPS } from '../lab';
+import { REPO_ROOT } from '../lab';
+import { appMain } from '../lab';
 
 export class BaselineError extends Error {
   override readonly name = 'BaselineError';

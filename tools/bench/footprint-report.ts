@@ -2,7 +2,7 @@
  * The footprint benchmark's numbers and how they read: spreads over rounds, the Markdown tables for
  * docs/performance.md and an HTML page with bar charts (inline SVG). Pure: no processes, no files.
  */
-import { APPS, type AppName } from '../lab/apps';
+import { APPS, type AppName } from '../lab';
 import { fmtMs, median, ratio, table } from './support';
 
 export type BuildKey = 'current' | 'baseline';

@@ -1,4 +1,4 @@
-import { APP_NAMES, type AppName } from '../lab/apps';
+import { APP_NAMES, type AppName } from '../lab';
 import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

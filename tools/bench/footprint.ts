@@ -10,10 +10,10 @@ import { join, relative } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as delay } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
-import { APPS, type AppName } from '../lab/apps';
-import { REPO_ROOT, type LabConfig } from '../lab/config';
-import { describeInstance, startInstance, stopInstance, waitInstancesReady } from '../lab/instances';
-import { kafkaPid } from '../lab/kafka/process';
+import { APPS, type AppName } from '../lab';
+import { REPO_ROOT, type LabConfig } from '../lab';
+import { describeInstance, startInstance, stopInstance, waitInstancesReady } from '../lab';
+import { kafkaPid } from '../lab';
 import { startOtlpSink } from '../otlp-sink';
 import { BenchLab, withEnv } from './bench-lab';
 import {

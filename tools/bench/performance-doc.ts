@@ -1,7 +1,7 @@
 import { cpus, loadavg, totalmem } from 'node:os';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { REPO_ROOT } from '../lab/config';
+import { REPO_ROOT } from '../lab';
 
 const DOC = join(REPO_ROOT, 'docs', 'performance.md');
 

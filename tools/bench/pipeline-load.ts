@@ -1,7 +1,7 @@
-import { runScenario } from '../../load-tests/src/driver/runner';
-import { DEFAULT_CLIENTS } from '../../load-tests/src/driver/jeeves';
-import type { Scenario } from '../../load-tests/src/scenario';
-import { APPS } from '../lab/apps';
+import { runScenario } from '../../load-tests/src';
+import { DEFAULT_CLIENTS } from '../../load-tests/src';
+import type { Scenario } from '../../load-tests/src';
+import { APPS } from '../lab';
 import type { BenchLab } from './bench-lab';
 
 export interface PipelineRun {

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { percentile } from '../../load-tests/src/metrics';
+import { percentile } from '../../load-tests/src';
 import { renderTree, spanTree, type SpanNode, type StoredSpan } from '../otlp-sink';
 import { fmtMs, table } from './support';
 

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { percentile } from '../../load-tests/src/metrics';
+import { percentile } from '../../load-tests/src';
 
 /** Progress to stderr, with the elapsed time: benchmarks run for minutes and must say what they do. */
 export function progress(startedAtMs: number): (line: string) => void {

@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadLabConfig } from '../lab/config';
+import { loadLabConfig } from '../lab';
 import { labPidFiles, spread } from './trace-ui';
 
 describe('bench trace-ui', () => {

@@ -1,5 +1,5 @@
 import { parseArgs as parseNodeArgs, type ParseArgsOptionsConfig } from 'node:util';
-import { LabNotRunningError } from './lab-not-running';
+import { LabNotRunningError } from '.';
 
 /** One flag of a verb: `--name value` / `--name=value` (string) or a bare `--name` (boolean). */
 export interface FlagSpec {

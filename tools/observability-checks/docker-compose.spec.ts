@@ -2,7 +2,7 @@ import Ajv from 'ajv';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { pinnedPrometheusVersion } from '../lab/prometheus-install';
+import { pinnedPrometheusVersion } from '../lab';
 import { METRICS } from './metric-catalogue';
 import { REPO_ROOT } from './promtool';
 

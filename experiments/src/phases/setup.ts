@@ -1,4 +1,4 @@
-import type { AppName } from '../../../tools/lab/apps';
+import type { AppName } from '../../../tools/lab';
 import type { Experiment } from '../definition';
 import type { LabActions } from '../lab-actions';
 import type { Rollbacks } from './rollbacks';

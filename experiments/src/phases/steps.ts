@@ -1,4 +1,4 @@
-import type { AppName } from '../../../tools/lab/apps';
+import type { AppName } from '../../../tools/lab';
 import type { Experiment, Step } from '../definition';
 import { buildFixture } from '../fixtures';
 import type { LabActions } from '../lab-actions';

@@ -1,6 +1,6 @@
-import { loadLabConfig } from '../../../tools/lab/config';
-import { knownInstances, stopInstance } from '../../../tools/lab/instances';
-import { down, up } from '../../../tools/lab/lab';
+import { loadLabConfig } from '../../../tools/lab';
+import { knownInstances, stopInstance } from '../../../tools/lab';
+import { down, up } from '../../../tools/lab';
 import { TEST_PORT_OFFSET, TEST_STATE_DIR, testApps } from './settings';
 
 /**

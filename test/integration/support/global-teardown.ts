@@ -1,4 +1,4 @@
-import { down, openLab } from '../../../tools/lab/lab';
+import { down, openLab } from '../../../tools/lab';
 import { TEST_STATE_DIR } from './settings';
 
 /**

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { REPO_ROOT } from '../../../tools/lab/config';
+import { REPO_ROOT } from '../../../tools/lab';
 
 /** What one run of the lab CLI did: its exit code (null when killed), its output, its wall time. */
 export interface CliRun {

@@ -1,13 +1,7 @@
-import type { GatewayReads } from '../../../tools/lab/config';
-import {
-  describeInstance,
-  instanceReady,
-  knownInstances,
-  startInstance,
-  stopInstance,
-} from '../../../tools/lab/instances';
-import { openLab } from '../../../tools/lab/lab';
-import { writeTargets } from '../../../tools/lab/prometheus';
+import type { GatewayReads } from '../../../tools/lab';
+import { describeInstance, instanceReady, knownInstances, startInstance, stopInstance } from '../../../tools/lab';
+import { openLab } from '../../../tools/lab';
+import { writeTargets } from '../../../tools/lab';
 import { lab, waitFor } from './lab';
 import { TEST_STATE_DIR } from './settings';
 

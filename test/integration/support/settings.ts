@@ -1,6 +1,6 @@
 import { join } from 'node:path';
-import { isAppName, APP_NAMES, type AppName } from '../../../tools/lab/apps';
-import { REPO_ROOT } from '../../../tools/lab/config';
+import { isAppName, APP_NAMES, type AppName } from '../../../tools/lab';
+import { REPO_ROOT } from '../../../tools/lab';
 
 /**
  * The test lab's fixed settings: its own state dir and ports 100 above the default lab's, so a

@@ -9,11 +9,11 @@ import {
   type ToxicSpec,
   parseDuration,
 } from '../../common';
-import { APP_NAMES, isAppName } from '../apps';
+import { APP_NAMES, isAppName } from '..';
 import { UsageError, type CommandIo, type FlagSpec, type LabCommand, type ParsedArgs } from '../command';
-import { describeInstance } from '../instances';
-import { openLab, resolveInstance } from '../lab';
-import { requireRunning } from '../running';
+import { describeInstance } from '..';
+import { openLab, resolveInstance } from '..';
+import { requireRunning } from '..';
 import { labLinks, proxiedEnv, startToxiproxy, stopToxiproxy } from '../../toxiproxy/server';
 
 const TYPES = ['latency', 'error', 'hang', 'cpu', 'memory', 'pause-consumer', 'produce-failure', 'crash'] as const;

@@ -1,6 +1,6 @@
 import { UsageError, type LabCommand } from '../command';
-import { down, openLab } from '../lab';
-import { wipeLab } from '../wipe';
+import { down, openLab } from '..';
+import { wipeLab } from '..';
 
 export const command: LabCommand = {
   name: 'down',

@@ -1,10 +1,10 @@
 import { relative } from 'node:path';
 import { UsageError, type LabCommand } from '../command';
-import { openLab } from '../lab';
-import { ExperimentError, experimentNames } from '../../../experiments/src/definition';
-import { runVariantsAndReport } from '../../../experiments/src/run';
-import type { RunRecord } from '../../../experiments/src/runner';
-import type { ReportFiles } from '../../../experiments/src/report';
+import { openLab } from '..';
+import { ExperimentError, experimentNames } from '../../../experiments/src';
+import { runVariantsAndReport } from '../../../experiments/src';
+import type { RunRecord } from '../../../experiments/src';
+import type { ReportFiles } from '../../../experiments/src';
 
 export const command: LabCommand = {
   name: 'experiment',

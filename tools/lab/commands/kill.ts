@@ -1,5 +1,5 @@
 import { UsageError, type LabCommand } from '../command';
-import { kill, openLab } from '../lab';
+import { kill, openLab } from '..';
 
 export const command: LabCommand = {
   name: 'kill',

@@ -1,7 +1,7 @@
 import { UsageError, type LabCommand } from '../command';
-import { describeInstance } from '../instances';
-import { kill, openLab, pause, restart } from '../lab';
-import { requireRunning, WHOLE_PIPELINE } from '../running';
+import { describeInstance } from '..';
+import { kill, openLab, pause, restart } from '..';
+import { requireRunning, WHOLE_PIPELINE } from '..';
 import { type Disruption, formatLedger, ledgerPassed, runLedger } from '../../ledger/ledger';
 import { parseDurationMs } from './chaos';
 

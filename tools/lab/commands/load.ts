@@ -1,17 +1,17 @@
 import { join } from 'node:path';
 import { UsageError, type LabCommand, type ParsedArgs } from '../command';
-import { REPO_ROOT } from '../config';
-import { openLab, readLabDescription } from '../lab';
-import { prometheusPaths } from '../prometheus';
-import { requireRunning } from '../running';
+import { REPO_ROOT } from '..';
+import { openLab, readLabDescription } from '..';
+import { prometheusPaths } from '..';
+import { requireRunning } from '..';
 import { parseDuration } from '../../common';
-import { applyOverrides, type Overrides } from '../../../load-tests/src/plan';
-import { loadScenario, scenarioNames } from '../../../load-tests/src/scenario';
-import { DEFAULT_CLIENTS, type JeevesTarget } from '../../../load-tests/src/driver/jeeves';
-import { LiveMetrics, setScrapeTarget } from '../../../load-tests/src/driver/live-metrics';
-import { progressLine } from '../../../load-tests/src/driver/progress';
-import { EXIT_THRESHOLDS_FAILED, runScenario } from '../../../load-tests/src/driver/runner';
-import { buildSummary, resultDir, writeSummary } from '../../../load-tests/src/driver/summary';
+import { applyOverrides, type Overrides } from '../../../load-tests/src';
+import { loadScenario, scenarioNames } from '../../../load-tests/src';
+import { DEFAULT_CLIENTS, type JeevesTarget } from '../../../load-tests/src';
+import { LiveMetrics, setScrapeTarget } from '../../../load-tests/src';
+import { progressLine } from '../../../load-tests/src';
+import { EXIT_THRESHOLDS_FAILED, runScenario } from '../../../load-tests/src';
+import { buildSummary, resultDir, writeSummary } from '../../../load-tests/src';
 
 /** The scenario and its overrides from the parsed arguments (`--rate 20` or `--rate=20`). */
 export function readLoadArgs({ positional, flags }: ParsedArgs): {

@@ -1,5 +1,5 @@
 import { UsageError, type LabCommand } from '../command';
-import { logs, openLab } from '../lab';
+import { logs, openLab } from '..';
 
 export const command: LabCommand = {
   name: 'logs',

@@ -1,6 +1,6 @@
 import { UsageError, type LabCommand } from '../command';
-import { openLab, restart } from '../lab';
-import { requireRunning } from '../running';
+import { openLab, restart } from '..';
+import { requireRunning } from '..';
 
 export const command: LabCommand = {
   name: 'restart',

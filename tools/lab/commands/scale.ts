@@ -1,7 +1,7 @@
-import { APPS, isAppName } from '../apps';
+import { APPS, isAppName } from '..';
 import { UsageError, type LabCommand } from '../command';
-import { openLab, scale } from '../lab';
-import { requireRunning } from '../running';
+import { openLab, scale } from '..';
+import { requireRunning } from '..';
 
 export const command: LabCommand = {
   name: 'scale',

@@ -1,5 +1,5 @@
 import { UsageError, type LabCommand } from '../command';
-import { openLab, readLabDescription, status } from '../lab';
+import { openLab, readLabDescription, status } from '..';
 
 export const command: LabCommand = {
   name: 'status',

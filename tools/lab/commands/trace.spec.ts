@@ -1,9 +1,9 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { StoredSpan } from '../../otlp-sink/spans';
+import type { StoredSpan } from '../../otlp-sink';
 import type { CommandIo } from '../command';
-import { writePidFile } from '../processes';
+import { writePidFile } from '..';
 import { command } from './trace';
 
 const TRACE_ID = '51d4181b62e29c250eda747bd123737a';

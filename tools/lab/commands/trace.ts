@@ -1,10 +1,10 @@
-import { renderTree, spanTree, type StoredSpan } from '../../otlp-sink/spans';
+import { renderTree, spanTree, type StoredSpan } from '../../otlp-sink';
 import { UsageError, type LabCommand } from '../command';
-import { describeInstance } from '../instances';
-import { openLab } from '../lab';
-import { requireRunning } from '../running';
-import { runningZipkin, zipkinTraceUrl } from '../trace-ui';
-import { readTraceSpans, tracePaths } from '../traces';
+import { describeInstance } from '..';
+import { openLab } from '..';
+import { requireRunning } from '..';
+import { runningZipkin, zipkinTraceUrl } from '..';
+import { readTraceSpans, tracePaths } from '..';
 
 const TRACE_ID = /^[0-9a-f]{32}$/;
 

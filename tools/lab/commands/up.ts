@@ -1,8 +1,8 @@
-import { APP_NAMES, isAppName } from '../apps';
+import { APP_NAMES, isAppName } from '..';
 import { UsageError, type LabCommand } from '../command';
-import { loadLabConfig } from '../config';
-import { up } from '../lab';
-import { prometheusNotRunning } from '../prometheus';
+import { loadLabConfig } from '..';
+import { up } from '..';
+import { prometheusNotRunning } from '..';
 
 export const command: LabCommand = {
   name: 'up',

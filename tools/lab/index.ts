@@ -1,0 +1,56 @@
+/**
+ * tools/lab, the lab's core (ADR 0013): settings, the apps table, app instances, the broker, Prometheus,
+ * traces and the trace UI, and lab.ts's up/down/kill/restart/scale/status. What experiments, the
+ * CLI, benchmarks and integration specs use of it, through this file; it imports none of them.
+ */
+export { APPS, APP_NAMES, appPort, isAppName, type AppName } from './apps';
+export { GATEWAY_READS_MODES, REPO_ROOT, brokersOf, loadLabConfig, type GatewayReads, type LabConfig } from './config';
+export {
+  appMain,
+  appPidFile,
+  describeInstance,
+  instanceReady,
+  knownInstances,
+  runningInstances,
+  startInstance,
+  stopInstance,
+  waitInstancesReady,
+} from './instances';
+export { ensureTopics, kafkaAnswers } from './kafka/admin';
+export { kafkaPaths } from './kafka/config';
+export { kafkaLibsDir } from './kafka/install';
+export { kafkaPid, startKafka, stopKafka, type KafkaState } from './kafka/process';
+export { LabNotRunningError } from './lab-not-running';
+export {
+  down,
+  kill,
+  logs,
+  openLab,
+  pause,
+  readLabDescription,
+  resolveInstance,
+  restart,
+  scale,
+  status,
+  type LabDescription,
+  up,
+} from './lab';
+export { type Log } from './log';
+export { liveProcess, readPidFile, removePidFile, spawnDetached, stopProcess, writePidFile } from './processes';
+export { findPrometheusTool, pinnedPrometheusVersion, prometheusCacheDir, reportedVersion } from './prometheus-install';
+export {
+  prometheusConfig,
+  prometheusNotRunning,
+  prometheusPaths,
+  prometheusPid,
+  prometheusUrl,
+  startPrometheus,
+  stopPrometheus,
+  targetGroups,
+  writeTargets,
+} from './prometheus';
+export { WHOLE_PIPELINE, requireRunning, type LabPart } from './running';
+export { ZIPKIN, launchTraceUi, runningZipkin, zipkinTraceUrl } from './trace-ui';
+export { readTraceSpans, tracePaths } from './traces';
+export { waitFor } from './wait';
+export { wipeLab } from './wipe';
