@@ -1,5 +1,4 @@
-import { loadLabConfig } from '../../tools/lab';
-import { restart, scale } from '../../tools/lab';
+import { loadLabConfig, restart, scale } from '../../tools/lab';
 import { RealLabActions } from './lab-actions';
 
 // The lab's own verbs, faked: what is asserted is the config each restart and scale is given.

@@ -12,13 +12,21 @@ import {
   topicName,
 } from '#libs/contracts';
 import { ChaosApiError, HttpChaosApi, TokenSource, type ChaosApi } from '../../tools/common';
-import type { AppName } from '../../tools/lab';
-import { GATEWAY_READS_MODES, type GatewayReads, type LabConfig } from '../../tools/lab';
-import { runningInstances } from '../../tools/lab';
-import { kafkaAnswers } from '../../tools/lab';
-import type { Log } from '../../tools/lab';
-import { kill, readLabDescription, restart, scale, type LabDescription } from '../../tools/lab';
-import { prometheusPaths } from '../../tools/lab';
+import {
+  type AppName,
+  GATEWAY_READS_MODES,
+  type GatewayReads,
+  type LabConfig,
+  runningInstances,
+  kafkaAnswers,
+  type Log,
+  kill,
+  readLabDescription,
+  restart,
+  scale,
+  type LabDescription,
+  prometheusPaths,
+} from '../../tools/lab';
 import type { Experiment, LagSpec, PIPELINE_TOPICS } from './definition';
 import type { LagReader, MetricsScraper } from './watcher';
 

@@ -1,10 +1,16 @@
 import { performance } from 'node:perf_hooks';
-import { DEFAULT_CLIENTS, type JeevesTarget } from '../../load-tests/src';
-import { progressLine } from '../../load-tests/src';
-import { runScenario } from '../../load-tests/src';
-import type { SecondSummary } from '../../load-tests/src';
-import { loadScenario, parseScenario, type FlowName, type Scenario } from '../../load-tests/src';
-import type { ThresholdResult } from '../../load-tests/src';
+import {
+  DEFAULT_CLIENTS,
+  type JeevesTarget,
+  progressLine,
+  runScenario,
+  type SecondSummary,
+  loadScenario,
+  parseScenario,
+  type FlowName,
+  type Scenario,
+  type ThresholdResult,
+} from '../../load-tests/src';
 import type { Experiment } from './definition';
 
 /** One load the runner asks for: the experiment's own (`main`) or a flood step's second client. */

@@ -1,5 +1,4 @@
-import type { AppName } from '../../tools/lab';
-import type { LabPart } from '../../tools/lab';
+import { type AppName, type LabPart } from '../../tools/lab';
 import type { Experiment, WatchSpec } from './definition';
 
 /**

@@ -1,8 +1,11 @@
-import { REPO_ROOT, type LabConfig } from '../../tools/lab';
-import { readLabDescription } from '../../tools/lab';
-import { LabNotRunningError } from '../../tools/lab';
-import { prometheusUrl } from '../../tools/lab';
-import { requireRunning } from '../../tools/lab';
+import {
+  REPO_ROOT,
+  type LabConfig,
+  readLabDescription,
+  LabNotRunningError,
+  prometheusUrl,
+  requireRunning,
+} from '../../tools/lab';
 import { join } from 'node:path';
 import { ExperimentError, loadExperiment, variantRuns, type Experiment } from './definition';
 import { writeComparison, type ComparedRun } from './comparison';

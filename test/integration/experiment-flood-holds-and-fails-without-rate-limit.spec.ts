@@ -1,10 +1,8 @@
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { HttpPrometheus } from '../../tools/common';
-import { openLab } from '../../tools/lab';
-import { dumpDom, plottedSeries, screenshot } from '../../experiments/src';
-import { REPO_ROOT } from '../../tools/lab';
-import { runAndReport } from '../../experiments/src';
+import { openLab, REPO_ROOT } from '../../tools/lab';
+import { dumpDom, plottedSeries, screenshot, runAndReport } from '../../experiments/src';
 import { lab, waitFor } from './support/lab';
 import { TEST_STATE_DIR } from './support/settings';
 import { waitPipelineSettled } from './resilience-helpers';

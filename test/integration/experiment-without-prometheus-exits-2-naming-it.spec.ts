@@ -1,9 +1,14 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { knownInstances } from '../../tools/lab';
-import { openLab } from '../../tools/lab';
-import { prometheusPid, prometheusUrl, startPrometheus, stopPrometheus } from '../../tools/lab';
+import {
+  knownInstances,
+  openLab,
+  prometheusPid,
+  prometheusUrl,
+  startPrometheus,
+  stopPrometheus,
+} from '../../tools/lab';
 import { HttpPrometheus } from '../../tools/common';
 import { lab, waitFor } from './support/lab';
 import { runLabCli } from './support/lab-cli';

@@ -1,8 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadLabConfig } from '../../tools/lab';
-import { describeInstance, startInstance, stopInstance, waitInstancesReady } from '../../tools/lab';
+import { loadLabConfig, describeInstance, startInstance, stopInstance, waitInstancesReady } from '../../tools/lab';
 import { lab } from './support/lab';
 
 /**

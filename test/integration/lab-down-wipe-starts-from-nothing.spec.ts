@@ -5,10 +5,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Kafka, logLevel, type Admin } from 'kafkajs';
 import { CONSUMER_GROUPS, consumerGroupName, TOPIC_SPECS, TOPICS, topicName } from '#libs/contracts';
-import { loadLabConfig, REPO_ROOT, type LabConfig } from '../../tools/lab';
-import { ensureTopics } from '../../tools/lab';
-import { kafkaPaths } from '../../tools/lab';
-import { down, openLab, up, type LabDescription } from '../../tools/lab';
+import {
+  loadLabConfig,
+  REPO_ROOT,
+  type LabConfig,
+  ensureTopics,
+  kafkaPaths,
+  down,
+  openLab,
+  up,
+  type LabDescription,
+} from '../../tools/lab';
 import { lab, waitFor } from './support/lab';
 import { freePort, runLabCli, type CliRun } from './support/lab-cli';
 

@@ -1,8 +1,7 @@
 import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { dumpUrlDom, screenshotUrl, visibleText } from '../../experiments/src';
-import { REPO_ROOT } from '../../tools/lab';
-import { zipkinTraceUrl } from '../../tools/lab';
+import { REPO_ROOT, zipkinTraceUrl } from '../../tools/lab';
 import type { StoredSpan } from '../../tools/otlp-sink';
 import { postMessage, uniqueUser, waitForFinal } from './pipeline-helpers';
 import { lab, waitFor } from './support/lab';

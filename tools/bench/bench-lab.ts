@@ -1,9 +1,18 @@
 import { setTimeout as delay } from 'node:timers/promises';
-import { APPS, type AppName } from '../lab';
-import { loadLabConfig, type LabConfig } from '../lab';
-import { describeInstance, startInstance, stopInstance, waitInstancesReady } from '../lab';
-import { ensureTopics } from '../lab';
-import { startKafka, stopKafka, type KafkaState } from '../lab';
+import {
+  APPS,
+  type AppName,
+  loadLabConfig,
+  type LabConfig,
+  describeInstance,
+  startInstance,
+  stopInstance,
+  waitInstancesReady,
+  ensureTopics,
+  startKafka,
+  stopKafka,
+  type KafkaState,
+} from '../lab';
 
 /**
  * A lab of the benchmarks' own (state in .lab/bench, ports shifted by BENCH_PORT_OFFSET, a fresh

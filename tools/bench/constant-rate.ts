@@ -1,6 +1,4 @@
-import { runScenario, type RunResult } from '../../load-tests/src';
-import { DEFAULT_CLIENTS } from '../../load-tests/src';
-import type { Scenario } from '../../load-tests/src';
+import { runScenario, type RunResult, DEFAULT_CLIENTS, type Scenario } from '../../load-tests/src';
 
 export interface ConstantRateOptions {
   url: string;

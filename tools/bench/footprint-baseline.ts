@@ -8,9 +8,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { delimiter, dirname, join, resolve } from 'node:path';
-import { APPS } from '../lab';
-import { REPO_ROOT } from '../lab';
-import { appMain } from '../lab';
+import { APPS, REPO_ROOT, appMain } from '../lab';
 
 export class BaselineError extends Error {
   override readonly name = 'BaselineError';

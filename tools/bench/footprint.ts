@@ -10,10 +10,17 @@ import { join, relative } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as delay } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
-import { APPS, type AppName } from '../lab';
-import { REPO_ROOT, type LabConfig } from '../lab';
-import { describeInstance, startInstance, stopInstance, waitInstancesReady } from '../lab';
-import { kafkaPid } from '../lab';
+import {
+  APPS,
+  type AppName,
+  REPO_ROOT,
+  type LabConfig,
+  describeInstance,
+  startInstance,
+  stopInstance,
+  waitInstancesReady,
+  kafkaPid,
+} from '../lab';
 import { startOtlpSink } from '../otlp-sink';
 import { BenchLab, withEnv } from './bench-lab';
 import {

@@ -1,6 +1,4 @@
-import { runScenario } from '../../load-tests/src';
-import { DEFAULT_CLIENTS } from '../../load-tests/src';
-import type { Scenario } from '../../load-tests/src';
+import { runScenario, DEFAULT_CLIENTS, type Scenario } from '../../load-tests/src';
 import { APPS } from '../lab';
 import type { BenchLab } from './bench-lab';
 

@@ -13,9 +13,16 @@ import { readFileSync } from 'node:fs';
 import { setTimeout as delay } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { Pool } from 'undici';
-import { loadLabConfig, type LabConfig } from '../lab';
-import { appPidFile, describeInstance, startInstance, stopInstance, waitInstancesReady } from '../lab';
-import { liveProcess } from '../lab';
+import {
+  loadLabConfig,
+  type LabConfig,
+  appPidFile,
+  describeInstance,
+  startInstance,
+  stopInstance,
+  waitInstancesReady,
+  liveProcess,
+} from '../lab';
 import { writePerformanceSection } from './performance-doc';
 import { fmtMs, stats, table, type LatencyStats } from './support';
 

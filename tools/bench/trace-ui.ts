@@ -9,11 +9,17 @@ import { existsSync, readdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
-import { loadLabConfig, type LabConfig } from '../lab';
-import { down, up } from '../lab';
-import { readPidFile } from '../lab';
-import { launchTraceUi, runningZipkin, ZIPKIN } from '../lab';
-import { tracePaths } from '../lab';
+import {
+  loadLabConfig,
+  type LabConfig,
+  down,
+  up,
+  readPidFile,
+  launchTraceUi,
+  runningZipkin,
+  ZIPKIN,
+  tracePaths,
+} from '../lab';
 import { readRssBytes } from './footprint';
 import { fmtMiB } from './footprint-report';
 

@@ -2,8 +2,7 @@ import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { loadLabConfig } from '../lab';
-import { prometheusConfig, prometheusPaths, targetGroups } from '../lab';
+import { loadLabConfig, prometheusConfig, prometheusPaths, targetGroups } from '../lab';
 import { loadRuleFiles, promtool } from './promtool';
 
 /**

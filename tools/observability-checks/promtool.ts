@@ -8,8 +8,7 @@ import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parse, stringify } from 'yaml';
-import { loadLabConfig } from '../lab';
-import { findPrometheusTool, pinnedPrometheusVersion, prometheusCacheDir } from '../lab';
+import { loadLabConfig, findPrometheusTool, pinnedPrometheusVersion, prometheusCacheDir } from '../lab';
 import { queryReferences, seriesIndex, labelsOf, type ExtraSeries } from './metric-catalogue';
 
 export const REPO_ROOT = resolve(__dirname, '..', '..');

@@ -1,9 +1,16 @@
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { appPort } from '../lab';
-import { REPO_ROOT, type LabConfig } from '../lab';
-import { liveProcess, removePidFile, spawnDetached, stopProcess, writePidFile } from '../lab';
-import { waitFor } from '../lab';
+import {
+  appPort,
+  REPO_ROOT,
+  type LabConfig,
+  liveProcess,
+  removePidFile,
+  spawnDetached,
+  stopProcess,
+  writePidFile,
+  waitFor,
+} from '../lab';
 import { DEFAULT_TOXIPROXY_URL, HttpToxiproxy, type ProxySpec } from '../common';
 
 export const TOXIPROXY_PORT = 8474;

@@ -1,6 +1,4 @@
-import { loadLabConfig } from '../../../tools/lab';
-import { knownInstances, stopInstance } from '../../../tools/lab';
-import { down, up } from '../../../tools/lab';
+import { loadLabConfig, knownInstances, stopInstance, down, up } from '../../../tools/lab';
 import { TEST_PORT_OFFSET, TEST_STATE_DIR, testApps } from './settings';
 
 /**

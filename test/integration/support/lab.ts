@@ -1,8 +1,15 @@
 import { LAB_CLIENTS, TOPICS, topicName, type TopicName } from '#libs/contracts';
 import { TokenSource } from '../../../tools/common';
-import type { AppName } from '../../../tools/lab';
-import { kill, openLab, pause, readLabDescription, restart, type LabDescription } from '../../../tools/lab';
-import { waitFor as poll } from '../../../tools/lab';
+import {
+  type AppName,
+  kill,
+  openLab,
+  pause,
+  readLabDescription,
+  restart,
+  type LabDescription,
+  waitFor as poll,
+} from '../../../tools/lab';
 import { TEST_STATE_DIR } from './settings';
 
 /** The running test lab, as global-setup described it. */

@@ -1,7 +1,13 @@
-import type { GatewayReads } from '../../../tools/lab';
-import { describeInstance, instanceReady, knownInstances, startInstance, stopInstance } from '../../../tools/lab';
-import { openLab } from '../../../tools/lab';
-import { writeTargets } from '../../../tools/lab';
+import {
+  type GatewayReads,
+  describeInstance,
+  instanceReady,
+  knownInstances,
+  startInstance,
+  stopInstance,
+  openLab,
+  writeTargets,
+} from '../../../tools/lab';
 import { lab, waitFor } from './lab';
 import { TEST_STATE_DIR } from './settings';
 

@@ -1,6 +1,5 @@
 import { join } from 'node:path';
-import { isAppName, APP_NAMES, type AppName } from '../../../tools/lab';
-import { REPO_ROOT } from '../../../tools/lab';
+import { isAppName, APP_NAMES, type AppName, REPO_ROOT } from '../../../tools/lab';
 
 /**
  * The test lab's fixed settings: its own state dir and ports 100 above the default lab's, so a

@@ -9,11 +9,8 @@ import {
   type ToxicSpec,
   parseDuration,
 } from '../../common';
-import { APP_NAMES, isAppName } from '..';
+import { APP_NAMES, isAppName, describeInstance, openLab, resolveInstance, requireRunning } from '..';
 import { UsageError, type CommandIo, type FlagSpec, type LabCommand, type ParsedArgs } from '../command';
-import { describeInstance } from '..';
-import { openLab, resolveInstance } from '..';
-import { requireRunning } from '..';
 import { labLinks, proxiedEnv, startToxiproxy, stopToxiproxy } from '../../toxiproxy/server';
 
 const TYPES = ['latency', 'error', 'hang', 'cpu', 'memory', 'pause-consumer', 'produce-failure', 'crash'] as const;

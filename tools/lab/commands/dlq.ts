@@ -12,9 +12,7 @@ import {
 } from '#libs/contracts';
 import { fixKafkajsHeaders } from '#libs/kafka';
 import { UsageError, type CommandIo, type LabCommand, type ParsedArgs } from '../command';
-import { brokersOf } from '..';
-import { openLab, readLabDescription } from '..';
-import { requireRunning } from '..';
+import { brokersOf, openLab, readLabDescription, requireRunning } from '..';
 
 /** One dead letter as read back from `jeeves.dlq.v1`. */
 export interface DeadLetter {

@@ -1,6 +1,5 @@
 import { UsageError, type LabCommand } from '../command';
-import { down, openLab } from '..';
-import { wipeLab } from '..';
+import { down, openLab, wipeLab } from '..';
 
 export const command: LabCommand = {
   name: 'down',

@@ -1,10 +1,13 @@
 import { relative } from 'node:path';
 import { UsageError, type LabCommand } from '../command';
 import { openLab } from '..';
-import { ExperimentError, experimentNames } from '../../../experiments/src';
-import { runVariantsAndReport } from '../../../experiments/src';
-import type { RunRecord } from '../../../experiments/src';
-import type { ReportFiles } from '../../../experiments/src';
+import {
+  ExperimentError,
+  experimentNames,
+  runVariantsAndReport,
+  type RunRecord,
+  type ReportFiles,
+} from '../../../experiments/src';
 
 export const command: LabCommand = {
   name: 'experiment',

@@ -1,7 +1,5 @@
 import { UsageError, type LabCommand } from '../command';
-import { describeInstance } from '..';
-import { kill, openLab, pause, restart } from '..';
-import { requireRunning, WHOLE_PIPELINE } from '..';
+import { describeInstance, kill, openLab, pause, restart, requireRunning, WHOLE_PIPELINE } from '..';
 import { type Disruption, formatLedger, ledgerPassed, runLedger } from '../../ledger/ledger';
 import { parseDurationMs } from './chaos';
 

@@ -1,17 +1,23 @@
 import { join } from 'node:path';
 import { UsageError, type LabCommand, type ParsedArgs } from '../command';
-import { REPO_ROOT } from '..';
-import { openLab, readLabDescription } from '..';
-import { prometheusPaths } from '..';
-import { requireRunning } from '..';
+import { REPO_ROOT, openLab, readLabDescription, prometheusPaths, requireRunning } from '..';
 import { parseDuration } from '../../common';
-import { applyOverrides, type Overrides } from '../../../load-tests/src';
-import { loadScenario, scenarioNames } from '../../../load-tests/src';
-import { DEFAULT_CLIENTS, type JeevesTarget } from '../../../load-tests/src';
-import { LiveMetrics, setScrapeTarget } from '../../../load-tests/src';
-import { progressLine } from '../../../load-tests/src';
-import { EXIT_THRESHOLDS_FAILED, runScenario } from '../../../load-tests/src';
-import { buildSummary, resultDir, writeSummary } from '../../../load-tests/src';
+import {
+  applyOverrides,
+  type Overrides,
+  loadScenario,
+  scenarioNames,
+  DEFAULT_CLIENTS,
+  type JeevesTarget,
+  LiveMetrics,
+  setScrapeTarget,
+  progressLine,
+  EXIT_THRESHOLDS_FAILED,
+  runScenario,
+  buildSummary,
+  resultDir,
+  writeSummary,
+} from '../../../load-tests/src';
 
 /** The scenario and its overrides from the parsed arguments (`--rate 20` or `--rate=20`). */
 export function readLoadArgs({ positional, flags }: ParsedArgs): {

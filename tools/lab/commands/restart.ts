@@ -1,6 +1,5 @@
 import { UsageError, type LabCommand } from '../command';
-import { openLab, restart } from '..';
-import { requireRunning } from '..';
+import { openLab, restart, requireRunning } from '..';
 
 export const command: LabCommand = {
   name: 'restart',

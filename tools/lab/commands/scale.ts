@@ -1,7 +1,5 @@
-import { APPS, isAppName } from '..';
+import { APPS, isAppName, openLab, scale, requireRunning } from '..';
 import { UsageError, type LabCommand } from '../command';
-import { openLab, scale } from '..';
-import { requireRunning } from '..';
 
 export const command: LabCommand = {
   name: 'scale',

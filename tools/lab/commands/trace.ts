@@ -1,10 +1,14 @@
 import { renderTree, spanTree, type StoredSpan } from '../../otlp-sink';
 import { UsageError, type LabCommand } from '../command';
-import { describeInstance } from '..';
-import { openLab } from '..';
-import { requireRunning } from '..';
-import { runningZipkin, zipkinTraceUrl } from '..';
-import { readTraceSpans, tracePaths } from '..';
+import {
+  describeInstance,
+  openLab,
+  requireRunning,
+  runningZipkin,
+  zipkinTraceUrl,
+  readTraceSpans,
+  tracePaths,
+} from '..';
 
 const TRACE_ID = /^[0-9a-f]{32}$/;
 

@@ -1,8 +1,5 @@
-import { APP_NAMES, isAppName } from '..';
+import { APP_NAMES, isAppName, loadLabConfig, up, prometheusNotRunning } from '..';
 import { UsageError, type LabCommand } from '../command';
-import { loadLabConfig } from '..';
-import { up } from '..';
-import { prometheusNotRunning } from '..';
 
 export const command: LabCommand = {
   name: 'up',
