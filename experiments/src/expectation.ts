@@ -1,3 +1,4 @@
+import { compare } from '../../load-tests/src';
 /**
  * Bounds a probe or measurement must meet: `< 0.01`, `>= 1`, `== 0`, `!= 0`, or `increases` (the
  * value rose above where it stood when the check began: a counter moving again).
@@ -33,18 +34,8 @@ export function meets(expectation: Expectation, value: number | undefined, basel
   if (value === undefined || Number.isNaN(value)) return false;
   if (expectation.kind === 'increases') return baseline !== undefined && !Number.isNaN(baseline) && value > baseline;
   const b = expectation.bound;
-  switch (expectation.operator) {
-    case '<':
-      return value < b;
-    case '<=':
-      return value <= b;
-    case '>':
-      return value > b;
-    case '>=':
-      return value >= b;
-    case '==':
-      return Math.abs(value - b) < 1e-9;
-    case '!=':
-      return Math.abs(value - b) >= 1e-9;
-  }
+  // Equality within 1e-9: a value computed from samples is seldom exactly the bound.
+  if (expectation.operator === '==') return Math.abs(value - b) < 1e-9;
+  if (expectation.operator === '!=') return Math.abs(value - b) >= 1e-9;
+  return compare(value, expectation.operator, b);
 }

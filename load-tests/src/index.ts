@@ -11,4 +11,4 @@ export { type SecondSummary } from './driver/timeline';
 export { percentile } from './metrics';
 export { applyOverrides, type Overrides } from './plan';
 export { FLOWS, loadScenario, parseScenario, scenarioNames, type FlowName, type Scenario } from './scenario';
-export { type ThresholdResult } from './thresholds';
+export { compare, type ThresholdResult } from './thresholds';

@@ -71,6 +71,7 @@ export function parseSelector(key: string): MetricSelector {
   return { metric: m[1], tags };
 }
 
+/** Whether `value` meets `operator bound` (k6 threshold operators; `==`/`===` exact, `!=` exact). */
 export function compare(value: number, operator: Operator, bound: number): boolean {
   switch (operator) {
     case '<':

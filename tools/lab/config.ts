@@ -4,6 +4,7 @@ import { dirname, join, resolve } from 'node:path';
 import { homedir } from 'node:os';
 import { z } from 'zod';
 import { checkConfig, type ConfigOf, KAFKA_TRANSPORTS, LOG_LEVELS } from '#libs/config';
+import { GATEWAY_READS_MODES, type GatewayReads } from '#libs/contracts';
 
 /** Repository root, found by walking up to our package.json (works from tools/lab and dist/tools/lab). */
 export const REPO_ROOT = findRepoRoot(__dirname);
@@ -46,8 +47,7 @@ export interface LabConfig {
 
 export { KAFKA_TRANSPORTS };
 export type KafkaTransport = (typeof KAFKA_TRANSPORTS)[number];
-export const GATEWAY_READS_MODES = ['http', 'kafka'] as const;
-export type GatewayReads = (typeof GATEWAY_READS_MODES)[number];
+export { GATEWAY_READS_MODES, type GatewayReads };
 
 /** A bad lab setting: the message lists every bad variable, `NAME=value` and what is wrong. */
 export class LabConfigError extends Error {

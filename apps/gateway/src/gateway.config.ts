@@ -1,6 +1,6 @@
 import { authConfigShape } from '#libs/auth';
 import { env } from '#libs/config';
-import { defaultUrlOf } from '#libs/contracts';
+import { defaultUrlOf, GATEWAY_READS_MODES } from '#libs/contracts';
 import type { ServiceConfig } from '#libs/platform';
 import { breakerEnvShape } from '#libs/resilience';
 
@@ -15,7 +15,7 @@ export const gatewayConfigShape = {
    * How reads reach data-service: `http` (its read API at DATA_SERVICE_URL, ADR 0040) or `kafka`
    * (Kafka request-reply, ClientKafka.send → @MessagePattern, ADR 0042). Same answers either way.
    */
-  GATEWAY_READS: env.oneOf(['http', 'kafka'] as const, 'http'),
+  GATEWAY_READS: env.oneOf(GATEWAY_READS_MODES, 'http'),
   /** One read from data-service (over HTTP: connect to last byte; over Kafka: send to reply); past it the gateway answers 503. */
   DATA_SERVICE_TIMEOUT_MS: env.int(2000, 10, 60_000),
   /** The data-service breaker (DATA_SERVICE_BREAKER_*); its timeout is a backstop above DATA_SERVICE_TIMEOUT_MS. */

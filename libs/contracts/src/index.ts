@@ -19,6 +19,7 @@ export {
   messagePageViewSchema,
   messageReadReplySchema,
   userMessagesReadReplySchema,
+  GATEWAY_READS_MODES,
 } from './reads';
 export type {
   ReadTopicName,
@@ -28,6 +29,7 @@ export type {
   UserMessagesRead,
   MessageReadReply,
   UserMessagesReadReply,
+  GatewayReads,
 } from './reads';
 export { envelopeSchema, makeEnvelope } from './envelope';
 export { headerEntries, headerValues, lastHeaderText, soleHeaderText, copyHeaders } from './record-headers';

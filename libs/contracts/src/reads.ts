@@ -88,3 +88,7 @@ export const userMessagesReadReplySchema = z.discriminatedUnion('outcome', [
   ...failedReadSchemas,
 ]);
 export type UserMessagesReadReply = z.infer<typeof userMessagesReadReplySchema>;
+
+/** How the gateway reads data-service (`GATEWAY_READS`): its HTTP API (ADR 0040) or Kafka request-reply (ADR 0042). */
+export const GATEWAY_READS_MODES = ['http', 'kafka'] as const;
+export type GatewayReads = (typeof GATEWAY_READS_MODES)[number];
