@@ -67,14 +67,20 @@ describe('dashboards: every panel query returns data during a load run', () => {
     const fault = await chaosRequest('provider', 'POST', '', slowTime);
     expect(fault.status).toBe(201);
     const token = await getToken(CLIENTS.demo.id, CLIENTS.demo.secret);
-    const burst = await Promise.all(
-      Array.from({ length: 160 }, () =>
-        fetch(`${lab().urls.gateway}/v1/users/panels-burst/messages`, {
-          headers: { authorization: `Bearer ${token}` },
-        }).then((r) => r.status),
-      ),
-    );
-    expect(burst).toContain(429);
+    // Bursts of 160 reads until the client's bucket (burst 100, 50/s) runs dry: one burst is
+    // enough on an idle machine, but a loaded one can spread it out past the refill. At most 5.
+    const statuses: number[] = [];
+    for (let wave = 0; wave < 5 && !statuses.includes(429); wave++) {
+      const burst = await Promise.all(
+        Array.from({ length: 160 }, () =>
+          fetch(`${lab().urls.gateway}/v1/users/panels-burst/messages`, {
+            headers: { authorization: `Bearer ${token}` },
+          }).then((r) => r.status),
+        ),
+      );
+      statuses.push(...burst);
+    }
+    expect(statuses).toContain(429);
     await postMessage(uniqueUser('panels'), 'time in Tokyo');
     // The Kafka read panels need a gateway reading over Kafka request-reply (ADR 0042): the lab's
     // own when it runs in that mode, else one started beside it, read through for a while.
