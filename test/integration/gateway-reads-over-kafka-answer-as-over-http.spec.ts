@@ -1,34 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { demoToken, postMessage, uniqueUser, waitForFinal } from './pipeline-helpers';
+import { postMessage, uniqueUser, waitForFinal } from './pipeline-helpers';
 import { waitPipelineSettled } from './resilience-helpers';
 import { killApp, restartApp, waitFor } from './support/lab';
-import { type OtherModeGateway, startOtherReadModeGateway } from './support/other-read-mode-gateway';
-
-const DATA_SERVICE_TIMEOUT_MS = Number(process.env.DATA_SERVICE_TIMEOUT_MS || 2000);
-
-interface Answer {
-  status: number;
-  contentType: string | null;
-  retryAfter: string | null;
-  body: unknown;
-  tookMs: number;
-}
-
-async function get(baseUrl: string, path: string): Promise<Answer> {
-  const started = Date.now();
-  const response = await fetch(`${baseUrl}${path}`, {
-    headers: { authorization: `Bearer ${await demoToken()}` },
-    signal: AbortSignal.timeout(30_000),
-  });
-  const text = await response.text();
-  return {
-    status: response.status,
-    contentType: response.headers.get('content-type'),
-    retryAfter: response.headers.get('retry-after'),
-    body: text ? (JSON.parse(text) as unknown) : undefined,
-    tookMs: Date.now() - started,
-  };
-}
+import {
+  DATA_SERVICE_TIMEOUT_MS,
+  readThrough as get,
+  type OtherModeGateway,
+  startOtherReadModeGateway,
+} from './support/other-read-mode-gateway';
 
 const escapeRegExp = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 

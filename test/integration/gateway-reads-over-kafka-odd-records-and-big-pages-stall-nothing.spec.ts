@@ -2,29 +2,18 @@ import { randomUUID } from 'node:crypto';
 import type { IHeaders, Producer } from 'kafkajs';
 import { READ_TOPIC_PARTITIONS, READ_TOPICS, replyTopicOf } from '#libs/contracts';
 import { fixKafkajsHeaders } from '#libs/kafka';
-import { connectedProducer, demoToken, kafka, postMessage, storedMessagesOf, uniqueUser } from './pipeline-helpers';
+import { connectedProducer, kafka, postMessage, storedMessagesOf, uniqueUser } from './pipeline-helpers';
 import { waitPipelineSettled } from './resilience-helpers';
 import { lab, waitFor } from './support/lab';
-import { type OtherModeGateway, startOtherReadModeGateway } from './support/other-read-mode-gateway';
+import {
+  DATA_SERVICE_TIMEOUT_MS,
+  readThrough as get,
+  type OtherModeGateway,
+  startOtherReadModeGateway,
+} from './support/other-read-mode-gateway';
 
 // Some records below carry a header without a value, which kafkajs cannot encode as shipped.
 fixKafkajsHeaders();
-
-const DATA_SERVICE_TIMEOUT_MS = Number(process.env.DATA_SERVICE_TIMEOUT_MS || 2000);
-
-async function get(baseUrl: string, path: string): Promise<{ status: number; body: unknown; tookMs: number }> {
-  const started = Date.now();
-  const response = await fetch(`${baseUrl}${path}`, {
-    headers: { authorization: `Bearer ${await demoToken()}` },
-    signal: AbortSignal.timeout(30_000),
-  });
-  const text = await response.text();
-  return {
-    status: response.status,
-    body: text ? (JSON.parse(text) as unknown) : undefined,
-    tookMs: Date.now() - started,
-  };
-}
 
 /**
  * Reads over Kafka request-reply (ADR 0042) against the real broker: records on the read topics

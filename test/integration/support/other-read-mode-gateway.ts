@@ -8,6 +8,7 @@ import {
   openLab,
   writeTargets,
 } from '../../../tools/lab';
+import { demoToken } from '../pipeline-helpers';
 import { lab, waitFor } from './lab';
 import { TEST_STATE_DIR } from './settings';
 
@@ -45,5 +46,34 @@ export async function startOtherReadModeGateway(): Promise<OtherModeGateway> {
       await stopInstance(config, target.id);
       writeTargets(config, knownInstances(config));
     },
+  };
+}
+
+/** The gateway's read deadline (its DATA_SERVICE_TIMEOUT_MS default unless the test lab sets it), ms. */
+export const DATA_SERVICE_TIMEOUT_MS = Number(process.env.DATA_SERVICE_TIMEOUT_MS || 2000);
+
+/** A read's answer: status, the headers the read specs check, the parsed body and its time in ms. */
+export interface ReadAnswer {
+  status: number;
+  contentType: string | null;
+  retryAfter: string | null;
+  body: unknown;
+  tookMs: number;
+}
+
+/** GET `path` from the gateway at `baseUrl` as the demo client, timed. */
+export async function readThrough(baseUrl: string, path: string): Promise<ReadAnswer> {
+  const started = Date.now();
+  const response = await fetch(`${baseUrl}${path}`, {
+    headers: { authorization: `Bearer ${await demoToken()}` },
+    signal: AbortSignal.timeout(30_000),
+  });
+  const text = await response.text();
+  return {
+    status: response.status,
+    contentType: response.headers.get('content-type'),
+    retryAfter: response.headers.get('retry-after'),
+    body: text ? (JSON.parse(text) as unknown) : undefined,
+    tookMs: Date.now() - started,
   };
 }
