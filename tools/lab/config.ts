@@ -43,7 +43,25 @@ export interface LabConfig {
    * Prometheus and the trace parts stay on loopback.
    */
   readonly bindHost: string;
+  /** `LAB_OTLP_SINK_PORT`: the lab's trace sink port when set (1–65535); unset: 4318 + portOffset. */
+  readonly otlpSinkPort: number | undefined;
+  /** `LAB_TRACING`: `off` runs the apps untraced (no sink, no span export, no trace UI); default `on`. */
+  readonly tracing: LabTracing;
+  /** `LAB_APP_MAIN`: each app's compiled entry (`{app}` replaced), e.g. a stub; unset: this checkout's dist. */
+  readonly appMainTemplate: string | undefined;
+  /** `LAB_APP_KAFKA_BROKERS`: the apps' KAFKA_BROKERS (`host:port,…`) instead of the lab's broker (Toxiproxy). */
+  readonly appKafkaBrokers: string | undefined;
+  /** `LAB_PROVIDER_URL`: the apps' PROVIDER_URL (http or https) instead of the provider's own (Toxiproxy). */
+  readonly appProviderUrl: string | undefined;
+  /** `LAB_KAFKA_PROXY_LISTENER=1`: the lab broker gets the PROXIED listener Toxiproxy forwards to; default `0`. */
+  readonly kafkaProxyListener: boolean;
+  /** `LAB_ADMIN_CLIENT_ID` / `LAB_ADMIN_CLIENT_SECRET`: the chaos verb's client; each unset: the lab-admin client's. */
+  readonly adminClient: { readonly id?: string; readonly secret?: string };
 }
+
+/** LAB_TRACING's values. */
+export const LAB_TRACING_VALUES = ['on', 'off'] as const;
+export type LabTracing = (typeof LAB_TRACING_VALUES)[number];
 
 export { KAFKA_TRANSPORTS };
 export type KafkaTransport = (typeof KAFKA_TRANSPORTS)[number];
@@ -85,6 +103,40 @@ export const labSetting = {
   /** One of `values`; unset is `fallback`. */
   oneOf: <T extends readonly [string, ...string[]]>(values: T, fallback: T[number]) =>
     z.enum(values, { error: `is not one of ${values.join(', ')}` }).default(fallback),
+  /** A string; unset, empty or blank is undefined (the caller's default). */
+  text: () => z.preprocess(emptyAsUnset, z.string().optional()),
+  /** `on`/`off`, any case, blank is unset; unset is `fallback`. */
+  onOff: (fallback: 'on' | 'off') =>
+    z.preprocess(
+      (value) => (typeof value === 'string' ? value.trim().toLowerCase() || undefined : value),
+      z.enum(LAB_TRACING_VALUES, { error: 'is not one of on, off' }).default(fallback),
+    ),
+  /** `0` or `1` as a boolean; unset, empty or blank is `false`. */
+  flag: () =>
+    z.preprocess(
+      emptyAsUnset,
+      z
+        .enum(['0', '1'], { error: 'is not one of 0, 1' })
+        .default('0')
+        .transform((value) => value === '1'),
+    ),
+  /** An http or https URL as given; unset, empty or blank is undefined. */
+  httpUrl: () =>
+    z.preprocess(
+      emptyAsUnset,
+      z.url({ protocol: /^https?$/, error: 'is not an http(s) URL (e.g. http://127.0.0.1:23003)' }).optional(),
+    ),
+  /** A comma list of `host:port` (port 1–65535) as given; unset, empty or blank is undefined. */
+  brokerList: () =>
+    z.preprocess(
+      emptyAsUnset,
+      z
+        .string()
+        .refine((value) => value.split(',').every(isBrokerAddress), {
+          error: 'is not a comma list of host:port (e.g. 127.0.0.1:19092)',
+        })
+        .optional(),
+    ),
   /** An IP literal (v4 or v6), as `node:net` `isIP` reads it; unset is `fallback`. */
   ipAddress: (fallback: string) =>
     z
@@ -92,6 +144,12 @@ export const labSetting = {
       .refine((value) => isIP(value) !== 0, { error: 'is not an IP address (e.g. 127.0.0.1, 0.0.0.0 or 172.17.0.1)' })
       .default(fallback),
 };
+
+/** `host:port` with a port in 1–65535; the host a name, an IPv4 or a bracketed IPv6 literal. */
+function isBrokerAddress(item: string): boolean {
+  const match = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]+):(\d{1,5})$/.exec(item.trim());
+  return match !== null && Number(match[2]) >= 1 && Number(match[2]) <= 65535;
+}
 
 /**
  * Validates lab settings (keys of `shape` are variable names) with libs/config, the apps'
@@ -111,6 +169,14 @@ export function checkLabSettings<S extends Record<string, z.ZodType>>(
   throw fail([...lines.values()].join('\n  - '));
 }
 
+/**
+ * `checkLabSettings` with the lab's error: for the settings of one verb or part (e.g. the load verb's
+ * LOAD_METRICS_PORT). Throws LabConfigError `Bad lab settings:` with one line per bad variable.
+ */
+export function labSettings<S extends Record<string, z.ZodType>>(shape: S, env: NodeJS.ProcessEnv): ConfigOf<S> {
+  return checkLabSettings(shape, env, (problems) => new LabConfigError(`Bad lab settings:\n  - ${problems}`));
+}
+
 /** The lab's own variables; overrides (the CLI's flags) stand in for the variable they name. */
 const labConfigShape = {
   LAB_STATE_DIR: z.string().default('.lab/default'),
@@ -128,6 +194,14 @@ const labConfigShape = {
     .regex(/^[A-Za-z0-9._-]*$/, { error: "may only hold letters, digits, '.', '_' and '-'" })
     .default(''),
   LOG_LEVEL: z.preprocess(emptyAsUnset, labSetting.oneOf(LOG_LEVELS, 'info')),
+  LAB_OTLP_SINK_PORT: labSetting.int(1, 65535),
+  LAB_TRACING: labSetting.onOff('on'),
+  LAB_APP_MAIN: labSetting.text(),
+  LAB_APP_KAFKA_BROKERS: labSetting.brokerList(),
+  LAB_PROVIDER_URL: labSetting.httpUrl(),
+  LAB_KAFKA_PROXY_LISTENER: labSetting.flag(),
+  LAB_ADMIN_CLIENT_ID: labSetting.text(),
+  LAB_ADMIN_CLIENT_SECRET: labSetting.text(),
 };
 
 /**
@@ -135,22 +209,18 @@ const labConfigShape = {
  * reported at once. Throws LabConfigError.
  */
 export function loadLabConfig(env: NodeJS.ProcessEnv = process.env, overrides: LabConfigOverrides = {}): LabConfig {
-  const settings = checkLabSettings(
-    labConfigShape,
-    {
-      ...env,
-      // A numeric override is taken as given: its variable is not read at all.
-      LAB_PORT_OFFSET: overrides.portOffset === undefined ? env.LAB_PORT_OFFSET : undefined,
-      PROMETHEUS_PORT: overrides.prometheusPort === undefined ? env.PROMETHEUS_PORT : undefined,
-      LAB_STATE_DIR: overrides.stateDir ?? env.LAB_STATE_DIR,
-      JEEVES_TOPIC_PREFIX: overrides.topicPrefix ?? env.JEEVES_TOPIC_PREFIX,
-      KAFKA_BROKERS: overrides.externalBrokers ?? (env.KAFKA_BROKERS || undefined),
-      KAFKA_TRANSPORT: overrides.kafkaTransport ?? env.KAFKA_TRANSPORT,
-      GATEWAY_READS: overrides.gatewayReads ?? env.GATEWAY_READS,
-      LAB_HOST: overrides.bindHost ?? (env.LAB_HOST?.trim() || undefined),
-    },
-    (problems) => new LabConfigError(`Bad lab settings:\n  - ${problems}`),
-  );
+  const settings = labSettings(labConfigShape, {
+    ...env,
+    // A numeric override is taken as given: its variable is not read at all.
+    LAB_PORT_OFFSET: overrides.portOffset === undefined ? env.LAB_PORT_OFFSET : undefined,
+    PROMETHEUS_PORT: overrides.prometheusPort === undefined ? env.PROMETHEUS_PORT : undefined,
+    LAB_STATE_DIR: overrides.stateDir ?? env.LAB_STATE_DIR,
+    JEEVES_TOPIC_PREFIX: overrides.topicPrefix ?? env.JEEVES_TOPIC_PREFIX,
+    KAFKA_BROKERS: overrides.externalBrokers ?? (env.KAFKA_BROKERS || undefined),
+    KAFKA_TRANSPORT: overrides.kafkaTransport ?? env.KAFKA_TRANSPORT,
+    GATEWAY_READS: overrides.gatewayReads ?? env.GATEWAY_READS,
+    LAB_HOST: overrides.bindHost ?? (env.LAB_HOST?.trim() || undefined),
+  });
   const portOffset = overrides.portOffset ?? settings.LAB_PORT_OFFSET ?? 0;
   return Object.freeze({
     stateDir: resolve(REPO_ROOT, settings.LAB_STATE_DIR),
@@ -166,7 +236,38 @@ export function loadLabConfig(env: NodeJS.ProcessEnv = process.env, overrides: L
     kafkaTransport: settings.KAFKA_TRANSPORT,
     gatewayReads: settings.GATEWAY_READS,
     bindHost: settings.LAB_HOST,
+    otlpSinkPort: settings.LAB_OTLP_SINK_PORT,
+    tracing: settings.LAB_TRACING,
+    appMainTemplate: settings.LAB_APP_MAIN,
+    appKafkaBrokers: settings.LAB_APP_KAFKA_BROKERS,
+    appProviderUrl: settings.LAB_PROVIDER_URL,
+    kafkaProxyListener: settings.LAB_KAFKA_PROXY_LISTENER,
+    adminClient: Object.freeze({
+      ...(settings.LAB_ADMIN_CLIENT_ID ? { id: settings.LAB_ADMIN_CLIENT_ID } : {}),
+      ...(settings.LAB_ADMIN_CLIENT_SECRET ? { secret: settings.LAB_ADMIN_CLIENT_SECRET } : {}),
+    }),
   });
+}
+
+/** The lab's variables (keys of its validated settings). */
+export type LabVariable = keyof typeof labConfigShape;
+
+/**
+ * One lab variable from `env`, validated as `loadLabConfig` does (for code handed an environment
+ * rather than a LabConfig). Throws LabConfigError naming the variable for a bad value.
+ */
+export function labVariable<K extends LabVariable>(
+  name: K,
+  env: NodeJS.ProcessEnv = process.env,
+): ConfigOf<typeof labConfigShape>[K] {
+  const shape = { [name]: labConfigShape[name] } as Pick<typeof labConfigShape, K>;
+  const settings = labSettings(shape, env);
+  return (settings as ConfigOf<typeof labConfigShape>)[name];
+}
+
+/** LAB_TRACING from `env` (`on`/`off`, any case; unset `on`). Throws LabConfigError naming it for another value. */
+export function labTracing(env: NodeJS.ProcessEnv): LabTracing {
+  return labVariable('LAB_TRACING', env);
 }
 
 /**

@@ -4,7 +4,17 @@
  * CLI, benchmarks and integration specs use of it, through this file; it imports none of them.
  */
 export { APPS, APP_NAMES, appPort, isAppName, type AppName } from './apps';
-export { GATEWAY_READS_MODES, REPO_ROOT, brokersOf, loadLabConfig, type GatewayReads, type LabConfig } from './config';
+export {
+  GATEWAY_READS_MODES,
+  LabConfigError,
+  REPO_ROOT,
+  brokersOf,
+  labSetting,
+  labSettings,
+  loadLabConfig,
+  type GatewayReads,
+  type LabConfig,
+} from './config';
 export {
   appMain,
   appPidFile,

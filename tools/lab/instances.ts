@@ -2,7 +2,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { APPS, appPort, instanceId, parseInstanceId, type AppName } from './apps';
-import { appUrlHost, REPO_ROOT, type LabConfig } from './config';
+import { appUrlHost, labVariable, REPO_ROOT, type LabConfig } from './config';
 import { traceEnv } from './traces';
 import {
   killProcess,
@@ -45,13 +45,16 @@ export function appLogFile(config: LabConfig, id: string): string {
 }
 
 /**
- * Compiled entry of an app in the checkout at `root` (this one by default). `LAB_APP_MAIN` (with
- * `{app}`) points this checkout's lab at other code, e.g. a stub; an explicit `root` is taken as meant.
+ * Compiled entry of an app in the checkout at `root` (this one by default). `template` (with
+ * `{app}`; default LAB_APP_MAIN, validated, when no `root` is given: callers with a LabConfig pass its
+ * `appMainTemplate`) points this checkout's lab at other code, e.g. a stub; an explicit `root` is taken as meant.
  */
-export function appMain(app: AppName, root?: string): string {
-  const template =
-    (root === undefined && process.env.LAB_APP_MAIN) ||
-    join(root ?? REPO_ROOT, 'dist', 'apps', '{app}', 'src', 'main.js');
+export function appMain(
+  app: AppName,
+  root?: string,
+  template: string | undefined = root === undefined ? labVariable('LAB_APP_MAIN') : undefined,
+): string {
+  template ??= join(root ?? REPO_ROOT, 'dist', 'apps', '{app}', 'src', 'main.js');
   return template.replaceAll('{app}', app);
 }
 
@@ -76,13 +79,13 @@ export function appEnv(config: LabConfig, target: AppInstance, input: AppEnvInpu
     PORT: String(target.port),
     HOST: config.bindHost,
     // LAB_APP_KAFKA_BROKERS / LAB_PROVIDER_URL route apps through Toxiproxy (tools/toxiproxy/server.ts).
-    KAFKA_BROKERS: process.env.LAB_APP_KAFKA_BROKERS || input.brokers,
+    KAFKA_BROKERS: config.appKafkaBrokers ?? input.brokers,
     JEEVES_TOPIC_PREFIX: config.topicPrefix,
     KAFKA_TRANSPORT: config.kafkaTransport,
     GATEWAY_READS: config.gatewayReads,
     TOKEN_DEALER_URL: url('token-dealer'),
     DATA_SERVICE_URL: url('data-service'),
-    PROVIDER_URL: process.env.LAB_PROVIDER_URL || url('provider'),
+    PROVIDER_URL: config.appProviderUrl ?? url('provider'),
     GATEWAY_URL: url('gateway'),
     DATA_DIR: join(config.stateDir, 'data'),
     LOG_LEVEL: config.logLevel,
@@ -137,7 +140,7 @@ export async function startInstance(
   const running = liveProcess(pidFile);
   if (running) return { ...target, pid: running.pid, started: false };
   const root = options.root ?? REPO_ROOT;
-  const main = appMain(target.app, options.root);
+  const main = appMain(target.app, options.root, options.root === undefined ? config.appMainTemplate : undefined);
   if (!existsSync(main)) {
     throw new AppStartError(
       `${target.id}: ${main} does not exist. Build ${root} first (npm run build), or check that apps/${target.app}/src/main.ts exists there.`,

@@ -147,10 +147,11 @@ export async function up(config: LabConfig, options: UpOptions): Promise<LabDesc
   traceUiSettings(config, process.env, options.noTraceUi);
   const wanted = options.apps ?? APPS.map((a) => a.name);
   // Checked before the broker starts: a missing build is a 1-second answer, not a 20-second one.
-  const missing = wanted.filter((app) => !existsSync(appMain(app)));
+  const mainOf = (app: AppName): string => appMain(app, undefined, config.appMainTemplate);
+  const missing = wanted.filter((app) => !existsSync(mainOf(app)));
   if (missing.length > 0) {
     throw new Error(
-      `No compiled entry for ${missing.join(', ')} (looked for ${missing.map((app) => appMain(app)).join(', ')}). Build with \`npm run build\`; each app needs apps/<app>/src/main.ts.`,
+      `No compiled entry for ${missing.join(', ')} (looked for ${missing.map(mainOf).join(', ')}). Build with \`npm run build\`; each app needs apps/<app>/src/main.ts.`,
     );
   }
   mkdirSync(join(config.stateDir, 'data'), { recursive: true });

@@ -8,7 +8,6 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { z } from 'zod';
 import { checkLabSettings, labSetting, REPO_ROOT, type LabConfig } from './config';
 import type { Log } from './log';
 import { mavenAvailable, runMaven } from './maven';
@@ -93,15 +92,12 @@ export interface TraceUiSettings {
   readonly off?: string;
 }
 
-const TRACE_UI_VALUES = ['on', 'off'] as const;
-
 const traceUiShape = {
   /** Case and surrounding blanks do not matter; unset or blank is `on`. */
-  LAB_TRACE_UI: z.preprocess(
-    (value) => (typeof value === 'string' ? value.trim().toLowerCase() || undefined : value),
-    labSetting.oneOf(TRACE_UI_VALUES, 'on'),
-  ),
+  LAB_TRACE_UI: labSetting.onOff('on'),
   ZIPKIN_PORT: labSetting.int(1, 65535),
+  /** As the lab's config reads it: `off` leaves no span for the UI to show. */
+  LAB_TRACING: labSetting.onOff('on'),
 };
 
 /**
@@ -124,7 +120,7 @@ export function traceUiSettings(
     ? 'off (--no-trace-ui)'
     : settings.LAB_TRACE_UI === 'off'
       ? 'off (LAB_TRACE_UI=off)'
-      : env.LAB_TRACING === 'off'
+      : settings.LAB_TRACING === 'off'
         ? 'off (LAB_TRACING=off: no spans to show)'
         : undefined;
   return { enabled: off === undefined, port, ...(off ? { off } : {}) };

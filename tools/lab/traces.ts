@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { REPO_ROOT, type LabConfig } from './config';
+import { labTracing, REPO_ROOT, type LabConfig } from './config';
 import type { Log } from './log';
 import { liveProcess, removePidFile, spawnDetached, stopProcess, tailFile, writePidFile } from './processes';
 import { runningZipkin } from './trace-ui';
@@ -28,14 +28,14 @@ export function tracePaths(config: LabConfig): TracePaths {
   };
 }
 
-export function traceSinkPort(config: LabConfig, env: NodeJS.ProcessEnv = process.env): number {
-  const raw = env.LAB_OTLP_SINK_PORT;
-  return raw ? Number(raw) : 4318 + config.portOffset;
+/** The sink's port: LAB_OTLP_SINK_PORT (validated in the lab's config), else 4318 + the port offset. */
+export function traceSinkPort(config: Pick<LabConfig, 'otlpSinkPort' | 'portOffset'>): number {
+  return config.otlpSinkPort ?? 4318 + config.portOffset;
 }
 
-/** True when the user points the lab at their own collector or turned tracing off. */
-function sinkWanted(env: NodeJS.ProcessEnv): boolean {
-  return !env.OTEL_EXPORTER_OTLP_ENDPOINT && !env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT && env.LAB_TRACING !== 'off';
+/** False when the user points the lab at their own collector or turned tracing off (LAB_TRACING). */
+function sinkWanted(config: LabConfig, env: NodeJS.ProcessEnv): boolean {
+  return !env.OTEL_EXPORTER_OTLP_ENDPOINT && !env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT && config.tracing !== 'off';
 }
 
 export interface TraceSinkState {
@@ -49,16 +49,16 @@ export async function startTraceSink(
   log: Log,
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<TraceSinkState> {
-  if (!sinkWanted(env)) {
+  if (!sinkWanted(config, env)) {
     const note =
-      env.LAB_TRACING === 'off'
+      config.tracing === 'off'
         ? 'tracing off (LAB_TRACING=off)'
         : `exporting to ${env.OTEL_EXPORTER_OTLP_ENDPOINT ?? env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT}`;
     log(`traces: ${note}`);
     return { note };
   }
   const paths = tracePaths(config);
-  const port = traceSinkPort(config, env);
+  const port = traceSinkPort(config);
   const endpoint = `http://127.0.0.1:${port}`;
   mkdirSync(paths.dir, { recursive: true });
   if (liveProcess(paths.pidFile)) return { endpoint, spansFile: paths.spansFile, note: 'already running' };
@@ -102,6 +102,7 @@ export async function stopTraceSink(config: LabConfig, log: Log): Promise<void> 
  * user set win (they pass through in appEnv, which only fills what is unset).
  */
 export function traceEnv(config: LabConfig, env: NodeJS.ProcessEnv = process.env): Record<string, string> {
+  if (config.tracing === 'off') return {};
   const sink = liveProcess(tracePaths(config).pidFile);
   return exportEnv({ sinkPort: sink?.port, zipkinUrl: runningZipkin(config)?.url }, env);
 }
@@ -119,7 +120,7 @@ export interface SpanReceivers {
  * LAB_TRACING=off gives nothing. Pure.
  */
 export function exportEnv(receivers: SpanReceivers, env: NodeJS.ProcessEnv): Record<string, string> {
-  if (env.LAB_TRACING === 'off') return {};
+  if (labTracing(env) === 'off') return {};
   const vars: Record<string, string> = {};
   if (receivers.sinkPort !== undefined) {
     vars.OTEL_EXPORTER_OTLP_ENDPOINT = `http://127.0.0.1:${receivers.sinkPort}`;

@@ -9,7 +9,7 @@ import {
   type ToxicSpec,
   parseDuration,
 } from '../../common';
-import { APP_NAMES, isAppName, describeInstance, openLab, resolveInstance, requireRunning } from '..';
+import { APP_NAMES, isAppName, describeInstance, openLab, resolveInstance, requireRunning, type LabConfig } from '..';
 import { UsageError, type CommandIo, type FlagSpec, type LabCommand, type ParsedArgs } from '../command';
 import { labLinks, proxiedEnv, startToxiproxy, stopToxiproxy } from '../../toxiproxy/server';
 
@@ -67,11 +67,14 @@ export function faultBody(type: string, target: string | undefined, flags: Flags
   return body;
 }
 
-/** The lab-admin token (scope lab:chaos) from token-dealer; credentials from LAB_ADMIN_CLIENT_ID/SECRET. */
-export async function adminToken(tokenDealerUrl: string, env: NodeJS.ProcessEnv): Promise<string> {
+/**
+ * The lab-admin token (scope lab:chaos) from token-dealer; credentials from the lab's config
+ * (`adminClient`: LAB_ADMIN_CLIENT_ID/SECRET), each unset one the lab-admin client's.
+ */
+export async function adminToken(tokenDealerUrl: string, adminClient: LabConfig['adminClient']): Promise<string> {
   const client = {
-    id: env.LAB_ADMIN_CLIENT_ID || LAB_CLIENTS.admin.id,
-    secret: env.LAB_ADMIN_CLIENT_SECRET || LAB_CLIENTS.admin.secret,
+    id: adminClient.id ?? LAB_CLIENTS.admin.id,
+    secret: adminClient.secret ?? LAB_CLIENTS.admin.secret,
   };
   try {
     return await new TokenSource(tokenDealerUrl, client, CHAOS_SCOPE).get();
@@ -222,7 +225,7 @@ async function run({ positional, flags }: ParsedArgs, io: CommandIo): Promise<nu
   if (service === true) throw new UsageError('--service needs an app, e.g. --service worker');
   // The admin token comes from token-dealer; the fault goes to the named service's chaos API.
   await requireRunning(config, ['token-dealer', ...(service && isAppName(service) ? [service] : [])]);
-  const token = await adminToken(describeInstance(config, 'token-dealer').url, io.env);
+  const token = await adminToken(describeInstance(config, 'token-dealer').url, config.adminClient);
   const services = service ? [service] : [...APP_NAMES];
   const chaos = new HttpChaosApi({
     urlOf: (id) => resolveInstance(config, id).url,

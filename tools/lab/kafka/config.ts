@@ -36,7 +36,7 @@ export function kafkaPaths(config: LabConfig): KafkaPaths {
 export function serverProperties(config: LabConfig, paths: KafkaPaths): string {
   // Opt-in third listener for Toxiproxy (tools/toxiproxy/server.ts): clients that bootstrap through the
   // proxy get the proxy's address back in metadata, so all their traffic crosses it.
-  const proxied = process.env.LAB_KAFKA_PROXY_LISTENER === '1';
+  const proxied = config.kafkaProxyListener;
   const lines = [
     '# Written by the lab (tools/lab/kafka/config.ts); edits are overwritten on the next start.',
     'process.roles=broker,controller',
