@@ -3,15 +3,19 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { labSetting, labSettings } from '../../tools/lab';
 
 export class BrowserError extends Error {
   readonly code = 'EBROWSER';
   override readonly name = 'BrowserError';
 }
 
-/** Debian's Chromium (`apt-get install -y chromium`); `CHROMIUM_BIN` points elsewhere. */
-export function chromiumBinary(): string {
-  return process.env.CHROMIUM_BIN || 'chromium';
+/** The experiments' own variable: CHROMIUM_BIN, the Chromium to render reports with (blank: unset). */
+const browserShape = { CHROMIUM_BIN: labSetting.text() };
+
+/** Debian's Chromium (`apt-get install -y chromium`); `CHROMIUM_BIN` (from `env`) points elsewhere. */
+export function chromiumBinary(env: NodeJS.ProcessEnv = process.env): string {
+  return labSettings(browserShape, env).CHROMIUM_BIN ?? 'chromium';
 }
 
 // No network, no first-run chores, a throwaway profile: a report must render on its own.

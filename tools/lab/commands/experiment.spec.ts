@@ -1,5 +1,5 @@
 import { UsageError, type CommandIo } from '../command';
-import { command } from './experiment';
+import { command, experimentResultsRoot } from './experiment';
 
 /** Flag checks happen before anything runs: no lab is needed, none is touched. */
 describe('lab experiment flags', () => {
@@ -19,5 +19,13 @@ describe('lab experiment flags', () => {
     const before = process.listenerCount('SIGINT');
     await expect(run([['rounds', '0']])).rejects.toThrow(UsageError);
     expect(process.listenerCount('SIGINT')).toBe(before);
+  });
+});
+
+describe('EXPERIMENT_RESULTS_ROOT', () => {
+  it('is the results root when set, and unset when blank', () => {
+    expect(experimentResultsRoot({ EXPERIMENT_RESULTS_ROOT: '/tmp/results' })).toBe('/tmp/results');
+    expect(experimentResultsRoot({ EXPERIMENT_RESULTS_ROOT: '  ' })).toBeUndefined();
+    expect(experimentResultsRoot({})).toBeUndefined();
   });
 });

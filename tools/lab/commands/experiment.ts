@@ -1,6 +1,6 @@
 import { relative } from 'node:path';
 import { UsageError, type LabCommand } from '../command';
-import { openLab } from '..';
+import { labSetting, labSettings, openLab } from '..';
 import {
   ExperimentError,
   experimentNames,
@@ -8,6 +8,14 @@ import {
   type RunRecord,
   type ReportFiles,
 } from '../../../experiments/src';
+
+/** The verb's own variable: EXPERIMENT_RESULTS_ROOT, where results/ goes without --results (blank: unset). */
+const experimentVerbShape = { EXPERIMENT_RESULTS_ROOT: labSetting.text() };
+
+/** EXPERIMENT_RESULTS_ROOT from `env`, undefined when unset or blank (the runner's default then). */
+export function experimentResultsRoot(env: NodeJS.ProcessEnv): string | undefined {
+  return labSettings(experimentVerbShape, env).EXPERIMENT_RESULTS_ROOT;
+}
 
 export const command: LabCommand = {
   name: 'experiment',
@@ -44,6 +52,7 @@ export const command: LabCommand = {
     const rounds = typeof roundsFlag === 'string' ? Number(roundsFlag) : 1;
     if (!Number.isInteger(rounds) || rounds < 1 || rounds > 20)
       throw new UsageError(`--rounds takes a whole number from 1 to 20, not ${String(roundsFlag)}`);
+    const resultsRoot = typeof results === 'string' ? results : experimentResultsRoot(io.env);
 
     // First Ctrl-C stops the method and rolls back; later ones only say that it is still doing so.
     const interrupt = new AbortController();
@@ -62,7 +71,7 @@ export const command: LabCommand = {
         short,
         variants,
         rounds,
-        resultsRoot: typeof results === 'string' ? results : io.env.EXPERIMENT_RESULTS_ROOT,
+        resultsRoot,
         log: io.log,
         signal: interrupt.signal,
       });

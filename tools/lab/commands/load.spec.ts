@@ -1,5 +1,5 @@
 import { parseCommandArgs, UsageError } from '../command';
-import { command, readLoadArgs } from './load';
+import { command, loadVerbSettings, readLoadArgs } from './load';
 
 const parseLoadArgs = (args: readonly string[]) => readLoadArgs(parseCommandArgs(command, args));
 
@@ -28,5 +28,24 @@ describe('lab load arguments', () => {
   ])('%j is a usage error', (args, message) => {
     expect(() => parseLoadArgs(args)).toThrow(UsageError);
     expect(() => parseLoadArgs(args)).toThrow(message);
+  });
+});
+
+describe('lab load settings', () => {
+  it('takes LOAD_METRICS_PORT (0: any free port), LOAD_RESULTS_ROOT and app URLs, blank as unset', () => {
+    expect(loadVerbSettings({})).toEqual({});
+    expect(loadVerbSettings({ LOAD_METRICS_PORT: '9465', LOAD_RESULTS_ROOT: '/tmp/r' })).toMatchObject({
+      LOAD_METRICS_PORT: 9465,
+      LOAD_RESULTS_ROOT: '/tmp/r',
+    });
+    expect(loadVerbSettings({ LOAD_METRICS_PORT: '', GATEWAY_URL: 'http://10.0.0.1:3000' })).toEqual({
+      GATEWAY_URL: 'http://10.0.0.1:3000',
+    });
+  });
+
+  it('names each bad variable: a port out of range, a URL that is not http(s)', () => {
+    expect(() => loadVerbSettings({ LOAD_METRICS_PORT: '70000', GATEWAY_URL: 'gateway:3000' })).toThrow(
+      /Bad lab settings:\n {2}- LOAD_METRICS_PORT=70000 is not an integer in \[0, 65535\]\n {2}- GATEWAY_URL=gateway:3000 is not an http\(s\) URL/,
+    );
   });
 });

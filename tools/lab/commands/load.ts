@@ -1,6 +1,7 @@
 import { join } from 'node:path';
+import type { ConfigOf } from '#libs/config';
 import { UsageError, type LabCommand, type ParsedArgs } from '../command';
-import { REPO_ROOT, openLab, readLabDescription, prometheusPaths, requireRunning } from '..';
+import { REPO_ROOT, labSetting, labSettings, openLab, readLabDescription, prometheusPaths, requireRunning } from '..';
 import { parseDuration } from '../../common';
 import {
   applyOverrides,
@@ -56,6 +57,29 @@ export function readLoadArgs({ positional, flags }: ParsedArgs): {
   };
 }
 
+/**
+ * The verb's own variables (blank is unset): LOAD_METRICS_PORT, the port of the run's live /metrics
+ * (0–65535, default 0: any free one); LOAD_RESULTS_ROOT, where results/ goes without --results
+ * (default the repository); and each app's URL (http or https), used only when the lab's saved
+ * description lacks it (default http://127.0.0.1:<app's port>).
+ */
+const loadVerbShape = {
+  LOAD_METRICS_PORT: labSetting.int(0, 65535),
+  LOAD_RESULTS_ROOT: labSetting.text(),
+  GATEWAY_URL: labSetting.httpUrl(),
+  TOKEN_DEALER_URL: labSetting.httpUrl(),
+  DATA_SERVICE_URL: labSetting.httpUrl(),
+  PROVIDER_URL: labSetting.httpUrl(),
+  BOT_URL: labSetting.httpUrl(),
+  WORKER_URL: labSetting.httpUrl(),
+};
+type AppUrlVariable = Exclude<keyof typeof loadVerbShape, 'LOAD_METRICS_PORT' | 'LOAD_RESULTS_ROOT'>;
+
+/** The load verb's variables from `env`, validated. Throws LabConfigError naming each bad one. */
+export function loadVerbSettings(env: NodeJS.ProcessEnv): ConfigOf<typeof loadVerbShape> {
+  return labSettings(loadVerbShape, env);
+}
+
 export const command: LabCommand = {
   name: 'load',
   usage: '<scenario> [--rate N] [--duration 30s] [--vus N] [--results DIR]',
@@ -74,15 +98,16 @@ export const command: LabCommand = {
   async run(args, io) {
     const { scenario: name, overrides, resultsRoot } = readLoadArgs(args);
     const scenario = applyOverrides(loadScenario(name), overrides);
+    const settings = loadVerbSettings(io.env);
     const config = openLab(io.env);
     // The driver's own targets, and every service the scenario puts a fault on.
     await requireRunning(config, ['gateway', 'token-dealer', ...scenario.faults.map((f) => f.service)]);
     const lab = readLabDescription(config.stateDir);
     const url = (
       app: 'gateway' | 'token-dealer' | 'data-service' | 'provider' | 'bot' | 'worker',
-      envName: string,
+      envName: AppUrlVariable,
       port: number,
-    ): string => lab?.apps[app]?.url ?? io.env[envName] ?? `http://127.0.0.1:${port}`;
+    ): string => lab?.apps[app]?.url ?? settings[envName] ?? `http://127.0.0.1:${port}`;
     const serviceUrls = {
       gateway: url('gateway', 'GATEWAY_URL', 3000),
       'token-dealer': url('token-dealer', 'TOKEN_DEALER_URL', 3001),
@@ -100,7 +125,7 @@ export const command: LabCommand = {
 
     const testid = `${scenario.name}-${new Date().toISOString().replace(/[:.]/g, '-')}`;
     const live = new LiveMetrics({ scenario: scenario.name, testid });
-    const metricsPort = await live.listen(Number(io.env.LOAD_METRICS_PORT ?? 0));
+    const metricsPort = await live.listen(settings.LOAD_METRICS_PORT ?? 0);
     const targetsFile = prometheusPaths(config).targets;
     const scraped = setScrapeTarget(targetsFile, metricsPort, true);
     io.log(`load ${scenario.name}: ${scenario.description}`);
@@ -136,7 +161,7 @@ export const command: LabCommand = {
 
     const summary = buildSummary(result);
     const dir = resultDir(
-      resultsRoot ? join(process.cwd(), resultsRoot) : (io.env.LOAD_RESULTS_ROOT ?? REPO_ROOT),
+      resultsRoot ? join(process.cwd(), resultsRoot) : (settings.LOAD_RESULTS_ROOT ?? REPO_ROOT),
       scenario.name,
     );
     const files = writeSummary(dir, summary);
