@@ -261,8 +261,8 @@ export function labVariable<K extends LabVariable>(
   env: NodeJS.ProcessEnv = process.env,
 ): ConfigOf<typeof labConfigShape>[K] {
   const shape = { [name]: labConfigShape[name] } as Pick<typeof labConfigShape, K>;
-  const settings = labSettings(shape, env);
-  return (settings as ConfigOf<typeof labConfigShape>)[name];
+  const settings: Readonly<Record<string, unknown>> = labSettings(shape, env);
+  return settings[name] as ConfigOf<typeof labConfigShape>[K];
 }
 
 /** LAB_TRACING from `env` (`on`/`off`, any case; unset `on`). Throws LabConfigError naming it for another value. */
