@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { StoredSpan } from '../otlp-sink';
 import { writePerformanceSection } from './performance-doc';
 import { spanBreakdown } from './spans-breakdown';
+import { defineBench } from './support';
 import { judgeStep, type Step, survivedRate, tokenGuessingMarkdown, type Variant } from './token-guessing';
 
 const dir = (): string => mkdtempSync(join(tmpdir(), 'bench-spec-'));
@@ -22,6 +23,52 @@ describe('docs/performance.md writer', () => {
     expect(text.match(/<!-- bench:capacity:start -->/g)).toHaveLength(1);
     expect(text).toContain('Reproduce: `npm run bench -- overhead`');
     expect(text).toMatch(/Machine: \d+ × .*load average/);
+  });
+});
+
+describe('defineBench', () => {
+  const lines: string[] = [];
+  const log = (line: string): void => void lines.push(line);
+  beforeEach(() => (lines.length = 0));
+
+  const documented = defineBench({
+    summary: 'a bench with a section',
+    section: 'spec-only',
+    options: { rate: { type: 'string', default: '8' }, fail: { type: 'boolean', default: false } },
+    async run(values) {
+      return values.fail
+        ? 2
+        : { markdown: `rate ${values.rate}`, reproduce: `npm run bench -- x --rate ${values.rate}` };
+    },
+  });
+
+  it('parses its options into the run, and writes no section with --no-doc', async () => {
+    const seen: string[] = [];
+    const bench = defineBench({
+      summary: 's',
+      section: 'spec-only',
+      options: { rate: { type: 'string', default: '8' } },
+      async run(values) {
+        seen.push(values.rate);
+        return { markdown: 'm', reproduce: 'r' };
+      },
+    });
+    await expect(bench.run(['--rate', '20', '--no-doc'], log)).resolves.toBe(0);
+    await expect(bench.run(['--no-doc'], log)).resolves.toBe(0);
+    expect(seen).toEqual(['20', '8']);
+    expect(lines).toEqual([]);
+  });
+
+  it("passes the run's exit code through and writes nothing", async () => {
+    await expect(documented.run(['--fail'], log)).resolves.toBe(2);
+    expect(lines).toEqual([]);
+  });
+
+  it('refuses an unknown option, and --no-doc where the bench writes no section', async () => {
+    await expect(documented.run(['--rps', '5'], log)).rejects.toThrow(/--rps/);
+    const printsOnly = defineBench({ summary: 's', options: {}, run: async () => 0 });
+    await expect(printsOnly.run(['--no-doc'], log)).rejects.toThrow(/--no-doc/);
+    await expect(printsOnly.run([], log)).resolves.toBe(0);
   });
 });
 
@@ -116,13 +163,8 @@ describe('token-guessing verdicts', () => {
       step(10, 400, 50, 'limits on', 2),
       step(20, 400, 50, 'limits on', 2),
     ];
-    const text = tokenGuessingMarkdown(steps, {
-      durationSeconds: 10,
-      goodRate: 4,
-      sources: 16,
-      secretCacheSeconds: 0,
-      rounds: 2,
-    });
+    const settings = { durationSeconds: 10, goodRate: 4, sources: 16, secretCacheSeconds: 0, rounds: 2 };
+    const text = tokenGuessingMarkdown(steps, settings);
     expect(text).toContain('| limits off | 10 / 20 | 15 | 10–20 |');
     expect(text).toContain('| limits on | 20 / 20 | 20 (the highest rate tried) | 20–20 |');
     expect(text).toContain(

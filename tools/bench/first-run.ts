@@ -16,10 +16,8 @@ import { lstatSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync }
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { parseArgs } from 'node:util';
 import { loadLabConfig, REPO_ROOT } from '../lab';
-import { writePerformanceSection } from './performance-doc';
-import { table } from './support';
+import { defineBench, table } from './support';
 import { labRss, spread } from './trace-ui';
 
 /** Ports of the bench's labs: far from the default lab (0), the test lab (100) and the CI check (300). */
@@ -119,18 +117,14 @@ function rssMiB(stateDir: string): { total: number; each: Record<string, number>
 
 const spreadOf = (xs: readonly number[], digits = 0): string => spread(xs, (n) => n.toFixed(digits));
 
-export const bench = {
+export const bench = defineBench({
   summary: "the README's first command on a fresh clone: cold (no cache) and warm, and the idle lab's memory",
-  async run(args: readonly string[], log: (line: string) => void): Promise<number> {
-    const { values } = parseArgs({
-      args: [...args],
-      options: {
-        rounds: { type: 'string', default: '3' },
-        'idle-seconds': { type: 'string', default: '60' },
-        'no-doc': { type: 'boolean', default: false },
-      },
-      strict: true,
-    });
+  section: 'first-run',
+  options: {
+    rounds: { type: 'string', default: '3' },
+    'idle-seconds': { type: 'string', default: '60' },
+  },
+  async run(values, log) {
     const rounds = Number(values.rounds);
     const idleSeconds = Number(values['idle-seconds']);
     if (!Number.isInteger(rounds) || rounds < 1) throw new Error('--rounds needs a whole number ≥ 1');
@@ -274,8 +268,6 @@ export const bench = {
         .map(([k, v]) => `${k} ${v}`)
         .join(', ')}.`,
     ].join('\n');
-    if (!values['no-doc'])
-      log(`wrote ${writePerformanceSection('first-run', markdown, `npm run bench -- first-run --rounds ${rounds}`)}`);
-    return 0;
+    return { markdown, reproduce: `npm run bench -- first-run --rounds ${rounds}` };
   },
-};
+});

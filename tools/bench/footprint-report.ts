@@ -113,34 +113,34 @@ export function summaryTable(rounds: readonly FootprintRound[]): TableData {
 const byRound = (rounds: readonly FootprintRound[]): FootprintRound[] =>
   [...rounds].sort((a, b) => a.round - b.round || a.position - b.position);
 
+/** Every round in the order the builds ran: round, build, whether it ran first, then `cells` of it under `header`. */
+function roundsTable(
+  rounds: readonly FootprintRound[],
+  header: readonly string[],
+  cells: (r: FootprintRound) => string[],
+): TableData {
+  return {
+    header: ['round', 'build', 'ran', ...header],
+    rows: byRound(rounds).map((r) => [String(r.round), r.build, r.position === 1 ? 'first' : 'second', ...cells(r)]),
+  };
+}
+
 /** Every round's start-up times, in the order the builds ran. */
 export function startupRoundsTable(rounds: readonly FootprintRound[]): TableData {
-  return {
-    header: ['round', 'build', 'ran', ...APP_ORDER, 'six apps'],
-    rows: byRound(rounds).map((r) => [
-      String(r.round),
-      r.build,
-      r.position === 1 ? 'first' : 'second',
-      ...APP_ORDER.map((a) => fmtMs(r.startupMs[a])),
-      fmtMs(appsStartupMs(r)),
-    ]),
-  };
+  return roundsTable(rounds, [...APP_ORDER, 'six apps'], (r) => [
+    ...APP_ORDER.map((a) => fmtMs(r.startupMs[a])),
+    fmtMs(appsStartupMs(r)),
+  ]);
 }
 
 /** Every round's idle RSS in MiB, in the order the builds ran. */
 export function rssRoundsTable(rounds: readonly FootprintRound[]): TableData {
-  return {
-    header: ['round', 'build', 'ran', ...APP_ORDER, 'six apps', 'broker', 'whole lab'],
-    rows: byRound(rounds).map((r) => [
-      String(r.round),
-      r.build,
-      r.position === 1 ? 'first' : 'second',
-      ...APP_ORDER.map((a) => fmtMiB(r.rssBytes[a])),
-      fmtMiB(appsRssBytes(r)),
-      fmtMiB(r.brokerRssBytes),
-      fmtMiB(appsRssBytes(r) + r.brokerRssBytes),
-    ]),
-  };
+  return roundsTable(rounds, [...APP_ORDER, 'six apps', 'broker', 'whole lab'], (r) => [
+    ...APP_ORDER.map((a) => fmtMiB(r.rssBytes[a])),
+    fmtMiB(appsRssBytes(r)),
+    fmtMiB(r.brokerRssBytes),
+    fmtMiB(appsRssBytes(r) + r.brokerRssBytes),
+  ]);
 }
 
 export const markdownTable = (t: TableData): string => table(t.header, t.rows);

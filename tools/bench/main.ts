@@ -18,12 +18,7 @@ import { bench as footprint } from './footprint';
 import { bench as overhead } from './overhead';
 import { bench as tokenGuessing } from './token-guessing';
 import { bench as traceUi } from './trace-ui';
-import { progress } from './support';
-
-interface Bench {
-  readonly summary: string;
-  run(args: readonly string[], log: (line: string) => void): Promise<number>;
-}
+import { progress, type Bench } from './support';
 
 const BENCHES: Record<string, Bench> = {
   drivers,

@@ -6,12 +6,10 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { startOtlpSink } from '../otlp-sink';
 import { BenchLab } from './bench-lab';
-import { writePerformanceSection } from './performance-doc';
 import { loadPipeline, scrapeLoop, type PipelineRun } from './pipeline-load';
-import { fmtMs, median, ratio, table } from './support';
+import { defineBench, fmtMs, median, ratio, table } from './support';
 
 interface Variant {
   readonly key: 'off' | 'metrics' | 'traces';
@@ -54,20 +52,17 @@ interface VariantRun {
   readonly overload: PipelineRun;
 }
 
-export const bench = {
+export const bench = defineBench({
   summary: 'instrumentation overhead (off / metrics / metrics + traces)',
-  async run(args: readonly string[], log: (line: string) => void): Promise<number> {
-    const { values } = parseArgs({
-      args: [...args],
-      options: {
-        rate: { type: 'string', default: '8' },
-        duration: { type: 'string', default: '15' },
-        rounds: { type: 'string', default: '2' },
-        /** Multiple of --rate offered for the throughput measurement; it must be past saturation. */
-        overload: { type: 'string', default: '6' },
-        'no-doc': { type: 'boolean', default: false },
-      },
-    });
+  section: 'overhead',
+  options: {
+    rate: { type: 'string', default: '8' },
+    duration: { type: 'string', default: '15' },
+    rounds: { type: 'string', default: '2' },
+    /** Multiple of --rate offered for the throughput measurement; it must be past saturation. */
+    overload: { type: 'string', default: '6' },
+  },
+  async run(values, log) {
     const rate = Number(values.rate);
     const durationSeconds = Number(values.duration);
     const rounds = Number(values.rounds);
@@ -184,10 +179,9 @@ export const bench = {
       '</details>',
     ].join('\n');
     process.stdout.write(markdown + '\n');
-    if (!values['no-doc'])
-      log(
-        `wrote ${writePerformanceSection('overhead', markdown, `npm run bench -- overhead --rate ${rate} --duration ${durationSeconds} --rounds ${rounds} --overload ${values.overload}`)}`,
-      );
-    return 0;
+    return {
+      markdown,
+      reproduce: `npm run bench -- overhead --rate ${rate} --duration ${durationSeconds} --rounds ${rounds} --overload ${values.overload}`,
+    };
   },
-};
+});

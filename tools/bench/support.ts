@@ -1,6 +1,63 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { parseArgs, type ParseArgsOptionsConfig } from 'node:util';
 import { percentile } from '../../load-tests/src';
+import { writePerformanceSection } from './performance-doc';
+
+/** A benchmark as `npm run bench -- <name> [options]` runs it: resolves to the exit code. */
+export interface Bench {
+  readonly summary: string;
+  run(args: readonly string[], log: (line: string) => void): Promise<number>;
+}
+
+/** A benchmark's options once parsed, typed from its `parseArgs` option table. */
+export type BenchValues<O extends ParseArgsOptionsConfig> = ReturnType<
+  typeof parseArgs<{ args: string[]; options: O }>
+>['values'];
+
+/** What a benchmark with a section of docs/performance.md gives back: the section and the command that reproduces it. */
+export interface PerformanceSection {
+  readonly markdown: string;
+  readonly reproduce: string;
+}
+
+/** What `defineBench` takes: the one-line summary, the options (`node:util` `parseArgs`) and the run. */
+export type BenchSpec<O extends ParseArgsOptionsConfig> =
+  | {
+      readonly summary: string;
+      /** The bench's section of docs/performance.md: the bench takes `--no-doc`, and writes the section without it. */
+      readonly section: string;
+      readonly options: O;
+      /** Resolves to the section to write, or to an exit code when there is nothing to write (bad options: 2). */
+      run(values: BenchValues<O>, log: (line: string) => void): Promise<PerformanceSection | number>;
+    }
+  | {
+      readonly summary: string;
+      readonly section?: undefined;
+      readonly options: O;
+      run(values: BenchValues<O>, log: (line: string) => void): Promise<number>;
+    };
+
+/**
+ * A benchmark from its option table and run: parses the arguments (strict: an unknown option throws
+ * a TypeError naming it) and, for a bench with a `section`, adds `--no-doc` and writes the section
+ * the run returns into docs/performance.md unless `--no-doc` was given.
+ */
+export function defineBench<O extends ParseArgsOptionsConfig>(spec: BenchSpec<O>): Bench {
+  return {
+    summary: spec.summary,
+    async run(args, log) {
+      const noDoc = { 'no-doc': { type: 'boolean', default: false } } as const;
+      const options = spec.section === undefined ? spec.options : { ...spec.options, ...noDoc };
+      const { values } = parseArgs({ args: [...args], options, strict: true });
+      const outcome = await spec.run(values as BenchValues<O>, log);
+      if (typeof outcome === 'number') return outcome;
+      if (spec.section !== undefined && (values as { 'no-doc'?: boolean })['no-doc'] !== true)
+        log(`wrote ${writePerformanceSection(spec.section, outcome.markdown, outcome.reproduce)}`);
+      return 0;
+    },
+  };
+}
 
 /** Progress to stderr, with the elapsed time: benchmarks run for minutes and must say what they do. */
 export function progress(startedAtMs: number): (line: string) => void {

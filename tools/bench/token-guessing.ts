@@ -11,7 +11,6 @@
  */
 import { readFileSync } from 'node:fs';
 import { setTimeout as delay } from 'node:timers/promises';
-import { parseArgs } from 'node:util';
 import { Pool } from 'undici';
 import {
   loadLabConfig,
@@ -23,8 +22,7 @@ import {
   waitInstancesReady,
   liveProcess,
 } from '../lab';
-import { writePerformanceSection } from './performance-doc';
-import { fmtMs, stats, table, type LatencyStats } from './support';
+import { defineBench, fmtMs, stats, table, type LatencyStats } from './support';
 
 /**
  * The SLO good clients are held to. The token-dealer has no latency SLO of its own (docs/): this is
@@ -343,21 +341,18 @@ export function tokenGuessingMarkdown(
   ].join('\n');
 }
 
-export const bench = {
+export const bench = defineBench({
   summary: 'wrong-secret requests/s the token-dealer survives with and without its failed-attempt limits',
-  async run(args: readonly string[], log: (line: string) => void): Promise<number> {
-    const { values } = parseArgs({
-      args: [...args],
-      options: {
-        rates: { type: 'string', default: '10,20,40,80,160,320,640,1280,2560' },
-        duration: { type: 'string', default: '10' },
-        rounds: { type: 'string', default: '3' },
-        'good-rate': { type: 'string', default: '4' },
-        sources: { type: 'string', default: '16' },
-        'secret-cache-seconds': { type: 'string', default: '0' },
-        'no-doc': { type: 'boolean', default: false },
-      },
-    });
+  section: 'token-guessing',
+  options: {
+    rates: { type: 'string', default: '10,20,40,80,160,320,640,1280,2560' },
+    duration: { type: 'string', default: '10' },
+    rounds: { type: 'string', default: '3' },
+    'good-rate': { type: 'string', default: '4' },
+    sources: { type: 'string', default: '16' },
+    'secret-cache-seconds': { type: 'string', default: '0' },
+  },
+  async run(values, log) {
     const rates = values.rates
       .split(',')
       .map(Number)
@@ -404,14 +399,9 @@ export const bench = {
     }
     const markdown = tokenGuessingMarkdown(steps, settings);
     process.stdout.write(markdown + '\n');
-    if (!values['no-doc'])
-      log(
-        `wrote ${writePerformanceSection(
-          'token-guessing',
-          markdown,
-          `npm run bench -- token-guessing --rates ${rates.join(',')} --duration ${settings.durationSeconds} --rounds ${settings.rounds} --good-rate ${settings.goodRate} --sources ${settings.sources} --secret-cache-seconds ${settings.secretCacheSeconds}`,
-        )}`,
-      );
-    return 0;
+    return {
+      markdown,
+      reproduce: `npm run bench -- token-guessing --rates ${rates.join(',')} --duration ${settings.durationSeconds} --rounds ${settings.rounds} --good-rate ${settings.goodRate} --sources ${settings.sources} --secret-cache-seconds ${settings.secretCacheSeconds}`,
+    };
   },
-};
+});

@@ -8,7 +8,6 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { parseArgs } from 'node:util';
 import {
   loadLabConfig,
   type LabConfig,
@@ -22,6 +21,7 @@ import {
 } from '../lab';
 import { readRssBytes } from './footprint';
 import { fmtMiB } from './footprint-report';
+import { defineBench } from './support';
 
 /** Every pid file the lab keeps (apps, kafka, prometheus, zipkin, and the trace sink's), by part name. */
 export function labPidFiles(config: LabConfig): Map<string, string> {
@@ -71,13 +71,10 @@ interface Round {
   readonly labWithout: number;
 }
 
-export const bench = {
+export const bench = defineBench({
   summary: "Zipkin's ready time and idle RSS, and the whole lab's idle RSS with and without it",
-  async run(args: readonly string[], log: (line: string) => void): Promise<number> {
-    const { values } = parseArgs({
-      args: [...args],
-      options: { rounds: { type: 'string', default: '3' }, 'idle-seconds': { type: 'string', default: '60' } },
-    });
+  options: { rounds: { type: 'string', default: '3' }, 'idle-seconds': { type: 'string', default: '60' } },
+  async run(values, log) {
     const rounds = Number(values.rounds);
     const idleSeconds = Number(values['idle-seconds']);
     const config = loadLabConfig(process.env);
@@ -132,4 +129,4 @@ export const bench = {
     process.stdout.write(lines.join('\n') + '\n');
     return 0;
   },
-};
+});
