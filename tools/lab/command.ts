@@ -10,6 +10,16 @@ export interface FlagSpec {
   readonly valueName?: string;
 }
 
+/** A string flag (`--name value`): how `--help` names its value (`30s`, `<app>`), and its one line of help. */
+export function stringFlag(valueName: string, description: string): FlagSpec {
+  return { type: 'string', valueName, description };
+}
+
+/** A boolean flag (a bare `--name`) and its one line of help. */
+export function booleanFlag(description: string): FlagSpec {
+  return { type: 'boolean', description };
+}
+
 /**
  * A lab verb. Each lives in its own file under tools/lab/commands/ and exports `command`; main.ts
  * discovers them, so adding a verb (load, chaos, experiment, dlq, ...) is adding one file.

@@ -4,37 +4,14 @@ import { command, faultBody, parseDurationMs, toxicSpec } from './chaos';
 const parseArgs = (args: readonly string[]) => parseCommandArgs(command, args);
 
 describe('lab chaos: CLI words to a fault spec', () => {
-  it('maps flags to the chaos API fields', () => {
-    const { positional, flags } = parseArgs([
-      'error',
-      'route:/v1/weather',
-      '--rate=1',
-      '--status=503',
-      '--for=20s',
-      '--service=provider',
-    ]);
-    expect(faultBody(positional[0]!, positional[1], flags)).toEqual({
-      type: 'error',
-      target: 'route:/v1/weather',
-      rate: 1,
-      status: 503,
-      durationMs: 20_000,
-    });
-  });
-
-  it('takes values after a space as well as after "=" (--rate 1 --status 503, as the docs write them)', () => {
-    const { positional, flags } = parseArgs([
-      'error',
-      'route:/v1/weather',
-      '--rate',
-      '1',
-      '--status',
-      '503',
-      '--for',
-      '20s',
-      '--service',
-      'provider',
-    ]);
+  it.each([
+    ['after "="', ['error', 'route:/v1/weather', '--rate=1', '--status=503', '--for=20s', '--service=provider']],
+    [
+      'after a space (--rate 1 --status 503, as the docs write them)',
+      ['error', 'route:/v1/weather', '--rate', '1', '--status', '503', '--for', '20s', '--service', 'provider'],
+    ],
+  ])('maps flags with values %s to the chaos API fields', (_how, args) => {
+    const { positional, flags } = parseArgs(args);
     expect(positional).toEqual(['error', 'route:/v1/weather']);
     expect(flags.get('service')).toBe('provider');
     expect(faultBody(positional[0]!, positional[1], flags)).toEqual({

@@ -10,7 +10,7 @@ import {
   parseDuration,
 } from '../../common';
 import { APP_NAMES, isAppName, describeInstance, openLab, resolveInstance, requireRunning, type LabConfig } from '..';
-import { UsageError, type CommandIo, type FlagSpec, type LabCommand, type ParsedArgs } from '../command';
+import { type CommandIo, type FlagSpec, type LabCommand, type ParsedArgs, stringFlag, UsageError } from '../command';
 import { labLinks, proxiedEnv, startToxiproxy, stopToxiproxy } from '../../toxiproxy/server';
 
 const TYPES = ['latency', 'error', 'hang', 'cpu', 'memory', 'pause-consumer', 'produce-failure', 'crash'] as const;
@@ -267,43 +267,19 @@ async function run({ positional, flags }: ParsedArgs, io: CommandIo): Promise<nu
 
 /** Every flag of `chaos` and `chaos network`; the fault type or toxic decides which apply. */
 const FLAGS: Record<string, FlagSpec> = {
-  service: {
-    type: 'string',
-    valueName: '<app>',
-    description: `the app that gets the fault, or whose faults to list/clear (${APP_NAMES.join(', ')})`,
-  },
-  for: {
-    type: 'string',
-    valueName: '30s',
-    description: 'how long the fault (or a network toxic) lasts: 500ms, 30s, 2m',
-  },
-  rate: {
-    type: 'string',
-    valueName: '0.5',
-    description: 'error / produce-failure: share of calls that fail (0…1); network bandwidth: KB/s',
-  },
-  status: { type: 'string', valueName: '503', description: 'error: the HTTP status answered' },
-  ms: {
-    type: 'string',
-    valueName: '200',
-    description: 'latency: added milliseconds; network timeout/reset_peer: milliseconds before it acts',
-  },
-  jitter: { type: 'string', valueName: '50', description: 'latency: ± milliseconds of jitter' },
-  'jitter-ms': { type: 'string', valueName: '50', description: 'the same as --jitter' },
-  distribution: {
-    type: 'string',
-    valueName: 'normal',
-    description: 'latency: how the jitter is spread (uniform, normal or exponential)',
-  },
-  percent: { type: 'string', valueName: '50', description: 'cpu: share of one core to burn' },
-  mb: { type: 'string', valueName: '100', description: 'memory: MiB to hold' },
-  link: { type: 'string', valueName: 'provider|kafka', description: 'network: the Toxiproxy link to degrade' },
-  stream: {
-    type: 'string',
-    valueName: 'downstream|upstream',
-    description: 'network: answers (downstream, the default) or requests (upstream)',
-  },
-  toxicity: { type: 'string', valueName: '1', description: 'network: share of connections affected (0…1)' },
+  service: stringFlag('<app>', `the app that gets the fault, or whose faults to list/clear (${APP_NAMES.join(', ')})`),
+  for: stringFlag('30s', 'how long the fault (or a network toxic) lasts: 500ms, 30s, 2m'),
+  rate: stringFlag('0.5', 'error / produce-failure: share of calls that fail (0…1); network bandwidth: KB/s'),
+  status: stringFlag('503', 'error: the HTTP status answered'),
+  ms: stringFlag('200', 'latency: added milliseconds; network timeout/reset_peer: milliseconds before it acts'),
+  jitter: stringFlag('50', 'latency: ± milliseconds of jitter'),
+  'jitter-ms': stringFlag('50', 'the same as --jitter'),
+  distribution: stringFlag('normal', 'latency: how the jitter is spread (uniform, normal or exponential)'),
+  percent: stringFlag('50', 'cpu: share of one core to burn'),
+  mb: stringFlag('100', 'memory: MiB to hold'),
+  link: stringFlag('provider|kafka', 'network: the Toxiproxy link to degrade'),
+  stream: stringFlag('downstream|upstream', 'network: answers (downstream, the default) or requests (upstream)'),
+  toxicity: stringFlag('1', 'network: share of connections affected (0…1)'),
 };
 
 export const command: LabCommand = {

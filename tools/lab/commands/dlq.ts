@@ -11,7 +11,7 @@ import {
   topicName,
 } from '#libs/contracts';
 import { fixKafkajsHeaders } from '#libs/kafka';
-import { UsageError, type CommandIo, type LabCommand, type ParsedArgs } from '../command';
+import { booleanFlag, type CommandIo, type LabCommand, type ParsedArgs, stringFlag, UsageError } from '../command';
 import { brokersOf, openLab, readLabDescription, requireRunning } from '..';
 
 /** One dead letter as read back from `jeeves.dlq.v1`. */
@@ -253,14 +253,13 @@ export const command: LabCommand = {
   summary:
     'list dead letters (source topic/partition/offset, reason, error, time) or replay them to their source topic',
   flags: {
-    limit: { type: 'string', valueName: 'N', description: 'list: the newest N dead letters (default 50)' },
-    json: { type: 'boolean', description: 'list: JSON instead of a table' },
-    id: {
-      type: 'string',
-      valueName: '<partition>:<offset>',
-      description: 'replay: the dead letter to replay (a bare offset when only one partition has it)',
-    },
-    all: { type: 'boolean', description: 'replay: every dead letter' },
+    limit: stringFlag('N', 'list: the newest N dead letters (default 50)'),
+    json: booleanFlag('list: JSON instead of a table'),
+    id: stringFlag(
+      '<partition>:<offset>',
+      'replay: the dead letter to replay (a bare offset when only one partition has it)',
+    ),
+    all: booleanFlag('replay: every dead letter'),
   },
   run,
 };

@@ -1,4 +1,4 @@
-import { UsageError, type LabCommand } from '../command';
+import { booleanFlag, type LabCommand, UsageError } from '../command';
 import { down, openLab, wipeLab } from '..';
 
 export const command: LabCommand = {
@@ -6,11 +6,9 @@ export const command: LabCommand = {
   usage: '[--wipe]',
   summary: 'stop everything this lab started (by its pid files), and nothing else; --wipe: then remove its state',
   flags: {
-    wipe: {
-      type: 'boolean',
-      description:
-        "after stopping, remove this lab's broker data, store, traces and Prometheus TSDB, so the next up starts from nothing",
-    },
+    wipe: booleanFlag(
+      "after stopping, remove this lab's broker data, store, traces and Prometheus TSDB, so the next up starts from nothing",
+    ),
   },
   async run({ positional, flags }, io) {
     if (positional.length > 0) throw new UsageError(`down takes no arguments (got ${positional.join(' ')})`);

@@ -1,5 +1,5 @@
 import { relative } from 'node:path';
-import { UsageError, type LabCommand } from '../command';
+import { booleanFlag, type LabCommand, stringFlag, UsageError } from '../command';
 import { labSetting, labSettings, openLab } from '..';
 import {
   ExperimentError,
@@ -22,22 +22,16 @@ export const command: LabCommand = {
   usage: '<name> [--short] [--variant NAME[,NAME…]] [--rounds N] [--results DIR]',
   summary: `run a chaos experiment (experiments/<name>/experiment.yaml: ${experimentNames().join(', ')}); exit 0 pass (every variant), 1 fail, 2 could not run`,
   flags: {
-    short: { type: 'boolean', description: "the experiment's short version (CI's)" },
-    variant: {
-      type: 'string',
-      valueName: 'NAME[,NAME…]',
-      description: "only these of the experiment's variants (default: each in turn, then a side-by-side comparison)",
-    },
-    rounds: {
-      type: 'string',
-      valueName: 'N',
-      description: 'run it N times, variants alternating (comparison.html: medians and min–max); default 1',
-    },
-    results: {
-      type: 'string',
-      valueName: 'DIR',
-      description: 'where report.html and report.json go (default: EXPERIMENT_RESULTS_ROOT, else results/)',
-    },
+    short: booleanFlag("the experiment's short version (CI's)"),
+    variant: stringFlag(
+      'NAME[,NAME…]',
+      "only these of the experiment's variants (default: each in turn, then a side-by-side comparison)",
+    ),
+    rounds: stringFlag('N', 'run it N times, variants alternating (comparison.html: medians and min–max); default 1'),
+    results: stringFlag(
+      'DIR',
+      'where report.html and report.json go (default: EXPERIMENT_RESULTS_ROOT, else results/)',
+    ),
   },
   async run({ positional, flags }, io) {
     if (positional.length !== 1) throw new UsageError(`Name one experiment: ${experimentNames().join(', ')}.`);

@@ -1,4 +1,4 @@
-import { UsageError, type LabCommand } from '../command';
+import { booleanFlag, type LabCommand, stringFlag, UsageError } from '../command';
 import { describeInstance, kill, openLab, pause, restart, requireRunning, WHOLE_PIPELINE } from '..';
 import { type Disruption, formatLedger, ledgerPassed, runLedger } from '../../ledger/ledger';
 import { parseDurationMs } from './chaos';
@@ -10,21 +10,18 @@ export const command: LabCommand = {
   summary:
     'no-loss ledger: sends messages while kill -9-ing and restarting a worker and restarting Kafka; exit 1 if any was lost, duplicated or stored unannounced',
   flags: {
-    messages: { type: 'string', valueName: 'N', description: 'messages to send (at least 10; default 2000)' },
-    concurrency: { type: 'string', valueName: 'N', description: 'POSTs in flight at once (default 16)' },
-    'no-broker-restart': { type: 'boolean', description: 'leave the broker alone (only the worker is crashed)' },
-    'pause-broker': {
-      type: 'string',
-      valueName: '15s',
-      description: "also freeze the lab's broker (SIGSTOP) this long at 45 % of the run: POSTs meanwhile get 503s",
-    },
-    'keyless-share': {
-      type: 'string',
-      valueName: '0.5',
-      description:
-        'share of messages sent without an Idempotency-Key, whose client gives up on a 503 keeping the id (default 0)',
-    },
-    json: { type: 'boolean', description: 'print the report as JSON' },
+    messages: stringFlag('N', 'messages to send (at least 10; default 2000)'),
+    concurrency: stringFlag('N', 'POSTs in flight at once (default 16)'),
+    'no-broker-restart': booleanFlag('leave the broker alone (only the worker is crashed)'),
+    'pause-broker': stringFlag(
+      '15s',
+      "also freeze the lab's broker (SIGSTOP) this long at 45 % of the run: POSTs meanwhile get 503s",
+    ),
+    'keyless-share': stringFlag(
+      '0.5',
+      'share of messages sent without an Idempotency-Key, whose client gives up on a 503 keeping the id (default 0)',
+    ),
+    json: booleanFlag('print the report as JSON'),
   },
   async run({ positional, flags }, io) {
     if (positional.length > 0) throw new UsageError(`ledger-test takes no arguments (got ${positional.join(' ')})`);

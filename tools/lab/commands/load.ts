@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { ConfigOf } from '#libs/config';
-import { UsageError, type LabCommand, type ParsedArgs } from '../command';
+import { type LabCommand, type ParsedArgs, stringFlag, UsageError } from '../command';
 import { REPO_ROOT, labSetting, labSettings, openLab, readLabDescription, prometheusPaths, requireRunning } from '..';
 import { parseDuration } from '../../common';
 import {
@@ -86,14 +86,10 @@ export const command: LabCommand = {
   summary:
     'run a load-test scenario (load-tests/scenarios) with the built-in open-model driver; exit 99 when a threshold fails',
   flags: {
-    rate: {
-      type: 'string',
-      valueName: 'N',
-      description: "iterations/s: scales every stage's target rate to this peak",
-    },
-    duration: { type: 'string', valueName: '30s', description: "the run's length: stretches the stages to it" },
-    vus: { type: 'string', valueName: 'N', description: 'most iterations in flight at once (maxVUs)' },
-    results: { type: 'string', valueName: 'DIR', description: 'where the summary and report go (default results/)' },
+    rate: stringFlag('N', "iterations/s: scales every stage's target rate to this peak"),
+    duration: stringFlag('30s', "the run's length: stretches the stages to it"),
+    vus: stringFlag('N', 'most iterations in flight at once (maxVUs)'),
+    results: stringFlag('DIR', 'where the summary and report go (default results/)'),
   },
   async run(args, io) {
     const { scenario: name, overrides, resultsRoot } = readLoadArgs(args);

@@ -1,11 +1,11 @@
-import { UsageError, type LabCommand } from '../command';
+import { type LabCommand, stringFlag, UsageError } from '../command';
 import { logs, openLab } from '..';
 
 export const command: LabCommand = {
   name: 'logs',
   usage: '<app|kafka|prometheus|zipkin> [--lines N]',
   summary: 'print the tail of a log from the lab state dir',
-  flags: { lines: { type: 'string', valueName: 'N', description: 'how many lines of the tail (default 60)' } },
+  flags: { lines: stringFlag('N', 'how many lines of the tail (default 60)') },
   async run({ positional, flags }, io) {
     const [id] = positional;
     if (!id) throw new UsageError('Whose logs? e.g. `npm run lab -- logs gateway`');

@@ -1,11 +1,11 @@
-import { UsageError, type LabCommand } from '../command';
+import { booleanFlag, type LabCommand, UsageError } from '../command';
 import { openLab, readLabDescription, status } from '..';
 
 export const command: LabCommand = {
   name: 'status',
   usage: '[--json]',
   summary: 'each part with pid, port and readiness (--json: [{name, pid, port, ready}])',
-  flags: { json: { type: 'boolean', description: 'print [{name, pid, port, ready}] as JSON' } },
+  flags: { json: booleanFlag('print [{name, pid, port, ready}] as JSON') },
   async run({ positional, flags }, io) {
     if (positional.length > 0) throw new UsageError(`status takes no arguments (got ${positional.join(' ')})`);
     const config = openLab(io.env);

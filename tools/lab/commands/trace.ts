@@ -1,5 +1,5 @@
 import { renderTree, spanTree, type StoredSpan } from '../../otlp-sink';
-import { UsageError, type LabCommand } from '../command';
+import { booleanFlag, type LabCommand, UsageError } from '../command';
 import {
   describeInstance,
   openLab,
@@ -28,7 +28,7 @@ export const command: LabCommand = {
   name: 'trace',
   usage: '<messageId|traceId> [--json]',
   summary: "print a message's trace as a span tree, from the lab's own trace sink, and its Zipkin link",
-  flags: { json: { type: 'boolean', description: 'the spans as JSON instead of a tree' } },
+  flags: { json: booleanFlag('the spans as JSON instead of a tree') },
   async run({ positional, flags }, io) {
     const [id] = positional;
     if (!id)

@@ -1,5 +1,5 @@
 import { APP_NAMES, isAppName, loadLabConfig, up, prometheusNotRunning } from '..';
-import { UsageError, type LabCommand } from '../command';
+import { booleanFlag, type LabCommand, stringFlag, UsageError } from '../command';
 
 export const command: LabCommand = {
   name: 'up',
@@ -7,21 +7,15 @@ export const command: LabCommand = {
   summary:
     'start Kafka (unless KAFKA_BROKERS), the pinned Prometheus (built once with Go if missing), the Zipkin trace UI and all apps (or the ones named); wait until ready',
   flags: {
-    'kafka-transport': {
-      type: 'string',
-      valueName: 'hardened|stock',
-      description: "the consuming apps' Kafka transport: ours (hardened, the default) or Nest's own (stock)",
-    },
-    'gateway-reads': {
-      type: 'string',
-      valueName: 'http|kafka',
-      description:
-        'how the gateway reads from data-service: its HTTP API (http, the default) or Kafka request-reply (kafka, ADR 0042)',
-    },
-    'no-trace-ui': {
-      type: 'boolean',
-      description: 'leave out the Zipkin trace UI (about 150 MiB idle); LAB_TRACE_UI=off does the same',
-    },
+    'kafka-transport': stringFlag(
+      'hardened|stock',
+      "the consuming apps' Kafka transport: ours (hardened, the default) or Nest's own (stock)",
+    ),
+    'gateway-reads': stringFlag(
+      'http|kafka',
+      'how the gateway reads from data-service: its HTTP API (http, the default) or Kafka request-reply (kafka, ADR 0042)',
+    ),
+    'no-trace-ui': booleanFlag('leave out the Zipkin trace UI (about 150 MiB idle); LAB_TRACE_UI=off does the same'),
   },
   async run({ positional, flags }, io) {
     const startedAt = Date.now();
