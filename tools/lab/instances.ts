@@ -4,15 +4,7 @@ import { join } from 'node:path';
 import { APPS, appPort, instanceId, parseInstanceId, type AppName } from './apps';
 import { appUrlHost, labVariable, REPO_ROOT, type LabConfig } from './config';
 import { traceEnv } from './traces';
-import {
-  killProcess,
-  liveProcess,
-  removePidFile,
-  spawnDetached,
-  stopProcess,
-  tailFile,
-  writePidFile,
-} from './processes';
+import { killProcess, liveProcess, processFiles, startRecorded, stopRecorded, tailFile } from './processes';
 import { httpOk, waitFor, WaitTimeoutError } from './wait';
 import type { Log } from './log';
 
@@ -37,11 +29,11 @@ export function describeInstance(config: LabConfig, app: AppName, instance = 1):
 }
 
 export function appPidFile(config: LabConfig, id: string): string {
-  return join(config.stateDir, 'pids', `${id}.pid`);
+  return processFiles(config.stateDir, id).pidFile;
 }
 
 export function appLogFile(config: LabConfig, id: string): string {
-  return join(config.stateDir, 'logs', `${id}.log`);
+  return processFiles(config.stateDir, id).log;
 }
 
 /**
@@ -157,14 +149,14 @@ export async function startInstance(
   const node = ['--disable-warning=TimeoutNegativeWarning'];
   const preload = preloadOf(root);
   const args = existsSync(preload) ? [...node, '--require', preload, main] : [...node, main];
-  const pid = spawnDetached({
+  const pid = startRecorded(processFiles(config.stateDir, target.id), {
     command: process.execPath,
     args,
     cwd: root,
     env: appEnv(config, target, input),
-    logFile: appLogFile(config, target.id),
+    marker: main,
+    port: target.port,
   });
-  writePidFile(pidFile, { pid, marker: main, startedAt: new Date().toISOString(), port: target.port });
   return { ...target, pid, started: true };
 }
 
@@ -240,11 +232,7 @@ export async function waitInstancesReady(
 
 /** SIGTERM with a grace period. Returns false when the instance was not running. */
 export async function stopInstance(config: LabConfig, id: string, graceMs = 10_000): Promise<boolean> {
-  const pidFile = appPidFile(config, id);
-  const running = liveProcess(pidFile);
-  if (running) await stopProcess(running.pid, graceMs);
-  removePidFile(pidFile);
-  return running !== undefined;
+  return (await stopRecorded(appPidFile(config, id), graceMs)) !== undefined;
 }
 
 /** SIGKILL, no grace: the crash a chaos experiment wants. The pid file stays so `status` shows it down. */

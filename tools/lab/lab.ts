@@ -18,11 +18,13 @@ import {
   type AppInstance,
 } from './instances';
 import { ensureTopics, kafkaAnswers } from './kafka/admin';
+import { kafkaPaths } from './kafka/config';
 import { kafkaPid, startKafka, stopKafka, type KafkaState } from './kafka/process';
 import type { Log } from './log';
 import { freezeProcess, liveProcess, tailFile } from './processes';
 import {
   preparePrometheus,
+  prometheusPaths,
   prometheusPid,
   prometheusUrl,
   startPrometheus,
@@ -413,12 +415,11 @@ export async function scale(
 }
 
 export function logs(config: LabConfig, id: string, lines = 60): string {
-  if (id === 'kafka')
-    return (
-      tailFile(join(config.stateDir, 'logs', 'kafka-server.log'), lines) ||
-      tailFile(join(config.stateDir, 'logs', 'kafka.log'), lines)
-    );
-  if (id === 'prometheus') return tailFile(join(config.stateDir, 'logs', 'prometheus.log'), lines);
+  if (id === 'kafka') {
+    const kafka = kafkaPaths(config);
+    return tailFile(kafka.serverLog, lines) || tailFile(kafka.log, lines);
+  }
+  if (id === 'prometheus') return tailFile(prometheusPaths(config).log, lines);
   if (id === ZIPKIN) return tailFile(zipkinPaths(config).log, lines);
   return tailFile(appLogFile(config, resolveInstance(config, id).id), lines);
 }

@@ -10,7 +10,7 @@ import {
   statSync,
   writeFileSync,
 } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import { waitFor } from './wait';
 
 /**
@@ -105,6 +105,73 @@ export function spawnDetached(options: SpawnDetachedOptions): number {
   } finally {
     closeSync(fd);
   }
+}
+
+/** Where the lab keeps a process it runs: the pid file that records it and the file its output goes to. */
+export interface ProcessFiles {
+  readonly pidFile: string;
+  /** stdout and stderr, appended. */
+  readonly log: string;
+}
+
+/**
+ * The files of the process the lab calls `name` (an app instance id such as `worker-2`, `kafka`,
+ * `prometheus`, `zipkin`): `<stateDir>/pids/<name>.pid` and `<stateDir>/logs/<name>.log`.
+ */
+export function processFiles(stateDir: string, name: string): ProcessFiles {
+  return { pidFile: join(stateDir, 'pids', `${name}.pid`), log: join(stateDir, 'logs', `${name}.log`) };
+}
+
+/** A part of the lab with a directory of its own (`<stateDir>/<name>`), the files `K` in it, and its pid file and log. */
+export type ComponentPaths<K extends string = never> = ProcessFiles & { readonly dir: string } & {
+  readonly [key in K]: string;
+};
+
+/** The paths of the part `name`: processFiles, its directory `<stateDir>/<name>`, and each of `inDir` joined to that directory. */
+export function componentPaths<K extends string>(
+  stateDir: string,
+  name: string,
+  inDir: Readonly<Record<K, string>>,
+): ComponentPaths<K> {
+  const dir = join(stateDir, name);
+  const files = Object.fromEntries(Object.entries<string>(inDir).map(([key, file]) => [key, join(dir, file)]));
+  return { ...processFiles(stateDir, name), dir, ...(files as Record<K, string>) };
+}
+
+/** How to start a process the lab records: what to run, and what its pid record says. */
+export interface RecordedStart extends Omit<SpawnDetachedOptions, 'logFile'> {
+  /** A string of its command line (its main file, jar or config) that proves a pid is still ours. */
+  readonly marker: string;
+  /** The port it listens on, when it does. */
+  readonly port?: number;
+}
+
+/** Starts a detached process with its output appended to `files.log` and records it in `files.pidFile`; returns its pid. */
+export function startRecorded(files: ProcessFiles, start: RecordedStart): number {
+  const { marker, port, ...spawnOptions } = start;
+  const pid = spawnDetached({ ...spawnOptions, logFile: files.log });
+  writePidFile(files.pidFile, { pid, marker, startedAt: new Date().toISOString(), port });
+  return pid;
+}
+
+/**
+ * Stops the process `pidFile` records if it is still ours (stopProcess: SIGTERM, SIGKILL after
+ * `graceMs`; `stopping(pid)` is called first) and removes the pid file. Resolves to how it stopped,
+ * or undefined when no process of ours was running.
+ */
+export async function stopRecorded(
+  pidFile: string,
+  graceMs: number,
+  stopping?: (pid: number) => void,
+): Promise<'terminated' | 'killed' | 'absent' | undefined> {
+  const running = liveProcess(pidFile);
+  let how: 'terminated' | 'killed' | 'absent' | undefined;
+  if (running) {
+    stopping?.(running.pid);
+    how = await stopProcess(running.pid, graceMs);
+  }
+  removePidFile(pidFile);
+  return how;
 }
 
 /**

@@ -4,29 +4,18 @@ import { REPO_ROOT, type LabConfig } from './config';
 import type { AppInstance } from './instances';
 import type { Log } from './log';
 import { PrometheusInstallError, resolvePrometheusTool } from './prometheus-install';
-import { liveProcess, removePidFile, spawnDetached, stopProcess, tailFile, writePidFile } from './processes';
+import { componentPaths, liveProcess, startRecorded, stopRecorded, tailFile, type ComponentPaths } from './processes';
 import { httpOk, waitFor } from './wait';
 
-export interface PrometheusPaths {
-  readonly dir: string;
-  readonly config: string;
-  /** file_sd targets: rewritten whenever the lab starts, stops or scales an instance. */
-  readonly targets: string;
-  readonly dataDir: string;
-  readonly pidFile: string;
-  readonly log: string;
-}
+/** Prometheus' files in one lab; `targets` holds the file_sd targets, rewritten whenever the lab starts, stops or scales an instance. */
+export type PrometheusPaths = ComponentPaths<'config' | 'targets' | 'dataDir'>;
 
 export function prometheusPaths(config: LabConfig): PrometheusPaths {
-  const dir = join(config.stateDir, 'prometheus');
-  return {
-    dir,
-    config: join(dir, 'prometheus.yml'),
-    targets: join(dir, 'targets.json'),
-    dataDir: join(dir, 'data'),
-    pidFile: join(config.stateDir, 'pids', 'prometheus.pid'),
-    log: join(config.stateDir, 'logs', 'prometheus.log'),
-  };
+  return componentPaths(config.stateDir, 'prometheus', {
+    config: 'prometheus.yml',
+    targets: 'targets.json',
+    dataDir: 'data',
+  });
 }
 
 export function prometheusUrl(config: LabConfig): string {
@@ -149,7 +138,7 @@ export async function startPrometheus(
   const bin = binary.path;
   writeFileSync(paths.config, prometheusConfig(config, paths));
   log(`prometheus: starting on ${url}`);
-  const pid = spawnDetached({
+  const pid = startRecorded(paths, {
     command: bin,
     args: [
       `--config.file=${paths.config}`,
@@ -165,12 +154,7 @@ export async function startPrometheus(
     ],
     cwd: paths.dir,
     env: process.env,
-    logFile: paths.log,
-  });
-  writePidFile(paths.pidFile, {
-    pid,
     marker: paths.config,
-    startedAt: new Date().toISOString(),
     port: config.prometheusPort,
   });
   try {
@@ -201,12 +185,8 @@ export function prometheusNotRunning(problem: string): string {
 }
 
 export async function stopPrometheus(config: LabConfig, log: Log): Promise<boolean> {
-  const paths = prometheusPaths(config);
-  const running = liveProcess(paths.pidFile);
-  if (running) {
-    log(`prometheus: stopping (pid ${running.pid})`);
-    await stopProcess(running.pid, 10_000);
-  }
-  removePidFile(paths.pidFile);
-  return running !== undefined;
+  const how = await stopRecorded(prometheusPaths(config).pidFile, 10_000, (pid) =>
+    log(`prometheus: stopping (pid ${pid})`),
+  );
+  return how !== undefined;
 }

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { checkLabSettings, labSetting, REPO_ROOT, type LabConfig } from './config';
 import type { Log } from './log';
 import { mavenAvailable, runMaven } from './maven';
-import { liveProcess, removePidFile, spawnDetached, stopProcess, tailFile, writePidFile } from './processes';
+import { liveProcess, processFiles, startRecorded, stopRecorded, tailFile, type ProcessFiles } from './processes';
 import { httpOk, waitFor } from './wait';
 
 /** The part's one name: status row, `lab logs zipkin`, pid and log files. */
@@ -71,16 +71,10 @@ export async function ensureZipkinJar(config: LabConfig, log: Log): Promise<stri
 }
 
 /** Where one lab keeps its Zipkin's pid and log (it has no data: storage is in memory). */
-export interface ZipkinPaths {
-  readonly pidFile: string;
-  readonly log: string;
-}
+export type ZipkinPaths = ProcessFiles;
 
 export function zipkinPaths(config: LabConfig): ZipkinPaths {
-  return {
-    pidFile: join(config.stateDir, 'pids', `${ZIPKIN}.pid`),
-    log: join(config.stateDir, 'logs', `${ZIPKIN}.log`),
-  };
+  return processFiles(config.stateDir, ZIPKIN);
 }
 
 /** Whether `up` starts the trace UI, its port, and why not when it does not. */
@@ -262,14 +256,14 @@ export async function launchTraceUi(config: LabConfig, options: LaunchTraceUiOpt
     return settled({ skipped });
   }
   log(`${ZIPKIN}: starting Zipkin ${zipkinVersion()} on ${url} (in memory, ${ZIPKIN_MAX_SPANS} spans at most)`);
-  const pid = spawnDetached({
+  const pid = startRecorded(paths, {
     command: 'java',
     args: zipkinArgs(jar, settings.port),
     cwd: config.stateDir,
     env: zipkinEnv(env, settings.port),
-    logFile: paths.log,
+    marker: jar,
+    port: settings.port,
   });
-  writePidFile(paths.pidFile, { pid, marker: jar, startedAt: new Date().toISOString(), port: settings.port });
   const startedAt = Date.now();
   const ready = waitFor(
     () => {
@@ -303,12 +297,6 @@ function checkJavaForZipkin(): void {
 
 /** Stops the Zipkin this lab started (and only that); its spans go with it. */
 export async function stopTraceUi(config: LabConfig, log: Log): Promise<boolean> {
-  const paths = zipkinPaths(config);
-  const running = liveProcess(paths.pidFile);
-  if (running) {
-    log(`${ZIPKIN}: stopping (pid ${running.pid})`);
-    await stopProcess(running.pid, 10_000);
-  }
-  removePidFile(paths.pidFile);
-  return running !== undefined;
+  const how = await stopRecorded(zipkinPaths(config).pidFile, 10_000, (pid) => log(`${ZIPKIN}: stopping (pid ${pid})`));
+  return how !== undefined;
 }

@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { labTracing, REPO_ROOT, type LabConfig } from './config';
 import type { Log } from './log';
-import { liveProcess, removePidFile, spawnDetached, stopProcess, tailFile, writePidFile } from './processes';
+import { liveProcess, startRecorded, stopRecorded, tailFile, type ProcessFiles } from './processes';
 import { runningZipkin } from './trace-ui';
 import { waitFor } from './wait';
 
@@ -11,11 +11,9 @@ import { waitFor } from './wait';
  * runs a small OTLP/JSON receiver that appends spans to `<stateDir>/traces/spans.jsonl`, so every
  * message has a trace to look at (`npm run lab -- trace <id>`). `LAB_TRACING=off` runs untraced.
  */
-export interface TracePaths {
+export interface TracePaths extends ProcessFiles {
   readonly dir: string;
   readonly spansFile: string;
-  readonly pidFile: string;
-  readonly log: string;
 }
 
 export function tracePaths(config: LabConfig): TracePaths {
@@ -63,14 +61,14 @@ export async function startTraceSink(
   mkdirSync(paths.dir, { recursive: true });
   if (liveProcess(paths.pidFile)) return { endpoint, spansFile: paths.spansFile, note: 'already running' };
   const main = join(REPO_ROOT, 'dist', 'tools', 'otlp-sink', 'main.js');
-  const pid = spawnDetached({
+  startRecorded(paths, {
     command: process.execPath,
     args: [main, '--port', String(port), '--file', paths.spansFile],
     cwd: REPO_ROOT,
     env: { PATH: env.PATH, HOME: env.HOME },
-    logFile: paths.log,
+    marker: main,
+    port,
   });
-  writePidFile(paths.pidFile, { pid, marker: main, startedAt: new Date().toISOString(), port });
   await waitFor(
     async () => {
       if (!liveProcess(paths.pidFile)) throw new Error(`the trace sink exited:\n${tailFile(paths.log, 10)}`);
@@ -87,13 +85,7 @@ export async function startTraceSink(
 }
 
 export async function stopTraceSink(config: LabConfig, log: Log): Promise<void> {
-  const paths = tracePaths(config);
-  const record = liveProcess(paths.pidFile);
-  if (record) {
-    await stopProcess(record.pid, 5000);
-    log('traces: sink stopped');
-  }
-  removePidFile(paths.pidFile);
+  if ((await stopRecorded(tracePaths(config).pidFile, 5000)) !== undefined) log('traces: sink stopped');
 }
 
 /**

@@ -1,33 +1,24 @@
 import { join } from 'node:path';
 import type { LabConfig } from '../config';
+import { componentPaths, type ComponentPaths } from '../processes';
 
 /** The broker's files in one lab's state dir, and the configuration the lab writes for it. */
 
-/** Where one lab keeps its broker. */
-export interface KafkaPaths {
-  readonly dir: string;
-  readonly dataDir: string;
-  readonly properties: string;
-  readonly log4j: string;
-  readonly clusterIdFile: string;
-  readonly pidFile: string;
-  /** stdout/stderr of the JVM (startup failures land here). */
-  readonly consoleLog: string;
+/** Where one lab keeps its broker; `log` is the JVM's stdout/stderr (start-up failures land there). */
+export interface KafkaPaths extends ComponentPaths<'dataDir' | 'properties' | 'log4j' | 'clusterIdFile'> {
   /** The broker's own log, written by log4j. */
   readonly serverLog: string;
 }
 
 /** The broker's paths under the lab's state dir (`<stateDir>/kafka`, its pid and logs beside the apps'). */
 export function kafkaPaths(config: LabConfig): KafkaPaths {
-  const dir = join(config.stateDir, 'kafka');
   return {
-    dir,
-    dataDir: join(dir, 'data'),
-    properties: join(dir, 'server.properties'),
-    log4j: join(dir, 'log4j2.properties'),
-    clusterIdFile: join(dir, 'cluster-id'),
-    pidFile: join(config.stateDir, 'pids', 'kafka.pid'),
-    consoleLog: join(config.stateDir, 'logs', 'kafka.log'),
+    ...componentPaths(config.stateDir, 'kafka', {
+      dataDir: 'data',
+      properties: 'server.properties',
+      log4j: 'log4j2.properties',
+      clusterIdFile: 'cluster-id',
+    }),
     serverLog: join(config.stateDir, 'logs', 'kafka-server.log'),
   };
 }

@@ -5,15 +5,7 @@ import { createConnection } from 'node:net';
 import { join } from 'node:path';
 import { brokersOf, type LabConfig } from '../config';
 import type { Log } from '../log';
-import {
-  liveProcess,
-  removePidFile,
-  spawnDetached,
-  stopProcess,
-  tailFile,
-  writePidFile,
-  type PidRecord,
-} from '../processes';
+import { liveProcess, startRecorded, stopRecorded, tailFile } from '../processes';
 import { waitFor } from '../wait';
 import { kafkaAnswers } from './admin';
 import { kafkaPaths, log4jProperties, serverProperties, type KafkaPaths } from './config';
@@ -142,20 +134,14 @@ export async function startKafka(config: LabConfig, options: StartKafkaOptions):
   writeFileSync(paths.log4j, log4jProperties(paths));
   formatStorage(paths, libs, log);
   log(`kafka: starting broker on ${brokers} (heap ${JVM_HEAP.join(' ')})`);
-  const pid = spawnDetached({
+  const pid = startRecorded(paths, {
     command: 'java',
     args: [...jvmArgs(paths, libs), 'kafka.Kafka', paths.properties],
     cwd: config.stateDir,
     env: process.env,
-    logFile: paths.consoleLog,
-  });
-  const record: PidRecord = {
-    pid,
     marker: paths.properties,
-    startedAt: new Date().toISOString(),
     port: config.kafkaPort,
-  };
-  writePidFile(paths.pidFile, record);
+  });
   await waitKafkaReady(brokers, pid, paths, options.readyTimeoutMs);
   return { brokers, mode: 'started', pid };
 }
@@ -170,7 +156,7 @@ async function waitKafkaReady(brokers: string, pid: number, paths: KafkaPaths, t
       { timeoutMs, intervalMs: 500, what: `Kafka on ${brokers} to answer` },
     );
   } catch (error) {
-    const tail = [tailFile(paths.consoleLog, 20), tailFile(paths.serverLog, 30)].filter(Boolean).join('\n');
+    const tail = [tailFile(paths.log, 20), tailFile(paths.serverLog, 30)].filter(Boolean).join('\n');
     throw new KafkaSetupError(
       `${(error as Error).message}\n--- last broker log lines (${paths.serverLog}) ---\n${tail}`,
     );
@@ -179,18 +165,12 @@ async function waitKafkaReady(brokers: string, pid: number, paths: KafkaPaths, t
 
 /** Stops the broker this lab started (and only that). */
 export async function stopKafka(config: LabConfig, log: Log): Promise<boolean> {
-  const paths = kafkaPaths(config);
-  const running = liveProcess(paths.pidFile);
-  if (!running) {
-    removePidFile(paths.pidFile);
-    return false;
-  }
-  log(`kafka: stopping broker (pid ${running.pid})`);
   // A controlled shutdown of a single node takes a few seconds; the JVM gets 30 s before SIGKILL.
-  const how = await stopProcess(running.pid, 30_000);
+  const how = await stopRecorded(kafkaPaths(config).pidFile, 30_000, (pid) =>
+    log(`kafka: stopping broker (pid ${pid})`),
+  );
   if (how === 'killed') log('kafka: broker ignored SIGTERM for 30 s; killed');
-  removePidFile(paths.pidFile);
-  return true;
+  return how !== undefined;
 }
 
 /** Status of this lab's own broker (undefined pid when not ours or not running). */
