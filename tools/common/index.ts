@@ -5,7 +5,7 @@
  * k6-style duration parser. Imports only libs entries and node; everything on the lab side
  * (load-tests, tools/lab, experiments, the CLI, test/integration) may import it, through this file.
  */
-export { HttpAnswerError } from './clients/answer-error';
+export { answerBody, HttpAnswerError } from './clients/answer-error';
 export { TokenSource, TokenDealerError } from './clients/token-dealer';
 export type { AccessTokens, ClientCredentials } from './clients/token-dealer';
 export { HttpChaosApi, ChaosApiError } from './clients/chaos-api';

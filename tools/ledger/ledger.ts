@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { LAB_CLIENTS } from '#libs/contracts';
-import { TokenSource } from '../common';
+import { answerBody, TokenSource } from '../common';
 
 /** Something done to the lab mid-run (kill -9 a worker, restart the broker). */
 export interface Disruption {
@@ -85,14 +85,7 @@ async function fetchJson(
   timeoutMs = 10_000,
 ): Promise<{ status: number; body: unknown; headers: Headers }> {
   const response = await fetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs) });
-  const text = await response.text();
-  let body: unknown;
-  try {
-    body = text ? JSON.parse(text) : undefined;
-  } catch {
-    body = text;
-  }
-  return { status: response.status, body, headers: response.headers };
+  return { status: response.status, body: answerBody(await response.text()), headers: response.headers };
 }
 
 async function pool<T>(

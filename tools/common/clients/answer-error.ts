@@ -17,3 +17,13 @@ export class HttpAnswerError extends Error {
     super(message, options);
   }
 }
+
+/** An answer's body as HttpAnswerError keeps it: the JSON value when `text` parses, else the text; undefined when empty. */
+export function answerBody(text: string): unknown {
+  if (text === '') return undefined;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return text; // not JSON: keep the text
+  }
+}

@@ -1,4 +1,4 @@
-import { HttpAnswerError } from './answer-error';
+import { answerBody, HttpAnswerError } from './answer-error';
 import type { AccessTokens } from './token-dealer';
 
 /**
@@ -94,13 +94,7 @@ export class HttpChaosApi implements ChaosApi {
       throw new ChaosApiError(message, 0, '', message, { cause: error });
     }
     const text = await response.text();
-    let body: unknown = text;
-    try {
-      body = text ? JSON.parse(text) : undefined;
-    } catch {
-      /* not JSON: keep the text */
-    }
-    return { status: response.status, body, text };
+    return { status: response.status, body: answerBody(text), text };
   }
 
   async inject(service: string, fault: Readonly<Record<string, unknown>>): Promise<ChaosFault> {
