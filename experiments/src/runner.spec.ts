@@ -423,22 +423,27 @@ describe('runExperiment', () => {
     expect(lab.calls).toEqual(['alerts install', 'alerts remove']);
   });
 
-  it('counts the ledger from the gateway and data-service counters', async () => {
+  /** A ledger-only experiment whose counters go from 100 accepted and 100 completed to these during the load. */
+  async function ledgerAfter(gateway: Record<string, number>, dataService: Record<string, number>) {
     const lab = new FakeLab();
     lab.metrics.gateway = { jeeves_messages_accepted_total: 100 };
     lab.metrics['data-service'] = { jeeves_messages_completed_total: 100 };
     const e = miniExperiment({ steadyState: [], deviation: [], measurements: [], ledger: { drainSeconds: 0.3 } });
     const load = passingLoad();
-    const record = await runExperiment(e, {
+    return runExperiment(e, {
       lab,
       prometheus: new FakePrometheus(),
       load: (r, s, l) => {
-        lab.metrics.gateway = { jeeves_messages_accepted_total: 110 };
-        lab.metrics['data-service'] = { jeeves_messages_completed_total: 109 };
+        lab.metrics.gateway = gateway;
+        lab.metrics['data-service'] = dataService;
         return load(r, s, l);
       },
       ...fast,
     });
+  }
+
+  it('counts the ledger from the gateway and data-service counters', async () => {
+    const record = await ledgerAfter({ jeeves_messages_accepted_total: 110 }, { jeeves_messages_completed_total: 109 });
     expect(record.ledger).toMatchObject({
       acceptedByGateway: 10,
       completedByDataService: 9,
@@ -450,21 +455,10 @@ describe('runExperiment', () => {
   });
 
   it("counts a message answered 503 and published later as the gateway's, not as an extra completion", async () => {
-    const lab = new FakeLab();
-    lab.metrics.gateway = { jeeves_messages_accepted_total: 100 };
-    lab.metrics['data-service'] = { jeeves_messages_completed_total: 100 };
-    const e = miniExperiment({ steadyState: [], deviation: [], measurements: [], ledger: { drainSeconds: 0.3 } });
-    const load = passingLoad();
-    const record = await runExperiment(e, {
-      lab,
-      prometheus: new FakePrometheus(),
-      load: (r, s, l) => {
-        lab.metrics.gateway = { jeeves_messages_accepted_total: 108, jeeves_messages_published_late_total: 2 };
-        lab.metrics['data-service'] = { jeeves_messages_completed_total: 110 };
-        return load(r, s, l);
-      },
-      ...fast,
-    });
+    const record = await ledgerAfter(
+      { jeeves_messages_accepted_total: 108, jeeves_messages_published_late_total: 2 },
+      { jeeves_messages_completed_total: 110 },
+    );
     expect(record.ledger).toMatchObject({
       acceptedByGateway: 10,
       completedByDataService: 10,

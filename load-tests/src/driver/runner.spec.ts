@@ -74,6 +74,15 @@ function scenario(partial: Partial<Scenario>): Scenario {
   };
 }
 
+/** 20 POST-only iterations a second for one second, with at most `maxVUs` in flight. */
+const postsForOneSecond = (maxVUs: number): Scenario =>
+  scenario({
+    startRate: 20,
+    stages: [{ durationSeconds: 1, targetRate: 20 }],
+    maxVUs,
+    mix: [{ flow: 'post', weight: 1 }],
+  });
+
 describe('runScenario (open model, against a fake gateway)', () => {
   let gw: FakeGateway;
   let target: JeevesTarget;
@@ -114,12 +123,7 @@ describe('runScenario (open model, against a fake gateway)', () => {
   it('starts iterations on schedule however slow the responses are, and counts the queueing (no coordinated omission)', async () => {
     gw.postDelayMs = 100;
     // 20/s offered against one connection that serves 10/s: a closed-model client would see ~100 ms.
-    const s = scenario({
-      startRate: 20,
-      stages: [{ durationSeconds: 1, targetRate: 20 }],
-      maxVUs: 100,
-      mix: [{ flow: 'post', weight: 1 }],
-    });
+    const s = postsForOneSecond(100);
     const result = await runScenario({ scenario: s, target, skipReadyCheck: true, connections: 1 });
     expect(gw.postArrivals).toHaveLength(20);
     const p99 = result.metrics.aggregate(
@@ -137,12 +141,7 @@ describe('runScenario (open model, against a fake gateway)', () => {
 
   it('counts arrivals beyond maxVUs as dropped_iterations instead of waiting for a free VU', async () => {
     gw.postDelayMs = 400;
-    const s = scenario({
-      startRate: 20,
-      stages: [{ durationSeconds: 1, targetRate: 20 }],
-      maxVUs: 2,
-      mix: [{ flow: 'post', weight: 1 }],
-    });
+    const s = postsForOneSecond(2);
     const result = await runScenario({ scenario: s, target, skipReadyCheck: true });
     const dropped = result.metrics.aggregate({ metric: 'dropped_iterations', tags: {} }, { kind: 'count' }) ?? 0;
     const done = result.metrics.aggregate({ metric: 'iterations', tags: {} }, { kind: 'count' }) ?? 0;
