@@ -1,4 +1,5 @@
 import { createLogger, createMetricsRegistry } from '#libs/observability';
+import { DEFAULT_BREAKER_OPTIONS } from '#libs/resilience';
 import { DataServiceError, dependencyProblem } from '../errors';
 import type { MessageReader } from './message-reader';
 import { GuardedMessageReader } from './guarded-message-reader';
@@ -22,14 +23,8 @@ function reader(fail: () => DataServiceError | undefined): MessageReader & { cal
 const READER = { clientId: 'jeeves-demo' };
 
 const options = {
-  breaker: {
-    timeoutMs: 1000,
-    errorThresholdPercentage: 50,
-    volumeThreshold: 3,
-    resetTimeoutMs: 60_000,
-    rollingCountTimeoutMs: 10_000,
-    rollingCountBuckets: 10,
-  },
+  // Opens after 3 calls of which half fail, and stays open for the rest of the test.
+  breaker: { ...DEFAULT_BREAKER_OPTIONS, timeoutMs: 1000, volumeThreshold: 3, resetTimeoutMs: 60_000 },
   registry: createMetricsRegistry({ service: 'test', defaultMetrics: false }),
   logger: createLogger({ service: 'test', level: 'silent' }),
 };

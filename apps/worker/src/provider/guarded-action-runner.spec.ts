@@ -1,5 +1,6 @@
 import type { ActionRequested } from '#libs/contracts';
 import { createLogger, createMetricsRegistry } from '#libs/observability';
+import { DEFAULT_BREAKER_OPTIONS } from '#libs/resilience';
 import { ProviderActionRunner } from '../actions/action-runner';
 import { APOLOGIES } from '../actions/reply-text';
 import { GuardedActionRunner } from './guarded-action-runner';
@@ -45,14 +46,8 @@ describe('GuardedActionRunner', () => {
   beforeEach(() => {
     provider = fakeProvider();
     runner = new GuardedActionRunner(new ProviderActionRunner(provider.client), {
-      breaker: {
-        timeoutMs: 1000,
-        errorThresholdPercentage: 50,
-        volumeThreshold: 3,
-        resetTimeoutMs: 60_000,
-        rollingCountTimeoutMs: 10_000,
-        rollingCountBuckets: 10,
-      },
+      // Opens after 3 calls of which half fail, and stays open for the rest of the test.
+      breaker: { ...DEFAULT_BREAKER_OPTIONS, timeoutMs: 1000, volumeThreshold: 3, resetTimeoutMs: 60_000 },
       bulkhead: { maxConcurrent: 4, maxQueue: 4, queueTimeoutMs: 1000 },
       registry: createMetricsRegistry({ service: 'test', defaultMetrics: false }),
       logger: createLogger({ service: 'test', level: 'silent' }),
