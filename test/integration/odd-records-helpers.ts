@@ -1,13 +1,4 @@
-import { randomUUID } from 'node:crypto';
-import {
-  type Admin,
-  ConfigResourceTypes,
-  type Consumer,
-  type IHeaders,
-  type Kafka,
-  Partitioners,
-  type Producer,
-} from 'kafkajs';
+import { type Admin, ConfigResourceTypes, type IHeaders, type Kafka, Partitioners, type Producer } from 'kafkajs';
 import {
   type ConsumerGroup,
   consumerGroupName,
@@ -21,7 +12,7 @@ import {
 } from '#libs/contracts';
 import { fixKafkajsHeaders } from '#libs/kafka';
 import { APP_NAMES } from '../../tools/lab';
-import { connectedProducer, kafka, uniqueUser } from './pipeline-helpers';
+import { connectedProducer, kafka, RecordingConsumer, uniqueUser } from './pipeline-helpers';
 import { lab, waitFor } from './support/lab';
 
 /**
@@ -68,41 +59,20 @@ export interface ReadRecord extends RawRecord {
  * Records everything on one contract topic from the beginning, bytes untouched, in a group of its
  * own (so it takes nothing from the services' groups). `stop()` when done.
  */
-export class RawTopicRecorder {
-  readonly records: ReadRecord[] = [];
-  private consumer: Consumer | undefined;
-
-  constructor(
-    private readonly client: Kafka,
-    private readonly topic: TopicName,
-  ) {}
-
-  async start(): Promise<this> {
-    const consumer = this.client.consumer({
-      groupId: `${lab().topicPrefix}.raw-recorder-${randomUUID()}`,
-      sessionTimeout: 10_000,
-      heartbeatInterval: 1000,
-      maxBytesPerPartition: 4 * 1024 * 1024,
+export class RawTopicRecorder extends RecordingConsumer<ReadRecord> {
+  constructor(client: Kafka, topic: TopicName) {
+    super(client, topic, {
+      label: 'raw-recorder',
+      read: ({ partition, message }) => ({
+        key: message.key,
+        value: message.value,
+        headers: (message.headers ?? {}) as RecordHeaders,
+        partition,
+        offset: message.offset,
+      }),
+      // Records near the broker's message.max.bytes (and their dead letters) must fit in one fetch.
+      config: { maxBytesPerPartition: 4 * 1024 * 1024 },
     });
-    this.consumer = consumer;
-    await consumer.connect();
-    await consumer.subscribe({ topic: lab().topic(this.topic), fromBeginning: true });
-    await consumer.run({
-      eachMessage: async ({ partition, message }) => {
-        this.records.push({
-          key: message.key,
-          value: message.value,
-          headers: (message.headers ?? {}) as RecordHeaders,
-          partition,
-          offset: message.offset,
-        });
-      },
-    });
-    return this;
-  }
-
-  async stop(): Promise<void> {
-    await this.consumer?.disconnect();
   }
 }
 

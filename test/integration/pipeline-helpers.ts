@@ -1,5 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { Kafka, logLevel, type Consumer, type IHeaders, type Producer } from 'kafkajs';
+import {
+  Kafka,
+  logLevel,
+  type Consumer,
+  type ConsumerConfig,
+  type EachMessagePayload,
+  type IHeaders,
+  type Producer,
+} from 'kafkajs';
 import {
   type Envelope,
   EVENT_TYPES,
@@ -147,48 +155,55 @@ export interface Recorded {
   envelope: Envelope | undefined;
 }
 
+/** How a RecordingConsumer records: its group's label, what it keeps of each record, and consumer settings. */
+export interface Recording<R> {
+  readonly label: string;
+  readonly read: (payload: EachMessagePayload) => R;
+  readonly config?: Partial<ConsumerConfig>;
+}
+
 /**
- * Records everything on one contract topic from the beginning, in a group of its own (so it takes
- * nothing from the services' groups). `stop()` when done.
+ * Records everything on one contract topic from the beginning, each record as `recording.read`
+ * makes it, in a group of its own (`<prefix>.<label>-<uuid>`, so it takes nothing from the services'
+ * groups). `stop()` when done.
  */
-export class TopicRecorder {
-  readonly records: Recorded[] = [];
+export class RecordingConsumer<R> {
+  readonly records: R[] = [];
   private consumer: Consumer | undefined;
 
   constructor(
     private readonly client: Kafka,
     private readonly topic: TopicName,
+    private readonly recording: Recording<R>,
   ) {}
 
   async start(): Promise<this> {
     const consumer = this.client.consumer({
-      groupId: `${lab().topicPrefix}.recorder-${randomUUID()}`,
+      groupId: `${lab().topicPrefix}.${this.recording.label}-${randomUUID()}`,
       sessionTimeout: 10_000,
       heartbeatInterval: 1000,
+      ...this.recording.config,
     });
     this.consumer = consumer;
     await consumer.connect();
     await consumer.subscribe({ topic: lab().topic(this.topic), fromBeginning: true });
     await consumer.run({
-      eachMessage: async ({ partition, message }) => {
-        const value = message.value?.toString('utf8') ?? null;
-        const headers = Object.fromEntries(
-          Object.entries(message.headers ?? {}).map(([name, raw]) => [
-            name,
-            (Array.isArray(raw) ? raw[0] : raw)?.toString() ?? '',
-          ]),
-        );
-        this.records.push({
-          key: message.key?.toString('utf8') ?? null,
-          value,
-          headers,
-          partition,
-          offset: message.offset,
-          envelope: parseEnvelope(value),
-        });
+      eachMessage: async (payload) => {
+        this.records.push(this.recording.read(payload));
       },
     });
     return this;
+  }
+
+  async stop(): Promise<void> {
+    await this.consumer?.disconnect();
+  }
+}
+
+/** Records everything on one contract topic from the beginning as text, envelopes parsed. `stop()` when done. */
+export class TopicRecorder extends RecordingConsumer<Recorded> {
+  constructor(client: Kafka, topic: TopicName) {
+    super(client, topic, { label: 'recorder', read: recordedOf });
   }
 
   /** Envelopes on the topic whose payload names this message. */
@@ -197,10 +212,24 @@ export class TopicRecorder {
       r.envelope && (r.envelope.data as { messageId?: unknown })?.messageId === messageId ? [r.envelope] : [],
     );
   }
+}
 
-  async stop(): Promise<void> {
-    await this.consumer?.disconnect();
-  }
+function recordedOf({ partition, message }: EachMessagePayload): Recorded {
+  const value = message.value?.toString('utf8') ?? null;
+  const headers = Object.fromEntries(
+    Object.entries(message.headers ?? {}).map(([name, raw]) => [
+      name,
+      (Array.isArray(raw) ? raw[0] : raw)?.toString() ?? '',
+    ]),
+  );
+  return {
+    key: message.key?.toString('utf8') ?? null,
+    value,
+    headers,
+    partition,
+    offset: message.offset,
+    envelope: parseEnvelope(value),
+  };
 }
 
 function parseEnvelope(value: string | null): Envelope | undefined {

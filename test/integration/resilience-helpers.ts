@@ -2,6 +2,7 @@ import { createServer } from 'node:net';
 import { CHAOS_SCOPE, CONSUMER_GROUPS, consumerGroupName } from '#libs/contracts';
 import { HttpChaosApi, TokenSource, type ChaosApi, type ChaosFault } from '../../tools/common';
 import type { AppName } from '../../tools/lab';
+import { formatLedger, runLedger, type LedgerOptions, type LedgerReport } from '../../tools/ledger/ledger';
 import { kafka, postMessage, uniqueUser, waitForFinal } from './pipeline-helpers';
 import { CLIENTS, killApp, lab, restartApp, waitFor } from './support/lab';
 
@@ -118,4 +119,19 @@ export async function waitPipelineSettled(timeoutMs = 90_000, roundTripMs = 2000
   } finally {
     await admin.disconnect();
   }
+}
+
+/** runLedger against the test lab's gateway, data-service and token-dealer; its progress and report go to stderr. */
+export async function runLabLedger(
+  options: Omit<LedgerOptions, 'gatewayUrl' | 'dataServiceUrl' | 'tokenDealerUrl' | 'log'>,
+): Promise<LedgerReport> {
+  const report = await runLedger({
+    gatewayUrl: lab().urls.gateway,
+    dataServiceUrl: lab().urls['data-service'],
+    tokenDealerUrl: lab().urls['token-dealer'],
+    log: (line) => process.stderr.write(`[ledger] ${line}\n`),
+    ...options,
+  });
+  process.stderr.write(`${formatLedger(report)}\n`);
+  return report;
 }

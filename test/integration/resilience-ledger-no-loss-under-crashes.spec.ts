@@ -1,5 +1,5 @@
-import { formatLedger, runLedger, type Disruption } from '../../tools/ledger/ledger';
-import { crashAndRestart, waitPipelineSettled } from './resilience-helpers';
+import type { Disruption } from '../../tools/ledger/ledger';
+import { crashAndRestart, runLabLedger, waitPipelineSettled } from './resilience-helpers';
 import { lab, restartApp } from './support/lab';
 
 const MESSAGES = Number(process.env.LEDGER_TEST_MESSAGES || 300);
@@ -25,17 +25,7 @@ describe('resilience: no loss and no duplicate effects across a worker crash and
     // A broker this lab did not start (a developer's, shared) is not ours to restart.
     if (lab().kafkaMode === 'started')
       disruptions.push({ name: 'restart kafka', atFraction: 0.6, run: () => restartApp('kafka', 120_000) });
-    const report = await runLedger({
-      gatewayUrl: lab().urls.gateway,
-      dataServiceUrl: lab().urls['data-service'],
-      tokenDealerUrl: lab().urls['token-dealer'],
-      messages: MESSAGES,
-      concurrency: 8,
-      disruptions,
-      settleTimeoutMs: 180_000,
-      log: (line) => process.stderr.write(`[ledger] ${line}\n`),
-    });
-    process.stderr.write(`${formatLedger(report)}\n`);
+    const report = await runLabLedger({ messages: MESSAGES, concurrency: 8, disruptions, settleTimeoutMs: 180_000 });
     expect(report.disruptions.filter((d) => d.error)).toEqual([]);
     expect(report.accepted).toBe(MESSAGES);
     expect(report.lost).toEqual([]);

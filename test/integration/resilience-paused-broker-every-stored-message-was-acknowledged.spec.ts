@@ -1,4 +1,4 @@
-import { formatLedger, runLedger } from '../../tools/ledger/ledger';
+import { runLabLedger } from './resilience-helpers';
 import { lab, pauseApp, waitFor } from './support/lab';
 
 const MESSAGES = Number(process.env.LEDGER_PAUSE_MESSAGES || 240);
@@ -18,19 +18,14 @@ describe('resilience: with the broker paused during POSTs, every stored message 
       throw new Error(
         "this spec freezes the broker, and the test lab shares another lab's (ADR 0011): run it where the test lab starts its own, e.g. KAFKA_PORT=9392 KAFKA_CONTROLLER_PORT=9393",
       );
-    const report = await runLedger({
-      gatewayUrl: lab().urls.gateway,
-      dataServiceUrl: lab().urls['data-service'],
-      tokenDealerUrl: lab().urls['token-dealer'],
+    const report = await runLabLedger({
       messages: MESSAGES,
       concurrency: 8,
       keylessShare: 0.5,
       disruptions: [{ name: `pause kafka ${PAUSE_MS} ms`, atFraction: 0.2, run: () => pauseApp('kafka', PAUSE_MS) }],
       settleTimeoutMs: 180_000,
       unconfirmedWaitMs: 60_000,
-      log: (line) => process.stderr.write(`[ledger] ${line}\n`),
     });
-    process.stderr.write(`${formatLedger(report)}\n`);
 
     expect(report.disruptions.filter((d) => d.error)).toEqual([]);
     // The pause did what it is for: POSTs answered 503 naming their message ...
