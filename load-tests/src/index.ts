@@ -5,7 +5,7 @@
 export { DEFAULT_CLIENTS, type JeevesTarget } from './driver/jeeves';
 export { LiveMetrics, setScrapeTarget } from './driver/live-metrics';
 export { progressLine } from './driver/progress';
-export { EXIT_THRESHOLDS_FAILED, runScenario, type RunResult } from './driver/runner';
+export { EXIT_THRESHOLDS_FAILED, perArrivalSecond, runScenario, type RunResult } from './driver/runner';
 export { buildSummary, resultDir, writeSummary } from './driver/summary';
 export { type SecondSummary } from './driver/timeline';
 export { percentile } from './metrics';

@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Kafka, logLevel } from 'kafkajs';
+import { perArrivalSecond } from '../../load-tests/src';
 import { constantRateGet } from './constant-rate';
 import { kafkaLibsDir, waitFor } from '../lab';
 import { startOtlpSink } from '../otlp-sink';
@@ -100,8 +101,10 @@ async function measureBare(
   const m = result.metrics;
   return {
     offered: rate,
-    achieved:
-      (m.aggregate({ metric: 'http_reqs', tags: { status: '200' } }, { kind: 'count' }) ?? 0) / result.durationSeconds,
+    achieved: perArrivalSecond(
+      m.aggregate({ metric: 'http_reqs', tags: { status: '200' } }, { kind: 'count' }) ?? 0,
+      result,
+    ),
     p99Ms: m.aggregate({ metric: 'http_req_duration', tags: {} }, { kind: 'p', percentile: 99 }) ?? NaN,
     failedRate: m.aggregate({ metric: 'http_req_failed', tags: {} }, { kind: 'rate' }) ?? 0,
   };

@@ -9,6 +9,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import autocannon from 'autocannon';
+import { perArrivalSecond } from '../../load-tests/src';
 import { constantRateGet } from './constant-rate';
 import { fmtMs, startChild, table, type LatencyStats } from './support';
 
@@ -42,7 +43,7 @@ export const undiciOpenModel: Driver = async (url, rate, durationSeconds) => {
   return {
     driver: 'undici Pool, open model (ours)',
     offeredRps: rate,
-    achievedRps: count / result.durationSeconds,
+    achievedRps: perArrivalSecond(count, result),
     errors: Math.round(failed),
     latency: {
       count,

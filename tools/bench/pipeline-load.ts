@@ -1,4 +1,4 @@
-import { runScenario, DEFAULT_CLIENTS, type Scenario } from '../../load-tests/src';
+import { perArrivalSecond, runScenario, DEFAULT_CLIENTS, type Scenario } from '../../load-tests/src';
 import { APPS } from '../lab';
 import type { BenchLab } from './bench-lab';
 
@@ -44,16 +44,18 @@ export async function loadPipeline(lab: BenchLab, rate: number, durationSeconds:
     gracefulStopMs: 12_000,
   });
   const m = result.metrics;
-  const seconds = result.durationSeconds;
   const e2e = (p: number): number =>
     m.aggregate({ metric: 'jeeves_e2e_latency', tags: {} }, { kind: 'p', percentile: p }) ?? NaN;
   return {
     offeredPerSecond: rate,
-    acceptedPerSecond:
-      (m.aggregate({ metric: 'http_reqs', tags: { endpoint: 'post_message', status: '202' } }, { kind: 'count' }) ??
-        0) / seconds,
-    repliedPerSecond:
-      (m.aggregate({ metric: 'jeeves_e2e_latency', tags: { outcome: 'replied' } }, { kind: 'count' }) ?? 0) / seconds,
+    acceptedPerSecond: perArrivalSecond(
+      m.aggregate({ metric: 'http_reqs', tags: { endpoint: 'post_message', status: '202' } }, { kind: 'count' }) ?? 0,
+      result,
+    ),
+    repliedPerSecond: perArrivalSecond(
+      m.aggregate({ metric: 'jeeves_e2e_latency', tags: { outcome: 'replied' } }, { kind: 'count' }) ?? 0,
+      result,
+    ),
     e2eP50Ms: e2e(50),
     e2eP99Ms: e2e(99),
     postP99Ms:

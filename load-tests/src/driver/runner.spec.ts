@@ -4,7 +4,7 @@ import type { NetworkInterfaceInfo } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { loadScenario, type Scenario } from '../scenario';
 import { DEFAULT_CLIENTS, isThisMachine, type JeevesTarget } from './jeeves';
-import { runScenario } from './runner';
+import { perArrivalSecond, runScenario } from './runner';
 import { buildSummary, renderHtml } from './summary';
 
 /** A stand-in gateway + token-dealer: answers like the real ones, with a chosen POST delay. */
@@ -137,6 +137,40 @@ describe('runScenario (open model, against a fake gateway)', () => {
     // The last request was due at ~1 s and answered at ~2 s: its latency shows the queue, ~1 s.
     expect(min).toBeGreaterThanOrEqual(90);
     expect(p99).toBeGreaterThan(700);
+  });
+
+  it('gives rates per second of the arrival schedule, not of the run with its graceful stop (perArrivalSecond)', async () => {
+    gw.postDelayMs = 1000;
+    // 40/s for 2 s; every answer takes 1 s, so the run lasts ~3 s, and dividing by it would read ~27/s.
+    const s = scenario({
+      startRate: 40,
+      stages: [{ durationSeconds: 2, targetRate: 40 }],
+      maxVUs: 200,
+      mix: [{ flow: 'post', weight: 1 }],
+    });
+    const result = await runScenario({ scenario: s, target, skipReadyCheck: true, connections: 100 });
+    const accepted = result.metrics.aggregate({ metric: 'http_reqs', tags: { status: '202' } }, { kind: 'count' }) ?? 0;
+    expect(accepted).toBe(80);
+    expect(result.durationSeconds).toBeGreaterThan(2.9);
+    expect(result.arrivalSeconds).toBe(2);
+    expect(perArrivalSecond(accepted, result)).toBe(40);
+  });
+
+  it('counts a run stopped early by the seconds it offered load', async () => {
+    const s = scenario({
+      startRate: 10,
+      stages: [{ durationSeconds: 20, targetRate: 10 }],
+      mix: [{ flow: 'post', weight: 1 }],
+    });
+    const interrupt = new AbortController();
+    setTimeout(() => interrupt.abort(), 1500);
+    const result = await runScenario({ scenario: s, target, skipReadyCheck: true, signal: interrupt.signal });
+    expect(result.aborted).toBe('interrupted');
+    expect(result.arrivalSeconds).toBeGreaterThan(1.4);
+    expect(result.arrivalSeconds).toBeLessThan(2);
+    const started = result.metrics.aggregate({ metric: 'iterations', tags: {} }, { kind: 'count' }) ?? 0;
+    expect(perArrivalSecond(started, result)).toBeGreaterThan(8);
+    expect(perArrivalSecond(started, result)).toBeLessThan(11);
   });
 
   it('counts arrivals beyond maxVUs as dropped_iterations instead of waiting for a free VU', async () => {

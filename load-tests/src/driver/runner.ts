@@ -52,7 +52,15 @@ export interface LiveState {
 export interface RunResult {
   readonly scenario: Scenario;
   readonly startedAt: string;
+  /** From the start of the run until every flow of it stopped, the graceful stop included. */
   readonly durationSeconds: number;
+  /**
+   * From the start until the last arrival was due (or the run was stopped): the seconds in which
+   * load was offered, the divisor for a per-second rate of what the schedule sent. The graceful
+   * stop after it adds seconds without arrivals: a 5 s schedule ending 1.25 s later read as 6.25 s
+   * turns 50/s into 40/s.
+   */
+  readonly arrivalSeconds: number;
   /** Why the run stopped before its schedule ended, if it did. */
   readonly aborted?: string;
   readonly thresholds: readonly ThresholdResult[];
@@ -60,6 +68,15 @@ export interface RunResult {
   readonly timeline: Timeline;
   readonly faults: readonly InjectedFault[];
   readonly passed: boolean;
+}
+
+/**
+ * `count` events per second of the run's arrival schedule (`result.arrivalSeconds`), e.g. 202s
+ * per second; 0 for a run stopped before its first second. Use it rather than dividing by
+ * `durationSeconds`, which includes the graceful stop.
+ */
+export function perArrivalSecond(count: number, result: Pick<RunResult, 'arrivalSeconds'>): number {
+  return result.arrivalSeconds > 0 ? count / result.arrivalSeconds : 0;
 }
 
 /** k6 exits 99 when a threshold fails; scripts that gate on k6 keep working with ours. */
@@ -115,6 +132,7 @@ export async function runScenario(options: RunOptions): Promise<RunResult> {
       return;
     }
     inFlight.set(flow, (inFlight.get(flow) ?? 0) + 1);
+    second.started += 1;
     second.vusMax = Math.max(second.vusMax, totalInFlight());
     const intended = t0 + intendedOffsetMs;
     const p: Promise<void> = flowRunner(flow, ctx, intended)
@@ -135,6 +153,7 @@ export async function runScenario(options: RunOptions): Promise<RunResult> {
 
   // Chaos steps at their offsets; each result is kept for the summary.
   const faults: InjectedFault[] = [];
+  let arrivalSeconds = totalSeconds;
   const faultTimers = scenario.faults.map((step, index) =>
     setTimeout(() => {
       void injectFault(step, index, target, chaos).then((f) => faults.push(f));
@@ -179,6 +198,8 @@ export async function runScenario(options: RunOptions): Promise<RunResult> {
       // Wake for the next arrival; never sleep long, so an abort is seen within 250 ms.
       await delay(Math.min(250, Math.max(0, soonest - (performance.now() - t0))));
     }
+    // The schedule's length when it ran out (its last arrival may come a gap before the end); when stopped, until then.
+    if (stop.signal.aborted) arrivalSeconds = Math.min(totalSeconds, elapsedSeconds());
     if (stop.signal.aborted && !aborted) aborted = 'interrupted';
     // Let in-flight iterations finish (bounded); an abort cuts them short at once.
     const grace = stop.signal.aborted ? 2000 : (options.gracefulStopMs ?? 30_000);
@@ -201,6 +222,7 @@ export async function runScenario(options: RunOptions): Promise<RunResult> {
     scenario,
     startedAt,
     durationSeconds: elapsedSeconds(),
+    arrivalSeconds,
     ...(aborted ? { aborted } : {}),
     thresholds,
     metrics,

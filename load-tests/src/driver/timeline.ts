@@ -2,6 +2,9 @@ import { percentile } from '../metrics';
 
 /** One second of a run, for the progress line, live metrics and the HTML charts. */
 export interface Second {
+  /** Iterations started in this second (arrivals the driver ran; `dropped` ones are not among them). */
+  started: number;
+  /** HTTP requests that finished in this second. */
   requests: number;
   failed: number;
   iterations: number;
@@ -31,7 +34,16 @@ export class Timeline {
   at(elapsedMs: number): Second {
     const index = Math.max(0, Math.floor(elapsedMs / 1000));
     while (this.seconds.length <= index)
-      this.seconds.push({ requests: 0, failed: 0, iterations: 0, dropped: 0, vusMax: 0, durationsMs: [], e2eMs: [] });
+      this.seconds.push({
+        started: 0,
+        requests: 0,
+        failed: 0,
+        iterations: 0,
+        dropped: 0,
+        vusMax: 0,
+        durationsMs: [],
+        e2eMs: [],
+      });
     return this.seconds[index];
   }
 
@@ -39,17 +51,31 @@ export class Timeline {
     return this.seconds.length;
   }
 
-  /** Pooled view of the last `windowSeconds` whole seconds before `elapsedMs` (live metrics). */
+  /**
+   * Pooled view of the last `windowSeconds` whole seconds before `elapsedMs` (progress line, live
+   * metrics); `seconds` is how many whole seconds it holds, the divisor for a per-second rate.
+   */
   window(
     elapsedMs: number,
     windowSeconds: number,
-  ): { requests: number; failed: number; seconds: number; durations: number[]; e2e: number[]; vus: number } {
+  ): {
+    started: number;
+    dropped: number;
+    requests: number;
+    failed: number;
+    seconds: number;
+    durations: number[];
+    e2e: number[];
+    vus: number;
+  } {
     // Whole seconds only: the second under way has had part of its requests, so counting it
     // against a full second would read low (4 full seconds of 18 req/s over 5 read 14.4).
     const end = Math.min(this.seconds.length, Math.floor(elapsedMs / 1000));
     const start = Math.max(0, end - windowSeconds);
     const slice = this.seconds.slice(start, end);
     return {
+      started: slice.reduce((n, s) => n + s.started, 0),
+      dropped: slice.reduce((n, s) => n + s.dropped, 0),
       requests: slice.reduce((n, s) => n + s.requests, 0),
       failed: slice.reduce((n, s) => n + s.failed, 0),
       seconds: Math.max(1, end - start),
