@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadScenario, parseScenario, SCENARIO_DIR, scenarioNames, ScenarioError } from './scenario';
+import { toK6Options } from './k6-options';
+import { peakRate } from './plan';
 import { compileThresholds } from './thresholds';
 
 const valid = (): Record<string, unknown> =>
@@ -30,6 +32,39 @@ describe('scenario files', () => {
     expect(loadScenario('soak').stages.filter((s) => s.stretch)).toHaveLength(1);
     expect(loadScenario('chaos').faults.length).toBeGreaterThan(0);
   });
+
+  it('stress steps through 100 → 200 → 300 → 400 it/s and breakpoint ramps to 800 it/s: both pass the knee (~300 msgs/s)', () => {
+    const stress = loadScenario('stress');
+    const holds = stress.stages.filter((st, i) => i > 0 && st.targetRate === stress.stages[i - 1].targetRate);
+    expect(holds.map((st) => st.targetRate)).toEqual([100, 200, 300, 400]);
+    const bp = loadScenario('breakpoint');
+    expect(peakRate(bp)).toBeGreaterThanOrEqual(600);
+    expect(bp.stages).toHaveLength(1);
+  });
+
+  it.each(['stress', 'breakpoint'])(
+    '%s is mostly POSTs: polling (e2e) and history are at most a tenth of its iterations',
+    (name) => {
+      const s = loadScenario(name);
+      const total = s.mix.reduce((n, m) => n + m.weight, 0);
+      const post = s.mix.find((m) => m.flow === 'post')?.weight ?? 0;
+      expect(post / total).toBeGreaterThanOrEqual(0.9);
+      expect(s.mix.find((m) => m.flow === 'e2e')).toBeDefined();
+    },
+  );
+
+  it.each(['stress', 'breakpoint'])(
+    "%s gives k6 valid arrival-rate options at its peak: every flow's VUs cover its pre-allocation",
+    (name) => {
+      const s = loadScenario(name);
+      for (const k of Object.values(toK6Options(s).scenarios)) {
+        if (k.executor !== 'ramping-arrival-rate') continue;
+        expect(k.preAllocatedVUs).toBeGreaterThanOrEqual(1);
+        expect(k.preAllocatedVUs).toBeLessThanOrEqual(k.maxVUs);
+        expect(k.stages.every((st) => Number.isInteger(st.target) && st.target >= 0)).toBe(true);
+      }
+    },
+  );
 
   it('smoke sends every intent and runs every flow', () => {
     const smoke = loadScenario('smoke');
