@@ -148,8 +148,9 @@ export function renderHtml(s: RunSummary): string {
   const chart = (title: string, unit: string, series: ChartSeries[]): string =>
     renderLineChart({ title, unit, series }, { widthPx: 720, heightPx: 200 });
   const charts = [
-    chart('Requests per second', 'req/s', [
+    chart('Requests and iterations per second', '/s', [
       line('requests', '#1f77b4', (p) => p.requests),
+      line('iterations offered', '#2ca02c', (p) => p.started + p.dropped),
       line('failed', '#d62728', (p) => p.failed),
       line('dropped iterations', '#ff7f0e', (p) => p.dropped),
     ]),

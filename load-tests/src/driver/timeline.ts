@@ -16,6 +16,8 @@ export interface Second {
 
 export interface SecondSummary {
   readonly t: number;
+  /** Iterations started in this second; with `dropped`, the rate the driver offered. */
+  readonly started: number;
   readonly requests: number;
   readonly failed: number;
   readonly iterations: number;
@@ -97,6 +99,7 @@ export class Timeline {
           );
     return this.seconds.map((s, t) => ({
       t,
+      started: s.started,
       requests: s.requests,
       failed: s.failed,
       iterations: s.iterations,
