@@ -100,6 +100,7 @@ export function sampleLoadOutcome(overrides: Partial<LoadOutcome> = {}): LoadOut
     timeline: [
       {
         t: 0,
+        started: 5,
         requests: 5,
         failed: 0,
         iterations: 5,

@@ -275,6 +275,7 @@ describe('HTML summary', () => {
       timeline: [
         {
           t: 0,
+          started: 3,
           requests: 3,
           failed: 1,
           iterations: 3,
@@ -287,6 +288,7 @@ describe('HTML summary', () => {
         },
         {
           t: 1,
+          started: 5,
           requests: 5,
           failed: 0,
           iterations: 5,
