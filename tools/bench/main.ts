@@ -8,6 +8,8 @@
  *             (--against <rev>), rounds alternating; also an HTML chart in .lab/bench/footprint.html
  *   token-guessing  wrong-secret requests/s the token-dealer survives, failed-attempt limits on and off
  *   first-run the README's first command on a fresh clone, every cache empty and then warm; idle memory
+ *   gateway-accept  the gateway's POST path, consumers stopped: builds side by side (--variant name=<root>),
+ *             CPU ms per POST at a fixed rate and the accept rate, beside the bare handler (prints only)
  *   trace-ui  Zipkin's ready time and idle RSS, the whole lab's idle RSS with and without it (prints only)
  * Each writes its section of docs/performance.md (--no-doc to skip).
  */
@@ -15,6 +17,7 @@ import { bench as capacity } from './capacity';
 import { bench as drivers } from './drivers-command';
 import { bench as firstRun } from './first-run';
 import { bench as footprint } from './footprint';
+import { bench as gatewayAccept } from './gateway-accept';
 import { bench as overhead } from './overhead';
 import { bench as tokenGuessing } from './token-guessing';
 import { bench as traceUi } from './trace-ui';
@@ -25,6 +28,7 @@ const BENCHES: Record<string, Bench> = {
   overhead,
   capacity,
   footprint,
+  'gateway-accept': gatewayAccept,
   'token-guessing': tokenGuessing,
   'first-run': firstRun,
   'trace-ui': traceUi,
