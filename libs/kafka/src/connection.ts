@@ -10,6 +10,7 @@ import {
 import type { Logger, MetricsRegistry } from '#libs/observability';
 import { kafkaMetrics, type KafkaMetrics } from './kafka-metrics';
 import { fixKafkajsHeaders } from './kafkajs-header-fixes';
+import { ProduceCoalescer, type ProduceCoalescerOptions } from './produce-coalescer';
 import { EventPublisher } from './publisher';
 import { RequestReplyClient } from './request-reply/request-reply-client';
 import { requestReplyMetrics } from './request-reply/request-reply-metrics';
@@ -32,7 +33,22 @@ export interface KafkaConnectionOptions {
   transport?: KafkaTransportMode;
   /** How long a connect or request may take before kafkajs gives up. */
   requestTimeoutMs?: number;
+  /** Bounds of produce coalescing in the hardened transport (ADR 0007); PRODUCE_COALESCING's fields by default. */
+  produceCoalescing?: Partial<Omit<ProduceCoalescerOptions, 'acks'>>;
 }
+
+/**
+ * The hardened producer's coalescing (ADR 0007): the sends of one event-loop turn share a request,
+ * one request in flight (per-partition order even across kafkajs retries), and while it is on the
+ * wire the next one fills, up to 500 records or 512 KiB (half the broker's default
+ * `message.max.bytes`, so a full batch never exceeds it).
+ */
+export const PRODUCE_COALESCING: Omit<ProduceCoalescerOptions, 'acks'> = Object.freeze({
+  lingerMs: 0,
+  maxBatchRecords: 500,
+  maxBatchBytes: 512 * 1024,
+  maxInFlightRequests: 1,
+});
 
 /** A consuming app's consumer settings; the group is one of the contract's CONSUMER_GROUPS. */
 export type KafkaConsumerSettings = Omit<HardenedConsumerSettings, 'groupLabel' | 'topicPrefix'> & {
@@ -84,7 +100,16 @@ export class KafkaConnection {
     this.kafka = new Kafka(this.clientConfig());
     this.metrics = kafkaMetrics(options.registry);
     this.client = new ClientKafka(this.clientOptions());
-    this.publisher = new EventPublisher(this.client, options.topicPrefix, this.metrics, options.logger);
+    // Stock mode keeps Nest's one request per emit, so experiments can show the difference.
+    const coalescer =
+      this.transport === 'stock'
+        ? undefined
+        : new ProduceCoalescer(() => this.client.connect(), {
+            ...PRODUCE_COALESCING,
+            ...options.produceCoalescing,
+            acks: -1,
+          });
+    this.publisher = new EventPublisher(this.client, options.topicPrefix, this.metrics, options.logger, coalescer);
   }
 
   /**
@@ -211,6 +236,8 @@ export class KafkaConnection {
   async close(): Promise<void> {
     await this.stopConsumers();
     await Promise.allSettled(this.requesters.map((client) => client.close()));
+    // What the consumers published while draining goes out before the producer disconnects.
+    await this.publisher.flush();
     await this.client.close();
   }
 

@@ -5,6 +5,7 @@ import { type Envelope, type HeaderBytes, PAYLOAD_SCHEMAS, TOPICS, type TopicNam
 import type { Logger } from '#libs/observability';
 import { assertValidEnvelope } from './decode';
 import type { KafkaMetrics } from './kafka-metrics';
+import type { ProduceCoalescer } from './produce-coalescer';
 
 /** Headers every published message carries: the envelope's id and type. */
 export const ENVELOPE_ID_HEADER = 'jeeves-envelope-id';
@@ -30,8 +31,9 @@ export interface OutgoingRecord {
 export type ProduceGuard = (topic: string) => void;
 
 /**
- * Publishes validated envelopes through Nest's ClientKafka. Every emit is awaited and its error
- * thrown to the caller: an emit whose error nobody sees is a lost message.
+ * Publishes validated envelopes: through a ProduceCoalescer (concurrent sends share one Produce
+ * request, ADR 0007) when given one, else through Nest's ClientKafka, one request per send. Every
+ * send is awaited and its error thrown to the caller: a send whose error nobody sees is a lost message.
  */
 export class EventPublisher {
   private guard: ProduceGuard | undefined;
@@ -41,6 +43,7 @@ export class EventPublisher {
     private readonly topicPrefix: string,
     private readonly metrics: KafkaMetrics,
     private readonly logger: Logger,
+    private readonly coalescer?: ProduceCoalescer,
   ) {
     // Send errors are rare: start each topic at zero so dashboards show 0, not "no data".
     for (const topic of Object.values(TOPICS)) this.metrics.producerErrors.inc({ topic }, 0);
@@ -70,12 +73,14 @@ export class EventPublisher {
     const metricTopic = this.baseTopic(topic);
     try {
       this.guard?.(metricTopic);
-      await lastValueFrom(
-        records.length === 1
-          ? this.client.emit(topic, records[0])
-          : this.client.emitBatch(topic, { messages: [...records] }),
-        { defaultValue: undefined },
-      );
+      if (this.coalescer) await this.coalescer.send(topic, records);
+      else
+        await lastValueFrom(
+          records.length === 1
+            ? this.client.emit(topic, records[0])
+            : this.client.emitBatch(topic, { messages: [...records] }),
+          { defaultValue: undefined },
+        );
       this.metrics.produced.inc({ topic: metricTopic, outcome: 'ok' }, records.length);
     } catch (error) {
       this.metrics.produced.inc({ topic: metricTopic, outcome: 'error' }, records.length);
@@ -83,6 +88,11 @@ export class EventPublisher {
       this.logger.warn({ err: error, topic }, 'kafka send failed');
       throw error;
     }
+  }
+
+  /** Sends what the coalescer holds and waits for every request in flight (shutdown); no-op without one. */
+  async flush(): Promise<void> {
+    await this.coalescer?.close();
   }
 
   /** Metrics use contract topic names, so dashboards work whatever the lab's prefix. */

@@ -1,0 +1,222 @@
+import { propagation } from '@opentelemetry/api';
+import type { ProducerBatch, RecordMetadata } from 'kafkajs';
+import { keepPropagationHeaders } from '#libs/observability';
+import {
+  type BatchSender,
+  ProduceCoalescer,
+  type ProduceCoalescerOptions,
+  ProducerClosedError,
+} from './produce-coalescer';
+
+/** A fake producer: records every request; each request settles when the test says so. */
+class FakeProducer implements BatchSender {
+  readonly requests: { batch: ProducerBatch; settle: (error?: Error) => void }[] = [];
+
+  sendBatch(batch: ProducerBatch): Promise<RecordMetadata[]> {
+    return new Promise((resolve, reject) => {
+      this.requests.push({ batch, settle: (error) => (error ? reject(error) : resolve([])) });
+    });
+  }
+
+  /** `topic:value` of each record of request `i`, in request order. */
+  values(i: number): string[] {
+    return (this.requests[i]?.batch.topicMessages ?? []).flatMap((tm) =>
+      tm.messages.map((m) => `${tm.topic}:${String(m.value)}`),
+    );
+  }
+}
+
+const OPTIONS: ProduceCoalescerOptions = {
+  lingerMs: 0,
+  maxBatchRecords: 100,
+  maxBatchBytes: 10_000,
+  maxInFlightRequests: 1,
+  acks: -1,
+};
+
+const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+/** Lets promise callbacks run (a request reaches the producer after a microtask or two), not timers. */
+const microtasks = async (): Promise<void> => {
+  for (let i = 0; i < 5; i++) await Promise.resolve();
+};
+const record = (value: string, key = 'u1') => ({ key, value });
+
+describe('ProduceCoalescer', () => {
+  it('sends the records of one event-loop turn in one request, in enqueue order per topic', async () => {
+    const producer = new FakeProducer();
+    const coalescer = new ProduceCoalescer(() => producer, OPTIONS);
+    const sends = [
+      coalescer.send('a', [record('1')]),
+      coalescer.send('b', [record('x')]),
+      coalescer.send('a', [record('2'), record('3')]),
+    ];
+    await turn();
+    expect(producer.requests).toHaveLength(1);
+    expect(producer.values(0)).toEqual(['a:1', 'a:2', 'a:3', 'b:x']);
+    expect(producer.requests[0]?.batch.acks).toBe(-1);
+    producer.requests[0]?.settle();
+    await expect(Promise.all(sends)).resolves.toEqual([undefined, undefined, undefined]);
+  });
+
+  it('rejects every caller of a failed request with its error, and only them', async () => {
+    const producer = new FakeProducer();
+    const coalescer = new ProduceCoalescer(() => producer, OPTIONS);
+    const first = [coalescer.send('a', [record('1')]), coalescer.send('a', [record('2')])];
+    await turn();
+    const second = coalescer.send('a', [record('3')]);
+    const refused = new Error('NOT_LEADER_FOR_PARTITION');
+    producer.requests[0]?.settle(refused);
+    await expect(first[0]).rejects.toBe(refused);
+    await expect(first[1]).rejects.toBe(refused);
+    await turn();
+    expect(producer.values(1)).toEqual(['a:3']);
+    producer.requests[1]?.settle();
+    await expect(second).resolves.toBeUndefined();
+  });
+
+  it('keeps one request in flight and sends what piled up meanwhile as the next, in order', async () => {
+    const producer = new FakeProducer();
+    const coalescer = new ProduceCoalescer(() => producer, OPTIONS);
+    const first = coalescer.send('a', [record('1')]);
+    await turn();
+    const later = [coalescer.send('a', [record('2')])];
+    await turn();
+    later.push(coalescer.send('a', [record('3')]));
+    await turn();
+    expect(producer.requests).toHaveLength(1);
+    producer.requests[0]?.settle();
+    await first;
+    await turn();
+    expect(producer.requests).toHaveLength(2);
+    expect(producer.values(1)).toEqual(['a:2', 'a:3']);
+    producer.requests[1]?.settle();
+    await Promise.all(later);
+  });
+
+  it('sends a batch at once when it reaches maxBatchRecords, and never more in one request', async () => {
+    const producer = new FakeProducer();
+    const coalescer = new ProduceCoalescer(() => producer, { ...OPTIONS, maxBatchRecords: 2, maxInFlightRequests: 5 });
+    const sends = ['1', '2', '3', '4', '5'].map((v) => coalescer.send('a', [record(v)]));
+    // Full batches go at once, before the turn ends; the odd one waits for the flush.
+    await microtasks();
+    expect(producer.requests.map((_, i) => producer.values(i))).toEqual([
+      ['a:1', 'a:2'],
+      ['a:3', 'a:4'],
+    ]);
+    await turn();
+    expect(producer.values(2)).toEqual(['a:5']);
+    for (const request of producer.requests) request.settle();
+    await Promise.all(sends);
+  });
+
+  it('bounds a request by bytes and sends a record larger than the bound in a request of its own', async () => {
+    const producer = new FakeProducer();
+    const coalescer = new ProduceCoalescer(() => producer, { ...OPTIONS, maxBatchBytes: 10, maxInFlightRequests: 5 });
+    const sends = [
+      coalescer.send('a', [{ key: null, value: 'aaaa' }]),
+      coalescer.send('a', [{ key: null, value: 'bbbb' }]),
+      coalescer.send('a', [{ key: null, value: 'c'.repeat(50) }]),
+      coalescer.send('a', [{ key: null, value: 'dd' }]),
+    ];
+    await turn();
+    expect(producer.requests.map((_, i) => producer.values(i))).toEqual([
+      ['a:aaaa', 'a:bbbb'],
+      [`a:${'c'.repeat(50)}`],
+      ['a:dd'],
+    ]);
+    producer.requests[1]?.settle(new Error('MESSAGE_TOO_LARGE'));
+    producer.requests[0]?.settle();
+    producer.requests[2]?.settle();
+    await expect(sends[0]).resolves.toBeUndefined();
+    await expect(sends[2]).rejects.toThrow('MESSAGE_TOO_LARGE');
+    await expect(sends[3]).resolves.toBeUndefined();
+  });
+
+  it('with lingerMs waits that long for more records before sending', async () => {
+    jest.useFakeTimers();
+    try {
+      const producer = new FakeProducer();
+      const coalescer = new ProduceCoalescer(() => producer, { ...OPTIONS, lingerMs: 5 });
+      const first = coalescer.send('a', [record('1')]);
+      jest.advanceTimersByTime(4);
+      const second = coalescer.send('a', [record('2')]);
+      expect(producer.requests).toHaveLength(0);
+      jest.advanceTimersByTime(1);
+      await microtasks();
+      expect(producer.values(0)).toEqual(['a:1', 'a:2']);
+      producer.requests[0]?.settle();
+      await Promise.all([first, second]);
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
+  it('on close sends what waits at once, waits for requests in flight, then refuses new records', async () => {
+    jest.useFakeTimers();
+    try {
+      const producer = new FakeProducer();
+      const coalescer = new ProduceCoalescer(() => producer, { ...OPTIONS, lingerMs: 60_000 });
+      const waiting = coalescer.send('a', [record('1')]);
+      let closed = false;
+      const closing = coalescer.close().then(() => (closed = true));
+      await microtasks();
+      expect(producer.values(0)).toEqual(['a:1']);
+      expect(closed).toBe(false);
+      producer.requests[0]?.settle();
+      await closing;
+      await expect(waiting).resolves.toBeUndefined();
+      await expect(coalescer.send('a', [record('2')])).rejects.toBeInstanceOf(ProducerClosedError);
+      expect(producer.requests).toHaveLength(1);
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
+  it('rejects the callers when the producer cannot be had (not connected)', async () => {
+    const coalescer = new ProduceCoalescer(() => Promise.reject(new Error('no broker')), OPTIONS);
+    await expect(coalescer.send('a', [record('1')])).rejects.toThrow('no broker');
+  });
+});
+
+describe('ProduceCoalescer: trace headers', () => {
+  // A propagator that always writes: stands in for W3C Trace Context, whatever the context holds.
+  beforeAll(() => {
+    propagation.setGlobalPropagator({
+      inject: (_context, carrier, setter) => setter.set(carrier, 'traceparent', 'injected'),
+      extract: (context) => context,
+      fields: () => ['traceparent'],
+    });
+  });
+  afterAll(() => propagation.disable());
+
+  it("injects into a copy of each record's headers, never into the caller's object", async () => {
+    const producer = new FakeProducer();
+    const coalescer = new ProduceCoalescer(() => producer, OPTIONS);
+    const headers = { 'jeeves-envelope-id': 'id-1' };
+    const sent = coalescer.send('a', [{ key: 'u1', value: 'v', headers }]);
+    await turn();
+    expect(producer.requests[0]?.batch.topicMessages?.[0]?.messages[0]?.headers).toEqual({
+      'jeeves-envelope-id': 'id-1',
+      traceparent: 'injected',
+    });
+    expect(headers).toEqual({ 'jeeves-envelope-id': 'id-1' });
+    producer.requests[0]?.settle();
+    await sent;
+  });
+
+  it("keeps a dead-letter copy's own trace headers (keepPropagationHeaders), as the tracing hook does", async () => {
+    const producer = new FakeProducer();
+    const coalescer = new ProduceCoalescer(() => producer, OPTIONS);
+    const original = Buffer.from('00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01');
+    const sent = coalescer.send('dlq', [
+      { key: null, value: 'v', headers: keepPropagationHeaders({ traceparent: original, 'x-dlq-reason': 'poison' }) },
+      { key: null, value: 'w', headers: keepPropagationHeaders({ 'x-dlq-reason': 'poison' }) },
+    ]);
+    await turn();
+    const [first, second] = producer.requests[0]?.batch.topicMessages?.[0]?.messages ?? [];
+    expect(first?.headers?.traceparent).toEqual(original);
+    expect(second?.headers).toEqual({ 'x-dlq-reason': 'poison' });
+    producer.requests[0]?.settle();
+    await sent;
+  });
+});
