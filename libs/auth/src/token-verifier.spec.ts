@@ -336,3 +336,127 @@ describe('authOptions', () => {
     });
   });
 });
+
+describe('TokenVerifier: verified tokens remembered', () => {
+  let pair: KeyPair;
+  let other: KeyPair;
+  let keyLookups: number;
+  const verifierWith = (options: { verifiedCacheSize?: number; verifiedCacheMaxAgeMs?: number } = {}) => {
+    let local: ReturnType<typeof createLocalJWKSet> | undefined;
+    return new TokenVerifier({
+      jwksUrl: 'http://127.0.0.1:9/unused',
+      issuer: ISSUER,
+      audience: AUDIENCE,
+      ...options,
+      keySet: async (header, token) => {
+        keyLookups++;
+        local ??= createLocalJWKSet({ keys: [await publicJwk(pair, 'k1')] });
+        return local(header, token);
+      },
+    });
+  };
+  // Only the clock is faked: jose reads it through `new Date()`, the cache through Date.now().
+  const setClock = (ms: number) => jest.setSystemTime(ms);
+
+  beforeAll(async () => {
+    pair = await generateKeyPair('RS256', { extractable: true });
+    other = await generateKeyPair('RS256', { extractable: true });
+  });
+  beforeEach(() => {
+    keyLookups = 0;
+    jest.useFakeTimers({
+      doNotFake: [
+        'nextTick',
+        'setImmediate',
+        'clearImmediate',
+        'setTimeout',
+        'clearTimeout',
+        'setInterval',
+        'clearInterval',
+        'queueMicrotask',
+        'hrtime',
+        'performance',
+      ],
+      now: Date.parse('2026-11-30T12:00:00Z'),
+    });
+  });
+  afterEach(() => jest.useRealTimers());
+
+  it('answers the same token string again without verifying its signature again', async () => {
+    const verifier = verifierWith();
+    const token = await sign(pair, 'k1');
+    const first = await verifier.verify(token);
+    await expect(verifier.verify(token)).resolves.toEqual(first);
+    expect(keyLookups).toBe(1);
+  });
+
+  it('verifies in full any other string: a forged signature on a remembered token is refused', async () => {
+    const verifier = verifierWith();
+    const token = await sign(pair, 'k1');
+    await verifier.verify(token);
+    const [header, payload] = token.split('.');
+    const forgedBy = (await sign(other, 'k1')).split('.')[2];
+    expect((await rejection(verifier.verify(`${header}.${payload}.${forgedBy}`))).status).toBe(401);
+    expect(keyLookups).toBe(2);
+  });
+
+  it('refuses a remembered token once its exp (plus the clock tolerance) has passed', async () => {
+    const verifier = verifierWith({ verifiedCacheMaxAgeMs: 3_600_000 });
+    const start = Date.now();
+    const token = await sign(pair, 'k1', {}, { exp: Math.floor(start / 1000) + 30 });
+    await verifier.verify(token);
+    setClock(start + 34_000);
+    await expect(verifier.verify(token)).resolves.toMatchObject({ clientId: 'jeeves-demo' });
+    expect(keyLookups).toBe(1);
+    setClock(start + 36_000);
+    const error = await rejection(verifier.verify(token));
+    expect(error.status).toBe(401);
+    expect(error.detail).toMatch(/expired/);
+  });
+
+  it('refuses a remembered token whose clock went back before its nbf', async () => {
+    const verifier = verifierWith();
+    const start = Date.now();
+    const token = await sign(pair, 'k1', { nbf: Math.floor(start / 1000) });
+    await verifier.verify(token);
+    setClock(start - 60_000);
+    expect((await rejection(verifier.verify(token))).status).toBe(401);
+  });
+
+  it('verifies again after verifiedCacheMaxAgeMs, so a retired key stops verifying at most that late', async () => {
+    const verifier = verifierWith({ verifiedCacheMaxAgeMs: 10_000 });
+    const token = await sign(pair, 'k1');
+    await verifier.verify(token);
+    setClock(Date.now() + 10_001);
+    await verifier.verify(token);
+    expect(keyLookups).toBe(2);
+  });
+
+  it('keeps at most verifiedCacheSize tokens (oldest out first) and none with 0', async () => {
+    const bounded = verifierWith({ verifiedCacheSize: 2 });
+    const tokens = [
+      await sign(pair, 'k1', { n: 1 }),
+      await sign(pair, 'k1', { n: 2 }),
+      await sign(pair, 'k1', { n: 3 }),
+    ];
+    for (const token of tokens) await bounded.verify(token);
+    await bounded.verify(tokens[2]!);
+    expect(keyLookups).toBe(3);
+    await bounded.verify(tokens[0]!);
+    expect(keyLookups).toBe(4);
+
+    keyLookups = 0;
+    const off = verifierWith({ verifiedCacheSize: 0 });
+    await off.verify(tokens[0]!);
+    await off.verify(tokens[0]!);
+    expect(keyLookups).toBe(2);
+  });
+
+  it('does not remember a failure: a refused token is refused again, in full', async () => {
+    const verifier = verifierWith();
+    const token = await sign(pair, 'k1', {}, { aud: 'someone-else' });
+    expect((await rejection(verifier.verify(token))).status).toBe(401);
+    expect((await rejection(verifier.verify(token))).status).toBe(401);
+    expect(keyLookups).toBe(2);
+  });
+});

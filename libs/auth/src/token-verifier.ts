@@ -27,6 +27,13 @@ export interface TokenVerifierOptions {
   /** A key resolver to use instead of the remote JWKS (tests, or keys known in-process). */
   keySet?: JWTVerifyGetKey;
   /**
+   * Verified tokens remembered, keyed by the whole token string (0: none); the oldest goes first. A
+   * hit rechecks `exp`/`nbf` against the clock and is trusted for at most `verifiedCacheMaxAgeMs`.
+   */
+  verifiedCacheSize?: number;
+  /** How long one verification is reused, in milliseconds; shorter than the JWKS cache age (see verify()). */
+  verifiedCacheMaxAgeMs?: number;
+  /**
    * Puts the JWKS *fetches* behind a circuit breaker named `jwks` (cached keys never touch it): while
    * the token dealer is down, verifications that need a fetch fail fast with 503.
    */
@@ -68,12 +75,22 @@ function breakerFetch(breaker: NonNullable<TokenVerifierOptions['jwksBreaker']>)
 const ALGORITHMS = ['RS256'];
 export const BEARER_REALM = 'jeeves';
 
+/** A verification to reuse: the principal, and the instants (ms since epoch) bounding its use. */
+interface Verified {
+  readonly principal: Principal;
+  /** `nbf - tolerance`: before it the token is not valid yet (a clock set back). */
+  readonly notBeforeMs: number;
+  /** The earliest of `exp + tolerance` and verification + verifiedCacheMaxAgeMs. */
+  readonly untilMs: number;
+}
+
 /**
  * Verifies RS256 access tokens against the token dealer's JWKS. jose's remote key set caches keys,
  * refetches on an unknown `kid` (at most once per cooldown) and times out its fetches.
  */
 export class TokenVerifier {
   private readonly keySet: JWTVerifyGetKey;
+  private readonly verified = new Map<string, Verified>();
 
   constructor(private readonly options: TokenVerifierOptions) {
     this.keySet =
@@ -86,8 +103,29 @@ export class TokenVerifier {
       });
   }
 
-  /** Resolves to the caller, or throws a 401 problem (503 when the keys cannot be fetched). */
+  /**
+   * Resolves to the caller, or throws a 401 problem (503 when the keys cannot be fetched).
+   *
+   * A token verified before is answered from memory: the same string, byte for byte, carries the same
+   * signature over the same claims, so only what changes with time is checked again — `exp` and
+   * `nbf` (with the same tolerance) and the age of the verification, capped below the 10 min for
+   * which jose itself keeps trusting a fetched key set (a key retired from the JWKS verifies from
+   * that cache until it refreshes). Any other string, a changed signature included, is verified in
+   * full; failures are never remembered. Rotation cannot make a remembered token wrong: a key leaves
+   * the JWKS only once every token it signed has expired (ADR 0030), and no entry outlives its `exp`.
+   * RSA verification was the largest per-request cost in the gateway's CPU profile after the produce.
+   */
   async verify(token: string): Promise<Principal> {
+    const now = Date.now();
+    const hit = this.verified.get(token);
+    if (hit) {
+      if (now >= hit.notBeforeMs && now < hit.untilMs) return hit.principal;
+      this.verified.delete(token);
+    }
+    return this.verifyInFull(token, now);
+  }
+
+  private async verifyInFull(token: string, now: number): Promise<Principal> {
     let payload: Record<string, unknown>;
     try {
       ({ payload } = await jwtVerify(token, this.keySet, {
@@ -107,7 +145,25 @@ export class TokenVerifier {
     if (payload.scope !== undefined && typeof payload.scope !== 'string')
       throw invalidToken('scope claim must be a string');
     const scopes = typeof payload.scope === 'string' ? payload.scope.split(' ').filter(Boolean) : [];
-    return { clientId, scopes };
+    const principal: Principal = Object.freeze({ clientId, scopes: Object.freeze(scopes) });
+    this.remember(token, principal, payload, now);
+    return principal;
+  }
+
+  private remember(token: string, principal: Principal, payload: Record<string, unknown>, now: number): void {
+    const size = this.options.verifiedCacheSize ?? 1024;
+    if (size <= 0) return;
+    const toleranceMs = (this.options.clockToleranceSeconds ?? 5) * 1000;
+    // jwtVerify required a numeric exp; nbf is optional.
+    const expMs = Number(payload.exp) * 1000 + toleranceMs;
+    const notBeforeMs = typeof payload.nbf === 'number' ? payload.nbf * 1000 - toleranceMs : -Infinity;
+    const untilMs = Math.min(expMs, now + (this.options.verifiedCacheMaxAgeMs ?? 60_000));
+    if (!(untilMs > now)) return;
+    if (this.verified.size >= size) {
+      const oldest = this.verified.keys().next();
+      if (!oldest.done) this.verified.delete(oldest.value);
+    }
+    this.verified.set(token, { principal, notBeforeMs, untilMs });
   }
 }
 
