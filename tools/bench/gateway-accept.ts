@@ -8,6 +8,8 @@
  * The bare Nest+Fastify handler (bare-nest.ts) is measured in every round too, so the accept rate
  * is read as a ratio of it. Variants alternate (A B, B A, …) so drift on a shared machine hits both.
  * Needs a running lab (`npm run lab -- up`) whose gateway it copies settings from (`--lab-gateway-pid`).
+ * A variant root holds a revision's `dist/` and this `package.json` (for `#libs/*`), inside this
+ * checkout so `node_modules` resolves. Results: docs/performance.md, "Gateway accept path".
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
