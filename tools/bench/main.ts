@@ -4,6 +4,7 @@
  *   drivers   load-driver comparison behind ADR 0060 (undici open model vs autocannon vs vegeta)
  *   overhead  pipeline throughput and p99 with instrumentation off / metrics / metrics + traces
  *   capacity  the lab's breakpoint beside a bare Nest+Fastify handler and Kafka's producer perf tool
+ *   consumers bot, worker and data-service of two builds side by side on a running lab (--variant NAME=<root>)
  *   footprint start-up to ready and idle RSS per service, this build beside another revision's
  *             (--against <rev>), rounds alternating; also an HTML chart in .lab/bench/footprint.html
  *   token-guessing  wrong-secret requests/s the token-dealer survives, failed-attempt limits on and off
@@ -14,6 +15,7 @@
  * Each writes its section of docs/performance.md (--no-doc to skip).
  */
 import { bench as capacity } from './capacity';
+import { bench as consumers } from './consumers-ab';
 import { bench as drivers } from './drivers-command';
 import { bench as firstRun } from './first-run';
 import { bench as footprint } from './footprint';
@@ -27,6 +29,7 @@ const BENCHES: Record<string, Bench> = {
   drivers,
   overhead,
   capacity,
+  consumers,
   footprint,
   'gateway-accept': gatewayAccept,
   'token-guessing': tokenGuessing,

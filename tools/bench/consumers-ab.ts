@@ -1,0 +1,281 @@
+/**
+ * `npm run bench -- consumers --variant A=<built checkout> --variant B=<built checkout>`: the
+ * consumers (bot, worker, data-service) of two builds side by side on one running lab (LAB_STATE_DIR
+ * and friends, as `npm run lab -- up` left it), rounds alternating A/B. Per round and offered rate:
+ * open-model POSTs of mixed intents (the driver's `post` flow, no GET polling), end-to-end latency
+ * from data-service's own `jeeves_message_end_to_end_seconds` (scraped before and after the step,
+ * never during it), CPU ms per message per process from /proc/<pid>/stat.
+ */
+import { readFileSync } from 'node:fs';
+import { setTimeout as delay } from 'node:timers/promises';
+import { DEFAULT_CLIENTS, runScenario, type Scenario } from '../../load-tests/src';
+import {
+  type AppName,
+  brokersOf,
+  describeInstance,
+  kafkaPid,
+  type LabConfig,
+  openLab,
+  runningInstances,
+  startInstance,
+  stopInstance,
+  waitFor,
+  waitInstancesReady,
+} from '../lab';
+import { defineBench, median, table } from './support';
+
+const CONSUMERS: readonly AppName[] = ['bot', 'worker', 'data-service'];
+const PROCESSES: readonly string[] = ['gateway', ...CONSUMERS, 'provider', 'kafka'];
+const TEXTS = ['weather in Paris', 'time in Tokyo', 'help', 'echo hi'];
+const CLOCK_TICKS_PER_SECOND = 100;
+/** The SLO that defines "sustained": e2e p99 under 250 ms, read as ≥ 99 % of replies in the ≤ 0.25 s bucket. */
+const SLO_SECONDS = 0.25;
+
+interface Variant {
+  readonly name: string;
+  readonly root: string;
+}
+
+interface StepResult {
+  readonly variant: string;
+  readonly round: number;
+  readonly offered: number;
+  readonly accepted: number;
+  readonly completed: number;
+  readonly withinSlo: number;
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+  readonly cpuMsPerMessage: Record<string, number>;
+}
+
+/** Cumulative `le` bucket counts of the e2e histogram, summed over its label sets. */
+async function e2eBuckets(config: LabConfig): Promise<Map<number, number>> {
+  const text = await (await fetch(`${describeInstance(config, 'data-service', 1).url}/metrics`)).text();
+  const buckets = new Map<number, number>();
+  for (const m of text.matchAll(/^jeeves_message_end_to_end_seconds_bucket\{([^}]*)\} (\S+)/gm)) {
+    const le = /le="([^"]+)"/.exec(m[1])?.[1];
+    if (!le) continue;
+    const bound = le === '+Inf' ? Number.POSITIVE_INFINITY : Number(le);
+    buckets.set(bound, (buckets.get(bound) ?? 0) + Number(m[2]));
+  }
+  return buckets;
+}
+
+/** A percentile from bucket deltas, linearly interpolated inside its bucket (as histogram_quantile). */
+function bucketPercentile(delta: ReadonlyArray<[number, number]>, q: number): number {
+  const total = delta.at(-1)?.[1] ?? 0;
+  if (total === 0) return NaN;
+  const rank = q * total;
+  let prevBound = 0;
+  let prevCount = 0;
+  for (const [bound, count] of delta) {
+    if (count >= rank) {
+      if (!Number.isFinite(bound)) return prevBound;
+      return prevBound + ((bound - prevBound) * (rank - prevCount)) / Math.max(1, count - prevCount);
+    }
+    prevBound = bound;
+    prevCount = count;
+  }
+  return prevBound;
+}
+
+function cpuTicks(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // utime and stime are fields 14 and 15 of stat(5); fields[0] here is field 3.
+  return Number(fields[11]) + Number(fields[12]);
+}
+
+function pids(config: LabConfig): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const instance of runningInstances(config)) if (instance.instance === 1) out[instance.app] = instance.pid;
+  const kafka = kafkaPid(config);
+  if (kafka) out.kafka = kafka;
+  return out;
+}
+
+async function startConsumers(config: LabConfig, variant: Variant, log: (line: string) => void): Promise<void> {
+  const brokers = brokersOf(config);
+  await Promise.all(CONSUMERS.map((app) => stopInstance(config, app)));
+  const targets = CONSUMERS.map((app) => describeInstance(config, app, 1));
+  await Promise.all(targets.map((t) => startInstance(config, t, { brokers }, { root: variant.root })));
+  await waitInstancesReady(config, targets, { timeoutMs: 120_000, log });
+}
+
+async function postStep(config: LabConfig, rate: number, seconds: number): Promise<number> {
+  const scenario: Scenario = {
+    name: 'consumers-ab',
+    description: 'mixed-intent POSTs, open model',
+    startRate: rate,
+    stages: [{ durationSeconds: seconds, targetRate: rate }],
+    maxVUs: 2000,
+    mix: [{ flow: 'post', weight: 1 }],
+    texts: TEXTS,
+    users: 200,
+    e2e: { pollIntervalMs: 25, deadlineMs: 10_000 },
+    thresholds: {},
+    faults: [],
+  };
+  const result = await runScenario({
+    scenario,
+    target: {
+      gatewayUrl: describeInstance(config, 'gateway', 1).url,
+      tokenDealerUrl: describeInstance(config, 'token-dealer', 1).url,
+      serviceUrls: {},
+      ...DEFAULT_CLIENTS,
+    },
+    gracefulStopMs: 10_000,
+    connections: 256,
+  });
+  return (
+    result.metrics.aggregate(
+      { metric: 'http_reqs', tags: { endpoint: 'post_message', status: '202' } },
+      { kind: 'count' },
+    ) ?? 0
+  );
+}
+
+async function measure(
+  config: LabConfig,
+  variant: Variant,
+  round: number,
+  rate: number,
+  seconds: number,
+  signalProfilers: boolean,
+): Promise<StepResult> {
+  const before = await e2eBuckets(config);
+  const processes = pids(config);
+  // A profiling preload (see --profile) starts a CPU profile on the first SIGUSR2 and writes it on the next.
+  const signal = (): void => {
+    if (signalProfilers) for (const app of CONSUMERS) if (processes[app]) process.kill(processes[app], 'SIGUSR2');
+  };
+  const ticksBefore = Object.fromEntries(Object.entries(processes).map(([name, pid]) => [name, cpuTicks(pid)]));
+  signal();
+  const accepted = await postStep(config, rate, seconds);
+  signal();
+  // Drained: every accepted message completed (checked only after the load stopped), or a deadline.
+  let after = before;
+  const total = (b: Map<number, number>): number => b.get(Number.POSITIVE_INFINITY) ?? 0;
+  const base = total(before);
+  await waitFor(
+    async () => {
+      after = await e2eBuckets(config);
+      return total(after) - base >= accepted;
+    },
+    { timeoutMs: 30_000, intervalMs: 500, what: 'every accepted message to complete' },
+  ).catch(() => undefined);
+  const ticksAfter = Object.fromEntries(Object.entries(processes).map(([name, pid]) => [name, cpuTicks(pid)]));
+  const delta = [...after.entries()]
+    .sort((a, b) => a[0] - b[0])
+    .map(([bound, count]): [number, number] => [bound, count - (before.get(bound) ?? 0)]);
+  const completed = delta.at(-1)?.[1] ?? 0;
+  const cpuMsPerMessage: Record<string, number> = {};
+  for (const name of Object.keys(processes))
+    cpuMsPerMessage[name] =
+      (((ticksAfter[name] - ticksBefore[name]) / CLOCK_TICKS_PER_SECOND) * 1000) / Math.max(1, completed);
+  return {
+    variant: variant.name,
+    round,
+    offered: rate,
+    accepted,
+    completed,
+    withinSlo: (delta.find(([bound]) => bound === SLO_SECONDS)?.[1] ?? 0) / Math.max(1, completed),
+    p50Ms: bucketPercentile(delta, 0.5) * 1000,
+    p99Ms: bucketPercentile(delta, 0.99) * 1000,
+    cpuMsPerMessage,
+  };
+}
+
+const fmt = (v: number, digits = 0): string => (Number.isFinite(v) ? v.toFixed(digits) : '-');
+
+function report(results: readonly StepResult[], variants: readonly Variant[], rates: readonly number[]): string {
+  const rows: string[][] = [];
+  for (const rate of rates)
+    for (const v of variants) {
+      const of = results.filter((r) => r.offered === rate && r.variant === v.name);
+      const list = (pick: (r: StepResult) => number, digits = 0): string =>
+        of.map((r) => fmt(pick(r), digits)).join(' / ');
+      rows.push([
+        String(rate),
+        v.name,
+        list((r) => r.p99Ms),
+        list((r) => 100 * r.withinSlo, 2),
+        list((r) => r.completed / Math.max(1, r.accepted), 3),
+        ...PROCESSES.map((p) => fmt(median(of.map((r) => r.cpuMsPerMessage[p] ?? NaN)), 2)),
+        fmt(median(of.map((r) => CONSUMERS.reduce((s, c) => s + (r.cpuMsPerMessage[c] ?? 0), 0))), 2),
+      ]);
+    }
+  return table(
+    [
+      'offered/s',
+      'variant',
+      'e2e p99 ms (each round)',
+      '% ≤ 250 ms',
+      'completed/accepted',
+      ...PROCESSES.map((p) => `${p} CPU ms/msg (median)`),
+      'consumers CPU ms/msg',
+    ],
+    rows,
+  );
+}
+
+/** Entry for main.ts. */
+export const bench = defineBench({
+  summary: 'consumers of two builds side by side on a running lab: e2e p99 and CPU ms per message',
+  options: {
+    variant: { type: 'string', multiple: true },
+    rates: { type: 'string', default: '100,200,300' },
+    seconds: { type: 'string', default: '20' },
+    rounds: { type: 'string', default: '3' },
+    // Sends SIGUSR2 to the consumers at the start and end of each measured step, for a variant
+    // whose preload profiles on that signal.
+    profile: { type: 'boolean', default: false },
+  },
+  async run(values, log) {
+    const variants = (values.variant ?? []).map((spec): Variant => {
+      const [name, root] = spec.split('=');
+      if (!name || !root) throw new Error(`--variant ${spec}: expected NAME=/path/to/built/checkout`);
+      return { name, root };
+    });
+    if (variants.length === 0) throw new Error('give at least one --variant NAME=/path/to/built/checkout');
+    const rates = values.rates.split(',').map(Number);
+    const seconds = Number(values.seconds);
+    const rounds = Number(values.rounds);
+    const config = openLab();
+    // The gateway's per-client limits would cap one driver client long before the pipeline does.
+    process.env.RATE_LIMIT_PER_SECOND ??= '100000';
+    process.env.RATE_LIMIT_BURST ??= '100000';
+    process.env.RATE_LIMIT_MAX_IN_FLIGHT ??= '4096';
+    const brokers = brokersOf(config);
+    await stopInstance(config, 'gateway');
+    await delay(1000);
+    const gateway = describeInstance(config, 'gateway', 1);
+    await startInstance(config, gateway, { brokers });
+    await waitInstancesReady(config, [gateway], { timeoutMs: 120_000, log });
+    const results: StepResult[] = [];
+    for (let round = 1; round <= rounds; round++) {
+      // ABAB… in odd rounds, BABA… in even ones: a drift in the machine's load hits both alike.
+      const order = round % 2 === 1 ? variants : [...variants].reverse();
+      for (const variant of order) {
+        log(`round ${round}: consumers from ${variant.name} (${variant.root})`);
+        await startConsumers(config, variant, log);
+        await postStep(config, 100, 5); // warm-up: JIT and the first rebalance, unmeasured
+        await delay(3000);
+        for (const rate of rates) {
+          const r = await measure(config, variant, round, rate, seconds, values.profile);
+          log(
+            `round ${round} ${variant.name} @${rate}/s: accepted ${r.accepted}, completed ${r.completed}, p50 ${fmt(r.p50Ms)} ms, p99 ${fmt(r.p99Ms)} ms, ${fmt(100 * r.withinSlo, 2)} % ≤ 250 ms, CPU ms/msg ${Object.entries(
+              r.cpuMsPerMessage,
+            )
+              .map(([k, v]) => `${k} ${v.toFixed(2)}`)
+              .join(', ')}`,
+          );
+          results.push(r);
+          await delay(2000);
+        }
+      }
+    }
+    process.stdout.write(`${report(results, variants, rates)}\n\n${JSON.stringify(results)}\n`);
+    return 0;
+  },
+});
