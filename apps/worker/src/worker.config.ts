@@ -14,8 +14,8 @@ export const workerConfigShape = {
   PROVIDER_URL: env.url(defaultUrlOf('provider')),
   /** Longest one provider call may take (body included) before it is aborted. */
   PROVIDER_TIMEOUT_MS: env.int(2000, 1, 60_000),
-  /** Partitions of jeeves.actions.v1 handled at once by this instance (6 partitions in all). */
-  WORKER_CONCURRENCY: env.int(3, 1, 64),
+  /** Partitions of jeeves.actions.v1 handled at once by this instance (6 partitions in all: all of them). */
+  WORKER_CONCURRENCY: env.int(6, 1, 64),
   /** The provider breaker (PROVIDER_BREAKER_*): its timeout is below PROVIDER_TIMEOUT_MS, so it aborts first. */
   ...breakerEnvShape('PROVIDER', {
     timeoutMs: 1500,

@@ -7,6 +7,7 @@ import {
   type DeadLetterReason,
   type Envelope,
   PAYLOAD_SCHEMAS,
+  TOPIC_SPECS,
   TOPICS,
   type TopicName,
   topicName,
@@ -37,7 +38,10 @@ export interface HardenedConsumerSettings {
   groupLabel: string;
   topicPrefix: string;
   retry?: RetryPolicy;
-  /** Partitions handled at once by this instance (order is kept within a partition). */
+  /**
+   * Partitions handled at once by this instance (order is kept within a partition); default every
+   * partition of the subscribed topics, so a partition never waits for another's slow handler.
+   */
   concurrency?: number;
   /** How many recently handled envelope ids are remembered to skip redeliveries (0 turns it off). */
   dedupeWindow?: number;
@@ -89,6 +93,15 @@ function isRebalancing(error: unknown): boolean {
 }
 
 const tracer = trace.getTracer('jeeves-kafka');
+
+/** Partitions the contract gives `topics` in all (at least 1). */
+function partitionsOf(topics: readonly TopicName[]): number {
+  const total = TOPIC_SPECS.filter((spec) => topics.includes(spec.name as TopicName)).reduce(
+    (sum, spec) => sum + spec.partitions,
+    0,
+  );
+  return Math.max(1, total);
+}
 
 /**
  * Nest's ServerKafka, hardened where its defaults fail (see docs/decisions/0006). Handlers stay
@@ -192,7 +205,9 @@ export class HardenedServerKafka extends ServerKafka {
       autoCommit: true,
       autoCommitInterval: 500,
       autoCommitThreshold: 100,
-      partitionsConsumedConcurrently: this.settings.concurrency ?? 3,
+      // Within a partition handling is serial (its order), so a consumer whose handlers wait on I/O
+      // (a produce, the provider) sustains about concurrency ÷ handler latency messages a second.
+      partitionsConsumedConcurrently: this.settings.concurrency ?? partitionsOf(this.subscribed),
       eachMessage: (payload) =>
         this.handle(payload).catch((error: unknown) => {
           // The offset stays unresolved: the message is handled again by whoever owns the partition next.
