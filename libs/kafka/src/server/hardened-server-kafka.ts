@@ -1,5 +1,5 @@
 import { context as otelContext, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
-import { KafkaContext, type KafkaOptions, ServerKafka } from '@nestjs/microservices';
+import { KafkaContext, type KafkaOptions, type MessageHandler, ServerKafka } from '@nestjs/microservices';
 import { type Admin, ConfigResourceTypes, type Consumer, type EachMessagePayload, type Kafka } from 'kafkajs';
 import { isObservable, lastValueFrom } from 'rxjs';
 import {
@@ -122,6 +122,8 @@ export class HardenedServerKafka extends ServerKafka {
   private subscribed: readonly TopicName[] = [];
   private readonly pausedTopics = new Set<TopicName>();
   private readonly deadLetterer: DeadLetterer;
+  /** Each topic's handler, looked up once: Nest's lookup parses the pattern as JSON (and throws) every call. */
+  private readonly handlers = new Map<TopicName, MessageHandler | null>();
 
   constructor(
     options: Required<KafkaOptions>['options'],
@@ -330,7 +332,11 @@ export class HardenedServerKafka extends ServerKafka {
 
   /** Calls the controller method bound to the topic's `@EventPattern`, through Nest's pipeline. */
   private async invoke(topic: TopicName, data: unknown, payload: EachMessagePayload): Promise<void> {
-    const handler = this.getHandlerByPattern(topic);
+    let handler = this.handlers.get(topic);
+    if (handler === undefined) {
+      handler = this.getHandlerByPattern(topic);
+      this.handlers.set(topic, handler);
+    }
     if (!handler) throw new PoisonMessageError('unknown-type', `no handler for topic ${topic}`);
     const ctx = new KafkaContext([
       payload.message,
