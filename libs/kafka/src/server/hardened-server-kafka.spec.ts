@@ -14,6 +14,7 @@ import { HardenedServerKafka } from './hardened-server-kafka';
 /** A kafkajs client whose consumer hands us its eachMessage instead of fetching. */
 function fakeKafka() {
   let eachMessage: ((payload: EachMessagePayload) => Promise<void>) | undefined;
+  let partitionsConsumedConcurrently: number | undefined;
   const connectable = { connect: async () => undefined, disconnect: async () => undefined };
   const consumer = {
     ...connectable,
@@ -27,8 +28,12 @@ function fakeKafka() {
     },
     on: () => undefined,
     subscribe: async () => undefined,
-    run: async (config: { eachMessage: (payload: EachMessagePayload) => Promise<void> }) => {
+    run: async (config: {
+      eachMessage: (payload: EachMessagePayload) => Promise<void>;
+      partitionsConsumedConcurrently?: number;
+    }) => {
       eachMessage = config.eachMessage;
+      partitionsConsumedConcurrently = config.partitionsConsumedConcurrently;
     },
   };
   const producer = { ...connectable, events: { CONNECT: 'connect', DISCONNECT: 'disconnect' }, on: () => undefined };
@@ -54,7 +59,14 @@ function fakeKafka() {
       heartbeat: async () => undefined,
       pause: () => () => undefined,
     } as unknown as EachMessagePayload);
-  return { kafka, publisher, sent, deliver, failSends: () => (sendsFail = true) };
+  return {
+    kafka,
+    publisher,
+    sent,
+    deliver,
+    failSends: () => (sendsFail = true),
+    concurrency: () => partitionsConsumedConcurrently,
+  };
 }
 
 /** A dead letter's provenance headers as text (ours are appended after the original's: the last value). */
@@ -345,5 +357,50 @@ describe('HardenedServerKafka', () => {
       [DLQ_HEADERS.attempts]: '1',
     });
     await app.close();
+  });
+
+  it('handles every partition of its topics at once unless told otherwise (ADR 0008)', async () => {
+    const { kafka, server } = await start({});
+    // jeeves.replies.v1 (6 partitions) and jeeves.dlq.v1 (3).
+    expect(kafka.concurrency()).toBe(9);
+    await server.close();
+  });
+
+  it('logs a message that went as it should at debug, one that did not at info', async () => {
+    const lines: { level: string; msg: string; outcome?: string }[] = [];
+    const destination = { write: (line: string) => void lines.push(JSON.parse(line)) };
+    const kafka = fakeKafka();
+    const server = new HardenedServerKafka(
+      { client: { clientId: 'c', brokers: ['127.0.0.1:1'] }, consumer: { groupId: 'p.g' } },
+      {
+        groupLabel: 'g',
+        topicPrefix: 'p',
+        retry: { attempts: 2, baseDelayMs: 1, maxDelayMs: 1 },
+        lagIntervalMs: 60_000,
+      },
+      {
+        kafka: kafka.kafka,
+        publisher: kafka.publisher,
+        metrics,
+        logger: createLogger({ service: 't', level: 'debug', destination }),
+      },
+    );
+    let failing = false;
+    server.addHandler(
+      TOPICS.replies,
+      (async () => {
+        if (failing) throw new NonRetryableError('no');
+      }) as MessageHandler,
+      true,
+    );
+    await new Promise<void>((resolve, reject) => void server.listen((e?: unknown) => (e ? reject(e) : resolve())));
+    await kafka.deliver('p.jeeves.replies.v1', reply(), '1');
+    failing = true;
+    await kafka.deliver('p.jeeves.replies.v1', reply().replace('"c"', '"d"'), '2');
+    expect(lines.filter((l) => l.msg === 'message').map((l) => [l.level, l.outcome])).toEqual([
+      ['debug', 'ok'],
+      ['info', 'dead_lettered'],
+    ]);
+    await server.close();
   });
 });

@@ -310,21 +310,25 @@ export class HardenedServerKafka extends ServerKafka {
       value: seconds,
       exemplarLabels: span.isRecording() ? { trace_id: span.spanContext().traceId } : traceExemplar(),
     });
-    // One line per message, inside the span so it carries trace_id/span_id.
-    otelContext.with(trace.setSpan(otelContext.active(), span), () =>
-      this.deps.logger.info(
-        {
-          topic,
-          partition,
-          offset: message.offset,
-          messageId: envelope.id,
-          type: envelope.type,
-          outcome,
-          durationMs: Math.round(seconds * 10000) / 10,
-        },
-        'message',
-      ),
-    );
+    // One line per message, inside the span so it carries trace_id/span_id: at debug when it went
+    // as it should (jeeves_kafka_messages_consumed_total counts those; at info, formatting the line
+    // cost data-service about 6 % of its CPU under load), at info when it did not.
+    const level = outcome === 'ok' ? 'debug' : 'info';
+    if (this.deps.logger.isLevelEnabled(level))
+      otelContext.with(trace.setSpan(otelContext.active(), span), () =>
+        this.deps.logger[level](
+          {
+            topic,
+            partition,
+            offset: message.offset,
+            messageId: envelope.id,
+            type: envelope.type,
+            outcome,
+            durationMs: Math.round(seconds * 10000) / 10,
+          },
+          'message',
+        ),
+      );
     span.end();
     this.deps.metrics.consumed.inc({ ...labels, outcome });
     if (outcome !== 'dead_lettered' && outcome !== 'dropped') this.recent.add(envelope.id);
