@@ -11,8 +11,14 @@ export const PROMETHEUS_CONTENT_TYPE = Registry.PROMETHEUS_CONTENT_TYPE;
 export const HTTP_BUCKETS_SECONDS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 /** Kafka handlers may retry with backoff: up to 30 s. */
 export const HANDLER_BUCKETS_SECONDS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
-/** Message end to end, POST to reply stored: 5 ms … 60 s. */
-export const END_TO_END_BUCKETS_SECONDS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
+/**
+ * Message end to end, POST to reply stored: 5 ms … 60 s, finer from 50 ms to 500 ms so that a p99
+ * near the pipeline's 250 ms SLO is read from a bucket 50 ms wide, not one from 100 to 250 ms
+ * (histogram_quantile interpolates linearly inside a bucket; ADR 0061).
+ */
+export const END_TO_END_BUCKETS_SECONDS = [
+  0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5, 0.75, 1, 2.5, 5, 10, 30, 60,
+];
 
 export interface MetricsOptions {
   service: string;
