@@ -1,4 +1,4 @@
-import { niceTicks, renderLineChart } from './charts';
+import { niceTicks, renderLineChart, renderSvgDocument } from './charts';
 
 describe('renderLineChart', () => {
   const chart = {
@@ -54,5 +54,35 @@ describe('niceTicks', () => {
   it('picks round axis ticks', () => {
     expect(niceTicks(0, 10, 5)).toEqual([0, 2, 4, 6, 8, 10]);
     expect(niceTicks(0, 0.07, 4)).toEqual([0, 0.02, 0.04, 0.06]);
+  });
+});
+
+describe('renderSvgDocument', () => {
+  it('stacks the charts in one standalone SVG with their titles and legends as SVG text', () => {
+    const svg = renderSvgDocument(
+      [
+        {
+          title: 'p99 <e2e>',
+          unit: 'ms',
+          series: [
+            {
+              name: 'lab',
+              points: [
+                [50, 20],
+                [100, 40],
+              ],
+            },
+          ],
+        },
+        { title: 'replied', unit: 'msgs/s', series: [{ name: 'bare', points: [[50, 50]] }] },
+      ],
+      { xLabel: 'offered msgs/s' },
+    );
+    expect(svg).toMatch(/^<svg xmlns="http:\/\/www.w3.org\/2000\/svg" viewBox="0 0 560 508"/);
+    expect(svg).toContain('p99 &lt;e2e&gt;');
+    expect(svg).toContain('>lab</text>');
+    expect(svg).toContain('<svg xmlns="http://www.w3.org/2000/svg" class="chart" x="0" y="288"');
+    expect(svg).toContain('data-series="bare" data-points="1"');
+    expect(svg).not.toContain('<figure>');
   });
 });

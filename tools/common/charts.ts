@@ -89,14 +89,33 @@ function pathOf(points: ChartSeries['points'], x: (t: number) => number, y: (v: 
  * `data-points` (its number of points with a value) so a test can tell a drawn line from an empty frame.
  */
 export function renderLineChart(chart: Chart, options: LineChartOptions = {}): string {
+  const drawn = drawnSeries(chart);
+  const legend = drawn
+    .map(({ s, color }) => `<span class="key"><i style="background:${color}"></i>${escapeHtml(s.name)}</span>`)
+    .join(' ');
+  return `<figure><figcaption>${escapeHtml(chart.title)} <small>(${escapeHtml(chart.unit)})</small></figcaption>${lineChartSvg(chart, options)}<div class="legend">${legend}</div></figure>`;
+}
+
+function drawnSeries(chart: Chart): Array<{ s: ChartSeries; color: string }> {
+  return chart.series
+    .map((s, i) => ({ s, color: s.color ?? CHART_PALETTE[i % CHART_PALETTE.length] }))
+    .filter(({ s }) => s.points.some(([, v]) => v !== null));
+}
+
+/** Where a chart's `<svg>` sits inside a larger one, in px. */
+interface Placement {
+  readonly xPx?: number;
+  readonly yPx?: number;
+}
+
+/** The chart's own `<svg>` element: frame, ticks, axis label and one path per series (no caption, no legend). */
+function lineChartSvg(chart: Chart, options: LineChartOptions & Placement = {}): string {
   const width = options.widthPx ?? 560;
   const height = options.heightPx ?? 220;
   const pad = { left: 52, right: 12, top: 10, bottom: 28 };
   const w = width - pad.left - pad.right;
   const h = height - pad.top - pad.bottom;
-  const drawn = chart.series
-    .map((s, i) => ({ s, color: s.color ?? CHART_PALETTE[i % CHART_PALETTE.length] }))
-    .filter(({ s }) => s.points.some(([, v]) => v !== null));
+  const drawn = drawnSeries(chart);
   const lastT = Math.max(0, ...chart.series.flatMap((s) => s.points.map(([t]) => t)));
   const xMax = Math.max(1, options.xMaxSeconds ?? lastT);
   const values = chart.series.flatMap((s) => s.points.flatMap(([, v]) => (v === null ? [] : [v])));
@@ -107,7 +126,7 @@ export function renderLineChart(chart: Chart, options: LineChartOptions = {}): s
   const y = (v: number): number => pad.top + h - ((v - yMin) / (yMax - yMin)) * h;
   const parts: string[] = [];
   parts.push(
-    `<svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img" aria-label="${escapeHtml(chart.title)}">`,
+    `<svg xmlns="http://www.w3.org/2000/svg" class="chart"${options.xPx !== undefined ? ` x="${options.xPx}" y="${options.yPx ?? 0}"` : ''} viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img" aria-label="${escapeHtml(chart.title)}">`,
   );
   parts.push(`<rect x="${pad.left}" y="${pad.top}" width="${w}" height="${h}" fill="#fff" stroke="#ccc"/>`);
   for (const e of options.windows ?? []) {
@@ -145,8 +164,32 @@ export function renderLineChart(chart: Chart, options: LineChartOptions = {}): s
       `<text x="${pad.left + w / 2}" y="${pad.top + h / 2}" font-size="12" text-anchor="middle" fill="#999">no data</text>`,
     );
   parts.push('</svg>');
-  const legend = drawn
-    .map(({ s, color }) => `<span class="key"><i style="background:${color}"></i>${escapeHtml(s.name)}</span>`)
-    .join(' ');
-  return `<figure><figcaption>${escapeHtml(chart.title)} <small>(${escapeHtml(chart.unit)})</small></figcaption>${parts.join('')}<div class="legend">${legend}</div></figure>`;
+  return parts.join('');
+}
+
+/**
+ * Charts stacked in one standalone SVG document (for a picture beside a Markdown file, where no
+ * HTML legend can follow): each chart's title, unit and legend drawn as SVG text above it.
+ */
+export function renderSvgDocument(charts: readonly Chart[], options: LineChartOptions = {}): string {
+  const width = options.widthPx ?? 560;
+  const height = options.heightPx ?? 220;
+  const head = 34;
+  const parts: string[] = [];
+  charts.forEach((chart, i) => {
+    const top = i * (height + head);
+    parts.push(
+      `<text x="4" y="${top + 14}" font-size="13" font-weight="600" fill="#222">${escapeHtml(chart.title)} <tspan font-weight="400" fill="#555">(${escapeHtml(chart.unit)})</tspan></text>`,
+    );
+    let x = 4;
+    for (const { s, color } of drawnSeries(chart)) {
+      parts.push(
+        `<rect x="${x}" y="${top + 21}" width="10" height="10" fill="${color}"/><text x="${x + 14}" y="${top + 30}" font-size="11" fill="#333">${escapeHtml(s.name)}</text>`,
+      );
+      x += 24 + 6.5 * s.name.length;
+    }
+    parts.push(lineChartSvg(chart, { ...options, xPx: 0, yPx: top + head }));
+  });
+  const total = charts.length * (height + head);
+  return `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${width} ${total}" width="${width}" height="${total}" font-family="sans-serif"><rect width="${width}" height="${total}" fill="#fff"/>${parts.join('')}</svg>\n`;
 }

@@ -28,6 +28,7 @@ export {
   escapeHtml,
   niceTicks,
   renderLineChart,
+  renderSvgDocument,
   type Chart,
   type ChartSeries,
   type ChartWindow,
