@@ -2,6 +2,7 @@ import {
   climb,
   cpuMs,
   cpuMsPerMessage,
+  cpuMsPerMessageAboveIdle,
   cpuPercent,
   cpuTicksOfStat,
   formatSpread,
@@ -121,6 +122,9 @@ describe('CPU from /proc/<pid>/stat', () => {
     expect(cpuMsPerMessage(used, 1000)).toBe(2.5);
     expect(cpuMsPerMessage(used, 0)).toBeNaN();
     expect(perSecond(1500, 10)).toBe(150);
+    // 40 % of a core idle is 400 ms a second: over 200 msgs/s, 2 ms of each message's 2.5 ms.
+    expect(cpuMsPerMessageAboveIdle(2.5, 40, 200)).toBeCloseTo(0.5, 10);
+    expect(cpuMsPerMessageAboveIdle(2.5, 40, 0)).toBeNaN();
     expect(perSecond(1, 0)).toBeNaN();
   });
 });

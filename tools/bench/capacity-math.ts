@@ -117,6 +117,16 @@ export const cpuPercent = (usedMs: number, wallMs: number): number => (wallMs > 
 /** CPU ms per message: NaN when no message completed (a per-message cost of nothing is not 0). */
 export const cpuMsPerMessage = (usedMs: number, messages: number): number => (messages > 0 ? usedMs / messages : NaN);
 
+/**
+ * CPU ms per message above what the process costs idle: `perMessageMs` less the idle CPU (`idlePercent`
+ * of a core, i.e. idlePercent × 10 ms a second) spread over `messagesPerSecond`.
+ */
+export const cpuMsPerMessageAboveIdle = (
+  perMessageMs: number,
+  idlePercent: number,
+  messagesPerSecond: number,
+): number => (messagesPerSecond > 0 ? perMessageMs - (idlePercent * 10) / messagesPerSecond : NaN);
+
 /** A rate over a window: `count` per second of `seconds`; NaN for an empty window. */
 export const perSecond = (count: number, seconds: number): number => (seconds > 0 ? count / seconds : NaN);
 
