@@ -1,10 +1,10 @@
 /**
  * The "bare HTTP handler on the same framework" of the capacity benchmark: NestJS 11 on the Fastify
- * adapter with one route and nothing else (no auth, no Kafka, no metrics). Its own process; prints
+ * adapter with two routes (GET /, POST /) and nothing else (no auth, no Kafka, no metrics). Its own process; prints
  * `LISTENING <port>`.
  */
 import 'reflect-metadata';
-import { Controller, Get, Module } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Module, Post } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 
@@ -13,6 +13,13 @@ class BareController {
   @Get()
   hello(): { ok: true } {
     return { ok: true };
+  }
+
+  /** The gateway's POST measured the same way: a JSON body parsed, 202 with an id. */
+  @Post()
+  @HttpCode(202)
+  accept(@Body() body: { user?: unknown }): { id: string } {
+    return { id: String(body?.user ?? '') };
   }
 }
 

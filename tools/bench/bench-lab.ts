@@ -12,6 +12,9 @@ import {
   startKafka,
   stopKafka,
   type KafkaState,
+  kafkaPid,
+  liveProcess,
+  appPidFile,
 } from '../lab';
 
 /**
@@ -41,6 +44,27 @@ export class BenchLab {
     );
   }
 
+  /** The broker's bootstrap list; throws before startKafka. */
+  get brokers(): string {
+    if (!this.kafka) throw new Error('startKafka first');
+    return this.kafka.brokers;
+  }
+
+  /** The broker's process id (the JVM), undefined when it is not running. */
+  kafkaPid(): number | undefined {
+    return kafkaPid(this.config);
+  }
+
+  /** The process id of each running app (instance 1), by app name. */
+  appPids(): Partial<Record<AppName, number>> {
+    const pids: Partial<Record<AppName, number>> = {};
+    for (const a of APPS) {
+      const running = liveProcess(appPidFile(this.config, describeInstance(this.config, a.name, 1).id));
+      if (running) pids[a.name] = running.pid;
+    }
+    return pids;
+  }
+
   async startKafka(): Promise<string> {
     this.kafka = await startKafka(this.config, { log: this.log });
     return this.kafka.brokers;
@@ -62,16 +86,20 @@ export class BenchLab {
   }
 
   /**
-   * (Re)starts every app with `env` added to the apps' environment (the lab passes OTEL_*,
-   * JEEVES_* and RATE_LIMIT_* through), on fresh topics so no backlog leaks between variants.
+   * (Re)starts the apps (`only` of them, every app by default) with `env` added to the apps'
+   * environment (the lab passes OTEL_*, JEEVES_* and RATE_LIMIT_* through), on fresh topics so no
+   * backlog leaks between variants.
    */
-  async startApps(env: Record<string, string | undefined>): Promise<{ prefix: string }> {
+  async startApps(
+    env: Record<string, string | undefined>,
+    only: readonly AppName[] = APPS.map((a) => a.name),
+  ): Promise<{ prefix: string }> {
     if (!this.kafka) throw new Error('startKafka first');
     await this.stopApps();
     const prefix = await this.freshTopics();
     const config: LabConfig = { ...this.config, topicPrefix: prefix };
     await withEnv(env, async () => {
-      const targets = APPS.map((a) => describeInstance(config, a.name, 1));
+      const targets = only.map((name) => describeInstance(config, name, 1));
       await Promise.all(targets.map((t) => startInstance(config, t, { brokers: this.kafka?.brokers ?? '' })));
       await waitInstancesReady(config, targets, { timeoutMs: 180_000, log: this.log });
     });
@@ -80,8 +108,9 @@ export class BenchLab {
     return { prefix };
   }
 
-  async stopApps(): Promise<void> {
-    await Promise.all(APPS.map((a) => stopInstance(this.config, a.name)));
+  /** Stops `only` of the apps (every app by default). */
+  async stopApps(only: readonly AppName[] = APPS.map((a) => a.name)): Promise<void> {
+    await Promise.all(only.map((name) => stopInstance(this.config, describeInstance(this.config, name, 1).id)));
   }
 
   async close(): Promise<void> {

@@ -12,6 +12,8 @@ export interface PipelineRun {
   readonly e2eP99Ms: number;
   readonly postP99Ms: number;
   readonly failedRate: number;
+  /** GET polls per second: the load the polling itself adds. */
+  readonly getsPerSecond: number;
 }
 
 /**
@@ -62,6 +64,8 @@ export async function loadPipeline(lab: BenchLab, rate: number, durationSeconds:
       m.aggregate({ metric: 'http_req_duration', tags: { endpoint: 'post_message' } }, { kind: 'p', percentile: 99 }) ??
       NaN,
     failedRate: m.aggregate({ metric: 'http_req_failed', tags: {} }, { kind: 'rate' }) ?? 0,
+    getsPerSecond:
+      (m.aggregate({ metric: 'http_reqs', tags: { endpoint: 'get_message' } }, { kind: 'count' }) ?? 0) / seconds,
   };
 }
 
@@ -75,4 +79,95 @@ export function scrapeLoop(lab: BenchLab, intervalMs = 5000): { stop(): void } {
     }
   }, intervalMs);
   return { stop: () => clearInterval(timer) };
+}
+
+/** What a run of POSTs only came to: counts over the run, POST latency as the driver saw it. */
+export interface PostRun {
+  /** Arrivals the schedule offered (sent + dropped at the driver's in-flight ceiling). */
+  readonly offered: number;
+  /** Answered 202. */
+  readonly accepted: number;
+  /** Sent and answered anything else, or not at all. */
+  readonly failed: number;
+  /** Not sent: the driver's in-flight ceiling was reached. */
+  readonly dropped: number;
+  /** The run's length, first arrival to the last answer, in seconds. */
+  readonly seconds: number;
+  readonly postP50Ms: number;
+  readonly postP99Ms: number;
+}
+
+export interface PostTarget {
+  readonly url: string;
+  /** The lab's token-dealer: POST /v1/messages with the demo client's token. Absent: a bare target, POST / without auth. */
+  readonly tokenDealerUrl?: string;
+}
+
+/**
+ * Offers `rate` POSTs a second for `durationSeconds` (open model, built-in driver), `texts` in
+ * turn, and reads no reply: the load a capacity step puts on the system and nothing else.
+ */
+export async function offerPosts(
+  target: PostTarget,
+  rate: number,
+  durationSeconds: number,
+  texts: readonly string[],
+): Promise<PostRun> {
+  const scenario: Scenario = {
+    name: 'bench-posts',
+    description: 'benchmark POSTs',
+    startRate: rate,
+    stages: [{ durationSeconds, targetRate: rate }],
+    maxVUs: 5000,
+    mix: [{ flow: 'post', weight: 1 }],
+    texts: [...texts],
+    users: 200,
+    e2e: { pollIntervalMs: 100, deadlineMs: 1000 },
+    thresholds: {},
+    faults: [],
+  };
+  let n = 0;
+  const result = await runScenario({
+    scenario,
+    target: {
+      gatewayUrl: target.url,
+      tokenDealerUrl: target.tokenDealerUrl ?? target.url,
+      serviceUrls: {},
+      ...DEFAULT_CLIENTS,
+    },
+    connections: 64,
+    gracefulStopMs: 10_000,
+    ...(target.tokenDealerUrl
+      ? {}
+      : {
+          skipReadyCheck: true,
+          flowRunner: async (_flow, ctx, intendedStartMs) => {
+            const i = n++;
+            await ctx.http.request({
+              method: 'POST',
+              path: '/',
+              endpoint: 'post_message',
+              body: JSON.stringify({ user: `load-user-${i % 200}`, text: texts[i % texts.length] }),
+              intendedStartMs,
+            });
+          },
+        }),
+  });
+  const m = result.metrics;
+  const sent = m.aggregate({ metric: 'http_reqs', tags: { endpoint: 'post_message' } }, { kind: 'count' }) ?? 0;
+  const accepted =
+    m.aggregate({ metric: 'http_reqs', tags: { endpoint: 'post_message', status: '202' } }, { kind: 'count' }) ?? 0;
+  const dropped = m.aggregate({ metric: 'dropped_iterations', tags: {} }, { kind: 'count' }) ?? 0;
+  const p = (q: number): number =>
+    m.aggregate({ metric: 'http_req_duration', tags: { endpoint: 'post_message' } }, { kind: 'p', percentile: q }) ??
+    NaN;
+  return {
+    offered: sent + dropped,
+    accepted,
+    failed: sent - accepted,
+    dropped,
+    seconds: result.durationSeconds,
+    postP50Ms: p(50),
+    postP99Ms: p(99),
+  };
 }
