@@ -1,127 +1,386 @@
 /**
- * `npm run bench -- capacity`: the lab's breakpoint — the highest sustained accepted msgs/s with
- * end-to-end p99 under 250 ms — beside the raw limits of its parts measured the same way (rising
- * steps of offered load, each judged by its p99 and by keeping up): a bare NestJS + Fastify handler,
- * and the broker with Kafka's own ProducerPerformance from the lab's jars. Then where the time
- * goes in a request, from 100 %-sampled traces.
+ * `npm run bench -- capacity`: what the lab sustains, measured without disturbing it (ADR 0061) —
+ * open-model POSTs only, end-to-end latency from data-service's own histogram — beside a bare
+ * kafkajs pipeline with the same hops on the same broker, in the same run; the lab's gateway alone
+ * beside a bare NestJS + Fastify handler; CPU per message per service, mixed and per intent; the
+ * polling flow apart ("what a polling client sees"). `--rounds N` repeats the whole set (medians
+ * and min–max in the report); `--short` is the CI version (a few 3 s steps, one round, no doc).
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
-import { Kafka, logLevel } from 'kafkajs';
-import { perArrivalSecond } from '../../load-tests/src';
-import { constantRateGet } from './constant-rate';
-import { kafkaLibsDir, waitFor } from '../lab';
-import { startOtlpSink } from '../otlp-sink';
+import { Kafka, logLevel, type Admin } from 'kafkajs';
+import { type AppName, kafkaLibsDir, REPO_ROOT, waitFor } from '../lab';
 import { BenchLab } from './bench-lab';
+import { climb, histogramCount, histogramDelta, histogramQuantile, PIPELINE_SLO, type Slo } from './capacity-math';
+import { clockTicksPerSecond } from './capacity-probes';
+import {
+  type BrokerStep,
+  type CapacityResult,
+  type CapacityRound,
+  type CapacitySettings,
+  capacityMarkdown,
+  capacitySvg,
+  headlineOf,
+  type PollingStep,
+} from './capacity-report';
+import {
+  type HttpStep,
+  measureHttpStep,
+  measureIdleCpu,
+  measurePipelineStep,
+  type PipelineStep,
+  type PipelineSystem,
+} from './capacity-steps';
+import { labSystem, startBarePipeline } from './capacity-systems';
 import { writePerformanceSection } from './performance-doc';
-import { loadPipeline } from './pipeline-load';
-import { spanBreakdown } from './spans-breakdown';
-import { fmtMs, ratio, startChild, table } from './support';
+import { loadPipeline, offerPosts } from './pipeline-load';
+import { fmtMs, startChild } from './support';
 
-/** The SLO that defines "sustained". */
-const P99_LIMIT_MS = 250;
+/** Texts in turn for the mixed steps: weather, time, help, echo and one the bot does not understand. */
+const MIXED_TEXTS = ['weather in Paris', 'time in Tokyo', 'help', 'echo hi', 'what is the meaning of life'];
+/** One text per intent for the per-intent steps. */
+const INTENT_TEXTS: Record<string, string> = {
+  echo: 'echo hi',
+  weather: 'weather in Paris',
+  time: 'time in Tokyo',
+  help: 'help',
+};
+/** The gateway and the bare handler alone: kept up, < 1 % failed, POST p99 under 100 ms. */
+const HTTP_SLO: Slo = { keptUpShare: 0.95, maxFailedShare: 0.01, p99LimitMs: 100 };
+/** The lab's apps for capacity: metrics on, tracing off, the per-client limits out of the way. */
+const LAB_ENV = {
+  RATE_LIMIT_PER_SECOND: '1000000',
+  RATE_LIMIT_BURST: '1000000',
+  RATE_LIMIT_MAX_IN_FLIGHT: '100000',
+  OTEL_SDK_DISABLED: 'true',
+};
+const CONSUMING_APPS: readonly AppName[] = ['bot', 'worker', 'data-service', 'provider'];
 
-interface Step {
-  readonly offered: number;
-  readonly achieved: number;
-  readonly p99Ms: number;
-  readonly ok: boolean;
-  readonly note: string;
+const DEFAULTS = {
+  rounds: '3',
+  steps: '50,100,150,200,300,400,600',
+  'bare-steps': '200,400,700,1000,1500,2000,3000,4000',
+  'gateway-steps': '500,1000,1500,2000,3000,4000,6000',
+  'bare-nest-steps': '2000,4000,8000,12000,16000,24000,32000',
+  'broker-rates': '25000,50000,100000',
+  step: '10',
+  'http-step': '5',
+  'intent-rate': '100',
+  'intent-step': '8',
+  drain: '30',
+};
+const SHORT: typeof DEFAULTS = {
+  rounds: '1',
+  steps: '20,60',
+  'bare-steps': '50,150',
+  'gateway-steps': '100,300',
+  'bare-nest-steps': '300,1000',
+  'broker-rates': '',
+  step: '3',
+  'http-step': '2',
+  'intent-rate': '20',
+  'intent-step': '2',
+  drain: '10',
+};
+
+const list = (s: string): number[] => (s.trim() ? s.split(',').map(Number) : []);
+
+function numbers(name: string, s: string): number[] {
+  const xs = list(s);
+  if (xs.some((x) => !(x > 0))) throw new Error(`--${name} needs positive numbers separated by commas, not "${s}"`);
+  return xs;
 }
 
-/** Raises the offered rate step by step until a step misses the SLO; returns every step run. */
-async function climb(
-  rates: readonly number[],
-  measure: (rate: number) => Promise<Omit<Step, 'ok' | 'note'> & { failedRate: number }>,
-  log: (line: string) => void,
-  what: string,
-): Promise<Step[]> {
-  const steps: Step[] = [];
-  for (const rate of rates) {
-    const m = await measure(rate);
-    const problems = [
-      m.p99Ms >= P99_LIMIT_MS ? `p99 ${fmtMs(m.p99Ms)} ms ≥ ${P99_LIMIT_MS}` : '',
-      m.achieved < 0.95 * rate ? `kept up with only ${((100 * m.achieved) / rate).toFixed(0)} %` : '',
-      m.failedRate > 0.01 ? `${(m.failedRate * 100).toFixed(1)} % failed` : '',
-    ].filter(Boolean);
-    const step = {
-      offered: rate,
-      achieved: m.achieved,
-      p99Ms: m.p99Ms,
-      ok: problems.length === 0,
-      note: problems.join('; ') || 'ok',
-    };
-    log(`${what} at ${rate}/s: achieved ${m.achieved.toFixed(0)}/s, p99 ${fmtMs(m.p99Ms)} ms → ${step.note}`);
-    steps.push(step);
-    if (!step.ok) break;
-  }
-  return steps;
-}
-
-const best = (steps: readonly Step[]): Step | undefined => [...steps].reverse().find((s) => s.ok);
-
-async function bareNest(rates: readonly number[], seconds: number, log: (line: string) => void): Promise<Step[]> {
-  const child = await startChild([join(__dirname, 'bare-nest.js')]);
-  try {
-    let warm = false;
-    return await climb(
-      rates,
-      async (rate) => {
-        // The first seconds of a fresh process are JIT compilation, not capacity: run them unmeasured.
-        if (!warm) {
-          warm = true;
-          await measureBare(child.url, rates[0], 3);
-        }
-        return measureBare(child.url, rate, seconds);
+export const bench = {
+  summary: 'what the lab sustains (histogram e2e, no polling) beside a bare kafkajs pipeline and a bare handler',
+  async run(args: readonly string[], log: (line: string) => void): Promise<number> {
+    const { values } = parseArgs({
+      args: [...args],
+      strict: true,
+      options: {
+        ...Object.fromEntries(Object.keys(DEFAULTS).map((k) => [k, { type: 'string' as const }])),
+        short: { type: 'boolean', default: false },
+        'no-doc': { type: 'boolean', default: false },
+        out: { type: 'string' },
       },
-      log,
-      'bare Nest+Fastify handler',
-    );
-  } finally {
-    await child.stop();
+    });
+    const base = values.short ? SHORT : DEFAULTS;
+    const given = values as Record<string, string | boolean | undefined>;
+    const opt = (k: keyof typeof DEFAULTS): string => {
+      const v = given[k];
+      return typeof v === 'string' ? v : base[k];
+    };
+    const rounds = Number(opt('rounds'));
+    if (!Number.isInteger(rounds) || rounds < 1) throw new Error('--rounds needs a whole number ≥ 1');
+    const stepSeconds = numbers('step', opt('step'))[0];
+    const httpStepSeconds = numbers('http-step', opt('http-step'))[0];
+    const intentRate = numbers('intent-rate', opt('intent-rate'))[0];
+    const intentSeconds = numbers('intent-step', opt('intent-step'))[0];
+    const drainMs = 1000 * numbers('drain', opt('drain'))[0];
+    const idleSeconds = values.short ? 1 : 3;
+    const rates = {
+      lab: numbers('steps', opt('steps')),
+      bare: numbers('bare-steps', opt('bare-steps')),
+      gateway: numbers('gateway-steps', opt('gateway-steps')),
+      bareNest: numbers('bare-nest-steps', opt('bare-nest-steps')),
+      broker: list(opt('broker-rates')),
+    };
+    const writeDoc = !values.short && !values['no-doc'];
+    const reproduce = ['npm run bench -- capacity', ...args].join(' ');
+    const settings: CapacitySettings = {
+      rounds,
+      stepSeconds,
+      httpStepSeconds,
+      intentRate,
+      intentSeconds,
+      pipelineSlo: PIPELINE_SLO,
+      httpSlo: HTTP_SLO,
+      mixedTexts: MIXED_TEXTS,
+      reproduce,
+    };
+    const ticksPerSecond = clockTicksPerSecond();
+    const stepOptions = { seconds: stepSeconds, slo: PIPELINE_SLO, drainMs, ticksPerSecond };
+    const startedAt = new Date();
+    const lab = new BenchLab(log);
+    const done: CapacityRound[] = [];
+    let broker: BrokerStep[] = [];
+    let admin: Admin | undefined;
+
+    const pipelineClimb = (system: PipelineSystem, what: string, rs: readonly number[]): Promise<PipelineStep[]> =>
+      climb(rs, async (rate) => {
+        const s = await measurePipelineStep(system, rate, { ...stepOptions, texts: MIXED_TEXTS, intent: 'mixed' });
+        log(`  ${what} ${pipelineLine(s)}`);
+        return s;
+      });
+    const httpClimb = (
+      what: string,
+      target: { url: string; tokenDealerUrl?: string },
+      pids: () => Record<string, number>,
+      rs: readonly number[],
+    ): Promise<HttpStep[]> =>
+      climb(rs, async (rate) => {
+        const s = await measureHttpStep(what, target, pids(), rate, {
+          seconds: httpStepSeconds,
+          texts: MIXED_TEXTS,
+          slo: HTTP_SLO,
+          ticksPerSecond,
+        });
+        log(
+          `  ${what} ${rate}/s: accepted ${s.acceptedPerSecond.toFixed(0)}/s, POST p99 ${fmtMs(s.postP99Ms)} ms → ${s.note}`,
+        );
+        return s;
+      });
+
+    try {
+      log(`starting the bench lab's broker (${lab.config.stateDir})`);
+      const brokers = await lab.startKafka();
+      admin = new Kafka({
+        clientId: 'bench-capacity',
+        brokers: brokers.split(','),
+        logLevel: logLevel.NOTHING,
+      }).admin();
+      await admin.connect();
+      const kafkaAndDriver = (): Record<string, number> => {
+        const pid = lab.kafkaPid();
+        return { ...(pid ? { kafka: pid } : {}), driver: process.pid };
+      };
+      if (rates.broker.length) {
+        log("the broker alone: Kafka's ProducerPerformance");
+        broker = await producerPerf(lab, admin, brokers, rates.broker, log);
+      }
+      for (let round = 1; round <= rounds; round++) {
+        log(`round ${round}/${rounds}: lab apps (metrics on, tracing off), fresh topics`);
+        const { prefix } = await lab.startApps(LAB_ENV);
+        const labSys = labSystem(lab, prefix, admin);
+        log('  warm-up (unmeasured)');
+        await offerPosts(labSys.target, rates.lab[0], Math.min(10, 2 * stepSeconds), MIXED_TEXTS);
+        await settle(labSys, drainMs, log);
+        const labIdleCpu = await measureIdleCpu(labSys.pids(), idleSeconds, ticksPerSecond);
+        log(`  lab idle CPU % [${cpuLine(labIdleCpu)}]`);
+        log('  lab, mixed intents');
+        const labSteps = await pipelineClimb(labSys, 'lab', rates.lab);
+        // The climb ended past the knee: let its backlog drain before anything else is measured.
+        await settle(labSys, drainMs, log);
+        const intents: PipelineStep[] = [];
+        for (const [intent, text] of Object.entries(INTENT_TEXTS)) {
+          const s = await measurePipelineStep(labSys, intentRate, {
+            ...stepOptions,
+            seconds: intentSeconds,
+            texts: [text],
+            intent,
+          });
+          log(`  lab, ${intent} only ${pipelineLine(s)}`);
+          intents.push(s);
+        }
+        const sustained = headlineOf({
+          round,
+          lab: labSteps,
+          intents,
+          gateway: [],
+          bareNest: [],
+          bare: [],
+        }).labSustained;
+        const polling = await pollingStep(labSys, lab, Math.max(2, Math.round((sustained || rates.lab[0]) / 2)), {
+          seconds: stepSeconds,
+          drainMs,
+        });
+        log(
+          `  polling client at ${polling.offeredPerSecond}/s: client e2e p99 ${fmtMs(polling.clientP99Ms)} ms, histogram p99 ${fmtMs(polling.serverP99Ms)} ms, ${polling.getsPerSecond.toFixed(0)} GETs/s`,
+        );
+
+        log('  lab gateway alone: consumers stopped');
+        await lab.stopApps(CONSUMING_APPS);
+        const gateway = await httpClimb(
+          'gateway',
+          labSys.target,
+          () => {
+            const p = lab.appPids();
+            return { gateway: p.gateway ?? NaN, 'token-dealer': p['token-dealer'] ?? NaN, ...kafkaAndDriver() };
+          },
+          rates.gateway,
+        );
+        await lab.stopApps();
+
+        log('  bare NestJS + Fastify handler');
+        const nest = await startChild([join(__dirname, 'bare-nest.js')]);
+        let bareNest: HttpStep[];
+        try {
+          // The first seconds of a fresh process are JIT compilation, not capacity.
+          await offerPosts({ url: nest.url }, rates.bareNest[0], 2, MIXED_TEXTS);
+          bareNest = await httpClimb(
+            'bare-nest',
+            { url: nest.url },
+            () => ({ 'bare-nest': nest.process.pid ?? NaN, driver: process.pid }),
+            rates.bareNest,
+          );
+        } finally {
+          await nest.stop();
+        }
+
+        log('  bare kafkajs pipeline');
+        const bare = await startBarePipeline(brokers, `benchbare${Date.now()}r${round}`, admin);
+        let bareSteps: PipelineStep[];
+        let bareIdleCpu: Record<string, number> = {};
+        try {
+          const bareSys: PipelineSystem = { ...bare, pids: () => ({ ...bare.pids(), ...kafkaAndDriver() }) };
+          await offerPosts(bare.target, rates.bare[0], Math.min(10, 2 * stepSeconds), MIXED_TEXTS);
+          await settle(bareSys, drainMs, log);
+          bareIdleCpu = await measureIdleCpu(bareSys.pids(), idleSeconds, ticksPerSecond);
+          log(`  bare idle CPU % [${cpuLine(bareIdleCpu)}]`);
+          bareSteps = await pipelineClimb(bareSys, 'bare', rates.bare);
+        } finally {
+          await bare.stop();
+        }
+        const r: CapacityRound = {
+          round,
+          lab: labSteps,
+          intents,
+          polling,
+          gateway,
+          bareNest,
+          bare: bareSteps,
+          labIdleCpu,
+          bareIdleCpu,
+        };
+        done.push(r);
+        const hl = headlineOf(r);
+        log(
+          `round ${round}: lab ${hl.labSustained.toFixed(0)}/s, bare pipeline ${hl.bareSustained.toFixed(0)}/s (ratio ${hl.labToBare.toFixed(3)}); gateway ${hl.gatewaySustained.toFixed(0)}/s, bare handler ${hl.bareNestSustained.toFixed(0)}/s (ratio ${hl.gatewayToBareNest.toFixed(3)})`,
+        );
+      }
+    } finally {
+      await admin?.disconnect().catch(() => undefined);
+      await lab.close();
+    }
+
+    const result: CapacityResult = { startedAt: startedAt.toISOString(), settings, rounds: done, broker };
+    const stamp = startedAt.toISOString().replace(/[:.]/g, '-');
+    const out = values.out ?? join(REPO_ROOT, 'results', `${stamp}-bench-capacity`);
+    mkdirSync(out, { recursive: true });
+    writeFileSync(join(out, 'capacity.json'), JSON.stringify(result, null, 2) + '\n');
+    const svg = capacitySvg(result);
+    writeFileSync(join(out, 'capacity.svg'), svg);
+    writeFileSync(join(out, 'capacity.md'), capacityMarkdown(result, 'capacity.svg') + '\n');
+    log(`wrote ${join(out, 'capacity.md')}, capacity.json and capacity.svg`);
+    if (writeDoc) {
+      const docs = join(REPO_ROOT, 'docs');
+      const img = join(docs, 'img', 'capacity.svg');
+      mkdirSync(join(docs, 'img'), { recursive: true });
+      writeFileSync(img, svg);
+      log(`wrote ${writePerformanceSection('capacity', capacityMarkdown(result, relative(docs, img)), reproduce)}`);
+    }
+    return 0;
+  },
+};
+
+/** Waits, with no load offered, until no consumer group of `system` lags (or `timeoutMs` passes); logs what is left. */
+async function settle(system: PipelineSystem, timeoutMs: number, log: (line: string) => void): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const lag = await system.lag();
+    if (Object.values(lag).every((n) => n === 0)) return;
+    if (Date.now() >= until) {
+      log(`  still lagging after ${timeoutMs / 1000} s: ${JSON.stringify(lag)}`);
+      return;
+    }
+    await delay(2000);
   }
 }
 
-async function measureBare(
-  url: string,
+const cpuLine = (cpu: Record<string, number>): string =>
+  Object.entries(cpu)
+    .map(([p, v]) => `${p} ${v.toFixed(0)}`)
+    .join(', ');
+
+function pipelineLine(s: PipelineStep): string {
+  const lag = Object.entries(s.lag)
+    .map(([g, n]) => `${g} ${n}`)
+    .join(', ');
+  const cpu = cpuLine(s.cpuPercent);
+  return `${s.offeredPerSecond}/s: accepted ${s.acceptedPerSecond.toFixed(0)}/s, replied ${s.repliedPerSecond.toFixed(0)}/s, e2e p50 ${fmtMs(s.e2eP50Ms)} / p99 ${fmtMs(s.e2eP99Ms)} ms, lag [${lag}], CPU % [${cpu}] → ${s.note}`;
+}
+
+/** One step of the polling flow (POST, then GET every 25 ms), with the histogram's view of the same messages. */
+async function pollingStep(
+  system: PipelineSystem,
+  lab: BenchLab,
   rate: number,
-  seconds: number,
-): Promise<{ offered: number; achieved: number; p99Ms: number; failedRate: number }> {
-  const result = await constantRateGet({
-    url,
-    rate,
-    durationSeconds: seconds,
-    maxVUs: 5000,
-    connections: 64,
-    name: 'bare',
-  });
-  const m = result.metrics;
+  options: { seconds: number; drainMs: number },
+): Promise<PollingStep> {
+  const h0 = await system.e2e();
+  const run = await loadPipeline(lab, rate, options.seconds);
+  let h2 = await system.e2e();
+  const until = Date.now() + options.drainMs;
+  const accepted = run.acceptedPerSecond * options.seconds;
+  while (histogramCount(h2.all) - histogramCount(h0.all) < accepted && Date.now() < until) {
+    await delay(1000);
+    h2 = await system.e2e();
+  }
+  const delta = histogramDelta(h2.all, h0.all);
   return {
-    offered: rate,
-    achieved: perArrivalSecond(
-      m.aggregate({ metric: 'http_reqs', tags: { status: '200' } }, { kind: 'count' }) ?? 0,
-      result,
-    ),
-    p99Ms: m.aggregate({ metric: 'http_req_duration', tags: {} }, { kind: 'p', percentile: 99 }) ?? NaN,
-    failedRate: m.aggregate({ metric: 'http_req_failed', tags: {} }, { kind: 'rate' }) ?? 0,
+    offeredPerSecond: rate,
+    pollIntervalMs: 25,
+    clientP50Ms: run.e2eP50Ms,
+    clientP99Ms: run.e2eP99Ms,
+    serverP50Ms: 1000 * histogramQuantile(0.5, delta),
+    serverP99Ms: 1000 * histogramQuantile(0.99, delta),
+    repliedPerSecond: run.repliedPerSecond,
+    getsPerSecond: run.getsPerSecond,
   };
 }
 
 /** Kafka's own producer benchmark, acks=all like the lab's producers, 300-byte records (about an envelope). */
 async function producerPerf(
   lab: BenchLab,
+  admin: Admin,
   brokers: string,
   rates: readonly number[],
-  seconds: number,
   log: (line: string) => void,
-): Promise<Step[]> {
+): Promise<BrokerStep[]> {
   const topic = `bench-producer-perf-${Date.now()}`;
-  const kafka = new Kafka({ clientId: 'bench', brokers: brokers.split(','), logLevel: logLevel.NOTHING });
-  const admin = kafka.admin();
-  await admin.connect();
   // A broker that has just started may not serve metadata for a new topic yet: retry to a deadline.
   await waitFor(
     async () => {
@@ -129,22 +388,18 @@ async function producerPerf(
       return true;
     },
     { timeoutMs: 60_000, intervalMs: 1000, what: `topic ${topic} with leaders` },
-  ).finally(() => admin.disconnect());
-  const classpath = `${kafkaLibsDir(lab.config)}/*`;
-  let warm = false;
-  return climb(
-    rates,
-    async (rate) => {
-      // A fresh JVM and a fresh topic (leader elections, metadata) are not the broker's capacity.
-      if (!warm) {
-        warm = true;
-        await runPerf(classpath, topic, brokers, rates[0], 3);
-      }
-      return runPerf(classpath, topic, brokers, rate, seconds);
-    },
-    log,
-    'Kafka ProducerPerformance',
   );
+  const classpath = `${kafkaLibsDir(lab.config)}/*`;
+  // A fresh JVM and a fresh topic (leader elections, metadata) are not the broker's capacity.
+  await runPerf(classpath, topic, brokers, rates[0], 3);
+  const steps: BrokerStep[] = [];
+  for (const rate of rates) {
+    const s = await runPerf(classpath, topic, brokers, rate, 5);
+    log(`  ProducerPerformance ${rate}/s: ${s.achievedPerSecond.toFixed(0)}/s, p99 ${s.p99Ms} ms`);
+    steps.push(s);
+  }
+  await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
+  return steps;
 }
 
 async function runPerf(
@@ -153,7 +408,7 @@ async function runPerf(
   brokers: string,
   rate: number,
   seconds: number,
-): Promise<{ offered: number; achieved: number; p99Ms: number; failedRate: number }> {
+): Promise<BrokerStep> {
   const args = [
     '-Xmx256m',
     '-cp',
@@ -184,124 +439,5 @@ async function runPerf(
   const last = out.trim().split('\n').pop() ?? '';
   const m = /([\d.]+) records\/sec.*?(\d+) ms 99th/.exec(last);
   if (!m) throw new Error(`ProducerPerformance printed no summary: ${out.slice(-500)}`);
-  return { offered: rate, achieved: Number(m[1]), p99Ms: Number(m[2]), failedRate: 0 };
+  return { offeredPerSecond: rate, achievedPerSecond: Number(m[1]), p99Ms: Number(m[2]) };
 }
-
-export const bench = {
-  summary: 'breakpoint of the lab beside a bare Nest+Fastify handler and the broker',
-  async run(args: readonly string[], log: (line: string) => void): Promise<number> {
-    const { values } = parseArgs({
-      args: [...args],
-      options: {
-        'pipeline-rates': { type: 'string', default: '2,5,10,15,20,30,40,60,80,120' },
-        'bare-rates': { type: 'string', default: '100,200,400,800,1200,1600,2400,3200,4800,6400,9600' },
-        'broker-rates': { type: 'string', default: '500,1000,2000,3000,5000,8000,12000,20000,50000' },
-        step: { type: 'string', default: '10' },
-        'no-doc': { type: 'boolean', default: false },
-      },
-    });
-    const stepSeconds = Number(values.step);
-    const list = (s: string): number[] => s.split(',').map(Number);
-    const lab = new BenchLab(log);
-    const spansFile = join(mkdtempSync(join(tmpdir(), 'jeeves-capacity-')), 'spans.jsonl');
-    const sink = await startOtlpSink({ file: spansFile });
-    let pipeline: Step[] = [];
-    let bare: Step[] = [];
-    let broker: Step[] = [];
-    let breakdown = '';
-    try {
-      log('bare Nest+Fastify handler (own process, one route)');
-      bare = await bareNest(list(values['bare-rates']), Math.min(10, stepSeconds), log);
-      log(`starting the bench lab's broker (${lab.config.stateDir})`);
-      const brokers = await lab.startKafka();
-      broker = await producerPerf(lab, brokers, list(values['broker-rates']), Math.min(10, stepSeconds), log);
-      log('lab apps (metrics on, tracing off), rate limit raised');
-      await lab.startApps({ RATE_LIMIT_PER_SECOND: '100000', RATE_LIMIT_BURST: '100000', OTEL_SDK_DISABLED: 'true' });
-      await loadPipeline(lab, 5, 5);
-      pipeline = await climb(
-        list(values['pipeline-rates']),
-        async (rate) => {
-          const r = await loadPipeline(lab, rate, stepSeconds);
-          return { offered: rate, achieved: r.acceptedPerSecond, p99Ms: r.e2eP99Ms, failedRate: r.failedRate };
-        },
-        log,
-        'pipeline (post → reply visible)',
-      );
-      const traceRate = Math.max(2, Math.round((best(pipeline)?.offered ?? 10) / 2));
-      log(`where the time goes: apps with 100 % sampled traces, ${traceRate}/s for 15 s`);
-      await lab.startApps({
-        RATE_LIMIT_PER_SECOND: '100000',
-        RATE_LIMIT_BURST: '100000',
-        OTEL_SDK_DISABLED: undefined,
-        OTEL_EXPORTER_OTLP_ENDPOINT: sink.endpoint,
-        OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
-        OTEL_TRACES_SAMPLER: 'always_on',
-      });
-      await loadPipeline(lab, traceRate, 15);
-      // Spans leave in batches; give the last batch time to arrive.
-      await new Promise((r) => setTimeout(r, 6000));
-      breakdown = spanBreakdown(spansFile);
-    } catch (error) {
-      log(`capacity: ${(error as Error).message}`);
-      throw error;
-    } finally {
-      await lab.close();
-      await sink.close();
-    }
-    const bp = best(pipeline);
-    const bareBest = best(bare);
-    const brokerBest = best(broker);
-    const stepsTable = (steps: Step[]): string =>
-      table(
-        ['offered/s', 'achieved/s', 'p99 ms', 'verdict'],
-        steps.map((s) => [String(s.offered), s.achieved.toFixed(1), fmtMs(s.p99Ms), s.note]),
-      );
-    const markdown = [
-      `"Sustained" means: a ${stepSeconds} s step (at most 10 s for the parts) at that offered rate kept up (≥ 95 %), failed < 1 %, and had p99 < ${P99_LIMIT_MS} ms — end to end (POST until the reply is visible on GET, polled every 25 ms) for the lab, per request for the handler, per record acknowledged (acks=all) for the broker.`,
-      '',
-      table(
-        ['system', 'sustained rate', 'ratio of the lab to it'],
-        [
-          [
-            'Jeeves lab (accepted msgs/s, e2e p99 < 250 ms)',
-            bp ? bp.achieved.toFixed(1) : 'none (the lowest step failed)',
-            '1',
-          ],
-          [
-            'bare NestJS 11 + Fastify handler (req/s)',
-            bareBest ? bareBest.achieved.toFixed(0) : 'none',
-            bp && bareBest ? ratio(bp.achieved, bareBest.achieved) : '-',
-          ],
-          [
-            'Kafka broker, ProducerPerformance 300 B acks=all (records/s)',
-            brokerBest ? brokerBest.achieved.toFixed(0) : 'none',
-            bp && brokerBest ? ratio(bp.achieved, brokerBest.achieved) : '-',
-          ],
-        ],
-      ),
-      '',
-      'A message costs more than one request and one record: one POST, the GET polls, and up to three produced and five consumed Kafka records (messages → bot → actions → worker → replies, each read by the data-service too), across four services on the same 2 cores as the load driver and the broker.',
-      '',
-      '### Steps',
-      '',
-      'Lab pipeline:',
-      '',
-      stepsTable(pipeline),
-      '',
-      'Bare NestJS + Fastify handler:',
-      '',
-      stepsTable(bare),
-      '',
-      'Broker (kafka-tools ProducerPerformance):',
-      '',
-      stepsTable(broker),
-      '',
-      '### Where the time goes in a request',
-      '',
-      breakdown,
-    ].join('\n');
-    process.stdout.write(markdown + '\n');
-    if (!values['no-doc']) log(`wrote ${writePerformanceSection('capacity', markdown, 'npm run bench -- capacity')}`);
-    return 0;
-  },
-};
