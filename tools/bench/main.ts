@@ -3,7 +3,8 @@
  * CI: speed belongs in benchmarks, as ratios, not in tests).
  *   drivers   load-driver comparison behind ADR 0060 (undici open model vs autocannon vs vegeta)
  *   overhead  pipeline throughput and p99 with instrumentation off / metrics / metrics + traces
- *   capacity  the lab's breakpoint beside a bare Nest+Fastify handler and Kafka's producer perf tool
+ *   capacity  what the lab sustains (e2e from data-service's histogram, no polling) beside a bare kafkajs
+ *             pipeline; the gateway alone beside a bare Nest+Fastify handler; CPU per message (ADR 0061)
  *   consumers bot, worker and data-service of two builds side by side on a running lab (--variant NAME=<root>)
  *   footprint start-up to ready and idle RSS per service, this build beside another revision's
  *             (--against <rev>), rounds alternating; also an HTML chart in .lab/bench/footprint.html

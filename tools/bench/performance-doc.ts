@@ -30,7 +30,7 @@ export function writePerformanceSection(name: string, markdown: string, reproduc
   const end = `<!-- bench:${name}:end -->`;
   const titles: Record<string, string> = {
     overhead: 'Instrumentation overhead',
-    capacity: 'Capacity: the breakpoint beside its parts',
+    capacity: 'Capacity: what the lab sustains, beside a bare pipeline',
     drivers: 'Load drivers compared',
     footprint: 'Footprint: start-up and idle memory against a baseline',
     'token-guessing': 'Token dealer under secret guessing',
