@@ -141,9 +141,20 @@ export const bench = {
       mixedTexts: MIXED_TEXTS,
       reproduce,
     };
+    const startedAt = new Date();
+    const stamp = startedAt.toISOString().replace(/[:.]/g, '-');
+    const out = values.out ?? join(REPO_ROOT, 'results', `${stamp}-bench-capacity`);
+    /** The report, raw numbers and plot of the rounds done so far (rewritten after each round). */
+    const writeResults = (): CapacityResult => {
+      const result: CapacityResult = { startedAt: startedAt.toISOString(), settings, rounds: done, broker };
+      mkdirSync(out, { recursive: true });
+      writeFileSync(join(out, 'capacity.json'), JSON.stringify(result, null, 2) + '\n');
+      writeFileSync(join(out, 'capacity.svg'), capacitySvg(result));
+      writeFileSync(join(out, 'capacity.md'), capacityMarkdown(result, 'capacity.svg') + '\n');
+      return result;
+    };
     const ticksPerSecond = clockTicksPerSecond();
     const stepOptions = { seconds: stepSeconds, slo: PIPELINE_SLO, drainMs, ticksPerSecond };
-    const startedAt = new Date();
     const lab = new BenchLab(log);
     const done: CapacityRound[] = [];
     let broker: BrokerStep[] = [];
@@ -174,6 +185,11 @@ export const bench = {
         return s;
       });
 
+    const kafkaAndDriver = (): Record<string, number> => {
+      const pid = lab.kafkaPid();
+      return { ...(pid ? { kafka: pid } : {}), driver: process.pid };
+    };
+
     try {
       log(`starting the bench lab's broker (${lab.config.stateDir})`);
       const brokers = await lab.startKafka();
@@ -183,128 +199,133 @@ export const bench = {
         logLevel: logLevel.NOTHING,
       }).admin();
       await admin.connect();
-      const kafkaAndDriver = (): Record<string, number> => {
-        const pid = lab.kafkaPid();
-        return { ...(pid ? { kafka: pid } : {}), driver: process.pid };
-      };
       if (rates.broker.length) {
         log("the broker alone: Kafka's ProducerPerformance");
         broker = await producerPerf(lab, admin, brokers, rates.broker, log);
       }
       for (let round = 1; round <= rounds; round++) {
-        log(`round ${round}/${rounds}: lab apps (metrics on, tracing off), fresh topics`);
-        const { prefix } = await lab.startApps(LAB_ENV);
-        const labSys = labSystem(lab, prefix, admin);
-        log('  warm-up (unmeasured)');
-        await offerPosts(labSys.target, rates.lab[0], Math.min(10, 2 * stepSeconds), MIXED_TEXTS);
-        await settle(labSys, drainMs, log);
-        const labIdleCpu = await measureIdleCpu(labSys.pids(), idleSeconds, ticksPerSecond);
-        log(`  lab idle CPU % [${cpuLine(labIdleCpu)}]`);
-        log('  lab, mixed intents');
-        const labSteps = await pipelineClimb(labSys, 'lab', rates.lab);
-        // The climb ended past the knee: let its backlog drain before anything else is measured.
-        await settle(labSys, drainMs, log);
-        const intents: PipelineStep[] = [];
-        for (const [intent, text] of Object.entries(INTENT_TEXTS)) {
-          const s = await measurePipelineStep(labSys, intentRate, {
-            ...stepOptions,
-            seconds: intentSeconds,
-            texts: [text],
-            intent,
-          });
-          log(`  lab, ${intent} only ${pipelineLine(s)}`);
-          intents.push(s);
-        }
-        const sustained = headlineOf({
-          round,
-          lab: labSteps,
-          intents,
-          gateway: [],
-          bareNest: [],
-          bare: [],
-        }).labSustained;
-        const polling = await pollingStep(labSys, lab, Math.max(2, Math.round((sustained || rates.lab[0]) / 2)), {
-          seconds: stepSeconds,
-          drainMs,
-        });
-        log(
-          `  polling client at ${polling.offeredPerSecond}/s: client e2e p99 ${fmtMs(polling.clientP99Ms)} ms, histogram p99 ${fmtMs(polling.serverP99Ms)} ms, ${polling.getsPerSecond.toFixed(0)} GETs/s`,
-        );
-
-        log('  lab gateway alone: consumers stopped');
-        await lab.stopApps(CONSUMING_APPS);
-        const gateway = await httpClimb(
-          'gateway',
-          labSys.target,
-          () => {
-            const p = lab.appPids();
-            return { gateway: p.gateway ?? NaN, 'token-dealer': p['token-dealer'] ?? NaN, ...kafkaAndDriver() };
-          },
-          rates.gateway,
-        );
-        await lab.stopApps();
-
-        log('  bare NestJS + Fastify handler');
-        const nest = await startChild([join(__dirname, 'bare-nest.js')]);
-        let bareNest: HttpStep[];
         try {
-          // The first seconds of a fresh process are JIT compilation, not capacity.
-          await offerPosts({ url: nest.url }, rates.bareNest[0], 2, MIXED_TEXTS);
-          bareNest = await httpClimb(
-            'bare-nest',
-            { url: nest.url },
-            () => ({ 'bare-nest': nest.process.pid ?? NaN, driver: process.pid }),
-            rates.bareNest,
-          );
-        } finally {
-          await nest.stop();
+          done.push(await runRound(round));
+          writeResults();
+        } catch (error) {
+          // One round lost to a neighbour's burst or a crash must not lose the others.
+          log(`round ${round} failed: ${error instanceof Error ? error.message : String(error)}`);
+          await lab.stopApps().catch(() => undefined);
         }
-
-        log('  bare kafkajs pipeline');
-        const bare = await startBarePipeline(brokers, `benchbare${Date.now()}r${round}`, admin);
-        let bareSteps: PipelineStep[];
-        let bareIdleCpu: Record<string, number> = {};
-        try {
-          const bareSys: PipelineSystem = { ...bare, pids: () => ({ ...bare.pids(), ...kafkaAndDriver() }) };
-          await offerPosts(bare.target, rates.bare[0], Math.min(10, 2 * stepSeconds), MIXED_TEXTS);
-          await settle(bareSys, drainMs, log);
-          bareIdleCpu = await measureIdleCpu(bareSys.pids(), idleSeconds, ticksPerSecond);
-          log(`  bare idle CPU % [${cpuLine(bareIdleCpu)}]`);
-          bareSteps = await pipelineClimb(bareSys, 'bare', rates.bare);
-        } finally {
-          await bare.stop();
-        }
-        const r: CapacityRound = {
-          round,
-          lab: labSteps,
-          intents,
-          polling,
-          gateway,
-          bareNest,
-          bare: bareSteps,
-          labIdleCpu,
-          bareIdleCpu,
-        };
-        done.push(r);
-        const hl = headlineOf(r);
-        log(
-          `round ${round}: lab ${hl.labSustained.toFixed(0)}/s, bare pipeline ${hl.bareSustained.toFixed(0)}/s (ratio ${hl.labToBare.toFixed(3)}); gateway ${hl.gatewaySustained.toFixed(0)}/s, bare handler ${hl.bareNestSustained.toFixed(0)}/s (ratio ${hl.gatewayToBareNest.toFixed(3)})`,
-        );
       }
     } finally {
       await admin?.disconnect().catch(() => undefined);
       await lab.close();
     }
 
-    const result: CapacityResult = { startedAt: startedAt.toISOString(), settings, rounds: done, broker };
-    const stamp = startedAt.toISOString().replace(/[:.]/g, '-');
-    const out = values.out ?? join(REPO_ROOT, 'results', `${stamp}-bench-capacity`);
-    mkdirSync(out, { recursive: true });
-    writeFileSync(join(out, 'capacity.json'), JSON.stringify(result, null, 2) + '\n');
-    const svg = capacitySvg(result);
-    writeFileSync(join(out, 'capacity.svg'), svg);
-    writeFileSync(join(out, 'capacity.md'), capacityMarkdown(result, 'capacity.svg') + '\n');
+    async function runRound(round: number): Promise<CapacityRound> {
+      const kafkaAdmin = admin;
+      if (!kafkaAdmin) throw new Error('the admin client is not connected');
+      const brokers = lab.brokers;
+      log(`round ${round}/${rounds}: lab apps (metrics on, tracing off), fresh topics`);
+      const { prefix } = await lab.startApps(LAB_ENV);
+      const labSys = labSystem(lab, prefix, kafkaAdmin);
+      log('  warm-up (unmeasured)');
+      await offerPosts(labSys.target, rates.lab[0], Math.min(10, 2 * stepSeconds), MIXED_TEXTS);
+      await settle(labSys, drainMs, log);
+      const labIdleCpu = await measureIdleCpu(labSys.pids(), idleSeconds, ticksPerSecond);
+      log(`  lab idle CPU % [${cpuLine(labIdleCpu)}]`);
+      log('  lab, mixed intents');
+      const labSteps = await pipelineClimb(labSys, 'lab', rates.lab);
+      // The climb ended past the knee: let its backlog drain before anything else is measured.
+      await settle(labSys, drainMs, log);
+      const intents: PipelineStep[] = [];
+      for (const [intent, text] of Object.entries(INTENT_TEXTS)) {
+        const s = await measurePipelineStep(labSys, intentRate, {
+          ...stepOptions,
+          seconds: intentSeconds,
+          texts: [text],
+          intent,
+        });
+        log(`  lab, ${intent} only ${pipelineLine(s)}`);
+        intents.push(s);
+      }
+      const sustained = headlineOf({
+        round,
+        lab: labSteps,
+        intents,
+        gateway: [],
+        bareNest: [],
+        bare: [],
+      }).labSustained;
+      const polling = await pollingStep(labSys, lab, Math.max(2, Math.round((sustained || rates.lab[0]) / 2)), {
+        seconds: stepSeconds,
+        drainMs,
+      });
+      log(
+        `  polling client at ${polling.offeredPerSecond}/s: client e2e p99 ${fmtMs(polling.clientP99Ms)} ms, histogram p99 ${fmtMs(polling.serverP99Ms)} ms, ${polling.getsPerSecond.toFixed(0)} GETs/s`,
+      );
+
+      log('  lab gateway alone: consumers stopped');
+      await lab.stopApps(CONSUMING_APPS);
+      const gateway = await httpClimb(
+        'gateway',
+        labSys.target,
+        () => {
+          const p = lab.appPids();
+          return { gateway: p.gateway ?? NaN, 'token-dealer': p['token-dealer'] ?? NaN, ...kafkaAndDriver() };
+        },
+        rates.gateway,
+      );
+      await lab.stopApps();
+
+      log('  bare NestJS + Fastify handler');
+      const nest = await startChild([join(__dirname, 'bare-nest.js')]);
+      let bareNest: HttpStep[];
+      try {
+        // The first seconds of a fresh process are JIT compilation, not capacity.
+        await offerPosts({ url: nest.url }, rates.bareNest[0], 2, MIXED_TEXTS);
+        bareNest = await httpClimb(
+          'bare-nest',
+          { url: nest.url },
+          () => ({ 'bare-nest': nest.process.pid ?? NaN, driver: process.pid }),
+          rates.bareNest,
+        );
+      } finally {
+        await nest.stop();
+      }
+
+      log('  bare kafkajs pipeline');
+      const bare = await startBarePipeline(brokers, `benchbare${Date.now()}r${round}`, kafkaAdmin);
+      let bareSteps: PipelineStep[];
+      let bareIdleCpu: Record<string, number> = {};
+      try {
+        const bareSys: PipelineSystem = { ...bare, pids: () => ({ ...bare.pids(), ...kafkaAndDriver() }) };
+        await offerPosts(bare.target, rates.bare[0], Math.min(10, 2 * stepSeconds), MIXED_TEXTS);
+        await settle(bareSys, drainMs, log);
+        bareIdleCpu = await measureIdleCpu(bareSys.pids(), idleSeconds, ticksPerSecond);
+        log(`  bare idle CPU % [${cpuLine(bareIdleCpu)}]`);
+        bareSteps = await pipelineClimb(bareSys, 'bare', rates.bare);
+      } finally {
+        await bare.stop();
+      }
+      const r: CapacityRound = {
+        round,
+        lab: labSteps,
+        intents,
+        polling,
+        gateway,
+        bareNest,
+        bare: bareSteps,
+        labIdleCpu,
+        bareIdleCpu,
+      };
+      const hl = headlineOf(r);
+      log(
+        `round ${round}: lab ${hl.labSustained.toFixed(0)}/s, bare pipeline ${hl.bareSustained.toFixed(0)}/s (ratio ${hl.labToBare.toFixed(3)}); gateway ${hl.gatewaySustained.toFixed(0)}/s, bare handler ${hl.bareNestSustained.toFixed(0)}/s (ratio ${hl.gatewayToBareNest.toFixed(3)})`,
+      );
+      return r;
+    }
+
+    const result = writeResults();
     log(`wrote ${join(out, 'capacity.md')}, capacity.json and capacity.svg`);
+    if (done.length < rounds) throw new Error(`only ${done.length} of ${rounds} rounds completed; docs/ left alone`);
+    const svg = capacitySvg(result);
     if (writeDoc) {
       const docs = join(REPO_ROOT, 'docs');
       const img = join(docs, 'img', 'capacity.svg');
