@@ -279,7 +279,7 @@ export function capacityMarkdown(result: CapacityResult, plot: string): string {
     '',
     '### Per intent',
     '',
-    `CPU ms per message per process, one intent per step at ${st.intentRate}/s for ${st.intentSeconds} s (below the knee), with its e2e p99.`,
+    `CPU ms per message per process, one intent per step at ${st.intentRate}/s for ${st.intentSeconds} s, with its e2e p99 (a p99 over the SLO means that intent's knee is below this rate).`,
     '',
     processTable(
       rounds,
