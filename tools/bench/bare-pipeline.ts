@@ -10,10 +10,13 @@
  * Relays take what each fetch returns as one produce request (kafkajs eachBatch, one send), and
  * kafkajs commits after the batch is handled: at least once, per-partition order, commit after
  * effect, acks=all — the lab's guarantees without the lab's code. Prints `LISTENING <port>` once ready.
+ * Knobs for comparisons (the benchmark sets neither): BARE_HANDLER=message handles one record at a
+ * time (eachMessage, 3 partitions at once, one send per record: the lab's shape); BARE_NODELAY=1
+ * turns Nagle's algorithm off on kafkajs's sockets (its socket factory leaves it on).
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { Kafka, logLevel, Partitioners, type Consumer, type Producer } from 'kafkajs';
+import { connect, type AddressInfo } from 'node:net';
+import { Kafka, logLevel, Partitioners, type Consumer, type ISocketFactory, type Producer } from 'kafkajs';
 
 const role = process.env.BARE_ROLE ?? '';
 const brokers = (process.env.BARE_BROKERS ?? '').split(',');
@@ -22,7 +25,20 @@ const topic = (name: 'messages' | 'actions' | 'replies'): string => `${prefix}.$
 /** The same buckets as data-service's jeeves_message_end_to_end_seconds, so both are read alike. */
 const BUCKETS = (process.env.BARE_BUCKETS ?? '').split(',').map(Number);
 
-const kafka = new Kafka({ clientId: `bare-${role}`, brokers, logLevel: logLevel.NOTHING });
+/** kafkajs's own socket factory (net.connect, keep-alive 60 s), with TCP_NODELAY set. */
+const noDelaySockets: ISocketFactory = ({ host, port, onConnect }) => {
+  const socket = connect({ host, port }, onConnect);
+  socket.setKeepAlive(true, 60_000);
+  socket.setNoDelay(true);
+  return socket;
+};
+
+const kafka = new Kafka({
+  clientId: `bare-${role}`,
+  brokers,
+  logLevel: logLevel.NOTHING,
+  ...(process.env.BARE_NODELAY === '1' ? { socketFactory: noDelaySockets } : {}),
+});
 
 function producer(): Producer {
   return kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
