@@ -64,8 +64,10 @@ export async function loadPipeline(lab: BenchLab, rate: number, durationSeconds:
       m.aggregate({ metric: 'http_req_duration', tags: { endpoint: 'post_message' } }, { kind: 'p', percentile: 99 }) ??
       NaN,
     failedRate: m.aggregate({ metric: 'http_req_failed', tags: {} }, { kind: 'rate' }) ?? 0,
-    getsPerSecond:
-      (m.aggregate({ metric: 'http_reqs', tags: { endpoint: 'get_message' } }, { kind: 'count' }) ?? 0) / seconds,
+    getsPerSecond: perArrivalSecond(
+      m.aggregate({ metric: 'http_reqs', tags: { endpoint: 'get_message' } }, { kind: 'count' }) ?? 0,
+      result,
+    ),
   };
 }
 
