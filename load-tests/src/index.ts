@@ -10,5 +10,14 @@ export { buildSummary, resultDir, writeSummary } from './driver/summary';
 export { type SecondSummary } from './driver/timeline';
 export { percentile } from './metrics';
 export { applyOverrides, type Overrides } from './plan';
-export { FLOWS, loadScenario, parseScenario, scenarioNames, type FlowName, type Scenario } from './scenario';
+export {
+  constantRateScenario,
+  FLOWS,
+  loadScenario,
+  parseScenario,
+  scenarioNames,
+  type ConstantRateOptions,
+  type FlowName,
+  type Scenario,
+} from './scenario';
 export { compare, type ThresholdResult } from './thresholds';

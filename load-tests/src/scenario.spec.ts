@@ -1,6 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadScenario, parseScenario, SCENARIO_DIR, scenarioNames, ScenarioError } from './scenario';
+import {
+  constantRateScenario,
+  loadScenario,
+  parseScenario,
+  SCENARIO_DIR,
+  scenarioNames,
+  ScenarioError,
+} from './scenario';
 import { toK6Options } from './k6-options';
 import { peakRate } from './plan';
 import { compileThresholds } from './thresholds';
@@ -104,5 +111,31 @@ describe('scenario schema: invalid input', () => {
 
   it('names the known scenarios when one is missing', () => {
     expect(() => loadScenario('nope')).toThrow(/Known: average-load, breakpoint/);
+  });
+});
+
+describe('constantRateScenario', () => {
+  it('offers one flow at one rate from the first second, with no thresholds or faults', () => {
+    const s = constantRateScenario({
+      name: 'step',
+      rate: 150,
+      durationSeconds: 10,
+      flow: 'post',
+      texts: ['echo hi'],
+      maxVUs: 500,
+    });
+    expect(s.startRate).toBe(150);
+    expect(s.stages).toEqual([{ durationSeconds: 10, targetRate: 150 }]);
+    expect(s.mix).toEqual([{ flow: 'post', weight: 1 }]);
+    expect(peakRate(s)).toBe(150);
+    expect(s.thresholds).toEqual({});
+    expect(s.faults).toEqual([]);
+    expect(s.e2e).toEqual({ pollIntervalMs: 100, deadlineMs: 1000 });
+  });
+
+  it('refuses what a scenario file would refuse, naming the step', () => {
+    expect(() =>
+      constantRateScenario({ name: 'bad-step', rate: 10, durationSeconds: 5, flow: 'post', texts: [], maxVUs: 10 }),
+    ).toThrow(/bad-step is not a valid scenario/);
   });
 });

@@ -152,3 +152,40 @@ export function loadScenario(nameOrPath: string, dir = SCENARIO_DIR): Scenario {
   }
   return parseScenario(raw, file);
 }
+
+/** What constantRateScenario needs; the rest of a Scenario takes a benchmark's defaults. */
+export interface ConstantRateOptions {
+  readonly name: string;
+  /** Iterations started per second (open model), from the first second on. */
+  readonly rate: number;
+  readonly durationSeconds: number;
+  readonly flow: FlowName;
+  readonly texts: readonly string[];
+  /** The driver's in-flight ceiling; arrivals past it are dropped and counted. */
+  readonly maxVUs: number;
+  /** The e2e flow's polling; default every 100 ms for at most 1 s (unused by other flows). */
+  readonly e2e?: Scenario['e2e'];
+}
+
+/**
+ * One flow at one constant arrival rate, no thresholds, no faults, 200 users: the scenario a
+ * benchmark step offers. Throws ScenarioError when the result is not a valid scenario.
+ */
+export function constantRateScenario(options: ConstantRateOptions): Scenario {
+  return parseScenario(
+    {
+      name: options.name,
+      description: `${options.flow} at ${options.rate}/s for ${options.durationSeconds} s`,
+      startRate: options.rate,
+      stages: [{ durationSeconds: options.durationSeconds, targetRate: options.rate }],
+      maxVUs: options.maxVUs,
+      mix: [{ flow: options.flow, weight: 1 }],
+      texts: [...options.texts],
+      users: 200,
+      e2e: options.e2e ?? { pollIntervalMs: 100, deadlineMs: 1000 },
+      thresholds: {},
+      faults: [],
+    },
+    options.name,
+  );
+}

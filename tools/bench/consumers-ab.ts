@@ -8,7 +8,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { setTimeout as delay } from 'node:timers/promises';
-import { DEFAULT_CLIENTS, runScenario, type Scenario } from '../../load-tests/src';
+import { constantRateScenario, DEFAULT_CLIENTS, runScenario } from '../../load-tests/src';
 import {
   type AppName,
   brokersOf,
@@ -103,19 +103,14 @@ async function startConsumers(config: LabConfig, variant: Variant, log: (line: s
 }
 
 async function postStep(config: LabConfig, rate: number, seconds: number): Promise<number> {
-  const scenario: Scenario = {
+  const scenario = constantRateScenario({
     name: 'consumers-ab',
-    description: 'mixed-intent POSTs, open model',
-    startRate: rate,
-    stages: [{ durationSeconds: seconds, targetRate: rate }],
-    maxVUs: 2000,
-    mix: [{ flow: 'post', weight: 1 }],
+    rate,
+    durationSeconds: seconds,
+    flow: 'post',
     texts: TEXTS,
-    users: 200,
-    e2e: { pollIntervalMs: 25, deadlineMs: 10_000 },
-    thresholds: {},
-    faults: [],
-  };
+    maxVUs: 2000,
+  });
   const result = await runScenario({
     scenario,
     target: {

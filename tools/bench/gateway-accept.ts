@@ -14,7 +14,13 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { DEFAULT_CLIENTS, runScenario, type RunResult, type Scenario } from '../../load-tests/src';
+import {
+  constantRateScenario,
+  DEFAULT_CLIENTS,
+  runScenario,
+  type RunResult,
+  type Scenario,
+} from '../../load-tests/src';
 import { constantRateGet } from './constant-rate';
 import { fmtMs, median, startChild, table } from './support';
 import { spawn } from 'node:child_process';
@@ -83,19 +89,14 @@ async function startGateway(
 }
 
 function postScenario(rate: number, seconds: number, maxVUs: number): Scenario {
-  return {
+  return constantRateScenario({
     name: 'gateway-accept',
-    description: `POST at ${rate}/s`,
-    startRate: rate,
-    stages: [{ durationSeconds: seconds, targetRate: rate }],
-    maxVUs,
-    mix: [{ flow: 'post', weight: 1 }],
+    rate,
+    durationSeconds: seconds,
+    flow: 'post',
     texts: ['weather in Paris', 'time in Tokyo', 'help', 'echo hi'],
-    users: 200,
-    e2e: { pollIntervalMs: 100, deadlineMs: 1000 },
-    thresholds: {},
-    faults: [],
-  };
+    maxVUs,
+  });
 }
 
 interface PostRun {

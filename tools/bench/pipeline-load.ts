@@ -1,4 +1,4 @@
-import { perArrivalSecond, runScenario, DEFAULT_CLIENTS, type Scenario } from '../../load-tests/src';
+import { constantRateScenario, perArrivalSecond, runScenario, DEFAULT_CLIENTS } from '../../load-tests/src';
 import { APPS } from '../lab';
 import type { BenchLab } from './bench-lab';
 
@@ -22,19 +22,15 @@ export interface PipelineRun {
  * for a 250 ms SLO.
  */
 export async function loadPipeline(lab: BenchLab, rate: number, durationSeconds: number): Promise<PipelineRun> {
-  const scenario: Scenario = {
+  const scenario = constantRateScenario({
     name: 'bench',
-    description: 'benchmark load',
-    startRate: rate,
-    stages: [{ durationSeconds, targetRate: rate }],
-    maxVUs: 2000,
-    mix: [{ flow: 'e2e', weight: 1 }],
+    rate,
+    durationSeconds,
+    flow: 'e2e',
     texts: ['weather in Paris', 'time in Tokyo', 'help', 'echo hi'],
-    users: 200,
+    maxVUs: 2000,
     e2e: { pollIntervalMs: 25, deadlineMs: 10_000 },
-    thresholds: {},
-    faults: [],
-  };
+  });
   const result = await runScenario({
     scenario,
     target: {
@@ -115,19 +111,14 @@ export async function offerPosts(
   durationSeconds: number,
   texts: readonly string[],
 ): Promise<PostRun> {
-  const scenario: Scenario = {
+  const scenario = constantRateScenario({
     name: 'bench-posts',
-    description: 'benchmark POSTs',
-    startRate: rate,
-    stages: [{ durationSeconds, targetRate: rate }],
+    rate,
+    durationSeconds,
+    flow: 'post',
+    texts,
     maxVUs: 5000,
-    mix: [{ flow: 'post', weight: 1 }],
-    texts: [...texts],
-    users: 200,
-    e2e: { pollIntervalMs: 100, deadlineMs: 1000 },
-    thresholds: {},
-    faults: [],
-  };
+  });
   let n = 0;
   const result = await runScenario({
     scenario,
