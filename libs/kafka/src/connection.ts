@@ -41,13 +41,17 @@ export interface KafkaConnectionOptions {
  * The hardened producer's coalescing (ADR 0007): the sends of one event-loop turn share a request,
  * one request in flight (per-partition order even across kafkajs retries), and while it is on the
  * wire the next one fills, up to 500 records or 512 KiB (half the broker's default
- * `message.max.bytes`, so a full batch never exceeds it).
+ * `message.max.bytes`, so a full batch never exceeds it). At most two requests' worth waits behind
+ * the one in flight; a send past that is refused (ProducerQueueFullError: the gateway's 503), so a
+ * hung broker costs bounded memory and a record waits for at most three requests before its own.
  */
 export const PRODUCE_COALESCING: Omit<ProduceCoalescerOptions, 'acks'> = Object.freeze({
   lingerMs: 0,
   maxBatchRecords: 500,
   maxBatchBytes: 512 * 1024,
   maxInFlightRequests: 1,
+  maxPendingRecords: 1000,
+  maxPendingBytes: 1024 * 1024,
 });
 
 /** A consuming app's consumer settings; the group is one of the contract's CONSUMER_GROUPS. */

@@ -6,6 +6,7 @@ import {
   ProduceCoalescer,
   type ProduceCoalescerOptions,
   ProducerClosedError,
+  ProducerQueueFullError,
 } from './produce-coalescer';
 
 /** A fake producer: records every request; each request settles when the test says so. */
@@ -31,6 +32,8 @@ const OPTIONS: ProduceCoalescerOptions = {
   maxBatchRecords: 100,
   maxBatchBytes: 10_000,
   maxInFlightRequests: 1,
+  maxPendingRecords: 1000,
+  maxPendingBytes: 100_000,
   acks: -1,
 };
 
@@ -170,6 +173,63 @@ describe('ProduceCoalescer', () => {
     } finally {
       jest.useRealTimers();
     }
+  });
+
+  it('while a request hangs (broker down) refuses what would pile up past the pending bounds, at once', async () => {
+    const producer = new FakeProducer();
+    const coalescer = new ProduceCoalescer(() => producer, { ...OPTIONS, maxPendingRecords: 150 });
+    const first = coalescer.send('a', [record('0')]);
+    await turn();
+    expect(producer.requests).toHaveLength(1);
+    // The gateway keeps accepting POSTs while kafkajs retries the request in flight.
+    const piled = Array.from({ length: 1000 }, (_, i) => coalescer.send('a', [record(String(i + 1))]));
+    const outcomes = piled.map((send) =>
+      send.then(
+        () => 'ok',
+        (error: unknown) => error,
+      ),
+    );
+    await turn();
+    const refused = await Promise.race([Promise.all(outcomes.slice(150)), turn().then(() => 'still waiting' as const)]);
+    expect(refused).not.toBe('still waiting');
+    for (const error of refused as unknown[]) expect(error).toBeInstanceOf(ProducerQueueFullError);
+    producer.requests[0]?.settle();
+    await first;
+    // What was kept goes out, in order, in requests within the batch bound.
+    for (let i = 1; i <= 2; i++) {
+      await turn();
+      producer.requests[i]?.settle();
+    }
+    await expect(Promise.all(outcomes.slice(0, 150))).resolves.toEqual(Array(150).fill('ok'));
+    expect(producer.requests.slice(1).flatMap((_, i) => producer.values(i + 1))).toEqual(
+      Array.from({ length: 150 }, (_, i) => `a:${i + 1}`),
+    );
+  });
+
+  it('a send larger than the pending bounds is taken when nothing waits (it goes alone)', async () => {
+    const producer = new FakeProducer();
+    const coalescer = new ProduceCoalescer(() => producer, { ...OPTIONS, maxPendingRecords: 150 });
+    const first = coalescer.send('a', [record('0')]);
+    await turn();
+    const big = coalescer.send(
+      'a',
+      Array.from({ length: 300 }, (_, i) => record(String(i + 1))),
+    );
+    const late = coalescer.send('a', [record('late')]);
+    const lateOutcome = await Promise.race([
+      late.then(
+        () => 'ok',
+        (error: unknown) => error,
+      ),
+      turn().then(() => 'still waiting' as const),
+    ]);
+    expect(lateOutcome).toBeInstanceOf(ProducerQueueFullError);
+    producer.requests[0]?.settle();
+    await first;
+    await turn();
+    expect(producer.values(1)).toHaveLength(300);
+    producer.requests[1]?.settle();
+    await expect(big).resolves.toBeUndefined();
   });
 
   it('rejects the callers when the producer cannot be had (not connected)', async () => {

@@ -36,6 +36,16 @@ export interface ProduceCoalescerOptions {
    * retries a request, and lets records pile up for the next request while one is on the wire.
    */
   maxInFlightRequests: number;
+  /**
+   * Most records waiting for a request (not yet in flight). A send that would go past it while
+   * others wait is refused at once with ProducerQueueFullError — Kafka's `buffer.memory` with
+   * `max.block.ms` 0 — so that a hung request (broker down) cannot pile up callers without bound,
+   * each waiting for every request queued before its own. A send larger than it alone is taken
+   * when nothing waits.
+   */
+  maxPendingRecords: number;
+  /** Most bytes (as maxBatchBytes counts them) waiting for a request; past it, as maxPendingRecords. */
+  maxPendingBytes: number;
   /** `acks` of every request (-1: all in-sync replicas, as the lab's producers use). */
   acks: number;
 }
@@ -44,6 +54,15 @@ export interface ProduceCoalescerOptions {
 export class ProducerClosedError extends Error {
   readonly code = 'EPRODUCERCLOSED';
   override readonly name = 'ProducerClosedError';
+}
+
+/**
+ * Thrown to a caller whose records would go past the coalescer's pending bounds while requests hang
+ * (the broker slow or down): nothing of the send was queued, so a retry cannot duplicate it.
+ */
+export class ProducerQueueFullError extends Error {
+  readonly code = 'EPRODUCERQUEUEFULL';
+  override readonly name = 'ProducerQueueFullError';
 }
 
 interface Entry {
@@ -140,6 +159,16 @@ export class ProduceCoalescer {
     const sizeBytes = records.reduce((sum, record) => sum + recordBytes(record), 0);
     // Full by bytes: what waits goes first, so this entry starts the next request (alone if it is huge).
     if (this.pending.length > 0 && this.pendingBytes + sizeBytes > this.options.maxBatchBytes) this.flush();
+    if (
+      this.pending.length > 0 &&
+      (this.pendingRecords + records.length > this.options.maxPendingRecords ||
+        this.pendingBytes + sizeBytes > this.options.maxPendingBytes)
+    )
+      return Promise.reject(
+        new ProducerQueueFullError(
+          `the Kafka producer has ${this.pendingRecords} records (${this.pendingBytes} bytes) waiting behind a request in flight; this send was not queued`,
+        ),
+      );
     const caller = context.active();
     const spans: Span[] = [];
     const messages = records.map((record): Message => {
