@@ -232,6 +232,21 @@ describe('ProduceCoalescer', () => {
     await expect(big).resolves.toBeUndefined();
   });
 
+  it('counts header names in UTF-8 bytes, as they go on the wire', async () => {
+    const producer = new FakeProducer();
+    const coalescer = new ProduceCoalescer(() => producer, { ...OPTIONS, maxBatchBytes: 30, maxInFlightRequests: 5 });
+    // 'ä' is two bytes: each record is 20 + 1 + 1 = 22 bytes, two of them over the bound of 30.
+    const headers = { ['ä'.repeat(10)]: 'x' };
+    const sends = [
+      coalescer.send('a', [{ key: null, value: '1', headers }]),
+      coalescer.send('a', [{ key: null, value: '2', headers }]),
+    ];
+    await turn();
+    expect(producer.requests.map((_, i) => producer.values(i))).toEqual([['a:1'], ['a:2']]);
+    for (const request of producer.requests) request.settle();
+    await Promise.all(sends);
+  });
+
   it('rejects the callers when the producer cannot be had (not connected)', async () => {
     const coalescer = new ProduceCoalescer(() => Promise.reject(new Error('no broker')), OPTIONS);
     await expect(coalescer.send('a', [record('1')])).rejects.toThrow('no broker');
@@ -248,6 +263,20 @@ describe('ProduceCoalescer: trace headers', () => {
     });
   });
   afterAll(() => propagation.disable());
+
+  it('bounds a request by the bytes sent, the injected trace headers included', async () => {
+    const producer = new FakeProducer();
+    const coalescer = new ProduceCoalescer(() => producer, { ...OPTIONS, maxBatchBytes: 40, maxInFlightRequests: 5 });
+    // 10 bytes of value, but 10 + 'traceparent' (11) + 'injected' (8) = 29 bytes sent: two are over 40.
+    const sends = [
+      coalescer.send('a', [{ key: null, value: '1'.repeat(10) }]),
+      coalescer.send('a', [{ key: null, value: '2'.repeat(10) }]),
+    ];
+    await turn();
+    expect(producer.requests).toHaveLength(2);
+    for (const request of producer.requests) request.settle();
+    await Promise.all(sends);
+  });
 
   it("injects into a copy of each record's headers, never into the caller's object", async () => {
     const producer = new FakeProducer();

@@ -26,9 +26,10 @@ export interface ProduceCoalescerOptions {
   /** Most records in one request; a batch that reaches it is sent at once. */
   maxBatchRecords: number;
   /**
-   * Most bytes (keys, values, header names and values) in one request. Keep it well below the
-   * broker's `message.max.bytes` (1 MiB by default), which bounds one partition's record batch: a
-   * batch over it fails as a whole. A record larger than this is sent in a request of its own.
+   * Most bytes (keys, values, header names and values, in UTF-8, the injected trace headers
+   * included) in one request. Keep it well below the broker's `message.max.bytes` (1 MiB by
+   * default), which bounds one partition's record batch: a batch over it fails as a whole. A record
+   * larger than this is sent in a request of its own.
    */
   maxBatchBytes: number;
   /**
@@ -123,11 +124,21 @@ function recordBytes(record: CoalescedRecord): number {
   let size = byteLength(record.key) + byteLength(record.value);
   if (record.headers)
     for (const [name, value] of Object.entries(record.headers)) {
-      size += name.length;
+      size += Buffer.byteLength(name);
       if (Array.isArray(value)) for (const item of value) size += byteLength(item as string | Buffer);
       else size += byteLength(value as string | Buffer | null | undefined);
     }
   return size;
+}
+
+/** Ends the spans of records that were not sent, with the error's type (OpenTelemetry `error.type`). */
+function endWithError(spans: readonly Span[], error: unknown): void {
+  const errorType = error instanceof Error ? error.constructor.name : '_OTHER';
+  for (const span of spans) {
+    span.setAttribute('error.type', errorType);
+    span.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.message : String(error) });
+    span.end();
+  }
 }
 
 /**
@@ -156,19 +167,6 @@ export class ProduceCoalescer {
   send(topic: string, records: readonly CoalescedRecord[]): Promise<void> {
     if (this.closed)
       return Promise.reject(new ProducerClosedError('the Kafka producer is closed; nothing more is sent'));
-    const sizeBytes = records.reduce((sum, record) => sum + recordBytes(record), 0);
-    // Full by bytes: what waits goes first, so this entry starts the next request (alone if it is huge).
-    if (this.pending.length > 0 && this.pendingBytes + sizeBytes > this.options.maxBatchBytes) this.flush();
-    if (
-      this.pending.length > 0 &&
-      (this.pendingRecords + records.length > this.options.maxPendingRecords ||
-        this.pendingBytes + sizeBytes > this.options.maxPendingBytes)
-    )
-      return Promise.reject(
-        new ProducerQueueFullError(
-          `the Kafka producer has ${this.pendingRecords} records (${this.pendingBytes} bytes) waiting behind a request in flight; this send was not queued`,
-        ),
-      );
     const caller = context.active();
     const spans: Span[] = [];
     const messages = records.map((record): Message => {
@@ -183,6 +181,21 @@ export class ProduceCoalescer {
       if (id !== undefined) span.setAttribute('messaging.message.id', id);
       return { key: record.key, value: record.value, headers };
     });
+    // The records as sent: the injected trace headers count as much as the caller's.
+    const sizeBytes = messages.reduce((sum, message) => sum + recordBytes(message as CoalescedRecord), 0);
+    // Full by bytes: what waits goes first, so this entry starts the next request (alone if it is huge).
+    if (this.pending.length > 0 && this.pendingBytes + sizeBytes > this.options.maxBatchBytes) this.flush();
+    if (
+      this.pending.length > 0 &&
+      (this.pendingRecords + records.length > this.options.maxPendingRecords ||
+        this.pendingBytes + sizeBytes > this.options.maxPendingBytes)
+    ) {
+      const error = new ProducerQueueFullError(
+        `the Kafka producer has ${this.pendingRecords} records (${this.pendingBytes} bytes) waiting behind a request in flight; this send was not queued`,
+      );
+      endWithError(spans, error);
+      return Promise.reject(error);
+    }
     return new Promise<void>((resolve, reject) => {
       this.pending.push({ topic, messages, spans, sizeBytes, resolve, reject });
       this.pendingRecords += records.length;
@@ -274,12 +287,7 @@ export class ProduceCoalescer {
         }),
       );
     } catch (error) {
-      const errorType = error instanceof Error ? error.constructor.name : '_OTHER';
-      for (const span of spans) {
-        span.setAttribute('error.type', errorType);
-        span.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.message : String(error) });
-        span.end();
-      }
+      endWithError(spans, error);
       for (const entry of batch) entry.reject(error);
       return;
     }
