@@ -340,7 +340,9 @@ describe('authOptions', () => {
 describe('TokenVerifier: verified tokens remembered', () => {
   let pair: KeyPair;
   let other: KeyPair;
-  let keyLookups: number;
+  let verifySpy: jest.SpiedFunction<typeof crypto.subtle.verify>;
+  /** RSA signature checks made (jose verifies through WebCrypto): what the memory saves. */
+  const verifications = () => verifySpy.mock.calls.length;
   const verifierWith = (options: { verifiedCacheSize?: number; verifiedCacheMaxAgeMs?: number } = {}) => {
     let local: ReturnType<typeof createLocalJWKSet> | undefined;
     return new TokenVerifier({
@@ -349,7 +351,6 @@ describe('TokenVerifier: verified tokens remembered', () => {
       audience: AUDIENCE,
       ...options,
       keySet: async (header, token) => {
-        keyLookups++;
         local ??= createLocalJWKSet({ keys: [await publicJwk(pair, 'k1')] });
         return local(header, token);
       },
@@ -363,7 +364,7 @@ describe('TokenVerifier: verified tokens remembered', () => {
     other = await generateKeyPair('RS256', { extractable: true });
   });
   beforeEach(() => {
-    keyLookups = 0;
+    verifySpy = jest.spyOn(crypto.subtle, 'verify');
     jest.useFakeTimers({
       doNotFake: [
         'nextTick',
@@ -380,14 +381,17 @@ describe('TokenVerifier: verified tokens remembered', () => {
       now: Date.parse('2026-11-30T12:00:00Z'),
     });
   });
-  afterEach(() => jest.useRealTimers());
+  afterEach(() => {
+    jest.useRealTimers();
+    verifySpy.mockRestore();
+  });
 
   it('answers the same token string again without verifying its signature again', async () => {
     const verifier = verifierWith();
     const token = await sign(pair, 'k1');
     const first = await verifier.verify(token);
     await expect(verifier.verify(token)).resolves.toEqual(first);
-    expect(keyLookups).toBe(1);
+    expect(verifications()).toBe(1);
   });
 
   it('verifies in full any other string: a forged signature on a remembered token is refused', async () => {
@@ -397,7 +401,7 @@ describe('TokenVerifier: verified tokens remembered', () => {
     const [header, payload] = token.split('.');
     const forgedBy = (await sign(other, 'k1')).split('.')[2];
     expect((await rejection(verifier.verify(`${header}.${payload}.${forgedBy}`))).status).toBe(401);
-    expect(keyLookups).toBe(2);
+    expect(verifications()).toBe(2);
   });
 
   it('refuses a remembered token once its exp (plus the clock tolerance) has passed', async () => {
@@ -407,7 +411,7 @@ describe('TokenVerifier: verified tokens remembered', () => {
     await verifier.verify(token);
     setClock(start + 34_000);
     await expect(verifier.verify(token)).resolves.toMatchObject({ clientId: 'jeeves-demo' });
-    expect(keyLookups).toBe(1);
+    expect(verifications()).toBe(1);
     setClock(start + 36_000);
     const error = await rejection(verifier.verify(token));
     expect(error.status).toBe(401);
@@ -429,7 +433,7 @@ describe('TokenVerifier: verified tokens remembered', () => {
     await verifier.verify(token);
     setClock(Date.now() + 10_001);
     await verifier.verify(token);
-    expect(keyLookups).toBe(2);
+    expect(verifications()).toBe(2);
   });
 
   it('keeps at most verifiedCacheSize tokens (oldest out first) and none with 0', async () => {
@@ -441,15 +445,46 @@ describe('TokenVerifier: verified tokens remembered', () => {
     ];
     for (const token of tokens) await bounded.verify(token);
     await bounded.verify(tokens[2]!);
-    expect(keyLookups).toBe(3);
+    expect(verifications()).toBe(3);
     await bounded.verify(tokens[0]!);
-    expect(keyLookups).toBe(4);
+    expect(verifications()).toBe(4);
 
-    keyLookups = 0;
+    verifySpy.mockClear();
     const off = verifierWith({ verifiedCacheSize: 0 });
     await off.verify(tokens[0]!);
     await off.verify(tokens[0]!);
-    expect(keyLookups).toBe(2);
+    expect(verifications()).toBe(2);
+  });
+
+  it("refuses a remembered token once the verifier's key set no longer has its key (dealer restarted without TOKEN_SIGNING_KEYS_DIR)", async () => {
+    let keys = createLocalJWKSet({ keys: [await publicJwk(pair, 'k1')] });
+    const verifier = new TokenVerifier({
+      jwksUrl: 'http://127.0.0.1:9/unused',
+      issuer: ISSUER,
+      audience: AUDIENCE,
+      keySet: (header, token) => keys(header, token),
+    });
+    const token = await sign(pair, 'k1');
+    await verifier.verify(token);
+    // The verifier refetched the JWKS (a new kid came in): the old key is gone, as its tokens are (ADR 0030).
+    keys = createLocalJWKSet({ keys: [await publicJwk(other, 'k2')] });
+    expect((await rejection(verifier.verify(token))).status).toBe(401);
+  });
+
+  it('verifies a remembered token in full once after its key set was reloaded, then remembers it again', async () => {
+    let keys = createLocalJWKSet({ keys: [await publicJwk(pair, 'k1')] });
+    const verifier = new TokenVerifier({
+      jwksUrl: 'http://127.0.0.1:9/unused',
+      issuer: ISSUER,
+      audience: AUDIENCE,
+      keySet: (header, token) => keys(header, token),
+    });
+    const token = await sign(pair, 'k1');
+    await verifier.verify(token);
+    keys = createLocalJWKSet({ keys: [await publicJwk(pair, 'k1'), await publicJwk(other, 'k2')] });
+    await verifier.verify(token);
+    await verifier.verify(token);
+    expect(verifications()).toBe(2);
   });
 
   it('does not remember a failure: a refused token is refused again, in full', async () => {
@@ -457,6 +492,6 @@ describe('TokenVerifier: verified tokens remembered', () => {
     const token = await sign(pair, 'k1', {}, { aud: 'someone-else' });
     expect((await rejection(verifier.verify(token))).status).toBe(401);
     expect((await rejection(verifier.verify(token))).status).toBe(401);
-    expect(keyLookups).toBe(2);
+    expect(verifications()).toBe(2);
   });
 });

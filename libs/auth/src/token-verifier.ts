@@ -1,4 +1,13 @@
-import { createRemoteJWKSet, customFetch, errors, jwtVerify, type JWTVerifyGetKey } from 'jose';
+import {
+  type CompactJWSHeaderParameters,
+  createRemoteJWKSet,
+  customFetch,
+  decodeProtectedHeader,
+  errors,
+  type FlattenedJWSInput,
+  jwtVerify,
+  type JWTVerifyGetKey,
+} from 'jose';
 import type { Logger, MetricsRegistry } from '#libs/observability';
 import { ProblemError } from '#libs/platform';
 import { type BreakerOptions, createBreaker, isResilienceError } from '#libs/resilience';
@@ -82,6 +91,8 @@ interface Verified {
   readonly notBeforeMs: number;
   /** The earliest of `exp + tolerance` and verification + verifiedCacheMaxAgeMs. */
   readonly untilMs: number;
+  /** The key the signature was verified with, as the key set resolved it (same object while it holds it). */
+  readonly key: unknown;
 }
 
 /**
@@ -113,22 +124,42 @@ export class TokenVerifier {
    * that cache until it refreshes). Any other string, a changed signature included, is verified in
    * full; failures are never remembered. Rotation cannot make a remembered token wrong: a key leaves
    * the JWKS only once every token it signed has expired (ADR 0030), and no entry outlives its `exp`.
+   * A hit still looks its key up (cheap, no RSA): once the key set no longer resolves the key it was
+   * verified with (reloaded without it, e.g. the dealer restarted with new keys), it is verified again.
    * RSA verification was the largest per-request cost in the gateway's CPU profile after the produce.
    */
   async verify(token: string): Promise<Principal> {
     const now = Date.now();
     const hit = this.verified.get(token);
     if (hit) {
-      if (now >= hit.notBeforeMs && now < hit.untilMs) return hit.principal;
+      if (now >= hit.notBeforeMs && now < hit.untilMs && (await this.stillHolds(token, hit))) return hit.principal;
       this.verified.delete(token);
     }
     return this.verifyInFull(token, now);
   }
 
+  /**
+   * Whether the key set still resolves the very key `hit` was verified with: after a reload that
+   * dropped it (a dealer restarted without its key directory) the token is no longer accepted, and
+   * after any other reload it is verified once in full. A key lookup, not an RSA verification.
+   */
+  private async stillHolds(token: string, hit: Verified): Promise<boolean> {
+    try {
+      // Only a token verified in full gets here: its header is a JWS one (alg RS256).
+      const [encodedHeader = '', payload = '', signature = ''] = token.split('.');
+      const input: FlattenedJWSInput = { protected: encodedHeader, payload, signature };
+      return (await this.keySet(decodeProtectedHeader(token) as CompactJWSHeaderParameters, input)) === hit.key;
+    } catch {
+      return false;
+    }
+  }
+
   private async verifyInFull(token: string, now: number): Promise<Principal> {
     let payload: Record<string, unknown>;
+    let key: unknown;
+    const keySet: JWTVerifyGetKey = async (header, input) => (key = await this.keySet(header, input));
     try {
-      ({ payload } = await jwtVerify(token, this.keySet, {
+      ({ payload } = await jwtVerify(token, keySet, {
         algorithms: ALGORITHMS,
         issuer: this.options.issuer,
         audience: this.options.audience,
@@ -146,11 +177,16 @@ export class TokenVerifier {
       throw invalidToken('scope claim must be a string');
     const scopes = typeof payload.scope === 'string' ? payload.scope.split(' ').filter(Boolean) : [];
     const principal: Principal = Object.freeze({ clientId, scopes: Object.freeze(scopes) });
-    this.remember(token, principal, payload, now);
+    this.remember(token, { principal, key }, payload, now);
     return principal;
   }
 
-  private remember(token: string, principal: Principal, payload: Record<string, unknown>, now: number): void {
+  private remember(
+    token: string,
+    verified: Pick<Verified, 'principal' | 'key'>,
+    payload: Record<string, unknown>,
+    now: number,
+  ): void {
     const size = this.options.verifiedCacheSize ?? 1024;
     if (size <= 0) return;
     const toleranceMs = (this.options.clockToleranceSeconds ?? 5) * 1000;
@@ -163,7 +199,7 @@ export class TokenVerifier {
       const oldest = this.verified.keys().next();
       if (!oldest.done) this.verified.delete(oldest.value);
     }
-    this.verified.set(token, { principal, notBeforeMs, untilMs });
+    this.verified.set(token, { ...verified, notBeforeMs, untilMs });
   }
 }
 
