@@ -2,6 +2,7 @@ import { PIPELINE_SLO } from './capacity-math';
 import {
   type CapacityResult,
   type CapacityRound,
+  CAPACITY_SECTIONS,
   capacityMarkdown,
   capacitySvg,
   headlineOf,
@@ -106,17 +107,7 @@ describe('capacity report', () => {
     // The fixture's gateway costs 1000 ms a second: 3.33 ms a message at 300/s, of which its 5 % idle
     // (50 ms a second) is 0.17; at 400/s 2.50 less 0.125, at 200/s 5.00 less 0.25.
     expect(md).toContain('| gateway | 3.33 (2.50–5.00) | 5 (5–5) | 3.17 (2.38–4.75) |');
-    for (const heading of [
-      '### Headline',
-      '### CPU per message',
-      '### Per intent',
-      '### What a polling client sees',
-      '### Gateway with consumers stopped',
-      '### Lab pipeline steps',
-      '### Bare pipeline steps',
-      '### The broker alone',
-    ])
-      expect(md).toContain(heading);
+    for (const heading of Object.values(CAPACITY_SECTIONS)) expect(md).toContain(heading);
     expect(md).toContain('| 100 (100–100) | 250 (250–250) | 100 (100–100) | 60.0 (60.0–60.0) | 300 (300–300) |');
   });
 

@@ -57,6 +57,18 @@ export interface CapacitySettings {
   readonly reproduce: string;
 }
 
+/** The report's section headings, in order; `broker` only when the broker step ran (not with --short). */
+export const CAPACITY_SECTIONS = {
+  headline: '### Headline',
+  cpuPerMessage: '### CPU per message',
+  perIntent: '### Per intent',
+  polling: '### What a polling client sees',
+  gateway: '### Gateway with consumers stopped',
+  labSteps: '### Lab pipeline steps',
+  bareSteps: '### Bare pipeline steps',
+  broker: '### The broker alone',
+} as const;
+
 export interface CapacityResult {
   readonly startedAt: string;
   readonly settings: CapacitySettings;
@@ -236,7 +248,7 @@ export function capacityMarkdown(result: CapacityResult, plot: string): string {
     '',
     `**Method.** Open-model POSTs only (the built-in driver's \`post\` flow; texts in turn: ${st.mixedTexts.map((t) => `"${t}"`).join(', ')}), ${st.stepSeconds} s steps of rising offered rate, stopping after the second failing step. End-to-end latency is the system's own histogram — data-service's \`jeeves_message_end_to_end_seconds\` (accepted at the gateway → final status stored), the bare sink's twin with the same buckets — scraped once at the start of a step, once at its end (after ${st.pipelineSlo.p99LimitMs} ms for the last message) and after a drain wait (load stopped); p50/p99 are taken from the bucket deltas with linear interpolation inside a bucket, as Prometheus's \`histogram_quantile\` does. No GET polling in these steps. **Sustained**: replied/s and accepted/s ≥ ${100 * st.pipelineSlo.keptUpShare} % of offered, < ${100 * st.pipelineSlo.maxFailedShare} % failed, e2e p99 < ${st.pipelineSlo.p99LimitMs} ms; the sustained rate is the replied/s of the highest passing step. CPU is utime + stime from /proc/<pid>/stat at the step's edges; CPU ms per message divides it by the messages finished in that window. Consumer lag is the committed offsets against the end offsets, read once at each step's end.`,
     '',
-    '### Headline',
+    CAPACITY_SECTIONS.headline,
     '',
     table(
       ['measurement', 'value', 'target (issue 14)'],
@@ -256,7 +268,7 @@ export function capacityMarkdown(result: CapacityResult, plot: string): string {
     '',
     `![offered rate against e2e p99 and replies/s, lab and bare pipeline](${plot})`,
     '',
-    '### CPU per message',
+    CAPACITY_SECTIONS.cpuPerMessage,
     '',
     `CPU ms per message per process at each round's sustained step (the highest passing step; the first step when none passed), the lab beside the bare pipeline; the idle CPU % of each process (measured with no load before the climb) and what is left per message once that idle cost is taken out. "driver" is the benchmark process (the load driver).`,
     '',
@@ -277,7 +289,7 @@ export function capacityMarkdown(result: CapacityResult, plot: string): string {
       ],
     ),
     '',
-    '### Per intent',
+    CAPACITY_SECTIONS.perIntent,
     '',
     `CPU ms per message per process, one intent per step at ${st.intentRate}/s for ${st.intentSeconds} s, with its e2e p99 (a p99 over the SLO means that intent's knee is below this rate).`,
     '',
@@ -309,7 +321,7 @@ export function capacityMarkdown(result: CapacityResult, plot: string): string {
       }),
     ),
     '',
-    '### What a polling client sees',
+    CAPACITY_SECTIONS.polling,
     '',
     polls.length
       ? [
@@ -361,7 +373,7 @@ export function capacityMarkdown(result: CapacityResult, plot: string): string {
         ].join('\n')
       : 'Not measured in this run.',
     '',
-    '### Gateway with consumers stopped',
+    CAPACITY_SECTIONS.gateway,
     '',
     `Only the token-dealer, the gateway and Kafka run; POSTs only, ${st.httpStepSeconds} s steps. Beside it, a bare NestJS 11 + Fastify app with one POST route (JSON body parsed, 202) in its own process, measured the same way in the same round. Sustained: accepted ≥ ${100 * st.httpSlo.keptUpShare} % of offered, < ${100 * st.httpSlo.maxFailedShare} % failed, POST p99 < ${st.httpSlo.p99LimitMs} ms.`,
     '',
@@ -377,14 +389,14 @@ export function capacityMarkdown(result: CapacityResult, plot: string): string {
       rounds.flatMap((r) => httpSteps(r.bareNest, r.round)),
     ),
     '',
-    '### Lab pipeline steps',
+    CAPACITY_SECTIONS.labSteps,
     '',
     table(
       PIPELINE_HEADER,
       rounds.flatMap((r) => pipelineSteps(r.lab, r.round)),
     ),
     '',
-    '### Bare pipeline steps',
+    CAPACITY_SECTIONS.bareSteps,
     '',
     'The same hops with plain kafkajs, one process each (tools/bench/bare-pipeline.ts): an HTTP producer (node:http, POST → messages, 202 once acked, acks=all), a relay messages → actions, a relay actions → replies (each relay handles what a fetch returns as one produce request and commits after it), and a sink that reads all three topics as data-service does and observes accept → reply time from a header in a histogram with the same buckets. No validation, no envelope, no framework, no tracing. Every message goes through both relays (in the lab, help/echo/unknown skip the worker).',
     '',
@@ -396,7 +408,7 @@ export function capacityMarkdown(result: CapacityResult, plot: string): string {
   if (result.broker.length) {
     lines.push(
       '',
-      '### The broker alone',
+      CAPACITY_SECTIONS.broker,
       '',
       "Kafka's own ProducerPerformance (kafka-tools, from the lab's jars), 300-byte records, acks=all, 6 partitions, once per run: a part's limit, far above either pipeline.",
       '',

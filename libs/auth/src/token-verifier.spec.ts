@@ -456,7 +456,8 @@ describe('TokenVerifier: verified tokens remembered', () => {
     expect(verifications()).toBe(2);
   });
 
-  it("refuses a remembered token once the verifier's key set no longer has its key (dealer restarted without TOKEN_SIGNING_KEYS_DIR)", async () => {
+  /** A verifier on a local key set holding k1 (`pair`); reload() swaps the set, as a JWKS refetch does. */
+  async function reloadableVerifier(): Promise<{ verifier: TokenVerifier; reload(jwks: JSONWebKeySet['keys']): void }> {
     let keys = createLocalJWKSet({ keys: [await publicJwk(pair, 'k1')] });
     const verifier = new TokenVerifier({
       jwksUrl: 'http://127.0.0.1:9/unused',
@@ -464,24 +465,23 @@ describe('TokenVerifier: verified tokens remembered', () => {
       audience: AUDIENCE,
       keySet: (header, token) => keys(header, token),
     });
+    return { verifier, reload: (jwks) => (keys = createLocalJWKSet({ keys: jwks })) };
+  }
+
+  it("refuses a remembered token once the verifier's key set no longer has its key (dealer restarted without TOKEN_SIGNING_KEYS_DIR)", async () => {
+    const { verifier, reload } = await reloadableVerifier();
     const token = await sign(pair, 'k1');
     await verifier.verify(token);
     // The verifier refetched the JWKS (a new kid came in): the old key is gone, as its tokens are (ADR 0030).
-    keys = createLocalJWKSet({ keys: [await publicJwk(other, 'k2')] });
+    reload([await publicJwk(other, 'k2')]);
     expect((await rejection(verifier.verify(token))).status).toBe(401);
   });
 
   it('verifies a remembered token in full once after its key set was reloaded, then remembers it again', async () => {
-    let keys = createLocalJWKSet({ keys: [await publicJwk(pair, 'k1')] });
-    const verifier = new TokenVerifier({
-      jwksUrl: 'http://127.0.0.1:9/unused',
-      issuer: ISSUER,
-      audience: AUDIENCE,
-      keySet: (header, token) => keys(header, token),
-    });
+    const { verifier, reload } = await reloadableVerifier();
     const token = await sign(pair, 'k1');
     await verifier.verify(token);
-    keys = createLocalJWKSet({ keys: [await publicJwk(pair, 'k1'), await publicJwk(other, 'k2')] });
+    reload([await publicJwk(pair, 'k1'), await publicJwk(other, 'k2')]);
     await verifier.verify(token);
     await verifier.verify(token);
     expect(verifications()).toBe(2);
