@@ -338,36 +338,22 @@ export function capacityMarkdown(result: CapacityResult, plot: string): string {
               'histogram p99 ms',
             ],
             [
-              [
+              (
+                [
+                  ['offeredPerSecond', f0],
+                  ['getsPerSecond', f0],
+                  ['repliedPerSecond', f0],
+                  ['clientP50Ms', fmtMs],
+                  ['clientP99Ms', fmtMs],
+                  ['serverP50Ms', fmtMs],
+                  ['serverP99Ms', fmtMs],
+                ] as const
+              ).map(([key, format]) =>
                 across(
-                  polls.map((p) => p.offeredPerSecond),
-                  f0,
+                  polls.map((p) => p[key]),
+                  format,
                 ),
-                across(
-                  polls.map((p) => p.getsPerSecond),
-                  f0,
-                ),
-                across(
-                  polls.map((p) => p.repliedPerSecond),
-                  f0,
-                ),
-                across(
-                  polls.map((p) => p.clientP50Ms),
-                  fmtMs,
-                ),
-                across(
-                  polls.map((p) => p.clientP99Ms),
-                  fmtMs,
-                ),
-                across(
-                  polls.map((p) => p.serverP50Ms),
-                  fmtMs,
-                ),
-                across(
-                  polls.map((p) => p.serverP99Ms),
-                  fmtMs,
-                ),
-              ],
+              ),
             ],
           ),
         ].join('\n')

@@ -41,29 +41,34 @@ export interface PipelineSystem {
   lag(): Promise<Record<string, number>>;
 }
 
-export interface PipelineStep {
+/** What every measured step has: the rates (per second), the failed share (0–1), CPU % per process and the verdict. */
+interface MeasuredStep {
   readonly system: string;
-  /** The texts' intent when the step offered one intent only; `mixed` otherwise. */
-  readonly intent: string;
   readonly offeredPerSecond: number;
   readonly acceptedPerSecond: number;
+  readonly completedPerSecond: number;
+  readonly failedShare: number;
+  readonly postP99Ms: number;
+  readonly cpuPercent: Record<string, number>;
+  readonly ok: boolean;
+  readonly note: string;
+}
+
+export interface PipelineStep extends MeasuredStep {
+  /** The texts' intent when the step offered one intent only; `mixed` otherwise. */
+  readonly intent: string;
   /** Replies stored per second within the step (plus the SLO's allowance for the last one). */
   readonly repliedPerSecond: number;
   /** Kept for judgeStep: the same as repliedPerSecond. */
   readonly completedPerSecond: number;
-  readonly failedShare: number;
   readonly e2eP50Ms: number;
   readonly e2eP99Ms: number;
-  readonly postP99Ms: number;
   /** Accepted messages with no final status when the drain wait ended. */
   readonly unfinished: number;
   readonly lag: Record<string, number>;
-  readonly cpuPercent: Record<string, number>;
   readonly cpuMsPerMessage: Record<string, number>;
   /** The messages the CPU was divided by: finished within the CPU window. */
   readonly messagesInWindow: number;
-  readonly ok: boolean;
-  readonly note: string;
 }
 
 export interface StepOptions {
@@ -141,19 +146,10 @@ export async function measurePipelineStep(
 }
 
 /** A step of POSTs against an HTTP handler alone (no pipeline behind it): judged by accepts and POST p99. */
-export interface HttpStep {
-  readonly system: string;
-  readonly offeredPerSecond: number;
-  readonly acceptedPerSecond: number;
-  readonly completedPerSecond: number;
-  readonly failedShare: number;
+export interface HttpStep extends MeasuredStep {
   readonly postP50Ms: number;
-  readonly postP99Ms: number;
-  readonly cpuPercent: Record<string, number>;
   /** CPU ms per accepted request. */
   readonly cpuMsPerRequest: Record<string, number>;
-  readonly ok: boolean;
-  readonly note: string;
 }
 
 /** Measures one step of POSTs at `rate` a second against `target`, counting CPU of `pids`. */
