@@ -7,9 +7,10 @@
  *   worker   <prefix>.actions → <prefix>.replies
  *   sink     reads messages, actions and replies (as data-service does); for each reply observes
  *            now − the gateway's accept time (header x-accepted-ms) in a histogram served on GET /metrics
- * Relays take what each fetch returns as one produce request (kafkajs eachBatch, one send), and
- * kafkajs commits after the batch is handled: at least once, per-partition order, commit after
- * effect, acks=all — the lab's guarantees without the lab's code. Prints `LISTENING <port>` once ready.
+ * Relays take what each fetch returns as one produce request (kafkajs eachBatch, one send); each
+ * consumer commits the batches it finished every 100 ms (autoCommit off, as the lab's transport
+ * does, ADR 0009): at least once, per-partition order, commit after effect, acks=all — the lab's
+ * guarantees without the lab's code. Prints `LISTENING <port>` once ready.
  * Knobs for comparisons (the benchmark sets neither): BARE_HANDLER=message handles one record at a
  * time (eachMessage, 3 partitions at once, one send per record: the lab's shape); BARE_NODELAY=1
  * turns Nagle's algorithm off on kafkajs's sockets (its socket factory leaves it on).
@@ -57,6 +58,22 @@ async function member(groupId: string): Promise<Member> {
   return { consumer, joined };
 }
 
+/**
+ * Commits each partition's next offset every 100 ms (kafkajs's autoCommit would await a commit after
+ * every batch, before the next fetch). Returns what eachBatch calls once a batch's effect is done.
+ */
+function timedCommits(consumer: Consumer): (topic: string, partition: number, lastOffset: string) => void {
+  const pending = new Map<string, { topic: string; partition: number; offset: string }>();
+  setInterval(() => {
+    if (pending.size === 0) return;
+    const offsets = [...pending.values()];
+    pending.clear();
+    consumer.commitOffsets(offsets).catch(() => undefined);
+  }, 100).unref();
+  return (topic, partition, lastOffset) =>
+    void pending.set(`${topic}|${partition}`, { topic, partition, offset: (BigInt(lastOffset) + 1n).toString() });
+}
+
 async function relay(from: string, to: string, groupId: string): Promise<Member> {
   const out = producer();
   await out.connect();
@@ -72,7 +89,9 @@ async function relay(from: string, to: string, groupId: string): Promise<Member>
     });
     return m;
   }
+  const done = timedCommits(consumer);
   await consumer.run({
+    autoCommit: false,
     partitionsConsumedConcurrently: 6,
     eachBatch: async ({ batch }) => {
       if (batch.messages.length === 0) return;
@@ -81,6 +100,7 @@ async function relay(from: string, to: string, groupId: string): Promise<Member>
         acks: -1,
         messages: batch.messages.map((m) => ({ key: m.key, value: m.value, headers: m.headers })),
       });
+      done(batch.topic, batch.partition, batch.lastOffset());
     },
   });
   return m;
@@ -111,15 +131,20 @@ async function sink(groupId: string): Promise<Member> {
   const consumer = m.consumer;
   await consumer.subscribe({ topics: [topic('messages'), topic('actions'), topic('replies')] });
   const replies = topic('replies');
+  const done = timedCommits(consumer);
   await consumer.run({
+    autoCommit: false,
     partitionsConsumedConcurrently: 6,
     eachBatch: async ({ batch }) => {
-      if (batch.topic !== replies) return;
-      const now = Date.now();
-      for (const m of batch.messages) {
-        const at = Number(m.headers?.['x-accepted-ms']?.toString());
-        if (Number.isFinite(at)) observe((now - at) / 1000);
+      if (batch.messages.length === 0) return;
+      if (batch.topic === replies) {
+        const now = Date.now();
+        for (const m of batch.messages) {
+          const at = Number(m.headers?.['x-accepted-ms']?.toString());
+          if (Number.isFinite(at)) observe((now - at) / 1000);
+        }
       }
+      done(batch.topic, batch.partition, batch.lastOffset());
     },
   });
   return m;

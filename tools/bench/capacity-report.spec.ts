@@ -74,6 +74,7 @@ const result = (rounds: CapacityRound[]): CapacityResult => ({
     httpStepSeconds: 5,
     intentRate: 100,
     intentSeconds: 8,
+    warmupSeconds: 30,
     pipelineSlo: PIPELINE_SLO,
     httpSlo: { keptUpShare: 0.95, maxFailedShare: 0.01, p99LimitMs: 100 },
     mixedTexts: ['echo hi'],

@@ -51,6 +51,8 @@ export interface CapacitySettings {
   readonly httpStepSeconds: number;
   readonly intentRate: number;
   readonly intentSeconds: number;
+  /** Seconds of unmeasured load before each pipeline's first step (JIT compilation is start-up, not capacity). */
+  readonly warmupSeconds: number;
   readonly pipelineSlo: Slo;
   readonly httpSlo: Slo;
   readonly mixedTexts: readonly string[];
@@ -246,7 +248,7 @@ export function capacityMarkdown(result: CapacityResult, plot: string): string {
   const lines = [
     `${n} round${n === 1 ? '' : 's'}; every number below is the median over rounds with the min–max in brackets. Each round restarts the lab's apps on fresh topics and measures, on one broker: the lab (mixed intents, then one intent at a time), the polling flow, the lab's gateway with its consumers stopped, a bare NestJS + Fastify handler, and the bare pipeline.`,
     '',
-    `**Method.** Open-model POSTs only (the built-in driver's \`post\` flow; texts in turn: ${st.mixedTexts.map((t) => `"${t}"`).join(', ')}), ${st.stepSeconds} s steps of rising offered rate, stopping after the second failing step. End-to-end latency is the system's own histogram — data-service's \`jeeves_message_end_to_end_seconds\` (accepted at the gateway → final status stored), the bare sink's twin with the same buckets — scraped once at the start of a step, once at its end (after ${st.pipelineSlo.p99LimitMs} ms for the last message) and after a drain wait (load stopped); p50/p99 are taken from the bucket deltas with linear interpolation inside a bucket, as Prometheus's \`histogram_quantile\` does. No GET polling in these steps. **Sustained**: replied/s and accepted/s ≥ ${100 * st.pipelineSlo.keptUpShare} % of offered, < ${100 * st.pipelineSlo.maxFailedShare} % failed, e2e p99 < ${st.pipelineSlo.p99LimitMs} ms; the sustained rate is the replied/s of the highest passing step. CPU is utime + stime from /proc/<pid>/stat at the step's edges; CPU ms per message divides it by the messages finished in that window. Consumer lag is the committed offsets against the end offsets, read once at each step's end.`,
+    `**Method.** Open-model POSTs only (the built-in driver's \`post\` flow; texts in turn: ${st.mixedTexts.map((t) => `"${t}"`).join(', ')}), each pipeline first warmed up for ${st.warmupSeconds} s unmeasured (a fresh broker spends its first minutes in JIT compilation), then ${st.stepSeconds} s steps of rising offered rate, stopping after the second failing step. End-to-end latency is the system's own histogram — data-service's \`jeeves_message_end_to_end_seconds\` (accepted at the gateway → final status stored), the bare sink's twin with the same buckets — scraped once at the start of a step, once at its end (after ${st.pipelineSlo.p99LimitMs} ms for the last message) and after a drain wait (load stopped); p50/p99 are taken from the bucket deltas with linear interpolation inside a bucket, as Prometheus's \`histogram_quantile\` does. No GET polling in these steps. **Sustained**: replied/s and accepted/s ≥ ${100 * st.pipelineSlo.keptUpShare} % of offered, < ${100 * st.pipelineSlo.maxFailedShare} % failed, e2e p99 < ${st.pipelineSlo.p99LimitMs} ms; the sustained rate is the replied/s of the highest passing step. CPU is utime + stime from /proc/<pid>/stat at the step's edges; CPU ms per message divides it by the messages finished in that window. Consumer lag is the committed offsets against the end offsets, read once at each step's end.`,
     '',
     CAPACITY_SECTIONS.headline,
     '',

@@ -71,6 +71,7 @@ const DEFAULTS = {
   'intent-rate': '100',
   'intent-step': '8',
   drain: '30',
+  warmup: '30',
 };
 const SHORT: typeof DEFAULTS = {
   rounds: '1',
@@ -84,6 +85,7 @@ const SHORT: typeof DEFAULTS = {
   'intent-rate': '20',
   'intent-step': '2',
   drain: '10',
+  warmup: '3',
 };
 
 const list = (s: string): number[] => (s.trim() ? s.split(',').map(Number) : []);
@@ -120,6 +122,9 @@ export const bench = {
     const intentRate = numbers('intent-rate', opt('intent-rate'))[0];
     const intentSeconds = numbers('intent-step', opt('intent-step'))[0];
     const drainMs = 1000 * numbers('drain', opt('drain'))[0];
+    const warmupSeconds = numbers('warmup', opt('warmup'))[0];
+    // The warm-up's rate: the second step (the first is often too light to exercise every path).
+    const warmupRate = (xs: number[]): number => xs[Math.min(1, xs.length - 1)];
     const idleSeconds = values.short ? 1 : 3;
     const rates = {
       lab: numbers('steps', opt('steps')),
@@ -136,6 +141,7 @@ export const bench = {
       httpStepSeconds,
       intentRate,
       intentSeconds,
+      warmupSeconds,
       pipelineSlo: PIPELINE_SLO,
       httpSlo: HTTP_SLO,
       mixedTexts: MIXED_TEXTS,
@@ -225,8 +231,10 @@ export const bench = {
       log(`round ${round}/${rounds}: lab apps (metrics on, tracing off), fresh topics`);
       const { prefix } = await lab.startApps(LAB_ENV);
       const labSys = labSystem(lab, prefix, kafkaAdmin);
-      log('  warm-up (unmeasured)');
-      await offerPosts(labSys.target, rates.lab[0], Math.min(10, 2 * stepSeconds), MIXED_TEXTS);
+      // A fresh JVM spends its first minutes compiling (the broker's C2 thread took more CPU than its
+      // request threads at 50 msgs/s): that is start-up, not capacity.
+      log(`  warm-up (unmeasured): ${warmupSeconds} s at ${warmupRate(rates.lab)}/s`);
+      await offerPosts(labSys.target, warmupRate(rates.lab), warmupSeconds, MIXED_TEXTS);
       await settle(labSys, drainMs, log);
       const labIdleCpu = await measureIdleCpu(labSys.pids(), idleSeconds, ticksPerSecond);
       log(`  lab idle CPU % [${cpuLine(labIdleCpu)}]`);
@@ -296,7 +304,8 @@ export const bench = {
       let bareIdleCpu: Record<string, number> = {};
       try {
         const bareSys: PipelineSystem = { ...bare, pids: () => ({ ...bare.pids(), ...kafkaAndDriver() }) };
-        await offerPosts(bare.target, rates.bare[0], Math.min(10, 2 * stepSeconds), MIXED_TEXTS);
+        log(`  warm-up (unmeasured): ${warmupSeconds} s at ${warmupRate(rates.bare)}/s`);
+        await offerPosts(bare.target, warmupRate(rates.bare), warmupSeconds, MIXED_TEXTS);
         await settle(bareSys, drainMs, log);
         bareIdleCpu = await measureIdleCpu(bareSys.pids(), idleSeconds, ticksPerSecond);
         log(`  bare idle CPU % [${cpuLine(bareIdleCpu)}]`);

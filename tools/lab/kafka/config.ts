@@ -57,6 +57,9 @@ export function serverProperties(config: LabConfig, paths: KafkaPaths): string {
     'log.segment.bytes=67108864',
     'num.network.threads=2',
     'num.io.threads=4',
+    // The group coordinator holds each offset commit up to 5 ms (4.1's default) to batch its log
+    // appends; every consumer hop waits on a commit, so that linger is paid once per hop (ADR 0062).
+    'group.coordinator.append.linger.ms=0',
     '',
   ];
   return lines.join('\n');

@@ -15,6 +15,9 @@ import { HardenedServerKafka } from './hardened-server-kafka';
 function fakeKafka() {
   let eachMessage: ((payload: EachMessagePayload) => Promise<void>) | undefined;
   let partitionsConsumedConcurrently: number | undefined;
+  let autoCommit: boolean | undefined;
+  const commits: { topic: string; partition: number; offset: string }[][] = [];
+  const listeners = new Map<string, (event: unknown) => void>();
   const connectable = { connect: async () => undefined, disconnect: async () => undefined };
   const consumer = {
     ...connectable,
@@ -26,14 +29,18 @@ function fakeKafka() {
       STOP: 'stop',
       REBALANCING: 'rebalancing',
     },
-    on: () => undefined,
+    on: (event: string, listener: (event: unknown) => void) => void listeners.set(event, listener),
     subscribe: async () => undefined,
+    commitOffsets: async (offsets: { topic: string; partition: number; offset: string }[]) =>
+      void commits.push(offsets),
     run: async (config: {
       eachMessage: (payload: EachMessagePayload) => Promise<void>;
       partitionsConsumedConcurrently?: number;
+      autoCommit?: boolean;
     }) => {
       eachMessage = config.eachMessage;
       partitionsConsumedConcurrently = config.partitionsConsumedConcurrently;
+      autoCommit = config.autoCommit;
     },
   };
   const producer = { ...connectable, events: { CONNECT: 'connect', DISCONNECT: 'disconnect' }, on: () => undefined };
@@ -46,10 +53,16 @@ function fakeKafka() {
       sent.push({ topic, record: records[0]! });
     },
   } as unknown as EventPublisher;
-  const deliver = (topic: string, value: string | null, offset = '0', key: Buffer = Buffer.from('alice')) =>
+  const deliver = (
+    topic: string,
+    value: string | null,
+    offset = '0',
+    key: Buffer = Buffer.from('alice'),
+    partition = 0,
+  ) =>
     eachMessage!({
       topic,
-      partition: 0,
+      partition,
       message: {
         key,
         value: value === null ? null : Buffer.from(value),
@@ -66,6 +79,11 @@ function fakeKafka() {
     deliver,
     failSends: () => (sendsFail = true),
     concurrency: () => partitionsConsumedConcurrently,
+    autoCommit: () => autoCommit,
+    /** Every OffsetCommit request the server made, in order. */
+    commits,
+    /** Fires a consumer event (kafkajs's instrumentation events) at the server's listener. */
+    emit: (event: string, payload: unknown) => listeners.get(event)?.({ payload }),
   };
 }
 
@@ -364,6 +382,75 @@ describe('HardenedServerKafka', () => {
     // jeeves.replies.v1 (6 partitions) and jeeves.dlq.v1 (3).
     expect(kafka.concurrency()).toBe(9);
     await server.close();
+  });
+
+  describe('commits offsets off the fetch loop (ADR 0009)', () => {
+    const replies = 'p.jeeves.replies.v1';
+
+    it("turns kafkajs's per-batch commit off and commits the records handled, each partition's next offset, on close", async () => {
+      const { kafka, server } = await start({});
+      expect(kafka.autoCommit()).toBe(false);
+      await kafka.deliver(replies, reply().replace('"c"', '"a"'), '4');
+      await kafka.deliver(replies, reply().replace('"c"', '"b"'), '5');
+      await kafka.deliver(replies, reply().replace('"c"', '"d"'), '9', Buffer.from('bob'), 2);
+      expect(kafka.commits).toEqual([]);
+      await server.close();
+      expect(kafka.commits).toEqual([
+        [
+          { topic: replies, partition: 0, offset: '6' },
+          { topic: replies, partition: 2, offset: '10' },
+        ],
+      ]);
+    });
+
+    it('commits what was handled before handing a failed record back to kafkajs, and never the failed one', async () => {
+      const rebalancing = Object.assign(new Error('The group is rebalancing'), { type: 'REBALANCE_IN_PROGRESS' });
+      let fail = false;
+      const { kafka, server } = await start({
+        handler: async () => {
+          if (fail) throw rebalancing;
+        },
+      });
+      await kafka.deliver(replies, reply().replace('"c"', '"a"'), '7');
+      fail = true;
+      await expect(kafka.deliver(replies, reply().replace('"c"', '"b"'), '8')).rejects.toBe(rebalancing);
+      expect(kafka.commits).toEqual([[{ topic: replies, partition: 0, offset: '8' }]]);
+      await server.close();
+      expect(kafka.commits).toHaveLength(1);
+    });
+
+    it('waits on close for a handler under way, commits its offset, and handles nothing delivered after', async () => {
+      let release!: () => void;
+      let calls = 0;
+      const { kafka, server } = await start({
+        handler: async () => {
+          calls++;
+          if (calls === 1) await new Promise<void>((resolve) => (release = resolve));
+        },
+      });
+      const first = kafka.deliver(replies, reply().replace('"c"', '"a"'), '3');
+      const closing = server.close();
+      await kafka.deliver(replies, reply().replace('"c"', '"b"'), '4');
+      expect(calls).toBe(1);
+      expect(kafka.commits).toEqual([]);
+      release();
+      await first;
+      await closing;
+      expect(kafka.commits).toEqual([[{ topic: replies, partition: 0, offset: '4' }]]);
+    });
+
+    it('commits at a rebalance, and forgets the partitions the new assignment gives to others', async () => {
+      const { kafka, server } = await start({});
+      await kafka.deliver(replies, reply().replace('"c"', '"a"'), '1');
+      kafka.emit('rebalancing', {});
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(kafka.commits).toEqual([[{ topic: replies, partition: 0, offset: '2' }]]);
+      await kafka.deliver(replies, reply().replace('"c"', '"b"'), '2');
+      await kafka.deliver(replies, reply().replace('"c"', '"d"'), '5', Buffer.from('bob'), 1);
+      kafka.emit('join', { memberAssignment: { [replies]: [1] } });
+      await server.close();
+      expect(kafka.commits.at(-1)).toEqual([{ topic: replies, partition: 1, offset: '6' }]);
+    });
   });
 
   it('logs a message that went as it should at debug, one that did not at info', async () => {

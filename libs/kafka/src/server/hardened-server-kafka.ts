@@ -22,6 +22,7 @@ import { isNotRetryable, isPoison, PoisonMessageError, RetriableConsumerError } 
 import { markDecoded } from '../event-handlers';
 import type { ConsumeOutcome, KafkaMetrics } from '../kafka-metrics';
 import type { EventPublisher } from '../publisher';
+import { OffsetCommitter } from './offset-committer';
 
 export interface RetryPolicy {
   /** Attempts in all, the first included. */
@@ -46,6 +47,11 @@ export interface HardenedConsumerSettings {
   /** How many recently handled envelope ids are remembered to skip redeliveries (0 turns it off). */
   dedupeWindow?: number;
   lagIntervalMs?: number;
+  /**
+   * Most milliseconds a handled offset waits before it is committed (ADR 0009); default 100. Commits
+   * go out on this timer, never between a fetch and the next, and at a rebalance and on close.
+   */
+  commitIntervalMs?: number;
   /**
    * Topics whose records skip envelope decoding and reach their handler as they are (the DLQ). A
    * raw handler is retried like any; when retries run out the record is logged and skipped
@@ -124,6 +130,9 @@ export class HardenedServerKafka extends ServerKafka {
   private readonly deadLetterer: DeadLetterer;
   /** Each topic's handler, looked up once: Nest's lookup parses the pattern as JSON (and throws) every call. */
   private readonly handlers = new Map<TopicName, MessageHandler | null>();
+  private committer: OffsetCommitter | undefined;
+  /** Handlers running now, so `close` can commit their offsets before the member leaves. */
+  private readonly running = new Set<Promise<void>>();
 
   constructor(
     options: Required<KafkaOptions>['options'],
@@ -176,10 +185,15 @@ export class HardenedServerKafka extends ServerKafka {
     super.registerConsumerEventListeners();
     const consumer = this.kafkaConsumer();
     const { events } = consumer;
-    consumer.on(events.GROUP_JOIN, () => {
+    consumer.on(events.GROUP_JOIN, (event) => {
       this.joined = true;
       this.deps.metrics.rebalances.inc({ group: this.settings.groupLabel });
+      // Offsets of partitions another member now owns must not be committed over its progress.
+      const assignment = event.payload.memberAssignment;
+      this.committer?.retain((topic, partition) => assignment[topic]?.includes(partition) ?? false);
     });
+    // kafkajs rejoins right after this event; the member's generation is still valid for a commit.
+    consumer.on(events.REBALANCING, () => void this.commitPending('rebalancing'));
     this.deps.metrics.crashes.inc({ group: this.settings.groupLabel }, 0);
     consumer.on(events.CRASH, (event) => {
       this.joined = false;
@@ -203,18 +217,20 @@ export class HardenedServerKafka extends ServerKafka {
       topics: this.subscribed.map((topic) => topicName(topic, this.settings.topicPrefix)),
       fromBeginning: true,
     });
+    const committer = new OffsetCommitter({
+      commit: (offsets) => consumer.commitOffsets(offsets),
+      intervalMs: this.settings.commitIntervalMs ?? 100,
+      onError: (error) => this.commitFailed(error, 'interval'),
+    });
+    this.committer = committer;
     await consumer.run({
-      autoCommit: true,
-      autoCommitInterval: 500,
-      autoCommitThreshold: 100,
+      // kafkajs's autoCommit awaits a commit after every batch, before the next fetch: at a few
+      // records per batch that is a round trip per record per hop. The committer commits on a timer.
+      autoCommit: false,
       // Within a partition handling is serial (its order), so a consumer whose handlers wait on I/O
       // (a produce, the provider) sustains about concurrency ÷ handler latency messages a second.
       partitionsConsumedConcurrently: this.settings.concurrency ?? partitionsOf(this.subscribed),
-      eachMessage: (payload) =>
-        this.handle(payload).catch((error: unknown) => {
-          // The offset stays unresolved: the message is handled again by whoever owns the partition next.
-          throw isRebalancing(error) ? error : new RetriableConsumerError(error);
-        }),
+      eachMessage: (payload) => this.track(this.consume(payload, committer)),
     });
     this.lagTimer = setInterval(() => void this.recordLag(), this.settings.lagIntervalMs ?? 5000);
     this.lagTimer.unref();
@@ -223,6 +239,11 @@ export class HardenedServerKafka extends ServerKafka {
   override async close(): Promise<void> {
     this.stopped = true;
     if (this.lagTimer) clearInterval(this.lagTimer);
+    // The handlers started before close finish (or hand their message back); their offsets are
+    // committed while this member still owns its partitions, then kafkajs stops and leaves.
+    await Promise.allSettled([...this.running]);
+    this.committer?.stop();
+    await this.commitPending('close');
     await super.close();
     await this.admin?.disconnect();
     this.admin = undefined;
@@ -250,6 +271,42 @@ export class HardenedServerKafka extends ServerKafka {
   private kafkaConsumer(): Consumer {
     if (!this.consumer) throw new Error('the Kafka consumer is not started');
     return this.consumer as unknown as Consumer;
+  }
+
+  /**
+   * One record, from kafkajs: handled, then its offset handed to the committer. A record that fails
+   * is handed back to kafkajs after the offsets handled so far are committed (what kafkajs's own
+   * autoCommit does), so the next owner starts right after them.
+   */
+  private async consume(payload: EachMessagePayload, committer: OffsetCommitter): Promise<void> {
+    // Closing: left for the partition's next owner (its offset is not committed).
+    if (this.stopped) return;
+    try {
+      await this.handle(payload);
+    } catch (error) {
+      await this.commitPending('handing back');
+      throw isRebalancing(error) ? error : new RetriableConsumerError(error);
+    }
+    committer.handled(payload.topic, payload.partition, payload.message.offset);
+  }
+
+  private track(work: Promise<void>): Promise<void> {
+    this.running.add(work);
+    return work.finally(() => this.running.delete(work));
+  }
+
+  /** Commits the handled offsets now; a failure is logged (the offsets stay pending), never thrown. */
+  private async commitPending(why: 'rebalancing' | 'close' | 'handing back'): Promise<void> {
+    await this.committer?.flush().catch((error: unknown) => this.commitFailed(error, why));
+  }
+
+  private commitFailed(error: unknown, why: string): void {
+    // A rebalance under way refuses the old generation's commit: expected, and the records come again.
+    const level = isRebalancing(error) ? 'debug' : 'warn';
+    this.deps.logger[level](
+      { err: error, when: why, group: this.groupId },
+      'offset commit failed; offsets kept for the next',
+    );
   }
 
   private async handle(payload: EachMessagePayload): Promise<void> {
