@@ -88,9 +88,10 @@ export function appEnv(config: LabConfig, target: AppInstance, input: AppEnvInpu
   // Telemetry and app-specific settings pass through (OTEL_*, DATABASE_URL, JEEVES_*), the
   // gateway's rate limits, which load runs raise (docs/load-testing.md), the worker's own
   // settings (WORKER_*, PROVIDER_* such as a breaker switch), which experiments change per run,
-  // and the token-dealer's (TOKEN_*: clients, secret cache, failed-attempt limits).
+  // the token-dealer's (TOKEN_*: clients, secret cache, failed-attempt limits), and the consumers'
+  // fetch settings (KAFKA_FETCH_*), which the capacity benchmark compares.
   for (const [key, value] of Object.entries(process.env)) {
-    if (/^(OTEL_|JEEVES_|DATABASE_URL$|RATE_LIMIT_|WORKER_|PROVIDER_|TOKEN_)/.test(key) && !(key in env))
+    if (/^(OTEL_|JEEVES_|DATABASE_URL$|RATE_LIMIT_|WORKER_|PROVIDER_|TOKEN_|KAFKA_FETCH_)/.test(key) && !(key in env))
       env[key] = value;
   }
   // The lab's own trace sink, when it runs and the user set no exporter of their own.

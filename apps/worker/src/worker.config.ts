@@ -14,8 +14,8 @@ export const workerConfigShape = {
   PROVIDER_URL: env.url(defaultUrlOf('provider')),
   /** Longest one provider call may take (body included) before it is aborted. */
   PROVIDER_TIMEOUT_MS: env.int(2000, 1, 60_000),
-  /** Partitions of jeeves.actions.v1 handled at once by this instance (6 partitions in all: all of them). */
-  WORKER_CONCURRENCY: env.int(6, 1, 64),
+  /** Partitions of jeeves.actions.v1 handled at once by this instance (12 partitions in all: all of them). */
+  WORKER_CONCURRENCY: env.int(12, 1, 64),
   /** The provider breaker (PROVIDER_BREAKER_*): its timeout is below PROVIDER_TIMEOUT_MS, so it aborts first. */
   ...breakerEnvShape('PROVIDER', {
     timeoutMs: 1500,
@@ -24,7 +24,7 @@ export const workerConfigShape = {
     resetTimeoutMs: 5000,
   }),
   /** Provider calls in flight at once, and how many may wait for a slot (and for how long). */
-  PROVIDER_BULKHEAD_MAX_CONCURRENT: env.int(8, 1, 1000),
+  PROVIDER_BULKHEAD_MAX_CONCURRENT: env.int(16, 1, 1000),
   PROVIDER_BULKHEAD_MAX_QUEUE: env.int(16, 0, 10_000),
   PROVIDER_BULKHEAD_QUEUE_TIMEOUT_MS: env.int(1000, 1, 60_000),
   /** Attempts per provider GET (idempotent), the first included; retries stay within a 20% budget. */

@@ -104,6 +104,10 @@ export const commonShape = {
     .default(''),
   /** Which Kafka transport strategy consuming apps run (KAFKA_TRANSPORTS). */
   KAFKA_TRANSPORT: env.oneOf(KAFKA_TRANSPORTS, 'hardened'),
+  /** Bytes a consumer's fetch waits for before the broker answers (Kafka's `fetch.min.bytes`; ADR 0009). */
+  KAFKA_FETCH_MIN_BYTES: env.int(1, 1, 52_428_800),
+  /** Most milliseconds the broker holds a fetch waiting for KAFKA_FETCH_MIN_BYTES (Kafka's `fetch.max.wait.ms`). */
+  KAFKA_FETCH_MAX_WAIT_MS: env.int(5000, 0, 60_000),
   INSTANCE_ID: z.string().optional(),
   /** How long a graceful shutdown may take before the process exits anyway. */
   SHUTDOWN_TIMEOUT_MS: env.int(10000, 0),

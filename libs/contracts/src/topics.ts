@@ -27,7 +27,9 @@ export interface TopicSpec {
 /** Every topic the lab creates: the pipeline's, and the Kafka read path's requests and replies (ADR 0042). */
 export const TOPIC_SPECS: readonly TopicSpec[] = [
   { name: TOPICS.messages, partitions: 6 },
-  { name: TOPICS.actions, partitions: 6 },
+  // Twice the others: the worker's handler waits on the provider, one record at a time per
+  // partition, so its partitions bound its throughput (ADR 0008).
+  { name: TOPICS.actions, partitions: 12 },
   { name: TOPICS.replies, partitions: 6 },
   { name: TOPICS.dlq, partitions: 3 },
   ...Object.values(READ_TOPICS).flatMap((topic) => [

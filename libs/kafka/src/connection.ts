@@ -33,6 +33,8 @@ export interface KafkaConnectionOptions {
   transport?: KafkaTransportMode;
   /** How long a connect or request may take before kafkajs gives up. */
   requestTimeoutMs?: number;
+  /** The hardened consumers' fetch: Kafka's `fetch.min.bytes` (default 1) and `fetch.max.wait.ms` (default 5000). */
+  fetch?: { minBytes?: number; maxWaitMs?: number };
   /** Bounds of produce coalescing in the hardened transport (ADR 0007); PRODUCE_COALESCING's fields by default. */
   produceCoalescing?: Partial<Omit<ProduceCoalescerOptions, 'acks'>>;
 }
@@ -167,6 +169,8 @@ export class KafkaConnection {
                 heartbeatInterval: 1000,
                 rebalanceTimeout: 20_000,
                 allowAutoTopicCreation: false,
+                minBytes: this.options.fetch?.minBytes ?? 1,
+                maxWaitTimeInMs: this.options.fetch?.maxWaitMs ?? 5000,
               },
               producer: { allowAutoTopicCreation: false },
             },

@@ -25,6 +25,10 @@ export class KafkaModule implements OnApplicationShutdown {
               clientId: context.instanceId,
               topicPrefix: context.config.JEEVES_TOPIC_PREFIX,
               transport: context.config.KAFKA_TRANSPORT,
+              fetch: {
+                minBytes: context.config.KAFKA_FETCH_MIN_BYTES,
+                maxWaitMs: context.config.KAFKA_FETCH_MAX_WAIT_MS,
+              },
               logger: context.logger,
               registry: context.registry,
             });

@@ -18,6 +18,7 @@ function fakeKafka() {
   let autoCommit: boolean | undefined;
   const commits: { topic: string; partition: number; offset: string }[][] = [];
   const listeners = new Map<string, (event: unknown) => void>();
+  let commitError: object | undefined;
   const connectable = { connect: async () => undefined, disconnect: async () => undefined };
   const consumer = {
     ...connectable,
@@ -31,8 +32,10 @@ function fakeKafka() {
     },
     on: (event: string, listener: (event: unknown) => void) => void listeners.set(event, listener),
     subscribe: async () => undefined,
-    commitOffsets: async (offsets: { topic: string; partition: number; offset: string }[]) =>
-      void commits.push(offsets),
+    commitOffsets: async (offsets: { topic: string; partition: number; offset: string }[]) => {
+      if (commitError) throw Object.assign(new Error('refused'), commitError);
+      commits.push(offsets);
+    },
     run: async (config: {
       eachMessage: (payload: EachMessagePayload) => Promise<void>;
       partitionsConsumedConcurrently?: number;
@@ -82,6 +85,8 @@ function fakeKafka() {
     autoCommit: () => autoCommit,
     /** Every OffsetCommit request the server made, in order. */
     commits,
+    /** Makes every commit from now on fail with an error carrying these fields (undefined: succeed). */
+    refuseCommits: (fields: object | undefined) => (commitError = fields),
     /** Fires a consumer event (kafkajs's instrumentation events) at the server's listener. */
     emit: (event: string, payload: unknown) => listeners.get(event)?.({ payload }),
   };
@@ -403,7 +408,7 @@ describe('HardenedServerKafka', () => {
       ]);
     });
 
-    it('commits what was handled before handing a failed record back to kafkajs, and never the failed one', async () => {
+    it('never commits a record that failed, and holds commits after a refused one until the member rejoins', async () => {
       const rebalancing = Object.assign(new Error('The group is rebalancing'), { type: 'REBALANCE_IN_PROGRESS' });
       let fail = false;
       const { kafka, server } = await start({
@@ -414,9 +419,16 @@ describe('HardenedServerKafka', () => {
       await kafka.deliver(replies, reply().replace('"c"', '"a"'), '7');
       fail = true;
       await expect(kafka.deliver(replies, reply().replace('"c"', '"b"'), '8')).rejects.toBe(rebalancing);
-      expect(kafka.commits).toEqual([[{ topic: replies, partition: 0, offset: '8' }]]);
+      kafka.refuseCommits({ type: 'UNKNOWN_MEMBER_ID' });
+      kafka.emit('rebalancing', {});
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(kafka.commits).toEqual([]);
+      kafka.refuseCommits(undefined);
+      fail = false;
+      await kafka.deliver(replies, reply().replace('"c"', '"d"'), '9');
+      kafka.emit('join', { memberAssignment: { [replies]: [0] } });
       await server.close();
-      expect(kafka.commits).toHaveLength(1);
+      expect(kafka.commits).toEqual([[{ topic: replies, partition: 0, offset: '10' }]]);
     });
 
     it('waits on close for a handler under way, commits its offset, and handles nothing delivered after', async () => {

@@ -100,6 +100,9 @@ function isRebalancing(error: unknown): boolean {
 
 const tracer = trace.getTracer('jeeves-kafka');
 
+/** Most milliseconds `close` waits for the last offset commit before the member leaves anyway. */
+const CLOSE_COMMIT_TIMEOUT_MS = 3000;
+
 /** Partitions the contract gives `topics` in all (at least 1). */
 function partitionsOf(topics: readonly TopicName[]): number {
   const total = TOPIC_SPECS.filter((spec) => topics.includes(spec.name as TopicName)).reduce(
@@ -191,6 +194,7 @@ export class HardenedServerKafka extends ServerKafka {
       // Offsets of partitions another member now owns must not be committed over its progress.
       const assignment = event.payload.memberAssignment;
       this.committer?.retain((topic, partition) => assignment[topic]?.includes(partition) ?? false);
+      this.committer?.resume();
     });
     // kafkajs rejoins right after this event; the member's generation is still valid for a commit.
     consumer.on(events.REBALANCING, () => void this.commitPending('rebalancing'));
@@ -243,7 +247,13 @@ export class HardenedServerKafka extends ServerKafka {
     // committed while this member still owns its partitions, then kafkajs stops and leaves.
     await Promise.allSettled([...this.running]);
     this.committer?.stop();
-    await this.commitPending('close');
+    // Bounded: a commit kafkajs keeps retrying (a broker gone) must not hold the shutdown.
+    const deadline = new AbortController();
+    await Promise.race([
+      this.commitPending('close'),
+      delay(CLOSE_COMMIT_TIMEOUT_MS, deadline.signal).catch(() => undefined),
+    ]);
+    deadline.abort();
     await super.close();
     await this.admin?.disconnect();
     this.admin = undefined;
@@ -274,9 +284,8 @@ export class HardenedServerKafka extends ServerKafka {
   }
 
   /**
-   * One record, from kafkajs: handled, then its offset handed to the committer. A record that fails
-   * is handed back to kafkajs after the offsets handled so far are committed (what kafkajs's own
-   * autoCommit does), so the next owner starts right after them.
+   * One record, from kafkajs: handled, then its offset handed to the committer; a record that fails
+   * is handed back to kafkajs.
    */
   private async consume(payload: EachMessagePayload, committer: OffsetCommitter): Promise<void> {
     // Closing: left for the partition's next owner (its offset is not committed).
@@ -284,7 +293,9 @@ export class HardenedServerKafka extends ServerKafka {
     try {
       await this.handle(payload);
     } catch (error) {
-      await this.commitPending('handing back');
+      // The offset stays uncommitted: the message is handled again by whoever owns the partition
+      // next (after at most one commit interval of records, skipped as duplicates by this member).
+      // No commit is awaited here: kafkajs rejoins only once every batch under way has returned.
       throw isRebalancing(error) ? error : new RetriableConsumerError(error);
     }
     committer.handled(payload.topic, payload.partition, payload.message.offset);
@@ -296,16 +307,20 @@ export class HardenedServerKafka extends ServerKafka {
   }
 
   /** Commits the handled offsets now; a failure is logged (the offsets stay pending), never thrown. */
-  private async commitPending(why: 'rebalancing' | 'close' | 'handing back'): Promise<void> {
+  private async commitPending(why: 'rebalancing' | 'close'): Promise<void> {
     await this.committer?.flush().catch((error: unknown) => this.commitFailed(error, why));
   }
 
   private commitFailed(error: unknown, why: string): void {
-    // A rebalance under way refuses the old generation's commit: expected, and the records come again.
-    const level = isRebalancing(error) ? 'debug' : 'warn';
-    this.deps.logger[level](
+    // The group refused this member's generation (a rebalance, an eviction after a long pause):
+    // kafkajs rejoins; committing before it has would fail again and again, so wait for GROUP_JOIN.
+    const membership = isRebalancing(error) || isRebalancing((error as { cause?: unknown } | null)?.cause);
+    if (membership) this.committer?.hold();
+    this.deps.logger[membership ? 'info' : 'warn'](
       { err: error, when: why, group: this.groupId },
-      'offset commit failed; offsets kept for the next',
+      membership
+        ? 'offset commit refused until this member rejoins its group; offsets kept'
+        : 'offset commit failed; offsets kept for the next',
     );
   }
 

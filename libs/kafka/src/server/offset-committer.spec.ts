@@ -129,6 +129,18 @@ describe('OffsetCommitter', () => {
     expect(commits).toEqual([[{ topic: 't', partition: 0, offset: '3' }]]);
   });
 
+  it('while held, records offsets but commits nothing, even when flushed; resume commits them within the interval', async () => {
+    const { committer, commits } = recording(100);
+    committer.hold();
+    committer.handled('t', 0, '1');
+    await committer.flush();
+    await jest.advanceTimersByTimeAsync(1000);
+    expect(commits).toEqual([]);
+    committer.resume();
+    await jest.advanceTimersByTimeAsync(100);
+    expect(commits).toEqual([[{ topic: 't', partition: 0, offset: '2' }]]);
+  });
+
   it('sends nothing when nothing is pending', async () => {
     const { committer, commits } = recording();
     await committer.flush();

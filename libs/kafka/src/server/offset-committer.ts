@@ -35,6 +35,7 @@ export class OffsetCommitter {
   private inFlight: Promise<void> | undefined;
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
+  private held = false;
 
   constructor(private readonly options: OffsetCommitterOptions) {}
 
@@ -62,11 +63,27 @@ export class OffsetCommitter {
   }
 
   /**
+   * Stops committing until `resume` (the member is out of its group: a commit now would only fail,
+   * and kafkajs is rejoining). Offsets handled meanwhile are still recorded.
+   */
+  hold(): void {
+    this.held = true;
+    this.clearTimer();
+  }
+
+  /** Commits again after `hold` (the member has rejoined); what is pending goes within `intervalMs`. */
+  resume(): void {
+    this.held = false;
+    if (this.pending.size > 0) this.schedule();
+  }
+
+  /**
    * Commits everything pending now, after any commit in flight; resolves when the offsets pending at
-   * the call are committed. Rejects with the commit's error (the offsets stay pending).
+   * the call are committed, at once while held. Rejects with the commit's error (the offsets stay pending).
    */
   async flush(): Promise<void> {
     this.clearTimer();
+    if (this.held) return;
     while (this.inFlight) await this.inFlight.catch(() => undefined);
     if (this.pending.size === 0) return;
     const batch = [...this.pending.values()];
@@ -99,7 +116,7 @@ export class OffsetCommitter {
   }
 
   private schedule(): void {
-    if (this.timer || this.stopped) return;
+    if (this.timer || this.stopped || this.held) return;
     this.timer = setTimeout(() => {
       this.timer = undefined;
       this.flush().catch((error: unknown) => this.options.onError(error, this.pendingOffsets()));
