@@ -98,6 +98,14 @@ function isRebalancing(error: unknown): boolean {
   );
 }
 
+/**
+ * A commit refused because the group no longer takes this member's generation (kafkajs wraps the
+ * protocol error of a retried request in a KafkaJSNonRetriableError with it as `cause`).
+ */
+function refusesMembership(error: unknown): boolean {
+  return isRebalancing(error) || isRebalancing((error as { cause?: unknown } | null)?.cause);
+}
+
 const tracer = trace.getTracer('jeeves-kafka');
 
 /** Most milliseconds `close` waits for the last offset commit before the member leaves anyway. */
@@ -192,15 +200,15 @@ export class HardenedServerKafka extends ServerKafka {
       this.joined = true;
       this.deps.metrics.rebalances.inc({ group: this.settings.groupLabel });
       // Offsets of partitions another member now owns must not be committed over its progress.
-      const assignment = event.payload.memberAssignment;
-      this.committer?.retain((topic, partition) => assignment[topic]?.includes(partition) ?? false);
-      this.committer?.resume();
+      this.committer?.assign(event.payload.memberAssignment);
     });
     // kafkajs rejoins right after this event; the member's generation is still valid for a commit.
-    consumer.on(events.REBALANCING, () => void this.commitPending('rebalancing'));
+    consumer.on(events.REBALANCING, () => void this.commitPending(false));
     this.deps.metrics.crashes.inc({ group: this.settings.groupLabel }, 0);
     consumer.on(events.CRASH, (event) => {
       this.joined = false;
+      // Out of the group until kafkajs restarts the consumer and it joins again.
+      this.committer?.hold();
       this.deps.metrics.crashes.inc({ group: this.settings.groupLabel });
       this.deps.logger.error({ err: event.payload.error, restart: event.payload.restart }, 'kafka consumer crashed');
     });
@@ -224,7 +232,8 @@ export class HardenedServerKafka extends ServerKafka {
     const committer = new OffsetCommitter({
       commit: (offsets) => consumer.commitOffsets(offsets),
       intervalMs: this.settings.commitIntervalMs ?? 100,
-      onError: (error) => this.commitFailed(error, 'interval'),
+      refusesMembership: refusesMembership,
+      onError: (error) => this.commitFailed(error),
     });
     this.committer = committer;
     await consumer.run({
@@ -250,7 +259,7 @@ export class HardenedServerKafka extends ServerKafka {
     // Bounded: a commit kafkajs keeps retrying (a broker gone) must not hold the shutdown.
     const deadline = new AbortController();
     await Promise.race([
-      this.commitPending('close'),
+      this.commitPending(true),
       delay(CLOSE_COMMIT_TIMEOUT_MS, deadline.signal).catch(() => undefined),
     ]);
     deadline.abort();
@@ -306,18 +315,19 @@ export class HardenedServerKafka extends ServerKafka {
     return work.finally(() => this.running.delete(work));
   }
 
-  /** Commits the handled offsets now; a failure is logged (the offsets stay pending), never thrown. */
-  private async commitPending(why: 'rebalancing' | 'close'): Promise<void> {
-    await this.committer?.flush().catch((error: unknown) => this.commitFailed(error, why));
+  /**
+   * Commits the handled offsets now (`closing`: even while held, the last try); a failure is
+   * reported by the committer's onError, never thrown.
+   */
+  private async commitPending(closing: boolean): Promise<void> {
+    await this.committer?.flush(closing).catch(() => undefined);
   }
 
-  private commitFailed(error: unknown, why: string): void {
-    // The group refused this member's generation (a rebalance, an eviction after a long pause):
-    // kafkajs rejoins; committing before it has would fail again and again, so wait for GROUP_JOIN.
-    const membership = isRebalancing(error) || isRebalancing((error as { cause?: unknown } | null)?.cause);
-    if (membership) this.committer?.hold();
+  /** The first commit failure of a run of them (the committer reports no more until one succeeds). */
+  private commitFailed(error: unknown): void {
+    const membership = refusesMembership(error);
     this.deps.logger[membership ? 'info' : 'warn'](
-      { err: error, when: why, group: this.groupId },
+      { err: error, group: this.groupId },
       membership
         ? 'offset commit refused until this member rejoins its group; offsets kept'
         : 'offset commit failed; offsets kept for the next',

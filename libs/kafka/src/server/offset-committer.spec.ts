@@ -4,25 +4,29 @@ import { OffsetCommitter, type PartitionOffset } from './offset-committer';
 function recording(intervalMs = 100) {
   const commits: PartitionOffset[][] = [];
   const errors: unknown[] = [];
-  let failNext = false;
+  let failNext: object | undefined;
   let hold: Promise<void> | undefined;
   const committer = new OffsetCommitter({
     intervalMs,
     commit: async (offsets) => {
       if (hold) await hold;
       if (failNext) {
-        failNext = false;
-        throw new Error('coordinator moved');
+        const fields = failNext;
+        failNext = undefined;
+        throw Object.assign(new Error('coordinator moved'), fields);
       }
       commits.push(offsets);
     },
+    refusesMembership: (error) => (error as { type?: string }).type === 'UNKNOWN_MEMBER_ID',
+    holdMs: 5000,
     onError: (error) => void errors.push(error),
   });
   return {
     committer,
     commits,
     errors,
-    failNext: () => (failNext = true),
+    /** The next commit fails; with `refused`, as the group refusing this member. */
+    failNext: (refused = false) => (failNext = refused ? { type: 'UNKNOWN_MEMBER_ID' } : {}),
     holdCommits: () => {
       let release!: () => void;
       hold = new Promise<void>((resolve) => (release = resolve));
@@ -90,7 +94,7 @@ describe('OffsetCommitter', () => {
     await expect(failed).rejects.toThrow('coordinator moved');
     expect(committer.pendingPartitions).toBe(2);
     await jest.advanceTimersByTimeAsync(100);
-    expect(errors).toEqual([]);
+    expect(errors).toHaveLength(1);
     expect(commits).toEqual([
       [
         { topic: 't', partition: 0, offset: '4' },
@@ -108,14 +112,80 @@ describe('OffsetCommitter', () => {
     expect(committer.pendingPartitions).toBe(1);
   });
 
-  it('drops the partitions a new assignment does not keep', async () => {
-    const { committer, commits } = recording();
+  it('commits only the partitions of the latest assignment, even ones put back by a failed commit', async () => {
+    const { committer, commits, failNext, holdCommits } = recording();
     committer.handled('t', 0, '1');
     committer.handled('t', 1, '1');
-    committer.handled('u', 0, '1');
-    committer.retain((topic, partition) => topic === 't' && partition === 1);
+    failNext();
+    const release = holdCommits();
+    const failed = committer.flush();
+    committer.assign({ t: [1] });
+    committer.handled('t', 0, '5');
+    release();
+    await expect(failed).rejects.toThrow();
     await committer.flush();
     expect(commits).toEqual([[{ topic: 't', partition: 1, offset: '2' }]]);
+  });
+
+  it('never sends a partition back below what it sent, as redelivered records are handled again', async () => {
+    const { committer, commits } = recording();
+    committer.assign({ t: [0] });
+    committer.handled('t', 0, '99');
+    await committer.flush();
+    committer.assign({ t: [0] });
+    committer.handled('t', 0, '60');
+    await committer.flush();
+    committer.handled('t', 0, '100');
+    await committer.flush();
+    expect(commits.map((c) => c[0]!.offset)).toEqual(['100', '101']);
+  });
+
+  it('holds after the group refuses this member, until the next assignment (or holdMs)', async () => {
+    const { committer, commits, errors, failNext } = recording(100);
+    committer.handled('t', 0, '1');
+    failNext(true);
+    await expect(committer.flush()).rejects.toThrow();
+    committer.handled('t', 0, '2');
+    await jest.advanceTimersByTimeAsync(1000);
+    expect(commits).toEqual([]);
+    committer.assign({ t: [0] });
+    await jest.advanceTimersByTimeAsync(100);
+    expect(commits).toEqual([[{ topic: 't', partition: 0, offset: '3' }]]);
+    expect(errors).toHaveLength(1);
+
+    committer.handled('t', 0, '3');
+    failNext(true);
+    await expect(committer.flush()).rejects.toThrow();
+    await jest.advanceTimersByTimeAsync(5000 + 100);
+    expect(commits.at(-1)).toEqual([{ topic: 't', partition: 0, offset: '4' }]);
+  });
+
+  it('does not hold on a refusal of a commit sent before the member rejoined', async () => {
+    const { committer, commits, failNext, holdCommits } = recording(100);
+    committer.handled('t', 0, '1');
+    failNext(true);
+    const release = holdCommits();
+    const late = committer.flush();
+    committer.assign({ t: [0] });
+    release();
+    await expect(late).rejects.toThrow();
+    await jest.advanceTimersByTimeAsync(100);
+    expect(commits).toEqual([[{ topic: 't', partition: 0, offset: '2' }]]);
+  });
+
+  it('reports the first failure of a run of them, not every retry', async () => {
+    const { committer, errors, failNext } = recording(100);
+    committer.handled('t', 0, '1');
+    for (let i = 0; i < 3; i++) {
+      failNext();
+      await expect(committer.flush()).rejects.toThrow();
+    }
+    expect(errors).toHaveLength(1);
+    await committer.flush();
+    failNext();
+    committer.handled('t', 0, '2');
+    await expect(committer.flush()).rejects.toThrow();
+    expect(errors).toHaveLength(2);
   });
 
   it('after stop, commits only when flushed', async () => {
@@ -129,16 +199,20 @@ describe('OffsetCommitter', () => {
     expect(commits).toEqual([[{ topic: 't', partition: 0, offset: '3' }]]);
   });
 
-  it('while held, records offsets but commits nothing, even when flushed; resume commits them within the interval', async () => {
+  it('while held, records offsets and commits nothing unless flushed at close; an assignment resumes', async () => {
     const { committer, commits } = recording(100);
     committer.hold();
     committer.handled('t', 0, '1');
     await committer.flush();
     await jest.advanceTimersByTimeAsync(1000);
     expect(commits).toEqual([]);
-    committer.resume();
+    committer.assign({ t: [0] });
     await jest.advanceTimersByTimeAsync(100);
     expect(commits).toEqual([[{ topic: 't', partition: 0, offset: '2' }]]);
+    committer.hold();
+    committer.handled('t', 0, '2');
+    await committer.flush(true);
+    expect(commits.at(-1)).toEqual([{ topic: 't', partition: 0, offset: '3' }]);
   });
 
   it('sends nothing when nothing is pending', async () => {

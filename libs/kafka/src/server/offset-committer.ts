@@ -15,7 +15,14 @@ export interface OffsetCommitterOptions {
    * `auto.commit.interval.ms`, 5000 there). Bounds what a crash hands to the next owner again.
    */
   intervalMs: number;
-  /** Told of a commit that failed; its offsets stay pending and go with the next commit. */
+  /**
+   * True for an error by which the group refuses this member's generation (a rebalance, an
+   * eviction): the committer then holds until the next `assign`, or `holdMs` at most.
+   */
+  refusesMembership: (error: unknown) => boolean;
+  /** Longest hold after a refusal, in ms, in case no join is reported (default 10 000, a session timeout). */
+  holdMs?: number;
+  /** Told of the first commit that fails after one that did not; its offsets stay pending. */
   onError: (error: unknown, offsets: readonly PartitionOffset[]) => void;
 }
 
@@ -32,10 +39,18 @@ const key = (topic: string, partition: number): string => `${topic}|${partition}
  */
 export class OffsetCommitter {
   private readonly pending = new Map<string, PartitionOffset & { next: bigint }>();
+  /** Per partition, the highest next offset committed or in flight: nothing at or below it is sent again. */
+  private readonly floor = new Map<string, bigint>();
+  /** The partitions of the last assignment (undefined until one is known); others are never committed. */
+  private assigned: ReadonlySet<string> | undefined;
+  /** Bumped by every `assign`: a refusal of a commit sent before the latest join is old news. */
+  private generation = 0;
   private inFlight: Promise<void> | undefined;
   private timer: NodeJS.Timeout | undefined;
+  private holdTimer: NodeJS.Timeout | undefined;
   private stopped = false;
   private held = false;
+  private failing = false;
 
   constructor(private readonly options: OffsetCommitterOptions) {}
 
@@ -43,6 +58,8 @@ export class OffsetCommitter {
   handled(topic: string, partition: number, offset: string): void {
     const next = BigInt(offset) + 1n;
     const at = key(topic, partition);
+    if (this.assigned && !this.assigned.has(at)) return;
+    if ((this.floor.get(at) ?? -1n) >= next) return;
     const known = this.pending.get(at);
     if (known && known.next >= next) return;
     this.pending.set(at, { topic, partition, offset: next.toString(), next });
@@ -55,49 +72,63 @@ export class OffsetCommitter {
   }
 
   /**
-   * Drops the pending offsets of partitions `keep` refuses (call after a rebalance with the new
-   * assignment): committing them would move another member's position back.
+   * The member's new assignment (kafkajs's GROUP_JOIN `memberAssignment`: topic → partitions). From
+   * now on only those partitions are committed — another member's position is never moved — and a
+   * hold ends (the member is back in its group).
    */
-  retain(keep: (topic: string, partition: number) => boolean): void {
-    for (const [at, entry] of this.pending) if (!keep(entry.topic, entry.partition)) this.pending.delete(at);
+  assign(assignment: Readonly<Record<string, readonly number[]>>): void {
+    const assigned = new Set(
+      Object.entries(assignment).flatMap(([topic, partitions]) => partitions.map((p) => key(topic, p))),
+    );
+    this.assigned = assigned;
+    this.generation++;
+    for (const at of [...this.pending.keys()]) if (!assigned.has(at)) this.pending.delete(at);
+    // A partition that comes back may have moved on under another member: forget what we sent.
+    for (const at of [...this.floor.keys()]) if (!assigned.has(at)) this.floor.delete(at);
+    this.resume();
   }
 
   /**
-   * Stops committing until `resume` (the member is out of its group: a commit now would only fail,
-   * and kafkajs is rejoining). Offsets handled meanwhile are still recorded.
+   * Stops committing until the next `assign` (or `holdMs`): the member is out of its group (a crash,
+   * a refused generation) and a commit would only fail. Offsets handled meanwhile are still recorded.
    */
   hold(): void {
     this.held = true;
     this.clearTimer();
-  }
-
-  /** Commits again after `hold` (the member has rejoined); what is pending goes within `intervalMs`. */
-  resume(): void {
-    this.held = false;
-    if (this.pending.size > 0) this.schedule();
+    if (this.holdTimer) clearTimeout(this.holdTimer);
+    this.holdTimer = setTimeout(() => this.resume(), this.options.holdMs ?? 10_000);
+    this.holdTimer.unref();
   }
 
   /**
    * Commits everything pending now, after any commit in flight; resolves when the offsets pending at
-   * the call are committed, at once while held. Rejects with the commit's error (the offsets stay pending).
+   * the call are committed, at once while held unless `evenIfHeld` (the last try at close). Rejects
+   * with the commit's error (the offsets stay pending).
    */
-  async flush(): Promise<void> {
+  async flush(evenIfHeld = false): Promise<void> {
     this.clearTimer();
-    if (this.held) return;
     while (this.inFlight) await this.inFlight.catch(() => undefined);
-    if (this.pending.size === 0) return;
+    if ((this.held && !evenIfHeld) || this.pending.size === 0) return;
     const batch = [...this.pending.values()];
     this.pending.clear();
+    for (const entry of batch) this.floor.set(key(entry.topic, entry.partition), entry.next);
+    const sentIn = this.generation;
     const offsets = batch.map(({ topic, partition, offset }) => ({ topic, partition, offset }));
     const commit = this.options.commit(offsets).then(
-      () => undefined,
+      () => {
+        this.failing = false;
+      },
       (error: unknown) => {
-        // Put back what no newer handled offset has replaced, for the next commit.
+        // Put back what is still ours and no newer handled offset has replaced, for the next commit.
         for (const entry of batch) {
           const at = key(entry.topic, entry.partition);
+          if (this.assigned && !this.assigned.has(at)) continue;
           if (!this.pending.has(at)) this.pending.set(at, entry);
         }
-        if (this.pending.size > 0) this.schedule();
+        if (this.options.refusesMembership(error) && sentIn === this.generation) this.hold();
+        else if (this.pending.size > 0) this.schedule();
+        if (!this.failing) this.options.onError(error, offsets);
+        this.failing = true;
         throw error;
       },
     );
@@ -109,23 +140,28 @@ export class OffsetCommitter {
     }
   }
 
-  /** Stops the timer for good (the consumer is closing); `flush` still commits when called. */
+  /** Stops the timers for good (the consumer is closing); `flush` still commits when called. */
   stop(): void {
     this.stopped = true;
     this.clearTimer();
+    if (this.holdTimer) clearTimeout(this.holdTimer);
+  }
+
+  private resume(): void {
+    this.held = false;
+    if (this.holdTimer) clearTimeout(this.holdTimer);
+    this.holdTimer = undefined;
+    if (this.pending.size > 0) this.schedule();
   }
 
   private schedule(): void {
     if (this.timer || this.stopped || this.held) return;
     this.timer = setTimeout(() => {
       this.timer = undefined;
-      this.flush().catch((error: unknown) => this.options.onError(error, this.pendingOffsets()));
+      // Failures are reported through onError (by flush) and their offsets kept.
+      this.flush().catch(() => undefined);
     }, this.options.intervalMs);
     this.timer.unref();
-  }
-
-  private pendingOffsets(): PartitionOffset[] {
-    return [...this.pending.values()].map(({ topic, partition, offset }) => ({ topic, partition, offset }));
   }
 
   private clearTimer(): void {
