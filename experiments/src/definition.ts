@@ -199,6 +199,8 @@ const measurementSchema = z
     stall: watchSchema.optional(),
     /** Highest sample of a sampled series between `from` and `to` (a partition's worst lag). */
     peak: sampledSchema.optional(),
+    /** Lowest sample of a sampled series between `from` and `to` (a partition's lag that never reached 0: stuck). */
+    low: sampledSchema.optional(),
     /** Last sample minus first between `from` and `to` (a counter: consumer crashes during the run). */
     increase: sampledSchema.optional(),
     to: momentSchema.optional(),
@@ -219,6 +221,7 @@ const measurementSchema = z
       m.from !== undefined && m.until !== undefined,
       m.stall !== undefined && m.from !== undefined && m.to !== undefined,
       m.peak !== undefined && m.from !== undefined && m.to !== undefined,
+      m.low !== undefined && m.from !== undefined && m.to !== undefined,
       m.increase !== undefined && m.from !== undefined && m.to !== undefined,
       m.expression !== undefined,
       m.step !== undefined,
@@ -227,7 +230,7 @@ const measurementSchema = z
       ctx.addIssue({
         code: 'custom',
         message:
-          'a measurement is one of: query+at, from+until, stall+from+to, peak+from+to, increase+from+to, step, or expression',
+          'a measurement is one of: query+at, from+until, stall+from+to, peak+from+to, low+from+to, increase+from+to, step, or expression',
       });
   });
 export type Measurement = z.infer<typeof measurementSchema>;

@@ -15,7 +15,13 @@ export function experimentNeeds(experiment: Experiment): LabPart[] {
   const probes = [...experiment.steadyState, ...experiment.deviation, ...experiment.recovery.probes];
   const watches: WatchSpec[] = [
     ...probes.map((p) => p.watch),
-    ...experiment.measurements.flatMap((m) => [m.until?.watch, m.stall, m.peak?.watch, m.increase?.watch]),
+    ...experiment.measurements.flatMap((m) => [
+      m.until?.watch,
+      m.stall,
+      m.peak?.watch,
+      m.low?.watch,
+      m.increase?.watch,
+    ]),
   ].filter((w): w is WatchSpec => w !== undefined);
   const watchedApps: AppName[] = [
     ...watches.map((w) => w.app),

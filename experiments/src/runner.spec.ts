@@ -1,6 +1,15 @@
 import { FakePrometheus } from '../../tools/common/testing';
 import { breakerLab, FakeLab, miniExperiment, passingLoad } from './testing';
-import { decideVerdict, judgeWindow, longestStall, peakOf, planTimeline, runExperiment, timeUntil } from './runner';
+import {
+  decideVerdict,
+  judgeWindow,
+  longestStall,
+  lowOf,
+  peakOf,
+  planTimeline,
+  runExperiment,
+  timeUntil,
+} from './runner';
 import { parseExperiment } from './definition';
 import { increaseOf } from './watcher';
 
@@ -57,6 +66,11 @@ describe('peaks and increases over a window', () => {
     expect(peakOf(s, 0, 4)).toBe(9);
     expect(peakOf(s, 0.5, 2.5)).toBe(7);
     expect(peakOf(s, 1.5, 2.5)).toBeUndefined();
+  });
+  it('takes the lowest defined sample in the window (a lag that never reached 0 was stuck)', () => {
+    expect(lowOf(s, 0, 4)).toBe(5);
+    expect(lowOf(s, 2.5, 4)).toBe(6);
+    expect(lowOf(s, 1.5, 2.5)).toBeUndefined();
   });
   it('takes the last sample minus the one standing at the window start (a gauge: a lag)', () => {
     expect(increaseOf(s, 0.5, 4)).toBe(1);

@@ -31,7 +31,7 @@ export type {
 export { probeOutcome } from './run-record';
 export { planTimeline } from './phases/method';
 export { stepLabel } from './phases/steps';
-export { judgeWindow, longestStall, peakOf, timeUntil } from './phases/samples';
+export { judgeWindow, longestStall, lowOf, peakOf, timeUntil } from './phases/samples';
 export { decideVerdict } from './phases/verdict';
 
 /** What the runner acts on and reads from: the lab, Prometheus, the load driver; all faked in unit specs. */

@@ -27,12 +27,13 @@ export function instrumentsOf(experiment: Experiment): Instruments {
     m.until?.watch,
     m.stall,
     m.peak?.watch,
+    m.low?.watch,
     m.increase?.watch,
   ]);
   const lags = dedupe(
     [
       ...allProbes.map((p) => p.lag),
-      ...experiment.measurements.flatMap((m) => [m.until?.lag, m.peak?.lag, m.increase?.lag]),
+      ...experiment.measurements.flatMap((m) => [m.until?.lag, m.peak?.lag, m.low?.lag, m.increase?.lag]),
     ].filter((l): l is LagSpec => l !== undefined),
     lagKey,
   );

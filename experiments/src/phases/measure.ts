@@ -6,7 +6,7 @@ import type { PrometheusApi } from '../../../tools/common';
 import { probeOutcome, type MeasurementResult, type ProbeResult } from '../run-record';
 import { increaseOf, sampledKey, watchKey, type Watcher } from '../watcher';
 import { probeSource, sampledSourceKey } from './probes';
-import { judgeWindow, longestStall, peakOf, timeUntil } from './samples';
+import { judgeWindow, longestStall, lowOf, peakOf, timeUntil } from './samples';
 
 /**
  * A deviation probe judged over the method's window (seconds on the run's clock): a Prometheus
@@ -116,18 +116,20 @@ export async function measure(
           from === undefined || to === undefined
             ? undefined
             : longestStall(watcher.samples(watchKey(m.stall)), from, to);
-      } else if ((m.peak || m.increase) && m.from && m.to) {
+      } else if ((m.peak || m.low || m.increase) && m.from && m.to) {
         const from = resolveMoment(m.from, events, runEndS);
         const to = resolveMoment(m.to, events, runEndS);
-        const samples = watcher.samples(sampledKey((m.peak ?? m.increase) as SampledSpec));
+        const samples = watcher.samples(sampledKey((m.peak ?? m.low ?? m.increase) as SampledSpec));
         value =
           from === undefined || to === undefined
             ? undefined
             : m.peak
               ? peakOf(samples, from, to)
-              : m.increase?.watch
-                ? watcher.increase(watchKey(m.increase.watch), from, to)
-                : increaseOf(samples, from, to);
+              : m.low
+                ? lowOf(samples, from, to)
+                : m.increase?.watch
+                  ? watcher.increase(watchKey(m.increase.watch), from, to)
+                  : increaseOf(samples, from, to);
       }
     } catch {
       value = undefined;

@@ -36,12 +36,21 @@ export function timeUntil(samples: readonly TimedValue[], fromS: number, expect:
   return hit === undefined ? undefined : hit.t - fromS;
 }
 
+/** Defined samples between `fromS` and `toS` (seconds into the run). */
+function valuesIn(samples: readonly TimedValue[], fromS: number, toS: number): number[] {
+  return samples.filter((s) => s.t >= fromS && s.t <= toS && s.value !== undefined).map((s) => s.value as number);
+}
+
 /** Highest defined sample between `fromS` and `toS`. */
 export function peakOf(samples: readonly TimedValue[], fromS: number, toS: number): number | undefined {
-  const values = samples
-    .filter((s) => s.t >= fromS && s.t <= toS && s.value !== undefined)
-    .map((s) => s.value as number);
+  const values = valuesIn(samples, fromS, toS);
   return values.length === 0 ? undefined : Math.max(...values);
+}
+
+/** Lowest defined sample between `fromS` and `toS`: above 0 for a lag means it never caught up there. */
+export function lowOf(samples: readonly TimedValue[], fromS: number, toS: number): number | undefined {
+  const values = valuesIn(samples, fromS, toS);
+  return values.length === 0 ? undefined : Math.min(...values);
 }
 
 /** Longest time a counter did not move between `fromS` and its last increase before `toS`. */
