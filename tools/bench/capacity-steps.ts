@@ -21,6 +21,15 @@ import {
 import { readCpuTicks } from './capacity-probes';
 import { offerPosts, type PostTarget } from './pipeline-load';
 
+/** The mixed-intent texts the pipeline steps POST in turn (one per intent, and one no intent matches). */
+export const MIXED_TEXTS: readonly string[] = [
+  'weather in Paris',
+  'time in Tokyo',
+  'help',
+  'echo hi',
+  'what is the meaning of life',
+];
+
 /** What one scrape of the system's e2e histogram says. */
 export interface E2eSnapshot {
   /** Every finished message (replied and failed). */

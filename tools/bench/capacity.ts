@@ -31,6 +31,7 @@ import {
   measureHttpStep,
   measureIdleCpu,
   measurePipelineStep,
+  MIXED_TEXTS,
   type PipelineStep,
   type PipelineSystem,
 } from './capacity-steps';
@@ -40,7 +41,6 @@ import { loadPipeline, offerPosts } from './pipeline-load';
 import { fmtMs, startChild } from './support';
 
 /** Texts in turn for the mixed steps: weather, time, help, echo and one the bot does not understand. */
-const MIXED_TEXTS = ['weather in Paris', 'time in Tokyo', 'help', 'echo hi', 'what is the meaning of life'];
 /** One text per intent for the per-intent steps. */
 const INTENT_TEXTS: Record<string, string> = {
   echo: 'echo hi',

@@ -1,14 +1,22 @@
 /**
- * `npm run bench -- overhead`: the pipeline's throughput and p99 with instrumentation off, metrics
- * only, and metrics + 100 % sampled traces (OTLP/JSON to a local sink), at the same offered load,
- * interleaved A/B/C/A/B/C so that drift on the shared machine falls on every variant alike.
+ * `npm run bench -- overhead`: what instrumentation costs the pipeline at saturation — instrumentation
+ * off, metrics only, and metrics + 100 % sampled traces (OTLP/JSON to a local sink) — measured as the
+ * capacity benchmark measures (ADR 0061: open-model POSTs only, e2e from data-service's own
+ * histogram, CPU from /proc): replies/s and CPU ms per message at an offered rate past the knee, and
+ * e2e p50/p99 at a rate below it. Variants are interleaved A/B/C per round so that drift on the shared
+ * machine falls on every variant alike.
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Kafka, logLevel, type Admin } from 'kafkajs';
 import { startOtlpSink } from '../otlp-sink';
 import { BenchLab } from './bench-lab';
-import { loadPipeline, scrapeLoop, type PipelineRun } from './pipeline-load';
+import { PIPELINE_SLO } from './capacity-math';
+import { clockTicksPerSecond } from './capacity-probes';
+import { MIXED_TEXTS, measurePipelineStep, type PipelineStep } from './capacity-steps';
+import { labSystem } from './capacity-systems';
+import { offerPosts, scrapeLoop } from './pipeline-load';
 import { defineBench, fmtMs, median, ratio, table } from './support';
 
 interface Variant {
@@ -45,120 +53,158 @@ const VARIANTS: readonly Variant[] = [
   },
 ];
 
+/** The per-client limits out of the way: the load comes from one client. */
+const RATE_LIMITS = {
+  RATE_LIMIT_PER_SECOND: '1000000',
+  RATE_LIMIT_BURST: '1000000',
+  RATE_LIMIT_MAX_IN_FLIGHT: '100000',
+};
+
 interface VariantRun {
-  /** At the offered rate (below saturation): latency is where the cost shows. */
-  readonly steady: PipelineRun;
-  /** At 3× the offered rate (past saturation): replies/s is the variant's throughput. */
-  readonly overload: PipelineRun;
+  /** Below the knee: latency is where the cost shows. */
+  readonly below: PipelineStep;
+  /** Past the knee: replies/s is the variant's throughput, CPU per message its cost. */
+  readonly saturated: PipelineStep;
 }
 
+/** Sum of CPU ms per message over the processes of a step (apps, broker, driver). */
+const cpuPerMessage = (step: PipelineStep): number =>
+  Object.values(step.cpuMsPerMessage).reduce((sum, ms) => sum + (Number.isFinite(ms) ? ms : 0), 0);
+
 export const bench = defineBench({
-  summary: 'instrumentation overhead (off / metrics / metrics + traces)',
+  summary: 'instrumentation overhead at saturation (off / metrics / metrics + traces)',
   section: 'overhead',
   options: {
-    rate: { type: 'string', default: '8' },
-    duration: { type: 'string', default: '15' },
-    rounds: { type: 'string', default: '2' },
-    /** Multiple of --rate offered for the throughput measurement; it must be past saturation. */
-    overload: { type: 'string', default: '6' },
+    /** Offered POSTs/s below the knee, for the latency columns. */
+    rate: { type: 'string', default: '200' },
+    /** Offered POSTs/s past the knee, for throughput and CPU per message. */
+    saturation: { type: 'string', default: '800' },
+    /** Seconds per measured step. */
+    duration: { type: 'string', default: '10' },
+    /** Unmeasured seconds at --rate after each restart (JIT compilation is start-up, not cost). */
+    warmup: { type: 'string', default: '20' },
+    rounds: { type: 'string', default: '3' },
   },
   async run(values, log) {
     const rate = Number(values.rate);
-    const durationSeconds = Number(values.duration);
+    const saturation = Number(values.saturation);
+    const seconds = Number(values.duration);
+    const warmup = Number(values.warmup);
     const rounds = Number(values.rounds);
+    for (const [name, v] of Object.entries({ rate, saturation, duration: seconds, warmup, rounds }))
+      if (!(v > 0)) throw new Error(`--${name} needs a positive number`);
+    const ticksPerSecond = clockTicksPerSecond();
+    const stepOptions = {
+      seconds,
+      texts: MIXED_TEXTS,
+      intent: 'mixed',
+      slo: PIPELINE_SLO,
+      drainMs: 30_000,
+      ticksPerSecond,
+    };
     const lab = new BenchLab(log);
     const sink = await startOtlpSink({ file: join(mkdtempSync(join(tmpdir(), 'jeeves-bench-')), 'spans.jsonl') });
     const runs = new Map<Variant['key'], VariantRun[]>(VARIANTS.map((v) => [v.key, []]));
-    const overloadRate = rate * Number(values.overload);
+    let admin: Admin | undefined;
     try {
       log(`starting the bench lab's broker (${lab.config.stateDir})`);
-      await lab.startKafka();
-      // The first minute of a fresh broker (JIT, page cache, the first groups) is not any variant's cost.
-      log('warming the broker up: one unmeasured run');
-      await lab.startApps({
-        ...VARIANTS[1].env(sink.endpoint),
-        RATE_LIMIT_PER_SECOND: '100000',
-        RATE_LIMIT_BURST: '100000',
-      });
-      await loadPipeline(lab, rate, 15);
+      const brokers = await lab.startKafka();
+      admin = new Kafka({
+        clientId: 'bench-overhead',
+        brokers: brokers.split(','),
+        logLevel: logLevel.NOTHING,
+      }).admin();
+      await admin.connect();
+      // A fresh broker spends its first minutes compiling (JIT): without this, round 1's first
+      // variant would pay it alone.
+      log(`warming the broker up (unmeasured): ${3 * warmup} s at ${rate}/s`);
+      const first = await lab.startApps({ ...VARIANTS[1].env(sink.endpoint), ...RATE_LIMITS });
+      await offerPosts(labSystem(lab, first.prefix, admin).target, rate, 3 * warmup, MIXED_TEXTS);
       for (let round = 1; round <= rounds; round++) {
         for (const variant of VARIANTS) {
-          log(`round ${round}/${rounds}, ${variant.label}: restarting the apps`);
-          await lab.startApps({
-            ...variant.env(sink.endpoint),
-            RATE_LIMIT_PER_SECOND: '100000',
-            RATE_LIMIT_BURST: '100000',
-          });
-          log(`  warm-up 10 s at ${rate}/s`);
-          await loadPipeline(lab, rate, 10);
+          log(`round ${round}/${rounds}, ${variant.label}: restarting the apps on fresh topics`);
+          const { prefix } = await lab.startApps({ ...variant.env(sink.endpoint), ...RATE_LIMITS });
+          const system = labSystem(lab, prefix, admin);
+          log(`  warm-up (unmeasured): ${warmup} s at ${rate}/s`);
+          await offerPosts(system.target, rate, warmup, MIXED_TEXTS);
           const scraper = variant.scrape ? scrapeLoop(lab) : undefined;
           try {
-            log(`  measuring ${durationSeconds} s at ${rate}/s, then ${durationSeconds} s at ${overloadRate}/s`);
-            const steady = await loadPipeline(lab, rate, durationSeconds);
-            const overload = await loadPipeline(lab, overloadRate, durationSeconds);
+            const below = await measurePipelineStep(system, rate, stepOptions);
             log(
-              `  at ${rate}/s: e2e p99 ${fmtMs(steady.e2eP99Ms)} ms, POST p99 ${fmtMs(steady.postP99Ms)} ms; at ${overloadRate}/s: ${overload.repliedPerSecond.toFixed(1)} replies/s`,
+              `  ${rate}/s: replied ${below.repliedPerSecond.toFixed(0)}/s, e2e p50 ${fmtMs(below.e2eP50Ms)} / p99 ${fmtMs(below.e2eP99Ms)} ms, ${cpuPerMessage(below).toFixed(2)} CPU ms/msg`,
             );
-            runs.get(variant.key)?.push({ steady, overload });
+            const saturated = await measurePipelineStep(system, saturation, stepOptions);
+            log(
+              `  ${saturation}/s: replied ${saturated.repliedPerSecond.toFixed(0)}/s, ${cpuPerMessage(saturated).toFixed(2)} CPU ms/msg`,
+            );
+            runs.get(variant.key)?.push({ below, saturated });
           } finally {
             scraper?.stop();
           }
         }
       }
     } finally {
+      await admin?.disconnect().catch(() => undefined);
       await lab.close();
       await sink.close();
     }
-    const agg = (key: Variant['key']): { throughput: number; e2eP99: number; postP99: number } => {
-      const r = runs.get(key) ?? [];
-      return {
-        throughput: median(r.map((x) => x.overload.repliedPerSecond)),
-        e2eP99: median(r.map((x) => x.steady.e2eP99Ms)),
-        postP99: median(r.map((x) => x.steady.postP99Ms)),
-      };
-    };
-    const off = agg('off');
+    const spread = (xs: number[], digits: number): string =>
+      `${median(xs).toFixed(digits)} (${Math.min(...xs).toFixed(digits)}–${Math.max(...xs).toFixed(digits)})`;
+    const of = (key: Variant['key']) => runs.get(key) ?? [];
+    const throughput = (key: Variant['key']) => of(key).map((r) => r.saturated.repliedPerSecond);
+    const cpu = (key: Variant['key']) => of(key).map((r) => cpuPerMessage(r.saturated));
+    const offThroughput = median(throughput('off'));
+    const offCpu = median(cpu('off'));
+    const offP99 = median(of('off').map((r) => r.below.e2eP99Ms));
     const rows = VARIANTS.map((v) => {
-      const a = agg(v.key);
+      const p99 = of(v.key).map((r) => r.below.e2eP99Ms);
       return [
         v.label,
-        a.throughput.toFixed(2),
-        ratio(a.throughput, off.throughput),
-        fmtMs(a.e2eP99),
-        ratio(off.e2eP99, a.e2eP99),
-        fmtMs(a.postP99),
+        spread(throughput(v.key), 0),
+        ratio(median(throughput(v.key)), offThroughput),
+        spread(cpu(v.key), 2),
+        ratio(offCpu, median(cpu(v.key))),
+        spread(
+          of(v.key).map((r) => r.below.e2eP50Ms),
+          1,
+        ),
+        spread(p99, 1),
+        ratio(offP99, median(p99)),
       ];
     });
     const perRound = VARIANTS.flatMap((v) =>
-      (runs.get(v.key) ?? []).map((r, i) => [
+      of(v.key).map((r, i) => [
         v.key,
         String(i + 1),
-        r.overload.repliedPerSecond.toFixed(2),
-        fmtMs(r.steady.e2eP50Ms),
-        fmtMs(r.steady.e2eP99Ms),
-        fmtMs(r.steady.postP99Ms),
-        (r.steady.failedRate * 100).toFixed(2),
-        (r.overload.failedRate * 100).toFixed(2),
+        r.saturated.repliedPerSecond.toFixed(0),
+        cpuPerMessage(r.saturated).toFixed(2),
+        fmtMs(r.saturated.e2eP99Ms),
+        fmtMs(r.below.e2eP50Ms),
+        fmtMs(r.below.e2eP99Ms),
+        (r.below.failedShare * 100).toFixed(2),
+        (r.saturated.failedShare * 100).toFixed(2),
       ]),
     );
-    const metricsRatio = agg('metrics').throughput / off.throughput;
-    const tracesRatio = agg('traces').throughput / off.throughput;
+    const metricsRatio = median(throughput('metrics')) / offThroughput;
+    const tracesRatio = median(throughput('traces')) / offThroughput;
     const markdown = [
-      `Per variant: the apps restarted with its settings on fresh topics, a 10 s warm-up, then ${durationSeconds} s at ${rate} post-and-poll iterations/s (below saturation: the p99 columns) and ${durationSeconds} s at ${overloadRate}/s (meant to be past saturation: the throughput columns; if "off" keeps up there, the throughput ratio says nothing and --overload must grow), open model; ${rounds} rounds interleaved A/B/C after one unmeasured warm-up run; medians over rounds. Spans received by the sink: ${sink.spansReceived()}.`,
+      `Per variant: the apps restarted with its settings on fresh topics, ${warmup} s of unmeasured load at ${rate}/s, then one ${seconds} s step at ${rate} POSTs/s (below the knee: the latency columns) and one at ${saturation}/s (past it: replies/s is the variant's throughput, CPU ms per message its cost, summed over the apps, the broker and the driver). Measured as the capacity benchmark does: open-model POSTs only (mixed intents), e2e from data-service's \`jeeves_message_end_to_end_seconds\` bucket deltas, CPU from /proc; no GET polling. ${rounds} rounds interleaved A/B/C after ${3 * warmup} s of unmeasured load on the fresh broker; each cell is the median over rounds with the min–max in brackets. Spans received by the sink: ${sink.spansReceived()}.`,
       '',
       table(
         [
           'variant',
-          `replies/s offered ${overloadRate}/s`,
+          `replies/s offered ${saturation}/s`,
           'throughput ratio to off',
+          `CPU ms/msg at ${saturation}/s`,
+          'CPU ratio (off ÷ variant)',
+          `e2e p50 ms at ${rate}/s`,
           `e2e p99 ms at ${rate}/s`,
           'p99 ratio (off ÷ variant)',
-          `POST p99 ms at ${rate}/s`,
         ],
         rows,
       ),
       '',
-      `Targets: metrics only ≥ 0.97 of off (measured ${metricsRatio.toFixed(3)}: ${metricsRatio >= 0.97 ? 'met' : 'NOT met'}); full tracing ≥ 0.90 of off (measured ${tracesRatio.toFixed(3)}: ${tracesRatio >= 0.9 ? 'met' : 'NOT met'}). "Off" still records the Kafka and business metrics in process (there is no switch for those); it drops the HTTP RED hooks, the scrapes and tracing.`,
+      `Targets (issue 14: at saturation): metrics only ≥ 0.97 of off (measured ${metricsRatio.toFixed(3)}: ${metricsRatio >= 0.97 ? 'met' : 'NOT met'}); full tracing ≥ 0.90 of off (measured ${tracesRatio.toFixed(3)}: ${tracesRatio >= 0.9 ? 'met' : 'NOT met'}). If "off" kept up with ${saturation}/s, the step was not past the knee and the throughput ratio says nothing: raise --saturation. "Off" still records the Kafka and business metrics in process (there is no switch for those); it drops the HTTP RED hooks, the scrapes and tracing.`,
       '',
       '<details><summary>Per round</summary>',
       '',
@@ -166,12 +212,13 @@ export const bench = defineBench({
         [
           'variant',
           'round',
-          `replies/s at ${overloadRate}/s`,
-          'e2e p50 ms',
-          'e2e p99 ms',
-          'POST p99 ms',
+          `replies/s at ${saturation}/s`,
+          'CPU ms/msg',
+          `e2e p99 ms at ${saturation}/s`,
+          `e2e p50 ms at ${rate}/s`,
+          `e2e p99 ms at ${rate}/s`,
           `failed % at ${rate}/s`,
-          `failed % at ${overloadRate}/s`,
+          `failed % at ${saturation}/s`,
         ],
         perRound,
       ),
@@ -181,7 +228,7 @@ export const bench = defineBench({
     process.stdout.write(markdown + '\n');
     return {
       markdown,
-      reproduce: `npm run bench -- overhead --rate ${rate} --duration ${durationSeconds} --rounds ${rounds} --overload ${values.overload}`,
+      reproduce: `npm run bench -- overhead --rate ${rate} --saturation ${saturation} --duration ${seconds} --warmup ${warmup} --rounds ${rounds}`,
     };
   },
 });
