@@ -17,7 +17,7 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { connect, type AddressInfo } from 'node:net';
-import { Kafka, logLevel, Partitioners, type Consumer, type ISocketFactory, type Producer } from 'kafkajs';
+import { type Batch, Kafka, logLevel, Partitioners, type Consumer, type ISocketFactory, type Producer } from 'kafkajs';
 
 const role = process.env.BARE_ROLE ?? '';
 const brokers = (process.env.BARE_BROKERS ?? '').split(',');
@@ -59,10 +59,11 @@ async function member(groupId: string): Promise<Member> {
 }
 
 /**
- * Commits each partition's next offset every 100 ms (kafkajs's autoCommit would await a commit after
- * every batch, before the next fetch). Returns what eachBatch calls once a batch's effect is done.
+ * Runs `handle` on every non-empty batch, 6 partitions at once, and commits each partition's next
+ * offset every 100 ms once its batch is handled (kafkajs's autoCommit would await a commit after
+ * every batch, before the next fetch).
  */
-function timedCommits(consumer: Consumer): (topic: string, partition: number, lastOffset: string) => void {
+async function consumeBatches(consumer: Consumer, handle: (batch: Batch) => Promise<void> | void): Promise<void> {
   const pending = new Map<string, { topic: string; partition: number; offset: string }>();
   setInterval(() => {
     if (pending.size === 0) return;
@@ -70,8 +71,16 @@ function timedCommits(consumer: Consumer): (topic: string, partition: number, la
     pending.clear();
     consumer.commitOffsets(offsets).catch(() => undefined);
   }, 100).unref();
-  return (topic, partition, lastOffset) =>
-    void pending.set(`${topic}|${partition}`, { topic, partition, offset: (BigInt(lastOffset) + 1n).toString() });
+  await consumer.run({
+    autoCommit: false,
+    partitionsConsumedConcurrently: 6,
+    eachBatch: async ({ batch }) => {
+      if (batch.messages.length === 0) return;
+      await handle(batch);
+      const { topic, partition } = batch;
+      pending.set(`${topic}|${partition}`, { topic, partition, offset: (BigInt(batch.lastOffset()) + 1n).toString() });
+    },
+  });
 }
 
 async function relay(from: string, to: string, groupId: string): Promise<Member> {
@@ -89,19 +98,12 @@ async function relay(from: string, to: string, groupId: string): Promise<Member>
     });
     return m;
   }
-  const done = timedCommits(consumer);
-  await consumer.run({
-    autoCommit: false,
-    partitionsConsumedConcurrently: 6,
-    eachBatch: async ({ batch }) => {
-      if (batch.messages.length === 0) return;
-      await out.send({
-        topic: to,
-        acks: -1,
-        messages: batch.messages.map((m) => ({ key: m.key, value: m.value, headers: m.headers })),
-      });
-      done(batch.topic, batch.partition, batch.lastOffset());
-    },
+  await consumeBatches(consumer, async (batch) => {
+    await out.send({
+      topic: to,
+      acks: -1,
+      messages: batch.messages.map((m) => ({ key: m.key, value: m.value, headers: m.headers })),
+    });
   });
   return m;
 }
@@ -131,21 +133,13 @@ async function sink(groupId: string): Promise<Member> {
   const consumer = m.consumer;
   await consumer.subscribe({ topics: [topic('messages'), topic('actions'), topic('replies')] });
   const replies = topic('replies');
-  const done = timedCommits(consumer);
-  await consumer.run({
-    autoCommit: false,
-    partitionsConsumedConcurrently: 6,
-    eachBatch: async ({ batch }) => {
-      if (batch.messages.length === 0) return;
-      if (batch.topic === replies) {
-        const now = Date.now();
-        for (const m of batch.messages) {
-          const at = Number(m.headers?.['x-accepted-ms']?.toString());
-          if (Number.isFinite(at)) observe((now - at) / 1000);
-        }
-      }
-      done(batch.topic, batch.partition, batch.lastOffset());
-    },
+  await consumeBatches(consumer, (batch) => {
+    if (batch.topic !== replies) return;
+    const now = Date.now();
+    for (const m of batch.messages) {
+      const at = Number(m.headers?.['x-accepted-ms']?.toString());
+      if (Number.isFinite(at)) observe((now - at) / 1000);
+    }
   });
   return m;
 }

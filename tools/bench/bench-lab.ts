@@ -1,4 +1,5 @@
 import { setTimeout as delay } from 'node:timers/promises';
+import { type Admin, Kafka, logLevel } from 'kafkajs';
 import {
   APPS,
   type AppName,
@@ -68,6 +69,13 @@ export class BenchLab {
   async startKafka(): Promise<string> {
     this.kafka = await startKafka(this.config, { log: this.log });
     return this.kafka.brokers;
+  }
+
+  /** A connected kafkajs admin client on the bench broker (lag, topics), quiet; throws before startKafka. */
+  async admin(clientId: string): Promise<Admin> {
+    const admin = new Kafka({ clientId, brokers: this.brokers.split(','), logLevel: logLevel.NOTHING }).admin();
+    await admin.connect();
+    return admin;
   }
 
   url(app: AppName): string {

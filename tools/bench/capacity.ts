@@ -11,7 +11,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
-import { Kafka, logLevel, type Admin } from 'kafkajs';
+import type { Admin } from 'kafkajs';
 import { type AppName, kafkaLibsDir, REPO_ROOT, waitFor } from '../lab';
 import { BenchLab } from './bench-lab';
 import { climb, histogramCount, histogramDelta, histogramQuantile, PIPELINE_SLO, type Slo } from './capacity-math';
@@ -199,12 +199,7 @@ export const bench = {
     try {
       log(`starting the bench lab's broker (${lab.config.stateDir})`);
       const brokers = await lab.startKafka();
-      admin = new Kafka({
-        clientId: 'bench-capacity',
-        brokers: brokers.split(','),
-        logLevel: logLevel.NOTHING,
-      }).admin();
-      await admin.connect();
+      admin = await lab.admin('bench-capacity');
       if (rates.broker.length) {
         log("the broker alone: Kafka's ProducerPerformance");
         broker = await producerPerf(lab, admin, brokers, rates.broker, log);

@@ -9,7 +9,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Kafka, logLevel, type Admin } from 'kafkajs';
+import type { Admin } from 'kafkajs';
 import { startOtlpSink } from '../otlp-sink';
 import { BenchLab } from './bench-lab';
 import { PIPELINE_SLO } from './capacity-math';
@@ -108,13 +108,8 @@ export const bench = defineBench({
     let admin: Admin | undefined;
     try {
       log(`starting the bench lab's broker (${lab.config.stateDir})`);
-      const brokers = await lab.startKafka();
-      admin = new Kafka({
-        clientId: 'bench-overhead',
-        brokers: brokers.split(','),
-        logLevel: logLevel.NOTHING,
-      }).admin();
-      await admin.connect();
+      await lab.startKafka();
+      admin = await lab.admin('bench-overhead');
       // A fresh broker spends its first minutes compiling (JIT): without this, round 1's first
       // variant would pay it alone.
       log(`warming the broker up (unmeasured): ${3 * warmup} s at ${rate}/s`);
