@@ -1,4 +1,7 @@
 import { Controller, Module, UseFilters } from '@nestjs/common';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { context, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
 import { NestFactory } from '@nestjs/core';
 import { EventPattern, type KafkaContext, type MessageHandler } from '@nestjs/microservices';
 import type { EachMessagePayload, Kafka } from 'kafkajs';
@@ -501,5 +504,81 @@ describe('HardenedServerKafka', () => {
       ['info', 'dead_lettered'],
     ]);
     await server.close();
+  });
+
+  describe("puts the envelope on the message's process span (ADR 0004)", () => {
+    const exporter = new InMemorySpanExporter();
+    const contextManager = new AsyncLocalStorageContextManager();
+    const provider = new TracerProvider({ spanProcessors: [new SimpleSpanProcessor({ exporter })] });
+    /** The spans ended so far (the processor exports each one asynchronously). */
+    const finished = async () => {
+      await provider.forceFlush();
+      return exporter.getFinishedSpans();
+    };
+    beforeAll(() => {
+      context.setGlobalContextManager(contextManager.enable());
+      trace.setGlobalTracerProvider(provider);
+    });
+    afterAll(() => {
+      trace.disable();
+      context.disable();
+    });
+    beforeEach(() => exporter.reset());
+
+    /** Delivers inside a CONSUMER span, as the kafkajs instrumentation does, and ends it after. */
+    async function deliverInProcessSpan(kafka: ReturnType<typeof fakeKafka>, value: string): Promise<void> {
+      const span = trace.getTracer('instrumentation-kafkajs').startSpan('process p.jeeves.replies.v1', {
+        kind: SpanKind.CONSUMER,
+      });
+      await context.with(trace.setSpan(ROOT_CONTEXT, span), () => kafka.deliver('p.jeeves.replies.v1', value));
+      span.end();
+    }
+
+    it('adds type, id, group and outcome to the active process span, without a child span', async () => {
+      const { kafka, server } = await start({});
+      await deliverInProcessSpan(kafka, reply());
+      const spans = await finished();
+      expect(spans.map((s) => s.name)).toEqual(['process p.jeeves.replies.v1']);
+      expect(spans[0]!.attributes).toMatchObject({
+        'jeeves.message.type': 'reply.produced',
+        'messaging.message.id': expect.any(String),
+        'messaging.consumer.group.name': 'p.g',
+        'jeeves.outcome': 'ok',
+      });
+      expect(spans[0]!.status.code).toBe(SpanStatusCode.UNSET);
+      await server.close();
+    });
+
+    it('marks the process span as an error when the message is dead-lettered', async () => {
+      const { kafka, server } = await start({
+        handler: async () => {
+          throw new NonRetryableError('rule');
+        },
+      });
+      await deliverInProcessSpan(kafka, reply());
+      const [span] = await finished();
+      expect(span!.attributes['jeeves.outcome']).toBe('dead_lettered');
+      expect(span!.status).toEqual({ code: SpanStatusCode.ERROR, message: 'dead-lettered' });
+      await server.close();
+    });
+
+    it('makes a process span of its own when no instrumentation made one', async () => {
+      const { kafka, server } = await start({});
+      await kafka.deliver('p.jeeves.replies.v1', reply(), '7', Buffer.from('alice'), 3);
+      const spans = await finished();
+      expect(spans).toHaveLength(1);
+      expect(spans[0]!.name).toBe('process p.jeeves.replies.v1');
+      expect(spans[0]!.kind).toBe(SpanKind.CONSUMER);
+      expect(spans[0]!.attributes).toMatchObject({
+        'messaging.system': 'kafka',
+        'messaging.operation.type': 'process',
+        'messaging.destination.name': 'p.jeeves.replies.v1',
+        'messaging.destination.partition.id': '3',
+        'messaging.kafka.offset': 7,
+        'jeeves.message.type': 'reply.produced',
+        'jeeves.outcome': 'ok',
+      });
+      await server.close();
+    });
   });
 });

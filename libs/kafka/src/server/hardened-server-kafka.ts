@@ -1,4 +1,4 @@
-import { context as otelContext, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import { context as otelContext, type Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { KafkaContext, type KafkaOptions, type MessageHandler, ServerKafka } from '@nestjs/microservices';
 import { type Admin, ConfigResourceTypes, type Consumer, type EachMessagePayload, type Kafka } from 'kafkajs';
 import { isObservable, lastValueFrom } from 'rxjs';
@@ -125,8 +125,8 @@ function partitionsOf(topics: readonly TopicName[]): number {
  * `@EventPattern(<contract topic>)` controller methods; this class owns what Nest leaves to them:
  * envelope validation, poison → `jeeves.dlq.v1` with provenance headers (the partition moves on),
  * retries with full-jitter backoff and heartbeats, offsets resolved only after the effect, dedupe by
- * envelope id, per-partition concurrency, pause/resume, lag and rebalance metrics, a
- * `handle <type>` span per message. A handler never has to catch to protect its partition.
+ * envelope id, per-partition concurrency, pause/resume, lag and rebalance metrics, the envelope's
+ * type, id and outcome on each message's `process <topic>` span. A handler never has to catch to protect its partition.
  */
 export class HardenedServerKafka extends ServerKafka {
   private readonly retry: RetryPolicy;
@@ -359,28 +359,40 @@ export class HardenedServerKafka extends ServerKafka {
       return;
     }
 
-    const span = tracer.startSpan(`handle ${envelope.type}`, {
-      kind: SpanKind.INTERNAL,
-      attributes: {
-        'messaging.system': 'kafka',
-        'messaging.operation.name': 'process',
-        'messaging.destination.name': payload.topic,
-        'messaging.destination.partition.id': String(partition),
-        'messaging.kafka.offset': Number(message.offset),
-        'messaging.consumer.group.name': this.groupId,
-        'messaging.message.id': envelope.id,
-        'jeeves.message.type': envelope.type,
-      },
-    });
+    // The span of this message: the kafkajs instrumentation's `process <topic>` span, active here,
+    // takes the envelope's attributes (a child of the same length would double the consumer's spans,
+    // ADR 0004). Only where that instrumentation is not registered does the message get its own.
+    const attributes = {
+      'messaging.consumer.group.name': this.groupId,
+      'messaging.message.id': envelope.id,
+      'jeeves.message.type': envelope.type,
+    };
+    const active = trace.getActiveSpan();
+    const span: Span = active?.isRecording()
+      ? active
+      : tracer.startSpan(`process ${payload.topic}`, {
+          kind: SpanKind.CONSUMER,
+          attributes: {
+            'messaging.system': 'kafka',
+            'messaging.operation.name': 'process',
+            'messaging.operation.type': 'process',
+            'messaging.destination.name': payload.topic,
+            'messaging.destination.partition.id': String(partition),
+            'messaging.kafka.offset': Number(message.offset),
+            ...attributes,
+          },
+        });
+    const own = span === active ? undefined : span;
+    if (!own) span.setAttributes(attributes);
+    const inSpan = <T>(work: () => T): T =>
+      own ? otelContext.with(trace.setSpan(otelContext.active(), own), work) : work();
     let outcome: ConsumeOutcome;
     try {
-      outcome = await otelContext.with(trace.setSpan(otelContext.active(), span), () =>
-        this.runWithRetries(topic, envelope, payload),
-      );
+      outcome = await inSpan(() => this.runWithRetries(topic, envelope, payload));
     } catch (error) {
       // Left to kafkajs (a rebalance, a dead-letter send that failed): the message comes again.
       span.setStatus({ code: SpanStatusCode.ERROR, message: 'handed back to kafkajs' });
-      span.end();
+      own?.end();
       throw error;
     }
     if (outcome === 'dead_lettered' || outcome === 'dropped')
@@ -397,7 +409,7 @@ export class HardenedServerKafka extends ServerKafka {
     // cost data-service about 6 % of its CPU under load), at info when it did not.
     const level = outcome === 'ok' ? 'debug' : 'info';
     if (this.deps.logger.isLevelEnabled(level))
-      otelContext.with(trace.setSpan(otelContext.active(), span), () =>
+      inSpan(() =>
         this.deps.logger[level](
           {
             topic,
@@ -411,7 +423,7 @@ export class HardenedServerKafka extends ServerKafka {
           'message',
         ),
       );
-    span.end();
+    own?.end();
     this.deps.metrics.consumed.inc({ ...labels, outcome });
     if (outcome !== 'dead_lettered' && outcome !== 'dropped') this.recent.add(envelope.id);
   }
