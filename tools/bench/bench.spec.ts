@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { StoredSpan } from '../otlp-sink';
+import { appsToSwap } from './consumers-ab';
 import { writePerformanceSection } from './performance-doc';
 import { spanBreakdown } from './spans-breakdown';
 import { defineBench } from './support';
@@ -170,5 +171,24 @@ describe('token-guessing verdicts', () => {
     expect(text).toContain(
       '| limits off | 1 | 20 | 20 | 401: 100, 429: 100 | 0 | 25.0 | 5.0 | 4000 | 0.50 | good 25.0 % ok, good p99 4000 ms |',
     );
+  });
+});
+
+describe('consumers --apps', () => {
+  it('takes the apps on the message path in the order given', () => {
+    expect(appsToSwap('gateway,bot, worker,data-service,provider')).toEqual([
+      'gateway',
+      'bot',
+      'worker',
+      'data-service',
+      'provider',
+    ]);
+  });
+
+  it('refuses an unknown app, the token-dealer, an empty name and a repeat, naming what was wrong', () => {
+    expect(() => appsToSwap('bot,gatway')).toThrow(/not gatway/);
+    expect(() => appsToSwap('token-dealer')).toThrow(/not token-dealer/);
+    expect(() => appsToSwap('bot,,worker')).toThrow(/expected names from gateway, bot/);
+    expect(() => appsToSwap('bot,bot')).toThrow(/named twice/);
   });
 });

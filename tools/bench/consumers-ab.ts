@@ -1,7 +1,8 @@
 /**
  * `npm run bench -- consumers --variant A=<built checkout> --variant B=<built checkout>`: the
- * consumers (bot, worker, data-service) of two builds side by side on one running lab (LAB_STATE_DIR
- * and friends, as `npm run lab -- up` left it), rounds alternating A/B. Per round and offered rate:
+ * consumers (bot, worker, data-service; `--apps` names others, e.g. the gateway and provider too
+ * for a whole before/after) of two builds side by side on one running lab (LAB_STATE_DIR and
+ * friends, as `npm run lab -- up` left it), rounds alternating A/B. Per round and offered rate:
  * open-model POSTs of mixed intents (the driver's `post` flow, no GET polling), end-to-end latency
  * from data-service's own `jeeves_message_end_to_end_seconds` (scraped before and after the step,
  * never during it), CPU ms per message per process from /proc/<pid>/stat.
@@ -26,6 +27,20 @@ import { defineBench, median, table } from './support';
 
 const CONSUMERS: readonly AppName[] = ['bot', 'worker', 'data-service'];
 const PROCESSES: readonly string[] = ['gateway', ...CONSUMERS, 'provider', 'kafka'];
+/** The apps `--apps` may swap: every app on the message path (the token-dealer only hands out tokens). */
+const SWAPPABLE: readonly AppName[] = ['gateway', ...CONSUMERS, 'provider'];
+
+/** `--apps gateway,bot,…` → the apps to run from each build, in the order given; throws on an unknown or repeated name. */
+export function appsToSwap(list: string): AppName[] {
+  const names = list.split(',').map((name) => name.trim());
+  const unknown = names.filter((name) => !(SWAPPABLE as readonly string[]).includes(name));
+  if (unknown.length > 0 || names.length === 0)
+    throw new Error(
+      `--apps ${list}: expected names from ${SWAPPABLE.join(', ')}, not ${unknown.join(', ') || 'nothing'}`,
+    );
+  if (new Set(names).size !== names.length) throw new Error(`--apps ${list}: an app is named twice`);
+  return names as AppName[];
+}
 const TEXTS = ['weather in Paris', 'time in Tokyo', 'help', 'echo hi'];
 const CLOCK_TICKS_PER_SECOND = 100;
 /** The SLO that defines "sustained": e2e p99 under 250 ms, read as ≥ 99 % of replies in the ≤ 0.25 s bucket. */
@@ -94,10 +109,15 @@ function pids(config: LabConfig): Record<string, number> {
   return out;
 }
 
-async function startConsumers(config: LabConfig, variant: Variant, log: (line: string) => void): Promise<void> {
+async function startVariant(
+  config: LabConfig,
+  variant: Variant,
+  apps: readonly AppName[],
+  log: (line: string) => void,
+): Promise<void> {
   const brokers = brokersOf(config);
-  await Promise.all(CONSUMERS.map((app) => stopInstance(config, app)));
-  const targets = CONSUMERS.map((app) => describeInstance(config, app, 1));
+  await Promise.all(apps.map((app) => stopInstance(config, app)));
+  const targets = apps.map((app) => describeInstance(config, app, 1));
   await Promise.all(targets.map((t) => startInstance(config, t, { brokers }, { root: variant.root })));
   await waitInstancesReady(config, targets, { timeoutMs: 120_000, log });
 }
@@ -136,13 +156,13 @@ async function measure(
   round: number,
   rate: number,
   seconds: number,
-  signalProfilers: boolean,
+  profiled: readonly AppName[],
 ): Promise<StepResult> {
   const before = await e2eBuckets(config);
   const processes = pids(config);
   // A profiling preload (see --profile) starts a CPU profile on the first SIGUSR2 and writes it on the next.
   const signal = (): void => {
-    if (signalProfilers) for (const app of CONSUMERS) if (processes[app]) process.kill(processes[app], 'SIGUSR2');
+    for (const app of profiled) if (processes[app]) process.kill(processes[app], 'SIGUSR2');
   };
   const ticksBefore = Object.fromEntries(Object.entries(processes).map(([name, pid]) => [name, cpuTicks(pid)]));
   signal();
@@ -198,6 +218,7 @@ function report(results: readonly StepResult[], variants: readonly Variant[], ra
         list((r) => r.completed / Math.max(1, r.accepted), 3),
         ...PROCESSES.map((p) => fmt(median(of.map((r) => r.cpuMsPerMessage[p] ?? NaN)), 2)),
         fmt(median(of.map((r) => CONSUMERS.reduce((s, c) => s + (r.cpuMsPerMessage[c] ?? 0), 0))), 2),
+        fmt(median(of.map((r) => PROCESSES.reduce((s, c) => s + (r.cpuMsPerMessage[c] ?? 0), 0))), 2),
       ]);
     }
   return table(
@@ -209,6 +230,7 @@ function report(results: readonly StepResult[], variants: readonly Variant[], ra
       'completed/accepted',
       ...PROCESSES.map((p) => `${p} CPU ms/msg (median)`),
       'consumers CPU ms/msg',
+      'all CPU ms/msg',
     ],
     rows,
   );
@@ -216,12 +238,14 @@ function report(results: readonly StepResult[], variants: readonly Variant[], ra
 
 /** Entry for main.ts. */
 export const bench = defineBench({
-  summary: 'consumers of two builds side by side on a running lab: e2e p99 and CPU ms per message',
+  summary: 'consumers (or --apps) of two builds side by side on a running lab: e2e p99 and CPU ms per message',
   options: {
     variant: { type: 'string', multiple: true },
     rates: { type: 'string', default: '100,200,300' },
     seconds: { type: 'string', default: '20' },
     rounds: { type: 'string', default: '3' },
+    /** The apps run from each build (comma-separated; gateway, bot, worker, data-service, provider). */
+    apps: { type: 'string', default: CONSUMERS.join(',') },
     // Sends SIGUSR2 to the consumers at the start and end of each measured step, for a variant
     // whose preload profiles on that signal.
     profile: { type: 'boolean', default: false },
@@ -236,28 +260,32 @@ export const bench = defineBench({
     const rates = values.rates.split(',').map(Number);
     const seconds = Number(values.seconds);
     const rounds = Number(values.rounds);
+    const apps = appsToSwap(values.apps);
     const config = openLab();
     // The gateway's per-client limits would cap one driver client long before the pipeline does.
     process.env.RATE_LIMIT_PER_SECOND ??= '100000';
     process.env.RATE_LIMIT_BURST ??= '100000';
     process.env.RATE_LIMIT_MAX_IN_FLIGHT ??= '4096';
-    const brokers = brokersOf(config);
-    await stopInstance(config, 'gateway');
-    await delay(1000);
-    const gateway = describeInstance(config, 'gateway', 1);
-    await startInstance(config, gateway, { brokers });
-    await waitInstancesReady(config, [gateway], { timeoutMs: 120_000, log });
+    if (!apps.includes('gateway')) {
+      // This checkout's gateway, restarted so that it takes the limits above.
+      const brokers = brokersOf(config);
+      await stopInstance(config, 'gateway');
+      await delay(1000);
+      const gateway = describeInstance(config, 'gateway', 1);
+      await startInstance(config, gateway, { brokers });
+      await waitInstancesReady(config, [gateway], { timeoutMs: 120_000, log });
+    }
     const results: StepResult[] = [];
     for (let round = 1; round <= rounds; round++) {
       // ABAB… in odd rounds, BABA… in even ones: a drift in the machine's load hits both alike.
       const order = round % 2 === 1 ? variants : [...variants].reverse();
       for (const variant of order) {
-        log(`round ${round}: consumers from ${variant.name} (${variant.root})`);
-        await startConsumers(config, variant, log);
+        log(`round ${round}: ${apps.join(', ')} from ${variant.name} (${variant.root})`);
+        await startVariant(config, variant, apps, log);
         await postStep(config, 100, 5); // warm-up: JIT and the first rebalance, unmeasured
         await delay(3000);
         for (const rate of rates) {
-          const r = await measure(config, variant, round, rate, seconds, values.profile);
+          const r = await measure(config, variant, round, rate, seconds, values.profile ? apps : []);
           log(
             `round ${round} ${variant.name} @${rate}/s: accepted ${r.accepted}, completed ${r.completed}, p50 ${fmt(r.p50Ms)} ms, p99 ${fmt(r.p99Ms)} ms, ${fmt(100 * r.withinSlo, 2)} % ≤ 250 ms, CPU ms/msg ${Object.entries(
               r.cpuMsPerMessage,

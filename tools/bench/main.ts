@@ -5,7 +5,7 @@
  *   overhead  pipeline throughput and p99 with instrumentation off / metrics / metrics + traces
  *   capacity  what the lab sustains (e2e from data-service's histogram, no polling) beside a bare kafkajs
  *             pipeline; the gateway alone beside a bare Nest+Fastify handler; CPU per message (ADR 0061)
- *   consumers bot, worker and data-service of two builds side by side on a running lab (--variant NAME=<root>)
+ *   consumers bot, worker and data-service (or --apps) of two builds side by side on a running lab (--variant NAME=<root>)
  *   footprint start-up to ready and idle RSS per service, this build beside another revision's
  *             (--against <rev>), rounds alternating; also an HTML chart in .lab/bench/footprint.html
  *   token-guessing  wrong-secret requests/s the token-dealer survives, failed-attempt limits on and off

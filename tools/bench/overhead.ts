@@ -3,21 +3,20 @@
  * off, metrics only, and metrics + 100 % sampled traces (OTLP/JSON to a local sink) — measured as the
  * capacity benchmark measures (ADR 0061: open-model POSTs only, e2e from data-service's own
  * histogram, CPU from /proc): replies/s and CPU ms per message at an offered rate past the knee, and
- * e2e p50/p99 at a rate below it. Variants are interleaved A/B/C per round so that drift on the shared
- * machine falls on every variant alike.
+ * e2e p50/p99 at a rate below it. Variants are interleaved per round (A/B/C, then C/B/A) so that
+ * drift on the shared machine falls on every variant alike.
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Admin } from 'kafkajs';
-import { startOtlpSink } from '../otlp-sink';
 import { BenchLab } from './bench-lab';
 import { PIPELINE_SLO } from './capacity-math';
 import { clockTicksPerSecond } from './capacity-probes';
 import { MIXED_TEXTS, measurePipelineStep, type PipelineStep } from './capacity-steps';
 import { labSystem } from './capacity-systems';
 import { offerPosts, scrapeLoop } from './pipeline-load';
-import { defineBench, fmtMs, median, ratio, table } from './support';
+import { defineBench, fmtMs, median, ratio, startChild, table } from './support';
 
 interface Variant {
   readonly key: 'off' | 'metrics' | 'traces';
@@ -103,7 +102,21 @@ export const bench = defineBench({
       ticksPerSecond,
     };
     const lab = new BenchLab(log);
-    const sink = await startOtlpSink({ file: join(mkdtempSync(join(tmpdir(), 'jeeves-bench-')), 'spans.jsonl') });
+    // The sink in a process of its own, as the lab runs it: in this one it would take the driver's
+    // event loop (a message's spans parsed and written) and the driver would offer less.
+    const spansFile = join(mkdtempSync(join(tmpdir(), 'jeeves-bench-')), 'spans.jsonl');
+    const sink = await startChild(
+      [join(__dirname, '..', 'otlp-sink', 'main.js'), '--port', '0', '--file', spansFile],
+      {},
+      30_000,
+      /listening on http:\/\/127\.0\.0\.1:(\d+)/,
+    );
+    const sinkPid = sink.process.pid ?? NaN;
+    /** The lab as the capacity benchmark sees it, with the sink's CPU counted beside the apps'. */
+    const systemOf = (prefix: string, admin: Admin) => {
+      const system = labSystem(lab, prefix, admin);
+      return { ...system, pids: () => ({ ...system.pids(), 'otlp-sink': sinkPid }) };
+    };
     const runs = new Map<Variant['key'], VariantRun[]>(VARIANTS.map((v) => [v.key, []]));
     let admin: Admin | undefined;
     try {
@@ -113,13 +126,15 @@ export const bench = defineBench({
       // A fresh broker spends its first minutes compiling (JIT): without this, round 1's first
       // variant would pay it alone.
       log(`warming the broker up (unmeasured): ${3 * warmup} s at ${rate}/s`);
-      const first = await lab.startApps({ ...VARIANTS[1].env(sink.endpoint), ...RATE_LIMITS });
-      await offerPosts(labSystem(lab, first.prefix, admin).target, rate, 3 * warmup, MIXED_TEXTS);
+      const first = await lab.startApps({ ...VARIANTS[1].env(sink.url), ...RATE_LIMITS });
+      await offerPosts(systemOf(first.prefix, admin).target, rate, 3 * warmup, MIXED_TEXTS);
       for (let round = 1; round <= rounds; round++) {
-        for (const variant of VARIANTS) {
+        // A/B/C in odd rounds, C/B/A in even ones: what drifts within a round (the store's file
+        // grows, a neighbour's load) falls on every variant alike.
+        for (const variant of round % 2 === 1 ? VARIANTS : [...VARIANTS].reverse()) {
           log(`round ${round}/${rounds}, ${variant.label}: restarting the apps on fresh topics`);
-          const { prefix } = await lab.startApps({ ...variant.env(sink.endpoint), ...RATE_LIMITS });
-          const system = labSystem(lab, prefix, admin);
+          const { prefix } = await lab.startApps({ ...variant.env(sink.url), ...RATE_LIMITS });
+          const system = systemOf(prefix, admin);
           log(`  warm-up (unmeasured): ${warmup} s at ${rate}/s`);
           await offerPosts(system.target, rate, warmup, MIXED_TEXTS);
           const scraper = variant.scrape ? scrapeLoop(lab) : undefined;
@@ -141,8 +156,9 @@ export const bench = defineBench({
     } finally {
       await admin?.disconnect().catch(() => undefined);
       await lab.close();
-      await sink.close();
+      await sink.stop();
     }
+    const spansReceived = readFileSync(spansFile, 'utf8').split('\n').filter(Boolean).length;
     const spread = (xs: number[], digits: number): string =>
       `${median(xs).toFixed(digits)} (${Math.min(...xs).toFixed(digits)}–${Math.max(...xs).toFixed(digits)})`;
     const of = (key: Variant['key']) => runs.get(key) ?? [];
@@ -183,7 +199,7 @@ export const bench = defineBench({
     const metricsRatio = median(throughput('metrics')) / offThroughput;
     const tracesRatio = median(throughput('traces')) / offThroughput;
     const markdown = [
-      `Per variant: the apps restarted with its settings on fresh topics, ${warmup} s of unmeasured load at ${rate}/s, then one ${seconds} s step at ${rate} POSTs/s (below the knee: the latency columns) and one at ${saturation}/s (past it: replies/s is the variant's throughput, CPU ms per message its cost, summed over the apps, the broker and the driver). Measured as the capacity benchmark does: open-model POSTs only (mixed intents), e2e from data-service's \`jeeves_message_end_to_end_seconds\` bucket deltas, CPU from /proc; no GET polling. ${rounds} rounds interleaved A/B/C after ${3 * warmup} s of unmeasured load on the fresh broker; each cell is the median over rounds with the min–max in brackets. Spans received by the sink: ${sink.spansReceived()}.`,
+      `Per variant: the apps restarted with its settings on fresh topics, ${warmup} s of unmeasured load at ${rate}/s, then one ${seconds} s step at ${rate} POSTs/s (below the knee: the latency columns) and one at ${saturation}/s (past it: replies/s is the variant's throughput, CPU ms per message its cost, summed over the apps, the broker, the trace sink and the driver). Measured as the capacity benchmark does: open-model POSTs only (mixed intents), e2e from data-service's \`jeeves_message_end_to_end_seconds\` bucket deltas, CPU from /proc; no GET polling. ${rounds} rounds interleaved (A/B/C, then C/B/A) after ${3 * warmup} s of unmeasured load on the fresh broker; each cell is the median over rounds with the min–max in brackets. Spans received by the sink (its own process, its CPU counted with the rest): ${spansReceived}.`,
       '',
       table(
         [

@@ -72,13 +72,15 @@ export interface Child {
 }
 
 /**
- * Starts `node <args>` and waits for it to print `LISTENING <port>`; the load generator and the
- * thing under load then run in separate processes, as they would against a real service.
+ * Starts `node <args>` and waits for it to print `LISTENING <port>` (or a line `listening` matches,
+ * its first group the port); the load generator and the thing under load then run in separate
+ * processes, as they would against a real service. Rejects if it exits first or takes over `timeoutMs`.
  */
 export async function startChild(
   args: readonly string[],
   env: NodeJS.ProcessEnv = {},
   timeoutMs = 30_000,
+  listening = /LISTENING (\d+)/,
 ): Promise<Child> {
   const child = spawn(process.execPath, args, {
     env: { ...process.env, ...env },
@@ -92,7 +94,7 @@ export async function startChild(
     let buffer = '';
     child.stdout?.on('data', (chunk: Buffer) => {
       buffer += chunk.toString();
-      const m = /LISTENING (\d+)/.exec(buffer);
+      const m = listening.exec(buffer);
       if (m) {
         clearTimeout(timer);
         resolve(Number(m[1]));
