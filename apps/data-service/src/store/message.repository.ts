@@ -55,7 +55,9 @@ export interface MessageRepository {
   readonly engine: StoreEngine;
   /**
    * In one transaction: records the event key (a key seen before makes it a duplicate with no other
-   * effect), reads the message, applies `reduce`, and writes the result.
+   * effect), reads the message, applies `reduce`, and writes the result. The transaction may be
+   * shared with events applied at the same moment (SQLite's group commit), each under its own
+   * savepoint; it resolves only once its transaction has committed.
    */
   applyOnce(event: EventToApply): Promise<ApplyOutcome>;
   findById(id: string): Promise<MessageRecord | undefined>;

@@ -16,6 +16,13 @@ import {
 import { assertOrdered, CREATE_MIGRATIONS_TABLE, MIGRATIONS, type Migration, migrationSql } from './migrations';
 import { MESSAGE_COLUMNS, type MessageRow, recordToParams, rowToRecord } from './rows';
 
+/** An applyOnce call waiting for its group commit. */
+interface PendingApply {
+  readonly event: EventToApply;
+  resolve(outcome: ApplyOutcome): void;
+  reject(error: unknown): void;
+}
+
 export interface SqliteOptions {
   /** A file path, or `:memory:`. */
   path: string;
@@ -40,11 +47,15 @@ function userFilter(user: string, clientId: string | undefined): { sql: string; 
  * The embedded store: node:sqlite, WAL, one connection per process. Its calls are synchronous, so a
  * transaction runs start to finish without another handler interleaving on the connection; other
  * processes sharing the file (scaled instances) wait on `BEGIN IMMEDIATE` for up to busy_timeout.
+ * Events are applied in group commits (applyOnce): one transaction per turn of the event loop
+ * instead of one per event, which writes each shared page (an index's, the table's) once per group.
  */
 export class SqliteMessageRepository implements MessageRepository {
   readonly engine = 'sqlite' as const;
   private db: DatabaseSync | undefined;
   private readonly statements = new Map<string, StatementSync>();
+  /** Events waiting for the next group commit (applyOnce), in the order they came. */
+  private pendingApplies: PendingApply[] = [];
 
   private constructor(db: DatabaseSync) {
     this.db = db;
@@ -90,24 +101,67 @@ export class SqliteMessageRepository implements MessageRepository {
     }
   }
 
-  async applyOnce(event: EventToApply): Promise<ApplyOutcome> {
-    return this.transaction((): ApplyOutcome => {
-      const inserted = this.run(
-        'INSERT INTO processed_events (envelope_id, event_type, message_id, processed_at) VALUES (?, ?, ?, ?) ON CONFLICT (envelope_id) DO NOTHING',
-        event.eventKey,
-        event.eventType,
-        event.messageId,
-        Date.now(),
-      );
-      if (Number(inserted.changes) === 0) {
-        this.run('UPDATE processed_events SET duplicates = duplicates + 1 WHERE envelope_id = ?', event.eventKey);
-        return { duplicate: true };
-      }
-      const row = this.get(`SELECT * FROM messages WHERE id = ?`, event.messageId) as MessageRow | undefined;
-      const transition = event.reduce(row ? rowToRecord(row) : undefined);
-      if (transition.changed) this.run(UPSERT, ...recordToParams(transition.next));
-      return { duplicate: false, transition };
+  /**
+   * Applies the event in a group commit: every applyOnce called in the same turn of the event loop
+   * (the consumer's concurrent handlers) runs in one transaction, each under its own savepoint, so
+   * one event's failure rolls back only its own changes. Resolves after the COMMIT, never before.
+   * Throws what applying the event threw, or, for every event of the group, what BEGIN or COMMIT threw.
+   */
+  applyOnce(event: EventToApply): Promise<ApplyOutcome> {
+    return new Promise<ApplyOutcome>((resolve, reject) => {
+      this.pendingApplies.push({ event, resolve, reject });
+      if (this.pendingApplies.length === 1) setImmediate(() => this.applyPending());
     });
+  }
+
+  /** The group commit: one transaction for every pending event, a savepoint for each. */
+  private applyPending(): void {
+    const group = this.pendingApplies;
+    this.pendingApplies = [];
+    if (group.length === 0) return;
+    const results: ({ outcome: ApplyOutcome } | { error: unknown })[] = [];
+    try {
+      this.transaction(() => {
+        const db = this.connection();
+        for (const { event } of group) {
+          db.exec('SAVEPOINT apply_event');
+          try {
+            results.push({ outcome: this.applyInTransaction(event) });
+            db.exec('RELEASE apply_event');
+          } catch (error) {
+            db.exec('ROLLBACK TO apply_event');
+            db.exec('RELEASE apply_event');
+            results.push({ error });
+          }
+        }
+      });
+    } catch (error) {
+      for (const { reject } of group) reject(error);
+      return;
+    }
+    group.forEach(({ resolve, reject }, index) => {
+      const result = results[index]!;
+      if ('error' in result) reject(result.error);
+      else resolve(result.outcome);
+    });
+  }
+
+  private applyInTransaction(event: EventToApply): ApplyOutcome {
+    const inserted = this.run(
+      'INSERT INTO processed_events (envelope_id, event_type, message_id, processed_at) VALUES (?, ?, ?, ?) ON CONFLICT (envelope_id) DO NOTHING',
+      event.eventKey,
+      event.eventType,
+      event.messageId,
+      Date.now(),
+    );
+    if (Number(inserted.changes) === 0) {
+      this.run('UPDATE processed_events SET duplicates = duplicates + 1 WHERE envelope_id = ?', event.eventKey);
+      return { duplicate: true };
+    }
+    const row = this.get(`SELECT * FROM messages WHERE id = ?`, event.messageId) as MessageRow | undefined;
+    const transition = event.reduce(row ? rowToRecord(row) : undefined);
+    if (transition.changed) this.run(UPSERT, ...recordToParams(transition.next));
+    return { duplicate: false, transition };
   }
 
   async findById(id: string): Promise<MessageRecord | undefined> {
@@ -192,6 +246,8 @@ export class SqliteMessageRepository implements MessageRepository {
   }
 
   async close(): Promise<void> {
+    // Events already handed over are applied (or refused) before the connection goes.
+    this.applyPending();
     const db = this.db;
     this.db = undefined;
     this.statements.clear();
