@@ -60,7 +60,7 @@ describe('SQLite store specifics', () => {
   describe('group commit', () => {
     const T0 = Date.parse('2026-11-30T10:00:00.000Z');
     /** An `accepted` event for a new message; `fail` makes its reduce throw (a bug in one handler). */
-    const accepted = (messageId = randomUUID(), fail = false): EventToApply => ({
+    const accepted = (messageId = randomUUID(), fail = false, text = 'hi'): EventToApply => ({
       eventKey: randomUUID(),
       eventType: 'accepted',
       messageId,
@@ -72,7 +72,7 @@ describe('SQLite store specifics', () => {
             kind: 'accepted',
             messageId,
             user: 'alice',
-            text: 'hi',
+            text,
             clientId: 'c',
             occurredAtMs: T0,
             traceId: 'c'.repeat(32),
@@ -111,6 +111,28 @@ describe('SQLite store specifics', () => {
       expect(await repository.eventsOf(failing.messageId)).toEqual([]);
       expect(await repository.findById(first.messageId)).toBeDefined();
       expect(await repository.findById(last.messageId)).toBeDefined();
+    });
+
+    it("fails the whole group with SQLite's own error when SQLite rolls the transaction back (disk full)", async () => {
+      const file = join(dir, `full-${randomUUID()}.db`);
+      const small = SqliteMessageRepository.open({ path: file, busyTimeoutMs: 100 });
+      try {
+        // A few pages of room left: the big text fills the file and SQLite rolls back everything.
+        const raw = new DatabaseSync(file);
+        const { page_count: pages } = raw.prepare('PRAGMA page_count').get() as { page_count: number };
+        raw.close();
+        // max_page_count is per connection: set on the store's own (private) one.
+        (small as unknown as { connection(): DatabaseSync }).connection().exec(`PRAGMA max_page_count = ${pages + 6}`);
+        const events = [accepted(), accepted(undefined, false, 'x'.repeat(200_000)), accepted()];
+        const results = await Promise.allSettled(events.map((event) => small.applyOnce(event)));
+        expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected', 'rejected']);
+        for (const result of results) expect((result as PromiseRejectedResult).reason).toMatchObject({ errcode: 13 }); // SQLITE_FULL
+        for (const event of events) expect(await small.findById(event.messageId)).toBeUndefined();
+        // The retry of what fits goes through.
+        await expect(small.applyOnce(events[0]!)).resolves.toMatchObject({ duplicate: false });
+      } finally {
+        await small.close();
+      }
     });
 
     it('refuses every event of the group when the commit fails, and keeps none of them', async () => {

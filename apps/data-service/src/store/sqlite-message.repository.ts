@@ -126,9 +126,13 @@ export class SqliteMessageRepository implements MessageRepository {
         for (const { event } of group) {
           db.exec('SAVEPOINT apply_event');
           try {
-            results.push({ outcome: this.applyInTransaction(event) });
+            const outcome = this.applyInTransaction(event);
             db.exec('RELEASE apply_event');
+            results.push({ outcome });
           } catch (error) {
+            // SQLITE_FULL, IOERR or NOMEM may roll the whole transaction back, savepoint and all:
+            // nothing of the group is kept, and the group fails with that error (transient: retried).
+            if (!db.isTransaction) throw error;
             db.exec('ROLLBACK TO apply_event');
             db.exec('RELEASE apply_event');
             results.push({ error });
