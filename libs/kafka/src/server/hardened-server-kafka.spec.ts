@@ -562,6 +562,21 @@ describe('HardenedServerKafka', () => {
       await server.close();
     });
 
+    it('puts the outcome on the process span of a record that never reached a handler', async () => {
+      const { kafka, server } = await start({ dedupeWindow: 10 });
+      await deliverInProcessSpan(kafka, 'not an envelope');
+      const value = reply();
+      await deliverInProcessSpan(kafka, value);
+      await deliverInProcessSpan(kafka, value);
+      const spans = await finished();
+      expect(spans.map((s) => [s.attributes['jeeves.outcome'], s.status.code])).toEqual([
+        ['dead_lettered', SpanStatusCode.ERROR],
+        ['ok', SpanStatusCode.UNSET],
+        ['duplicate', SpanStatusCode.UNSET],
+      ]);
+      await server.close();
+    });
+
     it('makes a process span of its own when no instrumentation made one', async () => {
       const { kafka, server } = await start({});
       await kafka.deliver('p.jeeves.replies.v1', reply(), '7', Buffer.from('alice'), 3);

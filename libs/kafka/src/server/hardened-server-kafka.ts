@@ -108,6 +108,17 @@ function refusesMembership(error: unknown): boolean {
 
 const tracer = trace.getTracer('jeeves-kafka');
 
+/**
+ * Puts a message's outcome on its span (`jeeves.outcome`), with an error status when it was
+ * dead-lettered or dropped; nothing when no span is active (tracing off).
+ */
+function noteOutcome(span: Span | undefined, outcome: ConsumeOutcome): void {
+  if (!span) return;
+  if (outcome === 'dead_lettered' || outcome === 'dropped')
+    span.setStatus({ code: SpanStatusCode.ERROR, message: outcome === 'dropped' ? 'dropped' : 'dead-lettered' });
+  span.setAttribute('jeeves.outcome', outcome);
+}
+
 /** Most milliseconds `close` waits for the last offset commit before the member leaves anyway. */
 const CLOSE_COMMIT_TIMEOUT_MS = 3000;
 
@@ -343,6 +354,7 @@ export class HardenedServerKafka extends ServerKafka {
       const outcome = await this.handleRaw(payload, topic);
       this.deps.metrics.handlerDuration.observe({ labels, value: Number(process.hrtime.bigint() - started) / 1e9 });
       this.deps.metrics.consumed.inc({ ...labels, outcome });
+      noteOutcome(trace.getActiveSpan(), outcome);
       return;
     }
     let envelope: Envelope;
@@ -352,10 +364,12 @@ export class HardenedServerKafka extends ServerKafka {
       const reason: DeadLetterReason = isPoison(error) ? error.reason : 'invalid-envelope';
       const outcome = await this.deadLetter(payload, reason, error, 1);
       this.deps.metrics.consumed.inc({ ...labels, outcome });
+      noteOutcome(trace.getActiveSpan(), outcome);
       return;
     }
     if (this.recent.has(envelope.id)) {
       this.deps.metrics.consumed.inc({ ...labels, outcome: 'duplicate' });
+      noteOutcome(trace.getActiveSpan(), 'duplicate');
       return;
     }
 
@@ -395,9 +409,7 @@ export class HardenedServerKafka extends ServerKafka {
       own?.end();
       throw error;
     }
-    if (outcome === 'dead_lettered' || outcome === 'dropped')
-      span.setStatus({ code: SpanStatusCode.ERROR, message: outcome === 'dropped' ? 'dropped' : 'dead-lettered' });
-    span.setAttribute('jeeves.outcome', outcome);
+    noteOutcome(span, outcome);
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     this.deps.metrics.handlerDuration.observe({
       labels,
