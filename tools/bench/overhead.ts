@@ -6,7 +6,7 @@
  * e2e p50/p99 at a rate below it. Variants are interleaved per round (A/B/C, then C/B/A) so that
  * drift on the shared machine falls on every variant alike.
  */
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { createReadStream, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Admin } from 'kafkajs';
@@ -64,6 +64,14 @@ interface VariantRun {
   readonly below: PipelineStep;
   /** Past the knee: replies/s is the variant's throughput, CPU per message its cost. */
   readonly saturated: PipelineStep;
+}
+
+/** Lines in a file, read in chunks: a run's spans file passes the longest string Node can hold (512 MiB). */
+async function countLines(file: string): Promise<number> {
+  let lines = 0;
+  for await (const chunk of createReadStream(file) as AsyncIterable<Buffer>)
+    for (let at = chunk.indexOf(10); at !== -1; at = chunk.indexOf(10, at + 1)) lines++;
+  return lines;
 }
 
 /** Sum of CPU ms per message over the processes of a step (apps, broker, driver). */
@@ -158,7 +166,7 @@ export const bench = defineBench({
       await lab.close();
       await sink.stop();
     }
-    const spansReceived = readFileSync(spansFile, 'utf8').split('\n').filter(Boolean).length;
+    const spansReceived = await countLines(spansFile);
     const spread = (xs: number[], digits: number): string =>
       `${median(xs).toFixed(digits)} (${Math.min(...xs).toFixed(digits)}–${Math.max(...xs).toFixed(digits)})`;
     const of = (key: Variant['key']) => runs.get(key) ?? [];
@@ -183,6 +191,19 @@ export const bench = defineBench({
         ratio(offP99, median(p99)),
       ];
     });
+    // Where each variant's CPU goes: per process, median over rounds, at saturation.
+    const processes = [
+      ...new Set(VARIANTS.flatMap((v) => of(v.key).flatMap((r) => Object.keys(r.saturated.cpuMsPerMessage)))),
+    ];
+    const perProcess = processes.map((name) => [
+      name,
+      ...VARIANTS.map((v) => {
+        const xs = of(v.key)
+          .map((r) => r.saturated.cpuMsPerMessage[name] ?? NaN)
+          .filter(Number.isFinite);
+        return xs.length ? median(xs).toFixed(2) : '-';
+      }),
+    ]);
     const perRound = VARIANTS.flatMap((v) =>
       of(v.key).map((r, i) => [
         v.key,
@@ -216,6 +237,10 @@ export const bench = defineBench({
       ),
       '',
       `Targets (issue 14: at saturation): metrics only ≥ 0.97 of off (measured ${metricsRatio.toFixed(3)}: ${metricsRatio >= 0.97 ? 'met' : 'NOT met'}); full tracing ≥ 0.90 of off (measured ${tracesRatio.toFixed(3)}: ${tracesRatio >= 0.9 ? 'met' : 'NOT met'}). If "off" kept up with ${saturation}/s, the step was not past the knee and the throughput ratio says nothing: raise --saturation. "Off" still records the Kafka and business metrics in process (there is no switch for those); it drops the HTTP RED hooks, the scrapes and tracing.`,
+      '',
+      `CPU ms per message at ${saturation}/s by process (median over rounds): where each variant's cost lands.`,
+      '',
+      table(['process', ...VARIANTS.map((v) => v.key)], perProcess),
       '',
       '<details><summary>Per round</summary>',
       '',
