@@ -137,7 +137,8 @@ function partitionsOf(topics: readonly TopicName[]): number {
  * envelope validation, poison → `jeeves.dlq.v1` with provenance headers (the partition moves on),
  * retries with full-jitter backoff and heartbeats, offsets resolved only after the effect, dedupe by
  * envelope id, per-partition concurrency, pause/resume, lag and rebalance metrics, the envelope's
- * type, id and outcome on each message's `process <topic>` span. A handler never has to catch to protect its partition.
+ * type, id and outcome on each message's `process <topic>` span. A handler never has to catch to
+ * protect its partition.
  */
 export class HardenedServerKafka extends ServerKafka {
   private readonly retry: RetryPolicy;
