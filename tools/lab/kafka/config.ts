@@ -58,7 +58,7 @@ export function serverProperties(config: LabConfig, paths: KafkaPaths): string {
     'num.network.threads=2',
     'num.io.threads=4',
     // The group coordinator holds each offset commit up to 5 ms (4.1's default) to batch its log
-    // appends; every consumer hop waits on a commit, so that linger is paid once per hop (ADR 0062).
+    // appends; every consumer hop waits on a commit, so that linger is paid once per hop (ADR 0009).
     'group.coordinator.append.linger.ms=0',
     '',
   ];
