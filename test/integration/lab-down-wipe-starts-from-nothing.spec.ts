@@ -1,8 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { Kafka, logLevel, type Admin } from 'kafkajs';
 import { CONSUMER_GROUPS, consumerGroupName, TOPIC_SPECS, TOPICS, topicName } from '#libs/contracts';
 import {
@@ -234,6 +234,31 @@ describe('lab down --wipe: the next up starts from nothing', () => {
     await down(third.config, quiet);
     started.delete(third.config.stateDir);
   }, 240_000);
+
+  it('own broker: formats and starts with a cluster id that begins with "-" (one random id in 64 did, and format refused it)', async () => {
+    const env = labEnv('dash-id', {
+      LAB_PORT_OFFSET: '17500',
+      KAFKA_PORT: String(await freePort()),
+      KAFKA_CONTROLLER_PORT: String(await freePort()),
+    });
+    // The id an older lab may have written: base64url of 16 bytes whose first six bits are 62.
+    const clusterId = Buffer.from([0xf8, ...Array.from({ length: 15 }, (_, i) => i * 17)]).toString('base64url');
+    expect(clusterId.startsWith('-')).toBe(true);
+    const idFile = kafkaPaths(loadLabConfig(env)).clusterIdFile;
+    mkdirSync(dirname(idFile), { recursive: true });
+    writeFileSync(idFile, `${clusterId}\n`);
+    const { config, lab: dashLab } = await labUp(env);
+    expect(dashLab.kafkaMode).toBe('started');
+    const admin = new Kafka({ clientId: 'wipe-spec', brokers: [dashLab.brokers], logLevel: logLevel.NOTHING }).admin();
+    await admin.connect();
+    try {
+      expect((await admin.describeCluster()).clusterId).toBe(clusterId);
+    } finally {
+      await admin.disconnect();
+    }
+    await down(config, quiet);
+    started.delete(config.stateDir);
+  }, 120_000);
 
   it("another lab's broker: down --wipe deletes only this lab's <prefix>.* topics and groups", async () => {
     const test = lab();

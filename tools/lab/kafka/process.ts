@@ -29,9 +29,31 @@ function jvmArgs(paths: KafkaPaths, libs: string): string[] {
   ];
 }
 
-/** A Kafka cluster id is 16 random bytes in URL-safe base64 without padding (22 characters). */
-function newClusterId(): string {
-  return randomBytes(16).toString('base64url');
+/**
+ * A Kafka cluster id: 16 random bytes in URL-safe base64 without padding (22 characters), never
+ * starting with `-` (Kafka's own `Uuid.randomUuid` rule: command-line parsers take such a value for
+ * an option; one id in 64 did, and `kafka-storage format` refused it).
+ */
+export function newClusterId(random: () => Buffer = () => randomBytes(16)): string {
+  for (;;) {
+    const id = random().toString('base64url');
+    if (!id.startsWith('-')) return id;
+  }
+}
+
+/**
+ * The StorageTool arguments that format `properties` for `clusterId`. The id goes as
+ * `--cluster-id=<id>`, one argument: an id written by an older lab may start with `-`.
+ */
+export function storageFormatArgs(clusterId: string, properties: string): string[] {
+  return [
+    'kafka.tools.StorageTool',
+    'format',
+    `--cluster-id=${clusterId}`,
+    '--config',
+    properties,
+    '--ignore-formatted',
+  ];
 }
 
 function formatStorage(paths: KafkaPaths, libs: string, log: Log): void {
@@ -42,20 +64,9 @@ function formatStorage(paths: KafkaPaths, libs: string, log: Log): void {
     writeFileSync(paths.clusterIdFile, clusterId + '\n');
   }
   log(`kafka: formatting storage (cluster ${clusterId})`);
-  const result = spawnSync(
-    'java',
-    [
-      ...jvmArgs(paths, libs),
-      'kafka.tools.StorageTool',
-      'format',
-      '-t',
-      clusterId,
-      '-c',
-      paths.properties,
-      '--ignore-formatted',
-    ],
-    { encoding: 'utf8' },
-  );
+  const result = spawnSync('java', [...jvmArgs(paths, libs), ...storageFormatArgs(clusterId, paths.properties)], {
+    encoding: 'utf8',
+  });
   if (result.status !== 0) {
     throw new KafkaSetupError(
       `Formatting Kafka storage failed (exit ${result.status}):\n${result.stdout}${result.stderr}\nDelete ${paths.dir} to start from scratch.`,
