@@ -40,7 +40,6 @@ import { writePerformanceSection } from './performance-doc';
 import { loadPipeline, offerPosts } from './pipeline-load';
 import { fmtMs, startChild } from './support';
 
-/** Texts in turn for the mixed steps: weather, time, help, echo and one the bot does not understand. */
 /** One text per intent for the per-intent steps. */
 const INTENT_TEXTS: Record<string, string> = {
   echo: 'echo hi',

@@ -23,6 +23,14 @@ import {
   waitFor,
   waitInstancesReady,
 } from '../lab';
+import {
+  cpuTicksOfStat,
+  type Histogram,
+  histogramCount,
+  histogramDelta,
+  histogramQuantile,
+  parseHistogram,
+} from './capacity-math';
 import { defineBench, median, table } from './support';
 
 const CONSUMERS: readonly AppName[] = ['bot', 'worker', 'data-service'];
@@ -63,43 +71,14 @@ interface StepResult {
   readonly cpuMsPerMessage: Record<string, number>;
 }
 
-/** Cumulative `le` bucket counts of the e2e histogram, summed over its label sets. */
-async function e2eBuckets(config: LabConfig): Promise<Map<number, number>> {
+/** The e2e histogram, summed over its label sets, from data-service's /metrics. */
+async function e2eHistogram(config: LabConfig): Promise<Histogram> {
   const text = await (await fetch(`${describeInstance(config, 'data-service', 1).url}/metrics`)).text();
-  const buckets = new Map<number, number>();
-  for (const m of text.matchAll(/^jeeves_message_end_to_end_seconds_bucket\{([^}]*)\} (\S+)/gm)) {
-    const le = /le="([^"]+)"/.exec(m[1])?.[1];
-    if (!le) continue;
-    const bound = le === '+Inf' ? Number.POSITIVE_INFINITY : Number(le);
-    buckets.set(bound, (buckets.get(bound) ?? 0) + Number(m[2]));
-  }
-  return buckets;
+  return parseHistogram(text, 'jeeves_message_end_to_end_seconds');
 }
 
-/** A percentile from bucket deltas, linearly interpolated inside its bucket (as histogram_quantile). */
-function bucketPercentile(delta: ReadonlyArray<[number, number]>, q: number): number {
-  const total = delta.at(-1)?.[1] ?? 0;
-  if (total === 0) return NaN;
-  const rank = q * total;
-  let prevBound = 0;
-  let prevCount = 0;
-  for (const [bound, count] of delta) {
-    if (count >= rank) {
-      if (!Number.isFinite(bound)) return prevBound;
-      return prevBound + ((bound - prevBound) * (rank - prevCount)) / Math.max(1, count - prevCount);
-    }
-    prevBound = bound;
-    prevCount = count;
-  }
-  return prevBound;
-}
-
-function cpuTicks(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  // utime and stime are fields 14 and 15 of stat(5); fields[0] here is field 3.
-  return Number(fields[11]) + Number(fields[12]);
-}
+/** utime + stime of a process, in clock ticks. */
+const cpuTicks = (pid: number): number => cpuTicksOfStat(readFileSync(`/proc/${pid}/stat`, 'utf8'));
 
 function pids(config: LabConfig): Record<string, number> {
   const out: Record<string, number> = {};
@@ -158,7 +137,7 @@ async function measure(
   seconds: number,
   profiled: readonly AppName[],
 ): Promise<StepResult> {
-  const before = await e2eBuckets(config);
+  const before = await e2eHistogram(config);
   const processes = pids(config);
   // A profiling preload (see --profile) starts a CPU profile on the first SIGUSR2 and writes it on the next.
   const signal = (): void => {
@@ -170,20 +149,17 @@ async function measure(
   signal();
   // Drained: every accepted message completed (checked only after the load stopped), or a deadline.
   let after = before;
-  const total = (b: Map<number, number>): number => b.get(Number.POSITIVE_INFINITY) ?? 0;
-  const base = total(before);
+  const base = histogramCount(before);
   await waitFor(
     async () => {
-      after = await e2eBuckets(config);
-      return total(after) - base >= accepted;
+      after = await e2eHistogram(config);
+      return histogramCount(after) - base >= accepted;
     },
     { timeoutMs: 30_000, intervalMs: 500, what: 'every accepted message to complete' },
   ).catch(() => undefined);
   const ticksAfter = Object.fromEntries(Object.entries(processes).map(([name, pid]) => [name, cpuTicks(pid)]));
-  const delta = [...after.entries()]
-    .sort((a, b) => a[0] - b[0])
-    .map(([bound, count]): [number, number] => [bound, count - (before.get(bound) ?? 0)]);
-  const completed = delta.at(-1)?.[1] ?? 0;
+  const delta = histogramDelta(after, before);
+  const completed = histogramCount(delta);
   const cpuMsPerMessage: Record<string, number> = {};
   for (const name of Object.keys(processes))
     cpuMsPerMessage[name] =
@@ -194,9 +170,9 @@ async function measure(
     offered: rate,
     accepted,
     completed,
-    withinSlo: (delta.find(([bound]) => bound === SLO_SECONDS)?.[1] ?? 0) / Math.max(1, completed),
-    p50Ms: bucketPercentile(delta, 0.5) * 1000,
-    p99Ms: bucketPercentile(delta, 0.99) * 1000,
+    withinSlo: (delta.buckets.find((b) => b.le === SLO_SECONDS)?.count ?? 0) / Math.max(1, completed),
+    p50Ms: histogramQuantile(0.5, delta) * 1000,
+    p99Ms: histogramQuantile(0.99, delta) * 1000,
     cpuMsPerMessage,
   };
 }
