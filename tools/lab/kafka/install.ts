@@ -38,6 +38,23 @@ export function checkJava(): void {
   }
 }
 
+/** The `<artifactId>`s of the pom's direct `<dependency>` entries (the project's own id excluded). */
+export function pomArtifacts(pom: string): string[] {
+  return [...pom.matchAll(/<dependency>[\s\S]*?<artifactId>([^<]+)<\/artifactId>[\s\S]*?<\/dependency>/g)].map(
+    (match) => match[1].trim(),
+  );
+}
+
+/**
+ * The artifacts with no `<artifactId>-<version>.jar` among `jars`: a cache filled from an older pom
+ * (say, before the log4j binding the broker logs through was added) is fetched again.
+ */
+export function missingArtifacts(jars: readonly string[], artifacts: readonly string[]): string[] {
+  return artifacts.filter(
+    (artifact) => !jars.some((jar) => jar.startsWith(`${artifact}-`) && /^-\d/.test(jar.slice(artifact.length))),
+  );
+}
+
 /**
  * Makes sure the broker's jars are in the machine-wide cache, resolving them with Maven the first
  * time (tools/kafka/pom.xml; see docs/decisions/0010). Returns the libs directory. Maven writes into
@@ -46,7 +63,8 @@ export function checkJava(): void {
  */
 export async function ensureKafkaJars(config: LabConfig, log: Log): Promise<string> {
   const libs = kafkaLibsDir(config);
-  if (existsSync(libs) && readdirSync(libs).some((f) => f.startsWith('kafka_2.13-'))) return libs;
+  if (existsSync(libs) && missingArtifacts(readdirSync(libs), pomArtifacts(readFileSync(POM, 'utf8'))).length === 0)
+    return libs;
   if (!mavenAvailable()) {
     throw new KafkaSetupError(
       `Kafka jars are not cached in ${libs} and Maven is not on PATH. Install Maven (apt-get install maven) or set KAFKA_BROKERS to use an existing cluster.`,
