@@ -89,9 +89,15 @@ export function appEnv(config: LabConfig, target: AppInstance, input: AppEnvInpu
   // gateway's rate limits, which load runs raise (docs/load-testing.md), the worker's own
   // settings (WORKER_*, PROVIDER_* such as a breaker switch), which experiments change per run,
   // the token-dealer's (TOKEN_*: clients, secret cache, failed-attempt limits), and the consumers'
-  // fetch settings (KAFKA_FETCH_*), which the capacity benchmark compares.
+  // fetch settings (KAFKA_FETCH_*), which the capacity benchmark compares, and the producers' acks
+  // (KAFKA_PRODUCER_ACKS), set to 1 to see what a broker loss then costs.
   for (const [key, value] of Object.entries(process.env)) {
-    if (/^(OTEL_|JEEVES_|DATABASE_URL$|RATE_LIMIT_|WORKER_|PROVIDER_|TOKEN_|KAFKA_FETCH_)/.test(key) && !(key in env))
+    if (
+      /^(OTEL_|JEEVES_|DATABASE_URL$|RATE_LIMIT_|WORKER_|PROVIDER_|TOKEN_|KAFKA_FETCH_|KAFKA_PRODUCER_ACKS$)/.test(
+        key,
+      ) &&
+      !(key in env)
+    )
       env[key] = value;
   }
   // The lab's own trace sink, when it runs and the user set no exporter of their own.

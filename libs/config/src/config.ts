@@ -93,6 +93,9 @@ export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', '
  */
 export const KAFKA_TRANSPORTS = ['hardened', 'stock'] as const;
 
+/** KAFKA_PRODUCER_ACKS's values, as Kafka's producer `acks` setting names them. */
+export const KAFKA_PRODUCER_ACKS_VALUES = ['all', '1'] as const;
+
 /** Variables every Jeeves service reads. */
 export const commonShape = {
   NODE_ENV: env.oneOf(['development', 'test', 'production'], 'development'),
@@ -104,6 +107,12 @@ export const commonShape = {
     .default(''),
   /** Which Kafka transport strategy consuming apps run (KAFKA_TRANSPORTS). */
   KAFKA_TRANSPORT: env.oneOf(KAFKA_TRANSPORTS, 'hardened'),
+  /**
+   * `acks` of every produce (Kafka's producer setting): `all` (default) waits for every in-sync
+   * replica, so an acknowledged record survives a broker loss while `min.insync.replicas` hold;
+   * `1` waits for the leader only (faster, and lost when the leader dies before replicating; ADR 0014).
+   */
+  KAFKA_PRODUCER_ACKS: env.oneOf(KAFKA_PRODUCER_ACKS_VALUES, 'all'),
   /** Bytes a consumer's fetch waits for before the broker answers (Kafka's `fetch.min.bytes`; ADR 0009). */
   KAFKA_FETCH_MIN_BYTES: env.int(1, 1, 52_428_800),
   /** Most milliseconds the broker holds a fetch waiting for KAFKA_FETCH_MIN_BYTES (Kafka's `fetch.max.wait.ms`). */

@@ -31,6 +31,8 @@ export interface KafkaConnectionOptions {
   registry: MetricsRegistry;
   /** Which transport the app's consumer and producer run (KAFKA_TRANSPORT). */
   transport?: KafkaTransportMode;
+  /** Produce `acks` (KAFKA_PRODUCER_ACKS): `all` (−1 on the wire, the default) or `1` (the leader alone). */
+  acks?: 'all' | '1';
   /** How long a connect or request may take before kafkajs gives up. */
   requestTimeoutMs?: number;
   /** The hardened consumers' fetch: Kafka's `fetch.min.bytes` (default 1) and `fetch.max.wait.ms` (default 5000). */
@@ -113,7 +115,7 @@ export class KafkaConnection {
         : new ProduceCoalescer(() => this.client.connect(), {
             ...PRODUCE_COALESCING,
             ...options.produceCoalescing,
-            acks: -1,
+            acks: this.acks(),
           });
     this.publisher = new EventPublisher(this.client, options.topicPrefix, this.metrics, options.logger, coalescer);
   }
@@ -261,6 +263,16 @@ export class KafkaConnection {
     };
   }
 
+  /**
+   * The wire value of `acks`: −1 (all in-sync replicas) unless KAFKA_PRODUCER_ACKS=1. kafkajs's
+   * idempotent producer stays off: it rolls a failed request's sequence numbers back, so after its
+   * retries run out the next record reuses them and a broker that did write the first takes the
+   * second for a duplicate (ADR 0014); consumers drop duplicates by envelope id instead.
+   */
+  private acks(): number {
+    return this.options.acks === '1' ? 1 : -1;
+  }
+
   /** Producer-only in both modes: Nest's default would also start a reply consumer in a shared group. */
   private clientOptions(): Required<KafkaOptions>['options'] {
     if (this.transport === 'stock')
@@ -274,7 +286,7 @@ export class KafkaConnection {
       producer: { allowAutoTopicCreation: false, retry: { retries: 5, initialRetryTime: 100 } },
       producerOnlyMode: true,
       postfixId: '',
-      send: { acks: -1 },
+      send: { acks: this.acks() },
     };
   }
 }

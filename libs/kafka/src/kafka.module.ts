@@ -25,6 +25,7 @@ export class KafkaModule implements OnApplicationShutdown {
               clientId: context.instanceId,
               topicPrefix: context.config.JEEVES_TOPIC_PREFIX,
               transport: context.config.KAFKA_TRANSPORT,
+              acks: context.config.KAFKA_PRODUCER_ACKS,
               fetch: {
                 minBytes: context.config.KAFKA_FETCH_MIN_BYTES,
                 maxWaitMs: context.config.KAFKA_FETCH_MAX_WAIT_MS,

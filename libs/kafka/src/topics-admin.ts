@@ -2,12 +2,16 @@ import type { Admin, ITopicConfig } from 'kafkajs';
 import { TOPIC_SPECS, topicName } from '#libs/contracts';
 import { waitFor } from '#libs/resilience';
 
-/** The contract topics (TOPIC_SPECS) under a prefix, with their partition counts and replication factor 1. */
+/**
+ * The contract topics (TOPIC_SPECS) under a prefix, with their partition counts. The replication
+ * factor and `min.insync.replicas` are the cluster's defaults (`default.replication.factor`,
+ * `min.insync.replicas`: CreateTopics sends −1 and no config), so one lab broker gets factor 1 and a
+ * three-broker lab or a production cluster its own (3 and 2).
+ */
 export function contractTopicConfigs(prefix: string | undefined): ITopicConfig[] {
   return TOPIC_SPECS.map((spec) => ({
     topic: topicName(spec.name, prefix),
     numPartitions: spec.partitions,
-    replicationFactor: 1,
   }));
 }
 
