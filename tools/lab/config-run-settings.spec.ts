@@ -1,6 +1,6 @@
 import { labVariable, LabConfigError, loadLabConfig } from './config';
 import { appEnv, appMain, describeInstance } from './instances';
-import { kafkaPaths, serverProperties } from './kafka/config';
+import { serverProperties } from './kafka/config';
 import { exportEnv, traceSinkPort } from './traces';
 import { traceUiSettings } from './trace-ui';
 
@@ -62,7 +62,7 @@ describe('lab settings beyond ports and modes', () => {
   it('LAB_KAFKA_PROXY_LISTENER: 1 adds the PROXIED listener, 0 or unset does not, another value names it', () => {
     const listeners = (env: NodeJS.ProcessEnv): string | undefined => {
       const config = loadLabConfig({ LAB_STATE_DIR: '/tmp/some-lab', KAFKA_PORT: '19092', ...env });
-      return /^listeners=(.*)$/m.exec(serverProperties(config, kafkaPaths(config)))?.[1];
+      return /^listeners=(.*)$/m.exec(serverProperties(config))?.[1];
     };
     expect(listeners({})).toBe('PLAINTEXT://127.0.0.1:19092,CONTROLLER://127.0.0.1:9093');
     expect(listeners({ LAB_KAFKA_PROXY_LISTENER: '0' })).toBe(listeners({}));

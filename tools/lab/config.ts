@@ -27,8 +27,17 @@ export interface LabConfig {
   readonly topicPrefix: string;
   /** Comma list from `KAFKA_BROKERS`: an external cluster; the lab then starts no broker. */
   readonly externalBrokers: string | undefined;
+  /** The first broker's client port; broker N listens on `kafkaPort + 10 × (N − 1)` (KAFKA_BROKER_PORT_STRIDE). */
   readonly kafkaPort: number;
+  /** The first broker's controller port; broker N's is `kafkaControllerPort + 10 × (N − 1)`. */
   readonly kafkaControllerPort: number;
+  /** `LAB_BROKERS` or `up --brokers`: how many KRaft brokers the lab runs, 1 (default) or 3 (ADR 0014). */
+  readonly brokerCount: number;
+  /**
+   * `LAB_MIN_INSYNC_REPLICAS`: the brokers' `min.insync.replicas`, 1 to `brokerCount`; default 2 on
+   * three brokers (one may die and `acks=all` produces still succeed), 1 on one.
+   */
+  readonly minInsyncReplicas: number;
   readonly prometheusPort: number;
   /** Jar cache shared by every lab on the machine. */
   readonly cacheDir: string;
@@ -81,6 +90,7 @@ export interface LabConfigOverrides {
   kafkaTransport?: string;
   gatewayReads?: string;
   bindHost?: string;
+  brokerCount?: number;
 }
 
 /** An empty or blank variable is an unset one (the lab's rule for the settings that have a default). */
@@ -184,6 +194,11 @@ const labConfigShape = {
   KAFKA_BROKERS: z.string().optional(),
   KAFKA_PORT: labSetting.int(1, 65535),
   KAFKA_CONTROLLER_PORT: labSetting.int(1, 65535),
+  LAB_BROKERS: z.preprocess(
+    emptyAsUnset,
+    z.enum(['1', '3'], { error: 'is not 1 or 3 (a KRaft quorum of 2 survives no loss)' }).default('1'),
+  ),
+  LAB_MIN_INSYNC_REPLICAS: labSetting.int(1, 3),
   PROMETHEUS_PORT: labSetting.int(1, 65535),
   LAB_CACHE_DIR: z.preprocess(emptyAsUnset, z.string().optional()),
   LAB_HOST: labSetting.ipAddress('127.0.0.1'),
@@ -220,7 +235,18 @@ export function loadLabConfig(env: NodeJS.ProcessEnv = process.env, overrides: L
     KAFKA_TRANSPORT: overrides.kafkaTransport ?? env.KAFKA_TRANSPORT,
     GATEWAY_READS: overrides.gatewayReads ?? env.GATEWAY_READS,
     LAB_HOST: overrides.bindHost ?? (env.LAB_HOST?.trim() || undefined),
+    LAB_BROKERS: overrides.brokerCount === undefined ? env.LAB_BROKERS : String(overrides.brokerCount),
   });
+  const brokerCount = Number(settings.LAB_BROKERS);
+  const minInsyncReplicas = settings.LAB_MIN_INSYNC_REPLICAS ?? Math.min(2, brokerCount);
+  if (minInsyncReplicas > brokerCount)
+    throw new LabConfigError(
+      `Bad lab settings:\n  - LAB_MIN_INSYNC_REPLICAS=${minInsyncReplicas} is more than the ${brokerCount} broker(s) (LAB_BROKERS): no produce with acks=all could succeed`,
+    );
+  if (brokerCount > 1 && settings.LAB_KAFKA_PROXY_LISTENER)
+    throw new LabConfigError(
+      `Bad lab settings:\n  - LAB_KAFKA_PROXY_LISTENER=1 works with one broker only (Toxiproxy proxies one broker's listener), not LAB_BROKERS=${brokerCount}`,
+    );
   const portOffset = overrides.portOffset ?? settings.LAB_PORT_OFFSET ?? 0;
   return Object.freeze({
     stateDir: resolve(REPO_ROOT, settings.LAB_STATE_DIR),
@@ -229,6 +255,8 @@ export function loadLabConfig(env: NodeJS.ProcessEnv = process.env, overrides: L
     externalBrokers: settings.KAFKA_BROKERS,
     kafkaPort: settings.KAFKA_PORT ?? 9092,
     kafkaControllerPort: settings.KAFKA_CONTROLLER_PORT ?? 9093,
+    brokerCount,
+    minInsyncReplicas,
     // The offset applies to the default only: an explicit PROMETHEUS_PORT is taken as meant.
     prometheusPort: overrides.prometheusPort ?? settings.PROMETHEUS_PORT ?? 9090 + portOffset,
     cacheDir: resolve(settings.LAB_CACHE_DIR ?? resolve(homedir(), '.cache', 'jeeves-lab')),
@@ -280,7 +308,16 @@ export function appUrlHost(bindHost: string): string {
   return isIP(bindHost) === 6 ? `[${bindHost}]` : bindHost;
 }
 
-/** Broker list the apps and the admin client use. */
+/** Port distance between the lab's brokers: broker N's ports are broker 1's plus 10 × (N − 1). */
+export const KAFKA_BROKER_PORT_STRIDE = 10;
+
+/** Broker N's (1-based) client port in this lab. */
+export function brokerPort(config: LabConfig, node: number): number {
+  return config.kafkaPort + KAFKA_BROKER_PORT_STRIDE * (node - 1);
+}
+
+/** Broker list the apps and the admin client use: KAFKA_BROKERS, else every lab broker's address. */
 export function brokersOf(config: LabConfig): string {
-  return config.externalBrokers ?? `127.0.0.1:${config.kafkaPort}`;
+  if (config.externalBrokers) return config.externalBrokers;
+  return Array.from({ length: config.brokerCount }, (_, i) => `127.0.0.1:${brokerPort(config, i + 1)}`).join(',');
 }

@@ -26,10 +26,10 @@ export {
   stopInstance,
   waitInstancesReady,
 } from './instances';
-export { ensureTopics, kafkaAnswers } from './kafka/admin';
-export { kafkaPaths } from './kafka/config';
+export { clusterNodeIds, contractPartitions, ensureTopics, kafkaAnswers, type PartitionReplicas } from './kafka/admin';
+export { isBrokerName, kafkaNodes, kafkaPaths, type KafkaNode } from './kafka/config';
 export { kafkaLibsDir } from './kafka/install';
-export { kafkaPid, startKafka, stopKafka, type KafkaState } from './kafka/process';
+export { kafkaNodePids, kafkaPid, startKafka, stopKafka, type KafkaState } from './kafka/process';
 export { LabNotRunningError } from './lab-not-running';
 export {
   down,

@@ -17,9 +17,19 @@ import {
   appPidFile,
   type AppInstance,
 } from './instances';
-import { ensureTopics, kafkaAnswers } from './kafka/admin';
-import { kafkaPaths } from './kafka/config';
-import { kafkaPid, startKafka, stopKafka, type KafkaState } from './kafka/process';
+import { clusterNodeIds, contractPartitions, ensureTopics, kafkaAnswers, type PartitionReplicas } from './kafka/admin';
+import { isBrokerName, kafkaNodes, kafkaPaths } from './kafka/config';
+import {
+  kafkaNodePids,
+  kafkaPid,
+  killKafkaNode,
+  portInUse,
+  requireKafkaNode,
+  restartKafkaNode,
+  startKafka,
+  stopKafka,
+  type KafkaState,
+} from './kafka/process';
 import type { Log } from './log';
 import { freezeProcess, liveProcess, tailFile } from './processes';
 import {
@@ -60,6 +70,12 @@ export interface LabDescription {
   /** `external`: KAFKA_BROKERS or a broker another lab started; this lab never stops it. */
   readonly kafkaMode: KafkaState['mode'];
   readonly kafkaPort: number;
+  /** The first broker's controller port; absent in a lab.json from before clusters (then KAFKA_CONTROLLER_PORT's). */
+  readonly kafkaControllerPort?: number;
+  /** How many brokers this lab runs (LAB_BROKERS); absent in a lab.json from before clusters: 1. */
+  readonly brokerCount?: number;
+  /** The brokers' `min.insync.replicas` (LAB_MIN_INSYNC_REPLICAS); absent before clusters: 1. */
+  readonly minInsyncReplicas?: number;
   readonly prometheusPort: number;
   /** Absent when Prometheus is not installed or did not start. */
   readonly prometheusUrl?: string;
@@ -102,6 +118,9 @@ export function openLab(env: NodeJS.ProcessEnv = process.env, overrides: LabConf
     kafkaTransport: saved.kafkaTransport ?? base.kafkaTransport,
     gatewayReads: saved.gatewayReads ?? 'http',
     kafkaPort: saved.kafkaPort,
+    kafkaControllerPort: saved.kafkaControllerPort ?? base.kafkaControllerPort,
+    brokerCount: saved.brokerCount ?? 1,
+    minInsyncReplicas: saved.minInsyncReplicas ?? 1,
     prometheusPort: saved.prometheusPort,
     externalBrokers: saved.kafkaMode === 'external' ? saved.brokers : undefined,
     bindHost: saved.bindHost ?? base.bindHost,
@@ -214,6 +233,9 @@ function describe(
     brokers: kafka.brokers,
     kafkaMode: kafka.mode === 'external' ? 'external' : 'started',
     kafkaPort: config.kafkaPort,
+    kafkaControllerPort: config.kafkaControllerPort,
+    brokerCount: config.brokerCount,
+    minInsyncReplicas: config.minInsyncReplicas,
     prometheusPort: config.prometheusPort,
     ...(promUrl ? { prometheusUrl: promUrl } : {}),
     ...(liveProcess(traces.pidFile) ? { tracesFile: traces.spansFile } : {}),
@@ -253,6 +275,22 @@ export interface StatusRow {
   readonly ready: boolean;
   readonly url?: string;
   readonly note?: string;
+  /** A broker's row: the contract partitions it leads, per topic (partition numbers, ascending). */
+  readonly leads?: Readonly<Record<string, readonly number[]>>;
+}
+
+/**
+ * Per broker node id: the partitions it leads, per topic. Partitions without a leader (−1) are under
+ * key −1. Pure: `partitions` is what contractPartitions read.
+ */
+export function leadersByNode(partitions: readonly PartitionReplicas[]): Map<number, Record<string, number[]>> {
+  const byNode = new Map<number, Record<string, number[]>>();
+  for (const p of partitions) {
+    const topics = byNode.get(p.leader) ?? {};
+    (topics[p.topic] ??= []).push(p.partition);
+    byNode.set(p.leader, topics);
+  }
+  return byNode;
 }
 
 export async function status(config: LabConfig): Promise<StatusRow[]> {
@@ -271,6 +309,35 @@ export async function status(config: LabConfig): Promise<StatusRow[]> {
       url: brokers,
       ...(external ? { note: 'external: not started by this lab' } : {}),
     };
+  };
+  // A cluster: one row per broker, with the partitions it leads and the ones it lags on.
+  const brokerRows = async (): Promise<StatusRow[]> => {
+    const nodes = kafkaNodePids(config);
+    const partitions = await contractPartitions(brokers, config.topicPrefix).catch(() => undefined);
+    // Ready: listening, and registered with the quorum (metadata lists unfenced brokers only). Just
+    // after a kill the metadata may not answer: then listening alone says it.
+    const listed = await clusterNodeIds(brokers).catch(() => undefined);
+    const leaders = leadersByNode(partitions ?? []);
+    return Promise.all(
+      nodes.map(async ({ node, pid }) => {
+        const leads = leaders.get(node.id) ?? {};
+        const count = Object.values(leads).reduce((sum, list) => sum + list.length, 0);
+        const outOfSync = (partitions ?? []).filter((p) => p.replicas.includes(node.id) && !p.isr.includes(node.id));
+        const notes = [
+          partitions ? `leads ${count} partitions` : 'partition leaders unknown',
+          ...(outOfSync.length > 0 ? [`not in sync on ${outOfSync.length}`] : []),
+        ];
+        return {
+          name: node.name,
+          pid: pid ?? null,
+          port: node.port,
+          ready: pid !== undefined && (await portInUse(node.port)) && (listed?.includes(node.id) ?? true),
+          url: `127.0.0.1:${node.port}`,
+          note: notes.join(', '),
+          leads,
+        };
+      }),
+    );
   };
   const promRow = async (): Promise<StatusRow> => {
     const pid = prometheusPid(config) ?? null;
@@ -306,8 +373,10 @@ export async function status(config: LabConfig): Promise<StatusRow[]> {
     return { name: i.id, pid, port: i.port, ready: pid !== null && (await instanceReady(i)), url: i.url };
   };
   const order = APPS.map((a) => a.name as string);
-  const rows = await Promise.all([kafkaRow(), promRow(), zipkinRow(), ...instances.map(appRow)]);
-  const parts = ['kafka', 'prometheus', ZIPKIN];
+  const cluster = config.brokerCount > 1 && !config.externalBrokers;
+  const kafkaRows = cluster ? brokerRows() : kafkaRow().then((row) => [row]);
+  const rows = [...(await kafkaRows), ...(await Promise.all([promRow(), zipkinRow(), ...instances.map(appRow)]))];
+  const parts = [...kafkaNodes(config).map((node) => node.name), 'kafka', 'prometheus', ZIPKIN];
   const rank = (name: string): number =>
     parts.includes(name) ? parts.indexOf(name) - parts.length : order.indexOf(parseInstanceId(name)?.app ?? name);
   return rows.sort((a, b) => rank(a.name) - rank(b.name) || a.name.localeCompare(b.name));
@@ -327,21 +396,46 @@ function brokersFor(config: LabConfig): string {
   return readLabDescription(config.stateDir)?.brokers ?? brokersOf(config);
 }
 
-/** SIGKILL an app instance: a crash, not a shutdown. It stays a Prometheus target (so `up` drops to 0). */
+/**
+ * SIGKILL an app instance or one of a cluster's brokers (`broker-N`): a crash, not a shutdown. An
+ * app stays a Prometheus target (so `up` drops to 0); a broker's partitions get new leaders once the
+ * controller quorum misses its heartbeats.
+ */
 export async function kill(config: LabConfig, id: string, log: Log): Promise<void> {
+  if (isBrokerName(id)) {
+    refuseExternal(config, 'kill');
+    if (await killKafkaNode(config, id)) log(`${id}: killed (SIGKILL)`);
+    else log(`${id}: was not running`);
+    return;
+  }
   const target = resolveInstance(config, id);
   if (await killInstance(config, target.id)) log(`${target.id}: killed (SIGKILL)`);
   else log(`${target.id}: was not running`);
 }
 
-/** Graceful stop (if running) then start, waiting for ready. */
+/** Throws when the lab's Kafka is not its own (KAFKA_BROKERS, another lab's broker): not this lab's to `what`. */
+function refuseExternal(config: LabConfig, what: string): void {
+  const saved = readLabDescription(config.stateDir);
+  if (saved?.kafkaMode === 'external' || config.externalBrokers)
+    throw new Error(
+      `Kafka is external to this lab (KAFKA_BROKERS or another lab's broker); ${what} it where it was started.`,
+    );
+}
+
+/**
+ * Graceful stop (if running) then start, waiting for ready: an app instance, the whole Kafka
+ * (`kafka`: every broker), or one broker of a cluster (`broker-N`, waited for until the cluster's
+ * metadata lists it again).
+ */
 export async function restart(config: LabConfig, id: string, log: Log, readyTimeoutMs = 90_000): Promise<void> {
+  if (isBrokerName(id)) {
+    refuseExternal(config, 'restart');
+    await restartKafkaNode(config, id, log, readyTimeoutMs);
+    log(`${id}: ready`);
+    return;
+  }
   if (id === 'kafka') {
-    const saved = readLabDescription(config.stateDir);
-    if (saved?.kafkaMode === 'external' || config.externalBrokers)
-      throw new Error(
-        "Kafka is external to this lab (KAFKA_BROKERS or another lab's broker); restart it where it was started.",
-      );
+    refuseExternal(config, 'restart');
     await stopKafka(config, log);
     const kafka = await startKafka(config, { log });
     log(`kafka: ready on ${kafka.brokers}`);
@@ -363,19 +457,21 @@ export async function restart(config: LabConfig, id: string, log: Log, readyTime
 }
 
 /**
- * Freezes a part of the lab — the broker (`kafka`) or an app instance — for `durationMs` (SIGSTOP,
+ * Freezes a part of the lab — the broker (`kafka`; a cluster's first), one broker of a cluster
+ * (`broker-N`) or an app instance — for `durationMs` (SIGSTOP,
  * then SIGCONT): it keeps its sockets and state but answers nothing, like a long GC pause or a
  * stuck disk. Refused for a broker this lab did not start (it is not this lab's to freeze).
  */
 export async function pause(config: LabConfig, id: string, durationMs: number, log: Log): Promise<void> {
   let pid: number | undefined;
-  if (id === 'kafka') {
+  if (id === 'kafka' || isBrokerName(id)) {
     const saved = readLabDescription(config.stateDir);
     if (saved?.kafkaMode === 'external' || config.externalBrokers)
       throw new Error(
         "Kafka is external to this lab (KAFKA_BROKERS or another lab's broker); pausing it would stall other labs too.",
       );
-    pid = kafkaPid(config);
+    pid = id === 'kafka' ? kafkaPid(config) : kafkaNodePids(config).find((n) => n.node.name === id)?.pid;
+    if (isBrokerName(id)) requireKafkaNode(config, id);
   } else pid = liveProcess(appPidFile(config, resolveInstance(config, id).id))?.pid;
   if (pid === undefined) throw new Error(`${id} is not running in this lab`);
   log(`${id}: paused (SIGSTOP, pid ${pid}) for ${durationMs} ms`);
@@ -415,8 +511,8 @@ export async function scale(
 }
 
 export function logs(config: LabConfig, id: string, lines = 60): string {
-  if (id === 'kafka') {
-    const kafka = kafkaPaths(config);
+  if (id === 'kafka' || isBrokerName(id)) {
+    const kafka = id === 'kafka' ? kafkaPaths(config) : requireKafkaNode(config, id).paths;
     return tailFile(kafka.serverLog, lines) || tailFile(kafka.log, lines);
   }
   if (id === 'prometheus') return tailFile(prometheusPaths(config).log, lines);

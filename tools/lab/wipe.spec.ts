@@ -23,12 +23,17 @@ function touch(path: string, text = 'x'): void {
   writeFileSync(path, text);
 }
 
-/** A state dir as a lab leaves it after `down`: broker data with a poison record, store, spans, TSDB, logs. */
+/**
+ * A state dir as a lab leaves it after `down`: broker data with a poison record (a lone broker's and
+ * a three-broker cluster's, as a lab that ran both has), store, spans, TSDB, logs.
+ */
 function stoppedLab(root: string): LabConfig {
   const stateDir = join(root, 'state');
-  touch(join(stateDir, 'kafka', 'data', 'jeeves.messages.v1-0', '00000000000000000000.log'), 'poison');
-  touch(join(stateDir, 'kafka', 'data', 'meta.properties'));
-  touch(join(stateDir, 'kafka', 'cluster-id'));
+  for (const broker of ['kafka', 'kafka-1', 'kafka-2', 'kafka-3']) {
+    touch(join(stateDir, broker, 'data', 'jeeves.messages.v1-0', '00000000000000000000.log'), 'poison');
+    touch(join(stateDir, broker, 'data', 'meta.properties'));
+    touch(join(stateDir, broker, 'cluster-id'));
+  }
   touch(join(stateDir, 'data', 'jeeves.db'));
   touch(join(stateDir, 'traces', 'spans.jsonl'));
   touch(join(stateDir, 'prometheus', 'data', 'wal', '00000000'));

@@ -1,10 +1,10 @@
 import { existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
-import { isAbsolute, join, relative, resolve } from 'node:path';
+import { basename, isAbsolute, join, relative, resolve } from 'node:path';
 import { Kafka, logLevel, type Admin, type GroupDescription } from 'kafkajs';
 import { brokersOf, type LabConfig } from './config';
 import { appPidFile, knownInstances } from './instances';
 import { kafkaAnswers } from './kafka/admin';
-import { kafkaPaths } from './kafka/config';
+import { allKafkaPaths } from './kafka/config';
 import type { Log } from './log';
 import { liveProcess } from './processes';
 import { prometheusPaths } from './prometheus';
@@ -25,7 +25,10 @@ export interface WipeTarget {
  */
 export function wipeTargets(config: LabConfig): WipeTarget[] {
   return [
-    { what: "the broker's data (KRaft log dirs, metadata, cluster id)", path: kafkaPaths(config).dir },
+    ...allKafkaPaths(config).map((paths) => ({
+      what: `the broker's data (KRaft log dirs, metadata, cluster id) in ${basename(paths.dir)}`,
+      path: paths.dir,
+    })),
     { what: 'the data-service store', path: join(config.stateDir, 'data') },
     { what: 'the trace files', path: tracePaths(config).dir },
     { what: "Prometheus's TSDB and config", path: prometheusPaths(config).dir },
@@ -214,7 +217,7 @@ function stillRunning(config: LabConfig): string[] {
   // The processes that write into the wiped dirs (Toxiproxy, say, keeps nothing on disk).
   const writers = [
     ...knownInstances(config).map((i) => appPidFile(config, i.id)),
-    kafkaPaths(config).pidFile,
+    ...allKafkaPaths(config).map((paths) => paths.pidFile),
     prometheusPaths(config).pidFile,
     tracePaths(config).pidFile,
   ];

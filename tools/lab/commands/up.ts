@@ -3,10 +3,14 @@ import { booleanFlag, type LabCommand, stringFlag, UsageError } from '../command
 
 export const command: LabCommand = {
   name: 'up',
-  usage: '[--kafka-transport hardened|stock] [--gateway-reads http|kafka] [--no-trace-ui] [app ...]',
+  usage: '[--brokers 1|3] [--kafka-transport hardened|stock] [--gateway-reads http|kafka] [--no-trace-ui] [app ...]',
   summary:
     'start Kafka (unless KAFKA_BROKERS), the pinned Prometheus (built once with Go if missing), the Zipkin trace UI and all apps (or the ones named); wait until ready',
   flags: {
+    brokers: stringFlag(
+      '1|3',
+      'how many Kafka brokers: 1 (the default) or 3, a KRaft cluster with replication factor 3 and min.insync.replicas 2 (LAB_BROKERS does the same)',
+    ),
     'kafka-transport': stringFlag(
       'hardened|stock',
       "the consuming apps' Kafka transport: ours (hardened, the default) or Nest's own (stock)",
@@ -25,12 +29,17 @@ export const command: LabCommand = {
     const reads = flags.get('gateway-reads');
     if (reads === true)
       throw new UsageError('--gateway-reads needs a value: --gateway-reads http or --gateway-reads kafka.');
+    const brokers = flags.get('brokers');
+    if (brokers === true) throw new UsageError('--brokers needs a value: --brokers 1 or --brokers 3.');
+    if (brokers !== undefined && brokers !== '1' && brokers !== '3')
+      throw new UsageError(`--brokers ${brokers}: the lab runs 1 or 3 brokers (a KRaft quorum of 2 survives no loss).`);
     const unknown = positional.filter((a) => !isAppName(a));
     if (unknown.length > 0)
       throw new UsageError(`Unknown app(s) ${unknown.join(', ')}; known: ${APP_NAMES.join(', ')}.`);
     const config = loadLabConfig(io.env, {
       ...(transport ? { kafkaTransport: transport } : {}),
       ...(reads ? { gatewayReads: reads } : {}),
+      ...(brokers ? { brokerCount: Number(brokers) } : {}),
     });
     const lab = await up(config, {
       log: io.log,
@@ -40,6 +49,11 @@ export const command: LabCommand = {
     const lines = [
       `Lab up in ${((Date.now() - startedAt) / 1000).toFixed(1)} s (state: ${lab.stateDir}${lab.topicPrefix ? `, topic prefix: ${lab.topicPrefix}` : ''})`,
       `  kafka        ${lab.brokers}${lab.kafkaMode === 'external' ? ' (external)' : ''}, ${lab.kafkaTransport} transport, gateway reads over ${lab.gatewayReads ?? 'http'}`,
+      ...((lab.brokerCount ?? 1) > 1 && lab.kafkaMode !== 'external'
+        ? [
+            `               ${lab.brokerCount} brokers (broker-1..${lab.brokerCount}), replication factor ${lab.brokerCount}, min.insync.replicas ${lab.minInsyncReplicas}`,
+          ]
+        : []),
       `  prometheus   ${lab.prometheusUrl ?? '(not running)'}`,
       `  zipkin       ${lab.zipkinUrl ? `${lab.zipkinUrl}/zipkin/` : '(not running)'}`,
       ...Object.entries(lab.apps)

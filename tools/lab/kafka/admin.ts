@@ -2,7 +2,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import { contractTopicConfigs, ensureTopics as ensureContractTopics } from '#libs/kafka';
 import type { Log } from '../log';
 
-/** Talking to a running broker with the kafkajs admin: is it there, and the contract topics. */
+/** Talking to a running cluster with the kafkajs admin: is it there, its nodes, the contract topics and their leaders. */
 
 /** kafkajs admin for the lab itself: probes fail fast (retries 0) because their caller polls. */
 function adminClient(brokers: string, clientId = 'jeeves-lab', retries = 0) {
@@ -44,5 +44,53 @@ export async function ensureTopics(brokers: string, prefix: string, log: Log): P
     });
   } finally {
     await admin.disconnect();
+  }
+}
+
+/** The node ids the cluster's metadata lists (DescribeCluster through any of `brokers`). Throws what kafkajs throws. */
+export async function clusterNodeIds(brokers: string): Promise<number[]> {
+  const admin = adminClient(brokers);
+  await admin.connect();
+  try {
+    const { brokers: listed } = await admin.describeCluster();
+    return listed.map((broker) => broker.nodeId).sort((a, b) => a - b);
+  } finally {
+    await admin.disconnect().catch(() => undefined);
+  }
+}
+
+/** One partition's replicas as the metadata has them: its leader (−1 when none), replicas and in-sync replicas. */
+export interface PartitionReplicas {
+  readonly topic: string;
+  readonly partition: number;
+  readonly leader: number;
+  readonly replicas: readonly number[];
+  readonly isr: readonly number[];
+}
+
+/**
+ * Leader, replicas and ISR of every partition of the lab's contract topics (under `prefix`), from one
+ * metadata request through any of `brokers`. Topics that do not exist are left out. Throws what kafkajs throws.
+ */
+export async function contractPartitions(brokers: string, prefix: string): Promise<PartitionReplicas[]> {
+  const admin = adminClient(brokers);
+  await admin.connect();
+  try {
+    const names = new Set(contractTopicConfigs(prefix).map((t) => t.topic));
+    const existing = (await admin.listTopics()).filter((name) => names.has(name));
+    const { topics } = await admin.fetchTopicMetadata({ topics: existing });
+    return topics
+      .flatMap((t) =>
+        t.partitions.map((p) => ({
+          topic: t.name,
+          partition: p.partitionId,
+          leader: p.leader,
+          replicas: p.replicas,
+          isr: p.isr,
+        })),
+      )
+      .sort((a, b) => a.topic.localeCompare(b.topic) || a.partition - b.partition);
+  } finally {
+    await admin.disconnect().catch(() => undefined);
   }
 }

@@ -1,8 +1,8 @@
 import { join } from 'node:path';
-import type { LabConfig } from '../config';
+import { brokerPort, KAFKA_BROKER_PORT_STRIDE, type LabConfig } from '../config';
 import { componentPaths, type ComponentPaths } from '../processes';
 
-/** The broker's files in one lab's state dir, and the configuration the lab writes for it. */
+/** The brokers' files in one lab's state dir, and the configuration the lab writes for each. */
 
 /** Where one lab keeps its broker; `log` is the JVM's stdout/stderr (start-up failures land there). */
 export interface KafkaPaths extends ComponentPaths<'dataDir' | 'properties' | 'log4j' | 'clusterIdFile'> {
@@ -10,45 +10,137 @@ export interface KafkaPaths extends ComponentPaths<'dataDir' | 'properties' | 'l
   readonly serverLog: string;
 }
 
-/** The broker's paths under the lab's state dir (`<stateDir>/kafka`, its pid and logs beside the apps'). */
-export function kafkaPaths(config: LabConfig): KafkaPaths {
+/**
+ * One of the lab's KRaft nodes (each a combined broker and controller, ADR 0014): its node.id, its
+ * name in `lab status`/`kill`/`restart` (`kafka` for a lone broker, `broker-N` in a cluster), its
+ * ports and its files.
+ */
+export interface KafkaNode {
+  readonly id: number;
+  readonly name: string;
+  readonly port: number;
+  readonly controllerPort: number;
+  readonly paths: KafkaPaths;
+}
+
+/**
+ * A node's paths under the lab's state dir: `<stateDir>/kafka` for a lone broker (as every lab before
+ * clusters had it), `<stateDir>/kafka-N` for broker N of a cluster, so neither layout reads the
+ * other's KRaft metadata. Pid and logs sit beside the apps'.
+ */
+function nodePaths(config: LabConfig, component: string): KafkaPaths {
   return {
-    ...componentPaths(config.stateDir, 'kafka', {
+    ...componentPaths(config.stateDir, component, {
       dataDir: 'data',
       properties: 'server.properties',
       log4j: 'log4j2.properties',
       clusterIdFile: 'cluster-id',
     }),
-    serverLog: join(config.stateDir, 'logs', 'kafka-server.log'),
+    serverLog: join(config.stateDir, 'logs', `${component}-server.log`),
   };
 }
 
-/** A single-node KRaft broker+controller for a laptop or CI box: every factor 1, nothing auto-created. */
-export function serverProperties(config: LabConfig, paths: KafkaPaths): string {
+/** Node names accepted as `broker-N` (1-based) by the lab's verbs. */
+const BROKER_NAME = /^broker-([1-9][0-9]*)$/;
+
+/** The largest cluster the lab runs (LAB_BROKERS); the files of every node up to it are the lab's. */
+export const MAX_BROKERS = 3;
+
+/** The lab's Kafka nodes for its LAB_BROKERS: one `kafka`, or `broker-1` … `broker-N`. */
+export function kafkaNodes(config: LabConfig): KafkaNode[] {
+  if (config.brokerCount === 1)
+    return [
+      {
+        id: 1,
+        name: 'kafka',
+        port: config.kafkaPort,
+        controllerPort: config.kafkaControllerPort,
+        paths: nodePaths(config, 'kafka'),
+      },
+    ];
+  return Array.from({ length: config.brokerCount }, (_, i) => clusterNode(config, i + 1));
+}
+
+function clusterNode(config: LabConfig, id: number): KafkaNode {
+  return {
+    id,
+    name: `broker-${id}`,
+    port: brokerPort(config, id),
+    controllerPort: config.kafkaControllerPort + KAFKA_BROKER_PORT_STRIDE * (id - 1),
+    paths: nodePaths(config, `kafka-${id}`),
+  };
+}
+
+/**
+ * Every node's files this state dir may hold, in either layout (a lone broker and a cluster's
+ * brokers): what `down` stops and `down --wipe` removes, whatever LAB_BROKERS says now.
+ */
+export function allKafkaPaths(config: LabConfig): KafkaPaths[] {
+  return [
+    nodePaths(config, 'kafka'),
+    ...Array.from({ length: MAX_BROKERS }, (_, i) => nodePaths(config, `kafka-${i + 1}`)),
+  ];
+}
+
+/** The node `name` (`kafka`, or `broker-N`) names in this lab, or undefined when it names none. */
+export function kafkaNodeNamed(config: LabConfig, name: string): KafkaNode | undefined {
+  return kafkaNodes(config).find((node) => node.name === name);
+}
+
+/** True when `name` has the shape of a broker's name (`broker-N`), whether or not this lab has it. */
+export function isBrokerName(name: string): boolean {
+  return BROKER_NAME.test(name);
+}
+
+/** The first node's paths: the lone broker's, or broker 1's in a cluster (its pid, its log). */
+export function kafkaPaths(config: LabConfig): KafkaPaths {
+  return kafkaNodes(config)[0].paths;
+}
+
+/** The cluster id file the nodes of this lab share: the first node's. */
+export function clusterIdFile(config: LabConfig): string {
+  return kafkaPaths(config).clusterIdFile;
+}
+
+/**
+ * A KRaft node's server.properties: a combined broker+controller on loopback, nothing auto-created.
+ * One node: every replication factor 1. Three: every factor 3 and `min.insync.replicas` from
+ * LAB_MIN_INSYNC_REPLICAS (default 2), so one broker may die without losing an acknowledged record.
+ */
+export function serverProperties(config: LabConfig, node: KafkaNode = kafkaNodes(config)[0]): string {
   // Opt-in third listener for Toxiproxy (tools/toxiproxy/server.ts): clients that bootstrap through the
-  // proxy get the proxy's address back in metadata, so all their traffic crosses it.
+  // proxy get the proxy's address back in metadata, so all their traffic crosses it. One broker only.
   const proxied = config.kafkaProxyListener;
+  const factor = config.brokerCount;
+  const isr = config.minInsyncReplicas;
+  const voters = kafkaNodes(config)
+    .map((voter) => `${voter.id}@127.0.0.1:${voter.controllerPort}`)
+    .join(',');
   const lines = [
     '# Written by the lab (tools/lab/kafka/config.ts); edits are overwritten on the next start.',
     'process.roles=broker,controller',
-    'node.id=1',
-    `controller.quorum.voters=1@127.0.0.1:${config.kafkaControllerPort}`,
-    `listeners=PLAINTEXT://127.0.0.1:${config.kafkaPort},CONTROLLER://127.0.0.1:${config.kafkaControllerPort}${proxied ? `,PROXIED://127.0.0.1:${config.kafkaPort + 2}` : ''}`,
-    `advertised.listeners=PLAINTEXT://127.0.0.1:${config.kafkaPort}${proxied ? `,PROXIED://127.0.0.1:${config.kafkaPort + 10_000}` : ''}`,
+    `node.id=${node.id}`,
+    `controller.quorum.voters=${voters}`,
+    `listeners=PLAINTEXT://127.0.0.1:${node.port},CONTROLLER://127.0.0.1:${node.controllerPort}${proxied ? `,PROXIED://127.0.0.1:${node.port + 2}` : ''}`,
+    `advertised.listeners=PLAINTEXT://127.0.0.1:${node.port}${proxied ? `,PROXIED://127.0.0.1:${node.port + 10_000}` : ''}`,
     'controller.listener.names=CONTROLLER',
     'inter.broker.listener.name=PLAINTEXT',
     `listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT${proxied ? ',PROXIED:PLAINTEXT' : ''}`,
-    `log.dirs=${paths.dataDir}`,
+    `log.dirs=${node.paths.dataDir}`,
     'num.partitions=6',
-    'default.replication.factor=1',
-    'offsets.topic.replication.factor=1',
+    // Topics are created with the broker's defaults (libs/kafka contractTopicConfigs): these.
+    `default.replication.factor=${factor}`,
+    `offsets.topic.replication.factor=${factor}`,
     // 50 offset partitions by default: each is a log to load at start; 6 is plenty for one lab.
     'offsets.topic.num.partitions=6',
-    'transaction.state.log.replication.factor=1',
-    'transaction.state.log.min.isr=1',
-    'share.coordinator.state.topic.replication.factor=1',
-    'share.coordinator.state.topic.min.isr=1',
-    'min.insync.replicas=1',
+    `transaction.state.log.replication.factor=${factor}`,
+    `transaction.state.log.min.isr=${isr}`,
+    `share.coordinator.state.topic.replication.factor=${factor}`,
+    `share.coordinator.state.topic.min.isr=${isr}`,
+    `min.insync.replicas=${isr}`,
+    // A restarted broker gets back the leaderships it prefers after 30 s, not Kafka's 300: a failover
+    // run sees the cluster return to its spread while it watches (one broker: nothing to balance).
+    ...(factor > 1 ? ['leader.imbalance.check.interval.seconds=30'] : []),
     // Consumers join at once in tests and experiments; the 3 s default delay only slows them down.
     'group.initial.rebalance.delay.ms=0',
     // Every topic is created from the contracts (TOPIC_SPECS); a typo must fail, not make a topic.
@@ -65,7 +157,7 @@ export function serverProperties(config: LabConfig, paths: KafkaPaths): string {
   return lines.join('\n');
 }
 
-/** log4j2 settings: the broker logs to `serverLog`, rolled at 20 MB; request and state-change logs at WARN. */
+/** log4j2 settings: the node logs to its `serverLog`, rolled at 20 MB; request and state-change logs at WARN. */
 export function log4jProperties(paths: KafkaPaths): string {
   return [
     '# The broker logs to a file in the lab state dir; stdout stays quiet.',

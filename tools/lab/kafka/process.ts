@@ -2,23 +2,35 @@ import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createConnection } from 'node:net';
-import { join } from 'node:path';
-import { brokersOf, type LabConfig } from '../config';
+import { dirname, join } from 'node:path';
+import { brokersOf, KAFKA_BROKER_PORT_STRIDE, type LabConfig } from '../config';
 import type { Log } from '../log';
-import { liveProcess, startRecorded, stopRecorded, tailFile } from '../processes';
+import { killProcess, liveProcess, startRecorded, stopRecorded, tailFile } from '../processes';
 import { waitFor } from '../wait';
-import { kafkaAnswers } from './admin';
-import { kafkaPaths, log4jProperties, serverProperties, type KafkaPaths } from './config';
+import { clusterNodeIds, kafkaAnswers } from './admin';
+import {
+  allKafkaPaths,
+  clusterIdFile,
+  kafkaNodeNamed,
+  kafkaNodes,
+  kafkaPaths,
+  log4jProperties,
+  serverProperties,
+  type KafkaNode,
+  type KafkaPaths,
+} from './config';
 import { KafkaSetupError } from './errors';
 import { checkJava, ensureKafkaJars } from './install';
 
-/** Running the broker: the JVM's arguments, formatting its storage once, start, readiness, stop. */
+/** Running the brokers: the JVM's arguments, formatting storage once, start, readiness, stop, kill. */
 
 const JVM_HEAP = ['-Xms256m', '-Xmx512m'];
+/** Each of a cluster's three JVMs: three 512 MiB heaps would be most of a small machine's spare memory. */
+const CLUSTER_JVM_HEAP = ['-Xms128m', '-Xmx384m'];
 
-function jvmArgs(paths: KafkaPaths, libs: string): string[] {
+function jvmArgs(paths: KafkaPaths, libs: string, heap: readonly string[] = JVM_HEAP): string[] {
   return [
-    ...JVM_HEAP,
+    ...heap,
     '-XX:+UseG1GC',
     '-XX:MaxGCPauseMillis=20',
     '-Djava.awt.headless=true',
@@ -56,14 +68,16 @@ export function storageFormatArgs(clusterId: string, properties: string): string
   ];
 }
 
-function formatStorage(paths: KafkaPaths, libs: string, log: Log): void {
+function formatStorage(node: KafkaNode, clusterIdPath: string, libs: string, log: Log): void {
+  const { paths } = node;
   if (existsSync(join(paths.dataDir, 'meta.properties'))) return;
-  let clusterId = existsSync(paths.clusterIdFile) ? readFileSync(paths.clusterIdFile, 'utf8').trim() : '';
+  let clusterId = existsSync(clusterIdPath) ? readFileSync(clusterIdPath, 'utf8').trim() : '';
   if (!clusterId) {
     clusterId = newClusterId();
-    writeFileSync(paths.clusterIdFile, clusterId + '\n');
+    mkdirSync(dirname(clusterIdPath), { recursive: true });
+    writeFileSync(clusterIdPath, clusterId + '\n');
   }
-  log(`kafka: formatting storage (cluster ${clusterId})`);
+  log(`kafka: formatting ${node.name}'s storage (cluster ${clusterId})`);
   const result = spawnSync('java', [...jvmArgs(paths, libs), ...storageFormatArgs(clusterId, paths.properties)], {
     encoding: 'utf8',
   });
@@ -74,7 +88,8 @@ function formatStorage(paths: KafkaPaths, libs: string, log: Log): void {
   }
 }
 
-function portInUse(port: number): Promise<boolean> {
+/** True when something accepts a TCP connection on 127.0.0.1:`port` within a second. Never throws. */
+export function portInUse(port: number): Promise<boolean> {
   return new Promise((resolvePort) => {
     const socket = createConnection({ host: '127.0.0.1', port });
     socket.setTimeout(1000);
@@ -106,9 +121,11 @@ export interface StartKafkaOptions {
 }
 
 /**
- * Brings up the lab's broker unless one is already there: KAFKA_BROKERS → use that cluster; our pid
- * alive → leave it; the port taken by another Kafka (say, the default lab's broker, seen from the
- * test lab) → share it; otherwise fetch jars, write config, format once and start the JVM.
+ * Brings up the lab's broker(s) unless they are already there: KAFKA_BROKERS → use that cluster; our
+ * pids alive → leave them (a cluster's missing nodes are started); a lone broker's port taken by
+ * another Kafka (say, the default lab's broker, seen from the test lab) → share it; otherwise fetch
+ * jars, write each node's config, format once and start the JVMs. Throws KafkaSetupError when this
+ * state dir runs the other layout (a lone broker when LAB_BROKERS=3, or the reverse).
  */
 export async function startKafka(config: LabConfig, options: StartKafkaOptions): Promise<KafkaState> {
   const { log } = options;
@@ -121,14 +138,15 @@ export async function startKafka(config: LabConfig, options: StartKafkaOptions):
     });
     return { brokers: config.externalBrokers, mode: 'external' };
   }
-  const paths = kafkaPaths(config);
+  const nodes = kafkaNodes(config);
   const brokers = brokersOf(config);
-  const running = liveProcess(paths.pidFile);
-  if (running) {
-    await waitKafkaReady(brokers, running.pid, paths, options.readyTimeoutMs);
-    return { brokers, mode: 'running', pid: running.pid };
+  refuseOtherLayout(config, nodes);
+  const running = nodes.map((node) => liveProcess(node.paths.pidFile));
+  if (running.every(Boolean)) {
+    await waitClusterReady(config, nodes, options.readyTimeoutMs);
+    return { brokers, mode: 'running', pid: running[0]?.pid };
   }
-  if (await portInUse(config.kafkaPort)) {
+  if (nodes.length === 1 && (await portInUse(config.kafkaPort))) {
     if (await kafkaAnswers(brokers)) {
       log(`kafka: a broker not started by this lab already answers on ${brokers}; sharing it`);
       return { brokers, mode: 'external' };
@@ -137,36 +155,81 @@ export async function startKafka(config: LabConfig, options: StartKafkaOptions):
       `Port ${config.kafkaPort} is taken by something that is not a Kafka broker. Free it, or set KAFKA_PORT to another port.`,
     );
   }
+  const missing = nodes.filter((_, i) => !running[i]);
+  for (const node of missing)
+    for (const port of [node.port, node.controllerPort])
+      if (await portInUse(port))
+        throw new KafkaSetupError(
+          `Port ${port} (${node.name}) is taken by another process. Free it, or set KAFKA_PORT and KAFKA_CONTROLLER_PORT to other ports (broker N uses both plus ${KAFKA_BROKER_PORT_STRIDE} × (N − 1)).`,
+        );
   checkJava();
   const libs = await ensureKafkaJars(config, log);
-  mkdirSync(paths.dataDir, { recursive: true });
-  mkdirSync(join(config.stateDir, 'logs'), { recursive: true });
-  writeFileSync(paths.properties, serverProperties(config, paths));
-  writeFileSync(paths.log4j, log4jProperties(paths));
-  formatStorage(paths, libs, log);
-  log(`kafka: starting broker on ${brokers} (heap ${JVM_HEAP.join(' ')})`);
-  const pid = startRecorded(paths, {
-    command: 'java',
-    args: [...jvmArgs(paths, libs), 'kafka.Kafka', paths.properties],
-    cwd: config.stateDir,
-    env: process.env,
-    marker: paths.properties,
-    port: config.kafkaPort,
-  });
-  await waitKafkaReady(brokers, pid, paths, options.readyTimeoutMs);
-  return { brokers, mode: 'started', pid };
+  for (const node of missing) prepareNode(config, node, libs, log);
+  const pids = missing.map((node) => launchNode(config, node, libs, log));
+  await waitClusterReady(config, nodes, options.readyTimeoutMs);
+  return { brokers, mode: 'started', pid: running[0]?.pid ?? pids[0] };
 }
 
-async function waitKafkaReady(brokers: string, pid: number, paths: KafkaPaths, timeoutMs = 90_000): Promise<void> {
+/** Throws when this state dir's other layout runs: a lone broker and a cluster would share ports. */
+function refuseOtherLayout(config: LabConfig, nodes: readonly KafkaNode[]): void {
+  const ours = new Set(nodes.map((node) => node.paths.pidFile));
+  const other = allKafkaPaths(config).find((paths) => !ours.has(paths.pidFile) && liveProcess(paths.pidFile));
+  if (other)
+    throw new KafkaSetupError(
+      `This lab already runs ${config.brokerCount === 1 ? 'a Kafka cluster' : 'a single Kafka broker'} (pid file ${other.pidFile}); LAB_BROKERS=${config.brokerCount} asks for ${config.brokerCount === 1 ? 'one broker' : `${config.brokerCount} brokers`}. Run \`npm run lab -- down\` first.`,
+    );
+}
+
+/** Writes a node's server.properties and log4j settings, and formats its storage once. */
+function prepareNode(config: LabConfig, node: KafkaNode, libs: string, log: Log): void {
+  mkdirSync(node.paths.dataDir, { recursive: true });
+  mkdirSync(join(config.stateDir, 'logs'), { recursive: true });
+  writeFileSync(node.paths.properties, serverProperties(config, node));
+  writeFileSync(node.paths.log4j, log4jProperties(node.paths));
+  formatStorage(node, clusterIdFile(config), libs, log);
+}
+
+function launchNode(config: LabConfig, node: KafkaNode, libs: string, log: Log): number {
+  const heap = config.brokerCount === 1 ? JVM_HEAP : CLUSTER_JVM_HEAP;
+  log(
+    `kafka: starting ${node.name === 'kafka' ? 'broker' : node.name} on 127.0.0.1:${node.port} (node.id ${node.id}, heap ${heap.join(' ')})`,
+  );
+  return startRecorded(node.paths, {
+    command: 'java',
+    args: [...jvmArgs(node.paths, libs, heap), 'kafka.Kafka', node.paths.properties],
+    cwd: config.stateDir,
+    env: process.env,
+    marker: node.paths.properties,
+    port: node.port,
+  });
+}
+
+/**
+ * Waits until every node answers on its own address and the cluster's metadata lists them all (a
+ * restarted node has registered with the controller quorum). Throws KafkaSetupError with the tail
+ * of the failing node's logs when one exits or the deadline (90 s by default) passes.
+ */
+async function waitClusterReady(config: LabConfig, nodes: readonly KafkaNode[], timeoutMs = 90_000): Promise<void> {
+  const brokers = brokersOf(config);
+  let waiting: KafkaNode | undefined;
   try {
     await waitFor(
       async () => {
-        if (!liveProcess(paths.pidFile)) throw new KafkaSetupError(`the broker (pid ${pid}) exited`);
-        return kafkaAnswers(brokers);
+        for (const node of nodes) {
+          waiting = node;
+          const record = liveProcess(node.paths.pidFile);
+          if (!record) throw new KafkaSetupError(`${node.name} exited`);
+          if (!(await kafkaAnswers(`127.0.0.1:${node.port}`))) return false;
+        }
+        waiting = undefined;
+        if (config.brokerCount === 1) return true;
+        const listed = await clusterNodeIds(brokers);
+        return kafkaNodes(config).every((node) => listed.includes(node.id));
       },
       { timeoutMs, intervalMs: 500, what: `Kafka on ${brokers} to answer` },
     );
   } catch (error) {
+    const paths = (waiting ?? nodes[0]).paths;
     const tail = [tailFile(paths.log, 20), tailFile(paths.serverLog, 30)].filter(Boolean).join('\n');
     throw new KafkaSetupError(
       `${(error as Error).message}\n--- last broker log lines (${paths.serverLog}) ---\n${tail}`,
@@ -174,17 +237,59 @@ async function waitKafkaReady(brokers: string, pid: number, paths: KafkaPaths, t
   }
 }
 
-/** Stops the broker this lab started (and only that). */
+/** Stops every broker this lab started (either layout), and only those; true when one was running. */
 export async function stopKafka(config: LabConfig, log: Log): Promise<boolean> {
-  // A controlled shutdown of a single node takes a few seconds; the JVM gets 30 s before SIGKILL.
-  const how = await stopRecorded(kafkaPaths(config).pidFile, 30_000, (pid) =>
-    log(`kafka: stopping broker (pid ${pid})`),
-  );
+  const stopped = await Promise.all(allKafkaPaths(config).map((paths) => stopNode(paths, log)));
+  return stopped.some(Boolean);
+}
+
+async function stopNode(paths: KafkaPaths, log: Log): Promise<boolean> {
+  // A controlled shutdown takes a few seconds (a cluster's moves leadership first); the JVM gets 30 s before SIGKILL.
+  const how = await stopRecorded(paths.pidFile, 30_000, (pid) => log(`kafka: stopping broker (pid ${pid})`));
   if (how === 'killed') log('kafka: broker ignored SIGTERM for 30 s; killed');
   return how !== undefined;
 }
 
-/** Status of this lab's own broker (undefined pid when not ours or not running). */
+/** The named node of this lab (`kafka`, `broker-N`), or an Error listing the names it has. */
+export function requireKafkaNode(config: LabConfig, name: string): KafkaNode {
+  const node = kafkaNodeNamed(config, name);
+  if (node) return node;
+  const names = kafkaNodes(config).map((n) => n.name);
+  throw new Error(
+    `${name} is not one of this lab's brokers (${names.join(', ')}${config.brokerCount === 1 ? '; `npm run lab -- up --brokers 3` runs three' : ''}).`,
+  );
+}
+
+/** SIGKILLs one node (a crash: no controlled shutdown, leadership moves when the quorum notices). False when it was not running. */
+export async function killKafkaNode(config: LabConfig, name: string): Promise<boolean> {
+  const running = liveProcess(requireKafkaNode(config, name).paths.pidFile);
+  if (!running) return false;
+  await killProcess(running.pid);
+  return true;
+}
+
+/** Stops one node (controlled shutdown) if it runs, starts it again and waits until the whole cluster answers. */
+export async function restartKafkaNode(
+  config: LabConfig,
+  name: string,
+  log: Log,
+  readyTimeoutMs?: number,
+): Promise<void> {
+  const node = requireKafkaNode(config, name);
+  await stopNode(node.paths, log);
+  checkJava();
+  const libs = await ensureKafkaJars(config, log);
+  prepareNode(config, node, libs, log);
+  launchNode(config, node, libs, log);
+  await waitClusterReady(config, kafkaNodes(config), readyTimeoutMs);
+}
+
+/** Status of this lab's first broker (undefined pid when not ours or not running). */
 export function kafkaPid(config: LabConfig): number | undefined {
   return liveProcess(kafkaPaths(config).pidFile)?.pid;
+}
+
+/** Each of this lab's nodes with its pid (undefined when it is not running). */
+export function kafkaNodePids(config: LabConfig): { node: KafkaNode; pid: number | undefined }[] {
+  return kafkaNodes(config).map((node) => ({ node, pid: liveProcess(node.paths.pidFile)?.pid }));
 }
