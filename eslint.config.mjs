@@ -126,7 +126,13 @@ export default tseslint.config(
     rules: { 'no-restricted-imports': layer(except('lab'), []) },
   },
   {
-    files: ['tools/bench/**/*.ts', 'tools/ledger/**/*.ts', 'tools/observability-checks/**/*.ts', 'test/**/*.ts'],
+    files: [
+      'tools/bench/**/*.ts',
+      'tools/ledger/**/*.ts',
+      'tools/observability-checks/**/*.ts',
+      'tools/docker/**/*.ts',
+      'test/**/*.ts',
+    ],
     rules: { 'no-restricted-imports': layer(ALL, []) },
   },
 );
