@@ -16,6 +16,7 @@ export {
   type LabConfig,
 } from './config';
 export {
+  appEnv,
   appMain,
   appPidFile,
   describeInstance,

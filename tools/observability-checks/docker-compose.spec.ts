@@ -2,6 +2,7 @@ import Ajv from 'ajv';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
+import { type ComposeService, dependencies, loadCompose, servicesUnder } from '../docker/compose-file';
 import { pinnedPrometheusVersion } from '../lab';
 import { METRICS } from './metric-catalogue';
 import { REPO_ROOT } from './promtool';
@@ -9,23 +10,16 @@ import { REPO_ROOT } from './promtool';
 /**
  * docker-compose.observability.yml is for users with Docker; Docker never runs here. It is checked
  * against the Compose Specification's own JSON Schema (vendored, see vendor/README.md) and then for
- * what the schema cannot know: that it wires our files, ports and services together.
+ * what the schema cannot know: that it wires our files, ports and services together. Read as a user
+ * who sets no variable reads it. The `apps` profile (the six apps in containers) has its own spec,
+ * tools/docker/compose-apps-profile.spec.ts; here it only must leave the rest as it was.
  */
 
-interface ComposeService {
-  image: string;
-  command?: string[];
-  ports?: string[];
-  volumes?: string[];
-  environment?: Record<string, string | number>;
-  profiles?: string[];
-  extra_hosts?: string[];
-  depends_on?: string[];
-}
-
-const composeText = readFileSync(join(REPO_ROOT, 'docker-compose.observability.yml'), 'utf8');
-const compose = parse(composeText) as { services: Record<string, ComposeService>; volumes?: Record<string, unknown> };
-const services = compose.services;
+const compose = loadCompose();
+/** The stack and k6: every service but the apps profile's. */
+const services = Object.fromEntries(
+  Object.entries(compose.services).filter(([, s]) => !(s.profiles ?? []).includes('apps')),
+);
 const APP_PORTS = [3000, 3001, 3002, 3003, 3004, 3005];
 
 function mounts(service: ComposeService): Map<string, string> {
@@ -64,6 +58,14 @@ describe('docker-compose.observability.yml', () => {
     expect(Object.keys(services).sort()).toEqual(['grafana', 'jaeger', 'k6', 'kafka', 'otel-collector', 'prometheus']);
   });
 
+  it('starts, without a profile, the stack alone: no service of it waits for or mounts a profile service', () => {
+    const stack = servicesUnder(compose);
+    expect(Object.keys(stack).sort()).toEqual(['grafana', 'jaeger', 'kafka', 'otel-collector', 'prometheus']);
+    const waits = Object.values(stack).flatMap(dependencies);
+    expect(waits.length).toBeGreaterThan(0);
+    expect(waits.filter((name) => !(name in stack))).toEqual([]);
+  });
+
   it('pins every image to a version', () => {
     const unpinned = Object.entries(services).filter(([, s]) => !/^[\w./-]+:v?\d+\.\d+\.\d+$/.test(s.image));
     expect(unpinned.map(([name, s]) => `${name}: ${s.image}`)).toEqual([]);
@@ -72,6 +74,13 @@ describe('docker-compose.observability.yml', () => {
   it('starts k6 only under the k6 profile', () => {
     expect(services.k6.profiles).toEqual(['k6']);
     expect(Object.entries(services).filter(([name, s]) => name !== 'k6' && s.profiles)).toEqual([]);
+  });
+
+  it('mounts the host-scraping Prometheus config unless PROMETHEUS_CONFIG names another', () => {
+    const configMount = (s: ComposeService): string | undefined => mounts(s).get('/etc/prometheus/prometheus.yml');
+    expect(configMount(services.prometheus)).toBe('./prometheus/prometheus.yml');
+    const other = loadCompose({ PROMETHEUS_CONFIG: 'prometheus-compose-apps.yml' });
+    expect(configMount(other.services.prometheus)).toBe('./prometheus/prometheus-compose-apps.yml');
   });
 
   it('mounts only files and folders that exist in the repo', () => {
@@ -90,11 +99,18 @@ describe('docker-compose.observability.yml', () => {
     expect(hostPorts(services['otel-collector']).sort()).toEqual([4317, 4318]);
   });
 
-  it('runs KRaft Kafka advertised on localhost:9092 for the apps on the host', () => {
+  it('runs KRaft Kafka advertised on localhost:9092 for the apps on the host, kafka:19092 for containers', () => {
     const env = services.kafka.environment ?? {};
     expect(services.kafka.image).toMatch(/^apache\/kafka:/);
     expect(env.KAFKA_PROCESS_ROLES).toBe('broker,controller');
-    expect(env.KAFKA_ADVERTISED_LISTENERS).toBe('PLAINTEXT://localhost:9092');
+    expect(String(env.KAFKA_ADVERTISED_LISTENERS).split(',')).toEqual([
+      'PLAINTEXT://localhost:9092',
+      'COMPOSE://kafka:19092',
+    ]);
+    // Only the host's listener is published; the compose one stays on the compose network.
+    expect(services.kafka.ports).toEqual(['9092:9092']);
+    expect(String(env.KAFKA_LISTENERS).split(',')).toContain('COMPOSE://:19092');
+    expect(String(env.KAFKA_LISTENER_SECURITY_PROTOCOL_MAP).split(',')).toContain('COMPOSE:PLAINTEXT');
   });
 
   it('runs the Prometheus release the lab pins (tools/prometheus/VERSION), the one the rules are checked with', () => {

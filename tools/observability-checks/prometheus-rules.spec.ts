@@ -13,8 +13,22 @@ const rules = ruleFiles.flatMap((f) => f.groups.flatMap((g) => g.rules));
 const alerts = rules.filter((r) => r.alert);
 const recordings = rules.filter((r) => r.record);
 
-describe('prometheus/prometheus.yml (compose stack)', () => {
-  const configText = readFileSync(join(PROMETHEUS_DIR, 'prometheus.yml'), 'utf8');
+// prometheus.yml scrapes the apps on the host; prometheus-compose-apps.yml the compose `apps`
+// profile's containers, by service name. Everything else in the two must be the same.
+const APP_PORTS = {
+  gateway: 3000,
+  'token-dealer': 3001,
+  'data-service': 3002,
+  provider: 3003,
+  bot: 3004,
+  worker: 3005,
+} as const;
+
+describe.each([
+  ['prometheus.yml', () => 'host.docker.internal'],
+  ['prometheus-compose-apps.yml', (service: string) => service],
+])('prometheus/%s (compose stack)', (fileName, hostOf) => {
+  const configText = readFileSync(join(PROMETHEUS_DIR, fileName), 'utf8');
 
   it('passes promtool check config, including the rule files it loads', () => {
     // In the container the rules sit under /etc/prometheus/rules; point the glob at the repo's copy
@@ -37,15 +51,20 @@ describe('prometheus/prometheus.yml (compose stack)', () => {
     };
     const jeeves = config.scrape_configs.find((s) => s.job_name === 'jeeves');
     const targets = Object.fromEntries((jeeves?.static_configs ?? []).map((s) => [s.labels?.service, s.targets]));
-    expect(targets).toEqual({
-      gateway: ['host.docker.internal:3000'],
-      'token-dealer': ['host.docker.internal:3001'],
-      'data-service': ['host.docker.internal:3002'],
-      provider: ['host.docker.internal:3003'],
-      bot: ['host.docker.internal:3004'],
-      worker: ['host.docker.internal:3005'],
-    });
+    expect(targets).toEqual(
+      Object.fromEntries(Object.entries(APP_PORTS).map(([service, port]) => [service, [`${hostOf(service)}:${port}`]])),
+    );
   });
+});
+
+it('prometheus-compose-apps.yml is prometheus.yml with the apps addressed by compose name', () => {
+  const host = parse(readFileSync(join(PROMETHEUS_DIR, 'prometheus.yml'), 'utf8')) as unknown;
+  const apps = parse(readFileSync(join(PROMETHEUS_DIR, 'prometheus-compose-apps.yml'), 'utf8')) as unknown;
+  const renamed = JSON.stringify(apps).replace(
+    new RegExp(`"(${Object.keys(APP_PORTS).join('|')}):(\\d+)"`, 'g'),
+    '"host.docker.internal:$2"',
+  );
+  expect(JSON.parse(renamed)).toEqual(host);
 });
 
 describe('prometheus/rules', () => {
