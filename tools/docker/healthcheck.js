@@ -4,7 +4,8 @@
 'use strict';
 
 const port = process.env.PORT || '8080';
-const timeoutMs = Number(process.env.HEALTHCHECK_TIMEOUT_MS) || 3000;
+// Below the HEALTHCHECK's own --timeout, so that a hung app reads as a failed check with a reason.
+const timeoutMs = 3000;
 
 fetch(`http://127.0.0.1:${port}/health/live`, { signal: AbortSignal.timeout(timeoutMs) }).then(
   (response) => {
