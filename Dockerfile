@@ -52,6 +52,6 @@ EXPOSE 8080
 # Liveness only (the process answers HTTP); /health/ready (Kafka connected) is for orchestrators
 # that route traffic. Slim images have no curl: node's own fetch does the request.
 HEALTHCHECK --interval=10s --timeout=5s --start-period=30s --retries=3 \
-    CMD ["node", "tools/docker/healthcheck.js"]
-ENTRYPOINT ["tools/docker/entrypoint.sh"]
+    CMD ["node", "/app/tools/docker/healthcheck.js"]
+ENTRYPOINT ["/app/tools/docker/entrypoint.sh"]
 CMD ["--help"]

@@ -111,6 +111,9 @@ describe('the image runtime stage, played without Docker', () => {
     // and a topic prefix of its own are the test lab's (its consumer group then is its own too).
     playCopies('runtime');
     const root = stageDir('runtime');
+    /** An absolute path under WORKDIR, in the folder standing in for it. */
+    const inImage = (path: string): string =>
+      path.startsWith(`${workdir}/`) ? join(root, posix.relative(workdir, path)) : path;
     const runtime = instructions.filter((i) => i.stage === 'runtime');
     const port = await freePort();
     const dataDir = join(work, 'data');
@@ -125,14 +128,26 @@ describe('the image runtime stage, played without Docker', () => {
       JEEVES_TOPIC_PREFIX: `${lab().topicPrefix}img`,
       LOG_LEVEL: 'warn',
     };
+    // Every app's main loads, its imports all resolved from production dependencies, the tracing
+    // SDK and instrumentations included (an OTLP endpoint turns them on; nothing is sent). A main
+    // required rather than run does not start its service.
+    for (const name of readdirSync(join(root, 'dist', 'apps'))) {
+      const loaded = spawnSync(
+        'node',
+        ['--require', './dist/libs/observability/src/preload.js', '-e', `require('./dist/apps/${name}/src/main.js')`],
+        { cwd: root, env: { ...env, OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:9' }, encoding: 'utf8' },
+      );
+      expect({ name, status: loaded.status, stderr: loaded.stderr }).toEqual({ name, status: 0, stderr: '' });
+    }
+
     const entrypoint = execForm(runtime.find((i) => i.keyword === 'ENTRYPOINT')?.args ?? '[]') ?? [];
-    app = spawn(join(root, entrypoint[0]), [...entrypoint.slice(1), APP], { cwd: root, env });
+    app = spawn(inImage(entrypoint[0]), [...entrypoint.slice(1), APP], { cwd: root, env });
     app.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
     app.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
 
     const healthcheck = runtime.find((i) => i.keyword === 'HEALTHCHECK')?.args ?? '';
     const check = execForm(healthcheck.slice(healthcheck.indexOf('CMD ') + 4)) ?? [];
-    const healthy = (): boolean => spawnSync(check[0], check.slice(1), { cwd: root, env }).status === 0;
+    const healthy = (): boolean => spawnSync(check[0], check.slice(1).map(inImage), { cwd: root, env }).status === 0;
     await waitFor(
       async () => {
         if (app?.exitCode !== null) throw new Error(`${APP} exited (${app?.exitCode}):\n${output}`);

@@ -1,5 +1,14 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -162,7 +171,7 @@ describe('Dockerfile', () => {
   it('checks its health with node on /health/live, a route every app serves (libs/platform)', async () => {
     const healthcheck = one('HEALTHCHECK').args;
     const command = execForm(healthcheck.slice(healthcheck.indexOf('CMD ') + 4));
-    expect(command).toEqual(['node', 'tools/docker/healthcheck.js']);
+    expect(command).toEqual(['node', `${one('WORKDIR', instructions).args}/tools/docker/healthcheck.js`]);
     const route = /fetch\(`http:\/\/127\.0\.0\.1:\$\{port\}(\/[^`]*)`/.exec(
       readFileSync(join(__dirname, 'healthcheck.js'), 'utf8'),
     )?.[1];
@@ -181,9 +190,19 @@ describe('Dockerfile', () => {
   });
 
   it('starts the app named by the command through tools/docker/entrypoint.sh, none by default', () => {
-    expect(execForm(one('ENTRYPOINT').args)).toEqual(['tools/docker/entrypoint.sh']);
+    // Absolute: an orchestrator may set another working directory.
+    expect(execForm(one('ENTRYPOINT').args)).toEqual([
+      `${one('WORKDIR', instructions).args}/tools/docker/entrypoint.sh`,
+    ]);
     expect(execForm(one('CMD').args)).toEqual(['--help']);
     expect(one('WORKDIR', instructions).args).toBe('/app');
+    // COPY keeps the mode the checkout gives it: git must record the script as executable.
+    expect(statSync(join(__dirname, 'entrypoint.sh')).mode & 0o111).toBe(0o111);
+    const git = spawnSync('git', ['ls-files', '-s', 'tools/docker/entrypoint.sh'], {
+      cwd: REPO_ROOT,
+      encoding: 'utf8',
+    });
+    if (git.status === 0 && git.stdout !== '') expect(git.stdout).toMatch(/^100755 /);
   });
 });
 
