@@ -57,6 +57,9 @@ export const CONSUMER_APPS = ['bot', 'worker', 'data-service'] as const;
 /** Contract topics by short name (the lab's topic prefix is applied when used). */
 export const PIPELINE_TOPICS = ['messages', 'actions', 'replies'] as const;
 
+/** `messages-leader`: a step target naming the broker that leads the most partitions of a pipeline topic. */
+export const LEADER_TARGET = /^(messages|actions|replies)-leader$/;
+
 /**
  * A consumer group's lag read straight from the broker (kafkajs admin: partition end offset minus
  * the group's committed offset), so it means the same whichever transport the app runs, and is
@@ -74,6 +77,23 @@ const lagSchema = z
   .refine((l) => l.key === undefined || l.partition === undefined, 'give key or partition, not both');
 export type LagSpec = z.infer<typeof lagSchema>;
 
+/** What a `cluster` source counts among the partitions of the lab's contract topics (metadata, sampled). */
+export const CLUSTER_COUNTS = ['under-replicated', 'led-by-down-broker'] as const;
+
+/**
+ * A count of partitions from the cluster's metadata (one Metadata request per sample):
+ * `under-replicated`, whose ISR is smaller than their replicas; `led-by-down-broker`, whose leader is
+ * a lab broker whose process is dead (or no leader, −1): what stays above 0 between a SIGKILL and
+ * the controller fencing that broker and electing new leaders. `topic` narrows to one topic.
+ */
+const clusterSchema = z
+  .object({
+    count: z.enum(CLUSTER_COUNTS),
+    topic: z.enum(PIPELINE_TOPICS).optional(),
+  })
+  .strict();
+export type ClusterSpec = z.infer<typeof clusterSchema>;
+
 /** Something measured, three ways: PromQL on the lab's Prometheus, a watched series, or an alert's state. */
 const sourceFields = {
   /** PromQL returning one number (the first series' value; none = no data). */
@@ -86,16 +106,26 @@ const sourceFields = {
     .optional(),
   /** A consumer group's lag from the broker, sampled with the watched series. */
   lag: lagSchema.optional(),
+  /** A count of partitions from the cluster's metadata (under-replicated, led by a dead broker), sampled with the watched series. */
+  cluster: clusterSchema.optional(),
 };
-const oneSource = (p: { query?: string; watch?: WatchSpec; alert?: string; lag?: LagSpec }): boolean =>
-  [p.query, p.watch, p.alert, p.lag].filter((s) => s !== undefined).length === 1;
-const ONE_SOURCE = 'give exactly one of query, watch, alert or lag';
+const oneSource = (p: {
+  query?: string;
+  watch?: WatchSpec;
+  alert?: string;
+  lag?: LagSpec;
+  cluster?: ClusterSpec;
+}): boolean => [p.query, p.watch, p.alert, p.lag, p.cluster].filter((s) => s !== undefined).length === 1;
+const ONE_SOURCE = 'give exactly one of query, watch, alert, lag or cluster';
 
-/** A series sampled through the run (a watched metric or a group's lag), for peaks and increases over a window. */
+/** A series sampled through the run (a watched metric, a group's lag, a partition count), for peaks and increases over a window. */
 const sampledSchema = z
-  .object({ watch: watchSchema.optional(), lag: lagSchema.optional() })
+  .object({ watch: watchSchema.optional(), lag: lagSchema.optional(), cluster: clusterSchema.optional() })
   .strict()
-  .refine((s) => (s.watch === undefined) !== (s.lag === undefined), 'give exactly one of watch or lag');
+  .refine(
+    (s) => [s.watch, s.lag, s.cluster].filter((x) => x !== undefined).length === 1,
+    'give exactly one of watch, lag or cluster',
+  );
 export type SampledSpec = z.infer<typeof sampledSchema>;
 
 const probeSchema = z
@@ -129,7 +159,12 @@ const stepSchema = z.union([
       for: duration,
     })
     .strict(),
+  /**
+   * An app, an instance (`worker-2`), `kafka`, a broker (`broker-2`), or `<topic>-leader`
+   * (`messages-leader`): the broker leading the most partitions of that topic when the step runs.
+   */
   z.object({ ...stepBase, kill: z.string().regex(/^[a-z-]+(-\d+)?$/) }).strict(),
+  /** As `kill`; `<topic>-leader` restarts the broker an earlier step resolved it to (else the leader now). */
   z.object({ ...stepBase, restart: z.string().regex(/^[a-z-]+(-\d+)?$/) }).strict(),
   z
     .object({
@@ -197,12 +232,22 @@ const measurementSchema = z
       .optional(),
     /** Longest time a watched counter stood still between `from` and `to` (a rebalance pause). */
     stall: watchSchema.optional(),
+    /**
+     * Seconds from `from` to the end of a watched counter's longest stall between `from` and `to`,
+     * when it moved again (a producer's successful sends: the first one after a failover's pause).
+     */
+    stallEnd: watchSchema.optional(),
     /** Highest sample of a sampled series between `from` and `to` (a partition's worst lag). */
     peak: sampledSchema.optional(),
     /** Lowest sample of a sampled series between `from` and `to` (a partition's lag that never reached 0: stuck). */
     low: sampledSchema.optional(),
     /** Last sample minus first between `from` and `to` (a counter: consumer crashes during the run). */
     increase: sampledSchema.optional(),
+    /**
+     * Seconds from `from` to the last sample up to `to` where a sampled counter rose (0 when it never
+     * did): with a producer's error counter, the moment after which every produce succeeded again.
+     */
+    lastIncrease: sampledSchema.optional(),
     to: momentSchema.optional(),
     /** How long a step took (a restart: from stop to ready). */
     step: z
@@ -220,9 +265,11 @@ const measurementSchema = z
       m.query !== undefined && m.at !== undefined,
       m.from !== undefined && m.until !== undefined,
       m.stall !== undefined && m.from !== undefined && m.to !== undefined,
+      m.stallEnd !== undefined && m.from !== undefined && m.to !== undefined,
       m.peak !== undefined && m.from !== undefined && m.to !== undefined,
       m.low !== undefined && m.from !== undefined && m.to !== undefined,
       m.increase !== undefined && m.from !== undefined && m.to !== undefined,
+      m.lastIncrease !== undefined && m.from !== undefined && m.to !== undefined,
       m.expression !== undefined,
       m.step !== undefined,
     ];
@@ -230,7 +277,7 @@ const measurementSchema = z
       ctx.addIssue({
         code: 'custom',
         message:
-          'a measurement is one of: query+at, from+until, stall+from+to, peak+from+to, low+from+to, increase+from+to, step, or expression',
+          'a measurement is one of: query+at, from+until, stall+from+to, stallEnd+from+to, peak+from+to, low+from+to, increase+from+to, lastIncrease+from+to, step, or expression',
       });
   });
 export type Measurement = z.infer<typeof measurementSchema>;
@@ -239,6 +286,16 @@ const thresholdsSchema = z.record(
   z.string(),
   z.array(z.union([z.string(), z.object({ threshold: z.string() }).loose()])),
 );
+
+/**
+ * Topic-level settings for the lab's contract topics during a run (`{ min.insync.replicas: '1' }`):
+ * set with the Kafka admin before the run, the topics' own settings restored after.
+ */
+const topicConfigSchema = z.record(
+  z.string().regex(/^[a-z][a-z0-9.]*$/, 'a Kafka topic setting such as min.insync.replicas'),
+  z.string().min(1),
+);
+export type TopicConfig = z.infer<typeof topicConfigSchema>;
 
 /** Settings per app: `{ gateway: { GATEWAY_READS: kafka } }`. */
 const appEnvSchema = z.partialRecord(
@@ -250,6 +307,14 @@ export const experimentSchema = z
   .object({
     name: z.string().regex(/^[a-z][a-z0-9-]*$/),
     description: z.string().min(1),
+    /** What the lab must run for this experiment; the run stops at preflight (exit 2) when it runs less. */
+    requires: z
+      .object({
+        /** Brokers in the lab's Kafka cluster (lab.json's brokerCount: `npm run lab -- up --brokers 3`). */
+        brokers: z.number().int().min(1).max(3),
+      })
+      .strict()
+      .optional(),
     load: z
       .object({
         /** Scenario in load-tests/scenarios lending its texts, users and e2e polling. */
@@ -273,6 +338,7 @@ export const experimentSchema = z
       .strict(),
     /** App settings for this run: the app is restarted with them, and restarted without them after. */
     env: appEnvSchema.default({}),
+    topicConfig: topicConfigSchema.default({}),
     /**
      * Runs of this experiment that differ only in app settings (the gateway's read mode, say):
      * `lab experiment` runs each in turn, its `env` merged over the experiment's, and reports them
@@ -284,7 +350,9 @@ export const experimentSchema = z
           .object({
             name: z.string().regex(/^[a-z][a-z0-9-]*$/),
             description: z.string().min(1),
-            env: appEnvSchema,
+            env: appEnvSchema.default({}),
+            /** Merged over the experiment's `topicConfig` for this variant's run. */
+            topicConfig: topicConfigSchema.default({}),
           })
           .strict(),
       )
@@ -366,18 +434,18 @@ export const experimentSchema = z
             message: `the ledger counts from gateway's and data-service's /metrics; a step that stops ${target} would show its last increments as loss — drop the ledger (check loss another way) or the step`,
           });
       }
-      // Settings restart the app before the run and again, back to the lab's, before the ledger drains.
-      const settings = [
-        { path: ['env'], env: e.env },
-        ...e.variants.map((v, i) => ({ path: ['variants', i, 'env'], env: v.env })),
-      ];
-      for (const { path, env } of settings)
-        for (const app of Object.keys(env).filter(counting))
-          ctx.addIssue({
-            code: 'custom',
-            path: [...path, app],
-            message: `the ledger counts from gateway's and data-service's /metrics; settings for ${app} restart it back to the lab's before the ledger drains, which would show its last increments as loss — drop the ledger (check loss another way) or the settings`,
-          });
+      // Settings are fine: they restart the app before the ledger's first sample, and a ledger
+      // counter's rollback waits until the ledger has drained (phases/setup.ts).
+    }
+    // A partition's leader is a broker of a cluster: one broker has no other to hand leadership to.
+    for (const [i, step] of e.method.entries()) {
+      const target = 'kill' in step ? step.kill : 'restart' in step ? step.restart : undefined;
+      if (target !== undefined && LEADER_TARGET.test(target) && (e.requires?.brokers ?? 1) < 2)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['method', i],
+          message: `${target} is a broker of a cluster: add requires: { brokers: 3 } (the lab's --brokers 3)`,
+        });
     }
     const variantNames = e.variants.map((v) => v.name);
     for (const [i, name] of variantNames.entries())
@@ -484,7 +552,12 @@ export function variantRuns(
     .filter((v) => selected.length === 0 || selected.includes(v.name))
     .map((v) => ({
       variant: v.name,
-      experiment: { ...experiment, env: deepMerge(experiment.env, v.env) as Experiment['env'], variants: [] },
+      experiment: {
+        ...experiment,
+        env: deepMerge(experiment.env, v.env) as Experiment['env'],
+        topicConfig: { ...experiment.topicConfig, ...v.topicConfig },
+        variants: [],
+      },
     }));
 }
 

@@ -1,4 +1,4 @@
-import { lagFromOffsets, partitionForKey } from './lab-actions';
+import { countPartitions, lagFromOffsets, mostLeading, partitionForKey } from './lab-actions';
 import { buildFixture } from './fixtures';
 import { decodeEnvelope } from '#libs/kafka';
 import { PAYLOAD_SCHEMAS } from '#libs/contracts';
@@ -47,5 +47,29 @@ describe('fixtures', () => {
     const envelope = decodeEnvelope(Buffer.from(a), PAYLOAD_SCHEMAS);
     expect(envelope).toMatchObject({ type: 'reply.produced', data: { user: 'load-user-0', status: 'replied' } });
     expect(JSON.parse(b).id).not.toBe(envelope.id);
+  });
+});
+
+describe('cluster counts from partition metadata', () => {
+  const partitions = [
+    { leader: 1, replicas: [1, 2, 3], isr: [1, 3] },
+    { leader: 2, replicas: [2, 3, 1], isr: [2, 3, 1] },
+    { leader: 2, replicas: [2, 1, 3], isr: [1, 3] },
+    { leader: -1, replicas: [3, 1, 2], isr: [3] },
+  ];
+
+  it('under-replicated: an ISR smaller than the replicas', () => {
+    expect(countPartitions(partitions, 'under-replicated', new Set([1, 2, 3]))).toBe(3);
+  });
+
+  it('led-by-down-broker: a leader whose process is dead, or no leader at all', () => {
+    expect(countPartitions(partitions, 'led-by-down-broker', new Set([1, 3]))).toBe(3);
+    expect(countPartitions(partitions, 'led-by-down-broker', new Set([1, 2, 3]))).toBe(1);
+  });
+
+  it('mostLeading: the node leading the most partitions, the lowest id on a tie, none without leaders', () => {
+    expect(mostLeading(partitions)).toBe(2);
+    expect(mostLeading([partitions[0], partitions[1]])).toBe(1);
+    expect(mostLeading([partitions[3]])).toBeUndefined();
   });
 });

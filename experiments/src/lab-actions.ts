@@ -1,7 +1,8 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Kafka, logLevel, Partitioners, type Admin, type Producer } from 'kafkajs';
+import { ConfigResourceTypes, ConfigSource, Kafka, logLevel, Partitioners, type Admin, type Producer } from 'kafkajs';
 import { stringify as toYaml } from 'yaml';
+import { contractTopicConfigs } from '#libs/kafka';
 import {
   CHAOS_SCOPE,
   CONSUMER_GROUPS,
@@ -19,6 +20,7 @@ import {
   type LabConfig,
   runningInstances,
   kafkaAnswers,
+  kafkaNodePids,
   type Log,
   kill,
   readLabDescription,
@@ -27,8 +29,8 @@ import {
   type LabDescription,
   prometheusPaths,
 } from '../../tools/lab';
-import type { Experiment, LagSpec, PIPELINE_TOPICS } from './definition';
-import type { LagReader, MetricsScraper } from './watcher';
+import type { ClusterSpec, Experiment, LagSpec, PIPELINE_TOPICS, TopicConfig } from './definition';
+import type { ClusterReader, LagReader, MetricsScraper } from './watcher';
 
 export type PipelineTopic = (typeof PIPELINE_TOPICS)[number];
 
@@ -37,7 +39,7 @@ export type PipelineTopic = (typeof PIPELINE_TOPICS)[number];
  * and the real one below only delegates (process control is the lab CLI's modules, faults are the
  * chaos API every service serves).
  */
-export interface LabActions extends MetricsScraper, LagReader {
+export interface LabActions extends MetricsScraper, LagReader, ClusterReader {
   injectFault(service: AppName, fault: Record<string, unknown>, durationMs: number): Promise<{ id: string }>;
   clearFault(service: AppName, id: string): Promise<void>;
   kill(instanceId: string): Promise<void>;
@@ -51,6 +53,15 @@ export interface LabActions extends MetricsScraper, LagReader {
   removeAlertOverrides(): Promise<void>;
   /** Produces one record onto a pipeline topic (the lab's prefix applied); says where it landed. */
   produce(topic: PipelineTopic, key: string, value: string): Promise<{ partition: number; offset: string }>;
+  /**
+   * The broker (`broker-N`) leading the most partitions of `topic` now (the lowest id on a tie).
+   * Throws LabActionError when the lab runs one broker or no partition of the topic has a leader.
+   */
+  leaderOf(topic: PipelineTopic): Promise<string>;
+  /** Sets these topic-level settings on every contract topic, keeping each topic's own to restore. */
+  setTopicConfig(config: TopicConfig): Promise<void>;
+  /** Puts back the topic settings `setTopicConfig` found (nothing to do when it was not called). */
+  restoreTopicConfig(): Promise<void>;
   /** Lets go of connections (the Kafka admin and producer); the actions are not used after. */
   close(): Promise<void>;
 }
@@ -96,6 +107,34 @@ export function lagFromOffsets(
   return seen ? total : undefined;
 }
 
+/** One partition as the metadata has it: its leader (−1: none), replicas and in-sync replicas. */
+export interface PartitionState {
+  readonly leader: number;
+  readonly replicas: readonly number[];
+  readonly isr: readonly number[];
+}
+
+/**
+ * Counts partitions for a `cluster` source: `under-replicated`, an ISR smaller than the replicas;
+ * `led-by-down-broker`, a leader that is not among `liveNodes` (a dead broker, or −1: none).
+ */
+export function countPartitions(
+  partitions: readonly PartitionState[],
+  count: ClusterSpec['count'],
+  liveNodes: ReadonlySet<number>,
+): number {
+  return partitions.filter((p) =>
+    count === 'under-replicated' ? p.isr.length < p.replicas.length : !liveNodes.has(p.leader),
+  ).length;
+}
+
+/** The node leading the most of these partitions (the lowest id on a tie); undefined when none has a leader. */
+export function mostLeading(partitions: readonly PartitionState[]): number | undefined {
+  const led = new Map<number, number>();
+  for (const p of partitions) if (p.leader >= 0) led.set(p.leader, (led.get(p.leader) ?? 0) + 1);
+  return [...led].sort(([a, na], [b, nb]) => nb - na || a - b)[0]?.[0];
+}
+
 export class LabActionError extends Error {
   readonly code = 'ELABACTION';
   override readonly name = 'LabActionError';
@@ -117,6 +156,8 @@ export class RealLabActions implements LabActions {
   private admin: Promise<Admin> | undefined;
   private producer: Promise<Producer> | undefined;
   private readonly partitionsOf = new Map<string, number>();
+  /** Each contract topic's own topic-level settings, as `setTopicConfig` found them. */
+  private savedTopicConfig: Map<string, Array<{ name: string; value: string }>> | undefined;
   /** The lab's config as this run starts apps: the lab's own, or with a variant's GATEWAY_READS. */
   private runConfig: LabConfig;
 
@@ -301,6 +342,78 @@ export class RealLabActions implements LabActions {
     }
     const committed = groupOffsets.find((t) => t.topic === topic)?.partitions ?? [];
     return lagFromOffsets(ends, committed, partition);
+  }
+
+  /** Every partition of the lab's contract topics (or one pipeline topic), from a fresh Metadata request. */
+  private async partitions(topic?: PipelineTopic): Promise<PartitionState[]> {
+    const admin = await this.connectedAdmin();
+    const topics =
+      topic === undefined ? contractTopicConfigs(this.lab.topicPrefix).map((t) => t.topic) : [this.topic(topic)];
+    const metadata = await admin.fetchTopicMetadata({ topics });
+    return metadata.topics.flatMap((t) => t.partitions);
+  }
+
+  async leaderOf(topic: PipelineTopic): Promise<string> {
+    if ((this.lab.brokerCount ?? 1) < 2)
+      throw new LabActionError(
+        `${topic}-leader names a broker of a cluster; this lab runs one broker (npm run lab -- up --brokers 3)`,
+      );
+    const leader = mostLeading(await this.partitions(topic));
+    if (leader === undefined) throw new LabActionError(`no partition of ${this.topic(topic)} has a leader`);
+    return `broker-${leader}`;
+  }
+
+  async clusterCount(spec: ClusterSpec): Promise<number | undefined> {
+    const partitions = await this.partitions(spec.topic);
+    const live = new Set(kafkaNodePids(this.config).flatMap(({ node, pid }) => (pid === undefined ? [] : [node.id])));
+    return countPartitions(partitions, spec.count, live);
+  }
+
+  async setTopicConfig(config: TopicConfig): Promise<void> {
+    const admin = await this.connectedAdmin();
+    const topics = contractTopicConfigs(this.lab.topicPrefix).map((t) => t.topic);
+    const described = await admin.describeConfigs({
+      includeSynonyms: false,
+      resources: topics.map((name) => ({ type: ConfigResourceTypes.TOPIC, name })),
+    });
+    // AlterConfigs replaces a topic's whole set of overrides: send its own ones with ours on top.
+    const own = new Map(
+      described.resources.map((r) => [
+        r.resourceName,
+        r.configEntries
+          .filter((e) => e.configSource === ConfigSource.TOPIC_CONFIG && !e.readOnly)
+          .map((e) => ({ name: e.configName, value: e.configValue })),
+      ]),
+    );
+    this.savedTopicConfig ??= own;
+    await admin.alterConfigs({
+      validateOnly: false,
+      resources: topics.map((name) => ({
+        type: ConfigResourceTypes.TOPIC,
+        name,
+        configEntries: [
+          ...(own.get(name) ?? []).filter((e) => !(e.name in config)),
+          ...Object.entries(config).map(([k, value]) => ({ name: k, value })),
+        ],
+      })),
+    });
+    this.log(
+      `kafka: ${Object.entries(config)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(' ')} on ${topics.length} topics`,
+    );
+  }
+
+  async restoreTopicConfig(): Promise<void> {
+    const saved = this.savedTopicConfig;
+    if (!saved) return;
+    const admin = await this.connectedAdmin();
+    await admin.alterConfigs({
+      validateOnly: false,
+      resources: [...saved].map(([name, configEntries]) => ({ type: ConfigResourceTypes.TOPIC, name, configEntries })),
+    });
+    this.savedTopicConfig = undefined;
+    this.log(`kafka: the topics' own settings restored on ${saved.size} topics`);
   }
 
   async close(): Promise<void> {

@@ -1,4 +1,4 @@
-import { type AppName, type LabPart } from '../../tools/lab';
+import { type AppName, type LabDescription, type LabPart, type MissingPart } from '../../tools/lab';
 import type { Experiment, WatchSpec } from './definition';
 
 /**
@@ -18,9 +18,11 @@ export function experimentNeeds(experiment: Experiment): LabPart[] {
     ...experiment.measurements.flatMap((m) => [
       m.until?.watch,
       m.stall,
+      m.stallEnd,
       m.peak?.watch,
       m.low?.watch,
       m.increase?.watch,
+      m.lastIncrease?.watch,
     ]),
   ].filter((w): w is WatchSpec => w !== undefined);
   const watchedApps: AppName[] = [
@@ -38,4 +40,21 @@ export function experimentNeeds(experiment: Experiment): LabPart[] {
     ...watchedApps.map((app): LabPart => `${app}/metrics`),
   ];
   return [...new Set(parts)];
+}
+
+/**
+ * The cluster the experiment's `requires.brokers` asks for, as a missing part when the lab runs
+ * fewer brokers (lab.json's brokerCount; 1 when absent): the run stops at preflight with it.
+ * Undefined when the lab runs enough, or when no lab is up (the other checks name that).
+ */
+export function missingBrokers(experiment: Experiment, lab: LabDescription | undefined): MissingPart | undefined {
+  const wanted = experiment.requires?.brokers;
+  const has = lab?.brokerCount ?? 1;
+  if (lab === undefined || wanted === undefined || has >= wanted) return undefined;
+  return {
+    name: `A ${wanted}-broker Kafka cluster`,
+    url: lab.brokers,
+    why: `this lab runs ${has} broker${has === 1 ? '' : 's'}; ${experiment.name} needs ${wanted}`,
+    start: `npm run lab -- down, then npm run lab -- up --brokers ${wanted}`,
+  };
 }

@@ -107,6 +107,32 @@ describe('report', () => {
     expect(charts.find((c) => c.title.startsWith('Load driver'))?.series[0].points).toEqual([[0, 5]]);
   });
 
+  it('plots a sampled partition count as partitions over time, named by what it counts', async () => {
+    const r = record({
+      watched: {
+        'cluster:under-replicated:all': [
+          { t: 19.5, value: 0 },
+          { t: 21, value: 67 },
+          { t: 22, value: undefined },
+          { t: 45, value: 0 },
+        ],
+      },
+    });
+    const charts = await collectCharts(r, undefined);
+    const chart = charts.find((c) => c.title === 'Partitions under-replicated (every contract topic)');
+    expect(chart?.unit).toBe('partitions (cluster metadata, sampled every 0.5 s)');
+    expect(chart?.series).toEqual([
+      {
+        name: 'under-replicated',
+        points: [
+          [19.5, 0],
+          [21, 67],
+          [45, 0],
+        ],
+      },
+    ]);
+  });
+
   it('names result folders by time and experiment', () => {
     expect(reportDir('/r', 'flood', new Date('2026-11-27T20:15:03.456Z'))).toBe(
       '/r/results/2026-11-27T20-15-03Z-flood',

@@ -112,12 +112,16 @@ export async function collectCharts(record: RunRecord, prometheus: PrometheusApi
   }
   const watched = Object.entries(record.watched).filter(([, samples]) => samples.length > 0);
   for (const [key, samples] of watched) {
+    // `cluster:under-replicated:messages`: a partition count from the cluster's metadata.
+    const cluster = /^cluster:([a-z-]+):([a-z]+)$/.exec(key);
     charts.push({
-      title: `Watched: ${key}`,
-      unit: 'value (sampled every 0.5 s)',
+      title: cluster
+        ? `Partitions ${cluster[1]} (${cluster[2] === 'all' ? 'every contract topic' : cluster[2]})`
+        : `Watched: ${key}`,
+      unit: cluster ? 'partitions (cluster metadata, sampled every 0.5 s)' : 'value (sampled every 0.5 s)',
       series: [
         {
-          name: key.split(':').slice(-1)[0] || key,
+          name: cluster ? cluster[1] : key.split(':').slice(-1)[0] || key,
           points: samples.flatMap((s) => (s.value === undefined ? [] : [[round(s.t), s.value] as const])),
         },
       ],

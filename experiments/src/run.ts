@@ -11,7 +11,7 @@ import { ExperimentError, loadExperiment, variantRuns, type Experiment } from '.
 import { writeComparison, type ComparedRun } from './comparison';
 import { RealLabActions } from './lab-actions';
 import { driverLoad } from './load';
-import { experimentNeeds } from './preflight';
+import { experimentNeeds, missingBrokers } from './preflight';
 import { HttpPrometheus } from '../../tools/common';
 import { collectCharts, reportDir, writeReport, type ReportFiles } from './report';
 import { runExperiment, type RunRecord } from './runner';
@@ -30,7 +30,8 @@ export interface RunOptions {
  * Loads, runs and reports one run of an experiment against a running lab: what the integration
  * specs do. `variant` names one of the definition's variants (required when it has any). Throws
  * LabNotRunningError, writing no report, when a part the experiment needs does not answer
- * (experimentNeeds: Prometheus, the broker, watched /metrics, the load's targets); ExperimentError
+ * (experimentNeeds: Prometheus, the broker, watched /metrics, the load's targets) or the lab runs
+ * fewer brokers than its `requires.brokers` (missingBrokers); ExperimentError
  * for an unknown variant.
  */
 export async function runAndReport(
@@ -103,7 +104,12 @@ async function runOne(
   options: RunOptions,
   dir: string,
 ): Promise<ComparedRun> {
-  const preflight = (e: Experiment): Promise<void> => requireRunning(config, experimentNeeds(e));
+  const preflight = async (e: Experiment): Promise<void> => {
+    // Before the network checks: a lab with too few brokers answers all of them and still cannot run it.
+    const brokers = missingBrokers(e, readLabDescription(config.stateDir));
+    if (brokers) throw new LabNotRunningError([brokers], config.stateDir, true);
+    await requireRunning(config, experimentNeeds(e));
+  };
   const lab = readLabDescription(config.stateDir);
   if (!lab) {
     // Names the parts that do not answer; when (oddly) all do, still no lab of this state dir is up.

@@ -4,10 +4,12 @@ import {
   decideVerdict,
   judgeWindow,
   longestStall,
+  lastIncreaseOf,
   lowOf,
   peakOf,
   planTimeline,
   runExperiment,
+  stallEndOf,
   timeUntil,
 } from './runner';
 import { parseExperiment } from './definition';
@@ -53,10 +55,31 @@ describe('bounds over samples', () => {
     expect(timeUntil(s, 0.5, '== 6')).toBe(2.5);
     expect(timeUntil(s, 0, '== 7')).toBeUndefined();
   });
+  it("times a counter's last rise in a window from its start (0 when it never rose; a drop is no rise)", () => {
+    const s = [0, 1, 2, 3, 4, 5, 6].map((t) => ({ t, value: [0, 0, 2, 3, 3, 1, 1][t] }));
+    expect(lastIncreaseOf(s, 0.5, 6)).toBe(2.5);
+    expect(lastIncreaseOf(s, 0.5, 2)).toBe(1.5);
+    expect(lastIncreaseOf(s, 3, 6)).toBe(0);
+    expect(lastIncreaseOf([{ t: 0, value: 1 }], 0, 6)).toBeUndefined();
+    expect(
+      lastIncreaseOf(
+        [
+          { t: 0, value: 1 },
+          { t: 1, value: undefined },
+        ],
+        0,
+        6,
+      ),
+    ).toBeUndefined();
+  });
   it('finds the longest time a counter stood still', () => {
     const s = [0, 1, 2, 3, 4, 5, 6].map((t) => ({ t, value: [1, 2, 2, 2, 2, 3, 4][t] }));
     expect(longestStall(s, 0, 6)).toBe(4);
     expect(longestStall(s, 1.5, 4.5)).toBe(3);
+    // Its end: the counter moved again at 5 s (from 0: after 5 s); a window where it never moves has none.
+    expect(stallEndOf(s, 0, 6)).toBe(5);
+    expect(stallEndOf(s, 0.5, 6)).toBe(4.5);
+    expect(stallEndOf(s, 1.5, 4.5)).toBeUndefined();
   });
 });
 
@@ -582,6 +605,141 @@ describe('runExperiment', () => {
       expect(record.verdict.failures[0]).toMatch(
         /^step "produce "not json" onto messages with key load-user-0" failed/,
       );
+    });
+  });
+
+  describe('a broker failover in miniature', () => {
+    const ERRORS = 'jeeves_kafka_producer_errors_total{topic="jeeves.messages.v1"}';
+    const failover = (extra: Record<string, unknown> = {}): ReturnType<typeof parseExperiment> =>
+      parseExperiment({
+        name: 'failover',
+        description: 'the leader of messages dies and comes back',
+        requires: { brokers: 3 },
+        load: { rate: 1, durationSeconds: 1.6, rampSeconds: 0 },
+        steadyState: [{ name: 'in sync', cluster: { count: 'under-replicated' }, expect: '== 0' }],
+        method: [
+          { id: 'leader', at: 0.2, kill: 'messages-leader' },
+          { id: 'back', at: 0.8, restart: 'messages-leader' },
+        ],
+        deviation: [
+          { name: 'under-replicated', cluster: { count: 'under-replicated' }, expect: '> 0', holds: 'sometimes' },
+        ],
+        recovery: { withinSeconds: 0.5 },
+        measurements: [
+          {
+            name: 'election',
+            from: 'leader.end',
+            until: { cluster: { count: 'led-by-down-broker', topic: 'messages' }, expect: '== 0' },
+            expect: '<= 0.5',
+          },
+          {
+            name: 'clientRecovery',
+            lastIncrease: { watch: { app: 'gateway', metric: ERRORS } },
+            from: 'leader.start',
+            to: 'back.start',
+          },
+          { name: 'peakUnder', peak: { cluster: { count: 'under-replicated' } }, from: 'leader.start', to: 'back.end' },
+          {
+            name: 'rejoin',
+            from: 'back.end',
+            until: { cluster: { count: 'under-replicated' }, expect: '== 0' },
+          },
+        ],
+        ...extra,
+      });
+
+    /** A cluster where killing broker-2 leaves 4 partitions under-replicated and 2 of messages leaderless for 0.2 s. */
+    function clusterLab(): FakeLab {
+      const lab = new FakeLab();
+      lab.leaders.set('messages', 'broker-2');
+      lab.clusterCounts.set('under-replicated/all', 0);
+      lab.clusterCounts.set('led-by-down-broker/messages', 0);
+      lab.metrics.gateway = { [ERRORS]: 0 };
+      const kill = lab.kill.bind(lab);
+      lab.kill = async (id) => {
+        await kill(id);
+        lab.clusterCounts.set('under-replicated/all', 4);
+        lab.clusterCounts.set('led-by-down-broker/messages', 2);
+        lab.metrics.gateway = { [ERRORS]: 3 };
+        setTimeout(() => {
+          lab.clusterCounts.set('led-by-down-broker/messages', 0);
+          lab.metrics.gateway = { [ERRORS]: 5 };
+        }, 200);
+      };
+      const restart = lab.restart.bind(lab);
+      lab.restart = async (id) => {
+        await restart(id);
+        setTimeout(() => lab.clusterCounts.set('under-replicated/all', 0), 100);
+      };
+      return lab;
+    }
+
+    it('kills the broker leading messages, restarts the same one, and times election, client recovery and ISR rejoin', async () => {
+      const lab = clusterLab();
+      const lines: string[] = [];
+      const record = await runExperiment(failover(), {
+        lab,
+        prometheus: new FakePrometheus(() => 0),
+        load: passingLoad(),
+        ...fast,
+        log: (line) => lines.push(line),
+      });
+      // Resolved once, when the kill ran: the restart acts on the same broker, and nothing is left to roll back.
+      expect(lab.calls).toEqual(['leader messages', 'kill broker-2', 'restart broker-2']);
+      expect(
+        lines.some((l) => /messages-leader is broker-2 \(it leads the most partitions of messages\)/.test(l)),
+      ).toBe(true);
+      expect(record.verdict).toEqual({ passed: true, failures: [], noData: [] });
+      const value = (name: string): number | undefined => record.measurements.find((m) => m.name === name)?.value;
+      expect(value('election')).toBeGreaterThanOrEqual(0.15);
+      expect(value('election')).toBeLessThan(0.45);
+      // The last rise of the error counter (3 → 5) came about 0.2 s after the kill.
+      expect(value('clientRecovery')).toBeGreaterThanOrEqual(0.15);
+      expect(value('clientRecovery')).toBeLessThan(0.45);
+      expect(value('peakUnder')).toBe(4);
+      expect(value('rejoin')).toBeGreaterThanOrEqual(0.05);
+      expect(value('rejoin')).toBeLessThan(0.4);
+      expect(Object.keys(record.watched)).toEqual(
+        expect.arrayContaining(['cluster:under-replicated:all', 'cluster:led-by-down-broker:messages']),
+      );
+    });
+
+    it('restarts the killed broker in rollback when the run fails before its restart step', async () => {
+      const lab = clusterLab();
+      lab.failOn = 'restart broker-2';
+      await runExperiment(failover(), { lab, prometheus: new FakePrometheus(() => 0), load: passingLoad(), ...fast });
+      // The step's restart failed, so the broker still counts as down: the rollback tries again.
+      expect(lab.calls).toEqual(['leader messages', 'kill broker-2', 'restart broker-2', 'restart broker-2']);
+    });
+
+    it("sets a variant's topic settings before the run and restores them; a ledger counter's settings come back after the drain", async () => {
+      const lab = clusterLab();
+      lab.metrics['data-service'] = { jeeves_messages_completed_total: 0 };
+      const order: string[] = [];
+      const scrape = lab.scrape.bind(lab);
+      lab.scrape = async (app) => {
+        // The drain's reads: after the method's rollbacks (bot's settings back), before or after the gateway's.
+        if (app === 'data-service' && lab.calls.includes('env bot lab'))
+          order.push(lab.calls.includes('env gateway lab') ? 'read after' : 'read before');
+        return scrape(app);
+      };
+      const e = failover({
+        ledger: { drainSeconds: 0.2 },
+        env: { gateway: { KAFKA_PRODUCER_ACKS: '1' }, bot: { KAFKA_PRODUCER_ACKS: '1' } },
+        topicConfig: { 'min.insync.replicas': '1' },
+      });
+      await runExperiment(e, { lab, prometheus: new FakePrometheus(() => 0), load: passingLoad(), ...fast });
+      const setup = lab.calls.slice(0, 3);
+      expect(setup).toEqual([
+        'topics {"min.insync.replicas":"1"}',
+        'env gateway {"KAFKA_PRODUCER_ACKS":"1"}',
+        'env bot {"KAFKA_PRODUCER_ACKS":"1"}',
+      ]);
+      const after = lab.calls.slice(lab.calls.indexOf('restart broker-2') + 1);
+      expect(after).toEqual(['env bot lab', 'topics restore', 'env gateway lab']);
+      // The gateway (a ledger counter) got its settings back only once the ledger had drained.
+      expect(order).toContain('read before');
+      expect(order.indexOf('read after')).not.toBe(0);
     });
   });
 });

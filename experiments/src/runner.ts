@@ -31,7 +31,7 @@ export type {
 export { probeOutcome } from './run-record';
 export { planTimeline } from './phases/method';
 export { stepLabel } from './phases/steps';
-export { judgeWindow, longestStall, lowOf, peakOf, timeUntil } from './phases/samples';
+export { judgeWindow, lastIncreaseOf, longestStall, lowOf, peakOf, stallEndOf, timeUntil } from './phases/samples';
 export { decideVerdict } from './phases/verdict';
 
 /** What the runner acts on and reads from: the lab, Prometheus, the load driver; all faked in unit specs. */
@@ -75,8 +75,8 @@ export async function runExperiment(
   const onOuterAbort = (): void => stop.abort();
   deps.signal?.addEventListener('abort', onOuterAbort, { once: true });
   const clock = new RunClock(stop.signal);
-  const { watches, alerts, lags } = instrumentsOf(experiment);
-  const watcher = new Watcher(watches, alerts, lab, prometheus, clock.elapsed, lags);
+  const { watches, alerts, lags, clusters } = instrumentsOf(experiment);
+  const watcher = new Watcher(watches, alerts, lab, prometheus, clock.elapsed, lags, clusters);
   const reader = new SourceReader(watcher, prometheus);
   const progress = new ProgressLine(
     experiment.name,
@@ -116,6 +116,7 @@ export async function runExperiment(
       log: (text: string) => log(`[${experiment.name}] ${text}`),
       killed: new Set<string>(),
       scaledFrom: new Map(),
+      leaders: new Map(),
     };
     const checkpoint = (): Promise<void> =>
       checkSteadyState(experiment, timeline[0].startS, clock, reader, probes, log);
@@ -148,8 +149,9 @@ export async function runExperiment(
     progress.stop();
     if (stop.signal.aborted) interrupted = true;
 
-    // Rollback: undo the method and the setup before counting what drains.
-    await rollbacks.runAll();
+    // Rollback: undo the method and the setup before counting what drains, but the settings of an
+    // app the ledger counts from: restarting it now would lose its last increments (after the drain).
+    await rollbacks.runAll({ keepAfterLedger: true });
 
     if (experiment.ledger && ledgerFromS !== undefined) {
       progress.phase = 'drain';
@@ -166,6 +168,7 @@ export async function runExperiment(
       );
     }
     watcher.stop();
+    await rollbacks.runAll();
 
     // Measure: what deviated during the method, and the numbers.
     const durationSeconds = clock.elapsed();

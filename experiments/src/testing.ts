@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { AppName } from '../../tools/lab';
-import { parseExperiment, type Experiment, type LagSpec } from './definition';
+import { parseExperiment, type ClusterSpec, type Experiment, type LagSpec, type TopicConfig } from './definition';
 import type { LabActions, PipelineTopic } from './lab-actions';
 import type { LoadOutcome, LoadStarter } from './load';
 import type { RunRecord } from './runner';
@@ -20,6 +20,10 @@ export class FakeLab implements LabActions {
   onProduce: ((record: { topic: PipelineTopic; key: string; value: string }) => void) | undefined;
   /** Lag per `lag:` source, by group/topic/key; a missing entry reads no data. */
   readonly lags = new Map<string, number>();
+  /** Partition counts per `cluster:` source, by `count/topic` (`under-replicated/messages`, `…/all`); a missing entry reads no data. */
+  readonly clusterCounts = new Map<string, number>();
+  /** The broker `leaderOf` answers per topic (`broker-1` when unset). */
+  readonly leaders = new Map<string, string>();
   closed = false;
   private nextId = 1;
 
@@ -70,6 +74,19 @@ export class FakeLab implements LabActions {
   }
   async consumerLag(spec: LagSpec): Promise<number | undefined> {
     return this.lags.get(`${spec.group}/${spec.topic}/${spec.key ?? spec.partition ?? 'all'}`);
+  }
+  async leaderOf(topic: PipelineTopic): Promise<string> {
+    this.record(`leader ${topic}`);
+    return this.leaders.get(topic) ?? 'broker-1';
+  }
+  async clusterCount(spec: ClusterSpec): Promise<number | undefined> {
+    return this.clusterCounts.get(`${spec.count}/${spec.topic ?? 'all'}`);
+  }
+  async setTopicConfig(config: TopicConfig): Promise<void> {
+    this.record(`topics ${JSON.stringify(config)}`);
+  }
+  async restoreTopicConfig(): Promise<void> {
+    this.record('topics restore');
   }
   async close(): Promise<void> {
     this.closed = true;

@@ -1,4 +1,4 @@
-import { Watcher, watchKey } from './watcher';
+import { clusterKey, sampledKey, Watcher, watchKey } from './watcher';
 
 /** A watcher over one counter whose scrapes answer `texts` in turn (undefined: the app did not answer). */
 async function sampled(texts: ReadonlyArray<string | undefined>): Promise<{ watcher: Watcher; key: string }> {
@@ -81,5 +81,36 @@ describe('Watcher.increase', () => {
   it('is undefined when no sample had a value', async () => {
     const { watcher, key } = await sampled([undefined, undefined]);
     expect(watcher.increase(key, 0)).toBeUndefined();
+  });
+});
+
+describe('Watcher cluster sources', () => {
+  it('samples each partition count with the other series, a failed metadata request as no data', async () => {
+    const under = { count: 'under-replicated' as const };
+    const leaderless = { count: 'led-by-down-broker' as const, topic: 'messages' as const };
+    const answers: Array<number | Error> = [0, 4, new Error('no broker answered'), 0];
+    let i = 0;
+    let t = 0;
+    const watcher = new Watcher(
+      [],
+      [],
+      {
+        scrape: () => Promise.resolve([]),
+        clusterCount: (spec) => {
+          const answer = spec.count === 'under-replicated' ? answers[i] : 1;
+          return answer instanceof Error ? Promise.reject(answer) : Promise.resolve(answer);
+        },
+      },
+      undefined,
+      () => t,
+      [],
+      [under, leaderless],
+    );
+    for (; i < answers.length; i++, t++) await watcher.sampleOnce();
+    expect(clusterKey(under)).toBe('cluster:under-replicated:all');
+    expect(sampledKey({ cluster: leaderless })).toBe('cluster:led-by-down-broker:messages');
+    expect(watcher.samples(clusterKey(under)).map((s) => s.value)).toEqual([0, 4, undefined, 0]);
+    expect(watcher.latest(clusterKey(leaderless))).toBe(1);
+    expect(Object.keys(watcher.all())).toEqual(['cluster:under-replicated:all', 'cluster:led-by-down-broker:messages']);
   });
 });

@@ -1,4 +1,4 @@
-import type { LagSpec, SampledSpec, WatchSpec } from './definition';
+import type { ClusterSpec, LagSpec, SampledSpec, WatchSpec } from './definition';
 import { aggregate, parseExposition, parseSelector, select, type Sample } from './exposition';
 import type { PrometheusApi } from '../../tools/common';
 
@@ -11,6 +11,12 @@ export interface MetricsScraper {
 /** Reads a consumer group's lag from the broker (the lab, or a fake). */
 export interface LagReader {
   consumerLag(spec: LagSpec): Promise<number | undefined>;
+}
+
+/** Counts partitions of the lab's contract topics from the cluster's metadata (the lab, or a fake). */
+export interface ClusterReader {
+  /** Undefined when no broker answered the metadata request. */
+  clusterCount(spec: ClusterSpec): Promise<number | undefined>;
 }
 
 export interface TimedValue {
@@ -30,8 +36,15 @@ export function lagKey(spec: LagSpec): string {
   return `lag:${spec.group}:${spec.topic}:${where}`;
 }
 
+/** `cluster:under-replicated:messages` (or `:all`) — also the chart's title in the report. */
+export function clusterKey(spec: ClusterSpec): string {
+  return `cluster:${spec.count}:${spec.topic ?? 'all'}`;
+}
+
 export function sampledKey(spec: SampledSpec): string {
-  return spec.watch ? watchKey(spec.watch) : lagKey(spec.lag as LagSpec);
+  if (spec.watch) return watchKey(spec.watch);
+  if (spec.lag) return lagKey(spec.lag);
+  return clusterKey(spec.cluster as ClusterSpec);
 }
 
 export function alertKey(alert: string): string {
@@ -79,14 +92,16 @@ export class Watcher {
   constructor(
     private readonly watches: readonly WatchSpec[],
     private readonly alerts: readonly string[],
-    private readonly scraper: MetricsScraper & Partial<LagReader>,
+    private readonly scraper: MetricsScraper & Partial<LagReader> & Partial<ClusterReader>,
     private readonly prometheus: PrometheusApi | undefined,
     private readonly elapsedSeconds: () => number,
     private readonly lags: readonly LagSpec[] = [],
+    private readonly clusters: readonly ClusterSpec[] = [],
   ) {
     for (const w of watches) this.series.set(watchKey(w), []);
     for (const a of alerts) this.series.set(alertKey(a), []);
     for (const l of lags) this.series.set(lagKey(l), []);
+    for (const c of clusters) this.series.set(clusterKey(c), []);
   }
 
   start(intervalMs = 500): void {
@@ -105,13 +120,17 @@ export class Watcher {
     try {
       const t = this.elapsedSeconds();
       const apps = [...new Set(this.watches.map((w) => w.app))];
-      const [texts, lagValues] = await Promise.all([
+      const [texts, lagValues, clusterValues] = await Promise.all([
         Promise.all(apps.map(async (app) => [app, await this.scraper.scrape(app).catch(() => [])] as const)),
         Promise.all(
           this.lags.map((l) => this.scraper.consumerLag?.(l).catch(() => undefined) ?? Promise.resolve(undefined)),
         ),
+        Promise.all(
+          this.clusters.map((c) => this.scraper.clusterCount?.(c).catch(() => undefined) ?? Promise.resolve(undefined)),
+        ),
       ]);
       this.lags.forEach((l, i) => this.series.get(lagKey(l))?.push({ t, value: lagValues[i] }));
+      this.clusters.forEach((c, i) => this.series.get(clusterKey(c))?.push({ t, value: clusterValues[i] }));
       const samplesByApp = new Map<string, Array<{ instance: string; samples: Sample[] }>>(
         texts.map(([app, list]) => [
           app,

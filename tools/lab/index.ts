@@ -31,7 +31,7 @@ export { clusterNodeIds, contractPartitions, ensureTopics, kafkaAnswers, type Pa
 export { isBrokerName, kafkaNodes, kafkaPaths, type KafkaNode } from './kafka/config';
 export { kafkaLibsDir } from './kafka/install';
 export { kafkaNodePids, kafkaPid, startKafka, stopKafka, type KafkaState } from './kafka/process';
-export { LabNotRunningError } from './lab-not-running';
+export { LabNotRunningError, type MissingPart } from './lab-not-running';
 export {
   down,
   kill,

@@ -1,5 +1,5 @@
-import type { Experiment, LagSpec, WatchSpec } from '../definition';
-import { lagKey, watchKey } from '../watcher';
+import type { ClusterSpec, Experiment, LagSpec, WatchSpec } from '../definition';
+import { clusterKey, lagKey, watchKey } from '../watcher';
 
 /**
  * The ledger's counters, in the order `drainLedger` reads them: accepted, completed, published late.
@@ -13,29 +13,51 @@ export const LEDGER_WATCHES: readonly WatchSpec[] = [
   { app: 'gateway', metric: 'jeeves_messages_published_late_total', aggregate: 'sum', missingAsZero: true },
 ];
 
-/** What the Watcher samples through a run: each series, lag and alert once. */
+/** What the Watcher samples through a run: each series, lag, partition count and alert once. */
 export interface Instruments {
   readonly watches: readonly WatchSpec[];
   readonly alerts: readonly string[];
   readonly lags: readonly LagSpec[];
+  readonly clusters: readonly ClusterSpec[];
 }
 
-/** Every watched series, consumer lag and alert the experiment's probes, measurements and ledger read. */
+/** Every watched series, consumer lag, partition count and alert the experiment's probes, measurements and ledger read. */
 export function instrumentsOf(experiment: Experiment): Instruments {
   const allProbes = [...experiment.steadyState, ...experiment.deviation, ...experiment.recovery.probes];
   const measurementWatches = experiment.measurements.flatMap((m) => [
     m.until?.watch,
     m.stall,
+    m.stallEnd,
     m.peak?.watch,
     m.low?.watch,
     m.increase?.watch,
+    m.lastIncrease?.watch,
   ]);
   const lags = dedupe(
     [
       ...allProbes.map((p) => p.lag),
-      ...experiment.measurements.flatMap((m) => [m.until?.lag, m.peak?.lag, m.low?.lag, m.increase?.lag]),
+      ...experiment.measurements.flatMap((m) => [
+        m.until?.lag,
+        m.peak?.lag,
+        m.low?.lag,
+        m.increase?.lag,
+        m.lastIncrease?.lag,
+      ]),
     ].filter((l): l is LagSpec => l !== undefined),
     lagKey,
+  );
+  const clusters = dedupe(
+    [
+      ...allProbes.map((p) => p.cluster),
+      ...experiment.measurements.flatMap((m) => [
+        m.until?.cluster,
+        m.peak?.cluster,
+        m.low?.cluster,
+        m.increase?.cluster,
+        m.lastIncrease?.cluster,
+      ]),
+    ].filter((c): c is ClusterSpec => c !== undefined),
+    clusterKey,
   );
   const watches = dedupe(
     [...allProbes.map((p) => p.watch), ...measurementWatches, ...(experiment.ledger ? LEDGER_WATCHES : [])].filter(
@@ -50,7 +72,7 @@ export function instrumentsOf(experiment: Experiment): Instruments {
       ),
     ),
   ];
-  return { watches, alerts, lags };
+  return { watches, alerts, lags, clusters };
 }
 
 function dedupe<T>(items: readonly T[], key: (t: T) => string): T[] {

@@ -1,4 +1,4 @@
-import type { Measurement, Probe, SampledSpec } from '../definition';
+import type { Measurement, Probe, SampledSpec, WatchSpec } from '../definition';
 import { resolveMoment } from '../definition';
 import { meets, parseExpectation } from '../expectation';
 import { evaluateExpression } from '../expression';
@@ -6,7 +6,7 @@ import type { PrometheusApi } from '../../../tools/common';
 import { probeOutcome, type MeasurementResult, type ProbeResult } from '../run-record';
 import { increaseOf, sampledKey, watchKey, type Watcher } from '../watcher';
 import { probeSource, sampledSourceKey } from './probes';
-import { judgeWindow, longestStall, lowOf, peakOf, timeUntil } from './samples';
+import { judgeWindow, lastIncreaseOf, longestStall, lowOf, peakOf, stallEndOf, timeUntil } from './samples';
 
 /**
  * A deviation probe judged over the method's window (seconds on the run's clock): a Prometheus
@@ -72,8 +72,8 @@ export async function judgeDuring(
 
 /**
  * Computes the measurements in order (an expression may use the ones before it): instants at a
- * moment, times until a source met a bound, a step's duration, a counter's longest stall, a
- * series' peak or increase over a window. A value that cannot be computed is undefined; `ok` is
+ * moment, times until a source met a bound, a step's duration, a counter's longest stall (or its end), a
+ * series' peak, low, increase or last rise over a window. A value that cannot be computed is undefined; `ok` is
  * set where the measurement has an `expect`. `events` maps step ids to their start and end.
  */
 export async function measure(
@@ -109,17 +109,20 @@ export async function measure(
             value = timeUntil(watcher.samples(sampledSourceKey(m.until)), from, m.until.expect);
           }
         }
-      } else if (m.stall && m.from && m.to) {
+      } else if ((m.stall || m.stallEnd) && m.from && m.to) {
         const from = resolveMoment(m.from, events, runEndS);
         const to = resolveMoment(m.to, events, runEndS);
+        const samples = watcher.samples(watchKey((m.stall ?? m.stallEnd) as WatchSpec));
         value =
           from === undefined || to === undefined
             ? undefined
-            : longestStall(watcher.samples(watchKey(m.stall)), from, to);
-      } else if ((m.peak || m.low || m.increase) && m.from && m.to) {
+            : m.stall
+              ? longestStall(samples, from, to)
+              : stallEndOf(samples, from, to);
+      } else if ((m.peak || m.low || m.increase || m.lastIncrease) && m.from && m.to) {
         const from = resolveMoment(m.from, events, runEndS);
         const to = resolveMoment(m.to, events, runEndS);
-        const samples = watcher.samples(sampledKey((m.peak ?? m.low ?? m.increase) as SampledSpec));
+        const samples = watcher.samples(sampledKey((m.peak ?? m.low ?? m.increase ?? m.lastIncrease) as SampledSpec));
         value =
           from === undefined || to === undefined
             ? undefined
@@ -127,9 +130,11 @@ export async function measure(
               ? peakOf(samples, from, to)
               : m.low
                 ? lowOf(samples, from, to)
-                : m.increase?.watch
-                  ? watcher.increase(watchKey(m.increase.watch), from, to)
-                  : increaseOf(samples, from, to);
+                : m.lastIncrease
+                  ? lastIncreaseOf(samples, from, to)
+                  : m.increase?.watch
+                    ? watcher.increase(watchKey(m.increase.watch), from, to)
+                    : increaseOf(samples, from, to);
       }
     } catch {
       value = undefined;

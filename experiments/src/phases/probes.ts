@@ -1,11 +1,11 @@
-import type { LagSpec, Probe, WatchSpec } from '../definition';
+import type { ClusterSpec, LagSpec, Probe, WatchSpec } from '../definition';
 import { meets, parseExpectation } from '../expectation';
 import type { PrometheusApi } from '../../../tools/common';
 import { probeOutcome, type ProbeResult } from '../run-record';
-import { alertKey, lagKey, watchKey, type Watcher } from '../watcher';
+import { alertKey, clusterKey, lagKey, watchKey, type Watcher } from '../watcher';
 
 /** Where a probe or measurement reads its value from. */
-export type Source = { query?: string; watch?: WatchSpec; alert?: string; lag?: LagSpec };
+export type Source = { query?: string; watch?: WatchSpec; alert?: string; lag?: LagSpec; cluster?: ClusterSpec };
 
 /** The source in words, for the report: `PromQL: …`, `max of … on worker (/metrics, sampled)`, … */
 export function probeSource(p: Source): string {
@@ -13,6 +13,8 @@ export function probeSource(p: Source): string {
   if (p.watch) return `${p.watch.aggregate} of ${p.watch.metric} on ${p.watch.app} (/metrics, sampled)`;
   if (p.lag)
     return `lag of the ${p.lag.group} group on ${p.lag.topic}${p.lag.key !== undefined ? ` (partition of key ${p.lag.key})` : p.lag.partition !== undefined ? ` partition ${p.lag.partition}` : ''} (broker offsets, sampled)`;
+  if (p.cluster)
+    return `${p.cluster.count} partitions of ${p.cluster.topic ?? 'every pipeline topic'} (cluster metadata, sampled)`;
   return `alert ${p.alert} firing`;
 }
 
@@ -30,10 +32,11 @@ export class SourceReader {
   }
 }
 
-/** The Watcher's key for a source it samples (a watched series, a lag or an alert; not a query). */
+/** The Watcher's key for a source it samples (a watched series, a lag, a partition count or an alert; not a query). */
 export function sampledSourceKey(p: Source): string {
   if (p.watch) return watchKey(p.watch);
   if (p.lag) return lagKey(p.lag);
+  if (p.cluster) return clusterKey(p.cluster);
   return alertKey(p.alert as string);
 }
 

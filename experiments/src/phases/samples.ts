@@ -55,18 +55,60 @@ export function lowOf(samples: readonly TimedValue[], fromS: number, toS: number
 
 /** Longest time a counter did not move between `fromS` and its last increase before `toS`. */
 export function longestStall(samples: readonly TimedValue[], fromS: number, toS: number): number | undefined {
+  return stallOf(samples, fromS, toS)?.seconds;
+}
+
+/**
+ * Seconds from `fromS` to the end of the counter's longest stall between `fromS` and `toS`: the
+ * sample where it moved again (a producer's successful sends: the first one after a failover's
+ * pause). Undefined when it never moved in the window (no end) or with fewer than two samples.
+ */
+export function stallEndOf(samples: readonly TimedValue[], fromS: number, toS: number): number | undefined {
+  const stall = stallOf(samples, fromS, toS);
+  return stall?.endS === undefined ? undefined : stall.endS - fromS;
+}
+
+/** The longest stall in the window: its length, and the sample that ended it (none: it never moved). */
+function stallOf(
+  samples: readonly TimedValue[],
+  fromS: number,
+  toS: number,
+): { seconds: number; endS: number | undefined } | undefined {
   const inWindow = samples.filter((s) => s.t >= fromS && s.t <= toS && s.value !== undefined);
   if (inWindow.length < 2) return undefined;
   let lastMove = fromS;
   let previous = inWindow[0].value as number;
   let longest = 0;
+  let endS: number | undefined;
   for (const s of inWindow.slice(1)) {
     if ((s.value as number) > previous) {
-      longest = Math.max(longest, s.t - lastMove);
+      if (s.t - lastMove > longest || endS === undefined) {
+        longest = Math.max(longest, s.t - lastMove);
+        endS = s.t;
+      }
       lastMove = s.t;
     }
     previous = s.value as number;
   }
   // Never moved at all: the whole window was a stall.
-  return lastMove === fromS ? toS - fromS : longest;
+  return lastMove === fromS ? { seconds: toS - fromS, endS: undefined } : { seconds: longest, endS };
+}
+
+/**
+ * Seconds from `fromS` to the last defined sample up to `toS` that is above the defined sample before
+ * it (a counter that rose), 0 when none rose. A drop (a restarted process) is not a rise. Undefined
+ * without two defined samples in the window.
+ */
+export function lastIncreaseOf(samples: readonly TimedValue[], fromS: number, toS: number): number | undefined {
+  const defined = samples.filter((s) => s.value !== undefined && s.t <= toS) as Array<{ t: number; value: number }>;
+  // From the last sample at or before `fromS`: a rise that ends right after it counts.
+  const startAt = Math.max(
+    0,
+    defined.findLastIndex((s) => s.t <= fromS),
+  );
+  const window = defined.slice(startAt);
+  if (window.length < 2) return undefined;
+  let last: number | undefined;
+  for (let k = 1; k < window.length; k++) if (window[k].value > window[k - 1].value) last = window[k].t;
+  return last === undefined ? 0 : Math.max(0, last - fromS);
 }

@@ -1,7 +1,7 @@
 import type { AppName } from '../../../tools/lab';
-import type { Experiment, Step } from '../definition';
+import { LEADER_TARGET, type Experiment, type Step } from '../definition';
 import { buildFixture } from '../fixtures';
-import type { LabActions } from '../lab-actions';
+import type { LabActions, PipelineTopic } from '../lab-actions';
 import type { LoadStarter } from '../load';
 import type { RunClock } from './clock';
 import type { Rollbacks } from './rollbacks';
@@ -27,6 +27,24 @@ export interface StepContext {
   readonly killed: Set<string>;
   /** Each app's instance count before the method first scaled it. */
   readonly scaledFrom: Map<AppName, number>;
+  /** The broker each `<topic>-leader` target was resolved to by the first step that named it. */
+  readonly leaders: Map<string, string>;
+}
+
+/**
+ * The instance or broker a kill or restart acts on: `messages-leader` is the broker leading the most
+ * partitions of that topic when first named (logged, then kept: a later `restart: messages-leader`
+ * restarts the same broker, not whichever leads now); any other target is itself.
+ */
+async function resolveTarget(target: string, ctx: StepContext): Promise<string> {
+  const topic = LEADER_TARGET.exec(target)?.[1] as PipelineTopic | undefined;
+  if (topic === undefined) return target;
+  const known = ctx.leaders.get(target);
+  if (known !== undefined) return known;
+  const broker = await ctx.lab.leaderOf(topic);
+  ctx.leaders.set(target, broker);
+  at(ctx, `${target} is ${broker} (it leads the most partitions of ${topic})`);
+  return broker;
 }
 
 /**
@@ -63,15 +81,16 @@ const inject: StepHandler<StepOf<'inject'>> = {
   },
 };
 
-/** kill -9 of an app or instance; undone by restarting it, unless a later step restarted it already. */
+/** kill -9 of an app, instance or broker; undone by restarting it, unless a later step restarted it already. */
 const kill: StepHandler<StepOf<'kill'>> = {
   label: (step) => `kill -9 ${step.kill}`,
   async run(step, ctx) {
-    ctx.killed.add(step.kill);
-    ctx.rollbacks.push(`restart ${step.kill} if still down`, async () =>
-      ctx.killed.has(step.kill) ? ctx.lab.restart(step.kill) : undefined,
+    const target = await resolveTarget(step.kill, ctx);
+    ctx.killed.add(target);
+    ctx.rollbacks.push(`restart ${target} if still down`, async () =>
+      ctx.killed.has(target) ? ctx.lab.restart(target) : undefined,
     );
-    await ctx.lab.kill(step.kill);
+    await ctx.lab.kill(target);
   },
 };
 
@@ -79,12 +98,13 @@ const kill: StepHandler<StepOf<'kill'>> = {
 const restart: StepHandler<StepOf<'restart'>> = {
   label: (step) => `restart ${step.restart}`,
   async run(step, ctx) {
-    if (step.restart === 'kafka')
+    const target = await resolveTarget(step.restart, ctx);
+    if (target === 'kafka')
       ctx.rollbacks.push('start kafka if it is down', async () =>
         (await ctx.lab.kafkaUp()) ? undefined : ctx.lab.restart('kafka'),
       );
-    await ctx.lab.restart(step.restart);
-    ctx.killed.delete(step.restart);
+    await ctx.lab.restart(target);
+    ctx.killed.delete(target);
   },
 };
 
