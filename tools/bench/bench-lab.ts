@@ -41,6 +41,9 @@ export class BenchLab {
         stateDir: '.lab/bench',
         portOffset: offset,
         topicPrefix: 'bench',
+        // The benchmarks measure one broker and read its CPU and RSS from its pid (LAB_BROKERS ignored).
+        brokerCount: 1,
+        minInsyncReplicas: 1,
       },
     );
   }

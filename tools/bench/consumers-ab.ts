@@ -14,7 +14,7 @@ import {
   type AppName,
   brokersOf,
   describeInstance,
-  kafkaPid,
+  kafkaNodePids,
   type LabConfig,
   openLab,
   runningInstances,
@@ -83,8 +83,9 @@ const cpuTicks = (pid: number): number => cpuTicksOfStat(readFileSync(`/proc/${p
 function pids(config: LabConfig): Record<string, number> {
   const out: Record<string, number> = {};
   for (const instance of runningInstances(config)) if (instance.instance === 1) out[instance.app] = instance.pid;
-  const kafka = kafkaPid(config);
-  if (kafka) out.kafka = kafka;
+  // The process table has one broker; a three-broker lab is refused before the rounds start.
+  const [broker] = kafkaNodePids(config);
+  if (broker?.pid) out.kafka = broker.pid;
   return out;
 }
 
@@ -238,6 +239,10 @@ export const bench = defineBench({
     const rounds = Number(values.rounds);
     const apps = appsToSwap(values.apps);
     const config = openLab();
+    if (config.brokerCount > 1)
+      throw new Error(
+        `the lab in ${config.stateDir} runs ${config.brokerCount} brokers; this benchmark counts one broker's CPU: run it on a lab started with one (npm run lab -- down, then up)`,
+      );
     // The gateway's per-client limits would cap one driver client long before the pipeline does.
     process.env.RATE_LIMIT_PER_SECOND ??= '100000';
     process.env.RATE_LIMIT_BURST ??= '100000';

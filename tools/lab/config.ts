@@ -91,6 +91,7 @@ export interface LabConfigOverrides {
   gatewayReads?: string;
   bindHost?: string;
   brokerCount?: number;
+  minInsyncReplicas?: number;
 }
 
 /** An empty or blank variable is an unset one (the lab's rule for the settings that have a default). */
@@ -187,6 +188,9 @@ export function labSettings<S extends Record<string, z.ZodType>>(shape: S, env: 
   return checkLabSettings(shape, env, (problems) => new LabConfigError(`Bad lab settings:\n  - ${problems}`));
 }
 
+/** Port distance between the lab's brokers: broker N's ports are broker 1's plus 10 × (N − 1). */
+export const KAFKA_BROKER_PORT_STRIDE = 10;
+
 /** The lab's own variables; overrides (the CLI's flags) stand in for the variable they name. */
 const labConfigShape = {
   LAB_STATE_DIR: z.string().default('.lab/default'),
@@ -236,12 +240,24 @@ export function loadLabConfig(env: NodeJS.ProcessEnv = process.env, overrides: L
     GATEWAY_READS: overrides.gatewayReads ?? env.GATEWAY_READS,
     LAB_HOST: overrides.bindHost ?? (env.LAB_HOST?.trim() || undefined),
     LAB_BROKERS: overrides.brokerCount === undefined ? env.LAB_BROKERS : String(overrides.brokerCount),
+    LAB_MIN_INSYNC_REPLICAS:
+      overrides.minInsyncReplicas === undefined ? env.LAB_MIN_INSYNC_REPLICAS : String(overrides.minInsyncReplicas),
   });
   const brokerCount = Number(settings.LAB_BROKERS);
   const minInsyncReplicas = settings.LAB_MIN_INSYNC_REPLICAS ?? Math.min(2, brokerCount);
   if (minInsyncReplicas > brokerCount)
     throw new LabConfigError(
       `Bad lab settings:\n  - LAB_MIN_INSYNC_REPLICAS=${minInsyncReplicas} is more than the ${brokerCount} broker(s) (LAB_BROKERS): no produce with acks=all could succeed`,
+    );
+  const kafkaPort = settings.KAFKA_PORT ?? 9092;
+  const controllerPort = settings.KAFKA_CONTROLLER_PORT ?? 9093;
+  const nodePorts = Array.from({ length: brokerCount }, (_, i) => [
+    kafkaPort + KAFKA_BROKER_PORT_STRIDE * i,
+    controllerPort + KAFKA_BROKER_PORT_STRIDE * i,
+  ]).flat();
+  if (new Set(nodePorts).size < nodePorts.length || nodePorts.some((port) => port > 65535))
+    throw new LabConfigError(
+      `Bad lab settings:\n  - KAFKA_PORT=${kafkaPort} and KAFKA_CONTROLLER_PORT=${controllerPort} give the ${brokerCount} broker(s) the ports ${nodePorts.join(', ')} (broker N adds ${KAFKA_BROKER_PORT_STRIDE} × (N − 1) to both): they must all differ and be at most 65535`,
     );
   if (brokerCount > 1 && settings.LAB_KAFKA_PROXY_LISTENER)
     throw new LabConfigError(
@@ -253,8 +269,8 @@ export function loadLabConfig(env: NodeJS.ProcessEnv = process.env, overrides: L
     portOffset,
     topicPrefix: settings.JEEVES_TOPIC_PREFIX,
     externalBrokers: settings.KAFKA_BROKERS,
-    kafkaPort: settings.KAFKA_PORT ?? 9092,
-    kafkaControllerPort: settings.KAFKA_CONTROLLER_PORT ?? 9093,
+    kafkaPort,
+    kafkaControllerPort: controllerPort,
     brokerCount,
     minInsyncReplicas,
     // The offset applies to the default only: an explicit PROMETHEUS_PORT is taken as meant.
@@ -307,9 +323,6 @@ export function appUrlHost(bindHost: string): string {
   if (bindHost === '0.0.0.0' || bindHost === '::') return '127.0.0.1';
   return isIP(bindHost) === 6 ? `[${bindHost}]` : bindHost;
 }
-
-/** Port distance between the lab's brokers: broker N's ports are broker 1's plus 10 × (N − 1). */
-export const KAFKA_BROKER_PORT_STRIDE = 10;
 
 /** Broker N's (1-based) client port in this lab. */
 export function brokerPort(config: LabConfig, node: number): number {

@@ -30,6 +30,24 @@ describe('openLab', () => {
     ]);
   });
 
+  it("takes the broker count and min.insync.replicas from lab.json, whatever this shell's LAB_BROKERS and LAB_MIN_INSYNC_REPLICAS say", () => {
+    const saved = {
+      stateDir,
+      portOffset: 0,
+      topicPrefix: '',
+      kafkaMode: 'started',
+      kafkaPort: 9092,
+      prometheusPort: 9090,
+    };
+    writeFileSync(join(stateDir, 'lab.json'), JSON.stringify({ ...saved, brokerCount: 3, minInsyncReplicas: 2 }));
+    // 3 would be refused on one broker, and is no reason to refuse `status` on three.
+    const cluster = openLab({ LAB_STATE_DIR: stateDir, LAB_BROKERS: '1', LAB_MIN_INSYNC_REPLICAS: '3' });
+    expect([cluster.brokerCount, cluster.minInsyncReplicas]).toEqual([3, 2]);
+    writeFileSync(join(stateDir, 'lab.json'), JSON.stringify(saved));
+    const single = openLab({ LAB_STATE_DIR: stateDir, LAB_BROKERS: '3', LAB_MIN_INSYNC_REPLICAS: '2' });
+    expect([single.brokerCount, single.minInsyncReplicas]).toEqual([1, 1]);
+  });
+
   it('reads a lab.json from before clusters as one broker with the controller port of the environment', () => {
     writeFileSync(
       join(stateDir, 'lab.json'),

@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { APPS, appSpec, MAX_INSTANCES, parseInstanceId, type AppName } from './apps';
-import { brokersOf, loadLabConfig, type LabConfig, type LabConfigOverrides } from './config';
+import { brokersOf, labVariable, loadLabConfig, REPO_ROOT, type LabConfig, type LabConfigOverrides } from './config';
 import {
   describeInstance,
   instanceReady,
@@ -108,8 +108,14 @@ export function readLabDescription(stateDir: string): LabDescription | undefined
  * saved description (if the lab is up) supplies its ports, prefix and brokers.
  */
 export function openLab(env: NodeJS.ProcessEnv = process.env, overrides: LabConfigOverrides = {}): LabConfig {
-  const base = loadLabConfig(env, overrides);
-  const saved = readLabDescription(base.stateDir);
+  // The saved lab decides its broker count and min.insync.replicas: a LAB_BROKERS or
+  // LAB_MIN_INSYNC_REPLICAS left in this shell must neither refuse nor reshape a running cluster.
+  const stateDir = resolve(REPO_ROOT, overrides.stateDir ?? labVariable('LAB_STATE_DIR', env));
+  const saved = readLabDescription(stateDir);
+  const base = loadLabConfig(env, {
+    ...overrides,
+    ...(saved ? { brokerCount: saved.brokerCount ?? 1, minInsyncReplicas: saved.minInsyncReplicas ?? 1 } : {}),
+  });
   if (!saved) return base;
   return Object.freeze({
     ...base,
@@ -119,8 +125,6 @@ export function openLab(env: NodeJS.ProcessEnv = process.env, overrides: LabConf
     gatewayReads: saved.gatewayReads ?? 'http',
     kafkaPort: saved.kafkaPort,
     kafkaControllerPort: saved.kafkaControllerPort ?? base.kafkaControllerPort,
-    brokerCount: saved.brokerCount ?? 1,
-    minInsyncReplicas: saved.minInsyncReplicas ?? 1,
     prometheusPort: saved.prometheusPort,
     externalBrokers: saved.kafkaMode === 'external' ? saved.brokers : undefined,
     bindHost: saved.bindHost ?? base.bindHost,

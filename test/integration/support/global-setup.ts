@@ -15,6 +15,10 @@ export default async function globalSetup(): Promise<void> {
     topicPrefix: `t${Date.now()}`,
     // PROMETHEUS_PORT may be set for the developer's lab; the test lab's comes from its offset.
     prometheusPort: Number(process.env.LAB_TEST_PROMETHEUS_PORT || 9090 + TEST_PORT_OFFSET),
+    // One broker, shared with the developer's lab when it runs one (ADR 0011), whatever LAB_BROKERS
+    // says in this shell; the cluster specs start clusters of their own.
+    brokerCount: 1,
+    minInsyncReplicas: 1,
   });
   // Leftovers of a run that died before its teardown still hold the old prefix: stop them (the
   // broker stays; restarting it would only cost time).

@@ -16,18 +16,39 @@ function adminClient(brokers: string, clientId = 'jeeves-lab', retries = 0) {
   }).admin();
 }
 
-/** True when a Kafka broker at `brokers` answers a metadata request. Never throws. */
+/**
+ * Runs `ask` with an admin seeded by each address of `brokers` in turn until one answers: kafkajs
+ * always dials the first seed first, and a probe that fails fast (retries 0) would take a cluster
+ * whose first broker is dead for a dead cluster. Throws the last address's error when none answers.
+ */
+async function askAnyBroker<T>(
+  brokers: string,
+  ask: (admin: ReturnType<typeof adminClient>) => Promise<T>,
+): Promise<T> {
+  let lastError: unknown = new Error(`no broker address in "${brokers}"`);
+  for (const address of brokers
+    .split(',')
+    .map((b) => b.trim())
+    .filter(Boolean)) {
+    const admin = adminClient(address);
+    try {
+      await admin.connect();
+      return await ask(admin);
+    } catch (error) {
+      lastError = error;
+    } finally {
+      await admin.disconnect().catch(() => undefined);
+    }
+  }
+  throw lastError;
+}
+
+/** True when a Kafka broker at any address of `brokers` answers a metadata request. Never throws. */
 export async function kafkaAnswers(brokers: string): Promise<boolean> {
-  const admin = adminClient(brokers);
-  try {
-    await admin.connect();
+  return askAnyBroker(brokers, async (admin) => {
     await admin.describeCluster();
     return true;
-  } catch {
-    return false;
-  } finally {
-    await admin.disconnect().catch(() => undefined);
-  }
+  }).catch(() => false);
 }
 
 /**
@@ -47,16 +68,12 @@ export async function ensureTopics(brokers: string, prefix: string, log: Log): P
   }
 }
 
-/** The node ids the cluster's metadata lists (DescribeCluster through any of `brokers`). Throws what kafkajs throws. */
+/** The node ids the cluster's metadata lists (DescribeCluster through the first of `brokers` that answers). Throws what kafkajs throws. */
 export async function clusterNodeIds(brokers: string): Promise<number[]> {
-  const admin = adminClient(brokers);
-  await admin.connect();
-  try {
+  return askAnyBroker(brokers, async (admin) => {
     const { brokers: listed } = await admin.describeCluster();
     return listed.map((broker) => broker.nodeId).sort((a, b) => a - b);
-  } finally {
-    await admin.disconnect().catch(() => undefined);
-  }
+  });
 }
 
 /** One partition's replicas as the metadata has them: its leader (−1 when none), replicas and in-sync replicas. */
@@ -70,12 +87,10 @@ export interface PartitionReplicas {
 
 /**
  * Leader, replicas and ISR of every partition of the lab's contract topics (under `prefix`), from one
- * metadata request through any of `brokers`. Topics that do not exist are left out. Throws what kafkajs throws.
+ * metadata request through the first of `brokers` that answers. Topics that do not exist are left out. Throws what kafkajs throws.
  */
 export async function contractPartitions(brokers: string, prefix: string): Promise<PartitionReplicas[]> {
-  const admin = adminClient(brokers);
-  await admin.connect();
-  try {
+  return askAnyBroker(brokers, async (admin) => {
     const names = new Set(contractTopicConfigs(prefix).map((t) => t.topic));
     const existing = (await admin.listTopics()).filter((name) => names.has(name));
     const { topics } = await admin.fetchTopicMetadata({ topics: existing });
@@ -90,7 +105,5 @@ export async function contractPartitions(brokers: string, prefix: string): Promi
         })),
       )
       .sort((a, b) => a.topic.localeCompare(b.topic) || a.partition - b.partition);
-  } finally {
-    await admin.disconnect().catch(() => undefined);
-  }
+  });
 }

@@ -78,6 +78,11 @@ describe('a three-broker lab (LAB_BROKERS=3)', () => {
       /LAB_MIN_INSYNC_REPLICAS=2 is more than the 1 broker/,
     );
     expect(() => loadLabConfig({ ...env, LAB_KAFKA_PROXY_LISTENER: '1' })).toThrow(/one broker only/);
+    // Broker 2's client port would be broker 1's controller port (and 19113 would appear twice).
+    expect(() => loadLabConfig({ ...env, KAFKA_PORT: '19083' })).toThrow(/they must all differ/);
+    expect(() => loadLabConfig({ ...env, KAFKA_PORT: '65530' })).toThrow(/at most 65535/);
+    // One broker: only its own two ports, as before.
+    expect(loadLabConfig({ ...env, LAB_BROKERS: '1', KAFKA_PORT: '19083' }).kafkaPort).toBe(19083);
   });
 
   it('names its brokers broker-N, and down/wipe know both layouts whatever LAB_BROKERS says now', () => {

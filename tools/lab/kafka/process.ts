@@ -143,7 +143,7 @@ export async function startKafka(config: LabConfig, options: StartKafkaOptions):
   refuseOtherLayout(config, nodes);
   const running = nodes.map((node) => liveProcess(node.paths.pidFile));
   if (running.every(Boolean)) {
-    await waitClusterReady(config, nodes, options.readyTimeoutMs);
+    await waitNodesReady(config, nodes, options.readyTimeoutMs);
     return { brokers, mode: 'running', pid: running[0]?.pid };
   }
   if (nodes.length === 1 && (await portInUse(config.kafkaPort))) {
@@ -166,7 +166,7 @@ export async function startKafka(config: LabConfig, options: StartKafkaOptions):
   const libs = await ensureKafkaJars(config, log);
   for (const node of missing) prepareNode(config, node, libs, log);
   const pids = missing.map((node) => launchNode(config, node, libs, log));
-  await waitClusterReady(config, nodes, options.readyTimeoutMs);
+  await waitNodesReady(config, nodes, options.readyTimeoutMs);
   return { brokers, mode: 'started', pid: running[0]?.pid ?? pids[0] };
 }
 
@@ -205,11 +205,12 @@ function launchNode(config: LabConfig, node: KafkaNode, libs: string, log: Log):
 }
 
 /**
- * Waits until every node answers on its own address and the cluster's metadata lists them all (a
- * restarted node has registered with the controller quorum). Throws KafkaSetupError with the tail
- * of the failing node's logs when one exits or the deadline (90 s by default) passes.
+ * Waits until each of `nodes` answers on its own address and, in a cluster, the metadata (read
+ * through any live broker) lists it: it has registered with the controller quorum. Other nodes may
+ * be down (a restart of broker-2 while broker-3 is killed). Throws KafkaSetupError with the tail of
+ * the failing node's logs when one of `nodes` exits or the deadline (90 s by default) passes.
  */
-async function waitClusterReady(config: LabConfig, nodes: readonly KafkaNode[], timeoutMs = 90_000): Promise<void> {
+async function waitNodesReady(config: LabConfig, nodes: readonly KafkaNode[], timeoutMs = 90_000): Promise<void> {
   const brokers = brokersOf(config);
   let waiting: KafkaNode | undefined;
   try {
@@ -217,16 +218,15 @@ async function waitClusterReady(config: LabConfig, nodes: readonly KafkaNode[], 
       async () => {
         for (const node of nodes) {
           waiting = node;
-          const record = liveProcess(node.paths.pidFile);
-          if (!record) throw new KafkaSetupError(`${node.name} exited`);
+          if (!liveProcess(node.paths.pidFile)) throw new KafkaSetupError(`${node.name} exited`);
           if (!(await kafkaAnswers(`127.0.0.1:${node.port}`))) return false;
         }
         waiting = undefined;
         if (config.brokerCount === 1) return true;
         const listed = await clusterNodeIds(brokers);
-        return kafkaNodes(config).every((node) => listed.includes(node.id));
+        return nodes.every((node) => listed.includes(node.id));
       },
-      { timeoutMs, intervalMs: 500, what: `Kafka on ${brokers} to answer` },
+      { timeoutMs, intervalMs: 500, what: `${nodes.map((n) => n.name).join(', ')} on ${brokers} to answer` },
     );
   } catch (error) {
     const paths = (waiting ?? nodes[0]).paths;
@@ -237,16 +237,24 @@ async function waitClusterReady(config: LabConfig, nodes: readonly KafkaNode[], 
   }
 }
 
-/** Stops every broker this lab started (either layout), and only those; true when one was running. */
+/**
+ * Stops every broker this lab started (either layout), and only those, all at once; true when one
+ * was running. A cluster's nodes get 15 s of grace, not 30: they ask the controller quorum for a
+ * controlled shutdown together, and a node whose request was not committed before the others left
+ * has no quorum to ask and would wait for it (Kafka waits minutes), so it is killed instead; its
+ * logs are recovered at the next start.
+ */
 export async function stopKafka(config: LabConfig, log: Log): Promise<boolean> {
-  const stopped = await Promise.all(allKafkaPaths(config).map((paths) => stopNode(paths, log)));
+  const all = allKafkaPaths(config);
+  const cluster = all.filter((paths) => liveProcess(paths.pidFile)).length > 1;
+  const stopped = await Promise.all(all.map((paths) => stopNode(paths, log, cluster ? 15_000 : 30_000)));
   return stopped.some(Boolean);
 }
 
-async function stopNode(paths: KafkaPaths, log: Log): Promise<boolean> {
-  // A controlled shutdown takes a few seconds (a cluster's moves leadership first); the JVM gets 30 s before SIGKILL.
-  const how = await stopRecorded(paths.pidFile, 30_000, (pid) => log(`kafka: stopping broker (pid ${pid})`));
-  if (how === 'killed') log('kafka: broker ignored SIGTERM for 30 s; killed');
+async function stopNode(paths: KafkaPaths, log: Log, graceMs = 30_000): Promise<boolean> {
+  // A controlled shutdown takes a few seconds (a cluster's node moves its leaderships first).
+  const how = await stopRecorded(paths.pidFile, graceMs, (pid) => log(`kafka: stopping broker (pid ${pid})`));
+  if (how === 'killed') log(`kafka: broker ignored SIGTERM for ${graceMs / 1000} s; killed`);
   return how !== undefined;
 }
 
@@ -268,7 +276,7 @@ export async function killKafkaNode(config: LabConfig, name: string): Promise<bo
   return true;
 }
 
-/** Stops one node (controlled shutdown) if it runs, starts it again and waits until the whole cluster answers. */
+/** Stops one node (controlled shutdown) if it runs, starts it again and waits until it answers and the cluster lists it (other nodes may be down). */
 export async function restartKafkaNode(
   config: LabConfig,
   name: string,
@@ -281,7 +289,7 @@ export async function restartKafkaNode(
   const libs = await ensureKafkaJars(config, log);
   prepareNode(config, node, libs, log);
   launchNode(config, node, libs, log);
-  await waitClusterReady(config, kafkaNodes(config), readyTimeoutMs);
+  await waitNodesReady(config, [node], readyTimeoutMs);
 }
 
 /** Status of this lab's first broker (undefined pid when not ours or not running). */
