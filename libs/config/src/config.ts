@@ -108,7 +108,8 @@ export const commonShape = {
   /** Which Kafka transport strategy consuming apps run (KAFKA_TRANSPORTS). */
   KAFKA_TRANSPORT: env.oneOf(KAFKA_TRANSPORTS, 'hardened'),
   /**
-   * `acks` of every produce (Kafka's producer setting): `all` (default) waits for every in-sync
+   * `acks` of every event the hardened transport publishes (Kafka's producer setting; Nest's stock
+   * transport and the reads' request-reply keep kafkajs's own −1): `all` (default) waits for every in-sync
    * replica, so an acknowledged record survives a broker loss while `min.insync.replicas` hold;
    * `1` waits for the leader only (faster, and lost when the leader dies before replicating; ADR 0014).
    */
