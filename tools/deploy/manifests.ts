@@ -6,6 +6,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
+import type { ServiceName } from '#libs/contracts';
 import { REPO_ROOT as ROOT } from '../lab';
 
 export const DEPLOY_DIR = join(ROOT, 'deploy');
@@ -91,5 +92,103 @@ export function kubeconform(tools: DeployTools, yaml: string): ValidationResult 
     return JSON.parse(result.stdout) as ValidationResult;
   } catch {
     throw new Error(`kubeconform printed no JSON (exit ${result.status}): ${result.stderr || result.stdout}`);
+  }
+}
+
+/** Stands for a value Kubernetes fills in at run time (a Secret the operator creates, a field of the pod). */
+export const UNKNOWN = Symbol('set at run time');
+export type EnvValue = string | typeof UNKNOWN;
+
+export interface Container {
+  name: string;
+  command?: string[];
+  args?: string[];
+  env?: Array<{ name: string; value?: string; valueFrom?: Record<string, { name?: string; key?: string }> }>;
+  envFrom?: Array<{ configMapRef?: { name: string }; secretRef?: { name: string } }>;
+  ports?: Array<{ name?: string; containerPort: number }>;
+  livenessProbe?: { httpGet?: { path: string; port: string | number } };
+  readinessProbe?: { httpGet?: { path: string; port: string | number } };
+  startupProbe?: { httpGet?: { path: string; port: string | number } };
+  lifecycle?: { preStop?: { sleep?: { seconds: number } } };
+}
+export interface PodSpec {
+  containers: Container[];
+  terminationGracePeriodSeconds?: number;
+}
+export interface Deployment extends K8sObject {
+  spec: {
+    replicas?: number;
+    selector: { matchLabels: Record<string, string> };
+    strategy?: { rollingUpdate?: { maxSurge?: number | string } };
+    template: { metadata: { labels: Record<string, string> }; spec: PodSpec };
+  };
+}
+
+/** One overlay's objects, with the lookups the checks need. */
+export class Manifests {
+  constructor(
+    readonly overlay: Overlay,
+    readonly built: Built,
+  ) {}
+
+  all(kind: string): K8sObject[] {
+    return this.built.objects.filter((o) => o.kind === kind);
+  }
+
+  find<T extends K8sObject = K8sObject>(kind: string, name: string): T | undefined {
+    return this.built.objects.find((o) => o.kind === kind && o.metadata.name === name) as T | undefined;
+  }
+
+  get<T extends K8sObject = K8sObject>(kind: string, name: string): T {
+    const found = this.find<T>(kind, name);
+    if (!found) throw new Error(`${this.overlay}: no ${kind} ${name}`);
+    return found;
+  }
+
+  /** A ConfigMap or Secret as kustomize named it (generated ones carry a hash suffix). */
+  data(kind: 'ConfigMap' | 'Secret', name: string): Record<string, string> | undefined {
+    const object = this.find(kind, name) as { data?: Record<string, string> } | undefined;
+    if (!object) return undefined;
+    const data = object.data ?? {};
+    return kind === 'Secret'
+      ? Object.fromEntries(Object.entries(data).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')]))
+      : data;
+  }
+
+  deployment(app: ServiceName): Deployment {
+    return this.get<Deployment>('Deployment', app);
+  }
+
+  container(app: ServiceName): Container {
+    const [container] = this.deployment(app).spec.template.spec.containers;
+    return container;
+  }
+
+  /** The environment a container starts with: envFrom first, then env (which wins), as the kubelet does. */
+  env(app: ServiceName): Map<string, EnvValue> {
+    const container = this.container(app);
+    const out = new Map<string, EnvValue>();
+    for (const source of container.envFrom ?? []) {
+      // A Secret read whole would hide which variables it sets: the manifests name each one in env.
+      if (!source.configMapRef) throw new Error(`${this.overlay}: ${app} takes a Secret whole (envFrom)`);
+      const data = this.data('ConfigMap', source.configMapRef.name);
+      if (!data) throw new Error(`${this.overlay}: ${app} reads a missing ConfigMap ${source.configMapRef.name}`);
+      for (const [key, value] of Object.entries(data)) out.set(key, value);
+    }
+    for (const variable of container.env ?? []) {
+      const secret = variable.valueFrom?.secretKeyRef;
+      const fromSecret = secret && this.data('Secret', secret.name!)?.[secret.key!];
+      out.set(variable.name, variable.value ?? fromSecret ?? UNKNOWN);
+    }
+    return out;
+  }
+
+  /** How many replicas an app may run: its autoscaler's maximum, else its fixed count. */
+  maxReplicas(app: ServiceName): number {
+    const scaled = this.find('ScaledObject', app) as { spec: { maxReplicaCount: number } } | undefined;
+    const hpa = this.all('HorizontalPodAutoscaler').find(
+      (h) => (h as unknown as { spec: { scaleTargetRef: { name: string } } }).spec.scaleTargetRef.name === app,
+    ) as { spec: { maxReplicas: number } } | undefined;
+    return scaled?.spec.maxReplicaCount ?? hpa?.spec.maxReplicas ?? this.deployment(app).spec.replicas ?? 1;
   }
 }
