@@ -128,6 +128,14 @@ describe.each(OVERLAYS)('deploy/overlays/%s', (overlay) => {
     expect(result.summary.invalid).toBe(m.built.objects.length);
   });
 
+  it('puts every object in the namespace it creates', () => {
+    const [namespace] = m.all('Namespace');
+    const elsewhere = m.built.objects
+      .filter((o) => o.kind !== 'Namespace' && o.metadata.namespace !== namespace.metadata.name)
+      .map((o) => `${o.kind} ${o.metadata.name}`);
+    expect(elsewhere).toEqual([]);
+  });
+
   it.each(APPS)('%s: a Deployment and a Service that reaches its http port', (app) => {
     const deployment = m.deployment(app);
     const podLabels = deployment.spec.template.metadata.labels;
