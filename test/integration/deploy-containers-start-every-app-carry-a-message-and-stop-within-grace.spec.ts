@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { createWriteStream, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { SERVICE_NAMES, type ServiceName } from '#libs/contracts';
 import { TokenSource } from '../../tools/common';
 import { deployTools, kustomizeBuild, Manifests, UNKNOWN } from '../../tools/deploy/manifests';
@@ -11,8 +11,9 @@ import { CLIENTS, lab, waitFor } from './support/lab';
 
 /**
  * The container spec of deploy/overlays/local, run as processes of this checkout (the image's
- * layout: dist/ and package.json in the working directory): each app's command as the manifests
- * write it, with the ConfigMap's and the Secret's values. Only what a cluster would provide is
+ * layout: dist/ and package.json in its WORKDIR): each app's process as Kubernetes composes it from
+ * the manifests' command/args and the Dockerfile's ENTRYPOINT/CMD, with the ConfigMap's and the
+ * Secret's values. Only what a cluster would provide is
  * put in by hand: the pod's fields (JEEVES_APP, INSTANCE_ID), Service names (→ 127.0.0.1 and the
  * app's port: this machine only listens on loopback), the broker (the test lab's) and a topic prefix
  * of its own. Every app becomes ready on its readiness probe's path, a message goes through all of
@@ -60,16 +61,36 @@ function podEnv(app: ServiceName, ports: Record<ServiceName, number>): NodeJS.Pr
   return env;
 }
 
+/** The image's ENTRYPOINT and CMD (exec form) and WORKDIR: the last of each in the Dockerfile. */
+function imageProcess(): { entrypoint: string[]; cmd: string[]; workdir: string } {
+  const dockerfile = readFileSync(join(REPO_ROOT, 'Dockerfile'), 'utf8');
+  const last = (pattern: RegExp): string => {
+    const found = [...dockerfile.matchAll(pattern)].at(-1)?.[1];
+    if (found === undefined) throw new Error(`Dockerfile: no ${String(pattern)}`);
+    return found;
+  };
+  return {
+    entrypoint: JSON.parse(last(/^ENTRYPOINT\s+(\[.*\])\s*$/gm)) as string[],
+    cmd: JSON.parse(last(/^CMD\s+(\[.*\])\s*$/gm)) as string[],
+    workdir: last(/^WORKDIR\s+(\S+)\s*$/gm),
+  };
+}
+
 function start(app: ServiceName, ports: Record<ServiceName, number>): Pod {
   const env = podEnv(app, ports);
-  const [command, ...args] = (manifests.container(app).command ?? []).map((part) =>
-    part.replace(/\$\(([A-Z0-9_]+)\)/g, (_, name: string) => env[name] ?? ''),
-  );
-  expect(command).toBe('node');
+  const container = manifests.container(app);
+  const image = imageProcess();
+  // Kubernetes: `command` replaces ENTRYPOINT (and drops CMD); `args` replaces CMD; $(VAR) from env.
+  const argv = [...(container.command ?? image.entrypoint), ...(container.args ?? (container.command ? [] : image.cmd))]
+    .map((part) => part.replace(/\$\(([A-Z0-9_]+)\)/g, (_, name: string) => env[name] ?? ''))
+    .map((part) =>
+      part.startsWith(`${image.workdir}/`) ? join(REPO_ROOT, part.slice(image.workdir.length + 1)) : part,
+    );
   const log = join(workDir, `${app}.log`);
   const out = createWriteStream(log);
-  // The image's node is Node 24, as is the one running this spec.
-  const child = spawn(process.execPath, args, { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  // The image's node is Node 24, as is the one running this spec: first on PATH for the entrypoint.
+  env.PATH = `${dirname(process.execPath)}:${env.PATH ?? ''}`;
+  const child = spawn(argv[0], argv.slice(1), { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   child.stdout?.pipe(out);
   child.stderr?.pipe(out);
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolveExit) =>
