@@ -1,38 +1,15 @@
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { down, LabNotRunningError, loadLabConfig, openLab, up, type LabConfig } from '../../tools/lab';
 import { runAndReport } from '../../experiments/src';
+import { freeBrokerPorts } from './support/lab-cli';
 import { TEST_STATE_DIR } from './support/settings';
 
 const log = (line: string): void => void process.stderr.write(`[broker-failover] ${line}\n`);
 
-/** True when nothing listens on 127.0.0.1:`port` (an exclusive bind succeeds). */
-function portFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.once('error', () => resolve(false));
-    server.listen({ port, host: '127.0.0.1', exclusive: true }, () => server.close(() => resolve(true)));
-  });
-}
-
 /** This spec's lab ports: apps 3000–3010, the trace sink 4318 and Prometheus 9090, each + this offset. */
 const PORT_OFFSET = 17_600;
-
-/**
- * A first client port whose three brokers' client and controller ports (port, port+1, each +10,
- * +20) are all free, between 22000 and 26000: clear of this lab's apps (20600–20610), trace sink
- * (21918) and Prometheus (26690), and below the ephemeral ports.
- */
-async function freeClusterPorts(): Promise<number> {
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const base = 22_000 + 2 * Math.floor(Math.random() * 1_989);
-    const ports = [0, 1, 10, 11, 20, 21].map((step) => base + step);
-    if ((await Promise.all(ports.map(portFree))).every(Boolean)) return base;
-  }
-  throw new Error('no free block of ports for three brokers between 22000 and 26000');
-}
 
 describe('experiment: broker-failover', () => {
   it("stops at preflight on the test lab's single broker, naming the cluster it needs and how to start one", async () => {
@@ -68,7 +45,8 @@ describe('experiment: broker-failover', () => {
       process.env.LAB_TRACE_UI = 'off';
       for (const name of ['LAB_OTLP_SINK_PORT', 'OTEL_EXPORTER_OTLP_ENDPOINT', 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT'])
         delete process.env[name];
-      const port = await freeClusterPorts();
+      // Clear of this lab's apps (20600–20610), trace sink (21918) and Prometheus (26690), below the ephemeral ports.
+      const port = await freeBrokerPorts(22_000, 26_000);
       env = {
         ...process.env,
         LAB_STATE_DIR: join(root, 'state'),

@@ -1,5 +1,4 @@
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Controller, Module } from '@nestjs/common';
@@ -20,27 +19,9 @@ import {
 } from '../../tools/lab';
 import { acceptedEnvelope } from './pipeline-helpers';
 import { waitFor } from './support/lab';
+import { freeBrokerPorts } from './support/lab-cli';
 
 const quiet = (): void => undefined;
-
-/** True when nothing listens on 127.0.0.1:`port` (an exclusive bind succeeds). */
-function portFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.once('error', () => resolve(false));
-    server.listen({ port, host: '127.0.0.1', exclusive: true }, () => server.close(() => resolve(true)));
-  });
-}
-
-/** A first client port whose three brokers' client and controller ports (port, port+1, each +10, +20) are all free. */
-async function freeClusterPorts(): Promise<number> {
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const base = 20_000 + 2 * Math.floor(Math.random() * 4_000);
-    const ports = [0, 1, 10, 11, 20, 21].map((step) => base + step);
-    if ((await Promise.all(ports.map(portFree))).every(Boolean)) return base;
-  }
-  throw new Error('no free block of ports for three brokers between 20000 and 28000');
-}
 
 /** The ids (jeeves-envelope-id header) of the records one consumer group has handled. */
 const consumed = new Map<string, number>();
@@ -78,7 +59,7 @@ describe('a three-broker lab loses nothing acknowledged when a broker dies', () 
     process.env.PROMETHEUS_BIN = join(root, 'no-prometheus');
     for (const name of ['LAB_OTLP_SINK_PORT', 'OTEL_EXPORTER_OTLP_ENDPOINT', 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT'])
       delete process.env[name];
-    const port = await freeClusterPorts();
+    const port = await freeBrokerPorts(20_000, 28_000);
     const env: NodeJS.ProcessEnv = {
       ...process.env,
       LAB_STATE_DIR: join(root, 'state'),

@@ -45,3 +45,26 @@ export async function freePort(): Promise<number> {
   await new Promise((resolve) => server.close(resolve));
   return port;
 }
+
+/** True when nothing listens on 127.0.0.1:`port` (an exclusive bind succeeds). */
+export function portFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen({ port, host: '127.0.0.1', exclusive: true }, () => server.close(() => resolve(true)));
+  });
+}
+
+/**
+ * A first client port for a three-broker lab (`KAFKA_PORT`, with `KAFKA_CONTROLLER_PORT` one above)
+ * whose six ports — port and port+1, each +10 and +20 (the lab's broker stride) — are all free, picked
+ * at random in [min, max). Throws after 50 tries.
+ */
+export async function freeBrokerPorts(min: number, max: number): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const base = min + 2 * Math.floor((Math.random() * (max - 21 - min)) / 2);
+    const ports = [0, 1, 10, 11, 20, 21].map((step) => base + step);
+    if ((await Promise.all(ports.map(portFree))).every(Boolean)) return base;
+  }
+  throw new Error(`no free block of ports for three brokers between ${min} and ${max}`);
+}
