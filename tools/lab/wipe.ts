@@ -1,5 +1,5 @@
 import { existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
-import { basename, isAbsolute, join, relative, resolve } from 'node:path';
+import { isAbsolute, join, relative, resolve } from 'node:path';
 import { Kafka, logLevel, type Admin, type GroupDescription } from 'kafkajs';
 import { brokersOf, type LabConfig } from './config';
 import { appPidFile, knownInstances } from './instances';
@@ -25,8 +25,9 @@ export interface WipeTarget {
  */
 export function wipeTargets(config: LabConfig): WipeTarget[] {
   return [
+    // Both layouts: a lone broker's `kafka`, a cluster's `kafka-1..3` (the log line names the path).
     ...allKafkaPaths(config).map((paths) => ({
-      what: `the broker's data (KRaft log dirs, metadata, cluster id) in ${basename(paths.dir)}`,
+      what: "the broker's data (KRaft log dirs, metadata, cluster id)",
       path: paths.dir,
     })),
     { what: 'the data-service store', path: join(config.stateDir, 'data') },
