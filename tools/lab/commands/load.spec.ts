@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { parseCommandArgs, UsageError } from '../command';
 import { command, loadVerbSettings, readLoadArgs } from './load';
 
@@ -13,7 +14,10 @@ describe('lab load arguments', () => {
       scenario: 'soak',
       overrides: { rate: 2.5, durationSeconds: undefined, vus: undefined },
     });
-    expect(parseLoadArgs(['smoke', '--results', 'out'])).toMatchObject({ resultsRoot: 'out' });
+    expect(parseLoadArgs(['smoke', '--results', 'out'])).toMatchObject({ resultsRoot: resolve('out') });
+    expect(parseLoadArgs(['smoke', '--results', '/tmp/lab-results'])).toMatchObject({
+      resultsRoot: '/tmp/lab-results',
+    });
   });
 
   it.each([

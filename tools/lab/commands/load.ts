@@ -1,4 +1,4 @@
-import { join } from 'node:path';
+import { resolve } from 'node:path';
 import type { ConfigOf } from '#libs/config';
 import { type LabCommand, type ParsedArgs, stringFlag, UsageError } from '../command';
 import { REPO_ROOT, labSetting, labSettings, openLab, readLabDescription, prometheusPaths, requireRunning } from '..';
@@ -53,7 +53,8 @@ export function readLoadArgs({ positional, flags }: ParsedArgs): {
   return {
     scenario: positional[0],
     overrides,
-    ...(values.has('results') ? { resultsRoot: values.get('results') } : {}),
+    // --results is taken from the working directory, as a shell user means it; an absolute path stays.
+    ...(values.has('results') ? { resultsRoot: resolve(values.get('results') as string) } : {}),
   };
 }
 
@@ -156,10 +157,7 @@ export const command: LabCommand = {
     }
 
     const summary = buildSummary(result);
-    const dir = resultDir(
-      resultsRoot ? join(process.cwd(), resultsRoot) : (settings.LOAD_RESULTS_ROOT ?? REPO_ROOT),
-      scenario.name,
-    );
+    const dir = resultDir(resultsRoot ?? settings.LOAD_RESULTS_ROOT ?? REPO_ROOT, scenario.name);
     const files = writeSummary(dir, summary);
     const lines = [
       `${scenario.name}: ${result.passed ? 'PASSED' : 'FAILED'} in ${result.durationSeconds.toFixed(1)} s${result.aborted ? ` (stopped early: ${result.aborted})` : ''}`,
