@@ -2,18 +2,12 @@ import 'reflect-metadata';
 import { PATH_METADATA } from '@nestjs/common/constants';
 import { PATTERN_METADATA } from '@nestjs/microservices/constants';
 import { parse } from 'yaml';
-import type { z } from 'zod';
-import { botConfigShape } from '../../apps/bot/src/bot.config';
 import { MessageController } from '../../apps/bot/src/routing/message.controller';
-import { dataServiceConfigShape } from '../../apps/data-service/src/data-service.config';
 import { IngestController } from '../../apps/data-service/src/ingest/ingest.controller';
-import { gatewayConfigShape } from '../../apps/gateway/src/gateway.config';
-import { providerConfigShape } from '../../apps/provider/src/provider.config';
 import { clientsWithDefaultSecrets } from '../../apps/token-dealer/src/clients/client-store';
-import { tokenDealerConfigShape } from '../../apps/token-dealer/src/token-dealer.config';
 import { ActionController } from '../../apps/worker/src/actions/action.controller';
-import { workerConfigShape } from '../../apps/worker/src/worker.config';
-import { checkConfig, commonShape, env as envHelpers } from '#libs/config';
+import { appConfigShape } from '../docker/app-config-shapes';
+import { checkConfig, commonShape } from '#libs/config';
 import {
   CONSUMER_GROUPS,
   consumerGroupName,
@@ -21,7 +15,6 @@ import {
   READ_TOPIC_PARTITIONS,
   SCALABLE_SERVICE_NAMES,
   SERVICES,
-  type ServiceName,
   TOPIC_SPECS,
   topicName,
 } from '#libs/contracts';
@@ -41,21 +34,7 @@ import {
 // The checks a schema cannot make: that the manifests and the code agree. Each overlay is built
 // once; every check below reads those objects.
 
-type Shape = Record<string, z.ZodType>;
-/** Each app's environment variables, as libs/platform buildService validates them at boot. */
-const SHAPES: Record<ServiceName, Shape> = {
-  gateway: gatewayConfigShape,
-  'token-dealer': tokenDealerConfigShape,
-  'data-service': dataServiceConfigShape,
-  provider: providerConfigShape,
-  bot: botConfigShape,
-  worker: workerConfigShape,
-};
-const shapeOf = (app: ServiceName): Shape => ({
-  ...commonShape,
-  PORT: envHelpers.port(SERVICES.find((s) => s.name === app)!.defaultPort),
-  ...SHAPES[app],
-});
+const shapeOf = appConfigShape;
 /** Read by a library rather than the apps' config: kafkajs, and the OpenTelemetry SDK (OTEL_*). */
 const LIBRARY_VARIABLES = [/^KAFKAJS_NO_PARTITIONER_WARNING$/, /^OTEL_/];
 

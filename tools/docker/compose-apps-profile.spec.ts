@@ -1,16 +1,10 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { z } from 'zod';
 import { parse } from 'yaml';
-import { botConfigShape } from '../../apps/bot/src/bot.config';
-import { dataServiceConfigShape } from '../../apps/data-service/src/data-service.config';
-import { gatewayConfigShape } from '../../apps/gateway/src/gateway.config';
-import { providerConfigShape } from '../../apps/provider/src/provider.config';
-import { tokenDealerConfigShape } from '../../apps/token-dealer/src/token-dealer.config';
-import { workerConfigShape } from '../../apps/worker/src/worker.config';
-import { checkConfig, commonShape, env as envOf } from '#libs/config';
+import { checkConfig } from '#libs/config';
 import { defaultPortOf, type ServiceName } from '#libs/contracts';
+import { appConfigShape, CONFIGURED_APPS } from './app-config-shapes';
 import { appEnv, describeInstance, loadLabConfig } from '../lab';
 import { type ComposeService, dependencies, loadCompose, REPO_ROOT, servicesUnder } from './compose-file';
 import { envOf as dockerfileEnv, loadDockerfile } from './dockerfile';
@@ -32,16 +26,6 @@ const nestApps = Object.entries(
 )
   .filter(([, p]) => p.type === 'application')
   .map(([name]) => name);
-
-/** Each app's variables, as libs/platform buildService validates them at boot. */
-const SHAPES: Record<ServiceName, Record<string, z.ZodType>> = {
-  gateway: gatewayConfigShape,
-  'token-dealer': tokenDealerConfigShape,
-  'data-service': dataServiceConfigShape,
-  provider: providerConfigShape,
-  bot: botConfigShape,
-  worker: workerConfigShape,
-};
 
 const imageEnv = dockerfileEnv(loadDockerfile());
 /** What the app's process sees: the image's ENV, then the service's environment over it. */
@@ -78,14 +62,13 @@ describe('docker-compose.observability.yml, profile apps', () => {
     expect(others.filter(([, s]) => s.build !== undefined || s.image.startsWith('jeeves-lab:'))).toEqual([]);
   });
 
-  it.each(Object.keys(SHAPES))('gives %s an environment its own config validation accepts', (name) => {
+  it.each(CONFIGURED_APPS)('gives %s an environment its own config validation accepts', (name) => {
     const app = name as ServiceName;
-    const shape = { ...commonShape, PORT: envOf.port(defaultPortOf(app)), ...SHAPES[app] };
-    const checked = checkConfig(shape, environment(apps[app]));
+    const checked = checkConfig(appConfigShape(app), environment(apps[app]));
     expect(checked.problems ?? []).toEqual([]);
   });
 
-  it.each(Object.keys(SHAPES))(
+  it.each(CONFIGURED_APPS)(
     'sets for %s, with the image, every variable the lab sets for it (tools/lab appEnv)',
     (name) => {
       const app = name as ServiceName;
