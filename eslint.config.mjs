@@ -1,6 +1,7 @@
 // One lint setup for the whole repo. Type-aware rules ban floating promises; the import rules keep
 // libs from reaching into apps (apps import libs only through `#libs/<name>`), and keep the lab
 // side in its layers (ADR 0013): across packages only through their entry file, and only downward.
+import security from 'eslint-plugin-security';
 import tseslint from 'typescript-eslint';
 
 // The lab side's packages: what an import string looks like when it reaches past a package's entry
@@ -27,6 +28,12 @@ function layer(others, up) {
   ];
 }
 const ALL = Object.keys(INNER);
+
+// The services' runtime code: what a request or a Kafka record reaches (docs/security.md). Test
+// helpers and specs are lab side: they run on the operator's machine, on the operator's input.
+const SERVICE_RUNTIME = ['apps/**/*.ts', 'libs/**/*.ts'];
+const NOT_SERVICE_RUNTIME = ['**/*.spec.ts', '**/testing/**'];
+
 const except = (...own) => ALL.filter((o) => !own.includes(o));
 
 export default tseslint.config(
@@ -39,6 +46,59 @@ export default tseslint.config(
       '@typescript-eslint/no-floating-promises': 'error',
       '@typescript-eslint/no-misused-promises': ['error', { checksVoidReturn: { arguments: false } }],
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+    },
+  },
+  // Security rules (docs/security.md): eslint-community's eslint-plugin-security (flat config, no
+  // peer range; its rules read `context.sourceCode`, which ESLint 10 keeps), as errors, plus the
+  // core and typescript-eslint rules against code from strings and shell command lines. A finding
+  // is fixed, or disabled on its line with a comment saying why it is safe.
+  {
+    files: ['**/*.ts'],
+    plugins: { security },
+    rules: {
+      ...Object.fromEntries(Object.keys(security.configs.recommended.rules).map((rule) => [rule, 'error'])),
+      // Off: it flags every `object[variable]` (268 hits here, nearly all arrays by index and
+      // records keyed by a TypeScript union). The writes it is meant for, keys taken from a request
+      // or a record (form fields, Kafka headers, the dead-letter header merge), go to objects
+      // without a prototype (`Object.create(null)`), and Fastify's JSON parser refuses
+      // `__proto__`/`constructor` keys (libs/platform body-parsers.ts).
+      'security/detect-object-injection': 'off',
+      // Off here, on for the services' runtime code below: the lab side's job is reading and writing
+      // files at paths the operator gives it (state dirs, reports, the repo).
+      'security/detect-non-literal-fs-filename': 'off',
+      // Off here, on for the services' runtime code below: on the lab side a regex only sees the
+      // operator's own files and our own outputs, and the rule's star-height test flags plain
+      // `\d+(\.\d+)?` (24 of its 27 hits here were on the lab side, none exponential).
+      'security/detect-unsafe-regex': 'off',
+      'no-eval': 'error',
+      'no-new-func': 'error',
+      '@typescript-eslint/no-implied-eval': 'error',
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector:
+            'ImportDeclaration[source.value=/^(node:)?child_process$/] > ImportSpecifier[imported.name=/^exec(Sync)?$/]',
+          message: 'exec/execSync run a shell command line: use execFile/spawn with an argument array',
+        },
+        {
+          selector: "Property[key.name='shell'][value.value=true]",
+          message: 'a child process with shell: true parses its arguments as a command line: pass an argument array',
+        },
+      ],
+    },
+  },
+  {
+    // Tests build expected-message patterns from their own constants, and compare fixture tokens
+    // that no attacker can time.
+    files: ['**/*.spec.ts', 'test/**/*.ts'],
+    rules: { 'security/detect-non-literal-regexp': 'off', 'security/detect-possible-timing-attacks': 'off' },
+  },
+  {
+    files: SERVICE_RUNTIME,
+    ignores: NOT_SERVICE_RUNTIME,
+    rules: {
+      'security/detect-non-literal-fs-filename': 'error',
+      'security/detect-unsafe-regex': 'error',
     },
   },
   {

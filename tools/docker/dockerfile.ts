@@ -83,6 +83,7 @@ export function dockerignored(patterns: readonly string[], path: string): boolea
     const negated = raw.startsWith('!');
     const pattern = (negated ? raw.slice(1) : raw).trim().replace(/^\/+|\/+$/g, '');
     if (pattern === '') continue;
+    // eslint-disable-next-line security/detect-non-literal-regexp -- a .dockerignore pattern of the repo, its regex characters escaped and only * ? ** turned into path globs
     const regex = new RegExp(
       `^${pattern
         .split('/')

@@ -76,6 +76,7 @@ export function toPrometheusText(openMetrics: string): string {
   const out: string[] = [];
   for (const line of openMetrics.split('\n')) {
     if (line === '# EOF' || line === '') continue;
+    // eslint-disable-next-line security/detect-unsafe-regex -- anchored, one optional tail after a run of non-spaces: linear; and it reads our own registry's output
     const meta = /^# (HELP|TYPE) (\S+)( .*)?$/.exec(line);
     if (meta) {
       const name = counters.has(meta[2]!) ? `${meta[2]}_total` : meta[2];
