@@ -191,6 +191,7 @@ export default tseslint.config(
       'tools/ledger/**/*.ts',
       'tools/observability-checks/**/*.ts',
       'tools/docker/**/*.ts',
+      'tools/security/**/*.ts',
       'test/**/*.ts',
     ],
     rules: { 'no-restricted-imports': layer(ALL, []) },
