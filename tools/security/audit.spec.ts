@@ -33,6 +33,7 @@ describe('npm audit results, as recorded', () => {
     ['status-404', /^404 Not Found - POST /],
     ['status-405', /^405 Method Not Allowed - POST /],
     ['status-503', /^503 Service Unavailable - POST /],
+    ['no-answer', /^network timeout at: /],
     ['refused', /ECONNREFUSED/],
     ['unresolvable', /ENOTFOUND registry\.invalid/],
   ])('a registry that does not answer (%s) is reported with its reason, not failed', (name, reason) => {
@@ -57,7 +58,14 @@ describe('npm audit results that were not recorded', () => {
     });
   });
 
-  it('a killed npm (no status) fails', () => {
+  it('an npm we stopped while it waited for the registry is reported, not failed', () => {
+    expect(classifyAudit({ status: null, stdout: '', stderr: '', killedAfterSeconds: 90 })).toEqual({
+      kind: 'unavailable',
+      reason: 'no answer within 90 s; npm audit was stopped',
+    });
+  });
+
+  it('an npm killed otherwise (no status) fails', () => {
     expect(classifyAudit({ status: null, stdout: '', stderr: '' })).toMatchObject({ kind: 'error' });
   });
 

@@ -10,6 +10,8 @@ export interface AuditRun {
   readonly status: number | null;
   readonly stdout: string;
   readonly stderr: string;
+  /** Set when we stopped npm after this many seconds (it was still waiting for the registry). */
+  readonly killedAfterSeconds?: number;
 }
 
 /** Advisory counts by severity, as npm's report metadata gives them. */
@@ -38,6 +40,8 @@ const NETWORK_ERROR =
 
 /** Classifies one run of `npm audit` with AUDIT_ARGS (recorded examples: tools/security/fixtures/audit). */
 export function classifyAudit(run: AuditRun): AuditVerdict {
+  if (run.killedAfterSeconds !== undefined)
+    return { kind: 'unavailable', reason: `no answer within ${run.killedAfterSeconds} s; npm audit was stopped` };
   const json = parseJson(run.stdout);
   if (json === undefined) {
     const said = firstLine(run.stderr) ?? firstLine(run.stdout) ?? 'no output';

@@ -67,16 +67,27 @@ function lockfileCheck(): Result {
       };
 }
 
+/** How long npm waits for the registry (its fetch-timeout), and how long we wait for npm. */
+const AUDIT_FETCH_TIMEOUT_MS = 30_000;
+const AUDIT_KILL_AFTER_MS = 90_000;
+
 function auditCheck(): Result {
   const run = spawnSync('npm', [...AUDIT_ARGS], {
     cwd: ROOT,
     encoding: 'utf8',
-    timeout: 120_000,
+    timeout: AUDIT_KILL_AFTER_MS,
     maxBuffer: 64 * 1024 * 1024,
-    // One attempt: a registry that does not serve the audit endpoint answers the same each time.
-    env: { ...process.env, npm_config_fetch_retries: '0' },
+    // One attempt, bounded: a registry that does not serve the audit endpoint answers the same each
+    // time, and one that does not answer at all must not hold CI for npm's default five minutes.
+    env: { ...process.env, npm_config_fetch_retries: '0', npm_config_fetch_timeout: String(AUDIT_FETCH_TIMEOUT_MS) },
   });
-  const verdict = classifyAudit({ status: run.status, stdout: run.stdout ?? '', stderr: run.stderr ?? '' });
+  const killed = (run.error as NodeJS.ErrnoException | undefined)?.code === 'ETIMEDOUT';
+  const verdict = classifyAudit({
+    status: run.status,
+    stdout: run.stdout ?? '',
+    stderr: run.stderr ?? '',
+    ...(killed ? { killedAfterSeconds: AUDIT_KILL_AFTER_MS / 1000 } : {}),
+  });
   const outcome: Outcome = { clean: 'passed', vulnerable: 'FAILED', unavailable: 'not checked', error: 'FAILED' }[
     verdict.kind
   ] as Outcome;
