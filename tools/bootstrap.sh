@@ -35,7 +35,7 @@ STAMP=dist/.build-stamp
 needs_build=no
 if [ ! -f "$STAMP" ] || [ .swcrc -nt "$STAMP" ] || [ package-lock.json -nt "$STAMP" ]; then
   needs_build=yes
-elif [ -n "$(find $SRC_DIRS -newer "$STAMP" \( -name '*.ts' -o -name '*.js' -o -name '*.json' -o -name '*.sql' -o -name '*.yml' -o -name '*.yaml' \) -print 2>/dev/null | head -n 1)" ]; then
+elif [ -n "$(find $SRC_DIRS -newer "$STAMP" \( -name '*.ts' -o -name '*.js' -o -name '*.json' -o -name '*.sql' -o -name '*.yml' -o -name '*.yaml' -o -name '*.proto' \) -print 2>/dev/null | head -n 1)" ]; then
   needs_build=yes
 fi
 if [ "$needs_build" = yes ]; then

@@ -1,4 +1,5 @@
 import { authConfigShape } from '#libs/auth';
+import { payloadFormatConfigShape } from '#libs/kafka';
 import type { ServiceConfig } from '#libs/platform';
 
 /**
@@ -6,6 +7,8 @@ import type { ServiceConfig } from '#libs/platform';
  * with the lab's defaults. Validated once at boot by libs/platform `buildService`.
  */
 export const botConfigShape = {
+  /** How this app encodes the envelopes it publishes: json (default), msgpack, protobuf (ADR 0090). */
+  ...payloadFormatConfigShape,
   /** Where the chaos API's tokens are verified: the token dealer's JWKS, issuer and audience. */
   ...authConfigShape,
 };

@@ -15,7 +15,7 @@ export class BotModule {
       module: BotModule,
       // Chaos reaches the app's own KafkaConnection for pause-consumer and produce-failure faults.
       imports: [
-        KafkaModule.forRoot(context),
+        KafkaModule.forRoot(context, { payloadFormat: context.config.JEEVES_PAYLOAD_FORMAT }),
         ChaosModule.register(context, { kafka: true, auth: authOptions(context.config) }),
       ],
       providers: [

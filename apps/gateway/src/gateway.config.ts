@@ -1,6 +1,7 @@
 import { authConfigShape } from '#libs/auth';
 import { env } from '#libs/config';
 import { defaultUrlOf, GATEWAY_READS_MODES } from '#libs/contracts';
+import { payloadFormatConfigShape } from '#libs/kafka';
 import type { ServiceConfig } from '#libs/platform';
 import { breakerEnvShape } from '#libs/resilience';
 
@@ -9,6 +10,8 @@ import { breakerEnvShape } from '#libs/resilience';
  * with the lab's defaults. Validated once at boot by libs/platform `buildService`.
  */
 export const gatewayConfigShape = {
+  /** How this app encodes the envelopes it publishes: json (default), msgpack, protobuf (ADR 0090). */
+  ...payloadFormatConfigShape,
   ...authConfigShape,
   DATA_SERVICE_URL: env.url(defaultUrlOf('data-service')),
   /**

@@ -45,7 +45,9 @@ export class GatewayModule {
     return {
       module: GatewayModule,
       imports: [
-        ...(overrides.publisher ? [] : [KafkaModule.forRoot(context)]),
+        ...(overrides.publisher
+          ? []
+          : [KafkaModule.forRoot(context, { payloadFormat: context.config.JEEVES_PAYLOAD_FORMAT })]),
         AuthModule.register({
           ...authOptions(config),
           keySet: overrides.keySet,

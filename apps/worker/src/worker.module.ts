@@ -20,7 +20,7 @@ export class WorkerModule {
       module: WorkerModule,
       // Chaos reaches the app's own KafkaConnection for pause-consumer and produce-failure faults.
       imports: [
-        KafkaModule.forRoot(context),
+        KafkaModule.forRoot(context, { payloadFormat: context.config.JEEVES_PAYLOAD_FORMAT }),
         ChaosModule.register(context, { kafka: true, auth: authOptions(context.config) }),
       ],
       providers: [

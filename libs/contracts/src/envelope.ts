@@ -1,14 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
+import { unicodeString } from './unicode';
 
 /** Every Kafka value: a versioned envelope around a typed payload. The key is the user id. */
 export const envelopeSchema = z
   .object({
-    id: z.string().min(1).max(128),
-    type: z.string().min(1).max(64),
+    id: unicodeString().min(1).max(128),
+    type: unicodeString().min(1).max(64),
     version: z.number().int().positive(),
     occurredAt: z.iso.datetime({ offset: true }),
-    correlationId: z.string().min(1).max(128),
+    correlationId: unicodeString().min(1).max(128),
     data: z.unknown(),
   })
   .strict();

@@ -37,6 +37,28 @@ export type { RecordHeaderValue, RecordHeaders, HeaderBytes } from './record-hea
 export type { Envelope, NewEnvelope } from './envelope';
 export { uuidV5, derivedEnvelopeId, JEEVES_ID_NAMESPACE } from './ids';
 export {
+  PAYLOAD_FORMATS,
+  CONTENT_TYPE_HEADER,
+  CONTENT_TYPES,
+  ACCEPTED_CONTENT_TYPES,
+  payloadFormatOfContentType,
+  contentTypeOf,
+} from './payload-formats';
+export type { PayloadFormat } from './payload-formats';
+export {
+  ENVELOPE_PROTO_PATH,
+  ENVELOPE_PROTO_MESSAGE,
+  PROTO_DATA_CASES,
+  ProtobufMappingError,
+  envelopeProtoRoot,
+  envelopeProtoType,
+  envelopeToProtoObject,
+  envelopeFromProtoMessage,
+} from './protobuf';
+export { isWellFormedUnicode } from './unicode';
+export { EVENT_FIXTURES } from './event-fixtures';
+export type { EnvelopeFixture, EventFixtures } from './event-fixtures';
+export {
   INTENTS,
   intentSchema,
   userSchema,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isWellFormedUnicode, unicodeString, WELL_FORMED_MESSAGE } from './unicode';
 
 /** Intents the bot understands. `unknown` still gets a helpful reply. */
 export const INTENTS = ['weather', 'time', 'help', 'echo', 'unknown'] as const;
@@ -19,7 +20,6 @@ const userSchema = z
   .regex(/^(?!\.{1,2}$)/, 'must not be "." or ".." (they are path segments)')
   .describe('1–64 of A–Z a–z 0–9 . _ @ -, not "." or ".." (a path segment of /v1/users/{user}/messages)');
 
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 /**
  * Message text: 1–2000 characters of well-formed Unicode without U+0000, so that it is stored and
  * read back exactly as sent by either store engine (PostgreSQL `text` refuses NUL; a lone UTF-16
@@ -29,7 +29,7 @@ const textSchema = z
   .string()
   .min(1)
   .max(2000)
-  .refine((text) => !LONE_SURROGATE.test(text), 'must be well-formed Unicode (no lone surrogates)')
+  .refine(isWellFormedUnicode, WELL_FORMED_MESSAGE)
   .refine((text) => !text.includes('\u0000'), 'must not contain U+0000');
 
 /** `message.accepted` on jeeves.messages.v1: the gateway took a user's message. */
@@ -38,14 +38,14 @@ export const messageAcceptedSchema = z
     messageId: z.uuid(),
     user: userSchema,
     text: textSchema,
-    clientId: z.string().min(1).max(128),
+    clientId: unicodeString().min(1).max(128),
   })
   .strict();
 export type MessageAccepted = z.infer<typeof messageAcceptedSchema>;
 
 export const actionSchema = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('weather'), city: z.string().min(1).max(100) }).strict(),
-  z.object({ kind: z.literal('time'), zone: z.string().min(1).max(100) }).strict(),
+  z.object({ kind: z.literal('weather'), city: unicodeString().min(1).max(100) }).strict(),
+  z.object({ kind: z.literal('time'), zone: unicodeString().min(1).max(100) }).strict(),
 ]);
 export type Action = z.infer<typeof actionSchema>;
 
@@ -67,10 +67,10 @@ export const replyProducedSchema = z
     user: userSchema,
     intent: intentSchema,
     status: z.enum(['replied', 'failed']),
-    text: z.string().max(4000),
+    text: unicodeString().max(4000),
     /** Set when the answer came from a fallback (last known value, or an apology). */
     degraded: z.boolean().default(false),
-    reason: z.string().max(500).optional(),
+    reason: unicodeString().max(500).optional(),
   })
   .strict();
 export type ReplyProduced = z.infer<typeof replyProducedSchema>;

@@ -97,6 +97,17 @@ export const DLQ_HEADERS = {
 /**
  * Why a message was dead-lettered. `handler-error`: the handler threw an error another attempt
  * cannot fix (a bug such as a TypeError, or a NonRetryableError), so it was not retried.
+ * `unknown-content-type`: its `content-type` header names no payload format we read (ADR 0090);
+ * `invalid-json`, `invalid-msgpack`, `invalid-protobuf`: the value is not valid in the format its
+ * header names (no header: JSON), a tombstone included.
  */
 export type DeadLetterReason =
-  'invalid-json' | 'invalid-envelope' | 'invalid-payload' | 'retries-exhausted' | 'unknown-type' | 'handler-error';
+  | 'invalid-json'
+  | 'invalid-msgpack'
+  | 'invalid-protobuf'
+  | 'unknown-content-type'
+  | 'invalid-envelope'
+  | 'invalid-payload'
+  | 'retries-exhausted'
+  | 'unknown-type'
+  | 'handler-error';

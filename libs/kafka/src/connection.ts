@@ -3,6 +3,7 @@ import { Kafka, type KafkaConfig, logLevel, type LogEntry } from 'kafkajs';
 import {
   type ConsumerGroup,
   consumerGroupName,
+  type PayloadFormat,
   READ_TOPIC_PARTITIONS,
   type ReadGroup,
   type ReadTopicName,
@@ -37,6 +38,8 @@ export interface KafkaConnectionOptions {
   requestTimeoutMs?: number;
   /** The hardened consumers' fetch: Kafka's `fetch.min.bytes` (default 1) and `fetch.max.wait.ms` (default 5000). */
   fetch?: { minBytes?: number; maxWaitMs?: number };
+  /** How published envelopes are encoded (JEEVES_PAYLOAD_FORMAT; ADR 0090); default `json`. */
+  payloadFormat?: PayloadFormat;
   /** Bounds of produce coalescing in the hardened transport (ADR 0007); PRODUCE_COALESCING's fields by default. */
   produceCoalescing?: Partial<Omit<ProduceCoalescerOptions, 'acks'>>;
 }
@@ -117,7 +120,14 @@ export class KafkaConnection {
             ...options.produceCoalescing,
             acks: this.acks(),
           });
-    this.publisher = new EventPublisher(this.client, options.topicPrefix, this.metrics, options.logger, coalescer);
+    this.publisher = new EventPublisher(
+      this.client,
+      options.topicPrefix,
+      this.metrics,
+      options.logger,
+      coalescer,
+      options.payloadFormat ?? 'json',
+    );
   }
 
   /**
@@ -158,6 +168,9 @@ export class KafkaConnection {
               client: { clientId: this.options.clientId, brokers: [...this.options.brokers] },
               consumer: { groupId },
               postfixId: '',
+              // Values reach the handler as the bytes they are: Nest's parser would otherwise turn a
+              // MessagePack or Protobuf value into lossy UTF-8 text (ADR 0090). Headers stay its text.
+              parser: { keepBinary: true },
             },
             this.options.topicPrefix,
             { metrics: this.metrics, groupLabel: group },

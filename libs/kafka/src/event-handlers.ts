@@ -1,5 +1,12 @@
 import type { KafkaContext } from '@nestjs/microservices';
-import { type Envelope, type EventType, PAYLOAD_SCHEMAS, type PayloadOf } from '#libs/contracts';
+import {
+  contentTypeOf,
+  type Envelope,
+  type EventType,
+  PAYLOAD_SCHEMAS,
+  type PayloadOf,
+  type RecordHeaders,
+} from '#libs/contracts';
 import { bytesOf, type ConsumedMessage, consumedMessage } from './consumed-message';
 import { decodeEnvelope, type PayloadSchemas } from './decode';
 import { PoisonMessageError } from './errors';
@@ -42,7 +49,13 @@ export class EventHandlers {
 
   /** Handles one delivered event; `payload` is what the transport passed as `@Payload()`. */
   async handle(payload: unknown, ctx: KafkaContext): Promise<void> {
-    const envelope = isDecoded(payload) ? payload : decodeEnvelope(bytesOf(payload), this.schemas);
+    const envelope = isDecoded(payload)
+      ? payload
+      : decodeEnvelope(
+          bytesOf(payload),
+          this.schemas,
+          contentTypeOf((ctx.getMessage() as { headers?: RecordHeaders }).headers),
+        );
     const handler = this.table[envelope.type as EventType] as ((message: ConsumedMessage) => Promise<void>) | undefined;
     // The transport validates against the whole contract; a type this app does not handle is poison here.
     if (!handler) throw new PoisonMessageError('unknown-type', `no handler for type "${envelope.type}"`);

@@ -1,6 +1,7 @@
 export { KafkaConnection } from './connection';
 export type { KafkaConnectionOptions, KafkaConsumerSettings, KafkaServer, KafkaTransportMode } from './connection';
-export { KafkaModule, kafkaConsumer, kafkaResponder } from './kafka.module';
+export { KafkaModule, kafkaConsumer, kafkaResponder, payloadFormatConfigShape } from './kafka.module';
+export type { KafkaModuleOptions } from './kafka.module';
 export { EventPublisher, ENVELOPE_ID_HEADER, ENVELOPE_TYPE_HEADER } from './publisher';
 export type { PublishOptions, ProduceGuard, OutgoingRecord } from './publisher';
 export { HardenedServerKafka, DEFAULT_RETRY } from './server/hardened-server-kafka';
@@ -12,7 +13,8 @@ export type { EventHandlerTable } from './event-handlers';
 export { consumedMessage, rawConsumedMessage, bytesOf } from './consumed-message';
 export type { ConsumedMessage, RawConsumedMessage } from './consumed-message';
 export { PoisonMessageError, NonRetryableError, RetriableConsumerError, isPoison, isNotRetryable } from './errors';
-export { decodeEnvelope, assertValidEnvelope } from './decode';
+export { decodeEnvelope, encodeEnvelope, assertValidEnvelope } from './decode';
+export { payloadFormatOf, encodeValue, decodeValue } from './payload-codec';
 export type { PayloadSchemas } from './decode';
 export { kafkaMetrics } from './kafka-metrics';
 export type { KafkaMetrics } from './kafka-metrics';

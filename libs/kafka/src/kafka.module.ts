@@ -1,8 +1,24 @@
 import { type DynamicModule, Inject, type INestApplication, Module, type OnApplicationShutdown } from '@nestjs/common';
 import type { CustomStrategy } from '@nestjs/microservices';
 import type { CommonConfig, ServiceContext } from '#libs/platform';
-import type { ReadGroup } from '#libs/contracts';
+import { z } from 'zod';
+import { PAYLOAD_FORMATS, type PayloadFormat, type ReadGroup } from '#libs/contracts';
 import { KafkaConnection, type KafkaConsumerSettings } from './connection';
+
+/**
+ * JEEVES_PAYLOAD_FORMAT, for the config shape of every app that publishes envelopes: how it encodes
+ * them (`json`, the default; `msgpack`; `protobuf`), named in each record's `content-type` header.
+ * Consumers read all three whatever their own setting (ADR 0090).
+ */
+export const payloadFormatConfigShape = {
+  JEEVES_PAYLOAD_FORMAT: z.enum(PAYLOAD_FORMATS).default('json'),
+};
+
+/** What KafkaModule.forRoot takes beyond the common config. */
+export interface KafkaModuleOptions {
+  /** How this app encodes the envelopes it publishes (its JEEVES_PAYLOAD_FORMAT); default `json`. */
+  payloadFormat?: PayloadFormat;
+}
 
 /**
  * Provides the app's KafkaConnection, connected (topics ensured, producer up) before the app
@@ -13,7 +29,7 @@ import { KafkaConnection, type KafkaConsumerSettings } from './connection';
 export class KafkaModule implements OnApplicationShutdown {
   constructor(@Inject(KafkaConnection) private readonly connection: KafkaConnection) {}
 
-  static forRoot(context: ServiceContext<CommonConfig>): DynamicModule {
+  static forRoot(context: ServiceContext<CommonConfig>, options: KafkaModuleOptions = {}): DynamicModule {
     return {
       module: KafkaModule,
       providers: [
@@ -26,6 +42,7 @@ export class KafkaModule implements OnApplicationShutdown {
               topicPrefix: context.config.JEEVES_TOPIC_PREFIX,
               transport: context.config.KAFKA_TRANSPORT,
               acks: context.config.KAFKA_PRODUCER_ACKS,
+              payloadFormat: options.payloadFormat,
               fetch: {
                 minBytes: context.config.KAFKA_FETCH_MIN_BYTES,
                 maxWaitMs: context.config.KAFKA_FETCH_MAX_WAIT_MS,

@@ -1,13 +1,23 @@
 import type { ClientKafka } from '@nestjs/microservices';
 import type { IHeaders } from 'kafkajs';
 import { lastValueFrom } from 'rxjs';
-import { type Envelope, type HeaderBytes, PAYLOAD_SCHEMAS, TOPICS, type TopicName, topicName } from '#libs/contracts';
+import {
+  CONTENT_TYPE_HEADER,
+  CONTENT_TYPES,
+  type Envelope,
+  type HeaderBytes,
+  PAYLOAD_SCHEMAS,
+  type PayloadFormat,
+  TOPICS,
+  type TopicName,
+  topicName,
+} from '#libs/contracts';
 import type { Logger } from '#libs/observability';
-import { assertValidEnvelope } from './decode';
+import { assertValidEnvelope, encodeEnvelope } from './decode';
 import type { KafkaMetrics } from './kafka-metrics';
 import type { ProduceCoalescer } from './produce-coalescer';
 
-/** Headers every published message carries: the envelope's id and type. */
+/** Headers every published message carries: the envelope's id and type (and `content-type`, its format). */
 export const ENVELOPE_ID_HEADER = 'jeeves-envelope-id';
 export const ENVELOPE_TYPE_HEADER = 'jeeves-envelope-type';
 
@@ -44,6 +54,8 @@ export class EventPublisher {
     private readonly metrics: KafkaMetrics,
     private readonly logger: Logger,
     private readonly coalescer?: ProduceCoalescer,
+    /** How envelopes are encoded (JEEVES_PAYLOAD_FORMAT), named in each record's `content-type` header. */
+    readonly payloadFormat: PayloadFormat = 'json',
   ) {
     // Send errors are rare: start each topic at zero so dashboards show 0, not "no data".
     for (const topic of Object.values(TOPICS)) this.metrics.producerErrors.inc({ topic }, 0);
@@ -54,7 +66,10 @@ export class EventPublisher {
     this.guard = guard;
   }
 
-  /** Validates `envelope` against the contract and sends it to `topic`; throws if Kafka refuses it. */
+  /**
+   * Validates `envelope` against the contract, encodes it as this publisher's payload format and
+   * sends it to `topic`; throws if Kafka refuses it.
+   */
   async publish<T>(topic: TopicName, envelope: Envelope<T>, options: PublishOptions): Promise<void> {
     assertValidEnvelope(envelope, PAYLOAD_SCHEMAS);
     // The id and type ride in headers too, so tracing hooks and tools see them without parsing the value.
@@ -62,9 +77,10 @@ export class EventPublisher {
       ...options.headers,
       [ENVELOPE_ID_HEADER]: envelope.id,
       [ENVELOPE_TYPE_HEADER]: envelope.type,
+      [CONTENT_TYPE_HEADER]: CONTENT_TYPES[this.payloadFormat],
     };
     await this.send(topicName(topic, this.topicPrefix), [
-      { key: options.key, value: JSON.stringify(envelope), headers },
+      { key: options.key, value: encodeEnvelope(envelope, this.payloadFormat), headers },
     ]);
   }
 

@@ -3,6 +3,7 @@ import { KafkaContext, type KafkaOptions, type MessageHandler, ServerKafka } fro
 import { type Admin, ConfigResourceTypes, type Consumer, type EachMessagePayload, type Kafka } from 'kafkajs';
 import { isObservable, lastValueFrom } from 'rxjs';
 import {
+  contentTypeOf,
   contractTopicOf,
   type DeadLetterReason,
   type Envelope,
@@ -360,7 +361,7 @@ export class HardenedServerKafka extends ServerKafka {
     }
     let envelope: Envelope;
     try {
-      envelope = markDecoded(decodeEnvelope(message.value, PAYLOAD_SCHEMAS));
+      envelope = markDecoded(decodeEnvelope(message.value, PAYLOAD_SCHEMAS, contentTypeOf(message.headers)));
     } catch (error) {
       const reason: DeadLetterReason = isPoison(error) ? error.reason : 'invalid-envelope';
       const outcome = await this.deadLetter(payload, reason, error, 1);

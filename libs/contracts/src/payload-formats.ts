@@ -1,0 +1,110 @@
+import { headerValues, type RecordHeaders } from './record-headers';
+
+/**
+ * How a Kafka value of the pipeline is encoded, named by the record's `content-type` header
+ * (docs/decisions/0090). A producer writes one format (its JEEVES_PAYLOAD_FORMAT); every consumer
+ * reads all three, so a rolling change of format loses nothing.
+ */
+export type PayloadFormat = 'json' | 'msgpack' | 'protobuf';
+
+/** Every payload format, the default (`json`) first: JEEVES_PAYLOAD_FORMAT's accepted values. */
+export const PAYLOAD_FORMATS = ['json', 'msgpack', 'protobuf'] as const satisfies readonly PayloadFormat[];
+
+/** The record header that names the value's format, spelt as in HTTP (header names here are lower case). */
+export const CONTENT_TYPE_HEADER = 'content-type';
+
+/**
+ * The media type a producer writes for each format, each the registered one:
+ * `application/json` (RFC 8259 §11), `application/vnd.msgpack` (IANA, registered 2024-05-13),
+ * `application/protobuf` (RFC 9996, the binary wire format).
+ */
+export const CONTENT_TYPES = {
+  json: 'application/json',
+  msgpack: 'application/vnd.msgpack',
+  protobuf: 'application/protobuf',
+} as const satisfies Record<PayloadFormat, string>;
+
+/**
+ * Every media type a consumer accepts for each format: the registered one first, then aliases met
+ * in the wild. MessagePack: `application/msgpack` and `application/x-msgpack` (libraries and HTTP
+ * frameworks used them before the registration; IANA lists an `x` alias as deprecated). Protobuf:
+ * RFC 9996's deprecated aliases `application/x-protobuf` and `application/x-protobuffer`.
+ */
+export const ACCEPTED_CONTENT_TYPES = {
+  json: [CONTENT_TYPES.json],
+  msgpack: [CONTENT_TYPES.msgpack, 'application/msgpack', 'application/x-msgpack'],
+  protobuf: [CONTENT_TYPES.protobuf, 'application/x-protobuf', 'application/x-protobuffer'],
+} as const satisfies Record<PayloadFormat, readonly string[]>;
+
+const FORMAT_OF_MEDIA_TYPE: ReadonlyMap<string, PayloadFormat> = new Map(
+  PAYLOAD_FORMATS.flatMap((format) => ACCEPTED_CONTENT_TYPES[format].map((type) => [type, format] as const)),
+);
+
+/** RFC 9110 §5.6.2 `token`. */
+const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+
+/**
+ * The parameters a format allows, and the values it allows for each (compared case-insensitively);
+ * a parameter not listed is ignored, as RFC 9110 §8.3.1 leaves unknown ones to the recipient.
+ * JSON is UTF-8 (RFC 8259 §8.1): a `charset` other than utf-8 is refused. For Protobuf, RFC 9996's
+ * `encoding` (only `binary` is the binary wire format) and `version` (only 1 exists) are checked.
+ */
+const PARAMETER_RULES: Readonly<Record<PayloadFormat, Readonly<Record<string, readonly string[]>>>> = {
+  json: { charset: ['utf-8', 'utf8'] },
+  msgpack: {},
+  protobuf: { encoding: ['binary'], version: ['1'] },
+};
+
+function unquote(value: string): string | undefined {
+  if (!value.startsWith('"')) return TOKEN.test(value) ? value : undefined;
+  if (value.length < 2 || !value.endsWith('"')) return undefined;
+  return value.slice(1, -1).replace(/\\(.)/g, '$1');
+}
+
+/**
+ * The payload format a `content-type` header value names, or undefined when it names none we
+ * read (an unknown media type, a malformed value, or a parameter that changes the encoding, like
+ * `charset=utf-16` on JSON). The media type is case-insensitive and may carry parameters
+ * (`application/json; charset=utf-8`), per RFC 9110 §8.3.1.
+ */
+export function payloadFormatOfContentType(value: string): PayloadFormat | undefined {
+  const [mediaType = '', ...parameters] = value.split(';');
+  const format = FORMAT_OF_MEDIA_TYPE.get(mediaType.trim().toLowerCase());
+  if (format === undefined) return undefined;
+  const rules = PARAMETER_RULES[format];
+  for (const parameter of parameters) {
+    const trimmed = parameter.trim();
+    if (trimmed === '') continue;
+    const equals = trimmed.indexOf('=');
+    if (equals <= 0) return undefined;
+    const name = trimmed.slice(0, equals).trim().toLowerCase();
+    const raw = unquote(trimmed.slice(equals + 1).trim());
+    if (!TOKEN.test(name) || raw === undefined) return undefined;
+    const allowed = rules[name];
+    if (allowed !== undefined && !allowed.includes(raw.toLowerCase())) return undefined;
+  }
+  return format;
+}
+
+const CANONICAL_BYTES: ReadonlyArray<readonly [Buffer, string]> = PAYLOAD_FORMATS.map((format) => [
+  Buffer.from(CONTENT_TYPES[format], 'latin1'),
+  CONTENT_TYPES[format],
+]);
+
+/**
+ * A record's `content-type` header as text, or undefined when it has none (absent, or a value of
+ * null, as kcat's `-H content-type` sends it). The value a producer of ours writes is recognised by
+ * a byte compare, without decoding it. Repeated values that differ come back joined (`a, b`), which
+ * names no format: two values that disagree cannot say how to read the record.
+ */
+export function contentTypeOf(headers: RecordHeaders | null | undefined): string | undefined {
+  const value = headers?.[CONTENT_TYPE_HEADER];
+  if (value === undefined || value === null) return undefined;
+  if (Buffer.isBuffer(value)) {
+    for (const [bytes, text] of CANONICAL_BYTES) if (value.equals(bytes)) return text;
+    return value.toString('utf8');
+  }
+  if (typeof value === 'string') return value;
+  const texts = [...new Set(headerValues(headers, CONTENT_TYPE_HEADER).map((bytes) => bytes.toString('utf8')))];
+  return texts.length === 0 ? undefined : texts.join(', ');
+}
