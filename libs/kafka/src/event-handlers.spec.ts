@@ -1,7 +1,7 @@
 import { KafkaContext } from '@nestjs/microservices';
 import { EVENT_TYPES, makeEnvelope, type MessageAccepted, PAYLOAD_SCHEMAS } from '#libs/contracts';
 import type { ConsumedMessage } from './consumed-message';
-import { decodeEnvelope } from './decode';
+import { decodeEnvelope, encodeEnvelope } from './decode';
 import { PoisonMessageError } from './errors';
 import { EventHandlers, markDecoded } from './event-handlers';
 
@@ -14,8 +14,12 @@ const data: MessageAccepted = {
 const accepted = makeEnvelope({ type: EVENT_TYPES.messageAccepted, correlationId: 'c', data });
 
 /** A context as either transport builds it: kafkajs Buffers (hardened) or Nest-parsed strings (stock). */
-function context(key: Buffer | string, topic = 't1.jeeves.messages.v1'): KafkaContext {
-  const message = { key, value: null, offset: '12', headers: { traceparent: null } };
+function context(
+  key: Buffer | string,
+  topic = 't1.jeeves.messages.v1',
+  headers: Record<string, string | Buffer | null> = { traceparent: null },
+): KafkaContext {
+  const message = { key, value: null, offset: '12', headers };
   return new KafkaContext([message, 4, topic, {}, async () => undefined, {}] as unknown as ConstructorParameters<
     typeof KafkaContext
   >[0]);
@@ -43,6 +47,28 @@ describe('EventHandlers', () => {
     await expect(handlers.handle('not json', context('ada'))).rejects.toMatchObject({ reason: 'invalid-json' });
     const invalid = { ...accepted, data: { ...data, user: '' } };
     await expect(handlers.handle(invalid, context('ada'))).rejects.toMatchObject({ reason: 'invalid-payload' });
+  });
+
+  it('decodes the binary formats the stock transport passes as bytes (keepBinary), by the header Nest made text', async () => {
+    const seen: string[] = [];
+    const handlers = new EventHandlers({
+      [EVENT_TYPES.messageAccepted]: async (message) => void seen.push(message.envelope.data.text),
+    });
+    await handlers.handle(
+      encodeEnvelope(accepted, 'msgpack'),
+      context('ada', undefined, { 'content-type': 'application/vnd.msgpack' }),
+    );
+    await handlers.handle(
+      encodeEnvelope(accepted, 'protobuf'),
+      context('ada', undefined, { 'content-type': 'application/protobuf' }),
+    );
+    expect(seen).toEqual(['help', 'help']);
+    await expect(
+      handlers.handle(
+        encodeEnvelope(accepted, 'msgpack'),
+        context('ada', undefined, { 'content-type': 'application/protobuf' }),
+      ),
+    ).rejects.toMatchObject({ reason: 'invalid-protobuf' });
   });
 
   it('refuses a type the table does not handle as poison', async () => {

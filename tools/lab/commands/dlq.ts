@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { type IHeaders, Kafka, logLevel } from 'kafkajs';
 import {
+  contentTypeOf,
   copyHeaders,
   DLQ_HEADERS,
   type HeaderBytes,
@@ -10,7 +11,7 @@ import {
   type TopicName,
   topicName,
 } from '#libs/contracts';
-import { fixKafkajsHeaders } from '#libs/kafka';
+import { decodeValue, fixKafkajsHeaders, payloadFormatOf } from '#libs/kafka';
 import { booleanFlag, type CommandIo, type LabCommand, type ParsedArgs, stringFlag, UsageError } from '../command';
 import { brokersOf, openLab, readLabDescription, requireRunning } from '..';
 
@@ -30,8 +31,10 @@ export interface DeadLetter {
   readonly deadLetteredAt: string;
   /** `value` or `record` when the copy was cut to fit the DLQ (then it cannot be replayed); else empty. */
   readonly truncated: string;
-  /** The envelope id, when the value is a readable envelope. */
+  /** The envelope id, when the value is a readable envelope (in any payload format). */
   readonly messageId: string | null;
+  /** The original's `content-type` header (its payload format, ADR 0090); '' when it had none (JSON). */
+  readonly contentType: string;
   /** The key as text, for display (lossy for binary keys). */
   readonly key: string | null;
   /** The key as it is: what a replay sends. */
@@ -47,11 +50,13 @@ function headerText(headers: RecordHeaders, name: string): string {
   return lastHeaderText(headers, name) ?? '';
 }
 
-function envelopeId(value: Buffer | null): string | null {
+/** The envelope id of a value in the format its `content-type` header names (none: JSON); null when unreadable. */
+function envelopeId(value: Buffer | null, headers: RecordHeaders): string | null {
   if (!value) return null;
   try {
-    const parsed = JSON.parse(value.toString('utf8')) as { id?: unknown };
-    return typeof parsed.id === 'string' ? parsed.id : null;
+    const decoded = decodeValue(value, payloadFormatOf(contentTypeOf(headers)));
+    const id = typeof decoded === 'object' && decoded !== null ? (decoded as { id?: unknown }).id : undefined;
+    return typeof id === 'string' ? id : null;
   } catch {
     return null;
   }
@@ -124,7 +129,8 @@ export async function readDeadLetters(
               consumerGroup: headerText(headers, DLQ_HEADERS.consumerGroup),
               deadLetteredAt: headerText(headers, DLQ_HEADERS.deadLetteredAt),
               truncated: headerText(headers, DLQ_HEADERS.truncated),
-              messageId: envelopeId(message.value),
+              messageId: envelopeId(message.value, headers),
+              contentType: contentTypeOf(headers) ?? '',
               key: message.key?.toString('utf8') ?? null,
               keyBytes: message.key,
               value: message.value,
@@ -184,7 +190,7 @@ export async function replayDeadLetters(
 
 function table(letters: readonly DeadLetter[]): string {
   const rows = [
-    ['DLQ ID', 'SOURCE', 'REASON', 'ATTEMPTS', 'DEAD-LETTERED AT', 'MESSAGE', 'ERROR'],
+    ['DLQ ID', 'SOURCE', 'REASON', 'ATTEMPTS', 'DEAD-LETTERED AT', 'MESSAGE', 'CONTENT-TYPE', 'ERROR'],
     ...letters.map((l) => [
       l.id,
       `${l.sourceTopic}[${l.sourcePartition}]@${l.sourceOffset}`,
@@ -192,6 +198,7 @@ function table(letters: readonly DeadLetter[]): string {
       l.attempts,
       l.deadLetteredAt,
       l.messageId ?? '-',
+      l.contentType || '-',
       l.error.slice(0, 80),
     ]),
   ];

@@ -1,5 +1,5 @@
 import { decodeEnvelope, type RawConsumedMessage } from '#libs/kafka';
-import { type Envelope, PAYLOAD_SCHEMAS, type RecordHeaders } from '#libs/contracts';
+import { contentTypeOf, type Envelope, PAYLOAD_SCHEMAS, type RecordHeaders } from '#libs/contracts';
 import type { Logger } from '#libs/observability';
 import { lifecycleEventOf, readDeadLetter } from '../lifecycle/events';
 import { applyEvent, type LifecycleEvent, type Transition } from '../lifecycle/lifecycle';
@@ -46,7 +46,7 @@ export class EventIngestor {
       letter.envelope &&
       letter.consumerGroup === this.ownGroup &&
       letter.reason === 'retries-exhausted' &&
-      this.isValidPipelineEnvelope(message.value)
+      this.isValidPipelineEnvelope(message.value, message.headers)
     ) {
       const result = await this.ingest(letter.envelope, message.headers);
       effect = result === 'duplicate' ? 'duplicate' : 'reapplied';
@@ -64,9 +64,9 @@ export class EventIngestor {
     return effect;
   }
 
-  private isValidPipelineEnvelope(value: Buffer | null): boolean {
+  private isValidPipelineEnvelope(value: Buffer | null, headers: RecordHeaders): boolean {
     try {
-      decodeEnvelope(value, PAYLOAD_SCHEMAS);
+      decodeEnvelope(value, PAYLOAD_SCHEMAS, contentTypeOf(headers));
       return true;
     } catch {
       return false;

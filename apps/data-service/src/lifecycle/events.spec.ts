@@ -1,4 +1,5 @@
-import { DLQ_HEADERS, makeEnvelope, TOPICS } from '#libs/contracts';
+import { CONTENT_TYPE_HEADER, CONTENT_TYPES, DLQ_HEADERS, makeEnvelope, TOPICS } from '#libs/contracts';
+import { encodeEnvelope } from '#libs/kafka';
 import { lifecycleEventOf, readDeadLetter, traceIdFrom } from './events';
 
 const TRACE = '4bf92f3577b34da6a3ce929d0e0e4736';
@@ -32,6 +33,21 @@ describe('event readers', () => {
       0,
     );
     expect(letter).toMatchObject({ sourceTopic: TOPICS.messages, reason: 'unknown', consumerGroup: null });
+  });
+
+  it('reads a dead letter in the format of its original content-type header, and none from a lying one', () => {
+    const id = '6f1c2a4e-8b1d-4c3e-9f00-0123456789ab';
+    const original = makeEnvelope({ type: 'reply.produced', correlationId: id, data: { messageId: id, user: 'bob' } });
+    for (const format of ['msgpack', 'protobuf'] as const) {
+      const headers = { [CONTENT_TYPE_HEADER]: Buffer.from(CONTENT_TYPES[format]) };
+      const letter = readDeadLetter(encodeEnvelope(original, format), null, headers, 0);
+      expect(letter.envelope?.id).toBe(original.id);
+      expect(letter.event).toMatchObject({ messageId: id, user: 'bob' });
+    }
+    const lying = { [CONTENT_TYPE_HEADER]: Buffer.from(CONTENT_TYPES.protobuf) };
+    expect(readDeadLetter(Buffer.from(JSON.stringify(original)), null, lying, 0).event).toBeNull();
+    const unknown = { [CONTENT_TYPE_HEADER]: Buffer.from('text/csv') };
+    expect(readDeadLetter(encodeEnvelope(original, 'msgpack'), null, unknown, 0).envelope).toBeNull();
   });
 
   it('keeps the source-topic label bounded: unknown topics read as "unknown"', () => {

@@ -1,5 +1,7 @@
+import { decodeValue, payloadFormatOf } from '#libs/kafka';
 import {
   type ActionRequested,
+  contentTypeOf,
   DLQ_HEADERS,
   type Envelope,
   envelopeSchema,
@@ -100,13 +102,15 @@ export function readDeadLetter(
     event: null,
   };
   if (value === null) return letter;
-  let json: unknown;
+  // The original's value, in the format its own content-type header names (the dead letter keeps
+  // the original's headers; no header is JSON). A value that does not decode names no message.
+  let decoded: unknown;
   try {
-    json = JSON.parse(value.toString('utf8'));
+    decoded = decodeValue(value, payloadFormatOf(contentTypeOf(headers)));
   } catch {
     return letter;
   }
-  const parsed = envelopeSchema.safeParse(json);
+  const parsed = envelopeSchema.safeParse(decoded);
   if (!parsed.success) return letter;
   letter.envelope = parsed.data;
   const data = parsed.data.data;

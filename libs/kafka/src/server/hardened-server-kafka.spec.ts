@@ -5,7 +5,17 @@ import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider } from '@open
 import { NestFactory } from '@nestjs/core';
 import { EventPattern, type KafkaContext, type MessageHandler } from '@nestjs/microservices';
 import type { EachMessagePayload, Kafka } from 'kafkajs';
-import { DLQ_HEADERS, lastHeaderText, makeEnvelope, type RecordHeaders, TOPICS } from '#libs/contracts';
+import {
+  CONTENT_TYPE_HEADER,
+  CONTENT_TYPES,
+  DLQ_HEADERS,
+  type Envelope,
+  lastHeaderText,
+  makeEnvelope,
+  type RecordHeaders,
+  TOPICS,
+} from '#libs/contracts';
+import { encodeEnvelope } from '../decode';
 import { createLogger, createMetricsRegistry } from '#libs/observability';
 import { RpcErrorPassthroughFilter } from '#libs/platform';
 import { type RawConsumedMessage, rawConsumedMessage } from '../consumed-message';
@@ -61,10 +71,11 @@ function fakeKafka() {
   } as unknown as EventPublisher;
   const deliver = (
     topic: string,
-    value: string | null,
+    value: string | Buffer | null,
     offset = '0',
     key: Buffer = Buffer.from('alice'),
     partition = 0,
+    headers: RecordHeaders = { [DLQ_HEADERS.reason]: Buffer.from('invalid-json') },
   ) =>
     eachMessage!({
       topic,
@@ -73,7 +84,7 @@ function fakeKafka() {
         key,
         value: value === null ? null : Buffer.from(value),
         offset,
-        headers: { [DLQ_HEADERS.reason]: Buffer.from('invalid-json') },
+        headers,
       },
       heartbeat: async () => undefined,
       pause: () => () => undefined,
@@ -179,6 +190,49 @@ describe('HardenedServerKafka', () => {
     expect(seen[0]!.value?.toString()).toBe('not json at all');
     expect(seen[0]!.headers[DLQ_HEADERS.reason]?.toString()).toBe('invalid-json');
     expect(kafka.sent).toEqual([]);
+    await server.close();
+  });
+
+  it('reads each record in the format its content-type names, and dead-letters one that lies, bytes intact', async () => {
+    const handled: unknown[] = [];
+    const { kafka, server } = await start({ handler: async (payload) => void handled.push(payload) });
+    const envelope = JSON.parse(reply()) as Envelope;
+    const header = (value: string): RecordHeaders => ({ [CONTENT_TYPE_HEADER]: Buffer.from(value), 'x-n': null });
+    await kafka.deliver(
+      'p.jeeves.replies.v1',
+      encodeEnvelope(envelope, 'msgpack'),
+      '0',
+      undefined,
+      0,
+      header(CONTENT_TYPES.msgpack),
+    );
+    await kafka.deliver(
+      'p.jeeves.replies.v1',
+      encodeEnvelope({ ...envelope, id: 'b' }, 'protobuf'),
+      '1',
+      undefined,
+      0,
+      header('application/x-protobuf'),
+    );
+    await kafka.deliver('p.jeeves.replies.v1', reply(), '2', undefined, 0, {});
+    expect(handled).toMatchObject([{ id: envelope.id }, { id: 'b' }, { type: 'reply.produced' }]);
+    expect(kafka.sent).toEqual([]);
+
+    const lying = Buffer.from(reply());
+    await kafka.deliver('p.jeeves.replies.v1', lying, '3', undefined, 0, header(CONTENT_TYPES.protobuf));
+    await kafka.deliver('p.jeeves.replies.v1', lying, '4', undefined, 0, header('application/xml'));
+    expect(handled).toHaveLength(3);
+    expect(kafka.sent.map((s) => provenance(s.record)[DLQ_HEADERS.reason])).toEqual([
+      'invalid-protobuf',
+      'unknown-content-type',
+    ]);
+    for (const [i, { record }] of kafka.sent.entries()) {
+      expect(Buffer.isBuffer(record.value) && record.value.equals(lying)).toBe(true);
+      expect(lastHeaderText(record.headers as RecordHeaders, CONTENT_TYPE_HEADER)).toBe(
+        i === 0 ? CONTENT_TYPES.protobuf : 'application/xml',
+      );
+      expect(Object.hasOwn(record.headers as object, 'x-n')).toBe(true);
+    }
     await server.close();
   });
 
