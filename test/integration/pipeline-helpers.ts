@@ -9,14 +9,17 @@ import {
   type Producer,
 } from 'kafkajs';
 import {
+  contentTypeOf,
   type Envelope,
   EVENT_TYPES,
   makeEnvelope,
   type MessageAccepted,
   type MessageView,
+  type RecordHeaders,
   type TopicName,
 } from '#libs/contracts';
-import { CLIENTS, getToken, lab, waitFor } from './support/lab';
+import { decodeValue, payloadFormatOf } from '#libs/kafka';
+import { CLIENTS, getToken, lab, restartApp, waitFor } from './support/lab';
 
 /**
  * What the pipeline-* specs share: the gateway's agreed API (with 429 handled as the gateway asks),
@@ -147,6 +150,7 @@ export async function produceRaw(
 
 export interface Recorded {
   key: string | null;
+  /** The value as UTF-8 text (lossy for MessagePack and Protobuf values: `envelope` is decoded from the bytes). */
   value: string | null;
   headers: Record<string, string>;
   partition: number;
@@ -228,14 +232,15 @@ function recordedOf({ partition, message }: EachMessagePayload): Recorded {
     headers,
     partition,
     offset: message.offset,
-    envelope: parseEnvelope(value),
+    envelope: parseEnvelope(message.value, message.headers ?? {}),
   };
 }
 
-function parseEnvelope(value: string | null): Envelope | undefined {
+/** The value as an envelope, in the format its content-type header names (none: JSON); unvalidated. */
+function parseEnvelope(value: Buffer | null, headers: RecordHeaders): Envelope | undefined {
   if (value === null) return undefined;
   try {
-    const parsed = JSON.parse(value) as Envelope;
+    const parsed = decodeValue(value, payloadFormatOf(contentTypeOf(headers))) as Envelope;
     return typeof parsed === 'object' && parsed !== null && 'data' in parsed ? parsed : undefined;
   } catch {
     return undefined;
@@ -251,4 +256,24 @@ export async function providerWeather(
   });
   if (!response.ok) throw new Error(`provider answered ${response.status}`);
   return (await response.json()) as { city: string; temperatureC: number; condition: string; humidityPercent: number };
+}
+
+/**
+ * Restarts the test lab's `app` (instance 1) with JEEVES_PAYLOAD_FORMAT set to `format` (undefined:
+ * unset, the lab's default) and waits until it is ready. The lab passes JEEVES_* variables of this
+ * process on to the apps it starts (tools/lab/instances.ts), so the variable is set only around the start.
+ */
+export async function restartWithPayloadFormat(
+  app: 'gateway' | 'bot' | 'worker',
+  format: string | undefined,
+): Promise<void> {
+  const before = process.env.JEEVES_PAYLOAD_FORMAT;
+  if (format === undefined) delete process.env.JEEVES_PAYLOAD_FORMAT;
+  else process.env.JEEVES_PAYLOAD_FORMAT = format;
+  try {
+    await restartApp(app);
+  } finally {
+    if (before === undefined) delete process.env.JEEVES_PAYLOAD_FORMAT;
+    else process.env.JEEVES_PAYLOAD_FORMAT = before;
+  }
 }
