@@ -1,15 +1,18 @@
 import fc from 'fast-check';
 import type { Admin, Kafka, Producer } from 'kafkajs';
 import {
+  ACCEPTED_CONTENT_TYPES,
   CONSUMER_GROUPS,
   type ConsumerGroup,
+  CONTENT_TYPE_HEADER,
   DLQ_HEADERS,
   lastHeaderText,
+  PAYLOAD_FORMATS,
   type RecordHeaders,
   TOPICS,
   type TopicName,
 } from '#libs/contracts';
-import { recordBatchSizeBytes } from '#libs/kafka';
+import { encodeEnvelope, recordBatchSizeBytes } from '#libs/kafka';
 import {
   deadLetterOf,
   deadLettersOf,
@@ -50,6 +53,8 @@ interface Generated {
   topic: TopicName;
   shape: Shape;
   record: RawRecord;
+  /** For a valid envelope: the message it carries (its value may be in any payload format). */
+  messageId?: string;
   /** For a huge record: the byte its value repeats (`materialize` makes the value). */
   fill?: number;
 }
@@ -64,7 +69,11 @@ function materialize(generated: Generated, limit: number): Generated {
 }
 
 const bytes = (max: number) => fc.uint8Array({ maxLength: max }).map((a) => Buffer.from(a));
-const headerValue = fc.oneof(fc.constant(null), bytes(40), fc.constant(Buffer.from([0xc3, 0x28])));
+/** Every media type a consumer reads (ADR 0090), so that poison also comes under real content types. */
+const knownContentType = fc
+  .constantFrom(...PAYLOAD_FORMATS.flatMap((format) => ACCEPTED_CONTENT_TYPES[format]))
+  .map((type) => Buffer.from(type));
+const headerValue = fc.oneof(fc.constant(null), bytes(40), fc.constant(Buffer.from([0xc3, 0x28])), knownContentType);
 const headerName = fc.oneof(
   fc.constantFrom(
     'traceparent',
@@ -107,15 +116,36 @@ function recordsArb(): fc.Arbitrary<Generated[]> {
     shape: fc.constant<Shape>('bytes'),
     record: fc.record({ key: keyArb, value: poisonValue, headers: headersArb }),
   });
-  // A valid message.accepted with odd headers: it must be stored (handled), whatever its headers.
-  const envelope = fc.record({
-    topic: fc.constant<TopicName>(TOPICS.messages),
-    shape: fc.constant<Shape>('envelope'),
-    record: headersArb.map((headers) => {
+  // A valid message.accepted with odd headers, in any payload format named by a content-type in
+  // any accepted spelling (or, for JSON, none): it must be stored (handled), whatever its other headers.
+  const envelope = fc
+    .tuple(
+      headersArb,
+      fc.constantFrom(...PAYLOAD_FORMATS),
+      fc.nat(),
+      fc.boolean(),
+      fc.constantFrom('', '; charset=utf-8', ' ; foo="bar"'),
+    )
+    .map(([odd, format, pick, upper, parameters]): Generated => {
       const user = `prop-${Math.random().toString(36).slice(2, 10)}`;
-      return { key: Buffer.from(user), value: Buffer.from(JSON.stringify(acceptedEnvelope(user, 'help'))), headers };
-    }),
-  });
+      const value = acceptedEnvelope(user, 'help');
+      const headers = Object.assign(Object.create(null) as Record<string, unknown>, odd) as Record<
+        string,
+        Buffer | null | (Buffer | null)[]
+      >;
+      delete headers[CONTENT_TYPE_HEADER];
+      const types = ACCEPTED_CONTENT_TYPES[format];
+      const type = types[pick % types.length]!;
+      // JSON may also come without a header: records from before formats existed, and other tools.
+      if (format !== 'json' || pick % 2 === 0)
+        headers[CONTENT_TYPE_HEADER] = Buffer.from(`${upper ? type.toUpperCase() : type}${parameters}`);
+      return {
+        topic: TOPICS.messages,
+        shape: 'envelope',
+        messageId: value.data.messageId,
+        record: { key: Buffer.from(user), value: encodeEnvelope(value, format), headers },
+      };
+    });
   // Just under the broker's limit: the dead-letter copy cannot be whole. The value is made in
   // `materialize`, so that a failure report does not print a megabyte of it.
   const huge = fc.record({
@@ -167,7 +197,7 @@ describe('pipeline: any record is handled or dead-lettered intact, and the parti
       return;
     }
     if (generated.shape === 'envelope') {
-      const id = (JSON.parse(generated.record.value!.toString()) as { data: { messageId: string } }).data.messageId;
+      const id = generated.messageId!;
       const stored = await waitFor(() => storedMessage(id), { timeoutMs: 30_000, what: `message ${id} to be stored` });
       expect(stored.traceId === null || /^[0-9a-f]{32}$/.test(stored.traceId)).toBe(true);
       for (const group of groups) expect(deadLettersOf(dlq, placed, group)).toEqual([]);
