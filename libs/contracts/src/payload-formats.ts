@@ -25,14 +25,14 @@ export const CONTENT_TYPES = {
 } as const satisfies Record<PayloadFormat, string>;
 
 /**
- * Every media type a consumer accepts for each format: the registered one first, then aliases met
- * in the wild. MessagePack: `application/msgpack` and `application/x-msgpack` (libraries and HTTP
- * frameworks used them before the registration; IANA lists an `x` alias as deprecated). Protobuf:
- * RFC 9996's deprecated aliases `application/x-protobuf` and `application/x-protobuffer`.
+ * Every media type a consumer accepts for each format: the registered one first, then aliases.
+ * MessagePack: `application/msgpack` and `application/x-msgpack` (what libraries and HTTP frameworks
+ * used before the registration) and `application/x+msgpack` (the registration's deprecated alias).
+ * Protobuf: RFC 9996's deprecated aliases `application/x-protobuf` and `application/x-protobuffer`.
  */
 export const ACCEPTED_CONTENT_TYPES = {
   json: [CONTENT_TYPES.json],
-  msgpack: [CONTENT_TYPES.msgpack, 'application/msgpack', 'application/x-msgpack'],
+  msgpack: [CONTENT_TYPES.msgpack, 'application/msgpack', 'application/x-msgpack', 'application/x+msgpack'],
   protobuf: [CONTENT_TYPES.protobuf, 'application/x-protobuf', 'application/x-protobuffer'],
 } as const satisfies Record<PayloadFormat, readonly string[]>;
 
