@@ -1,7 +1,7 @@
 import { type DynamicModule, Inject, type INestApplication, Module, type OnApplicationShutdown } from '@nestjs/common';
 import type { CustomStrategy } from '@nestjs/microservices';
-import type { CommonConfig, ServiceContext } from '#libs/platform';
 import { z } from 'zod';
+import type { CommonConfig, ServiceContext } from '#libs/platform';
 import { PAYLOAD_FORMATS, type PayloadFormat, type ReadGroup } from '#libs/contracts';
 import { KafkaConnection, type KafkaConsumerSettings } from './connection';
 
