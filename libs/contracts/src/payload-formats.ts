@@ -45,7 +45,7 @@ const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
 /**
  * The parameters a format allows, and the values it allows for each (compared case-insensitively);
- * a parameter not listed is ignored, as RFC 9110 §8.3.1 leaves unknown ones to the recipient.
+ * a parameter not listed is ignored (say, a `proto=` naming the message).
  * JSON is UTF-8 (RFC 8259 §8.1): a `charset` other than utf-8 is refused. For Protobuf, RFC 9996's
  * `encoding` (only `binary` is the binary wire format) and `version` (only 1 exists) are checked.
  */
