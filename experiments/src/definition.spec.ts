@@ -21,6 +21,7 @@ describe('shipped experiments', () => {
     'broker-failover',
     'broker-restart',
     'flood',
+    'format-rollout',
     'poison-pill',
     'provider-outage',
     'reads-under-rebalance',
@@ -29,7 +30,7 @@ describe('shipped experiments', () => {
     'worker-crash',
   ];
 
-  it('are the nine the lab promises', () => {
+  it('are the ten the lab promises', () => {
     expect(experimentNames()).toEqual(SHIPPED);
   });
 
@@ -195,6 +196,38 @@ describe('variants', () => {
     ).not.toThrow();
   });
 
+  it('takes a gateway restart with a ledger that counts acceptances on the messages topic, never data-service', () => {
+    const restarting = (target: string, accepted?: string) => ({
+      ...minimal,
+      ledger: accepted === undefined ? {} : { accepted },
+      method: [{ at: '10s', restart: target, env: { JEEVES_PAYLOAD_FORMAT: 'protobuf' } }],
+    });
+    expect(() => parseExperiment(restarting('gateway'))).toThrow(/accepted: messages-topic/);
+    expect(parseExperiment(restarting('gateway', 'messages-topic')).ledger).toEqual({
+      drainSeconds: 60,
+      accepted: 'messages-topic',
+    });
+    expect(() => parseExperiment(restarting('data-service', 'messages-topic'))).toThrow(
+      /stops data-service would show its last increments as loss/,
+    );
+  });
+
+  it('restarts with settings an app only (every instance), and counts records of one topic only', () => {
+    const step = (restart: string) => ({
+      ...minimal,
+      method: [{ at: '10s', restart, env: { JEEVES_PAYLOAD_FORMAT: 'protobuf' } }],
+    });
+    expect(() => parseExperiment(step('worker'))).not.toThrow();
+    expect(() => parseExperiment(step('worker-2'))).toThrow(/env restarts an app/);
+    expect(() => parseExperiment(step('kafka'))).toThrow(/env restarts an app/);
+    const records = (cluster: Record<string, string>) => ({
+      ...minimal,
+      measurements: [{ name: 'dlq', increase: { cluster }, from: 'start', to: 'end' }],
+    });
+    expect(() => parseExperiment(records({ count: 'records', topic: 'dlq' }))).not.toThrow();
+    expect(() => parseExperiment(records({ count: 'records' }))).toThrow(/records counts one topic/);
+  });
+
   it('reads-under-rebalance runs once per gateway read mode', () => {
     const runs = variantRuns(loadExperiment('reads-under-rebalance', { short: true }));
     expect(runs.map((r) => [r.variant, r.experiment.env.gateway?.GATEWAY_READS])).toEqual([
@@ -267,7 +300,7 @@ describe('broker failover definitions', () => {
     [
       {
         ...failover,
-        steadyState: [{ name: 'p', cluster: { count: 'under-replicated', topic: 'dlq' }, expect: '== 0' }],
+        steadyState: [{ name: 'p', cluster: { count: 'under-replicated', topic: 'jeeves.dlq.v1' }, expect: '== 0' }],
       },
       'steadyState.0.cluster.topic',
     ],

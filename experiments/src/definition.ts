@@ -14,6 +14,9 @@ import { FIXTURES } from './fixtures';
  * it must recover, and numbers to measure. `short:` is merged over the rest for `--short` runs.
  */
 
+/** Where the ledger counts acceptances (see `ledger.accepted`). */
+export const LEDGER_ACCEPTED_FROM = ['gateway', 'messages-topic'] as const;
+
 /** `30s`, `1m30s`, `1500ms` or a bare number of seconds → seconds. */
 const duration = z.union([z.number().min(0), z.string()]).transform((value, ctx) => {
   if (typeof value === 'number') return value;
@@ -77,21 +80,26 @@ const lagSchema = z
   .refine((l) => l.key === undefined || l.partition === undefined, 'give key or partition, not both');
 export type LagSpec = z.infer<typeof lagSchema>;
 
-/** What a `cluster` source counts among the partitions of the lab's contract topics (metadata, sampled). */
-export const CLUSTER_COUNTS = ['under-replicated', 'led-by-down-broker'] as const;
+/** What a `cluster` source counts: partitions of the lab's contract topics (metadata), or a topic's records (offsets); sampled. */
+export const CLUSTER_COUNTS = ['under-replicated', 'led-by-down-broker', 'records'] as const;
+/** Topics a `cluster` source may narrow to: the pipeline's, and the dead-letter topic. */
+export const CLUSTER_TOPICS = [...PIPELINE_TOPICS, 'dlq'] as const;
 
 /**
- * A count of partitions from the cluster's metadata (one Metadata request per sample):
- * `under-replicated`, whose ISR is smaller than their replicas; `led-by-down-broker`, whose leader is
- * a lab broker whose process is dead (or no leader, −1): what stays above 0 between a SIGKILL and
- * the controller fencing that broker and electing new leaders. `topic` narrows to one topic.
+ * A count from the cluster (one request per sample): `under-replicated`, partitions whose ISR is
+ * smaller than their replicas; `led-by-down-broker`, partitions whose leader is a lab broker whose
+ * process is dead (or no leader, −1): what stays above 0 between a SIGKILL and the controller
+ * fencing that broker and electing new leaders; `records`, the records ever appended to `topic`
+ * (its partitions' end offsets summed, ListOffsets): a counter the broker keeps, whichever app restarts.
+ * `topic` narrows to one topic (required for `records`).
  */
 const clusterSchema = z
   .object({
     count: z.enum(CLUSTER_COUNTS),
-    topic: z.enum(PIPELINE_TOPICS).optional(),
+    topic: z.enum(CLUSTER_TOPICS).optional(),
   })
-  .strict();
+  .strict()
+  .refine((c) => c.count !== 'records' || c.topic !== undefined, 'records counts one topic: give topic');
 export type ClusterSpec = z.infer<typeof clusterSchema>;
 
 /** Something measured, three ways: PromQL on the lab's Prometheus, a watched series, or an alert's state. */
@@ -164,8 +172,22 @@ const stepSchema = z.union([
    * (`messages-leader`): the broker leading the most partitions of that topic when the step runs.
    */
   z.object({ ...stepBase, kill: z.string().regex(/^[a-z-]+(-\d+)?$/) }).strict(),
-  /** As `kill`; `<topic>-leader` restarts the broker an earlier step resolved it to (else the leader now). */
-  z.object({ ...stepBase, restart: z.string().regex(/^[a-z-]+(-\d+)?$/) }).strict(),
+  /**
+   * As `kill`; `<topic>-leader` restarts the broker an earlier step resolved it to (else the leader now).
+   * With `env`, an app's every instance restarts with these settings added (a rollout of a new
+   * setting); the rollback restarts it with the lab's own.
+   */
+  z
+    .object({
+      ...stepBase,
+      restart: z.string().regex(/^[a-z-]+(-\d+)?$/),
+      env: z.record(z.string().regex(/^[A-Z][A-Z0-9_]*$/), z.string()).optional(),
+    })
+    .strict()
+    .refine(
+      (s) => s.env === undefined || (SERVICE_NAMES as readonly string[]).includes(s.restart),
+      'env restarts an app (every instance of it): name an app, not an instance or a broker',
+    ),
   z
     .object({
       ...stepBase,
@@ -381,9 +403,17 @@ export const experimentSchema = z
         probes: z.array(probeSchema).default([]),
       })
       .strict(),
-    /** No loss, no duplicates: gateway-accepted vs data-service-completed counters, after a drain. */
+    /** No loss, no duplicates: acceptances vs data-service-completed counters, after a drain. */
     ledger: z
-      .object({ drainSeconds: duration.default(60) })
+      .object({
+        drainSeconds: duration.default(60),
+        /**
+         * Where acceptances are counted: `gateway`, its accepted and published-late counters; or
+         * `messages-topic`, the records appended to jeeves.messages.v1 (read from the broker, so a
+         * method may restart the gateway: its last increments before a stop are not lost to the count).
+         */
+        accepted: z.enum(LEDGER_ACCEPTED_FROM).default('gateway'),
+      })
       .strict()
       .optional(),
     measurements: z.array(measurementSchema).default([]),
@@ -415,7 +445,8 @@ export const experimentSchema = z
     if (e.ledger) {
       // The ledger counts from /metrics samples: what a counting process did after its last sample
       // and before it died or stopped is not seen, so a kill, restart or scale-in would show as loss.
-      const counting = (target: string): boolean => /^(gateway|data-service)(-\d+)?$/.test(target);
+      const counting = (target: string): boolean =>
+        (e.ledger?.accepted === 'gateway' ? /^(gateway|data-service)(-\d+)?$/ : /^data-service(-\d+)?$/).test(target);
       for (const [i, step] of e.method.entries()) {
         const target =
           'kill' in step
@@ -431,7 +462,7 @@ export const experimentSchema = z
           ctx.addIssue({
             code: 'custom',
             path: ['method', i],
-            message: `the ledger counts from gateway's and data-service's /metrics; a step that stops ${target} would show its last increments as loss — drop the ledger (check loss another way) or the step`,
+            message: `the ledger counts from ${e.ledger.accepted === 'gateway' ? "gateway's and " : ''}data-service's /metrics; a step that stops ${target} would show its last increments as loss — ${/^gateway/.test(target) ? 'count acceptances on the topic (ledger: { accepted: messages-topic }), ' : ''}drop the ledger (check loss another way) or the step`,
           });
       }
       // Settings are fine: they restart the app before the ledger's first sample, and a ledger

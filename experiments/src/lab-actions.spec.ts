@@ -1,4 +1,4 @@
-import { countPartitions, lagFromOffsets, mostLeading, partitionForKey } from './lab-actions';
+import { countPartitions, lagFromOffsets, mostLeading, partitionForKey, recordsFromOffsets } from './lab-actions';
 import { buildFixture } from './fixtures';
 import { decodeEnvelope } from '#libs/kafka';
 import { PAYLOAD_SCHEMAS } from '#libs/contracts';
@@ -12,6 +12,18 @@ describe('partitionForKey', () => {
     const spread = new Set(Array.from({ length: 50 }, (_, i) => partitionForKey(`load-user-${i}`, 6)));
     expect(spread.size).toBe(6);
     for (const p of spread) expect(p).toBeGreaterThanOrEqual(0);
+  });
+});
+
+describe('recordsFromOffsets', () => {
+  it("sums the partitions' end offsets: every record ever appended, whatever was deleted since", () => {
+    const ends = [
+      { partition: 0, offset: '7', high: '7', low: '3' },
+      { partition: 1, offset: '0', high: '0', low: '0' },
+      { partition: 2, offset: '12', high: '12', low: '12' },
+    ];
+    expect(recordsFromOffsets(ends)).toBe(19);
+    expect(recordsFromOffsets([])).toBe(0);
   });
 });
 

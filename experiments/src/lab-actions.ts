@@ -107,6 +107,14 @@ export function lagFromOffsets(
   return seen ? total : undefined;
 }
 
+/**
+ * Records ever appended to a topic: its partitions' end offsets (high watermarks) summed. Without
+ * transactions every offset is one record, and an end offset only grows, whichever client restarts.
+ */
+export function recordsFromOffsets(ends: ReadonlyArray<{ readonly high: string }>): number {
+  return ends.reduce((sum, end) => sum + Number(end.high), 0);
+}
+
 /** One partition as the metadata has it: its leader (−1: none), replicas and in-sync replicas. */
 export interface PartitionState {
   readonly leader: number;
@@ -120,7 +128,7 @@ export interface PartitionState {
  */
 export function countPartitions(
   partitions: readonly PartitionState[],
-  count: ClusterSpec['count'],
+  count: Exclude<ClusterSpec['count'], 'records'>,
   liveNodes: ReadonlySet<number>,
 ): number {
   return partitions.filter((p) =>
@@ -310,7 +318,7 @@ export class RealLabActions implements LabActions {
     return this.producer;
   }
 
-  private topic(topic: PipelineTopic): string {
+  private topic(topic: PipelineTopic | 'dlq'): string {
     return topicName(TOPICS[topic], this.lab.topicPrefix);
   }
 
@@ -344,8 +352,8 @@ export class RealLabActions implements LabActions {
     return lagFromOffsets(ends, committed, partition);
   }
 
-  /** Every partition of the lab's contract topics (or one pipeline topic), from a fresh Metadata request. */
-  private async partitions(topic?: PipelineTopic): Promise<PartitionState[]> {
+  /** Every partition of the lab's contract topics (or one of them), from a fresh Metadata request. */
+  private async partitions(topic?: PipelineTopic | 'dlq'): Promise<PartitionState[]> {
     const admin = await this.connectedAdmin();
     const topics =
       topic === undefined ? contractTopicConfigs(this.lab.topicPrefix).map((t) => t.topic) : [this.topic(topic)];
@@ -364,6 +372,11 @@ export class RealLabActions implements LabActions {
   }
 
   async clusterCount(spec: ClusterSpec): Promise<number | undefined> {
+    if (spec.count === 'records') {
+      // The schema requires a topic for records; every partition's end offset (high watermark), summed.
+      const admin = await this.connectedAdmin();
+      return recordsFromOffsets(await admin.fetchTopicOffsets(this.topic(spec.topic ?? 'messages')));
+    }
     const partitions = await this.partitions(spec.topic);
     const live = new Set(kafkaNodePids(this.config).flatMap(({ node, pid }) => (pid === undefined ? [] : [node.id])));
     return countPartitions(partitions, spec.count, live);

@@ -59,6 +59,8 @@ export interface LedgerResult {
    * answer named the id) and published later all the same (ADR 0041).
    */
   readonly acceptedByGateway: number | undefined;
+  /** Where acceptedByGateway was counted: the gateway's counters, or the records on jeeves.messages.v1 (absent in older records: the gateway). */
+  readonly acceptedCountedFrom?: 'gateway' | 'messages-topic';
   readonly completedByDataService: number | undefined;
   readonly acceptedSeenByDriver: number;
   readonly lost: number | undefined;

@@ -504,6 +504,92 @@ describe('runExperiment', () => {
     });
   });
 
+  describe('a format rollout in miniature', () => {
+    const PROTOBUF = { JEEVES_PAYLOAD_FORMAT: 'protobuf' };
+    const rollout = (ledger: Record<string, unknown>): ReturnType<typeof parseExperiment> =>
+      miniExperiment({
+        steadyState: [],
+        deviation: [],
+        measurements: [
+          {
+            name: 'deadLettered',
+            increase: { cluster: { count: 'records', topic: 'dlq' } },
+            from: 'start',
+            to: 'end',
+            expect: '== 0',
+          },
+        ],
+        load: { rate: 1, durationSeconds: 1.2, rampSeconds: 0 },
+        method: [
+          { id: 'gateway', at: 0.2, restart: 'gateway', env: PROTOBUF },
+          { id: 'bot', at: 0.4, restart: 'bot', env: PROTOBUF },
+          { id: 'worker', at: 0.6, restart: 'worker', env: PROTOBUF },
+        ],
+        ledger,
+      });
+
+    it('restarts each app with its new settings in turn, and every one back with the lab’s after the load', async () => {
+      const lab = new FakeLab();
+      lab.clusterCounts.set('records/messages', 0);
+      lab.clusterCounts.set('records/dlq', 3);
+      lab.metrics['data-service'] = { jeeves_messages_completed_total: 0 };
+      const record = await runExperiment(rollout({ drainSeconds: 0.3, accepted: 'messages-topic' }), {
+        lab,
+        prometheus: new FakePrometheus(() => 0),
+        load: passingLoad(),
+        ...fast,
+      });
+      expect(lab.calls).toEqual([
+        'env gateway {"JEEVES_PAYLOAD_FORMAT":"protobuf"}',
+        'env bot {"JEEVES_PAYLOAD_FORMAT":"protobuf"}',
+        'env worker {"JEEVES_PAYLOAD_FORMAT":"protobuf"}',
+        'env worker lab',
+        'env bot lab',
+        'env gateway lab',
+      ]);
+      expect(record.events.map((e) => e.label)).toEqual([
+        'restart gateway with JEEVES_PAYLOAD_FORMAT=protobuf',
+        'restart bot with JEEVES_PAYLOAD_FORMAT=protobuf',
+        'restart worker with JEEVES_PAYLOAD_FORMAT=protobuf',
+      ]);
+      expect(record.measurements.find((m) => m.name === 'deadLettered')).toMatchObject({ value: 0, ok: true });
+    });
+
+    it('counts acceptances on the messages topic from the broker, so a restarted gateway loses nothing to the count', async () => {
+      const lab = new FakeLab();
+      lab.clusterCounts.set('records/messages', 500);
+      lab.clusterCounts.set('records/dlq', 0);
+      lab.metrics['data-service'] = { jeeves_messages_completed_total: 40 };
+      // The gateway's own counter restarts with it and would miss what it counted after its last scrape.
+      lab.metrics.gateway = { jeeves_messages_accepted_total: 1 };
+      const record = await runExperiment(rollout({ drainSeconds: 0.3, accepted: 'messages-topic' }), {
+        lab,
+        prometheus: new FakePrometheus(() => 0),
+        load: (r, s, l) => {
+          lab.clusterCounts.set('records/messages', 512);
+          lab.clusterCounts.set('records/dlq', 1);
+          lab.metrics['data-service'] = { jeeves_messages_completed_total: 52 };
+          return passingLoad()(r, s, l);
+        },
+        ...fast,
+      });
+      expect(record.ledger).toMatchObject({
+        acceptedByGateway: 12,
+        acceptedCountedFrom: 'messages-topic',
+        completedByDataService: 12,
+        lost: 0,
+        ok: true,
+      });
+      // One record dead-lettered during the run: the measurement fails the verdict.
+      expect(record.measurements.find((m) => m.name === 'deadLettered')).toMatchObject({ value: 1, ok: false });
+      expect(record.verdict.passed).toBe(false);
+    });
+
+    it("refuses a gateway restart when the ledger counts the gateway's own counters", () => {
+      expect(() => rollout({ drainSeconds: 1 })).toThrow(/accepted: messages-topic/);
+    });
+  });
+
   describe('a poison pill in miniature', () => {
     const KEY = 'bot/messages/load-user-0';
     const DLQ = 'jeeves_kafka_dead_letters_total{source_topic="jeeves.messages.v1",reason="invalid-json"}';

@@ -3,7 +3,7 @@ import type { LabActions } from './lab-actions';
 import type { LoadOutcome, LoadStarter } from './load';
 import { checkSteadyState, startMainLoad } from './phases/baseline';
 import { RunClock } from './phases/clock';
-import { instrumentsOf } from './phases/instruments';
+import { instrumentsOf, ledgerSourcesOf } from './phases/instruments';
 import { drainLedger } from './phases/ledger';
 import { judgeDuring, measure } from './phases/measure';
 import { planTimeline, runMethod } from './phases/method';
@@ -157,6 +157,7 @@ export async function runExperiment(
       progress.phase = 'drain';
       ledger = await drainLedger(
         watcher,
+        ledgerSourcesOf(experiment.ledger),
         ledgerFromS,
         load?.accepted ?? 0,
         experiment.ledger.drainSeconds,

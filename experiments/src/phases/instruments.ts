@@ -13,6 +13,26 @@ export const LEDGER_WATCHES: readonly WatchSpec[] = [
   { app: 'gateway', metric: 'jeeves_messages_published_late_total', aggregate: 'sum', missingAsZero: true },
 ];
 
+/** Records appended to jeeves.messages.v1, from the broker: the ledger's acceptances with `accepted: messages-topic`. */
+export const MESSAGES_TOPIC_RECORDS: ClusterSpec = { count: 'records', topic: 'messages' };
+
+/** What the ledger reads: acceptances (summed) and completions, as watched series or broker counts. */
+export interface LedgerSources {
+  /** Summed into the acceptances: the gateway's accepted and published-late counters, or the topic's records. */
+  readonly accepted: ReadonlyArray<{ readonly watch: WatchSpec } | { readonly cluster: ClusterSpec }>;
+  readonly completed: WatchSpec;
+  /** Apps whose restart would lose their last increments to the count (their settings are rolled back after the drain). */
+  readonly countingApps: readonly string[];
+}
+
+/** The ledger's sources for an experiment with a ledger (see `ledger.accepted` in the definition). */
+export function ledgerSourcesOf(ledger: NonNullable<Experiment['ledger']>): LedgerSources {
+  const [accepted, completed, late] = LEDGER_WATCHES;
+  return ledger.accepted === 'messages-topic'
+    ? { accepted: [{ cluster: MESSAGES_TOPIC_RECORDS }], completed, countingApps: [completed.app] }
+    : { accepted: [{ watch: accepted }, { watch: late }], completed, countingApps: [accepted.app, completed.app] };
+}
+
 /** What the Watcher samples through a run: each series, lag, partition count and alert once. */
 export interface Instruments {
   readonly watches: readonly WatchSpec[];
@@ -33,6 +53,11 @@ export function instrumentsOf(experiment: Experiment): Instruments {
     m.increase?.watch,
     m.lastIncrease?.watch,
   ]);
+  const ledger = experiment.ledger ? ledgerSourcesOf(experiment.ledger) : undefined;
+  const ledgerWatches = ledger
+    ? [ledger.completed, ...ledger.accepted.flatMap((a) => ('watch' in a ? [a.watch] : []))]
+    : [];
+  const ledgerClusters = ledger ? ledger.accepted.flatMap((a) => ('cluster' in a ? [a.cluster] : [])) : [];
   const lags = dedupe(
     [
       ...allProbes.map((p) => p.lag),
@@ -56,11 +81,12 @@ export function instrumentsOf(experiment: Experiment): Instruments {
         m.increase?.cluster,
         m.lastIncrease?.cluster,
       ]),
+      ...ledgerClusters,
     ].filter((c): c is ClusterSpec => c !== undefined),
     clusterKey,
   );
   const watches = dedupe(
-    [...allProbes.map((p) => p.watch), ...measurementWatches, ...(experiment.ledger ? LEDGER_WATCHES : [])].filter(
+    [...allProbes.map((p) => p.watch), ...measurementWatches, ...ledgerWatches].filter(
       (w): w is WatchSpec => w !== undefined,
     ),
     watchKey,

@@ -1,16 +1,18 @@
 import type { LedgerResult } from '../run-record';
-import { watchKey, type Watcher } from '../watcher';
+import { clusterKey, watchKey, type Watcher } from '../watcher';
 import type { RunClock } from './clock';
-import { LEDGER_WATCHES } from './instruments';
+import type { LedgerSources } from './instruments';
 
 /**
- * Drain and ledger: polls the gateway's and data-service's counters (LEDGER_WATCHES, increases
- * since `fromS` on the run's clock, across restarts) every `pollMs` until every acceptance has
+ * Drain and ledger: polls the acceptances and completions (`sources`: the gateway's and
+ * data-service's counters, or the messages topic's records; increases since `fromS` on the run's
+ * clock, across restarts) every `pollMs` until every acceptance has
  * completed or `drainSeconds` have passed, then counts what was lost and what completed without
  * an acceptance. `acceptedSeenByDriver` is the driver's own count of 202s, for the report.
  */
 export async function drainLedger(
   watcher: Watcher,
+  sources: LedgerSources,
   fromS: number,
   acceptedSeenByDriver: number,
   drainSeconds: number,
@@ -20,10 +22,14 @@ export async function drainLedger(
   const began = clock.elapsed();
   const read = async (): Promise<{ accepted: number | undefined; completed: number | undefined }> => {
     await watcher.sampleOnce();
-    const [a, c, late] = LEDGER_WATCHES.map((w) => watcher.increase(watchKey(w), fromS));
+    // The first source must have data (the gateway's accepted counter, the topic's offsets); the
+    // others (published late) add to it when they have any.
+    const [a, ...more] = sources.accepted.map((s) =>
+      watcher.increase('watch' in s ? watchKey(s.watch) : clusterKey(s.cluster), fromS),
+    );
     return {
-      accepted: a === undefined ? undefined : a + (late ?? 0),
-      completed: c,
+      accepted: a === undefined ? undefined : more.reduce<number>((sum, x) => sum + (x ?? 0), a),
+      completed: watcher.increase(watchKey(sources.completed), fromS),
     };
   };
   let now = await read();
@@ -45,6 +51,7 @@ export async function drainLedger(
     now.accepted === undefined || now.completed === undefined ? undefined : Math.max(0, now.completed - now.accepted);
   return {
     acceptedByGateway: now.accepted,
+    acceptedCountedFrom: sources.accepted.some((s) => 'cluster' in s) ? 'messages-topic' : 'gateway',
     completedByDataService: now.completed,
     acceptedSeenByDriver,
     lost,

@@ -1,7 +1,7 @@
 import type { AppName } from '../../../tools/lab';
 import type { Experiment } from '../definition';
 import type { LabActions } from '../lab-actions';
-import { LEDGER_WATCHES } from './instruments';
+import { ledgerSourcesOf } from './instruments';
 import type { Rollbacks } from './rollbacks';
 
 /**
@@ -22,7 +22,7 @@ export async function applySettings(
     rollbacks.push("restore the topics' settings", () => lab.restoreTopicConfig());
     await lab.setTopicConfig(experiment.topicConfig);
   }
-  const counted = new Set<string>(experiment.ledger ? LEDGER_WATCHES.map((w) => w.app) : []);
+  const counted = new Set<string>(experiment.ledger ? ledgerSourcesOf(experiment.ledger).countingApps : []);
   for (const [app, env] of Object.entries(experiment.env) as Array<[AppName, Record<string, string>]>) {
     log(
       `setup: restarting ${app} with ${Object.entries(env)

@@ -4,6 +4,7 @@ import { buildFixture } from '../fixtures';
 import type { LabActions, PipelineTopic } from '../lab-actions';
 import type { LoadStarter } from '../load';
 import type { RunClock } from './clock';
+import { ledgerSourcesOf } from './instruments';
 import type { Rollbacks } from './rollbacks';
 
 /** The kinds of step a method has, by the key that names each in the definition. */
@@ -94,10 +95,31 @@ const kill: StepHandler<StepOf<'kill'>> = {
   },
 };
 
-/** A restart (stop, start, wait ready); of kafka, undone by starting it if it is still down. */
+/**
+ * A restart (stop, start, wait ready); of kafka, undone by starting it if it is still down. With
+ * `env`, every instance of the app restarts with those settings (a rollout), undone by restarting it
+ * with the lab's own — after the ledger's drain when the ledger counts from the app.
+ */
 const restart: StepHandler<StepOf<'restart'>> = {
-  label: (step) => `restart ${step.restart}`,
+  label: (step) =>
+    `restart ${step.restart}${
+      step.env
+        ? ` with ${Object.entries(step.env)
+            .map(([k, v]) => `${k}=${v}`)
+            .join(' ')}`
+        : ''
+    }`,
   async run(step, ctx) {
+    if (step.env) {
+      const app = step.restart as AppName;
+      const counted = ctx.experiment.ledger ? ledgerSourcesOf(ctx.experiment.ledger).countingApps : [];
+      ctx.rollbacks.push(`restart ${app} with the lab's settings`, () => ctx.lab.restartWithEnv(app, undefined), {
+        afterLedger: counted.includes(app),
+      });
+      await ctx.lab.restartWithEnv(app, step.env);
+      ctx.killed.delete(app);
+      return;
+    }
     const target = await resolveTarget(step.restart, ctx);
     if (target === 'kafka')
       ctx.rollbacks.push('start kafka if it is down', async () =>
