@@ -13,6 +13,8 @@
  *   gateway-accept  the gateway's POST path, consumers stopped: builds side by side (--variant name=<root>),
  *             CPU ms per POST at a fixed rate and the accept rate, beside the bare handler (prints only)
  *   trace-ui  Zipkin's ready time and idle RSS, the whole lab's idle RSS with and without it (prints only)
+ *   payloads  JSON, MessagePack and Protobuf envelopes: bytes and encode/decode CPU per record per event
+ *             type, and the pipeline's capacity, e2e p99 and CPU per message with every producer on each
  * Each writes its section of docs/performance.md (--no-doc to skip).
  */
 import { bench as capacity } from './capacity';
@@ -22,6 +24,7 @@ import { bench as firstRun } from './first-run';
 import { bench as footprint } from './footprint';
 import { bench as gatewayAccept } from './gateway-accept';
 import { bench as overhead } from './overhead';
+import { bench as payloads } from './payloads';
 import { bench as tokenGuessing } from './token-guessing';
 import { bench as traceUi } from './trace-ui';
 import { progress, type Bench } from './support';
@@ -36,6 +39,7 @@ const BENCHES: Record<string, Bench> = {
   'token-guessing': tokenGuessing,
   'first-run': firstRun,
   'trace-ui': traceUi,
+  payloads,
 };
 
 // kafkajs 2.2.4 computes negative timer delays on Node 24; the warning is noise, not a fault.

@@ -35,6 +35,7 @@ export function writePerformanceSection(name: string, markdown: string, reproduc
     footprint: 'Footprint: start-up and idle memory against a baseline',
     'token-guessing': 'Token dealer under secret guessing',
     'first-run': "First run: the README's first command, cold and warm",
+    payloads: 'Envelope formats: bytes, codec CPU and pipeline capacity per format',
   };
   const section = [
     start,
