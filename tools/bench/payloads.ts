@@ -72,7 +72,7 @@ const DEFAULTS: typeof SHORT = {
   rounds: '3',
   'codec-rounds': '5',
   iterations: '20000',
-  steps: '150,250,350,450,600',
+  steps: '100,150,200,250,300,400',
   step: '8',
   warmup: '15',
   drain: '20',
@@ -216,13 +216,14 @@ function sumCpu(step: PipelineStep): number {
 }
 
 /**
- * The content-type header of up to `sample` records of each pipeline topic under `prefix`, counted
- * (absent: `none`), read from the beginning by a consumer group of its own within `timeoutMs`.
+ * The content-type header of records of each pipeline topic under `prefix`, counted by topic and
+ * type (absent: `none`), read from the beginning by a consumer group of its own until every topic
+ * gave `sample` records or `timeoutMs` passed.
  */
 async function contentTypesOnTopics(
   brokers: string,
   prefix: string,
-  sample = 300,
+  sample = 100,
   timeoutMs = 20_000,
 ): Promise<Record<string, number>> {
   const kafka = new Kafka({
@@ -233,7 +234,7 @@ async function contentTypesOnTopics(
   const consumer = kafka.consumer({ groupId: `${prefix}.bench-check-${randomUUID()}` });
   const topics: TopicName[] = [TOPICS.messages, TOPICS.actions, TOPICS.replies];
   const counts: Record<string, number> = {};
-  let seen = 0;
+  const seen = new Map<string, number>();
   try {
     await consumer.connect();
     await consumer.subscribe({ topics: topics.map((t) => topicName(t, prefix)), fromBeginning: true });
@@ -243,11 +244,12 @@ async function contentTypesOnTopics(
         const type = (Array.isArray(raw) ? raw[0] : raw)?.toString() ?? 'none';
         const key = `${topic.slice(prefix.length + 1)} ${type}`;
         counts[key] = (counts[key] ?? 0) + 1;
-        seen++;
+        seen.set(topic, (seen.get(topic) ?? 0) + 1);
       },
     });
     const until = Date.now() + timeoutMs;
-    while (seen < sample && Date.now() < until) await delay(250);
+    const enough = (): boolean => seen.size === topics.length && [...seen.values()].every((n) => n >= sample);
+    while (!enough() && Date.now() < until) await delay(250);
   } finally {
     await consumer.disconnect().catch(() => undefined);
   }
