@@ -94,6 +94,37 @@ export function pipelineEnvelopes(): ReadonlyArray<{ readonly name: string; read
 }
 
 /**
+ * The records the pipeline writes for each of the load's mixed texts (capacity-steps MIXED_TEXTS, in
+ * order), as fixture names with the number of consumer groups that decode each: the acceptance is
+ * read by the bot and data-service, an action request by the worker and data-service, a reply by
+ * data-service. "what is the meaning of life" is the `unknown` intent: the bot replies itself.
+ */
+export const MIXED_TEXT_RECORDS: ReadonlyArray<ReadonlyArray<{ eventType: string; consumers: number }>> = [
+  [
+    { eventType: 'accepted: weather', consumers: 2 },
+    { eventType: 'requested: weather', consumers: 2 },
+    { eventType: 'reply: weather', consumers: 1 },
+  ],
+  [
+    { eventType: 'accepted: weather', consumers: 2 },
+    { eventType: 'requested: time', consumers: 2 },
+    { eventType: 'reply: time', consumers: 1 },
+  ],
+  [
+    { eventType: 'accepted: weather', consumers: 2 },
+    { eventType: 'reply: help', consumers: 1 },
+  ],
+  [
+    { eventType: 'accepted: weather', consumers: 2 },
+    { eventType: 'reply: echo', consumers: 1 },
+  ],
+  [
+    { eventType: 'accepted: unknown', consumers: 2 },
+    { eventType: 'reply: help', consumers: 1 },
+  ],
+];
+
+/**
  * The headers the publisher writes on each record: the trace context (a sampled W3C traceparent),
  * the envelope's id and type, and the format.
  */

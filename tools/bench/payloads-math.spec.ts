@@ -3,6 +3,7 @@ import { decodeEnvelope, encodeEnvelope } from '#libs/kafka';
 import { pipelineEnvelopes, publisherHeaders } from './payloads-codec';
 import {
   type CodecSample,
+  codecMicrosPerMessage,
   codecRows,
   microsPerRecord,
   ratioOf,
@@ -87,6 +88,34 @@ describe('codecRows', () => {
     expect(ratioOf(5, undefined)).toBeNaN();
     expect(ratioOf(5, 0)).toBeNaN();
     expect(codecRows([sample('protobuf', 1, 1, 1)], ['json', 'protobuf'], 'json')[0].encodeRatio).toBeNaN();
+  });
+});
+
+describe('codecMicrosPerMessage', () => {
+  const row = (eventType: string, encode: number, decode: number) => ({
+    format: 'json',
+    eventType,
+    valueBytes: 0,
+    recordBytes: 0,
+    valueRatio: 1,
+    recordRatio: 1,
+    encode: { median: encode, min: encode, max: encode, n: 1 },
+    decode: { median: decode, min: decode, max: decode, n: 1 },
+    encodeRatio: 1,
+    decodeRatio: 1,
+  });
+  it('adds each record of a text, encoded once and decoded once per consumer, and averages the texts', () => {
+    const rows = [row('a', 1, 10), row('r', 2, 20)];
+    // Text 1: a (1 + 2 × 10) + r (2 + 1 × 20) = 43; text 2: a alone, read by two = 21.
+    const records = [
+      [
+        { eventType: 'a', consumers: 2 },
+        { eventType: 'r', consumers: 1 },
+      ],
+      [{ eventType: 'a', consumers: 2 }],
+    ];
+    expect(codecMicrosPerMessage(rows, 'json', records)).toBe(32);
+    expect(codecMicrosPerMessage(rows, 'protobuf', records)).toBeNaN();
   });
 });
 

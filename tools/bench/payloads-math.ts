@@ -122,3 +122,26 @@ export function codecRows(samples: readonly CodecSample[], formats: readonly str
 export function ratioOf(value: number, baseline: number | undefined): number {
   return baseline !== undefined && baseline > 0 ? value / baseline : NaN;
 }
+
+/**
+ * What one message of the load's mixed texts costs in codec CPU, per format: every record the
+ * pipeline writes for it encoded once and decoded (+ validated) once per consuming group —
+ * `message.accepted` by the bot and data-service, `action.requested` by the worker and data-service,
+ * `reply.produced` by data-service. `records` lists, per text, the fixture names of its records
+ * with their consumer counts; the cost is averaged over the texts (µs, from each row's median).
+ */
+export function codecMicrosPerMessage(
+  rows: readonly CodecRow[],
+  format: string,
+  records: ReadonlyArray<ReadonlyArray<{ readonly eventType: string; readonly consumers: number }>>,
+): number {
+  const row = (eventType: string): CodecRow | undefined =>
+    rows.find((r) => r.format === format && r.eventType === eventType);
+  const perText = records.map((rs) =>
+    rs.reduce((sum, r) => {
+      const x = row(r.eventType);
+      return sum + (x ? x.encode.median + r.consumers * x.decode.median : NaN);
+    }, 0),
+  );
+  return perText.length ? perText.reduce((a, b) => a + b, 0) / perText.length : NaN;
+}

@@ -30,8 +30,8 @@ import { climb, formatSpread, PIPELINE_SLO, spreadOf, sustainedRate } from './ca
 import { clockTicksPerSecond } from './capacity-probes';
 import { measurePipelineStep, MIXED_TEXTS, type PipelineStep } from './capacity-steps';
 import { labSystem } from './capacity-systems';
-import { measureCodecs } from './payloads-codec';
-import { type CodecSample, codecRows, ratioOf, roundOrder } from './payloads-math';
+import { measureCodecs, MIXED_TEXT_RECORDS } from './payloads-codec';
+import { type CodecSample, codecMicrosPerMessage, codecRows, ratioOf, roundOrder } from './payloads-math';
 import { offerPosts } from './pipeline-load';
 import { defineBench, fmtMs, table } from './support';
 
@@ -298,6 +298,11 @@ export function payloadsMarkdown(result: PayloadsResult, plot: string): string {
       ]),
     ),
   ];
+  const perMessage = (f: string): number => codecMicrosPerMessage(rows, f, MIXED_TEXT_RECORDS);
+  lines.push(
+    '',
+    `Codec CPU per pipeline message (the load's mixed texts: every record the pipeline writes for a message encoded once and decoded + validated once per consumer group reading it, from the medians above): ${formats.map((f) => `${f} ${f2(perMessage(f))} µs (${f3(ratioOf(perMessage(f), perMessage('json')))})`).join(', ')}.`,
+  );
   if (result.climbs.length > 0) {
     const of = (format: string): FormatClimb[] => result.climbs.filter((c) => c.format === format);
     const sustained = (format: string): number[] =>
