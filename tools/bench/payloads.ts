@@ -202,8 +202,11 @@ export const bench = defineBench({
     if (values.short) return 0;
     const docs = join(REPO_ROOT, 'docs');
     const img = join(docs, 'img', 'payloads.svg');
-    mkdirSync(join(docs, 'img'), { recursive: true });
-    writeFileSync(img, payloadsSvg(result));
+    // --no-doc (defineBench's) leaves docs/ alone, the plot included.
+    if ((values as { 'no-doc'?: boolean })['no-doc'] !== true) {
+      mkdirSync(join(docs, 'img'), { recursive: true });
+      writeFileSync(img, payloadsSvg(result));
+    }
     return { markdown: payloadsMarkdown(result, relative(docs, img)), reproduce };
   },
 });
