@@ -2,6 +2,7 @@ import { CONTENT_TYPES, PAYLOAD_FORMATS, PAYLOAD_SCHEMAS } from '#libs/contracts
 import { decodeEnvelope, encodeEnvelope } from '#libs/kafka';
 import { pipelineEnvelopes, publisherHeaders } from './payloads-codec';
 import {
+  formatSwitchConfirmed,
   type CodecSample,
   codecMicrosPerMessage,
   codecRows,
@@ -129,5 +130,35 @@ describe('the bench fixtures', () => {
         expect(decodeEnvelope(value, PAYLOAD_SCHEMAS, CONTENT_TYPES[format])).toEqual(envelope);
         expect(publisherHeaders(envelope, format)['content-type']).toBe(CONTENT_TYPES[format]);
       }
+  });
+});
+
+describe('formatSwitchConfirmed', () => {
+  const topics = ['jeeves.messages.v1', 'jeeves.replies.v1'];
+  it('confirms when every topic has records and only of the one content-type', () => {
+    const counts = { 'jeeves.messages.v1 application/protobuf': 40, 'jeeves.replies.v1 application/protobuf': 3 };
+    expect(formatSwitchConfirmed(counts, topics, 'application/protobuf')).toEqual({ confirmed: true });
+  });
+  it('names a topic it read nothing from', () => {
+    const counts = { 'jeeves.messages.v1 application/vnd.msgpack': 1320 };
+    expect(formatSwitchConfirmed(counts, topics, 'application/vnd.msgpack')).toEqual({
+      confirmed: false,
+      reason: 'no records read from jeeves.replies.v1',
+    });
+  });
+  it('names the other types a topic carries, an absent header among them', () => {
+    const counts = {
+      'jeeves.messages.v1 application/json': 5,
+      'jeeves.replies.v1 application/json': 5,
+      'jeeves.replies.v1 none': 1,
+    };
+    expect(formatSwitchConfirmed(counts, topics, 'application/json')).toEqual({
+      confirmed: false,
+      reason: 'jeeves.replies.v1 carries none besides application/json',
+    });
+  });
+  it('does not take a topic whose name extends another for it', () => {
+    const counts = { 'jeeves.messages.v1x application/json': 5, 'jeeves.replies.v1 application/json': 5 };
+    expect(formatSwitchConfirmed(counts, topics, 'application/json')).toMatchObject({ confirmed: false });
   });
 });

@@ -145,3 +145,26 @@ export function codecMicrosPerMessage(
   );
   return perText.length ? perText.reduce((a, b) => a + b, 0) / perText.length : NaN;
 }
+
+/**
+ * Whether the records counted on the pipeline topics show every topic switched to one format:
+ * `counts` is `"<topic> <content-type>" → records` (absent header: `none`, read as JSON, ADR 0090);
+ * confirmed when each of `topics` has records and all of them carry `contentType`. The reason names
+ * the first topic that has none, or the other types it carries.
+ */
+export function formatSwitchConfirmed(
+  counts: Readonly<Record<string, number>>,
+  topics: readonly string[],
+  contentType: string,
+): { confirmed: true } | { confirmed: false; reason: string } {
+  for (const topic of topics) {
+    const types = Object.entries(counts)
+      .filter(([key, n]) => key.startsWith(`${topic} `) && n > 0)
+      .map(([key]) => key.slice(topic.length + 1));
+    if (types.length === 0) return { confirmed: false, reason: `no records read from ${topic}` };
+    const others = types.filter((t) => t !== contentType);
+    if (others.length > 0)
+      return { confirmed: false, reason: `${topic} carries ${others.join(', ')} besides ${contentType}` };
+  }
+  return { confirmed: true };
+}

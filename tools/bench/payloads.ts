@@ -17,6 +17,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { Kafka, logLevel, type Admin } from 'kafkajs';
 import {
   CONTENT_TYPE_HEADER,
+  CONTENT_TYPES,
   PAYLOAD_FORMATS,
   type PayloadFormat,
   TOPICS,
@@ -31,9 +32,20 @@ import { clockTicksPerSecond } from './capacity-probes';
 import { measurePipelineStep, MIXED_TEXTS, type PipelineStep } from './capacity-steps';
 import { labSystem } from './capacity-systems';
 import { measureCodecs, MIXED_TEXT_RECORDS } from './payloads-codec';
-import { type CodecSample, codecMicrosPerMessage, codecRows, ratioOf, roundOrder } from './payloads-math';
+import {
+  type CodecSample,
+  codecMicrosPerMessage,
+  codecRows,
+  formatSwitchConfirmed,
+  ratioOf,
+  roundOrder,
+} from './payloads-math';
 import { offerPosts } from './pipeline-load';
 import { defineBench, fmtMs, table } from './support';
+
+/** The topics a message crosses, whose records every producer writes in the format under test. */
+const PIPELINE_TOPIC_NAMES: readonly TopicName[] = [TOPICS.messages, TOPICS.actions, TOPICS.replies];
+const PIPELINE_TOPICS: readonly string[] = PIPELINE_TOPIC_NAMES;
 
 /** The lab's apps as the capacity bench runs them: metrics on, tracing off, the per-client limits out of the way. */
 const LAB_ENV = {
@@ -50,6 +62,8 @@ interface FormatClimb {
   readonly steps: readonly PipelineStep[];
   /** content-type → records seen on the pipeline topics after the climb (a sample of each). */
   readonly contentTypes: Readonly<Record<string, number>>;
+  /** Every pipeline topic was read and carried only this format's content-type (formatSwitchConfirmed). */
+  readonly confirmed: boolean;
 }
 
 interface PayloadsResult {
@@ -187,8 +201,11 @@ export const bench = defineBench({
               return s;
             });
             const contentTypes = await contentTypesOnTopics(lab.brokers, prefix);
-            log(`  content-type on the pipeline topics: ${JSON.stringify(contentTypes)}`);
-            climbs.push({ format, round, steps, contentTypes });
+            const check = formatSwitchConfirmed(contentTypes, PIPELINE_TOPICS, CONTENT_TYPES[format]);
+            log(
+              `  content-type on the pipeline topics: ${JSON.stringify(contentTypes)}${check.confirmed ? '' : ` — NOT CONFIRMED: ${check.reason}`}`,
+            );
+            climbs.push({ format, round, steps, contentTypes, confirmed: check.confirmed });
             write();
           }
         }
@@ -227,7 +244,7 @@ async function contentTypesOnTopics(
   brokers: string,
   prefix: string,
   sample = 100,
-  timeoutMs = 20_000,
+  timeoutMs = 60_000,
 ): Promise<Record<string, number>> {
   const kafka = new Kafka({
     clientId: 'bench-payloads-check',
@@ -235,19 +252,23 @@ async function contentTypesOnTopics(
     logLevel: logLevel.NOTHING,
   });
   const consumer = kafka.consumer({ groupId: `${prefix}.bench-check-${randomUUID()}` });
-  const topics: TopicName[] = [TOPICS.messages, TOPICS.actions, TOPICS.replies];
+  const topics: readonly TopicName[] = PIPELINE_TOPIC_NAMES;
   const counts: Record<string, number> = {};
   const seen = new Map<string, number>();
   try {
     await consumer.connect();
     await consumer.subscribe({ topics: topics.map((t) => topicName(t, prefix)), fromBeginning: true });
+    // Batches, not one callback per record: the check reads thousands of records on a machine the
+    // climb has just saturated, and must finish within its deadline.
     await consumer.run({
-      eachMessage: async ({ topic, message }) => {
-        const raw = message.headers?.[CONTENT_TYPE_HEADER];
-        const type = (Array.isArray(raw) ? raw[0] : raw)?.toString() ?? 'none';
-        const key = `${topic.slice(prefix.length + 1)} ${type}`;
-        counts[key] = (counts[key] ?? 0) + 1;
-        seen.set(topic, (seen.get(topic) ?? 0) + 1);
+      eachBatch: async ({ batch }) => {
+        for (const message of batch.messages) {
+          const raw = message.headers?.[CONTENT_TYPE_HEADER];
+          const type = (Array.isArray(raw) ? raw[0] : raw)?.toString() ?? 'none';
+          const key = `${batch.topic.slice(prefix.length + 1)} ${type}`;
+          counts[key] = (counts[key] ?? 0) + 1;
+        }
+        seen.set(batch.topic, (seen.get(batch.topic) ?? 0) + batch.messages.length);
       },
     });
     const until = Date.now() + timeoutMs;
@@ -330,7 +351,7 @@ export function payloadsMarkdown(result: PayloadsResult, plot: string): string {
           'ratio',
           `CPU ms/msg at ${firstRate}/s`,
           'ratio',
-          'content-type seen on the topics (last round)',
+          'content-type on the topics: every round the only one? (counts of the last round)',
         ],
         formats
           .filter((f) => of(f).length > 0)
@@ -342,9 +363,16 @@ export function payloadsMarkdown(result: PayloadsResult, plot: string): string {
             f3(ratioOf(med(p99(f)), med(p99('json')))),
             formatSpread(spreadOf(cpu(f)), f2),
             f3(ratioOf(med(cpu(f)), med(cpu('json')))),
-            Object.entries(of(f).at(-1)?.contentTypes ?? {})
+            `${
+              of(f).every((c) => c.confirmed)
+                ? 'every round'
+                : `NOT in round(s) ${of(f)
+                    .filter((c) => !c.confirmed)
+                    .map((c) => c.round)
+                    .join(', ')}`
+            }: ${Object.entries(of(f).at(-1)?.contentTypes ?? {})
               .map(([k, n]) => `${k}: ${n}`)
-              .join(', '),
+              .join(', ')}`,
           ]),
       ),
       '',
