@@ -1,5 +1,5 @@
 import { RequestMethod } from '@nestjs/common';
-import type { z } from 'zod';
+import { z } from 'zod';
 import {
   acceptedMessageSchema,
   idempotencyKeySchema,
@@ -29,7 +29,11 @@ export type ResponseHeader =
   | 'RateLimit-Policy'
   | 'WWW-Authenticate'
   | 'Idempotent-Replayed'
-  | 'X-Request-Id';
+  | 'X-Request-Id'
+  | 'ETag'
+  | 'Cache-Control'
+  | 'Vary'
+  | 'Content-Encoding';
 
 export interface ApiResponse {
   description: string;
@@ -41,6 +45,8 @@ export interface ApiResponse {
    */
   problems?: Readonly<Record<string, z.ZodType>>;
   headers?: readonly ResponseHeader[];
+  /** An answer without content (304). */
+  noContent?: true;
 }
 
 export interface ApiRoute {
@@ -55,10 +61,34 @@ export interface ApiRoute {
   query?: z.ZodObject;
   body?: z.ZodType;
   requestHeaders?: readonly { name: string; schema: z.ZodType; description: string }[];
+  /**
+   * A conditional read (registerConditionalReads): its 200 carries a strong ETag, `Cache-Control:
+   * private, no-cache` and `Vary: accept-encoding`, and a matching If-None-Match gets 304.
+   */
+  conditional?: true;
   responses: Readonly<Record<number, ApiResponse>>;
 }
 
 const LIMITED: readonly ResponseHeader[] = ['RateLimit', 'RateLimit-Policy'];
+/** The headers of a conditional read's 200 (besides the limits) and of its 304. */
+const VALIDATED: readonly ResponseHeader[] = ['ETag', 'Cache-Control', 'Vary'];
+const IF_NONE_MATCH = {
+  name: 'If-None-Match',
+  schema: z.string().max(8192),
+  description:
+    'ETags of representations the client holds (RFC 9110 §13.1.2: a list, `*`, weak comparison so `W/` is ignored); when one matches the current representation the answer is 304 with no body. Send the ETag of the last 200 to poll cheaply.',
+};
+/** 200 and 304 of a conditional read. */
+const conditionalAnswers = (description: string, schema: z.ZodType) =>
+  ({
+    200: { description, schema, headers: [...LIMITED, ...VALIDATED, 'Content-Encoding'] },
+    304: {
+      description:
+        'Not modified: the If-None-Match named the current representation (same body, same content coding); no body',
+      headers: [...LIMITED, ...VALIDATED],
+      noContent: true,
+    },
+  }) as const satisfies Record<number, ApiResponse>;
 const problem = (description: string, headers: readonly ResponseHeader[] = []): ApiResponse => ({
   description,
   headers,
@@ -148,12 +178,13 @@ export const API_ROUTES = {
     scopes: ['messages:read'],
     successStatus: 200,
     params: messageIdParamsSchema,
+    requestHeaders: [IF_NONE_MATCH],
+    conditional: true,
     responses: {
-      200: {
-        description: 'The message; `{id, status: "accepted"}` while it is not stored yet',
-        schema: messageResultSchema,
-        headers: LIMITED,
-      },
+      ...conditionalAnswers(
+        'The message; `{id, status: "accepted"}` while it is not stored yet. Its ETag changes whenever the body does (a new status, a reply).',
+        messageResultSchema,
+      ),
       ...COMMON,
       ...WITH_PATH_PARAMS,
       404: problem('No such message, or one another client created (each client reads only its own messages)'),
@@ -168,8 +199,13 @@ export const API_ROUTES = {
     successStatus: 200,
     params: userParamsSchema,
     query: listQuerySchema,
+    requestHeaders: [IF_NONE_MATCH],
+    conditional: true,
     responses: {
-      200: { description: 'One page of messages', schema: messageListSchema, headers: LIMITED },
+      ...conditionalAnswers(
+        'One page of messages. Its ETag changes whenever the page does (a new message, a new status).',
+        messageListSchema,
+      ),
       ...COMMON,
       ...WITH_PATH_PARAMS,
     },

@@ -1,5 +1,7 @@
 import { defaultPortOf } from '#libs/contracts';
 import { runService, type ServiceDefinition } from '#libs/platform';
+import { API_ROUTES, type ApiRoute } from './api-routes';
+import { registerConditionalReads } from './caching/conditional-reads';
 import { gatewayConfigShape } from './gateway.config';
 import { GatewayModule } from './gateway.module';
 
@@ -10,6 +12,14 @@ export const gatewayService: ServiceDefinition<typeof gatewayConfigShape> = {
   // Bodies: the platform's strict JSON and form parsers only (registerBodyParsers); the POST
   // handler itself refuses anything but application/json with 415.
   module: (context) => GatewayModule.register(context),
+  // Clients reach the gateway over networks where bytes cost (ADR 0043); br/gzip when worth it.
+  compressResponses: true,
+  configureHttp: (instance) => registerConditionalReads(instance, CONDITIONAL_ROUTES),
 };
+
+/** The routes whose reads carry an ETag and answer If-None-Match (`conditional` in the route table). */
+const CONDITIONAL_ROUTES = Object.values(API_ROUTES as Record<string, ApiRoute>)
+  .filter((route) => route.conditional)
+  .map((route) => route.path);
 
 if (require.main === module) void runService(gatewayService);

@@ -6,6 +6,8 @@ export type { ProblemCode, ProblemBody, FieldError, ProblemOptions } from './pro
 export { ProblemFilter, sendProblem, toProblemError } from './problem.filter';
 export { RouteTable, matchesRouteTemplate, refuseUnroutedRequests, unroutedProblem } from './allowed-methods';
 export { assertPlainUtf8Representation, decodeUtf8Body, parseFormBody, registerBodyParsers } from './body-parsers';
+export { COMPRESSION_THRESHOLD_BYTES, RESPONSE_CODINGS, registerCompression, selectedCoding } from './compression';
+export type { ResponseCoding } from './compression';
 export { clientErrorProblem, frameworkProblem } from './framework-errors';
 export { headerLines, REQUEST_ID_PATTERN } from './headers';
 export type { RawHeaders } from './headers';

@@ -20,6 +20,7 @@ import {
 } from '#libs/observability';
 import { refuseUnroutedRequests, RouteTable } from './allowed-methods';
 import { registerBodyParsers } from './body-parsers';
+import { registerCompression } from './compression';
 import { clientErrorHandler, frameworkErrorHandler } from './framework-errors';
 import { REQUEST_ID_PATTERN } from './headers';
 import { PlatformModule } from './platform.module';
@@ -43,6 +44,11 @@ export interface ServiceDefinition<S extends Shape> {
   /** The app's own environment variables, beyond the common ones. */
   configShape: S;
   bodyLimitBytes?: number;
+  /**
+   * Compress responses (br/gzip) for clients that accept it (registerCompression). For apps whose
+   * answers reach clients over a network: the gateway. Off by default.
+   */
+  compressResponses?: boolean;
   /** Builds the app's root feature module once the context exists. */
   module(context: ServiceContext<ServiceConfig<S>>): DynamicModule | Type | Promise<DynamicModule | Type>;
   /**
@@ -129,6 +135,7 @@ export async function buildService<S extends Shape>(
     bodyParser: false,
   });
   app.useGlobalFilters(new ProblemFilter(logger, routes));
+  if (definition.compressResponses) await registerCompression(app);
   // No app.enableShutdownHooks(): runService handles SIGTERM/SIGINT itself (app.close() runs the
   // same lifecycle hooks). Nest's handler re-raises the signal once the app is closed, which would
   // end the process before buffered spans are flushed.

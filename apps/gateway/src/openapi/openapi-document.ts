@@ -57,6 +57,25 @@ const HEADERS: Record<ResponseHeader, { description: string; schema: JsonSchema 
     description: '`true` when this answer repeats an earlier one for the same Idempotency-Key',
     schema: { type: 'string', enum: ['true'] },
   },
+  ETag: {
+    description:
+      'Strong validator of this representation (RFC 9110 §8.8.3): a hash of the JSON body, suffixed `.br`/`.gzip` when sent with that content coding; changes whenever the body (a status, a reply) or the coding does. Send it back in If-None-Match.',
+    schema: { type: 'string', pattern: '^"[0-9a-f]{32}(\\.(br|gzip))?"$' },
+  },
+  'Cache-Control': {
+    description:
+      '`private, no-cache`: the answer is for this client only (no shared cache may store it) and must be revalidated (If-None-Match) before each reuse',
+    schema: { type: 'string', enum: ['private, no-cache'] },
+  },
+  Vary: {
+    description: 'The representation depends on Accept-Encoding (its content coding and so its ETag)',
+    schema: { type: 'string', pattern: '(^|, ?)accept-encoding(,|$)' },
+  },
+  'Content-Encoding': {
+    description:
+      '`br` or `gzip` when the request accepted one and the body is 1024 bytes or more (RFC 9110 §8.4); absent otherwise',
+    schema: { type: 'string', enum: ['br', 'gzip'] },
+  },
 };
 
 function openApiPath(path: string): string {
@@ -112,10 +131,14 @@ function responseObject(response: ApiResponse): JsonSchema {
           headers: Object.fromEntries(response.headers.map((name) => [name, { $ref: `#/components/headers/${name}` }])),
         }
       : {}),
-    content:
-      response.schema === undefined
-        ? { [PROBLEM_CONTENT_TYPE]: { schema: problemContent } }
-        : { 'application/json': { schema: jsonSchema(response.schema, 'output') } },
+    ...(response.noContent
+      ? {}
+      : {
+          content:
+            response.schema === undefined
+              ? { [PROBLEM_CONTENT_TYPE]: { schema: problemContent } }
+              : { 'application/json': { schema: jsonSchema(response.schema, 'output') } },
+        }),
   };
 }
 

@@ -16,7 +16,7 @@ export interface ObservedResponse {
 type Operation = {
   responses: Record<
     string,
-    { content: Record<string, { schema: unknown }>; headers?: Record<string, { $ref: string }> }
+    { content?: Record<string, { schema: unknown }>; headers?: Record<string, { $ref: string }> }
   >;
 };
 
@@ -70,6 +70,21 @@ export function openApiValidator(document: OpenApiDocument) {
   /** The status, media type, body and documented headers of `response` against one documented answer. */
   const checkAgainst = (where: string, documented: Documented, response: ObservedResponse): string[] => {
     const problems: string[] = [];
+    problems.push(...checkContent(where, documented, response));
+    for (const [name, ref] of Object.entries(documented.headers ?? {})) {
+      const value = response.headers[name.toLowerCase()];
+      if (value === undefined) continue;
+      const headerName = ref.$ref.split('/').pop()!;
+      const check = validator(`header ${headerName}`, components.headers[headerName]!.schema);
+      if (!check(String(value)))
+        problems.push(`${where}: header ${name}="${String(value)}" ${ajv.errorsText(check.errors)}`);
+    }
+    return problems;
+  };
+
+  /** The media type and body of `response` against the documented content (none: no body at all). */
+  const checkContent = (where: string, documented: Documented, response: ObservedResponse): string[] => {
+    if (!documented.content) return response.body === '' ? [] : [`${where}: a body where none is documented`];
     const mediaType = String(response.headers['content-type'] ?? '')
       .split(';')[0]!
       .trim();
@@ -85,17 +100,9 @@ export function openApiValidator(document: OpenApiDocument) {
       return [`${where}: body is not JSON`];
     }
     const validate = validator(`${where} ${mediaType}`, content.schema);
-    if (!validate(body))
-      problems.push(`${where}: body ${ajv.errorsText(validate.errors)} in ${response.body.slice(0, 300)}`);
-    for (const [name, ref] of Object.entries(documented.headers ?? {})) {
-      const value = response.headers[name.toLowerCase()];
-      if (value === undefined) continue;
-      const headerName = ref.$ref.split('/').pop()!;
-      const check = validator(`header ${headerName}`, components.headers[headerName]!.schema);
-      if (!check(String(value)))
-        problems.push(`${where}: header ${name}="${String(value)}" ${ajv.errorsText(check.errors)}`);
-    }
-    return problems;
+    return validate(body)
+      ? []
+      : [`${where}: body ${ajv.errorsText(validate.errors)} in ${response.body.slice(0, 300)}`];
   };
 
   return {
