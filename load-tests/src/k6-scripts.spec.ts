@@ -37,5 +37,7 @@ describe('k6 scripts (k6 itself is never run here)', () => {
     for (const name of ['setup', 'e2eFlow', 'postFlow', 'historyFlow', 'injectFault', 'handleSummary'])
       expect(script).toContain(`export function ${name}(`);
     expect(script).toContain("new Trend('jeeves_e2e_latency', true)");
+    // The e2e poller sends the last ETag back, as the built-in driver does.
+    expect(script).toMatch(/'If-None-Match': last\.etag/);
   });
 });

@@ -8,6 +8,8 @@ export interface HttpResult {
   /** Parsed JSON body, or undefined when the body is not JSON. */
   readonly json: unknown;
   readonly durationMs: number;
+  /** The answer's ETag, when it has one (a 304's names the representation the client already holds). */
+  readonly etag?: string;
 }
 
 /** The endpoint tag of every request, as thresholds select them (`http_req_duration{endpoint:post_message}`). */
@@ -50,6 +52,7 @@ export class RecordingHttp {
     const started = spec.intendedStartMs ?? performance.now();
     let status = 0;
     let json: unknown;
+    let etag: string | undefined;
     try {
       const response = await this.pool.request({
         method: spec.method,
@@ -64,6 +67,8 @@ export class RecordingHttp {
         bodyTimeout: spec.timeoutMs ?? 30_000,
       });
       status = response.statusCode;
+      const tag = response.headers.etag;
+      etag = typeof tag === 'string' ? tag : undefined;
       const text = await response.body.text();
       try {
         json = text ? (JSON.parse(text) as unknown) : undefined;
@@ -85,7 +90,7 @@ export class RecordingHttp {
     second.requests += 1;
     if (failed) second.failed += 1;
     second.durationsMs.push(durationMs);
-    return { status, json, durationMs };
+    return { status, json, durationMs, ...(etag === undefined ? {} : { etag }) };
   }
 
   async close(): Promise<void> {

@@ -139,6 +139,8 @@ export async function runFlow(flow: FlowName, ctx: FlowContext, intendedStartMs:
   if (!check(ctx, 'message accepted (202)', posted.status === 202 && typeof id === 'string', tags) || flow === 'post')
     return;
   const deadline = intendedStartMs + ctx.scenario.e2e.deadlineMs;
+  // Like a well-behaved client, the poller sends the last ETag back: a 304 means "unchanged".
+  let last: { etag: string; status: unknown } | undefined;
   for (;;) {
     if (ctx.signal.aborted) return;
     const r = await ctx.http.request(
@@ -146,11 +148,12 @@ export async function runFlow(flow: FlowName, ctx: FlowContext, intendedStartMs:
         method: 'GET',
         path: `/v1/messages/${encodeURIComponent(id as string)}`,
         endpoint: 'get_message',
-        headers: auth,
+        headers: last ? { ...auth, 'if-none-match': last.etag } : auth,
       },
       tags,
     );
-    const status = (r.json as { status?: unknown } | undefined)?.status;
+    const status = r.status === 304 ? last?.status : (r.json as { status?: unknown } | undefined)?.status;
+    if (r.status === 200 && r.etag) last = { etag: r.etag, status };
     const now = performance.now();
     if (status === 'replied' || status === 'failed') {
       record(ctx, now - intendedStartMs, { ...tags, outcome: String(status) });

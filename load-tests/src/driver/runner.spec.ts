@@ -17,6 +17,8 @@ class FakeGateway {
   readonly chaosCalls: Array<{ method: string; path: string; body: string; atMs: number }> = [];
   private readonly startedAt = performance.now();
   private polls = new Map<string, number>();
+  /** Each GET of a message: the If-None-Match it sent and the status it got. */
+  readonly pollAnswers: Array<{ sent: string | undefined; status: number }> = [];
   private server: Server | undefined;
   url = '';
 
@@ -48,9 +50,16 @@ class FakeGateway {
     }
     const m = /^\/v1\/messages\/(.+)$/.exec(req.url ?? '');
     if (m) {
+      // Processing for two polls, then replied; the ETag names the status, and a match is a 304.
       const n = (this.polls.get(m[1]) ?? 0) + 1;
       this.polls.set(m[1], n);
-      return json(200, { id: m[1], status: n >= 2 ? 'replied' : 'processing', reply: n >= 2 ? 'hi' : null });
+      const status = n >= 3 ? 'replied' : 'processing';
+      const etag = `"${m[1]}-${status}"`;
+      const sent = req.headers['if-none-match'];
+      this.pollAnswers.push({ sent, status: sent === etag ? 304 : 200 });
+      if (sent === etag) return void res.writeHead(304, { etag }).end();
+      res.setHeader('etag', etag);
+      return json(200, { id: m[1], status, reply: status === 'replied' ? 'hi' : null });
     }
     if (req.url?.startsWith('/v1/users/')) return json(200, []);
     json(404, { title: 'not found' });
@@ -118,6 +127,23 @@ describe('runScenario (open model, against a fake gateway)', () => {
     const summary = buildSummary(result);
     expect(summary.metrics['http_req_duration{endpoint:post_message}'].values['p(95)']).toBeGreaterThan(0);
     expect(summary.checks['reply visible before the deadline']).toEqual({ passes: 5, fails: 0 });
+  });
+
+  it('polls like a well-behaved client: sends the last ETag back and reads a 304 as unchanged', async () => {
+    const s = scenario({
+      stages: [{ durationSeconds: 1, targetRate: 4 }],
+      mix: [{ flow: 'e2e', weight: 1 }],
+      thresholds: { checks: ['rate>0.99'], jeeves_e2e_latency: ['count>0'] },
+    });
+    const result = await runScenario({ scenario: s, target });
+    expect(result.passed).toBe(true);
+    // Per message: a 200 without If-None-Match, a 304 for the same tag, then a 200 with the reply.
+    expect(gw.pollAnswers.filter((a) => a.sent === undefined).every((a) => a.status === 200)).toBe(true);
+    const conditional = gw.pollAnswers.filter((a) => a.sent !== undefined);
+    expect(conditional.some((a) => a.status === 304)).toBe(true);
+    expect(conditional.some((a) => a.status === 200)).toBe(true);
+    const failed = result.metrics.aggregate({ metric: 'http_req_failed', tags: { status: '304' } }, { kind: 'rate' });
+    expect(failed).toBe(0);
   });
 
   it('starts iterations on schedule however slow the responses are, and counts the queueing (no coordinated omission)', async () => {
