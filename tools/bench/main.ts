@@ -12,6 +12,8 @@
  *   first-run the README's first command on a fresh clone, every cache empty and then warm; idle memory
  *   gateway-accept  the gateway's POST path, consumers stopped: builds side by side (--variant name=<root>),
  *             CPU ms per POST at a fixed rate and the accept rate, beside the bare handler (prints only)
+ *   polling   GET /v1/messages/:id polled with and without If-None-Match and br: bytes received and
+ *             gateway CPU per poll (ADR 0043)
  *   trace-ui  Zipkin's ready time and idle RSS, the whole lab's idle RSS with and without it (prints only)
  *   payloads  JSON, MessagePack and Protobuf envelopes: bytes and encode/decode CPU per record per event
  *             type, and the pipeline's capacity, e2e p99 and CPU per message with every producer on each
@@ -25,6 +27,7 @@ import { bench as footprint } from './footprint';
 import { bench as gatewayAccept } from './gateway-accept';
 import { bench as overhead } from './overhead';
 import { bench as payloads } from './payloads';
+import { bench as polling } from './polling';
 import { bench as tokenGuessing } from './token-guessing';
 import { bench as traceUi } from './trace-ui';
 import { progress, type Bench } from './support';
@@ -40,6 +43,7 @@ const BENCHES: Record<string, Bench> = {
   'first-run': firstRun,
   'trace-ui': traceUi,
   payloads,
+  polling,
 };
 
 // kafkajs 2.2.4 computes negative timer delays on Node 24; the warning is noise, not a fault.

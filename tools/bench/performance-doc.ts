@@ -36,6 +36,7 @@ export function writePerformanceSection(name: string, markdown: string, reproduc
     'token-guessing': 'Token dealer under secret guessing',
     'first-run': "First run: the README's first command, cold and warm",
     payloads: 'Envelope formats: bytes, codec CPU and pipeline capacity per format',
+    polling: 'Polling a message: If-None-Match and compression',
   };
   const section = [
     start,
