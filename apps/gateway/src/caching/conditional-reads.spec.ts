@@ -99,6 +99,21 @@ describe('conditional reads and compression (inject)', () => {
     expect((await get(`/v1/messages/${ID}`, { 'if-none-match': '"other"' })).statusCode).toBe(200);
   });
 
+  it('answers HEAD like GET: the same ETag, and 304 on a match', async () => {
+    gw.reader.add(messageView({ id: ID, status: 'processing', reply: null }));
+    const head = await gw.app.inject({ method: 'HEAD', url: `/v1/messages/${ID}`, headers: auth });
+    expect(head.statusCode).toBe(200);
+    expect(head.headers.etag).toBe((await get(`/v1/messages/${ID}`)).headers.etag);
+    const again = await gw.app.inject({
+      method: 'HEAD',
+      url: `/v1/messages/${ID}`,
+      headers: { ...auth, 'if-none-match': String(head.headers.etag) },
+    });
+    expect(again.statusCode).toBe(304);
+    expect(again.rawPayload.length).toBe(0);
+    expect(again.headers.etag).toBe(head.headers.etag);
+  });
+
   it('changes the ETag when the status changes, so the old one gets a 200 with the new status', async () => {
     gw.reader.add(messageView({ id: ID, status: 'accepted', intent: null, reply: null }));
     const accepted = await get(`/v1/messages/${ID}`);

@@ -28,9 +28,10 @@ export function registerConditionalReads(instance: FastifyInstance, routes: read
     void reply.header('etag', tag).header('cache-control', READ_CACHE_CONTROL);
     addVary(reply, 'accept-encoding');
     if (!ifNoneMatchMatches(request.headers['if-none-match'], tag)) return payload;
-    // 304 (RFC 9110 §15.4.5): the headers a 200 would have had for caching, no content.
+    // 304 (RFC 9110 §15.4.5): the headers a 200 would have had for caching, no content. HEAD's own
+    // onSend (Fastify's exposeHeadRoutes) runs after this one and needs a payload it can measure.
     void reply.code(304).removeHeader('content-type').removeHeader('content-length');
-    return null;
+    return request.method === 'HEAD' ? '' : null;
   });
 }
 
