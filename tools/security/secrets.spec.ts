@@ -89,7 +89,9 @@ describe('the secrets scan (gitleaks with the repo .gitleaks.toml)', () => {
     } finally {
       rmSync(bare, { force: true });
     }
-  });
+    // A second gitleaks run over the repository: well under a second alone, longer than jest's
+    // default 5 s while the whole unit tier shares two cores.
+  }, 60_000);
 });
 
 describe('gitleaks reports', () => {
