@@ -1,8 +1,9 @@
-import { encode as msgpackEncode } from '@msgpack/msgpack';
+import { Decoder, Encoder, encode as msgpackEncode } from '@msgpack/msgpack';
+import fc from 'fast-check';
 import { CONTENT_TYPES, envelopeProtoType, EVENT_TYPES, makeEnvelope, PAYLOAD_SCHEMAS } from '#libs/contracts';
 import { decodeEnvelope, encodeEnvelope } from './decode';
 import { PoisonMessageError } from './errors';
-import { payloadFormatOf } from './payload-codec';
+import { decodeValue, payloadFormatOf } from './payload-codec';
 
 const envelope = makeEnvelope({
   type: EVENT_TYPES.messageAccepted,
@@ -104,6 +105,87 @@ describe('payload codec', () => {
 
     it('refuses bytes that are not a message at all', () => {
       expect(reasonOf(Buffer.from([0xff, 0xff, 0xff]), CONTENT_TYPES.protobuf)).toBe('invalid-protobuf');
+    });
+  });
+
+  describe('MessagePack strings that are not UTF-8', () => {
+    // A fixstr of `length` bytes, as a producer that does not check its strings might write it.
+    const fixstr = (bytes: number[]): Buffer => Buffer.from([0xa0 | bytes.length, ...bytes]);
+    /** `envelope` as MessagePack with `correlationId`'s value (the string "c1") replaced by `raw`. */
+    function withCorrelationId(raw: Buffer): Buffer {
+      const bytes = encodeEnvelope(envelope, 'msgpack');
+      const at = bytes.indexOf(Buffer.from([0xa2, 0x63, 0x31]));
+      return Buffer.concat([bytes.subarray(0, at), raw, bytes.subarray(at + 3)]);
+    }
+
+    it.each([
+      ['a byte that is never UTF-8 (0xff, not "ÿ")', [0x63, 0xff]],
+      ['an overlong "1" (0xc0 0xb1)', [0x63, 0xc0, 0xb1]],
+      ['a surrogate encoded as UTF-8 (CESU-8)', [0x63, 0xed, 0xa0, 0x80]],
+      ['a sequence cut short', [0x63, 0xe2, 0x82]],
+    ])('refuses %s in a string value, as Protobuf does, instead of reading other text', (_name, bytes) => {
+      expect(reasonOf(withCorrelationId(fixstr(bytes)), CONTENT_TYPES.msgpack)).toBe('invalid-msgpack');
+    });
+
+    it('refuses a map key that is not UTF-8 (an overlong "i" would read as "id")', () => {
+      const bytes = encodeEnvelope(envelope, 'msgpack');
+      const at = bytes.indexOf(Buffer.from([0xa2, 0x69, 0x64]));
+      const overlong = Buffer.concat([bytes.subarray(0, at), fixstr([0xc1, 0xa9, 0x64]), bytes.subarray(at + 3)]);
+      expect(reasonOf(overlong, CONTENT_TYPES.msgpack)).toBe('invalid-msgpack');
+    });
+
+    it('refuses a long string that is not UTF-8 (decoded another way than short ones)', () => {
+      const long = Buffer.concat([Buffer.from([0xd9, 250]), Buffer.alloc(249, 0x63), Buffer.from([0xff])]);
+      expect(() => decodeValue(long, 'msgpack')).toThrow(expect.objectContaining({ reason: 'invalid-msgpack' }));
+    });
+
+    it('reads back whatever @msgpack/msgpack writes: every type of header is walked right', () => {
+      // Every MessagePack type: ints and floats of each width, nil, booleans, str/bin/ext of each
+      // length class, arrays and maps of each size class (16 = the first 16-bit size), nested.
+      const leaf = fc.oneof(
+        fc.integer({ min: -(2 ** 31), max: 2 ** 32 - 1 }),
+        fc.maxSafeInteger(),
+        fc.double(),
+        fc.constantFrom(null, true, false),
+        fc.string({ unit: 'grapheme', maxLength: 300 }),
+        fc.uint8Array({ maxLength: 300 }),
+        fc.date({ noInvalidDate: true }),
+        fc.bigInt({ min: -(2n ** 63n), max: 2n ** 64n - 1n }),
+      );
+      const tree = fc.letrec((tie) => ({
+        node: fc.oneof(
+          { depthSize: 'small', withCrossShrink: true },
+          leaf,
+          fc.array(tie('node'), { maxLength: 20 }),
+          fc.dictionary(
+            fc.string({ unit: 'grapheme', maxLength: 40 }).filter((key) => key !== '__proto__'),
+            tie('node'),
+            { maxKeys: 20 },
+          ),
+        ),
+      })).node;
+      const encoder = new Encoder({ useBigInt64: true });
+      const readsBack = (value: unknown): void => {
+        const bytes = Buffer.from(encoder.encode(value));
+        expect(decodeValue(bytes, 'msgpack')).toEqual(new Decoder().decode(bytes));
+      };
+      fc.assert(fc.property(tree, readsBack), { numRuns: 100 });
+      // The 32-bit size classes and the timestamp's three widths (fixext 4, fixext 8, ext 8).
+      const big = 65_600;
+      for (const value of [
+        [Array.from({ length: big }, () => 1), 'é'.repeat(big), new Uint8Array(big)],
+        Object.fromEntries(Array.from({ length: big }, (_, i) => [`k${i}`, i])),
+        [new Date(1000), new Date(1500), new Date(-1), 'after'],
+      ])
+        expect(() => decodeValue(Buffer.from(encoder.encode(value)), 'msgpack')).not.toThrow();
+    });
+
+    it('still reads binary, timestamps and every kind of string length it is given (zod judges them)', () => {
+      const text = 'ü'.repeat(40_000);
+      const value = msgpackEncode({ ...envelope, correlationId: text, bin: new Uint8Array([0xff]), at: new Date(0) });
+      expect(reasonOf(Buffer.from(value), CONTENT_TYPES.msgpack)).toBe('invalid-envelope');
+      const ok = Buffer.from(msgpackEncode({ ...envelope, correlationId: 'ü'.repeat(60) }));
+      expect(decodeEnvelope(ok, PAYLOAD_SCHEMAS, CONTENT_TYPES.msgpack).correlationId).toBe('ü'.repeat(60));
     });
   });
 });

@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import { Decoder, Encoder } from '@msgpack/msgpack';
 import {
   CONTENT_TYPES,
@@ -56,7 +57,8 @@ export function encodeValue(value: unknown, format: PayloadFormat): Buffer {
  * Decodes a value written as `format` into plain data, unvalidated. Throws PoisonMessageError
  * (`invalid-<format>`) when the bytes are not valid in that format: for Protobuf that includes a
  * value that is not the canonical encoding of what it decodes to (fields the schema does not know,
- * a field repeated, invalid UTF-8 in a string), and a payload whose oneof case is not its type's.
+ * a field repeated, invalid UTF-8 in a string), and a payload whose oneof case is not its type's;
+ * for MessagePack, a string or map key that is not well-formed UTF-8.
  */
 export function decodeValue(value: Buffer | null, format: PayloadFormat): unknown {
   if (value === null) throw new PoisonMessageError(`invalid-${format}`, 'empty value (tombstone)');
@@ -67,12 +69,17 @@ export function decodeValue(value: Buffer | null, format: PayloadFormat): unknow
       } catch (error) {
         throw new PoisonMessageError('invalid-json', 'value is not valid JSON', { cause: error });
       }
-    case 'msgpack':
+    case 'msgpack': {
+      let decoded: unknown;
       try {
-        return msgpackDecoder.decode(value);
+        decoded = msgpackDecoder.decode(value);
       } catch (error) {
         throw new PoisonMessageError('invalid-msgpack', 'value is not valid MessagePack', { cause: error });
       }
+      if (!msgpackStringsAreUtf8(value))
+        throw new PoisonMessageError('invalid-msgpack', 'value holds a MessagePack string that is not UTF-8');
+      return decoded;
+    }
     case 'protobuf':
       return decodeProtobuf(value);
   }
@@ -100,3 +107,103 @@ function decodeProtobuf(value: Buffer): unknown {
     throw new PoisonMessageError('invalid-protobuf', (error as Error).message, { cause: error });
   }
 }
+
+/**
+ * True when every str (values and map keys) of `value`, one well-formed MessagePack object, is
+ * well-formed UTF-8 (RFC 3629: no overlong forms, no encoded surrogates), as the MessagePack spec's
+ * str type requires. @msgpack/msgpack has no strict mode: short strings it reads byte by byte
+ * (0xff becomes "ÿ", an overlong "i" becomes "i"), long ones through a lenient TextDecoder (U+FFFD).
+ * A linear walk of the item headers: the bytes were decoded already, so their structure is valid.
+ */
+function msgpackStringsAreUtf8(value: Buffer): boolean {
+  let at = 0;
+  // Items still to read: containers add theirs (a map two per entry), so no recursion is needed.
+  let pending = 1;
+  const str = (headerBytes: number, length: number): boolean => {
+    const start = at + headerBytes;
+    at = start + length;
+    return isUtf8(value.subarray(start, at));
+  };
+  while (pending > 0 && at < value.length) {
+    pending--;
+    const type = value[at]!;
+    if (type <= 0x7f || type >= 0xe0 || type === 0xc0 || type === 0xc2 || type === 0xc3) at += 1;
+    else if (type <= 0x8f) {
+      pending += 2 * (type & 0x0f); // fixmap
+      at += 1;
+    } else if (type <= 0x9f) {
+      pending += type & 0x0f; // fixarray
+      at += 1;
+    } else if (type <= 0xbf) {
+      if (!str(1, type & 0x1f)) return false; // fixstr
+    } else
+      switch (type) {
+        case 0xd9:
+          if (!str(2, value.readUInt8(at + 1))) return false;
+          break;
+        case 0xda:
+          if (!str(3, value.readUInt16BE(at + 1))) return false;
+          break;
+        case 0xdb:
+          if (!str(5, value.readUInt32BE(at + 1))) return false;
+          break;
+        case 0xc4: // bin 8/16/32
+          at += 2 + value.readUInt8(at + 1);
+          break;
+        case 0xc5:
+          at += 3 + value.readUInt16BE(at + 1);
+          break;
+        case 0xc6:
+          at += 5 + value.readUInt32BE(at + 1);
+          break;
+        case 0xc7: // ext 8/16/32: length, then a type byte
+          at += 3 + value.readUInt8(at + 1);
+          break;
+        case 0xc8:
+          at += 4 + value.readUInt16BE(at + 1);
+          break;
+        case 0xc9:
+          at += 6 + value.readUInt32BE(at + 1);
+          break;
+        case 0xdc: // array 16/32
+          pending += value.readUInt16BE(at + 1);
+          at += 3;
+          break;
+        case 0xdd:
+          pending += value.readUInt32BE(at + 1);
+          at += 5;
+          break;
+        case 0xde: // map 16/32
+          pending += 2 * value.readUInt16BE(at + 1);
+          at += 3;
+          break;
+        case 0xdf:
+          pending += 2 * value.readUInt32BE(at + 1);
+          at += 5;
+          break;
+        default:
+          // Fixed-size numbers and fixext: the header byte and a payload of known size.
+          at += 1 + (FIXED_PAYLOAD_BYTES.get(type) ?? 0);
+      }
+  }
+  return true;
+}
+
+/** Payload sizes of MessagePack's fixed-size types: float 32/64, uint and int 8–64, fixext 1–16 (type byte included). */
+const FIXED_PAYLOAD_BYTES: ReadonlyMap<number, number> = new Map([
+  [0xca, 4],
+  [0xcb, 8],
+  [0xcc, 1],
+  [0xcd, 2],
+  [0xce, 4],
+  [0xcf, 8],
+  [0xd0, 1],
+  [0xd1, 2],
+  [0xd2, 4],
+  [0xd3, 8],
+  [0xd4, 2],
+  [0xd5, 3],
+  [0xd6, 5],
+  [0xd7, 9],
+  [0xd8, 17],
+]);
