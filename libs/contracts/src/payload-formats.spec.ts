@@ -35,6 +35,10 @@ describe('payload formats and their content types', () => {
     ['application/protobuf; encoding=binary; version=1', 'protobuf'],
     ['application/x-protobuf; proto=jeeves.v1.Envelope', 'protobuf'],
     ['application/vnd.msgpack; charset=binary', 'msgpack'],
+    // RFC 9110 §5.6.4: a quoted-string may hold `;`, `=` and `\"`; it is one parameter value.
+    ['application/json; note="a;b=c"; charset=utf-8', 'json'],
+    ['application/x-protobuf; proto="jeeves.v1;Envelope"', 'protobuf'],
+    ['application/vnd.msgpack; note="say \\"hi;\\""', 'msgpack'],
   ])('reads the parameters of %s (%s)', (value, format) => {
     expect(payloadFormatOfContentType(value)).toBe(format);
   });
@@ -50,8 +54,19 @@ describe('payload formats and their content types', () => {
     ['a parameter without a value', 'application/json; charset'],
     ['an unterminated quoted value', 'application/json; charset="utf-8'],
     ['two media types', 'application/json, application/vnd.msgpack'],
+    ['a refused charset after a quoted `;`', 'application/json; note="a;b"; charset=utf-16'],
+    ['text after a quoted value', 'application/json; charset="utf-8"x'],
   ])('names no format for %s', (_name, value) => {
     expect(payloadFormatOfContentType(value)).toBeUndefined();
+  });
+
+  it('reads a huge header in one pass: long runs of spaces, quotes or escapes cost no backtracking', () => {
+    const run = 500_000;
+    expect(payloadFormatOfContentType(`application/json;${' '.repeat(run)}x`)).toBeUndefined();
+    expect(payloadFormatOfContentType(`application/json; a${' '.repeat(run)}=b`)).toBe('json');
+    expect(payloadFormatOfContentType(`application/json; a="${'\\;'.repeat(run)}"`)).toBe('json');
+    expect(payloadFormatOfContentType(`application/json; a="${'\\;'.repeat(run)}`)).toBeUndefined();
+    expect(payloadFormatOfContentType(`application/json; a=b${' '.repeat(run)}c`)).toBeUndefined();
   });
 
   describe('contentTypeOf', () => {

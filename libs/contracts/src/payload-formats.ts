@@ -55,10 +55,65 @@ const PARAMETER_RULES: Readonly<Record<PayloadFormat, Readonly<Record<string, re
   protobuf: { encoding: ['binary'], version: ['1'] },
 };
 
-function unquote(value: string): string | undefined {
-  if (!value.startsWith('"')) return TOKEN.test(value) ? value : undefined;
-  if (value.length < 2 || !value.endsWith('"')) return undefined;
-  return value.slice(1, -1).replace(/\\(.)/g, '$1');
+/**
+ * RFC 9110 §5.6.6 parameters after the media type, `;`-separated, each `name=value` where the value
+ * is a token or a quoted-string (which may hold `;`, `=` and backslash-escaped characters): their
+ * lower-cased names and unquoted values, empty parameters skipped. Undefined when malformed.
+ */
+/** `text` without trailing spaces and tabs (a loop: `/[ \t]+$/` backtracks quadratically on long runs). */
+function withoutTrailingWhitespace(text: string): string {
+  let end = text.length;
+  while (end > 0 && (text[end - 1] === ' ' || text[end - 1] === '\t')) end--;
+  return text.slice(0, end);
+}
+
+function parametersOf(text: string): Array<readonly [string, string]> | undefined {
+  const parameters: Array<readonly [string, string]> = [];
+  let at = 0;
+  // A hand scan, linear in the header's length (it is the sender's to choose).
+  const skipWhitespace = (): void => {
+    while (at < text.length && (text[at] === ' ' || text[at] === '\t')) at++;
+  };
+  for (;;) {
+    skipWhitespace();
+    if (at >= text.length) return parameters;
+    if (text[at] === ';') {
+      at++;
+      continue;
+    }
+    const nameStart = at;
+    while (at < text.length && text[at] !== '=' && text[at] !== ';') at++;
+    if (text[at] !== '=') return undefined;
+    const name = withoutTrailingWhitespace(text.slice(nameStart, at));
+    at++;
+    skipWhitespace();
+    let value = '';
+    if (text[at] === '"') {
+      let closed = false;
+      for (at++; at < text.length && !closed;) {
+        const char = text[at]!;
+        if (char === '\\') {
+          if (at + 1 >= text.length) return undefined;
+          value += text[at + 1];
+          at += 2;
+        } else {
+          at++;
+          if (char === '"') closed = true;
+          else value += char;
+        }
+      }
+      if (!closed) return undefined;
+    } else {
+      const valueStart = at;
+      while (at < text.length && text[at] !== ';') at++;
+      value = withoutTrailingWhitespace(text.slice(valueStart, at));
+      if (!TOKEN.test(value)) return undefined;
+    }
+    if (!TOKEN.test(name)) return undefined;
+    skipWhitespace();
+    if (at < text.length && text[at] !== ';') return undefined;
+    parameters.push([name.toLowerCase(), value]);
+  }
 }
 
 /**
@@ -68,20 +123,17 @@ function unquote(value: string): string | undefined {
  * (`application/json; charset=utf-8`), per RFC 9110 §8.3.1.
  */
 export function payloadFormatOfContentType(value: string): PayloadFormat | undefined {
-  const [mediaType = '', ...parameters] = value.split(';');
+  const semicolon = value.indexOf(';');
+  const mediaType = semicolon === -1 ? value : value.slice(0, semicolon);
   const format = FORMAT_OF_MEDIA_TYPE.get(mediaType.trim().toLowerCase());
   if (format === undefined) return undefined;
+  if (semicolon === -1) return format;
+  const parameters = parametersOf(value.slice(semicolon + 1));
+  if (parameters === undefined) return undefined;
   const rules = PARAMETER_RULES[format];
-  for (const parameter of parameters) {
-    const trimmed = parameter.trim();
-    if (trimmed === '') continue;
-    const equals = trimmed.indexOf('=');
-    if (equals <= 0) return undefined;
-    const name = trimmed.slice(0, equals).trim().toLowerCase();
-    const raw = unquote(trimmed.slice(equals + 1).trim());
-    if (!TOKEN.test(name) || raw === undefined) return undefined;
+  for (const [name, parameterValue] of parameters) {
     const allowed = rules[name];
-    if (allowed !== undefined && !allowed.includes(raw.toLowerCase())) return undefined;
+    if (allowed !== undefined && !allowed.includes(parameterValue.toLowerCase())) return undefined;
   }
   return format;
 }
