@@ -122,7 +122,9 @@ function msgpackStringsAreUtf8(value: Buffer): boolean {
   const str = (headerBytes: number, length: number): boolean => {
     const start = at + headerBytes;
     at = start + length;
-    return isUtf8(value.subarray(start, at));
+    // ASCII is UTF-8: most strings end here, without a native call or a Buffer view made for it.
+    for (let i = start; i < at; i++) if (value[i]! >= 0x80) return isUtf8(value.subarray(i, at));
+    return true;
   };
   while (pending > 0 && at < value.length) {
     pending--;
