@@ -188,23 +188,39 @@ export async function replayDeadLetters(
   }
 }
 
-function table(letters: readonly DeadLetter[]): string {
+/**
+ * `text` as one line of printable text of at most `maxChars`: control characters (a producer's
+ * header or value may carry a line break or a terminal escape) shown as `\uXXXX`, the rest cut.
+ */
+function cell(text: string, maxChars: number): string {
+  const printable = text.replace(
+    /[\u0000-\u001f\u007f-\u009f]/g,
+    (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
+  return printable.length > maxChars ? `${printable.slice(0, maxChars - 1)}…` : printable;
+}
+
+/** The `lab dlq` table: one line per dead letter, every cell printable and bounded (see `cell`). */
+export function deadLetterTable(letters: readonly DeadLetter[]): string {
   const rows = [
     ['DLQ ID', 'SOURCE', 'REASON', 'ATTEMPTS', 'DEAD-LETTERED AT', 'MESSAGE', 'CONTENT-TYPE', 'ERROR'],
-    ...letters.map((l) => [
-      l.id,
-      `${l.sourceTopic}[${l.sourcePartition}]@${l.sourceOffset}`,
-      l.reason,
-      l.attempts,
-      l.deadLetteredAt,
-      l.messageId ?? '-',
-      l.contentType || '-',
-      l.error.slice(0, 80),
-    ]),
+    ...letters.map((l) => {
+      const cells: Array<readonly [string, number]> = [
+        [l.id, 32],
+        [`${l.sourceTopic}[${l.sourcePartition}]@${l.sourceOffset}`, 64],
+        [l.reason, 32],
+        [l.attempts, 8],
+        [l.deadLetteredAt, 32],
+        [l.messageId ?? '-', 64],
+        [l.contentType || '-', 48],
+        [l.error, 80],
+      ];
+      return cells.map(([text, maxChars]) => cell(text, maxChars));
+    }),
   ];
   const widths = rows[0]!.map((_, col) => Math.max(...rows.map((row) => row[col]!.length)));
   return rows
-    .map((row) => row.map((cell, col) => (col === row.length - 1 ? cell : cell.padEnd(widths[col]!))).join('  '))
+    .map((row) => row.map((text, col) => (col === row.length - 1 ? text : text.padEnd(widths[col]!))).join('  '))
     .join('\n');
 }
 
@@ -227,7 +243,7 @@ async function run({ positional, flags }: ParsedArgs, io: CommandIo): Promise<nu
       io.out(
         letters.length === 0
           ? `No dead letters in ${topicName(TOPICS.dlq, config.topicPrefix)}.`
-          : `${table(shown)}\n\n${shown.length} of ${letters.length} dead letters (newest last).`,
+          : `${deadLetterTable(shown)}\n\n${shown.length} of ${letters.length} dead letters (newest last).`,
       );
     return 0;
   }
