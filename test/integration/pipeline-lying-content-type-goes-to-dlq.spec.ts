@@ -61,6 +61,19 @@ describe('pipeline: a record with a lying or unknown content-type goes to the DL
       contentType: 'application/x-jeeves-unknown',
       reason: 'unknown-content-type',
     },
+    {
+      // @msgpack/msgpack alone would read "hel\xff" as "helÿ" and the bot would answer it.
+      name: 'MessagePack whose text is not UTF-8',
+      value: () => {
+        const bytes = encodeEnvelope(acceptedEnvelope(user, 'help'), 'msgpack');
+        const at = bytes.indexOf(Buffer.from([0xa4, ...Buffer.from('help')]));
+        if (at < 0) throw new Error('the MessagePack value holds no "help" string');
+        bytes[at + 4] = 0xff;
+        return bytes;
+      },
+      contentType: CONTENT_TYPES.msgpack,
+      reason: 'invalid-msgpack',
+    },
   ])(
     'dead-letters $name, byte for byte, and answers the next message',
     async ({ value, contentType, reason }) => {
@@ -90,7 +103,8 @@ describe('pipeline: a record with a lying or unknown content-type goes to the DL
     await produceRecord(producer, TOPICS.messages, {
       key: Buffer.from(user),
       value: encodeEnvelope(envelope, 'msgpack'),
-      headers: { [CONTENT_TYPE_HEADER]: Buffer.from('Application/X-MsgPack; charset=binary') },
+      // A quoted parameter value may hold a ';' (RFC 9110 quoted-string).
+      headers: { [CONTENT_TYPE_HEADER]: Buffer.from('Application/X-MsgPack; note="rolled; out"; charset=binary') },
     });
     await expect(waitForFinal(envelope.data.messageId)).resolves.toMatchObject({
       status: 'replied',
