@@ -26,7 +26,7 @@ RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY .swcrc ./
 COPY libs libs
 COPY apps apps
-RUN node_modules/.bin/swc apps libs -d dist --copy-files --quiet --ignore '**/*.spec.ts' --ignore '**/*.d.ts'
+RUN node_modules/.bin/swc apps libs -d dist --copy-files --quiet --ignore '**/*.spec.ts' --ignore '**/*.d.ts' --ignore 'apps/console/web/**'
 
 FROM base AS runtime
 # NODE_ENV=production: the token-dealer then refuses the lab's published client secrets

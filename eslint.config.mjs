@@ -40,7 +40,8 @@ export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', '.lab/**', 'results/**', 'load-tests/k6/**', '**/*.js', '**/*.mjs'] },
   ...tseslint.configs.recommended,
   {
-    files: ['**/*.ts'],
+    // .tsx: the console's page (apps/console/web, its own tsconfig with the DOM and JSX).
+    files: ['**/*.ts', '**/*.tsx'],
     languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
     rules: {
       '@typescript-eslint/no-floating-promises': 'error',

@@ -44,6 +44,18 @@ if [ "$needs_build" = yes ]; then
   mkdir -p dist
   touch "$STAMP.next"
   # shellcheck disable=SC2086 # word splitting of the dir list is intended
-  swc $SRC_DIRS -d dist --copy-files --quiet
+  # The console's page is not SWC's: Vite builds it (step 3).
+  swc $SRC_DIRS -d dist --copy-files --quiet --ignore 'apps/console/web/**'
   mv "$STAMP.next" "$STAMP"
+fi
+
+# 3. The console's page (apps/console/web, React): built by Vite into dist/apps/console/public when a
+#    file there is newer than the built index.html (SWC skips that folder).
+WEB_SRC=apps/console/web
+WEB_OUT=dist/apps/console/public/index.html
+if [ -d "$WEB_SRC" ]; then
+  if [ ! -f "$WEB_OUT" ] || [ package-lock.json -nt "$WEB_OUT" ] || [ -n "$(find "$WEB_SRC" -newer "$WEB_OUT" -type f -print 2>/dev/null | head -n 1)" ]; then
+    step "building the console page (vite) -> dist/apps/console/public"
+    vite build --config "$WEB_SRC/vite.config.mjs" 1>&2
+  fi
 fi

@@ -1,5 +1,6 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { CONSOLE_APP } from '#libs/contracts';
 import { APP_NAMES } from './lab';
 
 /**
@@ -63,7 +64,8 @@ describe('nest-cli.json', () => {
     expect(projectsOfType('application')).toEqual(folders('apps'));
     expect(projectsOfType('library')).toEqual(folders('libs'));
     expect(Object.keys(config.projects).sort()).toEqual([...folders('apps'), ...folders('libs')].sort());
-    expect(projectsOfType('application')).toEqual([...APP_NAMES].sort());
+    // The services the lab runs, and the lab console (a lab tool, not in SERVICES: ADR 0090).
+    expect(projectsOfType('application')).toEqual([...APP_NAMES, CONSOLE_APP.name].sort());
   });
 
   it('points each project at its own folder and an entry file that exists (main.ts, index.ts)', () => {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { checkConfig } from '#libs/config';
-import { defaultPortOf, type ServiceName } from '#libs/contracts';
+import { CONSOLE_APP, defaultPortOf, type ServiceName } from '#libs/contracts';
 import { appConfigShape, CONFIGURED_APPS } from './app-config-shapes';
 import { appEnv, describeInstance, loadLabConfig } from '../lab';
 import { type ComposeService, dependencies, loadCompose, REPO_ROOT, servicesUnder } from './compose-file';
@@ -24,7 +24,8 @@ const nestApps = Object.entries(
   (JSON.parse(readFileSync(join(REPO_ROOT, 'nest-cli.json'), 'utf8')) as { projects: Record<string, { type: string }> })
     .projects,
 )
-  .filter(([, p]) => p.type === 'application')
+  // The lab console is a lab tool, not in the image or the compose apps profile (ADR 0090).
+  .filter(([name, p]) => p.type === 'application' && name !== CONSOLE_APP.name)
   .map(([name]) => name);
 
 const imageEnv = dockerfileEnv(loadDockerfile());

@@ -14,6 +14,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { providerService } from '../../apps/provider/src/main';
+import { CONSOLE_APP } from '#libs/contracts';
 import { createLogger } from '#libs/observability';
 import { buildService } from '#libs/platform';
 import { REPO_ROOT } from './compose-file';
@@ -39,8 +40,10 @@ const nestCli = JSON.parse(readFileSync(join(REPO_ROOT, 'nest-cli.json'), 'utf8'
   compilerOptions: { builder: { options: { filenames: string[]; outDir: string; ignore: string[] } } };
   projects: Record<string, { type: string; sourceRoot: string; entryFile: string }>;
 };
+// The lab console (apps/console) is in nest-cli.json but not in the image: a lab tool that `lab up`
+// starts beside the services, left out by .dockerignore (ADR 0090).
 const APPS = Object.entries(nestCli.projects)
-  .filter(([, p]) => p.type === 'application')
+  .filter(([name, p]) => p.type === 'application' && name !== CONSOLE_APP.name)
   .map(([name]) => name);
 const stages = [...new Set(instructions.map((i) => i.stage))];
 const finalStage = stages.at(-1);
@@ -239,6 +242,9 @@ describe('tools/docker/entrypoint.sh', () => {
 
   it('knows the same six apps as the lab and nest-cli.json', () => {
     expect(APPS.sort()).toEqual(['bot', 'data-service', 'gateway', 'provider', 'token-dealer', 'worker']);
+    // The lab console's sources never reach the build context (.dockerignore), so the image has no console.
+    expect(dockerignored(ignore, 'apps/console/src/main.ts')).toBe(true);
+    expect(dockerignored(ignore, 'apps/console/web/src/App.tsx')).toBe(true);
   });
 
   it.each([[[]], [['--help']], [['nope']], [['../gateway']], [['gateway', '--inspect']]])(

@@ -91,6 +91,7 @@ export {
   defaultPortOf,
   defaultUrlOf,
   LAB_CLIENTS,
+  CONSOLE_APP,
   CHAOS_SCOPE,
   TOKEN_DEFAULTS,
 } from './services';

@@ -68,6 +68,12 @@ export const LAB_CLIENTS = Object.freeze({
   admin: { id: 'lab-admin', secret: 'lab-admin-secret', scope: 'messages:write messages:read lab:chaos' },
 } as const);
 
+/**
+ * The lab console (apps/console): the lab's web page, not a Jeeves service. It has no Kafka client
+ * and no chaos API, so it is not in SERVICES; the lab starts it after the services (ADR 0090).
+ */
+export const CONSOLE_APP = Object.freeze({ name: 'console', defaultPort: 3010 } as const);
+
 /** The scope of the chaos admin API (`/admin/chaos/faults`). */
 export const CHAOS_SCOPE = 'lab:chaos';
 

@@ -1,0 +1,41 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import type { ServiceContext } from '#libs/platform';
+import { ChaosController } from './chaos/chaos.controller';
+import { ChatController } from './chat/chat.controller';
+import type { ConsoleConfig } from './console.config';
+import { OverviewController } from './overview/overview.controller';
+import { ClientCredentialsTokens } from './upstream/client-credentials';
+import { LabServices } from './upstream/lab-services';
+import { defaultWebDir, loadWebBundle } from './web/web-bundle';
+import { WebController } from './web/web.controller';
+import { WEB_BUNDLE } from './web/web.tokens';
+
+@Module({})
+export class ConsoleModule {
+  static register(context: ServiceContext<ConsoleConfig>): DynamicModule {
+    const config = context.config;
+    const urls = config.CONSOLE_SERVICE_URLS;
+    const timeoutMs = config.CONSOLE_UPSTREAM_TIMEOUT_MS;
+    const tokens = (id: string, secret: string) =>
+      new ClientCredentialsTokens(urls['token-dealer'], { id, secret }, timeoutMs);
+    const services = new LabServices({
+      urls,
+      admin: tokens(config.CONSOLE_ADMIN_CLIENT_ID, config.CONSOLE_ADMIN_CLIENT_SECRET),
+      demo: tokens(config.CONSOLE_DEMO_CLIENT_ID, config.CONSOLE_DEMO_CLIENT_SECRET),
+      timeoutMs,
+    });
+    const webDir = config.CONSOLE_WEB_DIR || defaultWebDir();
+    const bundle = loadWebBundle(webDir);
+    // Ready only with a page to serve: a console without its page is a build problem, said by /health/ready.
+    context.readiness.register('web-bundle', () => bundle.has('/index.html'));
+    if (!bundle.has('/index.html')) context.logger.warn({ webDir }, 'console page not built; / answers 503');
+    return {
+      module: ConsoleModule,
+      controllers: [ChaosController, ChatController, OverviewController, WebController],
+      providers: [
+        { provide: LabServices, useValue: services },
+        { provide: WEB_BUNDLE, useValue: bundle },
+      ],
+    };
+  }
+}

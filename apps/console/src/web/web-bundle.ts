@@ -1,0 +1,51 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { extname, join, resolve } from 'node:path';
+
+/** One file of the built page, read once at boot. */
+export interface WebFile {
+  readonly body: Buffer;
+  readonly contentType: string;
+  /** Hashed asset names never change content: cached for a year; index.html is revalidated. */
+  readonly cacheControl: string;
+}
+
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+  '.json': 'application/json',
+};
+
+/** Where Vite writes the page by default: dist/apps/console/public, beside the compiled server. */
+export function defaultWebDir(): string {
+  return resolve(__dirname, '..', '..', 'public');
+}
+
+/**
+ * The built page (Vite's output) as a map from URL path to file, read once: only files that exist
+ * at boot are served, so no request path ever reaches the file system. Empty when not built.
+ */
+export function loadWebBundle(dir: string): Map<string, WebFile> {
+  const files = new Map<string, WebFile>();
+  const walk = (at: string, prefix: string): void => {
+    for (const name of readdirSync(at)) {
+      const path = join(at, name);
+      if (statSync(path).isDirectory()) walk(path, `${prefix}${name}/`);
+      else if (TYPES[extname(name)])
+        files.set(`/${prefix}${name}`, {
+          body: readFileSync(path),
+          contentType: TYPES[extname(name)],
+          cacheControl: prefix.startsWith('assets/') ? 'public, max-age=31536000, immutable' : 'no-cache',
+        });
+    }
+  };
+  try {
+    walk(dir, '');
+  } catch {
+    return new Map();
+  }
+  return files;
+}
