@@ -46,6 +46,7 @@ export {
   type LabDescription,
   up,
 } from './lab';
+export { CONSOLE, consoleEnv, consolePaths, startConsole, stopConsole } from './console';
 export { type Log } from './log';
 export { liveProcess, readPidFile, removePidFile, spawnDetached, stopProcess, writePidFile } from './processes';
 export { findPrometheusTool, pinnedPrometheusVersion, prometheusCacheDir, reportedVersion } from './prometheus-install';

@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { APPS, appSpec, MAX_INSTANCES, parseInstanceId, type AppName } from './apps';
+import { CONSOLE, type ConsoleState, consoleStatus, startConsole, stopConsole } from './console';
 import { brokersOf, labVariable, loadLabConfig, REPO_ROOT, type LabConfig, type LabConfigOverrides } from './config';
 import {
   describeInstance,
@@ -87,6 +88,8 @@ export interface LabDescription {
   readonly zipkinUrl?: string;
   /** Why there is no trace UI (`off (--no-trace-ui)`, a failed start), when there is none. */
   readonly zipkinSkipped?: string;
+  /** The lab console's page (apps/console), once ready; absent with `--no-console` or when it did not start. */
+  readonly consoleUrl?: string;
   readonly apps: Record<AppName, { readonly url: string; readonly port: number }>;
   /** The address the apps listen on (LAB_HOST when the lab was started). */
   readonly bindHost?: string;
@@ -138,6 +141,8 @@ export interface UpOptions {
   readonly readyTimeoutMs?: number;
   /** `--no-trace-ui`: leave Zipkin out (LAB_TRACE_UI=off does the same). */
   readonly noTraceUi?: boolean;
+  /** `--no-console`: leave the lab console (apps/console) out. */
+  readonly noConsole?: boolean;
 }
 
 /**
@@ -202,14 +207,20 @@ export async function up(config: LabConfig, options: UpOptions): Promise<LabDesc
   // Saved before waiting: if an app never gets ready, `down` still knows what to stop.
   const description = describe(config, kafka, undefined);
   saveDescription(description);
-  const [prometheus, , zipkin] = await Promise.all([
+  const [prometheus, , zipkin, consoleState] = await Promise.all([
     startPrometheus(config, knownInstances(config), log, prometheusBinary),
     waitInstancesReady(config, targets, { timeoutMs: options.readyTimeoutMs ?? 120_000, log }),
     traceUi.ready,
+    // The console needs only the trace UI's address to start; it reads the apps when the page asks.
+    options.noConsole
+      ? Promise.resolve<ConsoleState>({})
+      : traceUi.ready.then((z) => startConsole(config, { log, zipkinUrl: z.url })),
   ]);
+  if (consoleState.problem) log(`console: not running: ${consoleState.problem}`);
   const final = {
     ...describe(config, kafka, prometheus.url, zipkin),
     ...(prometheus.skipped ? { prometheusProblem: prometheus.skipped } : {}),
+    ...(consoleState.url ? { consoleUrl: consoleState.url } : {}),
   };
   saveDescription(final);
   return final;
@@ -258,6 +269,7 @@ function saveDescription(description: LabDescription): void {
 /** Stops everything this lab started, found through its pid files, and nothing else. */
 export async function down(config: LabConfig, log: Log): Promise<void> {
   const instances = knownInstances(config);
+  await stopConsole(config, log);
   await Promise.all(
     instances.map(async (i) => {
       if (await stopInstance(config, i.id)) log(`apps: stopped ${i.id}`);
@@ -379,10 +391,18 @@ export async function status(config: LabConfig): Promise<StatusRow[]> {
   const order = APPS.map((a) => a.name as string);
   const cluster = config.brokerCount > 1 && !config.externalBrokers;
   const kafkaRows = cluster ? brokerRows() : kafkaRow().then((row) => [row]);
-  const rows = [...(await kafkaRows), ...(await Promise.all([promRow(), zipkinRow(), ...instances.map(appRow)]))];
+  const rows = [
+    ...(await kafkaRows),
+    ...(await Promise.all([promRow(), zipkinRow(), ...instances.map(appRow), consoleStatus(config)])),
+  ];
   const parts = [...kafkaNodes(config).map((node) => node.name), 'kafka', 'prometheus', ZIPKIN];
+  // The lab's parts first, then the apps in table order, then the console.
   const rank = (name: string): number =>
-    parts.includes(name) ? parts.indexOf(name) - parts.length : order.indexOf(parseInstanceId(name)?.app ?? name);
+    name === CONSOLE
+      ? order.length
+      : parts.includes(name)
+        ? parts.indexOf(name) - parts.length
+        : order.indexOf(parseInstanceId(name)?.app ?? name);
   return rows.sort((a, b) => rank(a.name) - rank(b.name) || a.name.localeCompare(b.name));
 }
 

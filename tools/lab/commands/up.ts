@@ -3,9 +3,10 @@ import { booleanFlag, type LabCommand, stringFlag, UsageError } from '../command
 
 export const command: LabCommand = {
   name: 'up',
-  usage: '[--brokers 1|3] [--kafka-transport hardened|stock] [--gateway-reads http|kafka] [--no-trace-ui] [app ...]',
+  usage:
+    '[--brokers 1|3] [--kafka-transport hardened|stock] [--gateway-reads http|kafka] [--no-trace-ui] [--no-console] [app ...]',
   summary:
-    'start Kafka (unless KAFKA_BROKERS), the pinned Prometheus (built once with Go if missing), the Zipkin trace UI and all apps (or the ones named); wait until ready',
+    'start Kafka (unless KAFKA_BROKERS), the pinned Prometheus (built once with Go if missing), the Zipkin trace UI, all apps (or the ones named) and the lab console; wait until ready',
   flags: {
     brokers: stringFlag(
       '1|3',
@@ -20,6 +21,7 @@ export const command: LabCommand = {
       'how the gateway reads from data-service: its HTTP API (http, the default) or Kafka request-reply (kafka, ADR 0042)',
     ),
     'no-trace-ui': booleanFlag('leave out the Zipkin trace UI (about 150 MiB idle); LAB_TRACE_UI=off does the same'),
+    'no-console': booleanFlag('leave out the lab console, the web page on 127.0.0.1:3010 (apps/console)'),
   },
   async run({ positional, flags }, io) {
     const startedAt = Date.now();
@@ -44,6 +46,7 @@ export const command: LabCommand = {
     const lab = await up(config, {
       log: io.log,
       noTraceUi: flags.has('no-trace-ui'),
+      noConsole: flags.has('no-console'),
       ...(positional.length > 0 ? { apps: positional.filter(isAppName) } : {}),
     });
     const lines = [
@@ -59,6 +62,7 @@ export const command: LabCommand = {
       ...Object.entries(lab.apps)
         .filter(([name]) => positional.length === 0 || positional.includes(name))
         .map(([name, a]) => `  ${name.padEnd(12)} ${a.url}`),
+      `  console      ${lab.consoleUrl ?? '(not running)'}`,
       'Next: npm run lab -- status | logs <app> | down',
       ...(lab.prometheusProblem ? [prometheusNotRunning(lab.prometheusProblem)] : []),
     ];
