@@ -1,0 +1,260 @@
+import { mkdirSync, readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { type Browser, chromium, type Page, type Response } from 'playwright-core';
+import { LAB_CLIENTS } from '#libs/contracts';
+import { REPO_ROOT } from '../../tools/lab';
+import { postMessage, uniqueUser } from './pipeline-helpers';
+import { addFault, chaosRequest, clearFaults } from './resilience-helpers';
+import { chromiumExecutable } from './support/browser';
+import { lab, waitFor } from './support/lab';
+
+/**
+ * The lab console (apps/console) in Debian's Chromium, driven by playwright-core, against the real
+ * test lab: a provider outage injected from the Chaos page opens the worker's breaker on the
+ * Overview page within 15 s and clearing it closes it again; the Chat page follows "weather in
+ * Paris" to its reply. Every response the browser gets is scanned for client secrets and tokens; a
+ * cross-site page cannot make the console act; axe-core finds no serious or critical violation.
+ * Screenshots of each page are kept under results/console/.
+ */
+
+const JWT = /eyJ[\w-]{4,}\.[\w-]{4,}\.[\w-]+/;
+const SECRETS = [LAB_CLIENTS.admin.secret, LAB_CLIENTS.demo.secret];
+const ARTIFACTS = join(REPO_ROOT, 'results', 'console', new Date().toISOString().replace(/[:.]/g, '-'));
+
+interface Seen {
+  url: string;
+  status: number;
+  headers: string;
+  body: string;
+}
+
+describe('console: chaos, chat and overview in a real browser', () => {
+  let browser: Browser;
+  let page: Page;
+  const seen: Seen[] = [];
+  const reading: Array<Promise<void>> = [];
+  const consoleUrl = (): string => {
+    const url = lab().consoleUrl;
+    if (!url) throw new Error('the test lab has no console: see .lab/test/logs/console.log');
+    return url;
+  };
+
+  beforeAll(async () => {
+    mkdirSync(ARTIFACTS, { recursive: true });
+    browser = await chromium.launch({ executablePath: chromiumExecutable(), args: ['--no-sandbox'] });
+    page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    page.on('response', (response: Response) => {
+      reading.push(
+        (async () => {
+          const body = await response.text().catch(() => '');
+          seen.push({
+            url: response.url(),
+            status: response.status(),
+            headers: JSON.stringify(await response.allHeaders()),
+            body,
+          });
+        })(),
+      );
+    });
+  }, 60_000);
+
+  afterAll(async () => {
+    await clearFaults('provider').catch(() => undefined);
+    await browser?.close();
+  });
+
+  const open = async (tab: 'overview' | 'chaos' | 'chat') => {
+    await page.goto(`${consoleUrl()}/#/${tab}`);
+    await page.getByRole('heading', { level: 2 }).first().waitFor();
+  };
+  const breaker = () => page.locator('[data-service="worker"] [data-breaker="provider"]');
+
+  it('injects a provider outage from the Chaos page; the Overview shows the worker breaker open within 15 s, then closed once cleared', async () => {
+    await clearFaults('provider');
+    await open('overview');
+    await waitFor(async () => (await breaker().getAttribute('data-state')) === 'closed', {
+      timeoutMs: 30_000,
+      what: 'the overview to show the worker breaker closed',
+    });
+    await page.screenshot({ path: join(ARTIFACTS, 'overview.png'), fullPage: true });
+
+    await open('chaos');
+    await page.getByLabel('Service').selectOption('provider');
+    await page.getByLabel('Fault type').selectOption('error');
+    await page.getByLabel('Target').selectOption('route');
+    await page.getByLabel(/Route path/).fill('/v1/weather');
+    await page.getByLabel(/^rate/).fill('1');
+    await page.getByLabel(/^status/).fill('503');
+    await page.getByLabel('Duration (seconds)').fill('120');
+    await page.getByRole('button', { name: 'Inject fault' }).click();
+    await page.getByRole('status').filter({ hasText: 'Injected error on provider' }).waitFor({ timeout: 10_000 });
+    const injectedAt = Date.now();
+    await page.locator('tr[data-service="provider"][data-fault-type="error"]').waitFor({ timeout: 10_000 });
+    await page.screenshot({ path: join(ARTIFACTS, 'chaos.png'), fullPage: true });
+
+    // The breaker opens on failed calls: the worker needs weather requests while the provider fails.
+    await open('overview');
+    const user = uniqueUser('console');
+    const cities = ['Paris', 'Nuuk', 'Hobart', 'Ushuaia'];
+    let sent = 0;
+    await waitFor(
+      async () => {
+        void postMessage(user, `weather in ${cities[sent++ % cities.length]}`).catch(() => undefined);
+        return (await breaker().getAttribute('data-state')) === 'open';
+      },
+      { timeoutMs: 15_000, intervalMs: 300, what: 'the overview to show the worker breaker open' },
+    );
+    expect(Date.now() - injectedAt).toBeLessThan(15_000);
+    await expectText(page, '[data-service="worker"] [data-breaker="provider"]', 'provider: open');
+    await page.screenshot({ path: join(ARTIFACTS, 'overview-breaker-open.png'), fullPage: true });
+
+    await open('chaos');
+    await page.getByRole('button', { name: 'Clear error fault on provider' }).click();
+    await page
+      .locator('tr[data-service="provider"][data-fault-type="error"]')
+      .waitFor({ state: 'detached', timeout: 10_000 });
+    expect((await chaosRequest('provider', 'GET')).body).toEqual([]);
+
+    await open('overview');
+    await waitFor(
+      async () => {
+        void postMessage(user, 'weather in Oslo').catch(() => undefined);
+        return (await breaker().getAttribute('data-state')) === 'closed';
+      },
+      { timeoutMs: 30_000, intervalMs: 300, what: 'the overview to show the worker breaker closed again' },
+    );
+  }, 120_000);
+
+  it('sends "weather in Paris" from the Chat page and shows accepted, then the reply and its trace', async () => {
+    await open('chat');
+    await page.getByLabel('User').fill(uniqueUser('console-chat'));
+    await page.getByLabel('Message').fill('weather in Paris');
+    await page.getByRole('button', { name: 'Send' }).click();
+    const message = page.locator('li[data-message-id]').first();
+    await message.waitFor({ timeout: 10_000 });
+    await page.locator('li[data-message-id][data-status="replied"]').first().waitFor({ timeout: 30_000 });
+    await expectText(page, 'li[data-message-id] .reply', 'Reply:');
+    expect(await message.textContent()).toMatch(/Paris/);
+    if (lab().zipkinUrl) expect(await message.locator('a[href*="/zipkin/traces/"]').count()).toBe(1);
+    else expect(await message.textContent()).toMatch(/Trace id: [0-9a-f]{32}/);
+    await page.screenshot({ path: join(ARTIFACTS, 'chat.png'), fullPage: true });
+  }, 60_000);
+
+  it('never hands the browser a client secret or a token', async () => {
+    await Promise.all(reading);
+    expect(seen.length).toBeGreaterThan(20);
+    // The page talks to the console only.
+    expect(seen.filter((r) => !r.url.startsWith(consoleUrl()))).toEqual([]);
+    const leaks = seen.filter(
+      (r) =>
+        JWT.test(r.body) || JWT.test(r.headers) || SECRETS.some((s) => r.body.includes(s) || r.headers.includes(s)),
+    );
+    expect(leaks.map((r) => r.url)).toEqual([]);
+    // And no answer of the console grants cross-origin access.
+    expect(seen.filter((r) => /access-control-allow/i.test(r.headers)).map((r) => r.url)).toEqual([]);
+  });
+
+  it('refuses state-changing calls from a cross-site page', async () => {
+    // A sentinel fault (no effect: no route is called that) that a successful cross-site DELETE would remove.
+    const sentinel = await addFault('data-service', {
+      type: 'latency',
+      ms: 0,
+      target: 'route:/console-sentinel',
+      durationMs: 120_000,
+    });
+    const evil = await crossSitePage(consoleUrl());
+    try {
+      const attacker = await browser.newPage();
+      await attacker.goto(evil.url);
+      await attacker.waitForFunction(() => (globalThis as unknown as { done?: boolean }).done === true, undefined, {
+        timeout: 15_000,
+      });
+      const outcome = await attacker.evaluate(
+        () => (globalThis as unknown as { outcome: Record<string, string> }).outcome,
+      );
+      // The preflighted calls never leave the browser (no CORS answer); the simple ones reach the console and get 403.
+      expect(outcome.deleteWithHeader).toMatch(/^blocked/);
+      expect(outcome.postWithHeader).toMatch(/^blocked/);
+      expect(outcome.simplePost).toBe('opaque');
+      await attacker.close();
+      const faults = (await chaosRequest('data-service', 'GET')).body as Array<{ id: string }>;
+      expect(faults.map((f) => f.id)).toContain(sentinel.id);
+      expect(((await chaosRequest('bot', 'GET')).body as unknown[]).length).toBe(0);
+      // The same simple POST outside a browser, with the headers a browser would add, is refused outright.
+      const direct = await fetch(`${consoleUrl()}/api/chaos/faults`, {
+        method: 'POST',
+        headers: { 'content-type': 'text/plain', origin: evil.url.replace(/\/$/, ''), 'sec-fetch-site': 'cross-site' },
+        body: JSON.stringify({ service: 'bot', spec: { type: 'latency', ms: 1 } }),
+      });
+      expect(direct.status).toBe(403);
+    } finally {
+      await evil.close();
+      await chaosRequest('data-service', 'DELETE', `/${sentinel.id}`);
+    }
+  }, 60_000);
+
+  it('has no serious or critical accessibility violations on any page (axe-core)', async () => {
+    // axe is injected as a script: this context alone bypasses the console's CSP to allow it.
+    const context = await browser.newContext({ bypassCSP: true, viewport: { width: 1280, height: 900 } });
+    const axeSource = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+    try {
+      const audited = await context.newPage();
+      const report: Record<string, string[]> = {};
+      for (const tab of ['overview', 'chaos', 'chat'] as const) {
+        await audited.goto(`${consoleUrl()}/#/${tab}`);
+        await audited.getByRole('heading', { level: 2 }).first().waitFor();
+        // Let the first poll fill the page.
+        await audited.waitForLoadState('networkidle');
+        await audited.addScriptTag({ content: axeSource });
+        const violations = await audited.evaluate(async () => {
+          const axe = (
+            globalThis as unknown as {
+              axe: { run(): Promise<{ violations: Array<{ id: string; impact: string | null }> }> };
+            }
+          ).axe;
+          return (await axe.run()).violations.map((v) => ({ id: v.id, impact: v.impact }));
+        });
+        report[tab] = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => v.id);
+      }
+      expect(report).toEqual({ overview: [], chaos: [], chat: [] });
+    } finally {
+      await context.close();
+    }
+  }, 60_000);
+});
+
+async function expectText(page: Page, selector: string, text: string): Promise<void> {
+  expect(await page.locator(selector).first().textContent()).toContain(text);
+}
+
+/**
+ * A page on another site (`localhost` is not the console's `127.0.0.1`) that tries to make the
+ * console act: a preflighted DELETE and POST with the console's CSRF header, and a "simple" text/plain
+ * POST that needs no preflight. It writes what each attempt saw into `window.outcome`.
+ */
+async function crossSitePage(target: string): Promise<{ url: string; close(): Promise<void> }> {
+  const script = `
+    const target = ${JSON.stringify(target)};
+    const outcome = {};
+    const attempt = async (name, init) => {
+      try { const r = await fetch(target + '/api/chaos/faults', init); outcome[name] = r.type === 'opaque' ? 'opaque' : 'status ' + r.status; }
+      catch (e) { outcome[name] = 'blocked: ' + e.message; }
+    };
+    (async () => {
+      await attempt('deleteWithHeader', { method: 'DELETE', headers: { 'x-console-request': '1' } });
+      await attempt('postWithHeader', { method: 'POST', headers: { 'x-console-request': '1', 'content-type': 'application/json' },
+        body: JSON.stringify({ service: 'bot', spec: { type: 'latency', ms: 1 } }) });
+      await attempt('simplePost', { method: 'POST', mode: 'no-cors', headers: { 'content-type': 'text/plain' },
+        body: JSON.stringify({ service: 'bot', spec: { type: 'latency', ms: 1 } }) });
+      window.outcome = outcome; window.done = true;
+    })();`;
+  const server: Server = createServer((_request, response) => {
+    response.writeHead(200, { 'content-type': 'text/html' });
+    response.end(`<!doctype html><title>elsewhere</title><script>${script}</script>`);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+  return { url: `http://localhost:${port}/`, close: () => new Promise((resolve) => server.close(() => resolve())) };
+}
