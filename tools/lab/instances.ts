@@ -90,10 +90,11 @@ export function appEnv(config: LabConfig, target: AppInstance, input: AppEnvInpu
   // settings (WORKER_*, PROVIDER_* such as a breaker switch), which experiments change per run,
   // the token-dealer's (TOKEN_*: clients, secret cache, failed-attempt limits), and the consumers'
   // fetch settings (KAFKA_FETCH_*), which the capacity benchmark compares, and the producers' acks
-  // (KAFKA_PRODUCER_ACKS), set to 1 to see what a broker loss then costs.
+  // (KAFKA_PRODUCER_ACKS), set to 1 to see what a broker loss then costs; and the gateway's CORS
+  // allow-list (CORS_*), for a browser app on another origin.
   for (const [key, value] of Object.entries(process.env)) {
     if (
-      /^(OTEL_|JEEVES_|DATABASE_URL$|RATE_LIMIT_|WORKER_|PROVIDER_|TOKEN_|KAFKA_FETCH_|KAFKA_PRODUCER_ACKS$)/.test(
+      /^(OTEL_|JEEVES_|DATABASE_URL$|RATE_LIMIT_|CORS_|WORKER_|PROVIDER_|TOKEN_|KAFKA_FETCH_|KAFKA_PRODUCER_ACKS$)/.test(
         key,
       ) &&
       !(key in env)

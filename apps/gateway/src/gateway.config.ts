@@ -46,7 +46,28 @@ export const gatewayConfigShape = {
   /** Idempotency keys remembered at most (oldest evicted first). */
   IDEMPOTENCY_MAX_KEYS: env.int(100_000, 1),
   RECENTLY_ACCEPTED_MAX_IDS: env.int(10_000, 1),
+  /**
+   * Browser origins allowed to call the API cross-origin (CORS), comma-separated, each exactly as a
+   * browser sends `Origin` (`https://app.example`, `http://127.0.0.1:5173`). Empty (default): no CORS.
+   * No wildcard, and credentials are never allowed (docs: apps/gateway/README.md#cors).
+   */
+  CORS_ALLOWED_ORIGINS: env.list('').refine((origins) => origins.every(isOrigin), {
+    message:
+      'expected exact origins such as https://app.example or http://127.0.0.1:5173 (scheme://host[:port], no path, no *)',
+  }),
+  /** How long browsers may cache a preflight answer (`Access-Control-Max-Age`). */
+  CORS_MAX_AGE_SECONDS: env.int(600, 0, 86_400),
 };
+
+/** An origin as browsers serialize it: http(s), a host, an optional port; nothing else. */
+function isOrigin(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return (url.protocol === 'http:' || url.protocol === 'https:') && url.origin === value && !value.includes('*');
+  } catch {
+    return false;
+  }
+}
 
 /** The gateway's validated configuration, as its modules receive it. */
 export type GatewayConfig = ServiceConfig<typeof gatewayConfigShape>;

@@ -2,6 +2,7 @@ import { defaultPortOf } from '#libs/contracts';
 import { runService, type ServiceDefinition } from '#libs/platform';
 import { API_ROUTES, type ApiRoute } from './api-routes';
 import { registerConditionalReads } from './caching/conditional-reads';
+import { registerCors } from './cors/cors';
 import { gatewayConfigShape } from './gateway.config';
 import { GatewayModule } from './gateway.module';
 
@@ -14,7 +15,14 @@ export const gatewayService: ServiceDefinition<typeof gatewayConfigShape> = {
   module: (context) => GatewayModule.register(context),
   // Clients reach the gateway over networks where bytes cost (ADR 0043); br/gzip when worth it.
   compressResponses: true,
-  configureHttp: (instance) => registerConditionalReads(instance, CONDITIONAL_ROUTES),
+  configureHttp: (instance, context) => {
+    registerConditionalReads(instance, CONDITIONAL_ROUTES);
+    // Browser apps on CORS_ALLOWED_ORIGINS only; none by default.
+    registerCors(instance, {
+      allowedOrigins: context.config.CORS_ALLOWED_ORIGINS,
+      maxAgeSeconds: context.config.CORS_MAX_AGE_SECONDS,
+    });
+  },
 };
 
 /** The routes whose reads carry an ETag and answer If-None-Match (`conditional` in the route table). */
