@@ -7,7 +7,7 @@ import { LAB_CLIENTS } from '#libs/contracts';
 import { REPO_ROOT } from '../../tools/lab';
 import { postMessage, uniqueUser } from './pipeline-helpers';
 import { addFault, chaosRequest, clearFaults } from './resilience-helpers';
-import { chromiumExecutable } from './support/browser';
+import { chromiumExecutable } from '../../tools/console/chromium';
 import { lab, waitFor } from './support/lab';
 
 /**
