@@ -69,12 +69,17 @@ describe('console: chaos, chat and overview in a real browser', () => {
     await page.goto(`${consoleUrl()}/#/${tab}`);
     await page.getByRole('heading', { level: 2 }).first().waitFor();
   };
-  const breaker = () => page.locator('[data-service="worker"] [data-breaker="provider"]');
+  /** The worker's provider breaker as the Overview shows it, or null while not drawn (never blocks a probe). */
+  const breakerState = () =>
+    page
+      .locator('[data-service="worker"] [data-breaker="provider"]')
+      .getAttribute('data-state', { timeout: 1000 })
+      .catch(() => null);
 
   it('injects a provider outage from the Chaos page; the Overview shows the worker breaker open within 15 s, then closed once cleared', async () => {
     await clearFaults('provider');
     await open('overview');
-    await waitFor(async () => (await breaker().getAttribute('data-state')) === 'closed', {
+    await waitFor(async () => (await breakerState()) === 'closed', {
       timeoutMs: 30_000,
       what: 'the overview to show the worker breaker closed',
     });
@@ -102,7 +107,7 @@ describe('console: chaos, chat and overview in a real browser', () => {
     await waitFor(
       async () => {
         void postMessage(user, `weather in ${cities[sent++ % cities.length]}`).catch(() => undefined);
-        return (await breaker().getAttribute('data-state')) === 'open';
+        return (await breakerState()) === 'open';
       },
       { timeoutMs: 15_000, intervalMs: 300, what: 'the overview to show the worker breaker open' },
     );
@@ -121,7 +126,7 @@ describe('console: chaos, chat and overview in a real browser', () => {
     await waitFor(
       async () => {
         void postMessage(user, 'weather in Oslo').catch(() => undefined);
-        return (await breaker().getAttribute('data-state')) === 'closed';
+        return (await breakerState()) === 'closed';
       },
       { timeoutMs: 30_000, intervalMs: 300, what: 'the overview to show the worker breaker closed again' },
     );

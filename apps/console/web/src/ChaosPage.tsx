@@ -1,4 +1,4 @@
-import { type FormEvent, useCallback, useEffect, useMemo, useState } from 'react';
+import { type FormEvent, useCallback, useEffect, useState } from 'react';
 import { ApiError, apiGet, apiSend } from './api';
 import type { Fault, FaultForm, FaultForms, ServiceFaults, TargetKind } from './types';
 import { usePoll } from './use-poll';
@@ -126,6 +126,13 @@ export function ChaosPage() {
   );
 }
 
+/** A form's parameters at their defaults (blank where the schema has none). */
+function defaultsOf(form: FaultForm | undefined): Record<string, string> {
+  return Object.fromEntries(
+    (form?.params ?? []).map((p) => [p.name, p.defaultValue === undefined ? '' : String(p.defaultValue)]),
+  );
+}
+
 interface InjectFormProps {
   forms: FaultForms;
   onInject(service: string, spec: Record<string, unknown>): Promise<void>;
@@ -137,22 +144,17 @@ function InjectForm({ forms, onInject }: InjectFormProps) {
   const form: FaultForm | undefined = forms.forms.find((f) => f.type === type);
   const [targetKind, setTargetKind] = useState<'' | TargetKind>('');
   const [targetValue, setTargetValue] = useState('');
-  const [params, setParams] = useState<Record<string, string>>({});
+  const [params, setParams] = useState<Record<string, string>>(() => defaultsOf(form));
   const [durationS, setDurationS] = useState('60');
   const [busy, setBusy] = useState(false);
 
-  const defaults = useMemo(
-    () =>
-      Object.fromEntries(
-        (form?.params ?? []).map((p) => [p.name, p.defaultValue === undefined ? '' : String(p.defaultValue)]),
-      ),
-    [form],
-  );
-  useEffect(() => {
-    setParams(defaults);
+  // A new type starts from its own defaults and the whole service, in the same render.
+  const changeType = (next: string) => {
+    setType(next);
+    setParams(defaultsOf(forms.forms.find((f) => f.type === next)));
     setTargetKind('');
     setTargetValue('');
-  }, [defaults]);
+  };
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
@@ -187,7 +189,7 @@ function InjectForm({ forms, onInject }: InjectFormProps) {
         </label>
         <label>
           Fault type
-          <select name="type" value={type} onChange={(e) => setType(e.target.value)}>
+          <select name="type" value={type} onChange={(e) => changeType(e.target.value)}>
             {forms.forms.map((f) => (
               <option key={f.type}>{f.type}</option>
             ))}
