@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { APPS, appSpec, MAX_INSTANCES, parseInstanceId, type AppName } from './apps';
-import { CONSOLE, type ConsoleState, consoleStatus, startConsole, stopConsole } from './console';
+import { CONSOLE, type ConsoleState, consolePaths, consoleStatus, startConsole, stopConsole } from './console';
 import { brokersOf, labVariable, loadLabConfig, REPO_ROOT, type LabConfig, type LabConfigOverrides } from './config';
 import {
   describeInstance,
@@ -541,6 +541,7 @@ export function logs(config: LabConfig, id: string, lines = 60): string {
   }
   if (id === 'prometheus') return tailFile(prometheusPaths(config).log, lines);
   if (id === ZIPKIN) return tailFile(zipkinPaths(config).log, lines);
+  if (id === CONSOLE) return tailFile(consolePaths(config).log, lines);
   return tailFile(appLogFile(config, resolveInstance(config, id).id), lines);
 }
 

@@ -3,7 +3,7 @@ import { logs, openLab } from '..';
 
 export const command: LabCommand = {
   name: 'logs',
-  usage: '<app|kafka|broker-N|prometheus|zipkin> [--lines N]',
+  usage: '<app|kafka|broker-N|prometheus|zipkin|console> [--lines N]',
   summary: 'print the tail of a log from the lab state dir',
   flags: { lines: stringFlag('N', 'how many lines of the tail (default 60)') },
   async run({ positional, flags }, io) {
