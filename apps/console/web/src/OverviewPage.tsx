@@ -1,5 +1,6 @@
 import { useCallback } from 'react';
 import { apiGet } from './api';
+import { ServicesGraph } from './ServicesGraph';
 import type { ServiceView } from './types';
 import { usePoll } from './use-poll';
 
@@ -17,6 +18,7 @@ export function OverviewPage() {
     <section aria-labelledby="overview-heading">
       <h2 id="overview-heading">Overview</h2>
       {error && <p role="alert">Error: {error}</p>}
+      {value && <ServicesGraph services={value.services} />}
       <ul className="services">
         {(value?.services ?? []).map((s) => (
           <li key={s.service} className={`service readiness-${s.readiness}`} data-service={s.service}>
