@@ -11,7 +11,7 @@ interface Node {
 const NODES: readonly Node[] = [
   { id: 'token-dealer', x: 20, y: 20 },
   { id: 'gateway', x: 20, y: 130 },
-  { id: 'data-service', x: 260, y: 240 },
+  { id: 'data-service', x: 260, y: 250 },
   { id: 'kafka', x: 260, y: 130 },
   { id: 'bot', x: 510, y: 40 },
   { id: 'worker', x: 510, y: 200 },
@@ -27,7 +27,7 @@ const EDGES: ReadonlyArray<readonly [string, string]> = [
   ['worker', 'provider'],
 ];
 const WIDTH = 180;
-const HEIGHT = 56;
+const HEIGHT = 70;
 
 const READINESS_TEXT: Record<ServiceView['readiness'], string> = {
   ready: 'ready',
@@ -42,7 +42,7 @@ function centre(id: string): { x: number; y: number } {
 
 /**
  * The services as a graph: each box says its readiness in words (and by its border: solid green
- * ready, dashed orange not ready, dotted red down), the worker its breaker. Kafka's own health is not
+ * ready, dashed orange not ready, dotted red down), and names any breaker that is not closed. Kafka's own health is not
  * read by the console: its box says so.
  */
 export function ServicesGraph({ services }: { services: readonly ServiceView[] }) {
@@ -54,7 +54,7 @@ export function ServicesGraph({ services }: { services: readonly ServiceView[] }
     )
     .join('; ');
   return (
-    <svg className="graph" viewBox="0 0 960 310" role="img" aria-labelledby="graph-title">
+    <svg className="graph" viewBox="0 0 960 330" role="img" aria-labelledby="graph-title">
       <title id="graph-title">{`Services graph: ${summary}`}</title>
       {EDGES.map(([from, to]) => {
         const a = centre(from);
@@ -64,11 +64,12 @@ export function ServicesGraph({ services }: { services: readonly ServiceView[] }
       {NODES.map((node) => {
         const view = byName.get(node.id);
         const state = view ? view.readiness : 'unknown';
-        const detail = view
-          ? [READINESS_TEXT[view.readiness], ...view.breakers.map((b) => `breaker ${b.state.replace('_', '-')}`)].join(
-              ', ',
-            )
-          : 'broker (not probed)';
+        const readiness = view ? READINESS_TEXT[view.readiness] : 'broker (not probed)';
+        // Closed breakers are the normal case (the cards list them all); the graph names the others.
+        const tripped = (view?.breakers ?? [])
+          .filter((b) => b.state !== 'closed')
+          .map((b) => `${b.dependency} breaker ${b.state.replace('_', '-')}`)
+          .join(', ');
         return (
           <g key={node.id} className={`node node-${state}`} transform={`translate(${node.x} ${node.y})`}>
             <rect width={WIDTH} height={HEIGHT} rx={6} />
@@ -76,8 +77,13 @@ export function ServicesGraph({ services }: { services: readonly ServiceView[] }
               {node.id}
             </text>
             <text x={10} y={42} className="node-state">
-              {detail}
+              {readiness}
             </text>
+            {tripped && (
+              <text x={10} y={60} className="node-state node-tripped">
+                {tripped}
+              </text>
+            )}
           </g>
         );
       })}
