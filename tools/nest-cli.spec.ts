@@ -64,7 +64,7 @@ describe('nest-cli.json', () => {
     expect(projectsOfType('application')).toEqual(folders('apps'));
     expect(projectsOfType('library')).toEqual(folders('libs'));
     expect(Object.keys(config.projects).sort()).toEqual([...folders('apps'), ...folders('libs')].sort());
-    // The services the lab runs, and the lab console (a lab tool, not in SERVICES: ADR 0090).
+    // The services the lab runs, and the lab console (a lab tool, not in SERVICES: ADR 0100).
     expect(projectsOfType('application')).toEqual([...APP_NAMES, CONSOLE_APP.name].sort());
   });
 

@@ -24,7 +24,7 @@ const nestApps = Object.entries(
   (JSON.parse(readFileSync(join(REPO_ROOT, 'nest-cli.json'), 'utf8')) as { projects: Record<string, { type: string }> })
     .projects,
 )
-  // The lab console is a lab tool, not in the image or the compose apps profile (ADR 0090).
+  // The lab console is a lab tool, not in the image or the compose apps profile (ADR 0100).
   .filter(([name, p]) => p.type === 'application' && name !== CONSOLE_APP.name)
   .map(([name]) => name);
 

@@ -41,7 +41,7 @@ const nestCli = JSON.parse(readFileSync(join(REPO_ROOT, 'nest-cli.json'), 'utf8'
   projects: Record<string, { type: string; sourceRoot: string; entryFile: string }>;
 };
 // The lab console (apps/console) is in nest-cli.json but not in the image: a lab tool that `lab up`
-// starts beside the services, left out by .dockerignore (ADR 0090).
+// starts beside the services, left out by .dockerignore (ADR 0100).
 const APPS = Object.entries(nestCli.projects)
   .filter(([name, p]) => p.type === 'application' && name !== CONSOLE_APP.name)
   .map(([name]) => name);

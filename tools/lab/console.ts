@@ -10,7 +10,7 @@ import { traceEnv } from './traces';
 import { httpOk, waitFor } from './wait';
 
 /**
- * The lab console (apps/console, ADR 0090): the lab's web page, started by `up` once the apps are
+ * The lab console (apps/console, ADR 0100): the lab's web page, started by `up` once the apps are
  * starting, stopped by `down`, listed by `status`. Not an app of the services table: one process,
  * always on loopback (it acts with the operator's client), its port CONSOLE_APP's plus the offset.
  */

@@ -43,7 +43,7 @@ const optionalUrl = z
 /**
  * The console's own variables beyond the common ones (libs/config `commonShape`, and PORT). HOST
  * stays loopback unless set: the console acts with the lab operator's client, so whoever reaches it
- * can inject faults (ADR 0090).
+ * can inject faults (ADR 0100).
  */
 export const consoleConfigShape = {
   /** Every service's base URL, `gateway=http://127.0.0.1:3000,...` (the lab passes its own). */

@@ -70,7 +70,7 @@ export const LAB_CLIENTS = Object.freeze({
 
 /**
  * The lab console (apps/console): the lab's web page, not a Jeeves service. It has no Kafka client
- * and no chaos API, so it is not in SERVICES; the lab starts it after the services (ADR 0090).
+ * and no chaos API, so it is not in SERVICES; the lab starts it after the services (ADR 0100).
  */
 export const CONSOLE_APP = Object.freeze({ name: 'console', defaultPort: 3010 } as const);
 

@@ -61,7 +61,7 @@ export function refusal(
 
 /**
  * Installs the console's request guard (see `refusal`) and its security headers. No CORS: the
- * console answers no preflight and sends no Access-Control-* header (ADR 0090).
+ * console answers no preflight and sends no Access-Control-* header (ADR 0100).
  */
 export function guardConsoleRequests(instance: FastifyInstance, config: ConsoleConfig): void {
   const hosts = allowedHosts(config);

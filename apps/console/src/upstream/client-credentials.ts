@@ -32,7 +32,7 @@ const DEFAULT_LIFETIME_SECONDS = 300;
 
 /**
  * client_credentials tokens from the token-dealer (RFC 6749 §4.4), held in this process only: the
- * console's page never sees a token or a secret (ADR 0090). Concurrent callers share one request.
+ * console's page never sees a token or a secret (ADR 0100). Concurrent callers share one request.
  * The lab side has its own TokenSource (tools/common); apps do not import the lab side.
  */
 export class ClientCredentialsTokens implements BearerTokens {

@@ -34,7 +34,7 @@ export async function apiGet<T>(path: string): Promise<T> {
 
 /**
  * A state-changing call: JSON body and the console's CSRF header (`x-console-request: 1`), which
- * the server requires on every POST/DELETE (ADR 0090). Same-origin only; no credentials involved.
+ * the server requires on every POST/DELETE (ADR 0100). Same-origin only; no credentials involved.
  */
 export async function apiSend<T>(method: 'POST' | 'DELETE', path: string, body?: unknown): Promise<T> {
   return answer<T>(
