@@ -9,6 +9,8 @@
 import {
   CONTENT_TYPE_HEADER,
   CONTENT_TYPES,
+  ENVELOPE_ID_HEADER,
+  ENVELOPE_TYPE_HEADER,
   type Envelope,
   EVENT_TYPES,
   makeEnvelope,
@@ -131,8 +133,8 @@ export const MIXED_TEXT_RECORDS: ReadonlyArray<ReadonlyArray<{ eventType: string
 export function publisherHeaders(envelope: Envelope, format: PayloadFormat): Record<string, string> {
   return {
     traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01',
-    'jeeves-envelope-id': envelope.id,
-    'jeeves-envelope-type': envelope.type,
+    [ENVELOPE_ID_HEADER]: envelope.id,
+    [ENVELOPE_TYPE_HEADER]: envelope.type,
     [CONTENT_TYPE_HEADER]: CONTENT_TYPES[format],
   };
 }

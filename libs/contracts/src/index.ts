@@ -32,7 +32,15 @@ export type {
   GatewayReads,
 } from './reads';
 export { envelopeSchema, makeEnvelope } from './envelope';
-export { headerEntries, headerValues, lastHeaderText, soleHeaderText, copyHeaders } from './record-headers';
+export {
+  ENVELOPE_ID_HEADER,
+  ENVELOPE_TYPE_HEADER,
+  headerEntries,
+  headerValues,
+  lastHeaderText,
+  soleHeaderText,
+  copyHeaders,
+} from './record-headers';
 export type { RecordHeaderValue, RecordHeaders, HeaderBytes } from './record-headers';
 export type { Envelope, NewEnvelope } from './envelope';
 export { uuidV5, derivedEnvelopeId, JEEVES_ID_NAMESPACE } from './ids';

@@ -6,6 +6,10 @@
  * JSON. Every read of a record's headers goes through this file, so none of these shapes can throw.
  */
 
+/** Headers every published envelope carries: its id and type (beside `content-type`, its format; ADR 0090). */
+export const ENVELOPE_ID_HEADER = 'jeeves-envelope-id';
+export const ENVELOPE_TYPE_HEADER = 'jeeves-envelope-type';
+
 /** One header value as delivered: bytes from kafkajs, text from Nest's stock parser, or null. */
 export type RecordHeaderValue = Buffer | string | null;
 

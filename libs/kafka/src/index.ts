@@ -2,7 +2,7 @@ export { KafkaConnection } from './connection';
 export type { KafkaConnectionOptions, KafkaConsumerSettings, KafkaServer, KafkaTransportMode } from './connection';
 export { KafkaModule, kafkaConsumer, kafkaResponder, payloadFormatConfigShape } from './kafka.module';
 export type { KafkaModuleOptions } from './kafka.module';
-export { EventPublisher, ENVELOPE_ID_HEADER, ENVELOPE_TYPE_HEADER } from './publisher';
+export { EventPublisher } from './publisher';
 export type { PublishOptions, ProduceGuard, OutgoingRecord } from './publisher';
 export { HardenedServerKafka, DEFAULT_RETRY } from './server/hardened-server-kafka';
 export type { RetryPolicy, HardenedConsumerSettings, HardenedTransportDeps } from './server/hardened-server-kafka';

@@ -1,9 +1,8 @@
 import { type Context, context, propagation, type Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { suppressTracing } from '@opentelemetry/core';
 import type { IHeaders, Message, ProducerBatch, RecordMetadata } from 'kafkajs';
-import { type HeaderBytes, lastHeaderText, type RecordHeaders } from '#libs/contracts';
+import { ENVELOPE_ID_HEADER, type HeaderBytes, lastHeaderText, type RecordHeaders } from '#libs/contracts';
 import { restoreKeptPropagationHeaders } from '#libs/observability';
-import { ENVELOPE_ID_HEADER } from './publisher';
 
 /** The one producer call the coalescer makes: kafkajs `Producer.sendBatch`, or a fake in tests. */
 export interface BatchSender {

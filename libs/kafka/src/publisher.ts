@@ -4,6 +4,8 @@ import { lastValueFrom } from 'rxjs';
 import {
   CONTENT_TYPE_HEADER,
   CONTENT_TYPES,
+  ENVELOPE_ID_HEADER,
+  ENVELOPE_TYPE_HEADER,
   type Envelope,
   type HeaderBytes,
   PAYLOAD_SCHEMAS,
@@ -16,10 +18,6 @@ import type { Logger } from '#libs/observability';
 import { assertValidEnvelope, encodeEnvelope } from './decode';
 import type { KafkaMetrics } from './kafka-metrics';
 import type { ProduceCoalescer } from './produce-coalescer';
-
-/** Headers every published message carries: the envelope's id and type (and `content-type`, its format). */
-export const ENVELOPE_ID_HEADER = 'jeeves-envelope-id';
-export const ENVELOPE_TYPE_HEADER = 'jeeves-envelope-type';
 
 export interface PublishOptions {
   /** Partition key; the user id, so one user's messages stay in order. */

@@ -5,7 +5,7 @@
  */
 import { basename, dirname } from 'node:path';
 import type { Span } from '@opentelemetry/api';
-import { lastHeaderText, type RecordHeaders } from '#libs/contracts';
+import { ENVELOPE_ID_HEADER, lastHeaderText, type RecordHeaders } from '#libs/contracts';
 import { restoreKeptPropagationHeaders } from './kafka-trace-headers';
 import { startNodeSdk } from './tracing';
 import { registerTracingHandle } from './tracing-handle';
@@ -39,7 +39,7 @@ registerTracingHandle(
       }),
       new UndiciInstrumentation(),
       new KafkaJsInstrumentation({
-        // messaging.message.id from the header our publisher sets (libs/kafka ENVELOPE_ID_HEADER).
+        // messaging.message.id from the envelope id header our publisher sets.
         // Runs after the instrumentation injected its trace headers: a dead-letter copy gets the
         // original's back (kafka-trace-headers.ts).
         producerHook: (span, { message }) => {
@@ -57,6 +57,6 @@ registerTracingHandle(
 
 /** Values may be null, Buffers or repeated (see record-headers.ts in libs/contracts): read, never assume. */
 function setMessageId(span: Span, headers: RecordHeaders | undefined): void {
-  const id = lastHeaderText(headers, 'jeeves-envelope-id');
+  const id = lastHeaderText(headers, ENVELOPE_ID_HEADER);
   if (id !== undefined) span.setAttribute('messaging.message.id', id);
 }
