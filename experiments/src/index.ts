@@ -4,6 +4,7 @@
  */
 export { dumpDom, dumpUrlDom, plottedSeries, screenshot, screenshotUrl, visibleText } from './browser';
 export { ExperimentError, experimentNames } from './definition';
+export { describeExperiment, describeExperiments } from './describe';
 export { type ReportFiles } from './report';
 export { runAndReport, runVariantsAndReport } from './run';
-export { type RunRecord } from './runner';
+export { type RunEventSink, type RunRecord } from './runner';

@@ -6,7 +6,7 @@ import {
   prometheusUrl,
   requireRunning,
 } from '../../tools/lab';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { ExperimentError, loadExperiment, variantRuns, type Experiment } from './definition';
 import { writeComparison, type ComparedRun } from './comparison';
 import { RealLabActions } from './lab-actions';
@@ -14,7 +14,7 @@ import { driverLoad } from './load';
 import { experimentNeeds, missingBrokers } from './preflight';
 import { HttpPrometheus } from '../../tools/common';
 import { collectCharts, reportDir, writeReport, type ReportFiles } from './report';
-import { runExperiment, type RunRecord } from './runner';
+import { runExperiment, type RunEventSink, type RunRecord } from './runner';
 
 export interface RunOptions {
   readonly short?: boolean;
@@ -24,6 +24,11 @@ export interface RunOptions {
   readonly signal?: AbortSignal;
   /** Changes the definition before it runs (tests remove a protection this way). */
   readonly adjust?: (experiment: Experiment) => Experiment;
+  /**
+   * Told each run's start, its events as they happen (RunnerDeps.onEvent), its report once written,
+   * and the comparison (`lab experiment --events`). Report paths are relative to the results root.
+   */
+  readonly onEvent?: RunEventSink;
 }
 
 /**
@@ -46,6 +51,14 @@ export async function runAndReport(
     );
   const [run] = variantRuns(experiment, options.variant === undefined ? [] : [options.variant]);
   const dir = reportDir(options.resultsRoot ?? REPO_ROOT, experiment.name);
+  options.onEvent?.({
+    type: 'run',
+    experiment: experiment.name,
+    short: options.short === true,
+    ...(run.variant === undefined ? {} : { variant: run.variant }),
+    index: 1,
+    of: 1,
+  });
   const { record, files } = await runOne(
     run.experiment,
     run.variant,
@@ -84,11 +97,22 @@ export async function runVariantsAndReport(
         rounds > 1 && `round ${round} of ${rounds}`,
       ];
       if (label.some(Boolean)) options.log(label.filter(Boolean).join(', '));
+      options.onEvent?.({
+        type: 'run',
+        experiment: experiment.name,
+        short: options.short === true,
+        ...(run.variant === undefined ? {} : { variant: run.variant }),
+        ...(rounds > 1 ? { round } : {}),
+        index: (round - 1) * runs.length + i + 1,
+        of: rounds * runs.length,
+      });
       const sub = [run.variant, rounds > 1 ? `r${round}` : undefined].filter(Boolean).join('-');
       done.push(await runOne(run.experiment, run.variant, config, options, sub ? join(dir, sub) : dir));
     }
   }
   const comparison = done.length >= 2 ? writeComparison(dir, done) : undefined;
+  if (comparison)
+    options.onEvent?.({ type: 'comparison', html: relative(options.resultsRoot ?? REPO_ROOT, comparison.html) });
   return { runs: done, comparison };
 }
 
@@ -126,7 +150,15 @@ async function runOne(
   try {
     record = await runExperiment(
       experiment,
-      { lab: labActions, prometheus, load: driverLoad(urls), log: options.log, signal: options.signal, preflight },
+      {
+        lab: labActions,
+        prometheus,
+        load: driverLoad(urls),
+        log: options.log,
+        signal: options.signal,
+        preflight,
+        onEvent: options.onEvent,
+      },
       { short: options.short, ...(variant === undefined ? {} : { variant }) },
     );
   } finally {
@@ -134,5 +166,7 @@ async function runOne(
   }
   const charts = await collectCharts(record, prometheus);
   const files = writeReport(dir, record, charts);
+  const root = options.resultsRoot ?? REPO_ROOT;
+  options.onEvent?.({ type: 'report', html: relative(root, files.html), json: relative(root, files.json) });
   return { record, charts, files };
 }

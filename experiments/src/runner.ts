@@ -3,6 +3,15 @@ import type { LabActions } from './lab-actions';
 import type { LoadOutcome, LoadStarter } from './load';
 import { checkSteadyState, startMainLoad } from './phases/baseline';
 import { RunClock } from './phases/clock';
+import {
+  measurementEvent,
+  phaseEvent,
+  ProbeFeed,
+  rollbackEvent,
+  type RunEventSink,
+  stepEvent,
+  verdictEvent,
+} from './phases/events';
 import { instrumentsOf, ledgerSourcesOf } from './phases/instruments';
 import { drainLedger } from './phases/ledger';
 import { judgeDuring, measure } from './phases/measure';
@@ -33,6 +42,7 @@ export { planTimeline } from './phases/method';
 export { stepLabel } from './phases/steps';
 export { judgeWindow, lastIncreaseOf, longestStall, lowOf, peakOf, stallEndOf, timeUntil } from './phases/samples';
 export { decideVerdict } from './phases/verdict';
+export type { RunEventSink } from './phases/events';
 
 /** What the runner acts on and reads from: the lab, Prometheus, the load driver; all faked in unit specs. */
 export interface RunnerDeps {
@@ -53,6 +63,11 @@ export interface RunnerDeps {
    * LabNotRunningError) when one does not. Runs first: no setup, load, fault or probe before it.
    */
   readonly preflight?: (experiment: Experiment) => Promise<void>;
+  /**
+   * Told each phase, step, probe, measurement, rollback and the verdict as they happen, and the
+   * progress about once a second (`lab experiment --events`, which the console reads).
+   */
+  readonly onEvent?: RunEventSink;
 }
 
 /**
@@ -70,10 +85,13 @@ export async function runExperiment(
   const { lab, prometheus, log } = deps;
   // A missing instrument stops the run here, with no verdict: it must never read as the system failing.
   await deps.preflight?.(experiment);
+  const emit: RunEventSink = deps.onEvent ?? (() => undefined);
   const pollMs = deps.pollIntervalMs ?? 1000;
   const stop = new AbortController();
   const onOuterAbort = (): void => stop.abort();
   deps.signal?.addEventListener('abort', onOuterAbort, { once: true });
+  // Ctrl-C (or a cancel) during the preflight came before the listener: honour it all the same.
+  if (deps.signal?.aborted) stop.abort();
   const clock = new RunClock(stop.signal);
   const { watches, alerts, lags, clusters } = instrumentsOf(experiment);
   const watcher = new Watcher(watches, alerts, lab, prometheus, clock.elapsed, lags, clusters);
@@ -86,16 +104,19 @@ export async function runExperiment(
     clock.elapsed,
     log,
     deps.progressEverySeconds,
+    deps.onEvent,
   );
   const rollbacks = new Rollbacks(log);
   const events: StepEvent[] = [];
   const probes: ProbeResult[] = [];
+  const probeFeed = new ProbeFeed(probes, emit);
   let recoverySeconds: number | undefined;
   let ledger: LedgerResult | undefined;
   let interrupted = false;
 
   try {
     // Setup first: the steady state is judged on the system as the experiment runs it.
+    emit(phaseEvent('setup', 0));
     await applySettings(experiment, lab, rollbacks, log);
     await watcher.sampleOnce();
     // The ledger counts from this sample on (counter increases, across restarts: Watcher.increase).
@@ -118,11 +139,16 @@ export async function runExperiment(
       scaledFrom: new Map(),
       leaders: new Map(),
     };
-    const checkpoint = (): Promise<void> =>
-      checkSteadyState(experiment, timeline[0].startS, clock, reader, probes, log);
+    const checkpoint = async (): Promise<void> => {
+      await checkSteadyState(experiment, timeline[0].startS, clock, reader, probes, log);
+      probeFeed.flush();
+    };
 
     // Method.
-    await runMethod(timeline, stepContext, events, checkpoint, () => (progress.phase = 'method'));
+    await runMethod(timeline, stepContext, events, checkpoint, (event, state) => {
+      progress.phase = 'method';
+      emit(stepEvent(event, state));
+    });
     if (stop.signal.aborted) interrupted = true;
     const disruption =
       events.length > 0
@@ -142,6 +168,7 @@ export async function runExperiment(
         probes,
         log,
       );
+      probeFeed.flush();
     }
 
     progress.phase = 'load-end';
@@ -151,6 +178,7 @@ export async function runExperiment(
 
     // Rollback: undo the method and the setup before counting what drains, but the settings of an
     // app the ledger counts from: restarting it now would lose its last increments (after the drain).
+    progress.phase = 'rollback';
     await rollbacks.runAll({ keepAfterLedger: true });
 
     if (experiment.ledger && ledgerFromS !== undefined) {
@@ -170,13 +198,16 @@ export async function runExperiment(
     }
     watcher.stop();
     await rollbacks.runAll();
+    for (const r of rollbacks.results) emit(rollbackEvent(r));
 
     // Measure: what deviated during the method, and the numbers.
     const durationSeconds = clock.elapsed();
+    progress.phase = 'measure';
     if (disruption) {
       for (const p of experiment.deviation)
         probes.push(await judgeDuring(p, disruption, watcher, prometheus, clock.startedAtS));
     }
+    probeFeed.flush();
     const eventMap = new Map(
       events.filter((e) => e.id).map((e) => [e.id as string, { startS: e.startS, endS: e.endS }]),
     );
@@ -188,6 +219,7 @@ export async function runExperiment(
       prometheus,
       clock.startedAtS,
     );
+    for (const m of measurements) emit(measurementEvent(m));
 
     // Verdict.
     const verdict = decideVerdict({
@@ -201,6 +233,7 @@ export async function runExperiment(
       events,
       interrupted,
     });
+    emit(verdictEvent(verdict, { durationSeconds, recoverySeconds, interrupted }));
     return {
       experiment,
       short: options.short === true,

@@ -37,6 +37,15 @@ const USED: Record<string, { args: string[]; positional: string[]; flags: Record
   experiment: [
     { args: ['provider-outage', '--short'], positional: ['provider-outage'], flags: { short: true } },
     { args: ['flood', '--results=/tmp/runs'], positional: ['flood'], flags: { results: '/tmp/runs' } },
+    {
+      args: ['provider-outage', '--short', '--events'],
+      positional: ['provider-outage'],
+      flags: { short: true, events: true },
+    },
+  ],
+  experiments: [
+    { args: [], positional: [], flags: {} },
+    { args: ['--json'], positional: [], flags: { json: true } },
   ],
   dlq: [
     { args: [], positional: [], flags: {} },

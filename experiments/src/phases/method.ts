@@ -22,22 +22,23 @@ export function planTimeline(method: readonly Step[]): PlannedStep[] {
  * The method: each step started on time by its handler (steps overlap when their windows do),
  * beside `checkpoint` (the steady state judged just before the first step). A step that fails is
  * recorded on its event and the others go on; Ctrl-C stops the waiting and returns at once.
- * `onStep` is told when a step starts. Throws only what `checkpoint` throws besides Interrupted.
+ * `onStep` is told when a step starts and when it ends. Throws only what `checkpoint` throws besides
+ * Interrupted.
  */
 export async function runMethod(
   timeline: readonly PlannedStep[],
   ctx: StepContext,
   events: StepEvent[],
   checkpoint: () => Promise<void>,
-  onStep: () => void,
+  onStep: (event: StepEvent, state: 'started' | 'ended') => void,
 ): Promise<void> {
   const runStep = async ({ step, index, startS, plannedEndS }: PlannedStep): Promise<void> => {
     await ctx.clock.sleepUntil(startS);
-    onStep();
     const handler = handlerOf(step);
     const now = ctx.clock.elapsed();
     const event: StepEvent = { index, id: step.id, label: handler.label(step), startS: now, endS: now };
     events.push(event);
+    onStep(event, 'started');
     ctx.log(`${ctx.clock.elapsed().toFixed(1)} s: ${event.label}`);
     try {
       await handler.run(step, ctx, plannedEndS);
@@ -47,6 +48,7 @@ export async function runMethod(
       ctx.log(`step failed: ${event.label}: ${event.error}`);
     } finally {
       event.endS = ctx.clock.elapsed();
+      onStep(event, 'ended');
     }
   };
   try {

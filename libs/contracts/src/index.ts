@@ -104,3 +104,16 @@ export {
   TOKEN_DEFAULTS,
 } from './services';
 export type { ServiceName, ScalableServiceName, ServiceSpec } from './services';
+export {
+  EXPERIMENT_PHASES,
+  experimentEventSchema,
+  experimentPlanSchema,
+  experimentDescriptionSchema,
+} from './experiment-events';
+export type {
+  ExperimentPhase,
+  ExperimentEvent,
+  ExperimentProbeEvent,
+  ExperimentPlan,
+  ExperimentDescription,
+} from './experiment-events';

@@ -5,6 +5,7 @@ import {
   ExperimentError,
   experimentNames,
   runVariantsAndReport,
+  type RunEventSink,
   type RunRecord,
   type ReportFiles,
 } from '../../../experiments/src';
@@ -19,7 +20,7 @@ export function experimentResultsRoot(env: NodeJS.ProcessEnv): string | undefine
 
 export const command: LabCommand = {
   name: 'experiment',
-  usage: '<name> [--short] [--variant NAME[,NAME…]] [--rounds N] [--results DIR]',
+  usage: '<name> [--short] [--variant NAME[,NAME…]] [--rounds N] [--results DIR] [--events]',
   summary: `run a chaos experiment (experiments/<name>/experiment.yaml: ${experimentNames().join(', ')}); exit 0 pass (every variant), 1 fail, 2 could not run`,
   flags: {
     short: booleanFlag("the experiment's short version (CI's)"),
@@ -31,6 +32,9 @@ export const command: LabCommand = {
     results: stringFlag(
       'DIR',
       'where report.html and report.json go (default: EXPERIMENT_RESULTS_ROOT, else results/)',
+    ),
+    events: booleanFlag(
+      "the run's events (phases, steps, probes, verdict, report) as JSON lines on stdout; the summary goes to stderr",
     ),
   },
   async run({ positional, flags }, io) {
@@ -47,6 +51,10 @@ export const command: LabCommand = {
     if (!Number.isInteger(rounds) || rounds < 1 || rounds > 20)
       throw new UsageError(`--rounds takes a whole number from 1 to 20, not ${String(roundsFlag)}`);
     const resultsRoot = typeof results === 'string' ? results : experimentResultsRoot(io.env);
+    // --events: stdout carries only the events (libs/contracts experimentEventSchema), one per line.
+    const events = flags.has('events');
+    const onEvent: RunEventSink | undefined = events ? (event) => io.out(JSON.stringify(event)) : undefined;
+    const say = events ? io.log : io.out;
 
     // First Ctrl-C stops the method and rolls back; later ones only say that it is still doing so.
     const interrupt = new AbortController();
@@ -68,6 +76,7 @@ export const command: LabCommand = {
         resultsRoot,
         log: io.log,
         signal: interrupt.signal,
+        onEvent,
       });
     } catch (error) {
       // No such experiment or variant, or a definition that does not validate: nothing ran, no verdict.
@@ -76,9 +85,9 @@ export const command: LabCommand = {
     } finally {
       process.removeListener('SIGINT', onSigint);
     }
-    for (const { record, files } of outcome.runs) io.out(summary(record, files, short));
+    for (const { record, files } of outcome.runs) say(summary(record, files, short));
     if (outcome.comparison)
-      io.out(`side by side: ${relative(process.cwd(), outcome.comparison.html) || outcome.comparison.html}`);
+      say(`side by side: ${relative(process.cwd(), outcome.comparison.html) || outcome.comparison.html}`);
     return outcome.runs.length > 0 && outcome.runs.every((r) => r.record.verdict.passed) ? 0 : 1;
   },
 };
