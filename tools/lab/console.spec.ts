@@ -33,6 +33,48 @@ describe('the lab console process', () => {
     expect(checked.config?.CONSOLE_TRACE_UI_URL).toBe('http://127.0.0.1:9511');
   });
 
+  it('names this lab and its results root for the Experiments page, and hands on what the lab CLI reads', () => {
+    const config = loadLabConfig({}, { stateDir, portOffset: 100 });
+    const saved = { ...process.env };
+    Object.assign(process.env, {
+      LAB_STATE_DIR: '/some/other/lab',
+      LAB_TRACING: 'off',
+      RATE_LIMIT_PER_SECOND: '2000',
+      WORKER_CONCURRENCY: '4',
+      EXPERIMENT_RESULTS_ROOT: '/tmp/runs',
+    });
+    try {
+      const env = consoleEnv(config, undefined);
+      expect(env).toMatchObject({
+        CONSOLE_LAB_STATE_DIR: stateDir,
+        CONSOLE_RESULTS_ROOT: '/tmp/runs',
+        LAB_TRACING: 'off',
+        RATE_LIMIT_PER_SECOND: '2000',
+        WORKER_CONCURRENCY: '4',
+      });
+      // The console's child CLI gets the lab's state dir from CONSOLE_LAB_STATE_DIR, never the shell's.
+      expect(env.LAB_STATE_DIR).toBeUndefined();
+      const checked = checkConfig(
+        {
+          CONSOLE_LAB_STATE_DIR: consoleConfigShape.CONSOLE_LAB_STATE_DIR,
+          CONSOLE_RESULTS_ROOT: consoleConfigShape.CONSOLE_RESULTS_ROOT,
+        },
+        env,
+      );
+      expect(checked.config).toEqual({ CONSOLE_LAB_STATE_DIR: stateDir, CONSOLE_RESULTS_ROOT: '/tmp/runs' });
+    } finally {
+      for (const key of [
+        'LAB_STATE_DIR',
+        'LAB_TRACING',
+        'RATE_LIMIT_PER_SECOND',
+        'WORKER_CONCURRENCY',
+        'EXPERIMENT_RESULTS_ROOT',
+      ])
+        delete process.env[key];
+      Object.assign(process.env, saved);
+    }
+  });
+
   it("passes the shell's CONSOLE_* and OTEL_* through, and nothing else of it", () => {
     const config = loadLabConfig({}, { stateDir, portOffset: 100 });
     const saved = { ...process.env };

@@ -1,9 +1,9 @@
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { CONSOLE_APP } from '#libs/contracts';
 import { APPS } from './apps';
 import { REPO_ROOT, type LabConfig } from './config';
-import { describeInstance, portFree } from './instances';
+import { APP_SETTING_VARIABLES, describeInstance, portFree } from './instances';
 import type { Log } from './log';
 import { liveProcess, processFiles, startRecorded, stopRecorded, tailFile } from './processes';
 import { traceEnv } from './traces';
@@ -29,7 +29,10 @@ export function consoleMain(): string {
 
 /**
  * The console's environment: loopback, this lab's service URLs and trace UI, telemetry as the apps
- * get it; CONSOLE_* (client ids and secrets, allowed hosts) and OTEL_* pass through.
+ * get it; CONSOLE_* (client ids and secrets, allowed hosts) and OTEL_* pass through. For its
+ * Experiments page, which runs `lab experiment` on this lab: the lab's state dir and results root,
+ * and what a shell running the CLI would hand on (the apps' settings, LAB_* and KAFKA_*), so an app
+ * an experiment restarts gets the settings the lab started it with.
  */
 export function consoleEnv(config: LabConfig, zipkinUrl: string | undefined): NodeJS.ProcessEnv {
   const { port } = consolePaths(config);
@@ -45,9 +48,16 @@ export function consoleEnv(config: LabConfig, zipkinUrl: string | undefined): No
     INSTANCE_ID: CONSOLE,
     CONSOLE_SERVICE_URLS: APPS.map((a) => `${a.name}=${describeInstance(config, a.name, 1).url}`).join(','),
     CONSOLE_TRACE_UI_URL: zipkinUrl ?? '',
+    CONSOLE_LAB_STATE_DIR: config.stateDir,
+    CONSOLE_RESULTS_ROOT: resolve(process.env.EXPERIMENT_RESULTS_ROOT?.trim() || REPO_ROOT),
   };
   for (const [key, value] of Object.entries(process.env))
-    if (/^(OTEL_|CONSOLE_)/.test(key) && !(key in env)) env[key] = value;
+    if (
+      (/^(OTEL_|CONSOLE_|LAB_|KAFKA_)/.test(key) || APP_SETTING_VARIABLES.test(key)) &&
+      key !== 'LAB_STATE_DIR' &&
+      !(key in env)
+    )
+      env[key] = value;
   for (const [key, value] of Object.entries(traceEnv(config))) if (!(key in env)) env[key] = value;
   return env;
 }

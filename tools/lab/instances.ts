@@ -60,6 +60,10 @@ export interface AppEnvInput {
   readonly brokers: string;
 }
 
+/** The variables of the lab's environment that reach every app it starts (see appEnv). */
+export const APP_SETTING_VARIABLES =
+  /^(OTEL_|JEEVES_|DATABASE_URL$|RATE_LIMIT_|CORS_|WORKER_|PROVIDER_|TOKEN_|KAFKA_FETCH_|KAFKA_PRODUCER_ACKS$)/;
+
 export function appEnv(config: LabConfig, target: AppInstance, input: AppEnvInput): NodeJS.ProcessEnv {
   const url = (app: AppName): string => describeInstance(config, app, 1).url;
   const env: NodeJS.ProcessEnv = {
@@ -93,13 +97,7 @@ export function appEnv(config: LabConfig, target: AppInstance, input: AppEnvInpu
   // (KAFKA_PRODUCER_ACKS), set to 1 to see what a broker loss then costs; and the gateway's CORS
   // allow-list (CORS_*), for a browser app on another origin.
   for (const [key, value] of Object.entries(process.env)) {
-    if (
-      /^(OTEL_|JEEVES_|DATABASE_URL$|RATE_LIMIT_|CORS_|WORKER_|PROVIDER_|TOKEN_|KAFKA_FETCH_|KAFKA_PRODUCER_ACKS$)/.test(
-        key,
-      ) &&
-      !(key in env)
-    )
-      env[key] = value;
+    if (APP_SETTING_VARIABLES.test(key) && !(key in env)) env[key] = value;
   }
   // The lab's own trace sink, when it runs and the user set no exporter of their own.
   for (const [key, value] of Object.entries(traceEnv(config))) if (!(key in env)) env[key] = value;

@@ -65,6 +65,14 @@ export const consoleConfigShape = {
   CONSOLE_UPSTREAM_TIMEOUT_MS: env.int(5000, 100, 60_000),
   /** The built page (Vite's output). Default: dist/apps/console/public beside the compiled server. */
   CONSOLE_WEB_DIR: env.string(''),
+  /** The lab the Experiments page runs against: the `LAB_STATE_DIR` of the CLI it starts (blank: the CLI's default). */
+  CONSOLE_LAB_STATE_DIR: env.string(''),
+  /** The built lab CLI experiments run through. Default: dist/tools/lab/main.js of this checkout. */
+  CONSOLE_LAB_CLI: env.string(''),
+  /** The folder holding `results/` (the CLI's `--results`): where runs write reports and the page lists them. Default: this checkout. */
+  CONSOLE_RESULTS_ROOT: env.string(''),
+  /** After a cancel, how long a run may take to roll back before it is killed. */
+  CONSOLE_EXPERIMENT_CANCEL_GRACE_MS: env.int(60_000, 1000, 600_000),
 };
 
 /** The console's validated configuration, as its modules receive it. */

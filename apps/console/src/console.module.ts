@@ -3,6 +3,9 @@ import type { ServiceContext } from '#libs/platform';
 import { ChaosController } from './chaos/chaos.controller';
 import { ChatController } from './chat/chat.controller';
 import type { ConsoleConfig } from './console.config';
+import { experimentProviders } from './experiments/experiments.providers';
+import { ExperimentsController } from './experiments/experiments.controller';
+import { ReportsController } from './experiments/reports.controller';
 import { OverviewController } from './overview/overview.controller';
 import { ClientCredentialsTokens } from './upstream/client-credentials';
 import { LabServices } from './upstream/lab-services';
@@ -31,10 +34,18 @@ export class ConsoleModule {
     if (!bundle.has('/index.html')) context.logger.warn({ webDir }, 'console page not built; / answers 503');
     return {
       module: ConsoleModule,
-      controllers: [ChaosController, ChatController, OverviewController, WebController],
+      controllers: [
+        ChaosController,
+        ChatController,
+        OverviewController,
+        ExperimentsController,
+        ReportsController,
+        WebController,
+      ],
       providers: [
         { provide: LabServices, useValue: services },
         { provide: WEB_BUNDLE, useValue: bundle },
+        ...experimentProviders(context),
       ],
     };
   }
