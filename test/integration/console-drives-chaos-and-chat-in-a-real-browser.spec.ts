@@ -1,13 +1,17 @@
-import { mkdirSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { type Browser, chromium, type Page, type Response } from 'playwright-core';
-import { LAB_CLIENTS } from '#libs/contracts';
-import { REPO_ROOT } from '../../tools/lab';
+import type { Browser, Page } from 'playwright-core';
+import {
+  artifactsDir,
+  consoleUrl,
+  launchChromium,
+  leakingResponses,
+  recordResponses,
+  seriousAxeViolations,
+} from './console-browser-helpers';
 import { postMessage, uniqueUser } from './pipeline-helpers';
 import { addFault, chaosRequest, clearFaults } from './resilience-helpers';
-import { chromiumExecutable } from '../../tools/console/chromium';
 import { lab, waitFor } from './support/lab';
 
 /**
@@ -19,45 +23,17 @@ import { lab, waitFor } from './support/lab';
  * Screenshots of each page are kept under results/console/.
  */
 
-const JWT = /eyJ[\w-]{4,}\.[\w-]{4,}\.[\w-]+/;
-const SECRETS = [LAB_CLIENTS.admin.secret, LAB_CLIENTS.demo.secret];
-const ARTIFACTS = join(REPO_ROOT, 'results', 'console', new Date().toISOString().replace(/[:.]/g, '-'));
-
-interface Seen {
-  url: string;
-  status: number;
-  headers: string;
-  body: string;
-}
+const ARTIFACTS = artifactsDir();
 
 describe('console: chaos, chat and overview in a real browser', () => {
   let browser: Browser;
   let page: Page;
-  const seen: Seen[] = [];
-  const reading: Array<Promise<void>> = [];
-  const consoleUrl = (): string => {
-    const url = lab().consoleUrl;
-    if (!url) throw new Error('the test lab has no console: see .lab/test/logs/console.log');
-    return url;
-  };
+  let responses: ReturnType<typeof recordResponses>;
 
   beforeAll(async () => {
-    mkdirSync(ARTIFACTS, { recursive: true });
-    browser = await chromium.launch({ executablePath: chromiumExecutable(), args: ['--no-sandbox'] });
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-    page.on('response', (response: Response) => {
-      reading.push(
-        (async () => {
-          const body = await response.text().catch(() => '');
-          seen.push({
-            url: response.url(),
-            status: response.status(),
-            headers: JSON.stringify(await response.allHeaders()),
-            body,
-          });
-        })(),
-      );
-    });
+    responses = recordResponses(page);
   }, 60_000);
 
   afterAll(async () => {
@@ -149,7 +125,7 @@ describe('console: chaos, chat and overview in a real browser', () => {
   }, 60_000);
 
   it('never hands the browser a client secret or a token', async () => {
-    await Promise.all(reading);
+    const seen = await responses.settled();
     // Every API the page uses answered at least once, and the page itself.
     const paths = new Set(
       seen
@@ -168,11 +144,7 @@ describe('console: chaos, chat and overview in a real browser', () => {
     );
     // The page talks to the console only (its empty data: favicon is no server's answer).
     expect(seen.filter((r) => !r.url.startsWith(consoleUrl()) && !r.url.startsWith('data:'))).toEqual([]);
-    const leaks = seen.filter(
-      (r) =>
-        JWT.test(r.body) || JWT.test(r.headers) || SECRETS.some((s) => r.body.includes(s) || r.headers.includes(s)),
-    );
-    expect(leaks.map((r) => r.url)).toEqual([]);
+    expect(leakingResponses(seen)).toEqual([]);
     // And no answer of the console grants cross-origin access.
     expect(seen.filter((r) => /access-control-allow/i.test(r.headers)).map((r) => r.url)).toEqual([]);
   });
@@ -219,32 +191,11 @@ describe('console: chaos, chat and overview in a real browser', () => {
   }, 60_000);
 
   it('has no serious or critical accessibility violations on any page (axe-core)', async () => {
-    // axe is injected as a script: this context alone bypasses the console's CSP to allow it.
-    const context = await browser.newContext({ bypassCSP: true, viewport: { width: 1280, height: 900 } });
-    const axeSource = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
-    try {
-      const audited = await context.newPage();
-      const report: Record<string, string[]> = {};
-      for (const tab of ['overview', 'chaos', 'chat'] as const) {
-        await audited.goto(`${consoleUrl()}/#/${tab}`);
-        await audited.getByRole('heading', { level: 2 }).first().waitFor();
-        // Let the first poll fill the page.
-        await audited.waitForLoadState('networkidle');
-        await audited.addScriptTag({ content: axeSource });
-        const violations = await audited.evaluate(async () => {
-          const axe = (
-            globalThis as unknown as {
-              axe: { run(): Promise<{ violations: Array<{ id: string; impact: string | null }> }> };
-            }
-          ).axe;
-          return (await axe.run()).violations.map((v) => ({ id: v.id, impact: v.impact }));
-        });
-        report[tab] = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => v.id);
-      }
-      expect(report).toEqual({ overview: [], chaos: [], chat: [] });
-    } finally {
-      await context.close();
-    }
+    expect(await seriousAxeViolations(browser, ['overview', 'chaos', 'chat'])).toEqual({
+      overview: [],
+      chaos: [],
+      chat: [],
+    });
   }, 60_000);
 });
 

@@ -38,7 +38,7 @@ export const command: LabCommand = {
         [
           `${e.name}: load ${seconds(e.full.load.durationSeconds)} (--short ${seconds(e.short.load.durationSeconds)})${needs.length ? `; ${needs.join('; ')}` : ''}`,
           `  ${e.description.replace(/\s+/g, ' ')}`,
-          ...e.full.steps.map((s) => `  at ${seconds(s.atS)}: ${s.label}${s.forS ? ` for ${seconds(s.forS)}` : ''}`),
+          ...e.full.steps.map((s) => `  at ${seconds(s.atS)}: ${s.label}`),
         ].join('\n'),
       );
     }

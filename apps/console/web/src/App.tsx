@@ -1,11 +1,13 @@
 import { useEffect, useState } from 'react';
 import { ChaosPage } from './ChaosPage';
 import { ChatPage } from './ChatPage';
+import { ExperimentsPage } from './ExperimentsPage';
 import { OverviewPage } from './OverviewPage';
 
 const PAGES = [
   { id: 'overview', title: 'Overview', Page: OverviewPage },
   { id: 'chaos', title: 'Chaos', Page: ChaosPage },
+  { id: 'experiments', title: 'Experiments', Page: ExperimentsPage },
   { id: 'chat', title: 'Chat', Page: ChatPage },
 ] as const;
 
