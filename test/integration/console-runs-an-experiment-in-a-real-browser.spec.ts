@@ -39,9 +39,11 @@ describe('console: an experiment run from the page in a real browser', () => {
   }, 150_000);
 
   afterAll(async () => {
+    // A run left going by a failed test would load the lab under the next spec: stop it first.
+    await stopRunInProgress().catch(() => undefined);
     await clearFaults('provider').catch(() => undefined);
     await browser?.close();
-  });
+  }, 120_000);
 
   const run = () => page.locator('section.run');
   const runState = () =>
@@ -74,7 +76,7 @@ describe('console: an experiment run from the page in a real browser', () => {
       intervalMs: 250,
       what: 'the method phase shown as current',
     });
-    expect(await page.locator('[data-verdict]').count()).toBe(0);
+    expect(await run().locator('[data-verdict]').count()).toBe(0);
     expect(await phaseState('baseline')).toBe('done');
     expect(await phaseState('recovery')).toBe('pending');
     expect(await run().locator('tr[data-probe]').count()).toBeGreaterThanOrEqual(3);
@@ -84,7 +86,7 @@ describe('console: an experiment run from the page in a real browser', () => {
     await card('flood').getByRole('button', { name: 'Run flood' }).click();
     await page.getByRole('alert').filter({ hasText: 'one experiment runs at a time' }).waitFor({ timeout: 10_000 });
 
-    const verdict = page.locator('section.run [data-verdict]').first();
+    const verdict = run().locator('[data-verdict]').first();
     await verdict.waitFor({ timeout: 180_000 });
     await waitFor(async () => (await runState()) === 'passed' || (await runState()) === 'failed', {
       timeoutMs: 30_000,
@@ -107,7 +109,7 @@ describe('console: an experiment run from the page in a real browser', () => {
     const id = /^\/reports\/([^/]+)\/report\.html$/.exec(href ?? '')?.[1];
     const row = page.locator(`tr[data-report="${id}"]`);
     await row.waitFor({ timeout: 15_000 });
-    expect(await row.getAttribute('data-verdict')).toBe('passed');
+    expect(await row.getAttribute('data-report-verdict')).toBe('passed');
     expect(await row.textContent()).toMatch(/provider-outage.*short.*PASSED/);
     const [report] = await Promise.all([
       context.waitForEvent('page'),
@@ -176,3 +178,24 @@ describe('console: an experiment run from the page in a real browser', () => {
     expect(report).toEqual({ experiments: [] });
   }, 60_000);
 });
+
+/** Cancels the console's run if one is going (as the page does), and waits until it has ended. */
+async function stopRunInProgress(): Promise<void> {
+  const current = async () =>
+    (
+      (await (await fetch(`${consoleUrl()}/api/experiments/runs/current`)).json()) as {
+        run: { id: string; state: string } | null;
+      }
+    ).run;
+  const run = await current();
+  if (!run || (run.state !== 'running' && run.state !== 'cancelling')) return;
+  await fetch(`${consoleUrl()}/api/experiments/runs/${run.id}/cancel`, {
+    method: 'POST',
+    headers: { 'x-console-request': '1' },
+  });
+  await waitFor(async () => !['running', 'cancelling'].includes((await current())?.state ?? ''), {
+    timeoutMs: 90_000,
+    intervalMs: 500,
+    what: 'the run left going to end',
+  });
+}

@@ -188,7 +188,7 @@ function ReportsTable({ reports, total }: { reports: readonly ReportSummary[]; t
             <tr
               key={r.id}
               data-report={r.id}
-              data-verdict={r.passed === null ? 'unknown' : r.passed ? 'passed' : 'failed'}
+              data-report-verdict={r.passed === null ? 'unknown' : r.passed ? 'passed' : 'failed'}
             >
               <td>
                 <time dateTime={r.startedAt}>{new Date(r.startedAt).toLocaleString()}</time>
