@@ -4,6 +4,9 @@ import { ChaosController } from './chaos/chaos.controller';
 import { ChatController } from './chat/chat.controller';
 import type { ConsoleConfig } from './console.config';
 import { OverviewController } from './overview/overview.controller';
+import { HttpPrometheusQueries, PrometheusQueries } from './prometheus/prometheus-client';
+import { HttpToxiproxyClient, ToxiproxyClient } from './toxiproxy/toxiproxy-client';
+import { ToxiproxyController } from './toxiproxy/toxiproxy.controller';
 import { ClientCredentialsTokens } from './upstream/client-credentials';
 import { LabServices } from './upstream/lab-services';
 import { defaultWebDir, loadWebBundle } from './web/web-bundle';
@@ -31,9 +34,11 @@ export class ConsoleModule {
     if (!bundle.has('/index.html')) context.logger.warn({ webDir }, 'console page not built; / answers 503');
     return {
       module: ConsoleModule,
-      controllers: [ChaosController, ChatController, OverviewController, WebController],
+      controllers: [ChaosController, ChatController, OverviewController, ToxiproxyController, WebController],
       providers: [
         { provide: LabServices, useValue: services },
+        { provide: PrometheusQueries, useValue: new HttpPrometheusQueries(config.CONSOLE_PROMETHEUS_URL, timeoutMs) },
+        { provide: ToxiproxyClient, useValue: new HttpToxiproxyClient(config.CONSOLE_TOXIPROXY_URL, timeoutMs) },
         { provide: WEB_BUNDLE, useValue: bundle },
       ],
     };
