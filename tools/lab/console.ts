@@ -1,11 +1,13 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { CONSOLE_APP } from '#libs/contracts';
+import { DEFAULT_TOXIPROXY_URL } from '../common';
 import { APPS } from './apps';
 import { REPO_ROOT, type LabConfig } from './config';
 import { describeInstance, portFree } from './instances';
 import type { Log } from './log';
 import { liveProcess, processFiles, startRecorded, stopRecorded, tailFile } from './processes';
+import { prometheusUrl } from './prometheus';
 import { traceEnv } from './traces';
 import { httpOk, waitFor } from './wait';
 
@@ -28,8 +30,9 @@ export function consoleMain(): string {
 }
 
 /**
- * The console's environment: loopback, this lab's service URLs and trace UI, telemetry as the apps
- * get it; CONSOLE_* (client ids and secrets, allowed hosts) and OTEL_* pass through.
+ * The console's environment: loopback, this lab's service URLs, trace UI, Prometheus (which may not
+ * be running: the page says so) and Toxiproxy (started by `chaos network up`, at its fixed port),
+ * telemetry as the apps get it; CONSOLE_* (client ids and secrets, allowed hosts) and OTEL_* pass through.
  */
 export function consoleEnv(config: LabConfig, zipkinUrl: string | undefined): NodeJS.ProcessEnv {
   const { port } = consolePaths(config);
@@ -45,6 +48,8 @@ export function consoleEnv(config: LabConfig, zipkinUrl: string | undefined): No
     INSTANCE_ID: CONSOLE,
     CONSOLE_SERVICE_URLS: APPS.map((a) => `${a.name}=${describeInstance(config, a.name, 1).url}`).join(','),
     CONSOLE_TRACE_UI_URL: zipkinUrl ?? '',
+    CONSOLE_PROMETHEUS_URL: prometheusUrl(config),
+    CONSOLE_TOXIPROXY_URL: DEFAULT_TOXIPROXY_URL,
   };
   for (const [key, value] of Object.entries(process.env))
     if (/^(OTEL_|CONSOLE_)/.test(key) && !(key in env)) env[key] = value;
