@@ -56,14 +56,15 @@ export function NetworkFaults() {
       {!view && !network.error && <p>Asking Toxiproxy…</p>}
       {view && !view.running && (
         <p className="toxiproxy-off">
-          Toxiproxy is not running: {view.problem}. Network faults need it; the faults above do not.
+          Toxiproxy is not running. {view.problem}. Network faults need it; the faults above do not.
         </p>
       )}
       {view?.running && (
         <>
           <p>
-            Toxiproxy {view.version} at {view.url}. An app&apos;s traffic crosses a proxy only when the app was started
-            with the proxy&apos;s address (<code>LAB_PROVIDER_URL</code>, <code>LAB_APP_KAFKA_BROKERS</code>).
+            Toxiproxy (version {view.version}) at {view.url}. An app&apos;s traffic crosses a proxy only when the app
+            was started with the proxy&apos;s address (<code>LAB_PROVIDER_URL</code>, <code>LAB_APP_KAFKA_BROKERS</code>
+            ).
           </p>
           {forms && view.proxies.length > 0 && (
             <ToxicForm

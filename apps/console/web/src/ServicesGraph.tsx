@@ -1,4 +1,4 @@
-import { edgeText } from './edge-text';
+import { edgeLines, edgeText } from './edge-text';
 import type { EdgeView, ServiceView } from './types';
 
 interface Node {
@@ -21,6 +21,20 @@ const NODES: readonly Node[] = [
 const WIDTH = 180;
 const HEIGHT = 70;
 const VIEW = { width: 1060, height: 550 };
+
+/**
+ * Where a lone edge's label goes: `side` 1 is the left of the direction of travel, -1 the right;
+ * `at` is how far along the line (0.5 the middle). Both ways of a pair are labelled on their own left
+ * (their `side` is not taken).
+ */
+const LABEL_PLACES: Readonly<Record<string, { side?: 1 | -1; at?: number }>> = {
+  'gateway->token-dealer': { side: -1 },
+  'gateway->data-service': { side: -1 },
+  'kafka->data-service': { at: 0.7 },
+  // Kafka → worker falls to the right: its label, above the line, sits where the line is lowest.
+  'kafka->worker': { at: 0.62 },
+  'worker->provider': { side: -1 },
+};
 
 const READINESS_TEXT: Record<ServiceView['readiness'], string> = {
   ready: 'ready',
@@ -49,7 +63,7 @@ function border(from: Point, towards: Point, gap: number): Point {
 
 /**
  * An edge's line and label position. A pair drawn both ways (Kafka ⇄ bot) gets two parallel lines,
- * each labelled on its own side; a label sits beside a steep line and above or below a flat one.
+ * each labelled on its own side; a label's anchor and lines follow the side it sits on.
  */
 function geometry(edge: EdgeView, paired: boolean) {
   const a = centre(edge.from);
@@ -69,15 +83,17 @@ function geometry(edge: EdgeView, paired: boolean) {
     x2: end.x + nx * shift,
     y2: end.y + ny * shift,
   };
-  const mid = { x: (line.x1 + line.x2) / 2, y: (line.y1 + line.y2) / 2 };
-  const side = paired ? 1 : -1;
-  const steep = Math.abs(dy) > Math.abs(dx);
-  if (steep) {
-    const sx = Math.sign(nx * side) || 1;
-    return { line, label: { x: mid.x + sx * 10, y: mid.y + 4, anchor: sx > 0 ? 'start' : 'end' } as const };
-  }
-  const sy = Math.sign(ny * side) || -1;
-  return { line, label: { x: mid.x, y: mid.y + (sy > 0 ? 16 : -8), anchor: 'middle' } as const };
+  const place = LABEL_PLACES[edge.id] ?? {};
+  const side = paired ? 1 : (place.side ?? 1);
+  const at = place.at ?? 0.5;
+  const sx = nx * side;
+  const sy = ny * side;
+  const x = line.x1 + (line.x2 - line.x1) * at + sx * 16;
+  const y = line.y1 + (line.y2 - line.y1) * at + sy * 16;
+  const anchor = sx > 0.35 ? 'start' : sx < -0.35 ? 'end' : 'middle';
+  // Two lines of text: above the point when the label sits above the line, below when below.
+  const firstY = sy < -0.35 ? y - 18 : sy > 0.35 ? y + 12 : y - 4;
+  return { line, label: { x, firstY, anchor } as const };
 }
 
 /**
@@ -100,7 +116,16 @@ export function ServicesGraph({ services, edges }: { services: readonly ServiceV
     <svg className="graph" viewBox={`0 0 ${VIEW.width} ${VIEW.height}`} role="img" aria-labelledby="graph-title">
       <title id="graph-title">{`Services graph: ${summary}`}</title>
       <defs>
-        <marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto">
+        <marker
+          id="arrow"
+          viewBox="0 0 10 10"
+          refX="9"
+          refY="5"
+          markerUnits="userSpaceOnUse"
+          markerWidth="12"
+          markerHeight="12"
+          orient="auto"
+        >
           <path d="M0,0 L10,5 L0,10 z" className="arrowhead" />
         </marker>
       </defs>
@@ -116,8 +141,12 @@ export function ServicesGraph({ services, edges }: { services: readonly ServiceV
             data-error-share={e.errorShare ?? ''}
           >
             <line {...line} className="edge" markerEnd="url(#arrow)" />
-            <text x={label.x} y={label.y} textAnchor={label.anchor} className="edge-label">
-              {edgeText(e)}
+            <text x={label.x} y={label.firstY} textAnchor={label.anchor} className="edge-label">
+              {edgeLines(e).map((text, i) => (
+                <tspan key={i} x={label.x} dy={i === 0 ? 0 : 15}>
+                  {text}
+                </tspan>
+              ))}
             </text>
           </g>
         );

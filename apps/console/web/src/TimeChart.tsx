@@ -1,7 +1,7 @@
 import { useEffect, useRef } from 'react';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
-import { formatTime, formatValue } from './format';
+import { formatAxis, formatTime, formatValue } from './format';
 import type { ChartData } from './types';
 
 // Each line has its own colour and its own dash pattern, and is named in the text beside the chart:
@@ -56,7 +56,17 @@ export function TimeChart({ chart, minutes }: { chart: ChartData; minutes: numbe
       legend: { show: false },
       cursor: { show: false },
       scales: { x: { time: true }, y: { range: (_u, min, max) => [Math.min(0, min), max > 0 ? max * 1.1 : 1] } },
-      axes: [{}, { values: (_u, splits) => splits.map((v) => formatValue(v, chart.unit)), size: 90 }],
+      // The unit is in the caption; the axis carries numbers (ms for seconds), whole ones for counts.
+      axes: [
+        {},
+        {
+          values: (_u, splits) => splits.map((v) => formatAxis(v, chart.unit)),
+          size: 60,
+          ...(chart.unit === 'messages'
+            ? { incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10_000] }
+            : {}),
+        },
+      ],
       series: [
         {},
         ...chart.series.map((s, i) => ({

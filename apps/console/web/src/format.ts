@@ -23,6 +23,12 @@ export function formatValue(value: number | null, unit: string): string {
   return `${value < 10 ? value.toFixed(1) : Math.round(value)} ${unit}`;
 }
 
+/** A chart axis tick: ms for seconds, else the number alone (the unit is in the chart's caption). */
+export function formatAxis(value: number, unit: string): string {
+  if (unit === 'seconds') return `${Math.round(value * 1000)} ms`;
+  return Number.isInteger(value) ? String(value) : value.toFixed(value < 1 ? 2 : 1);
+}
+
 /** `14:05:30` in the browser's time zone. */
 export function formatTime(unixSeconds: number): string {
   return new Date(unixSeconds * 1000).toLocaleTimeString([], { hour12: false });
