@@ -20,7 +20,8 @@ export function formatValue(value: number | null, unit: string): string {
   if (value === null) return 'no data';
   if (unit === 'seconds') return value < 1 ? `${Math.round(value * 1000)} ms` : `${value.toFixed(2)} s`;
   if (unit === 'messages') return `${Math.round(value)} messages`;
-  return `${value < 10 ? value.toFixed(1) : Math.round(value)} ${unit}`;
+  if (value === 0) return `0 ${unit}`;
+  return `${value < 0.1 ? value.toFixed(2) : value < 10 ? value.toFixed(1) : Math.round(value)} ${unit}`;
 }
 
 /** A chart axis tick: ms for seconds, else the number alone (the unit is in the chart's caption). */
