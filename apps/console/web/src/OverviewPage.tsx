@@ -19,7 +19,7 @@ function ratesSource(rates: RatesView): string {
   if (rates.source === 'prometheus') return 'Rates: Prometheus, per second over the last minute.';
   const window =
     rates.windowSeconds === null ? 'from the next refresh on' : `over the last ${Math.round(rates.windowSeconds)} s`;
-  return `Prometheus is not running or not answering (${rates.problem ?? rates.prometheus}). Rates: each app's own /metrics (first instance only), ${window}.`;
+  return `Prometheus not used: ${rates.problem ?? rates.prometheus}. Rates: each app's own /metrics (first instance only), ${window}.`;
 }
 
 /**
