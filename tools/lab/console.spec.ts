@@ -17,13 +17,15 @@ describe('the lab console process', () => {
     expect(consoleEnv(config, undefined)).toMatchObject({ PORT: '3110', HOST: '127.0.0.1', INSTANCE_ID: 'console' });
   });
 
-  it("gets this lab's service URLs and trace UI, in a form its own config accepts", () => {
-    const config = loadLabConfig({}, { stateDir, portOffset: 100 });
+  it("gets this lab's service URLs, trace UI, Prometheus and Toxiproxy, in a form its own config accepts", () => {
+    const config = loadLabConfig({}, { stateDir, portOffset: 100, prometheusPort: 9190 });
     const env = consoleEnv(config, 'http://127.0.0.1:9511');
     const checked = checkConfig(
       {
         CONSOLE_SERVICE_URLS: consoleConfigShape.CONSOLE_SERVICE_URLS,
         CONSOLE_TRACE_UI_URL: consoleConfigShape.CONSOLE_TRACE_UI_URL,
+        CONSOLE_PROMETHEUS_URL: consoleConfigShape.CONSOLE_PROMETHEUS_URL,
+        CONSOLE_TOXIPROXY_URL: consoleConfigShape.CONSOLE_TOXIPROXY_URL,
       },
       env,
     );
@@ -31,6 +33,8 @@ describe('the lab console process', () => {
     for (const app of APP_NAMES)
       expect(checked.config?.CONSOLE_SERVICE_URLS[app]).toBe(describeInstance(config, app, 1).url);
     expect(checked.config?.CONSOLE_TRACE_UI_URL).toBe('http://127.0.0.1:9511');
+    expect(checked.config?.CONSOLE_PROMETHEUS_URL).toBe('http://127.0.0.1:9190');
+    expect(checked.config?.CONSOLE_TOXIPROXY_URL).toBe('http://127.0.0.1:8474');
   });
 
   it('names this lab and its results root for the Experiments page, and hands on what the lab CLI reads', () => {

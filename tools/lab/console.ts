@@ -1,11 +1,13 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { CONSOLE_APP } from '#libs/contracts';
+import { DEFAULT_TOXIPROXY_URL } from '../common';
 import { APPS } from './apps';
 import { REPO_ROOT, type LabConfig } from './config';
 import { APP_SETTING_VARIABLES, describeInstance, portFree } from './instances';
 import type { Log } from './log';
 import { liveProcess, processFiles, startRecorded, stopRecorded, tailFile } from './processes';
+import { prometheusUrl } from './prometheus';
 import { traceEnv } from './traces';
 import { httpOk, waitFor } from './wait';
 
@@ -28,11 +30,12 @@ export function consoleMain(): string {
 }
 
 /**
- * The console's environment: loopback, this lab's service URLs and trace UI, telemetry as the apps
- * get it; CONSOLE_* (client ids and secrets, allowed hosts) and OTEL_* pass through. For its
- * Experiments page, which runs `lab experiment` on this lab: the lab's state dir and results root,
- * and what a shell running the CLI would hand on (the apps' settings, LAB_* and KAFKA_*), so an app
- * an experiment restarts gets the settings the lab started it with.
+ * The console's environment: loopback, this lab's service URLs, trace UI, Prometheus (which may not
+ * be running: the page says so) and Toxiproxy (started by `chaos network up`, at its fixed port),
+ * telemetry as the apps get it; CONSOLE_* (client ids and secrets, allowed hosts) and OTEL_* pass
+ * through. For its Experiments page, which runs `lab experiment` on this lab: the lab's state dir
+ * and results root, and what a shell running the CLI would hand on (the apps' settings, LAB_* and
+ * KAFKA_*), so an app an experiment restarts gets the settings the lab started it with.
  */
 export function consoleEnv(config: LabConfig, zipkinUrl: string | undefined): NodeJS.ProcessEnv {
   const { port } = consolePaths(config);
@@ -50,6 +53,8 @@ export function consoleEnv(config: LabConfig, zipkinUrl: string | undefined): No
     CONSOLE_TRACE_UI_URL: zipkinUrl ?? '',
     CONSOLE_LAB_STATE_DIR: config.stateDir,
     CONSOLE_RESULTS_ROOT: resolve(process.env.EXPERIMENT_RESULTS_ROOT?.trim() || REPO_ROOT),
+    CONSOLE_PROMETHEUS_URL: prometheusUrl(config),
+    CONSOLE_TOXIPROXY_URL: DEFAULT_TOXIPROXY_URL,
   };
   for (const [key, value] of Object.entries(process.env))
     if (

@@ -33,12 +33,13 @@ const serviceUrls = z
     return Object.freeze(urls) as Readonly<Record<(typeof SERVICE_NAMES)[number], string>>;
   });
 
-/** An optional base URL: blank means "not running". */
-const optionalUrl = z
-  .string()
-  .default('')
-  .refine((value) => value === '' || z.url().safeParse(value).success, { message: 'expected an http URL or nothing' })
-  .transform((value) => (value === '' ? undefined : value.replace(/\/+$/, '')));
+/** A base URL, `defaultValue` when unset; blank means "there is none" (not running, not wanted). */
+const urlOrNone = (defaultValue: string) =>
+  z
+    .string()
+    .default(defaultValue)
+    .refine((value) => value === '' || z.url().safeParse(value).success, { message: 'expected an http URL or nothing' })
+    .transform((value) => (value === '' ? undefined : value.replace(/\/+$/, '')));
 
 /**
  * The console's own variables beyond the common ones (libs/config `commonShape`, and PORT). HOST
@@ -55,13 +56,20 @@ export const consoleConfigShape = {
   CONSOLE_DEMO_CLIENT_ID: env.string(LAB_CLIENTS.demo.id),
   CONSOLE_DEMO_CLIENT_SECRET: env.string(LAB_CLIENTS.demo.secret),
   /** Zipkin's base URL (`http://127.0.0.1:9411`) when the lab runs its trace UI: chat replies link to their trace. */
-  CONSOLE_TRACE_UI_URL: optionalUrl,
+  CONSOLE_TRACE_UI_URL: urlOrNone(''),
   /**
    * Extra `host[:port]` values the Host header may carry, beyond 127.0.0.1, localhost and [::1] on
    * PORT. Anything else is refused (a DNS-rebinding page would send its own host name).
    */
   CONSOLE_ALLOWED_HOSTS: env.list(''),
-  /** Per upstream call (token-dealer, chaos API, gateway, /metrics). */
+  /**
+   * Prometheus' base URL: the Overview's edge rates and charts (instant and range queries made here;
+   * the page never talks to Prometheus). Blank: none; the rates then come from the apps' /metrics.
+   */
+  CONSOLE_PROMETHEUS_URL: urlOrNone('http://127.0.0.1:9090'),
+  /** Toxiproxy's API (`toxiproxy-server`, default port 8474): the Chaos page's network faults. Blank: none. */
+  CONSOLE_TOXIPROXY_URL: urlOrNone('http://127.0.0.1:8474'),
+  /** Per upstream call (token-dealer, chaos API, gateway, /metrics, Prometheus, Toxiproxy). */
   CONSOLE_UPSTREAM_TIMEOUT_MS: env.int(5000, 100, 60_000),
   /** The built page (Vite's output). Default: dist/apps/console/public beside the compiled server. */
   CONSOLE_WEB_DIR: env.string(''),

@@ -7,6 +7,9 @@ import { experimentProviders } from './experiments/experiments.providers';
 import { ExperimentsController } from './experiments/experiments.controller';
 import { ReportsController } from './experiments/reports.controller';
 import { OverviewController } from './overview/overview.controller';
+import { HttpPrometheusQueries, PrometheusQueries } from './prometheus/prometheus-client';
+import { HttpToxiproxyClient, ToxiproxyClient } from './toxiproxy/toxiproxy-client';
+import { ToxiproxyController } from './toxiproxy/toxiproxy.controller';
 import { ClientCredentialsTokens } from './upstream/client-credentials';
 import { LabServices } from './upstream/lab-services';
 import { defaultWebDir, loadWebBundle } from './web/web-bundle';
@@ -38,12 +41,15 @@ export class ConsoleModule {
         ChaosController,
         ChatController,
         OverviewController,
+        ToxiproxyController,
         ExperimentsController,
         ReportsController,
         WebController,
       ],
       providers: [
         { provide: LabServices, useValue: services },
+        { provide: PrometheusQueries, useValue: new HttpPrometheusQueries(config.CONSOLE_PROMETHEUS_URL, timeoutMs) },
+        { provide: ToxiproxyClient, useValue: new HttpToxiproxyClient(config.CONSOLE_TOXIPROXY_URL, timeoutMs) },
         { provide: WEB_BUNDLE, useValue: bundle },
         ...experimentProviders(context),
       ],

@@ -1,7 +1,27 @@
-import { Controller, Get, Inject } from '@nestjs/common';
+import { Controller, Get, Inject, Query } from '@nestjs/common';
+import { z } from 'zod';
 import { SERVICE_NAMES, type ServiceName } from '#libs/contracts';
+import { parseOrProblem, ProblemError } from '#libs/platform';
+import {
+  PrometheusUnavailableError,
+  type PrometheusProblem,
+  PrometheusQueries,
+  type PromSample,
+} from '../prometheus/prometheus-client';
 import { LabServices } from '../upstream/lab-services';
-import { parseSamples } from './metrics-text';
+import { CHARTS, chartData, type ChartData, rangeWindow } from './charts';
+import {
+  COUNTER_FAMILIES,
+  CounterHistory,
+  type CounterFamily,
+  EDGES,
+  edgesFromPrometheus,
+  type EdgeView,
+  RATE_WINDOW_SECONDS,
+  readCounters,
+  reporterOf,
+} from './edges';
+import { type MetricSample, parseSamples } from './metrics-text';
 
 /** A breaker of a service and the state it is in (`closed`, `open`, `half_open`). */
 export interface BreakerView {
@@ -25,22 +45,135 @@ export interface ServiceView {
   readonly lag: readonly LagView[];
 }
 
-const METRICS = new Set(['jeeves_breaker_state', 'jeeves_kafka_consumer_lag_messages']);
+/** Where the edges' rates came from, over which window, and why not from Prometheus when not. */
+export interface RatesView {
+  readonly source: 'prometheus' | 'metrics';
+  /** Seconds the rates are averaged over; null before the console has two readings of /metrics. */
+  readonly windowSeconds: number | null;
+  /** `ok`, or why Prometheus was not used. */
+  readonly prometheus: 'ok' | PrometheusProblem;
+  /** Said on the page when Prometheus was not used. */
+  readonly problem?: string;
+}
+
+/** The Overview's answer: services, edges and where the rates came from. */
+export interface OverviewView {
+  readonly services: readonly ServiceView[];
+  readonly edges: readonly EdgeView[];
+  readonly rates: RatesView;
+}
+
+/** The charts' answer: the window asked for and every chart on it. */
+export interface ChartsView {
+  readonly minutes: number;
+  readonly stepSeconds: number;
+  readonly charts: readonly ChartData[];
+}
+
+const METRICS = new Set([
+  'jeeves_breaker_state',
+  'jeeves_kafka_consumer_lag_messages',
+  ...COUNTER_FAMILIES.map((f) => f.metric),
+]);
+
+const chartsQuerySchema = z
+  .object({
+    /** Minutes back from now, 1–360 (six hours); 15 by default. */
+    minutes: z.coerce.number().int().min(1).max(360).default(15),
+  })
+  .strict();
 
 /**
- * The overview's data, read from every service's /health/ready and /metrics on each call (the page
- * polls every few seconds): no Prometheus round trip between a breaker opening and the page.
+ * The Overview's data. Readiness, breaker states and lag come from every service's /health/ready
+ * and /metrics on each call (the page polls every few seconds): no Prometheus round trip between a
+ * breaker opening and the page. Edge rates come from Prometheus (per-second rates over 1 min), or,
+ * when it does not answer, from the increase of the apps' own counters between the console's polls.
+ * Charts are Prometheus range queries made here: the page never talks to Prometheus.
  */
 @Controller('api/overview')
 export class OverviewController {
-  constructor(@Inject(LabServices) private readonly services: LabServices) {}
+  private readonly history = new CounterHistory();
+
+  constructor(
+    @Inject(LabServices) private readonly services: LabServices,
+    @Inject(PrometheusQueries) private readonly prometheus: PrometheusQueries,
+  ) {}
 
   @Get()
-  async overview(): Promise<{ services: ServiceView[] }> {
-    return { services: await Promise.all(SERVICE_NAMES.map((service) => this.serviceView(service))) };
+  async overview(): Promise<OverviewView> {
+    const [reads, rates] = await Promise.all([
+      Promise.all(SERVICE_NAMES.map((service) => this.read(service))),
+      this.prometheusRates(),
+    ]);
+    const samplesByApp = new Map<string, MetricSample[]>(
+      reads.filter((r) => r.metricsAnswered).map((r) => [r.view.service, r.samples]),
+    );
+    this.history.add(readCounters(Date.now(), samplesByApp));
+    const measured = 'edges' in rates ? rates.edges : this.history.edges();
+    const edges = EDGES.map((e): EdgeView => ({
+      id: e.id,
+      from: e.from,
+      to: e.to,
+      kind: e.kind,
+      errorName: e.errorName,
+      ...(measured.get(e.id) ?? { ratePerSecond: null, errorShare: null }),
+      ...(e.group === undefined ? {} : lagOf(e.group, samplesByApp.get(reporterOf(e)))),
+    }));
+    const view: RatesView =
+      'edges' in rates
+        ? { source: 'prometheus', windowSeconds: RATE_WINDOW_SECONDS, prometheus: 'ok' }
+        : {
+            source: 'metrics',
+            windowSeconds: this.history.windowSeconds(),
+            prometheus: rates.problem,
+            problem: rates.message,
+          };
+    return { services: reads.map((r) => r.view), edges, rates: view };
   }
 
-  private async serviceView(service: ServiceName): Promise<ServiceView> {
+  /** The charts over the last `minutes` (query `?minutes=`, 1–360, default 15); 503 without Prometheus. */
+  @Get('charts')
+  async charts(@Query() query: unknown): Promise<ChartsView> {
+    const { minutes } = parseOrProblem(chartsQuerySchema, query ?? {}, 'query');
+    const window = rangeWindow(minutes, Date.now() / 1000);
+    try {
+      const charts = await Promise.all(
+        CHARTS.map(async (spec) =>
+          chartData(
+            spec,
+            window,
+            await Promise.all(
+              spec.queries.map((q) => this.prometheus.range(q.promql, window.startS, window.endS, window.stepS)),
+            ),
+          ),
+        ),
+      );
+      return { minutes, stepSeconds: window.stepS, charts };
+    } catch (error) {
+      if (error instanceof PrometheusUnavailableError)
+        throw new ProblemError(503, 'dependency-unavailable', { detail: error.message, cause: error });
+      throw error;
+    }
+  }
+
+  private async prometheusRates(): Promise<
+    { edges: ReturnType<typeof edgesFromPrometheus> } | { problem: PrometheusProblem; message: string }
+  > {
+    // Settled, not Promise.all: the overview never answers with a query still running behind it.
+    const settled = await Promise.allSettled(COUNTER_FAMILIES.map((f) => this.prometheus.vector(f.promql)));
+    const answers = new Map<CounterFamily, PromSample[]>();
+    for (const [i, result] of settled.entries()) {
+      if (result.status === 'fulfilled') answers.set(COUNTER_FAMILIES[i], result.value);
+      else if (result.reason instanceof PrometheusUnavailableError)
+        return { problem: result.reason.problem, message: result.reason.message };
+      else throw result.reason;
+    }
+    return { edges: edgesFromPrometheus(answers) };
+  }
+
+  private async read(
+    service: ServiceName,
+  ): Promise<{ view: ServiceView; samples: MetricSample[]; metricsAnswered: boolean }> {
     const [ready, metrics] = await Promise.all([
       this.services.getText(service, '/health/ready'),
       this.services.getText(service, '/metrics'),
@@ -57,6 +190,19 @@ export class OverviewController {
       const before = lag.get(key)?.lagMessages ?? 0;
       lag.set(key, { group: s.labels.group ?? '', topic: s.labels.topic ?? '', lagMessages: before + s.value });
     }
-    return { service, readiness, breakers, lag: [...lag.values()] };
+    return {
+      view: { service, readiness, breakers, lag: [...lag.values()] },
+      samples,
+      metricsAnswered: metrics?.status === 200,
+    };
   }
+}
+
+/** A group's lag summed over its topics and partitions, from its app's /metrics; nothing when that did not answer. */
+function lagOf(group: string, samples: readonly MetricSample[] | undefined): { lagMessages?: number } {
+  if (!samples) return {};
+  let lag = 0;
+  for (const s of samples)
+    if (s.name === 'jeeves_kafka_consumer_lag_messages' && s.labels.group === group) lag += s.value;
+  return { lagMessages: lag };
 }

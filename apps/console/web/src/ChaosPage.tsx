@@ -1,5 +1,6 @@
 import { type FormEvent, useCallback, useEffect, useState } from 'react';
 import { ApiError, apiGet, apiSend } from './api';
+import { NetworkFaults } from './NetworkFaults';
 import type { Fault, FaultForm, FaultForms, ServiceFaults, TargetKind } from './types';
 import { usePoll } from './use-poll';
 
@@ -15,7 +16,7 @@ function describeParams(params: Fault['params']): string {
   return entries.length ? entries.map(([k, v]) => `${k}=${String(v)}`).join(', ') : '—';
 }
 
-/** Active faults of every service, and the form that injects any fault type the chaos API takes. */
+/** Active faults of every service, the form that injects any fault type the chaos API takes, and Toxiproxy's network faults. */
 export function ChaosPage() {
   const loadFaults = useCallback(() => apiGet<ServiceFaults[]>('/api/chaos/faults'), []);
   const faults = usePoll(loadFaults, 2000);
@@ -122,6 +123,7 @@ export function ChaosPage() {
           )}
         </tbody>
       </table>
+      <NetworkFaults />
     </section>
   );
 }

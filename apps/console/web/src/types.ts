@@ -57,3 +57,72 @@ export interface ServiceView {
   readonly breakers: ReadonlyArray<{ dependency: string; state: string }>;
   readonly lag: ReadonlyArray<{ group: string; topic: string; lagMessages: number }>;
 }
+
+export interface EdgeView {
+  readonly id: string;
+  readonly from: string;
+  readonly to: string;
+  readonly kind: 'produce' | 'consume' | 'call';
+  readonly errorName: string;
+  readonly ratePerSecond: number | null;
+  readonly errorShare: number | null;
+  readonly lagMessages?: number;
+}
+
+export interface RatesView {
+  readonly source: 'prometheus' | 'metrics';
+  readonly windowSeconds: number | null;
+  readonly prometheus: 'ok' | 'not-configured' | 'unreachable' | 'refused';
+  readonly problem?: string;
+}
+
+export interface OverviewView {
+  readonly services: readonly ServiceView[];
+  readonly edges: readonly EdgeView[];
+  readonly rates: RatesView;
+}
+
+export interface ChartData {
+  readonly id: string;
+  readonly title: string;
+  readonly unit: string;
+  readonly timestamps: readonly number[];
+  readonly series: ReadonlyArray<{ readonly name: string; readonly values: ReadonlyArray<number | null> }>;
+}
+
+export interface ChartsView {
+  readonly minutes: number;
+  readonly stepSeconds: number;
+  readonly charts: readonly ChartData[];
+}
+
+export interface ToxicView {
+  readonly name: string;
+  readonly type: string;
+  readonly stream: string;
+  readonly toxicity: number;
+  readonly attributes: Readonly<Record<string, number>>;
+}
+
+export interface ProxyView {
+  readonly name: string;
+  readonly listen: string;
+  readonly upstream: string;
+  readonly enabled: boolean;
+  readonly toxics: readonly ToxicView[];
+}
+
+export type NetworkView =
+  | { readonly running: true; readonly url: string; readonly version: string; readonly proxies: readonly ProxyView[] }
+  | { readonly running: false; readonly problem: string };
+
+export interface ToxicForm {
+  readonly type: string;
+  readonly attributes: ReadonlyArray<{
+    readonly name: string;
+    readonly unit: string;
+    readonly required: boolean;
+    readonly min: number;
+    readonly max: number;
+  }>;
+}

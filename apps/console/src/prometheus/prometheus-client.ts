@@ -1,0 +1,121 @@
+import { httpCall, jsonOrUndefined, UpstreamUnreachableError } from '../upstream/http-json';
+
+/** One series of an instant query: its labels and value (NaN and ±Inf as Prometheus sent them). */
+export interface PromSample {
+  readonly labels: Readonly<Record<string, string>>;
+  readonly value: number;
+}
+
+/** One series of a range query: labels and `[unix seconds, value]` points. */
+export interface PromRangeSeries {
+  readonly labels: Readonly<Record<string, string>>;
+  readonly points: ReadonlyArray<readonly [number, number]>;
+}
+
+/** Why Prometheus gave no answer: not configured, not answering, or refused the query. */
+export type PrometheusProblem = 'not-configured' | 'unreachable' | 'refused';
+
+/** Prometheus could not answer a query; `problem` says why, the message says it to a person. */
+export class PrometheusUnavailableError extends Error {
+  readonly code = 'EPROMETHEUS';
+  override readonly name = 'PrometheusUnavailableError';
+  constructor(
+    message: string,
+    readonly problem: PrometheusProblem,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}
+
+/** The two queries the console makes (HTTP API v1); also the injection token. A fake in unit specs. */
+export abstract class PrometheusQueries {
+  /** Base URL, or undefined when the console has none (CONSOLE_PROMETHEUS_URL blank). */
+  abstract readonly url: string | undefined;
+  /** `GET /api/v1/query`: every series of an instant query now. Throws PrometheusUnavailableError. */
+  abstract vector(query: string): Promise<PromSample[]>;
+  /** `GET /api/v1/query_range`, `startS`…`endS` (unix seconds) every `stepS` s. Throws PrometheusUnavailableError. */
+  abstract range(query: string, startS: number, endS: number, stepS: number): Promise<PromRangeSeries[]>;
+}
+
+/** A sample value as the API writes it: a decimal string, `NaN`, `+Inf` or `-Inf`. */
+export function sampleValue(text: string): number {
+  if (text === '+Inf') return Number.POSITIVE_INFINITY;
+  if (text === '-Inf') return Number.NEGATIVE_INFINITY;
+  return Number(text);
+}
+
+interface ApiAnswer {
+  status?: string;
+  error?: string;
+  data?: { resultType?: string; result?: unknown };
+}
+
+/**
+ * Prometheus' HTTP API (https://prometheus.io/docs/prometheus/latest/querying/api/), instant and
+ * range queries only. The lab side has its own client (tools/common); apps do not import the lab side.
+ */
+export class HttpPrometheusQueries extends PrometheusQueries {
+  /** `url`: base URL or undefined (none); `timeoutMs`: per query. */
+  constructor(
+    readonly url: string | undefined,
+    private readonly timeoutMs: number,
+  ) {
+    super();
+  }
+
+  async vector(query: string): Promise<PromSample[]> {
+    const data = await this.get('/api/v1/query', { query });
+    if (data.resultType === 'scalar' && Array.isArray(data.result))
+      return [{ labels: {}, value: sampleValue(String((data.result as unknown[])[1])) }];
+    if (data.resultType !== 'vector' || !Array.isArray(data.result))
+      throw new PrometheusUnavailableError(`Prometheus answered ${String(data.resultType)} for ${query}`, 'refused');
+    return (data.result as Array<{ metric?: Record<string, string>; value?: [number, string] }>).map((r) => ({
+      labels: r.metric ?? {},
+      value: sampleValue(String(r.value?.[1])),
+    }));
+  }
+
+  async range(query: string, startS: number, endS: number, stepS: number): Promise<PromRangeSeries[]> {
+    const data = await this.get('/api/v1/query_range', {
+      query,
+      start: String(startS),
+      end: String(endS),
+      step: String(stepS),
+    });
+    if (data.resultType !== 'matrix' || !Array.isArray(data.result))
+      throw new PrometheusUnavailableError(`Prometheus answered ${String(data.resultType)} for ${query}`, 'refused');
+    return (data.result as Array<{ metric?: Record<string, string>; values?: Array<[number, string]> }>).map((r) => ({
+      labels: r.metric ?? {},
+      points: (r.values ?? []).map(([t, v]) => [Number(t), sampleValue(v)] as const),
+    }));
+  }
+
+  private async get(path: string, params: Record<string, string>): Promise<NonNullable<ApiAnswer['data']>> {
+    if (!this.url)
+      throw new PrometheusUnavailableError(
+        'no Prometheus configured (CONSOLE_PROMETHEUS_URL is blank)',
+        'not-configured',
+      );
+    let status: number;
+    let text: string;
+    try {
+      ({ status, text } = await httpCall(`${this.url}${path}?${new URLSearchParams(params)}`, {
+        timeoutMs: this.timeoutMs,
+      }));
+    } catch (error) {
+      if (error instanceof UpstreamUnreachableError)
+        throw new PrometheusUnavailableError(`Prometheus at ${this.url} does not answer`, 'unreachable', {
+          cause: error,
+        });
+      throw error;
+    }
+    const answer = (jsonOrUndefined(text) ?? {}) as ApiAnswer;
+    if (answer.status !== 'success' || !answer.data)
+      throw new PrometheusUnavailableError(
+        `Prometheus at ${this.url} refused ${params.query}: ${answer.error ?? `HTTP ${status}`}`.slice(0, 500),
+        'refused',
+      );
+    return answer.data;
+  }
+}
