@@ -1,5 +1,5 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
+import { createServer, request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -77,8 +77,7 @@ describe('console Overview rates, charts and network faults (fake upstreams)', (
       },
       { logger: createLogger({ service: 'console', level: 'silent' }) },
     );
-    await started.init();
-    await started.getHttpAdapter().getInstance().ready();
+    await started.listen(0, '127.0.0.1');
     return started;
   };
 
@@ -97,6 +96,30 @@ describe('console Overview rates, charts and network faults (fake upstreams)', (
   });
 
   const get = (url: string) => app.inject({ method: 'GET', url, headers: { host } });
+  /** A request sent as written (no dot-segment resolution), to the console listening on a real port. */
+  const rawRequest = async (method: string, path: string, payload?: unknown) => {
+    const address = app.getHttpServer().address() as AddressInfo;
+    return new Promise<{ status: number; contentType: string }>((resolve, reject) => {
+      const body = payload === undefined ? undefined : JSON.stringify(payload);
+      const request = httpRequest(
+        {
+          host: '127.0.0.1',
+          port: address.port,
+          method,
+          path,
+          headers: body === undefined ? csrf : { ...send, 'content-length': Buffer.byteLength(body) },
+        },
+        (response) => {
+          response.resume();
+          response.on('end', () =>
+            resolve({ status: response.statusCode ?? 0, contentType: String(response.headers['content-type']) }),
+          );
+        },
+      );
+      request.on('error', reject);
+      request.end(body);
+    });
+  };
   const prometheusCalls = () => fake.calls.filter((c) => c.path.startsWith('/api/v1/'));
   const toxiproxyCalls = () => fake.calls.filter((c) => c.path.startsWith('/proxies') || c.path === '/version');
 
@@ -320,6 +343,24 @@ describe('console Overview rates, charts and network faults (fake upstreams)', (
       }
       expect(toxiproxyCalls()).toEqual([]);
     });
+
+    it.each([
+      ['DELETE', '/api/chaos/network/proxies/../toxics/x', undefined],
+      ['DELETE', '/api/chaos/network/proxies/provider/toxics/..', undefined],
+      ['DELETE', '/api/chaos/network/proxies/./toxics/x', undefined],
+      ['POST', '/api/chaos/network/proxies/..', { enabled: false }],
+      ['POST', '/api/chaos/network/proxies/../toxics', { type: 'timeout', attributes: { timeout: 0 } }],
+    ])(
+      'refuses the dot-segment name in %s %s (its URL would resolve to another Toxiproxy endpoint)',
+      async (method, path, payload) => {
+        // Over a socket: a browser or inject() resolves the dot segments first, curl --path-as-is does not.
+        fake.scripts.push(toxiproxy);
+        const response = await rawRequest(method, path, payload);
+        expect(response.status).toBe(404);
+        expect(response.contentType).toContain('application/problem+json');
+        expect(fake.calls).toEqual([]);
+      },
+    );
 
     it("keeps Toxiproxy's 404 for a proxy it does not have", async () => {
       fake.scripts.push(toxiproxy);

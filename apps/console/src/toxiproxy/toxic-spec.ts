@@ -1,7 +1,11 @@
 import { z } from 'zod';
 
-/** A proxy's or toxic's name in a path: Toxiproxy's own names are of this shape (`provider`, `latency_downstream`). */
-export const TOXIPROXY_NAME = /^[A-Za-z0-9_.-]{1,64}$/;
+/**
+ * A proxy's or toxic's name in a path: Toxiproxy's own names are of this shape (`provider`,
+ * `latency_downstream`). Never `.` or `..`: in a URL those are dot segments (RFC 3986 §5.2.4),
+ * which would resolve `/proxies/../toxics/x` to another Toxiproxy endpoint.
+ */
+export const TOXIPROXY_NAME = /^(?!\.{1,2}$)[A-Za-z0-9_.-]{1,64}$/;
 
 const ms = (max: number) => z.number().int().min(0).max(max);
 const MINUTE_MS = 60_000;
