@@ -14,6 +14,40 @@ const verdict = (passed: boolean): ExperimentEvent => ({
 });
 
 describe('experiment runs: one at a time, cancel, feed', () => {
+  it('applies the redaction to every string of an event too, not only to printed lines', async () => {
+    const cli = new FakeLabCli();
+    const jwt = 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl';
+    const redact = (line: string) => line.split(jwt).join('[token]').split('s3cret').join('[secret]');
+    const runs = new ExperimentRuns(cli, { cancelGraceMs: 1000, redact });
+    runs.start('provider-outage', false);
+    cli.runs[0].event({
+      type: 'step',
+      state: 'ended',
+      index: 0,
+      label: 'inject error into provider',
+      startS: 10,
+      error: `chaos API answered 401: Bearer ${jwt}`,
+    });
+    cli.runs[0].event({ type: 'rollback', action: 'clear faults', ok: false, error: 'client_secret=s3cret refused' });
+    cli.runs[0].event({
+      type: 'verdict',
+      passed: false,
+      failures: [`probe saw ${jwt}`],
+      noData: [],
+      durationSeconds: 55,
+      recoverySeconds: null,
+      interrupted: false,
+    });
+    cli.runs[0].exit({ code: 1, signal: null });
+    await runs.settled();
+    const text = JSON.stringify(runs.read());
+    expect(text).not.toContain(jwt);
+    expect(text).not.toContain('s3cret');
+    expect(text).toContain('chaos API answered 401: Bearer [token]');
+    expect(text).toContain('client_secret=[secret] refused');
+    expect(runs.read()?.run.state).toBe('failed');
+  });
+
   it('refuses a second run while one is in progress (409 naming it), and takes one once it ended', async () => {
     const cli = new FakeLabCli();
     const runs = new ExperimentRuns(cli, { cancelGraceMs: 1000 });

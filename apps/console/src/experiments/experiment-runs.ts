@@ -35,9 +35,18 @@ export interface ExperimentRunsOptions {
   readonly cancelGraceMs: number;
   /** Feed entries kept per run; older log and progress lines go first. */
   readonly maxFeedEntries?: number;
-  /** Applied to every line the CLI prints before the page can read it (tokens and secrets cut out). */
+  /** Applied to every line the CLI prints, and every string of its events, before the page can read it (tokens and secrets cut out). */
   readonly redact?: (line: string) => string;
   readonly now?: () => Date;
+}
+
+/** `value` with `redact` applied to every string in it (an event's step errors, failures, labels…). */
+function redactStrings<T>(value: T, redact: (text: string) => string): T {
+  if (typeof value === 'string') return redact(value) as T;
+  if (Array.isArray(value)) return value.map((v: unknown) => redactStrings(v, redact)) as T;
+  if (typeof value === 'object' && value !== null)
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactStrings(v, redact)])) as T;
+  return value;
 }
 
 const ENDED: ReadonlySet<RunState> = new Set(['passed', 'failed', 'cancelled', 'could-not-run', 'crashed']);
@@ -99,7 +108,7 @@ export class ExperimentRuns {
       {
         event: (event) => {
           if (event.type === 'verdict') run.sawVerdict = true;
-          this.append(run, { kind: 'event', event });
+          this.append(run, { kind: 'event', event: redactStrings(event, this.redact) });
         },
         log: (line) => this.append(run, { kind: 'log', line: this.redact(line) }),
       },
