@@ -95,6 +95,22 @@ describe('HttpPrometheusQueries', () => {
     await expect(new HttpPrometheusQueries(base, 1000).vector('up')).rejects.toMatchObject({ problem: 'refused' });
   });
 
+  it.each([
+    ['a null series', 'vector', [null]],
+    ['a series that is a string', 'vector', ['x']],
+    ['a value that is not a pair', 'vector', [{ metric: {}, value: 3 }]],
+    ['a point that is not a pair', 'matrix', [{ metric: {}, values: [5] }]],
+    ['points that are not a list', 'matrix', [{ metric: {}, values: 'x' }]],
+    ['labels that are not strings', 'vector', [{ metric: { outcome: 7 }, value: [1, '1'] }]],
+  ])('says "refused" for a success envelope around %s, never a TypeError', async (_what, resultType, result) => {
+    answer = { status: 200, body: { status: 'success', data: { resultType, result } } };
+    const client = new HttpPrometheusQueries(base, 1000);
+    const call = resultType === 'vector' ? client.vector('up') : client.range('up', 0, 60, 5);
+    const error = await call.catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(PrometheusUnavailableError);
+    expect(error).toMatchObject({ problem: 'refused' });
+  });
+
   it('says "unreachable" when nothing listens, and "not-configured" without a URL, asking nothing', async () => {
     const closed = createServer();
     await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));

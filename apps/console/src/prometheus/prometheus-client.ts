@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { httpCall, jsonOrUndefined, UpstreamUnreachableError } from '../upstream/http-json';
 
 /** One series of an instant query: its labels and value (NaN and ±Inf as Prometheus sent them). */
@@ -45,6 +46,27 @@ export function sampleValue(text: string): number {
   return Number(text);
 }
 
+/** A sample as the API writes it: `[unix seconds, "value"]`. */
+const apiSample = z.tuple([z.number(), z.string()]);
+const labels = z.record(z.string(), z.string()).default({});
+/** The `result` of an instant query's `vector` and of a range query's `matrix`. */
+const vectorResult = z.array(z.object({ metric: labels, value: apiSample }));
+const matrixResult = z.array(z.object({ metric: labels, values: z.array(apiSample) }));
+
+/** `result` in the shape `schema` says, else "refused": an answer not of the API is not read field by field. */
+function resultOf<T>(schema: z.ZodType<T>, result: unknown, query: string): T {
+  const parsed = schema.safeParse(result);
+  if (!parsed.success)
+    throw new PrometheusUnavailableError(
+      `Prometheus answered a result that is not of its API for ${query}: ${parsed.error.issues[0]?.message ?? ''}`.slice(
+        0,
+        500,
+      ),
+      'refused',
+    );
+  return parsed.data;
+}
+
 interface ApiAnswer {
   status?: string;
   error?: string;
@@ -66,13 +88,15 @@ export class HttpPrometheusQueries extends PrometheusQueries {
 
   async vector(query: string): Promise<PromSample[]> {
     const data = await this.get('/api/v1/query', { query });
-    if (data.resultType === 'scalar' && Array.isArray(data.result))
-      return [{ labels: {}, value: sampleValue(String((data.result as unknown[])[1])) }];
-    if (data.resultType !== 'vector' || !Array.isArray(data.result))
+    if (data.resultType === 'scalar') {
+      const [, value] = resultOf(apiSample, data.result, query);
+      return [{ labels: {}, value: sampleValue(value) }];
+    }
+    if (data.resultType !== 'vector')
       throw new PrometheusUnavailableError(`Prometheus answered ${String(data.resultType)} for ${query}`, 'refused');
-    return (data.result as Array<{ metric?: Record<string, string>; value?: [number, string] }>).map((r) => ({
-      labels: r.metric ?? {},
-      value: sampleValue(String(r.value?.[1])),
+    return resultOf(vectorResult, data.result, query).map((r) => ({
+      labels: r.metric,
+      value: sampleValue(r.value[1]),
     }));
   }
 
@@ -83,11 +107,11 @@ export class HttpPrometheusQueries extends PrometheusQueries {
       end: String(endS),
       step: String(stepS),
     });
-    if (data.resultType !== 'matrix' || !Array.isArray(data.result))
+    if (data.resultType !== 'matrix')
       throw new PrometheusUnavailableError(`Prometheus answered ${String(data.resultType)} for ${query}`, 'refused');
-    return (data.result as Array<{ metric?: Record<string, string>; values?: Array<[number, string]> }>).map((r) => ({
-      labels: r.metric ?? {},
-      points: (r.values ?? []).map(([t, v]) => [Number(t), sampleValue(v)] as const),
+    return resultOf(matrixResult, data.result, query).map((r) => ({
+      labels: r.metric,
+      points: r.values.map(([t, v]) => [t, sampleValue(v)] as const),
     }));
   }
 
