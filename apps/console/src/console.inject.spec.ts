@@ -132,6 +132,8 @@ describe('console over HTTP (fake upstreams)', () => {
       ['Sec-Fetch-Site same-site', { 'sec-fetch-site': 'same-site' }],
       ['a foreign Origin', { origin: 'http://evil.example' }],
       ['an Origin on another port', { origin: 'http://127.0.0.1:3011' }],
+      ['an https Origin of another host', { origin: 'https://evil.example' }],
+      ['an Origin with a path-like suffix', { origin: 'http://127.0.0.1:3010.evil.example' }],
     ])('refuses a POST with %s even with the CSRF header', async (_name, headers) => {
       const response = await inject({ method: 'DELETE', url: '/api/chaos/faults', headers: { ...csrf, ...headers } });
       expect(response.statusCode).toBe(403);
@@ -169,6 +171,16 @@ describe('console over HTTP (fake upstreams)', () => {
         method: 'DELETE',
         url: '/api/chaos/faults/provider',
         headers: { ...csrf, origin: `http://${host}`, 'sec-fetch-site': 'same-origin' },
+      });
+      expect(response.statusCode).toBe(204);
+    });
+
+    it('lets a same-origin POST through behind a TLS-terminating proxy (an https Origin of the same Host)', async () => {
+      lab.answers.push((r) => (r.method === 'DELETE' ? { status: 204 } : undefined));
+      const response = await inject({
+        method: 'DELETE',
+        url: '/api/chaos/faults/provider',
+        headers: { ...csrf, origin: `https://${host}`, 'sec-fetch-site': 'same-origin' },
       });
       expect(response.statusCode).toBe(204);
     });

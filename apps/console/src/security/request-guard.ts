@@ -41,7 +41,7 @@ export function allowedHosts(config: Pick<ConsoleConfig, 'PORT' | 'CONSOLE_ALLOW
  * OWASP's CSRF cheat sheet recommends for an API without cookies: the custom header (a cross-site
  * form cannot send it, a cross-site fetch with it needs a preflight the console never answers),
  * `Sec-Fetch-Site: same-origin` when the browser sends Fetch Metadata, and an `Origin`, when sent,
- * equal to the console's own.
+ * equal to the console's own: `http://` or `https://` and the request's (allowed) Host.
  */
 export function refusal(
   request: Pick<FastifyRequest, 'method' | 'url' | 'headers'>,
@@ -53,8 +53,10 @@ export function refusal(
   const site = request.headers['sec-fetch-site'];
   if (site !== undefined && site !== 'same-origin')
     return `cross-site request refused (Sec-Fetch-Site: ${String(site).slice(0, 30)})`;
-  const origin = request.headers.origin;
-  if (origin !== undefined && origin.toLowerCase() !== `http://${host}`) return 'cross-origin request refused (Origin)';
+  const origin = request.headers.origin?.toLowerCase();
+  // Either scheme: behind a TLS-terminating proxy the page's origin is https://<the Host it sends>.
+  if (origin !== undefined && origin !== `http://${host}` && origin !== `https://${host}`)
+    return 'cross-origin request refused (Origin)';
   if (request.headers[CSRF_HEADER] !== '1') return `state-changing calls need the ${CSRF_HEADER}: 1 header`;
   return undefined;
 }
