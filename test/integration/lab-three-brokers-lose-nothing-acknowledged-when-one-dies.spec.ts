@@ -122,14 +122,17 @@ describe('a three-broker lab loses nothing acknowledged when a broker dies', () 
     try {
       const acknowledged = new Map<string, number>();
       /** Refused publishes: when each was asked for and when it was refused (ms since the epoch). */
-      const failed: { id: string; askedAt: number; refusedAt: number }[] = [];
+      const failed: { id: string; askedAt: number; refusedAt: number; why: string }[] = [];
       const publish = (): Promise<void> => {
         const envelope = acceptedEnvelope('ada', 'echo failover');
         const askedAt = Date.now();
         return connection.publisher
           .publish(TOPICS.messages, envelope, { key: envelope.data.messageId })
           .then(() => void acknowledged.set(envelope.id, Date.now()))
-          .catch(() => void failed.push({ id: envelope.id, askedAt, refusedAt: Date.now() }));
+          .catch((error: unknown) => {
+            const why = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+            failed.push({ id: envelope.id, askedAt, refusedAt: Date.now(), why });
+          });
       };
       const messages = topicName(TOPICS.messages, '');
       const partitions = await contractPartitions(cluster.brokers, '');
@@ -196,8 +199,15 @@ describe('a three-broker lab loses nothing acknowledged when a broker dies', () 
       const afterKill = [...acknowledged].filter(([, at]) => at > killedAt + 1000).map(([id]) => id);
       expect(afterKill.length).toBeGreaterThan(100);
       expect(afterKill.every((id) => consumed.has(id))).toBe(true);
+      const reasons = new Map<string, number>();
+      for (const f of failed) reasons.set(f.why.slice(0, 160), (reasons.get(f.why.slice(0, 160)) ?? 0) + 1);
+      const refusedMs = failed.map((f) => f.refusedAt - killedAt);
       process.stderr.write(
-        `[cluster-spec] broker-${victim} killed; fenced after ${fencedAt - killedAt} ms; ${acknowledged.size} acknowledged, ${failed.length} refused\n`,
+        `[cluster-spec] broker-${victim} killed; fenced after ${fencedAt - killedAt} ms; ${acknowledged.size} acknowledged, ${failed.length} refused` +
+          (failed.length > 0
+            ? ` from ${Math.min(...refusedMs)} to ${Math.max(...refusedMs)} ms after the kill: ${[...reasons].map(([why, n]) => `${n}× ${why}`).join('; ')}`
+            : '') +
+          '\n',
       );
       // Refusals only while the dead broker's partitions waited for the fencing (a new leader, a
       // shrunk ISR): nothing asked for more than 1 s before the kill or 2 s after the fencing was refused.
