@@ -61,6 +61,17 @@ export const PRODUCE_COALESCING: Omit<ProduceCoalescerOptions, 'acks'> = Object.
   maxPendingBytes: 1024 * 1024,
 });
 
+/**
+ * The hardened producer's kafkajs retry: 10 retries from 100 ms, doubling up to the client's
+ * `maxRetryTime` (5 s), about 26 s in all — longer than a dead broker stays leader. KRaft fences a
+ * broker `broker.session.timeout.ms` (9 s) after its last heartbeat and only then moves its
+ * leaderships; the lab measured 7.4–11.5 s. With 5 retries (~3 s) a coalesced request that held
+ * records for the dead leader failed for good before that, and its records for live leaders, which
+ * the broker had written, were reported failed too: messages answered 503 and processed anyway. A
+ * POST still gets its answer after PUBLISH_TIMEOUT_MS (the send goes on: ADR 0041).
+ */
+const PRODUCER_RETRY = Object.freeze({ retries: 10, initialRetryTime: 100 });
+
 /** A consuming app's consumer settings; the group is one of the contract's CONSUMER_GROUPS. */
 export type KafkaConsumerSettings = Omit<HardenedConsumerSettings, 'groupLabel' | 'topicPrefix'> & {
   group: ConsumerGroup;
@@ -296,7 +307,7 @@ export class KafkaConnection {
       };
     return {
       client: this.clientConfig(),
-      producer: { allowAutoTopicCreation: false, retry: { retries: 5, initialRetryTime: 100 } },
+      producer: { allowAutoTopicCreation: false, retry: PRODUCER_RETRY },
       producerOnlyMode: true,
       postfixId: '',
       send: { acks: this.acks() },

@@ -39,10 +39,11 @@ export interface MessagePublisher {
 export const MESSAGE_PUBLISHER = Symbol('MESSAGE_PUBLISHER');
 
 /**
- * After this long a timed-out send's outcome is reported `unknown`. kafkajs settles every send well
- * before: the lab's producer retries 5 times with a 10 s request timeout (libs/kafka/src/connection.ts).
+ * After this long a timed-out send's outcome is reported `unknown`. kafkajs settles every send
+ * before: the lab's producer makes at most 11 attempts with a 10 s request timeout each and about
+ * 26 s of backoff between them (PRODUCER_RETRY in libs/kafka/src/connection.ts), 136 s at worst.
  */
-const LATE_OUTCOME_CAP_MS = 120_000;
+const LATE_OUTCOME_CAP_MS = 180_000;
 
 /**
  * Publishes `message.accepted` keyed by user (one user's messages stay in order), with the message
