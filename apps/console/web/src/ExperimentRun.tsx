@@ -1,7 +1,14 @@
-import type { ExperimentPlan, FeedEntry, Phase, RunEvent, RunState, RunView } from './experiment-types';
+import type {
+  ExperimentEvent,
+  ExperimentPhase,
+  ExperimentPlan,
+  FeedEntry,
+  RunState,
+  RunView,
+} from './experiment-types';
 import { PHASES } from './experiment-types';
 
-type EventOf<T extends RunEvent['type']> = Extract<RunEvent, { type: T }>;
+type EventOf<T extends ExperimentEvent['type']> = Extract<ExperimentEvent, { type: T }>;
 
 /** One run of the CLI's feed: a variant or round, or the whole of an experiment without them. */
 interface SubRun {
@@ -109,7 +116,7 @@ function num(value: number | null | undefined): string {
 
 /** Each phase of the run: done (✓), now (▶), or to come (○), in words as well as by sign. */
 function PhaseList({ run, plan, ended }: { run: SubRun; plan: ExperimentPlan | undefined; ended: boolean }) {
-  const seen = new Map<Phase, number>(run.phases.map((p) => [p.phase, p.atS]));
+  const seen = new Map<ExperimentPhase, number>(run.phases.map((p) => [p.phase, p.atS]));
   const current = run.phases.at(-1)?.phase;
   const planned = new Map(plan?.phases.map((p) => [p.phase, p]) ?? []);
   const shown = PHASES.filter((p) => p !== 'drain' || seen.has('drain') || plan?.ledger);

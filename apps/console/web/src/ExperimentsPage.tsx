@@ -1,7 +1,14 @@
 import { type FormEvent, useCallback, useEffect, useRef, useState } from 'react';
 import { apiGet, apiSend } from './api';
 import { ExperimentRun } from './ExperimentRun';
-import type { ExperimentDescription, ExperimentPlan, ReportSummary, RunView } from './experiment-types';
+import type {
+  ExperimentDescription,
+  ExperimentList,
+  ExperimentPlan,
+  ReportList,
+  ReportSummary,
+  RunView,
+} from './experiment-types';
 import { useRunFeed } from './use-run-feed';
 import { usePoll } from './use-poll';
 
@@ -247,15 +254,12 @@ export function ExperimentsPage() {
   const [message, setMessage] = useState<{ kind: 'ok' | 'error'; text: string } | undefined>();
   const [now, setNow] = useState(Date.now());
   const feed = useRunFeed();
-  const loadReports = useCallback(
-    () => apiGet<{ reports: ReportSummary[]; total: number }>('/api/experiments/reports'),
-    [],
-  );
+  const loadReports = useCallback(() => apiGet<ReportList>('/api/experiments/reports'), []);
   const reports = usePoll(loadReports, 10_000);
   const lastState = useRef<string | undefined>(undefined);
 
   useEffect(() => {
-    apiGet<{ experiments: ExperimentDescription[] }>('/api/experiments').then(
+    apiGet<ExperimentList>('/api/experiments').then(
       (answer) => setExperiments(answer.experiments),
       (e: Error) => setMessage({ kind: 'error', text: `Could not list the experiments: ${e.message}` }),
     );
