@@ -1,5 +1,4 @@
 import type {
-  EXPERIMENT_PHASES,
   ExperimentDescription,
   ExperimentEvent,
   ExperimentPhase,
@@ -17,11 +16,8 @@ import type {
  * shapes check that the lib's types still fit them.
  */
 
-/**
- * The CLI's experiment shapes as libs/contracts defines them (zod-inferred); `EXPERIMENT_PHASES`
- * for its type only (`typeof`), since its module carries zod.
- */
-export type { EXPERIMENT_PHASES, ExperimentDescription, ExperimentEvent, ExperimentPhase, ExperimentPlan };
+/** The CLI's experiment shapes, as libs/contracts defines them with zod. */
+export type { ExperimentDescription, ExperimentEvent, ExperimentPhase, ExperimentPlan };
 
 // Chaos: GET /api/chaos/forms, GET|POST|DELETE /api/chaos/faults
 
@@ -222,9 +218,11 @@ export interface ToxicForms {
 
 // Experiments: GET /api/experiments, …/reports, …/runs/current; POST …/runs, …/runs/:id/cancel
 
-/** The shipped experiments, as the lab CLI describes them. */
+/** The shipped experiments, as the lab CLI describes them, and the phases every run goes through. */
 export interface ExperimentList {
   readonly experiments: readonly ExperimentDescription[];
+  /** In the runner's order (libs/contracts `EXPERIMENT_PHASES`): the page lists a run's phases by it. */
+  readonly phases: readonly ExperimentPhase[];
 }
 
 /**

@@ -10,7 +10,7 @@ import {
   Query,
 } from '@nestjs/common';
 import { z } from 'zod';
-import type { ExperimentDescription } from '#libs/contracts';
+import { EXPERIMENT_PHASES, type ExperimentDescription } from '#libs/contracts';
 import { parseOrProblem, ProblemError } from '#libs/platform';
 import type { ExperimentList, ReportList, RunFeed, RunView } from '../api-types';
 import { ExperimentCatalogue } from './experiment-catalogue';
@@ -47,7 +47,7 @@ export class ExperimentsController implements BeforeApplicationShutdown {
 
   @Get()
   async list(): Promise<ExperimentList> {
-    return { experiments: await this.described() };
+    return { experiments: await this.described(), phases: EXPERIMENT_PHASES };
   }
 
   /** The report folders under results/, newest first. */

@@ -2,8 +2,6 @@
 // (apps/console/src/api-types.ts), and the CLI's events and plans as libs/contracts defines them
 // with zod (experiment-events.ts). Type-only: the build erases these imports, so neither the server
 // nor zod reaches the page's script, and a shape changed on either side fails this side's type check.
-import type { EXPERIMENT_PHASES } from '../../src/api-types';
-
 export type {
   ExperimentDescription,
   ExperimentEvent,
@@ -17,18 +15,3 @@ export type {
   RunState,
   RunView,
 } from '../../src/api-types';
-
-/**
- * The phases in the runner's order: libs/contracts' `EXPERIMENT_PHASES`, restated because the page
- * needs the list at run time and its module brings zod; the type check holds the two equal.
- */
-export const PHASES = [
-  'setup',
-  'baseline',
-  'method',
-  'recovery',
-  'load-end',
-  'rollback',
-  'drain',
-  'measure',
-] as const satisfies typeof EXPERIMENT_PHASES;
