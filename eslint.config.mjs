@@ -36,6 +36,23 @@ const NOT_SERVICE_RUNTIME = ['**/*.spec.ts', '**/testing/**'];
 
 const except = (...own) => ALL.filter((o) => !own.includes(o));
 
+/** no-restricted-syntax entries against shell command lines (a block that sets the rule again repeats them). */
+const SHELL_SYNTAX = [
+  {
+    selector:
+      'ImportDeclaration[source.value=/^(node:)?child_process$/] > ImportSpecifier[imported.name=/^exec(Sync)?$/]',
+    message: 'exec/execSync run a shell command line: use execFile/spawn with an argument array',
+  },
+  {
+    selector: "Property[key.name='shell'][value.value=true]",
+    message: 'a child process with shell: true parses its arguments as a command line: pass an argument array',
+  },
+];
+
+// The console's API shapes (apps/console/src/api-types.ts), which its page imports: types only, so
+// the page's build erases the import and no server code or zod reaches its script.
+const API_TYPES_ONLY = 'api-types.ts is shared with the console page: types only (ADR 0100)';
+
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', '.lab/**', 'results/**', 'load-tests/k6/**', '**/*.js', '**/*.mjs'] },
   ...tseslint.configs.recommended,
@@ -75,18 +92,7 @@ export default tseslint.config(
       'no-eval': 'error',
       'no-new-func': 'error',
       '@typescript-eslint/no-implied-eval': 'error',
-      'no-restricted-syntax': [
-        'error',
-        {
-          selector:
-            'ImportDeclaration[source.value=/^(node:)?child_process$/] > ImportSpecifier[imported.name=/^exec(Sync)?$/]',
-          message: 'exec/execSync run a shell command line: use execFile/spawn with an argument array',
-        },
-        {
-          selector: "Property[key.name='shell'][value.value=true]",
-          message: 'a child process with shell: true parses its arguments as a command line: pass an argument array',
-        },
-      ],
+      'no-restricted-syntax': ['error', ...SHELL_SYNTAX],
     },
   },
   {
@@ -119,6 +125,51 @@ export default tseslint.config(
         'error',
         {
           patterns: [{ group: ['**/libs/*/src/**', '../../../libs/**'], message: 'import libs through #libs/<name>' }],
+        },
+      ],
+    },
+  },
+  {
+    // Its one import reaches past libs/contracts' entry, whose other files bring Node and protobufjs
+    // into the page's type check; `import type` of a file that imports only zod.
+    files: ['apps/console/src/api-types.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { regex: '^(?!\\.\\./\\.\\./\\.\\./libs/contracts/src/experiment-events$)', message: API_TYPES_ONLY },
+          ],
+        },
+      ],
+      'no-restricted-syntax': [
+        'error',
+        ...SHELL_SYNTAX,
+        { selector: "ImportDeclaration[importKind!='type']", message: API_TYPES_ONLY },
+        {
+          selector:
+            ':matches(Program, ExportNamedDeclaration) > :matches(VariableDeclaration, FunctionDeclaration, ClassDeclaration, TSEnumDeclaration, TSModuleDeclaration)',
+          message: API_TYPES_ONLY,
+        },
+      ],
+    },
+  },
+  {
+    // The page reaches outside its folder only for those shapes, and only with `import type`/`export type`.
+    files: ['apps/console/web/**/*.ts', 'apps/console/web/**/*.tsx'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        ...SHELL_SYNTAX,
+        {
+          selector:
+            ":matches(ImportDeclaration[importKind!='type'], ExportNamedDeclaration[exportKind!='type'], ExportAllDeclaration)[source.value=/^\\.\\.\\u002F/]",
+          message: 'the console page imports server code type-only (import type … from ../../src/api-types)',
+        },
+        {
+          selector:
+            ':matches(ImportDeclaration, ExportNamedDeclaration, ExportAllDeclaration)[source.value=/^\\.\\.\\u002F(?!\\.\\.\\u002Fsrc\\u002Fapi-types$)/]',
+          message: 'the console page imports from outside its folder only apps/console/src/api-types.ts',
         },
       ],
     },

@@ -1,18 +1,13 @@
 import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post } from '@nestjs/common';
 import { z } from 'zod';
-import { type Fault, faultSpecSchema } from '#libs/chaos';
+import { type Fault as RegistryFault, faultSpecSchema } from '#libs/chaos';
 import { isServiceName, SERVICE_NAMES, type ServiceName } from '#libs/contracts';
 import { parseOrProblem, ProblemError } from '#libs/platform';
 import { LabServices, upstreamProblem } from '../upstream/lab-services';
-import { faultForms, type FaultForms } from './fault-form';
+import type { Fault, FaultForms, ServiceFaults } from '../api-types';
+import { faultForms } from './fault-form';
 
-/** One service's active faults, or why they could not be read. */
-export interface ServiceFaults {
-  readonly service: ServiceName;
-  readonly faults: readonly Fault[];
-  /** Set when the service did not answer or refused: the page says so instead of "no faults". */
-  readonly problem?: string;
-}
+export type { ServiceFaults } from '../api-types';
 
 const injectBodySchema = z
   .object({ service: z.enum(SERVICE_NAMES as [ServiceName, ...ServiceName[]]), spec: faultSpecSchema })
@@ -49,7 +44,8 @@ export class ChaosController {
       SERVICE_NAMES.map(async (service): Promise<ServiceFaults> => {
         try {
           const answer = await this.services.asAdmin(service, 'GET', '/admin/chaos/faults');
-          if (answer.status === 200 && Array.isArray(answer.body)) return { service, faults: answer.body as Fault[] };
+          if (answer.status === 200 && Array.isArray(answer.body))
+            return { service, faults: answer.body as RegistryFault[] };
           return { service, faults: [], problem: upstreamProblem(service, answer).message };
         } catch (error) {
           return { service, faults: [], problem: (error as Error).message };
@@ -65,7 +61,7 @@ export class ChaosController {
     const { service, spec } = parseOrProblem(injectBodySchema, body ?? {}, 'fault');
     const answer = await this.services.asAdmin(service, 'POST', '/admin/chaos/faults', spec);
     if (answer.status !== 201) throw upstreamProblem(service, answer);
-    return answer.body as Fault;
+    return answer.body as RegistryFault;
   }
 
   @Delete('faults')

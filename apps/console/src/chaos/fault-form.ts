@@ -1,34 +1,9 @@
 import { z } from 'zod';
-import { ALLOWED_TARGETS, DEFAULT_FAULT_DURATION_MS, FAULT_TYPES, faultSpecSchema, type TargetKind } from '#libs/chaos';
+import { ALLOWED_TARGETS, DEFAULT_FAULT_DURATION_MS, FAULT_TYPES, faultSpecSchema } from '#libs/chaos';
 import { TOPICS } from '#libs/contracts';
+import type { FaultForm, FaultForms, FaultParamField } from '../api-types';
 
-/** One input of a fault type's form: a parameter of the chaos API's fault spec. */
-export interface FaultParamField {
-  readonly name: string;
-  readonly kind: 'integer' | 'number' | 'choice';
-  readonly required: boolean;
-  readonly min?: number;
-  readonly max?: number;
-  readonly defaultValue?: number | string;
-  /** The accepted values of a `choice`. */
-  readonly choices?: readonly string[];
-}
-
-/** The form of one fault type: its parameters, the target kinds it takes, its duration bounds. */
-export interface FaultForm {
-  readonly type: string;
-  readonly params: readonly FaultParamField[];
-  /** Target kinds besides "whole service" (always allowed). */
-  readonly targets: readonly TargetKind[];
-  readonly durationMs: { readonly min: number; readonly max: number; readonly defaultValue: number };
-}
-
-/** What the chaos page builds its form from. */
-export interface FaultForms {
-  readonly forms: readonly FaultForm[];
-  /** Topic names a `topic:` target may name. */
-  readonly topics: readonly string[];
-}
+export type { FaultForm, FaultForms, FaultParamField } from '../api-types';
 
 interface JsonProperty {
   type?: string;

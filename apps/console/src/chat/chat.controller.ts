@@ -2,21 +2,11 @@ import { Body, Controller, Get, HttpCode, Inject, Param, Post } from '@nestjs/co
 import { z } from 'zod';
 import { messageAcceptedSchema, type MessageView } from '#libs/contracts';
 import { parseOrProblem, SERVICE_CONTEXT, type ServiceContext } from '#libs/platform';
+import type { ChatMessage } from '../api-types';
 import type { ConsoleConfig } from '../console.config';
 import { LabServices, upstreamProblem } from '../upstream/lab-services';
 
-/** What the chat page shows of a message: its lifecycle state, the reply, and where its trace is. */
-export interface ChatMessage {
-  readonly id: string;
-  readonly status: string;
-  readonly text?: string;
-  readonly reply?: string | null;
-  readonly degraded?: boolean;
-  readonly failureReason?: string | null;
-  readonly traceId?: string | null;
-  /** The trace in the lab's trace UI (Zipkin) when it runs. */
-  readonly traceUrl?: string;
-}
+export type { ChatMessage } from '../api-types';
 
 const sendBodySchema = messageAcceptedSchema.pick({ user: true, text: true }).strict();
 const idSchema = z.object({ id: z.uuid() }).strict();

@@ -1,5 +1,8 @@
 import { lstatSync, readdirSync, readFileSync, realpathSync, type Stats } from 'node:fs';
 import { join, sep } from 'node:path';
+import type { ReportList, ReportRun, ReportSummary } from '../api-types';
+
+export type { ReportRun, ReportSummary } from '../api-types';
 
 /**
  * The experiment reports under results/ (what `lab experiment` writes: ADR 0070, docs/experiments.md):
@@ -16,34 +19,6 @@ export const REPORT_PAGES = ['report.html', 'comparison.html'] as const;
 export type ReportPage = (typeof REPORT_PAGES)[number];
 /** A report.json above this is not read (a run's is a few MB at most). */
 const MAX_JSON_BYTES = 64 * 1024 * 1024;
-
-/** One run of a report folder: the folder itself, or a variant's/round's subfolder. */
-export interface ReportRun {
-  /** The subfolder (`kafka`, `http-r2`), absent for a run with no variants. */
-  readonly sub?: string;
-  readonly variant?: string;
-  /** PASSED or FAILED; null when its report.json could not be read. */
-  readonly passed: boolean | null;
-  readonly interrupted: boolean;
-  readonly failures: number;
-  readonly durationSeconds: number | null;
-  /** Where the console serves its report.html. */
-  readonly url: string;
-}
-
-/** One report folder as the page lists it. */
-export interface ReportSummary {
-  readonly id: string;
-  readonly experiment: string;
-  /** From the folder's name: when the run started (ISO 8601). */
-  readonly startedAt: string;
-  readonly short: boolean | null;
-  /** Every run passed (true), one failed (false), or not known (null). */
-  readonly passed: boolean | null;
-  readonly runs: readonly ReportRun[];
-  /** The side-by-side page, for two runs or more. */
-  readonly comparisonUrl?: string;
-}
 
 interface RunJson {
   experiment?: unknown;
@@ -85,7 +60,7 @@ export class ExperimentReports {
   ) {}
 
   /** The newest report folders first (at most `limit`), each with its runs' verdicts. */
-  list(): { reports: ReportSummary[]; total: number } {
+  list(): ReportList {
     let names: string[];
     try {
       // eslint-disable-next-line security/detect-non-literal-fs-filename -- the configured results folder

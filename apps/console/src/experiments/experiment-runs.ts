@@ -1,34 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { ExperimentEvent } from '#libs/contracts';
 import { ProblemError } from '#libs/platform';
+import type { FeedEntry, RunState, RunView } from '../api-types';
 import { type CliExit, type CliRun, type LabCli, whyLine } from './lab-cli';
 
-/**
- * Where a run is: `running`; `cancelling` (asked to stop: it rolls back); ended `passed`, `failed`
- * (a verdict), `cancelled` (stopped on request), `could-not-run` (exit 2: a part it needs is down,
- * no verdict, no report) or `crashed` (ended any other way).
- */
-export type RunState = 'running' | 'cancelling' | 'passed' | 'failed' | 'cancelled' | 'could-not-run' | 'crashed';
-
-/** One entry of a run's feed, numbered from 1: an event of the run, or a line it printed. */
-export type FeedEntry =
-  | { readonly seq: number; readonly kind: 'event'; readonly event: ExperimentEvent }
-  | { readonly seq: number; readonly kind: 'log'; readonly line: string };
-
-/** A run as the page sees it. */
-export interface RunView {
-  readonly id: string;
-  readonly experiment: string;
-  readonly short: boolean;
-  readonly state: RunState;
-  readonly startedAt: string;
-  readonly endedAt?: string;
-  readonly exitCode?: number | null;
-  /** One line saying why it could not run, crashed, or was killed. */
-  readonly problem?: string;
-  /** The newest entry's number: ask for `after` it next time. */
-  readonly lastSeq: number;
-}
+export type { FeedEntry, RunState, RunView } from '../api-types';
 
 export interface ExperimentRunsOptions {
   /** After an interrupt, how long the CLI may take to roll back before it is killed. */

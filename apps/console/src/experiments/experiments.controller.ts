@@ -10,11 +10,12 @@ import {
   Query,
 } from '@nestjs/common';
 import { z } from 'zod';
-import type { ExperimentDescription } from '#libs/contracts';
+import { EXPERIMENT_PHASES, type ExperimentDescription } from '#libs/contracts';
 import { parseOrProblem, ProblemError } from '#libs/platform';
+import type { ExperimentList, ReportList, RunFeed, RunView } from '../api-types';
 import { ExperimentCatalogue } from './experiment-catalogue';
-import { ExperimentReports, type ReportSummary } from './experiment-reports';
-import { ExperimentRuns, type FeedEntry, type RunView } from './experiment-runs';
+import { ExperimentReports } from './experiment-reports';
+import { ExperimentRuns } from './experiment-runs';
 import { LabCliError } from './lab-cli';
 
 const startBodySchema = z
@@ -45,19 +46,19 @@ export class ExperimentsController implements BeforeApplicationShutdown {
   ) {}
 
   @Get()
-  async list(): Promise<{ experiments: ExperimentDescription[] }> {
-    return { experiments: await this.described() };
+  async list(): Promise<ExperimentList> {
+    return { experiments: await this.described(), phases: EXPERIMENT_PHASES };
   }
 
   /** The report folders under results/, newest first. */
   @Get('reports')
-  listReports(): { reports: ReportSummary[]; total: number } {
+  listReports(): ReportList {
     return this.reports.list();
   }
 
   /** The current (or last) run and its feed after `?after=<seq>`; `run: null` before the first. */
   @Get('runs/current')
-  current(@Query() query: unknown): { run: RunView | null; entries: FeedEntry[] } {
+  current(@Query() query: unknown): RunFeed {
     const { after } = parseOrProblem(feedQuerySchema, query ?? {}, 'query');
     const read = this.runs.read(after);
     return read ? { run: read.run, entries: read.entries } : { run: null, entries: [] };

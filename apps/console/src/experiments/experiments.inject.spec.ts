@@ -2,9 +2,10 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { LAB_CLIENTS, SERVICE_NAMES } from '#libs/contracts';
+import { EXPERIMENT_PHASES, LAB_CLIENTS, SERVICE_NAMES } from '#libs/contracts';
 import { createLogger } from '#libs/observability';
 import { buildService } from '#libs/platform';
+import type { ExperimentList } from '../api-types';
 import { consoleService } from '../main';
 import { sampleDescription, writeFakeLabCli } from './testing/fake-lab-cli';
 
@@ -75,15 +76,13 @@ describe('console experiments over HTTP (a stand-in lab CLI)', () => {
   const ended = (r: Awaited<ReturnType<typeof current>>) =>
     r.run !== null && !['running', 'cancelling'].includes(r.run.state);
 
-  it('lists the experiments the lab CLI describes', async () => {
+  it('lists the experiments the lab CLI describes, and the phases of a run in order', async () => {
     const response = await inject({ method: 'GET', url: '/api/experiments', headers: { host } });
     expect(response.statusCode).toBe(200);
     expect(response.headers['cache-control']).toBe('no-store');
-    expect(response.json<{ experiments: Array<{ name: string }> }>().experiments.map((e) => e.name)).toEqual([
-      'quick',
-      'waits',
-      'down',
-    ]);
+    const list = response.json<ExperimentList>();
+    expect(list.experiments.map((e) => e.name)).toEqual(['quick', 'waits', 'down']);
+    expect(list.phases).toEqual([...EXPERIMENT_PHASES]);
   });
 
   it('refuses to start or cancel a run without the CSRF header, or cross-site; starts nothing then', async () => {

@@ -1,4 +1,7 @@
+import type { ChartData } from '../api-types';
 import type { PromRangeSeries } from '../prometheus/prometheus-client';
+
+export type { ChartData } from '../api-types';
 
 /** One line of a chart: a PromQL expression, and how its series are named (`{label}` takes a label's value). */
 export interface ChartQuery {
@@ -64,17 +67,6 @@ export function rangeWindow(minutes: number, nowS: number): RangeWindow {
   const stepS = Math.max(MIN_STEP_SECONDS, Math.ceil((minutes * 60) / MAX_POINTS));
   const endS = Math.floor(nowS / stepS) * stepS;
   return { startS: endS - minutes * 60, endS, stepS };
-}
-
-/** A chart's lines on one shared time axis, as uPlot draws them. */
-export interface ChartData {
-  readonly id: string;
-  readonly title: string;
-  readonly unit: string;
-  /** Unix seconds, one per grid point. */
-  readonly timestamps: readonly number[];
-  /** Values per grid point; null where the series has no (finite) value. */
-  readonly series: ReadonlyArray<{ readonly name: string; readonly values: ReadonlyArray<number | null> }>;
 }
 
 /** `{label}` placeholders of a series name filled from its labels (an absent label reads `?`). */

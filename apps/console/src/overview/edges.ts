@@ -1,5 +1,8 @@
 import type { MetricSample } from './metrics-text';
 import type { PromSample } from '../prometheus/prometheus-client';
+import type { EdgeKind, EdgeView } from '../api-types';
+
+export type { EdgeKind, EdgeView } from '../api-types';
 
 /**
  * The counters behind the Overview's edges. Each family is read two ways: as an instant PromQL
@@ -66,9 +69,6 @@ const breakerCalls: CounterFamily = {
 /** Every family the edges read, once each. */
 export const COUNTER_FAMILIES: readonly CounterFamily[] = [produced, consumed, providerCalls, breakerCalls];
 
-/** `produce`: records sent to Kafka; `consume`: records a group handled; `call`: requests to a service. */
-export type EdgeKind = 'produce' | 'consume' | 'call';
-
 /** One arrow of the Overview's graph and the counter series it is measured by. */
 export interface EdgeSpec {
   /** `<from>-><to>`. */
@@ -123,21 +123,6 @@ export const EDGES: readonly EdgeSpec[] = [
 
 /** Events per outcome of one edge: per-second rates (Prometheus) or counter totals (/metrics). */
 export type OutcomeValues = Readonly<Record<string, number>>;
-
-/** What the Overview shows on one edge. */
-export interface EdgeView {
-  readonly id: string;
-  readonly from: string;
-  readonly to: string;
-  readonly kind: EdgeKind;
-  readonly errorName: string;
-  /** Events per second; null when unknown (no second reading yet, or nothing answered). */
-  readonly ratePerSecond: number | null;
-  /** Failed share of the events, 0…1; null when there were none (or the rate is unknown). */
-  readonly errorShare: number | null;
-  /** Consume edges: the group's lag summed over its topics and partitions (from /metrics), when known. */
-  readonly lagMessages?: number;
-}
 
 function matches(labels: Readonly<Record<string, string>>, match: Readonly<Record<string, string>>): boolean {
   return Object.entries(match).every(([name, value]) => labels[name] === value);

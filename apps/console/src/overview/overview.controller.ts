@@ -2,6 +2,7 @@ import { Controller, Get, Inject, Query } from '@nestjs/common';
 import { z } from 'zod';
 import { SERVICE_NAMES, type ServiceName } from '#libs/contracts';
 import { parseOrProblem, ProblemError } from '#libs/platform';
+import type { ChartsView, EdgeView, LagView, OverviewView, RatesView, ServiceView } from '../api-types';
 import {
   PrometheusUnavailableError,
   type PrometheusProblem,
@@ -9,66 +10,20 @@ import {
   type PromSample,
 } from '../prometheus/prometheus-client';
 import { LabServices } from '../upstream/lab-services';
-import { CHARTS, chartData, type ChartData, rangeWindow } from './charts';
+import { CHARTS, chartData, rangeWindow } from './charts';
 import {
   COUNTER_FAMILIES,
   CounterHistory,
   type CounterFamily,
   EDGES,
   edgesFromPrometheus,
-  type EdgeView,
   RATE_WINDOW_SECONDS,
   readCounters,
   reporterOf,
 } from './edges';
 import { type MetricSample, parseSamples } from './metrics-text';
 
-/** A breaker of a service and the state it is in (`closed`, `open`, `half_open`). */
-export interface BreakerView {
-  readonly dependency: string;
-  readonly state: string;
-}
-
-/** Lag of one consumer group on one topic: the sum over its partitions. */
-export interface LagView {
-  readonly group: string;
-  readonly topic: string;
-  readonly lagMessages: number;
-}
-
-/** What the overview shows of one service. */
-export interface ServiceView {
-  readonly service: ServiceName;
-  /** `ready`, `not-ready` (answers 503), `down` (no answer). */
-  readonly readiness: 'ready' | 'not-ready' | 'down';
-  readonly breakers: readonly BreakerView[];
-  readonly lag: readonly LagView[];
-}
-
-/** Where the edges' rates came from, over which window, and why not from Prometheus when not. */
-export interface RatesView {
-  readonly source: 'prometheus' | 'metrics';
-  /** Seconds the rates are averaged over; null before the console has two readings of /metrics. */
-  readonly windowSeconds: number | null;
-  /** `ok`, or why Prometheus was not used. */
-  readonly prometheus: 'ok' | PrometheusProblem;
-  /** Said on the page when Prometheus was not used. */
-  readonly problem?: string;
-}
-
-/** The Overview's answer: services, edges and where the rates came from. */
-export interface OverviewView {
-  readonly services: readonly ServiceView[];
-  readonly edges: readonly EdgeView[];
-  readonly rates: RatesView;
-}
-
-/** The charts' answer: the window asked for and every chart on it. */
-export interface ChartsView {
-  readonly minutes: number;
-  readonly stepSeconds: number;
-  readonly charts: readonly ChartData[];
-}
+export type { BreakerView, ChartsView, LagView, OverviewView, RatesView, ServiceView } from '../api-types';
 
 const METRICS = new Set([
   'jeeves_breaker_state',

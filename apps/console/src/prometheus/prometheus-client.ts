@@ -1,5 +1,8 @@
 import { z } from 'zod';
+import type { PrometheusProblem } from '../api-types';
 import { httpCall, jsonOrUndefined, UpstreamUnreachableError } from '../upstream/http-json';
+
+export type { PrometheusProblem } from '../api-types';
 
 /** One series of an instant query: its labels and value (NaN and ±Inf as Prometheus sent them). */
 export interface PromSample {
@@ -12,9 +15,6 @@ export interface PromRangeSeries {
   readonly labels: Readonly<Record<string, string>>;
   readonly points: ReadonlyArray<readonly [number, number]>;
 }
-
-/** Why Prometheus gave no answer: not configured, not answering, or refused the query. */
-export type PrometheusProblem = 'not-configured' | 'unreachable' | 'refused';
 
 /** Prometheus could not answer a query; `problem` says why, the message says it to a person. */
 export class PrometheusUnavailableError extends Error {

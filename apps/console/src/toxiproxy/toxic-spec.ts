@@ -1,4 +1,7 @@
 import { z } from 'zod';
+import type { ToxicForm } from '../api-types';
+
+export type { ToxicAttributeField, ToxicForm } from '../api-types';
 
 /**
  * A proxy's or toxic's name in a path: Toxiproxy's own names are of this shape (`provider`,
@@ -74,21 +77,6 @@ export const toxicSpecSchema = z.discriminatedUnion('type', [
 
 /** What `toxicSpecSchema` accepts (defaults applied). */
 export type ToxicSpec = z.output<typeof toxicSpecSchema>;
-
-/** One attribute input of a toxic type's form. */
-export interface ToxicAttributeField {
-  readonly name: string;
-  readonly unit: string;
-  readonly required: boolean;
-  readonly min: number;
-  readonly max: number;
-}
-
-/** The form of one toxic type. */
-export interface ToxicForm {
-  readonly type: ToxicType;
-  readonly attributes: readonly ToxicAttributeField[];
-}
 
 interface JsonNumber {
   minimum?: number;

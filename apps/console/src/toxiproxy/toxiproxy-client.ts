@@ -1,23 +1,8 @@
 import { httpCall, jsonOrUndefined, UpstreamUnreachableError } from '../upstream/http-json';
+import type { ProxyView, ToxicView } from '../api-types';
 import type { ToxicSpec } from './toxic-spec';
 
-/** A toxic as Toxiproxy holds it. */
-export interface ToxicView {
-  readonly name: string;
-  readonly type: string;
-  readonly stream: string;
-  readonly toxicity: number;
-  readonly attributes: Readonly<Record<string, number>>;
-}
-
-/** A proxy as Toxiproxy holds it: where it listens, where it forwards, on or off, its toxics. */
-export interface ProxyView {
-  readonly name: string;
-  readonly listen: string;
-  readonly upstream: string;
-  readonly enabled: boolean;
-  readonly toxics: readonly ToxicView[];
-}
+export type { ProxyView, ToxicView } from '../api-types';
 
 /**
  * Toxiproxy could not be asked (`status` 0: not configured or not answering) or refused

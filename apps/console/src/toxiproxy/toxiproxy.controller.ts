@@ -1,13 +1,11 @@
 import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post } from '@nestjs/common';
 import { z } from 'zod';
 import { parseOrProblem, ProblemError } from '#libs/platform';
-import { TOXIPROXY_NAME, toxicForms, type ToxicForm, toxicSpecSchema } from './toxic-spec';
-import { type ProxyView, ToxiproxyClient, ToxiproxyError, type ToxicView } from './toxiproxy-client';
+import type { NetworkView, ProxyView, ToxicForms, ToxicView } from '../api-types';
+import { TOXIPROXY_NAME, toxicForms, toxicSpecSchema } from './toxic-spec';
+import { ToxiproxyClient, ToxiproxyError } from './toxiproxy-client';
 
-/** The network-faults section: Toxiproxy's proxies and toxics, or why there are none to show. */
-export type NetworkView =
-  | { readonly running: true; readonly url: string; readonly version: string; readonly proxies: readonly ProxyView[] }
-  | { readonly running: false; readonly problem: string };
+export type { NetworkView } from '../api-types';
 
 const enabledSchema = z.object({ enabled: z.boolean() }).strict();
 
@@ -49,7 +47,7 @@ export class ToxiproxyController {
 
   /** The toxic types and their attributes (units, bounds). */
   @Get('forms')
-  toxicForms(): { forms: readonly ToxicForm[] } {
+  toxicForms(): ToxicForms {
     return { forms: this.forms };
   }
 

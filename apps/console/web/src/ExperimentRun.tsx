@@ -1,7 +1,13 @@
-import type { ExperimentPlan, FeedEntry, Phase, RunEvent, RunState, RunView } from './experiment-types';
-import { PHASES } from './experiment-types';
+import type {
+  ExperimentEvent,
+  ExperimentPhase,
+  ExperimentPlan,
+  FeedEntry,
+  RunState,
+  RunView,
+} from './experiment-types';
 
-type EventOf<T extends RunEvent['type']> = Extract<RunEvent, { type: T }>;
+type EventOf<T extends ExperimentEvent['type']> = Extract<ExperimentEvent, { type: T }>;
 
 /** One run of the CLI's feed: a variant or round, or the whole of an experiment without them. */
 interface SubRun {
@@ -107,12 +113,21 @@ function num(value: number | null | undefined): string {
   return value === null || value === undefined ? 'no data' : String(Number(value.toPrecision(4)));
 }
 
+interface PhaseListProps {
+  readonly run: SubRun;
+  readonly plan: ExperimentPlan | undefined;
+  /** Every phase in the runner's order (from the experiments list); undefined until it has loaded. */
+  readonly phases: readonly ExperimentPhase[] | undefined;
+  readonly ended: boolean;
+}
+
 /** Each phase of the run: done (✓), now (▶), or to come (○), in words as well as by sign. */
-function PhaseList({ run, plan, ended }: { run: SubRun; plan: ExperimentPlan | undefined; ended: boolean }) {
-  const seen = new Map<Phase, number>(run.phases.map((p) => [p.phase, p.atS]));
+function PhaseList({ run, plan, phases, ended }: PhaseListProps) {
+  const seen = new Map<ExperimentPhase, number>(run.phases.map((p) => [p.phase, p.atS]));
   const current = run.phases.at(-1)?.phase;
   const planned = new Map(plan?.phases.map((p) => [p.phase, p]) ?? []);
-  const shown = PHASES.filter((p) => p !== 'drain' || seen.has('drain') || plan?.ledger);
+  // Before the list has loaded, the phases the run has been through.
+  const shown = (phases ?? [...seen.keys()]).filter((p) => p !== 'drain' || seen.has('drain') || plan?.ledger);
   return (
     <ol className="phases">
       {shown.map((phase) => {
@@ -174,12 +189,14 @@ interface ExperimentRunProps {
   readonly run: RunView;
   readonly entries: readonly FeedEntry[];
   readonly plan: ExperimentPlan | undefined;
+  /** Every phase in the runner's order; undefined until the experiments list has loaded. */
+  readonly phases: readonly ExperimentPhase[] | undefined;
   readonly now: number;
   onCancel(): void;
 }
 
 /** The current (or last) run: its state, phases, steps, probes, watched values, verdict and report, as they arrive. */
-export function ExperimentRun({ run, entries, plan, now, onCancel }: ExperimentRunProps) {
+export function ExperimentRun({ run, entries, plan, phases, now, onCancel }: ExperimentRunProps) {
   const { runs, lines, comparison } = summarise(entries);
   const ended = run.state !== 'running' && run.state !== 'cancelling';
   const latest = runs.at(-1);
@@ -244,7 +261,7 @@ export function ExperimentRun({ run, entries, plan, now, onCancel }: ExperimentR
       {latest && (latest.phases.length > 0 || !ended) && (
         <>
           <h4>Phases{runLabel(latest) ? ` — ${runLabel(latest).replace(/: $/, '')}` : ''}</h4>
-          <PhaseList run={latest} plan={plan} ended={ended || latest.verdict !== undefined} />
+          <PhaseList run={latest} plan={plan} phases={phases} ended={ended || latest.verdict !== undefined} />
           {latest.steps.size > 0 && (
             <>
               <h4>Method steps</h4>

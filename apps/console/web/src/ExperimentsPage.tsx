@@ -1,7 +1,14 @@
 import { type FormEvent, useCallback, useEffect, useRef, useState } from 'react';
 import { apiGet, apiSend } from './api';
 import { ExperimentRun } from './ExperimentRun';
-import type { ExperimentDescription, ExperimentPlan, ReportSummary, RunView } from './experiment-types';
+import type {
+  ExperimentDescription,
+  ExperimentList,
+  ExperimentPlan,
+  ReportList,
+  ReportSummary,
+  RunView,
+} from './experiment-types';
 import { useRunFeed } from './use-run-feed';
 import { usePoll } from './use-poll';
 
@@ -243,21 +250,18 @@ function ReportsTable({ reports, total }: { reports: readonly ReportSummary[]; t
  * own CLI), watch its phases, probes and verdict arrive, cancel it; and the past reports, opened.
  */
 export function ExperimentsPage() {
-  const [experiments, setExperiments] = useState<readonly ExperimentDescription[] | undefined>();
+  const [catalogue, setCatalogue] = useState<ExperimentList | undefined>();
+  const experiments = catalogue?.experiments;
   const [message, setMessage] = useState<{ kind: 'ok' | 'error'; text: string } | undefined>();
   const [now, setNow] = useState(Date.now());
   const feed = useRunFeed();
-  const loadReports = useCallback(
-    () => apiGet<{ reports: ReportSummary[]; total: number }>('/api/experiments/reports'),
-    [],
-  );
+  const loadReports = useCallback(() => apiGet<ReportList>('/api/experiments/reports'), []);
   const reports = usePoll(loadReports, 10_000);
   const lastState = useRef<string | undefined>(undefined);
 
   useEffect(() => {
-    apiGet<{ experiments: ExperimentDescription[] }>('/api/experiments').then(
-      (answer) => setExperiments(answer.experiments),
-      (e: Error) => setMessage({ kind: 'error', text: `Could not list the experiments: ${e.message}` }),
+    apiGet<ExperimentList>('/api/experiments').then(setCatalogue, (e: Error) =>
+      setMessage({ kind: 'error', text: `Could not list the experiments: ${e.message}` }),
     );
     const timer = setInterval(() => setNow(Date.now()), 1000);
     return () => clearInterval(timer);
@@ -308,7 +312,14 @@ export function ExperimentsPage() {
       </div>
       {feed.error && <p role="alert">Error: could not read the run: {feed.error}</p>}
       {feed.run && (
-        <ExperimentRun run={feed.run} entries={feed.entries} plan={plan} now={now} onCancel={() => void cancel()} />
+        <ExperimentRun
+          run={feed.run}
+          entries={feed.entries}
+          plan={plan}
+          phases={catalogue?.phases}
+          now={now}
+          onCancel={() => void cancel()}
+        />
       )}
       <h3 id="catalogue-heading">Shipped experiments</h3>
       {feed.active && (

@@ -1,6 +1,6 @@
 import { type FormEvent, useCallback, useEffect, useState } from 'react';
 import { ApiError, apiGet, apiSend } from './api';
-import type { NetworkView, ToxicForm, ToxicView } from './types';
+import type { NetworkView, ToxicForm, ToxicForms, ToxicView } from './types';
 import { usePoll } from './use-poll';
 import './network.css';
 
@@ -27,7 +27,7 @@ export function NetworkFaults() {
   const [message, setMessage] = useState<{ kind: 'ok' | 'error'; text: string } | undefined>();
 
   useEffect(() => {
-    apiGet<{ forms: ToxicForm[] }>('/api/chaos/network/forms').then(
+    apiGet<ToxicForms>('/api/chaos/network/forms').then(
       (answer) => setForms(answer.forms),
       (e: Error) => setMessage({ kind: 'error', text: `Could not load the toxic types: ${e.message}` }),
     );

@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { apiGet } from './api';
-import type { FeedEntry, RunView } from './experiment-types';
+import type { FeedEntry, RunFeed, RunView } from './experiment-types';
 
 const ACTIVE_POLL_MS = 1000;
 const IDLE_POLL_MS = 4000;
@@ -14,7 +14,7 @@ const active = (run: RunView | null | undefined): boolean => run?.state === 'run
  */
 export function useRunFeed() {
   const [run, setRun] = useState<RunView | null | undefined>(undefined);
-  const [entries, setEntries] = useState<FeedEntry[]>([]);
+  const [entries, setEntries] = useState<readonly FeedEntry[]>([]);
   const [error, setError] = useState<string | undefined>();
   const cursor = useRef<{ runId: string | undefined; seq: number }>({ runId: undefined, seq: 0 });
   const busy = useRef(false);
@@ -35,9 +35,7 @@ export function useRunFeed() {
     let next: RunView | null | undefined;
     try {
       let { runId, seq } = cursor.current;
-      let answer = await apiGet<{ run: RunView | null; entries: FeedEntry[] }>(
-        `/api/experiments/runs/current?after=${seq}`,
-      );
+      let answer = await apiGet<RunFeed>(`/api/experiments/runs/current?after=${seq}`);
       if (answer.run && answer.run.id !== runId && seq > 0) {
         // Another run began since the last poll: read its feed from the start.
         answer = await apiGet(`/api/experiments/runs/current?after=0`);
