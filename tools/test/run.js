@@ -6,6 +6,7 @@
 // Plain JavaScript on purpose: it must run before anything is compiled.
 'use strict';
 const { spawnSync } = require('node:child_process');
+const os = require('node:os');
 const path = require('node:path');
 
 const root = path.resolve(__dirname, '..', '..');
@@ -27,7 +28,15 @@ let status;
 if (extra.length > 0) {
   status = run('jest', ['--ci', ...extra]);
 } else {
-  const unit = run('unit tests', ['--ci', '--selectProjects', 'unit', '--passWithNoTests']);
+  // One worker per core: Jest's default (cores − 1) is a single worker on a 2-core machine, and the
+  // unit specs are mostly CPU (about 1.6× faster with two here).
+  const unit = run('unit tests', [
+    '--ci',
+    '--selectProjects',
+    'unit',
+    '--passWithNoTests',
+    `--maxWorkers=${os.availableParallelism()}`,
+  ]);
   const integration = run('integration tests', [
     '--ci',
     '--selectProjects',
