@@ -1,10 +1,10 @@
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Browser, chromium, type Page, type Request } from 'playwright-core';
+import type { Browser, Page, Request } from 'playwright-core';
 import { HttpPrometheus, HttpToxiproxy } from '../../tools/common';
-import { chromiumExecutable } from '../../tools/console/chromium';
 import { openLab, REPO_ROOT, type LabConfig } from '../../tools/lab';
 import { labLinks, startToxiproxy, stopToxiproxy } from '../../tools/toxiproxy/server';
+import { consoleUrl, launchChromium, seriousAxeViolations } from './console-browser-helpers';
 import { postMessage, uniqueUser } from './pipeline-helpers';
 import { lab, waitFor } from './support/lab';
 import { TEST_STATE_DIR } from './support/settings';
@@ -30,11 +30,6 @@ describe('console: live edge rates, charts and Toxiproxy network faults in a rea
   let toxiproxyWasRunning = false;
   let sawToxiproxyOff: string | undefined;
 
-  const consoleUrl = (): string => {
-    const url = lab().consoleUrl;
-    if (!url) throw new Error('the test lab has no console: see .lab/test/logs/console.log');
-    return url;
-  };
   const prometheusUrl = (): string => {
     const url = lab().prometheusUrl;
     if (!url) throw new Error(`the test lab has no Prometheus: ${lab().prometheusProblem ?? 'see its log'}`);
@@ -50,7 +45,7 @@ describe('console: live edge rates, charts and Toxiproxy network faults in a rea
   beforeAll(async () => {
     mkdirSync(ARTIFACTS, { recursive: true });
     config = openLab(process.env, { stateDir: TEST_STATE_DIR });
-    browser = await chromium.launch({ executablePath: chromiumExecutable(), args: ['--no-sandbox'] });
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     page.on('request', (request: Request) => void requested.push(request.url()));
     toxiproxyWasRunning = await toxiproxy.version().then(
@@ -184,32 +179,12 @@ describe('console: live edge rates, charts and Toxiproxy network faults in a rea
     expect(requested.some((url) => url.includes('/api/overview/charts'))).toBe(true);
     expect(requested.some((url) => url.endsWith('/api/chaos/network'))).toBe(true);
 
-    // axe is injected as a script: this context alone bypasses the console's CSP to allow it.
-    const context = await browser.newContext({ bypassCSP: true, viewport: { width: 1280, height: 900 } });
-    const axeSource = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
-    try {
-      const audited = await context.newPage();
-      const report: Record<string, string[]> = {};
-      for (const tab of ['overview', 'chaos'] as const) {
-        await audited.goto(`${consoleUrl()}/#/${tab}`);
-        // The parts under audit drawn first: the charts with their tables, the Toxiproxy section with its form.
-        await audited
-          .locator(tab === 'overview' ? 'figure[data-chart="throughput"]' : 'section[data-toxiproxy="true"] form')
-          .waitFor({ timeout: 15_000 });
-        await audited.addScriptTag({ content: axeSource });
-        const violations = await audited.evaluate(async () => {
-          const axe = (
-            globalThis as unknown as {
-              axe: { run(): Promise<{ violations: Array<{ id: string; impact: string | null }> }> };
-            }
-          ).axe;
-          return (await axe.run()).violations.map((v) => ({ id: v.id, impact: v.impact }));
-        });
-        report[tab] = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => v.id);
-      }
-      expect(report).toEqual({ overview: [], chaos: [] });
-    } finally {
-      await context.close();
-    }
+    // The parts under audit drawn first: the charts with their tables, the Toxiproxy section with its form.
+    const report = await seriousAxeViolations(browser, ['overview', 'chaos'], (audited, tab) =>
+      audited
+        .locator(tab === 'overview' ? 'figure[data-chart="throughput"]' : 'section[data-toxiproxy="true"] form')
+        .waitFor({ timeout: 15_000 }),
+    );
+    expect(report).toEqual({ overview: [], chaos: [] });
   }, 60_000);
 });
