@@ -8,6 +8,7 @@ import {
   type ChartSeries,
   type PrometheusApi,
 } from '../../tools/common';
+import { formatRecordsAppended } from './phases/ledger';
 import type { RunRecord } from './runner';
 
 export type { Chart, ChartSeries } from '../../tools/common';
@@ -229,7 +230,7 @@ export function renderHtml(record: RunRecord, charts: readonly Chart[]): string 
     )
     .join('');
   const ledger = record.ledger
-    ? `<h2>Ledger</h2><table><tr><th>${record.ledger.acceptedCountedFrom === 'messages-topic' ? 'accepted (records the gateway put on the messages topic, counted by the broker)' : 'accepted (gateway: 202, or published after its 503)'}</th><th>completed (data-service)</th><th>202s seen by the driver</th><th>lost</th><th>completed without an acceptance (duplicates, or messages published that the gateway never saw go through)</th><th>drained after</th></tr><tr class="${record.ledger.ok ? 'ok' : 'bad'}"><td>${fmt(record.ledger.acceptedByGateway)}</td><td>${fmt(record.ledger.completedByDataService)}</td><td>${record.ledger.acceptedSeenByDriver}</td><td>${fmt(record.ledger.lost)}</td><td>${fmt(record.ledger.extraCompletions)}</td><td>${record.ledger.drainedAfterSeconds === undefined ? 'not drained' : `${record.ledger.drainedAfterSeconds.toFixed(1)} s`}</td></tr></table>`
+    ? `<h2>Ledger</h2><table><tr><th>${record.ledger.acceptedCountedFrom === 'messages-topic' ? 'accepted (records the gateway put on the messages topic, counted by the broker)' : 'accepted (gateway: 202, or published after its 503)'}</th><th>completed (data-service)</th><th>202s seen by the driver</th><th>lost</th><th>completed without an acceptance (duplicates, or messages published that the gateway never saw go through)</th><th>drained after</th><th>records appended since the load began (broker: messages, replies, DLQ)</th></tr><tr class="${record.ledger.ok ? 'ok' : 'bad'}"><td>${fmt(record.ledger.acceptedByGateway)}</td><td>${fmt(record.ledger.completedByDataService)}</td><td>${record.ledger.acceptedSeenByDriver}</td><td>${fmt(record.ledger.lost)}</td><td>${fmt(record.ledger.extraCompletions)}</td><td>${record.ledger.drainedAfterSeconds === undefined ? 'not drained' : `${record.ledger.drainedAfterSeconds.toFixed(1)} s`}</td><td>${escapeHtml(formatRecordsAppended(record.ledger))}</td></tr></table>`
     : '';
   const css = REPORT_CSS;
   return `<!doctype html>

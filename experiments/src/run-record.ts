@@ -71,6 +71,17 @@ export interface LedgerResult {
    */
   readonly extraCompletions: number | undefined;
   readonly drainedAfterSeconds: number | undefined;
+  /**
+   * Records appended since the load began to jeeves.messages.v1, jeeves.replies.v1 and the DLQ,
+   * counted by the broker (end offsets; producer retries may add copies): with a loss, fewer
+   * messages records than acceptances points at the gateway's count, fewer replies plus dead
+   * letters at the bot or worker, and enough of both at data-service (absent in older records).
+   */
+  readonly recordsAppended?: {
+    readonly messages: number | undefined;
+    readonly replies: number | undefined;
+    readonly dlq: number | undefined;
+  };
   readonly ok: boolean;
 }
 

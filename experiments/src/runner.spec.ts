@@ -491,6 +491,35 @@ describe('runExperiment', () => {
     expect(record.verdict.passed).toBe(false);
   });
 
+  it('reports the records appended to the messages, replies and dead-letter topics beside a loss: where it stopped', async () => {
+    const lab = new FakeLab();
+    lab.metrics.gateway = { jeeves_messages_accepted_total: 100 };
+    lab.metrics['data-service'] = { jeeves_messages_completed_total: 100 };
+    lab.clusterCounts.set('records/messages', 100);
+    lab.clusterCounts.set('records/replies', 100);
+    lab.clusterCounts.set('records/dlq', 0);
+    const e = miniExperiment({ steadyState: [], deviation: [], measurements: [], ledger: { drainSeconds: 0.3 } });
+    const logged: string[] = [];
+    const record = await runExperiment(e, {
+      lab,
+      prometheus: new FakePrometheus(),
+      load: (r, s, l) => {
+        // 10 accepted and on the topic, 9 replies and no dead letter: one stopped before its reply.
+        lab.metrics.gateway = { jeeves_messages_accepted_total: 110 };
+        lab.metrics['data-service'] = { jeeves_messages_completed_total: 109 };
+        lab.clusterCounts.set('records/messages', 110);
+        lab.clusterCounts.set('records/replies', 109);
+        return passingLoad()(r, s, l);
+      },
+      ...fast,
+      log: (line) => logged.push(line),
+    });
+    expect(record.ledger).toMatchObject({ lost: 1, recordsAppended: { messages: 10, replies: 9, dlq: 0 } });
+    expect(logged.join('\n')).toContain(
+      'lost 1, completed without an acceptance 0; records appended: messages 10, replies 9, dlq 0',
+    );
+  });
+
   it("counts a message answered 503 and published later as the gateway's, not as an extra completion", async () => {
     const record = await ledgerAfter(
       { jeeves_messages_accepted_total: 108, jeeves_messages_published_late_total: 2 },

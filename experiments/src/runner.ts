@@ -13,7 +13,7 @@ import {
   verdictEvent,
 } from './phases/events';
 import { instrumentsOf, ledgerSourcesOf } from './phases/instruments';
-import { drainLedger } from './phases/ledger';
+import { drainLedger, formatRecordsAppended } from './phases/ledger';
 import { judgeDuring, measure } from './phases/measure';
 import { planTimeline, runMethod } from './phases/method';
 import { SourceReader } from './phases/probes';
@@ -193,7 +193,7 @@ export async function runExperiment(
         clock,
       );
       log(
-        `[${experiment.name}] ledger: accepted ${ledger.acceptedByGateway ?? '?'}, completed ${ledger.completedByDataService ?? '?'}, lost ${ledger.lost ?? '?'}, completed without an acceptance ${ledger.extraCompletions ?? '?'}`,
+        `[${experiment.name}] ledger: accepted ${ledger.acceptedByGateway ?? '?'}, completed ${ledger.completedByDataService ?? '?'}, lost ${ledger.lost ?? '?'}, completed without an acceptance ${ledger.extraCompletions ?? '?'}; records appended: ${formatRecordsAppended(ledger)}`,
       );
     }
     watcher.stop();

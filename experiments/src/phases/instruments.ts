@@ -16,11 +16,24 @@ export const LEDGER_WATCHES: readonly WatchSpec[] = [
 /** Records appended to jeeves.messages.v1, from the broker: the ledger's acceptances with `accepted: messages-topic`. */
 export const MESSAGES_TOPIC_RECORDS: ClusterSpec = { count: 'records', topic: 'messages' };
 
+/**
+ * Records appended to the messages, replies and dead-letter topics, from the broker: where along the
+ * pipeline a message the ledger finds lost stopped (a message's reply, or its dead letter, goes
+ * through one of the last two). Sampled with every ledger; reported beside it.
+ */
+export const LEDGER_TRAIL = {
+  messages: MESSAGES_TOPIC_RECORDS,
+  replies: { count: 'records', topic: 'replies' },
+  dlq: { count: 'records', topic: 'dlq' },
+} as const satisfies Record<string, ClusterSpec>;
+
 /** What the ledger reads: acceptances (summed) and completions, as watched series or broker counts. */
 export interface LedgerSources {
   /** Summed into the acceptances: the gateway's accepted and published-late counters, or the topic's records. */
   readonly accepted: ReadonlyArray<{ readonly watch: WatchSpec } | { readonly cluster: ClusterSpec }>;
   readonly completed: WatchSpec;
+  /** Records appended along the pipeline (LEDGER_TRAIL), for the report. */
+  readonly trail: typeof LEDGER_TRAIL;
   /** Apps whose restart would lose their last increments to the count (their settings are rolled back after the drain). */
   readonly countingApps: readonly string[];
 }
@@ -29,8 +42,13 @@ export interface LedgerSources {
 export function ledgerSourcesOf(ledger: NonNullable<Experiment['ledger']>): LedgerSources {
   const [accepted, completed, late] = LEDGER_WATCHES;
   return ledger.accepted === 'messages-topic'
-    ? { accepted: [{ cluster: MESSAGES_TOPIC_RECORDS }], completed, countingApps: [completed.app] }
-    : { accepted: [{ watch: accepted }, { watch: late }], completed, countingApps: [accepted.app, completed.app] };
+    ? { accepted: [{ cluster: MESSAGES_TOPIC_RECORDS }], completed, trail: LEDGER_TRAIL, countingApps: [completed.app] }
+    : {
+        accepted: [{ watch: accepted }, { watch: late }],
+        completed,
+        trail: LEDGER_TRAIL,
+        countingApps: [accepted.app, completed.app],
+      };
 }
 
 /** What the Watcher samples through a run: each series, lag, partition count and alert once. */
@@ -57,7 +75,9 @@ export function instrumentsOf(experiment: Experiment): Instruments {
   const ledgerWatches = ledger
     ? [ledger.completed, ...ledger.accepted.flatMap((a) => ('watch' in a ? [a.watch] : []))]
     : [];
-  const ledgerClusters = ledger ? ledger.accepted.flatMap((a) => ('cluster' in a ? [a.cluster] : [])) : [];
+  const ledgerClusters = ledger
+    ? [...ledger.accepted.flatMap((a) => ('cluster' in a ? [a.cluster] : [])), ...Object.values(ledger.trail)]
+    : [];
   const lags = dedupe(
     [
       ...allProbes.map((p) => p.lag),

@@ -1,3 +1,4 @@
+import type { ClusterSpec } from '../definition';
 import type { LedgerResult } from '../run-record';
 import { clusterKey, watchKey, type Watcher } from '../watcher';
 import type { RunClock } from './clock';
@@ -8,7 +9,9 @@ import type { LedgerSources } from './instruments';
  * data-service's counters, or the messages topic's records; increases since `fromS` on the run's
  * clock, across restarts) every `pollMs` until every acceptance has
  * completed or `drainSeconds` have passed, then counts what was lost and what completed without
- * an acceptance. `acceptedSeenByDriver` is the driver's own count of 202s, for the report.
+ * an acceptance. `acceptedSeenByDriver` is the driver's own count of 202s, for the report; the
+ * records appended to the messages, replies and dead-letter topics since `fromS` say where a lost
+ * message stopped.
  */
 export async function drainLedger(
   watcher: Watcher,
@@ -47,6 +50,12 @@ export async function drainLedger(
     now.accepted === undefined || now.completed === undefined ? undefined : Math.max(0, now.accepted - now.completed);
   // data-service counts a message once when it reaches its final state, so more completions than
   // acceptances are effects nobody was told about (see LedgerResult.extraCompletions).
+  const appended = (spec: ClusterSpec): number | undefined => watcher.increase(clusterKey(spec), fromS);
+  const recordsAppended = {
+    messages: appended(sources.trail.messages),
+    replies: appended(sources.trail.replies),
+    dlq: appended(sources.trail.dlq),
+  };
   const extraCompletions =
     now.accepted === undefined || now.completed === undefined ? undefined : Math.max(0, now.completed - now.accepted);
   return {
@@ -57,6 +66,15 @@ export async function drainLedger(
     lost,
     extraCompletions,
     drainedAfterSeconds,
+    recordsAppended,
     ok: lost === 0 && extraCompletions === 0 && now.accepted !== undefined && now.accepted > 0,
   };
+}
+
+/** `messages 434, replies 434, dlq 0` ('?' where the broker did not answer): the ledger's trail, for logs and reports. */
+export function formatRecordsAppended(ledger: LedgerResult): string {
+  const r = ledger.recordsAppended;
+  if (!r) return 'not counted';
+  const n = (x: number | undefined): string => (x === undefined ? '?' : String(x));
+  return `messages ${n(r.messages)}, replies ${n(r.replies)}, dlq ${n(r.dlq)}`;
 }
