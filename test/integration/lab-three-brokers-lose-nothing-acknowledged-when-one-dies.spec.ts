@@ -185,6 +185,8 @@ describe('a three-broker lab loses nothing acknowledged when a broker dies', () 
       const lost = [...acknowledged].filter(([id]) => !consumed.has(id));
       const lastConsumed = Math.max(...consumed.values());
       const crashes = (await connection.metrics.crashes.get()).values.reduce((sum, v) => sum + v.value, 0);
+      // Records kafkajs reported written with no broker's answer for their partition, sent again (ADR 0041).
+      const resent = (await connection.metrics.producerResent.get()).values.reduce((sum, v) => sum + v.value, 0);
       if (lost.length > 0)
         process.stderr.write(`[cluster-spec] the clients' warnings and errors:\n${logLines.join('')}`);
       expect({
@@ -192,11 +194,13 @@ describe('a three-broker lab loses nothing acknowledged when a broker dies', () 
         acknowledgedMsAfterKill: lost.slice(0, 5).map(([, at]) => at - killedAt),
         lastConsumedMsAfterKill: lost.length > 0 ? lastConsumed - killedAt : 'not asked',
         consumerCrashes: lost.length > 0 ? crashes : 'not asked',
+        resent: lost.length > 0 ? resent : 'not asked',
       }).toEqual({
         lost: 0,
         acknowledgedMsAfterKill: [],
         lastConsumedMsAfterKill: 'not asked',
         consumerCrashes: 'not asked',
+        resent: 'not asked',
       });
       // Production and consumption went on after the kill: acknowledged after it, and consumed.
       const afterKill = [...acknowledged].filter(([, at]) => at > killedAt + 1000).map(([id]) => id);
@@ -206,7 +210,7 @@ describe('a three-broker lab loses nothing acknowledged when a broker dies', () 
       for (const { why } of failed) reasons.set(why.slice(0, 160), (reasons.get(why.slice(0, 160)) ?? 0) + 1);
       const refusedMs = failed.map((f) => f.refusedAt - killedAt);
       process.stderr.write(
-        `[cluster-spec] broker-${victim} killed; fenced after ${fencedAt - killedAt} ms; ${acknowledged.size} acknowledged, ${failed.length} refused` +
+        `[cluster-spec] broker-${victim} killed; fenced after ${fencedAt - killedAt} ms; ${acknowledged.size} acknowledged, ${resent} resent, ${failed.length} refused` +
           (failed.length > 0
             ? ` from ${Math.min(...refusedMs)} to ${Math.max(...refusedMs)} ms after the kill: ${[...reasons].map(([why, n]) => `${n}× ${why}`).join('; ')}`
             : '') +

@@ -12,6 +12,7 @@ import type { Logger, MetricsRegistry } from '#libs/observability';
 import { kafkaMetrics, type KafkaMetrics } from './kafka-metrics';
 import { fixKafkajsHeaders } from './kafkajs-header-fixes';
 import { ProduceCoalescer, type ProduceCoalescerOptions } from './produce-coalescer';
+import { createStickyPartitioner } from './sticky-partitioner';
 import { EventPublisher } from './publisher';
 import { RequestReplyClient } from './request-reply/request-reply-client';
 import { requestReplyMetrics } from './request-reply/request-reply-metrics';
@@ -130,6 +131,7 @@ export class KafkaConnection {
             ...PRODUCE_COALESCING,
             ...options.produceCoalescing,
             acks: this.acks(),
+            onUnsent: (records) => this.metrics.producerResent.inc(records),
           });
     this.publisher = new EventPublisher(
       this.client,
@@ -307,7 +309,8 @@ export class KafkaConnection {
       };
     return {
       client: this.clientConfig(),
-      producer: { allowAutoTopicCreation: false, retry: PRODUCER_RETRY },
+      // Sticky, so that the coalescer can tell which records a resolved send left out (ADR 0041).
+      producer: { allowAutoTopicCreation: false, retry: PRODUCER_RETRY, createPartitioner: createStickyPartitioner },
       producerOnlyMode: true,
       postfixId: '',
       send: { acks: this.acks() },

@@ -15,6 +15,7 @@ export interface KafkaMetrics {
   rebalances: Counter<'group'>;
   crashes: Counter<'group'>;
   producerErrors: Counter<'topic'>;
+  producerResent: Counter;
   deadLetters: Counter<'source_topic' | 'reason'>;
   deadLettersTruncated: Counter<'source_topic' | 'truncation'>;
   deadLetterFailures: Counter<'source_topic' | 'error_type'>;
@@ -70,6 +71,11 @@ export function kafkaMetrics(registry: MetricsRegistry): KafkaMetrics {
       name: 'jeeves_kafka_producer_errors_total',
       help: 'Failed producer sends, by topic.',
       labelNames: ['topic'],
+      registers,
+    }),
+    producerResent: new Counter({
+      name: 'jeeves_kafka_producer_resent_records_total',
+      help: 'Records sent again because kafkajs reported their request written while no broker had answered for their partition (a leader moved mid-send; ADR 0041).',
       registers,
     }),
     deadLetters: new Counter({

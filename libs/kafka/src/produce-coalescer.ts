@@ -3,6 +3,7 @@ import { suppressTracing } from '@opentelemetry/core';
 import type { IHeaders, Message, ProducerBatch, RecordMetadata } from 'kafkajs';
 import { ENVELOPE_ID_HEADER, type HeaderBytes, lastHeaderText, type RecordHeaders } from '#libs/contracts';
 import { restoreKeptPropagationHeaders } from '#libs/observability';
+import { unsentMessages } from './sticky-partitioner';
 
 /** The one producer call the coalescer makes: kafkajs `Producer.sendBatch`, or a fake in tests. */
 export interface BatchSender {
@@ -48,6 +49,23 @@ export interface ProduceCoalescerOptions {
   maxPendingBytes: number;
   /** `acks` of every request (-1: all in-sync replicas, as the lab's producers use). */
   acks: number;
+  /** Called with how many records a resolved `sendBatch` left out, before they are sent again (a metric). */
+  onUnsent?: (records: number) => void;
+}
+
+/**
+ * How many times the coalescer sends again the records a resolved `sendBatch` left out (see
+ * `unsentMessages`); each resend is a new `sendBatch` with kafkajs's own retries.
+ */
+export const MAX_UNSENT_RESENDS = 3;
+
+/**
+ * Thrown to a caller whose records kafkajs reported written though no broker answered for their
+ * partitions, and which were still left out after MAX_UNSENT_RESENDS resends (ADR 0041).
+ */
+export class UnsentRecordsError extends Error {
+  readonly code = 'EUNSENTRECORDS';
+  override readonly name = 'UnsentRecordsError';
 }
 
 /** Thrown to a caller whose record was enqueued after `close()`. */
@@ -276,21 +294,49 @@ export class ProduceCoalescer {
       else topicMessages.set(entry.topic, [...entry.messages]);
     }
     const spans = batch.flatMap((entry) => entry.spans);
+    let unsent: readonly Message[];
     try {
-      const producer = await this.producer();
-      // Our spans stand for these records: the instrumentation's would be parented on the wrong span.
-      await context.with(suppressTracing(context.active()), () =>
-        producer.sendBatch({
-          topicMessages: [...topicMessages].map(([topic, messages]) => ({ topic, messages })),
-          acks: this.options.acks,
-        }),
-      );
+      unsent = await this.sendChecked([...topicMessages].map(([topic, messages]) => ({ topic, messages })));
     } catch (error) {
       endWithError(spans, error);
       for (const entry of batch) entry.reject(error);
       return;
     }
-    for (const span of spans) span.end();
-    for (const entry of batch) entry.resolve();
+    const notWritten = new Set(unsent);
+    for (const entry of batch) {
+      if (entry.messages.some((message) => notWritten.has(message))) {
+        const error = new UnsentRecordsError(
+          `kafkajs reported ${entry.topic} written, but no broker answered for ${unsent.length} record(s) of its request after ${MAX_UNSENT_RESENDS} resends (their partitions' leader moved)`,
+        );
+        endWithError(entry.spans, error);
+        entry.reject(error);
+      } else {
+        for (const span of entry.spans) span.end();
+        entry.resolve();
+      }
+    }
+  }
+
+  /**
+   * `sendBatch`, then again for the records its answer leaves out (kafkajs resolved without sending
+   * them: see `unsentMessages`), at most MAX_UNSENT_RESENDS times; returns those still left out.
+   * Throws what `sendBatch` throws. With acks 0 there is no answer to check.
+   */
+  private async sendChecked(topicMessages: { topic: string; messages: Message[] }[]): Promise<readonly Message[]> {
+    const producer = await this.producer();
+    let left = topicMessages;
+    for (let resend = 0; ; resend++) {
+      const batch = left;
+      // Our spans stand for these records: the instrumentation's would be parented on the wrong span.
+      const written = await context.with(suppressTracing(context.active()), () =>
+        producer.sendBatch({ topicMessages: batch, acks: this.options.acks }),
+      );
+      if (this.options.acks === 0) return [];
+      left = unsentMessages(batch, written);
+      if (left.length === 0) return [];
+      const count = left.reduce((sum, t) => sum + t.messages.length, 0);
+      if (resend === MAX_UNSENT_RESENDS) return left.flatMap((t) => t.messages);
+      this.options.onUnsent?.(count);
+    }
   }
 }
