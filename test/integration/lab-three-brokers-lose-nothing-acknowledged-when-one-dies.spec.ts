@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Controller, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { Partitioners } from 'kafkajs';
 import { Ctx, EventPattern, type KafkaContext } from '@nestjs/microservices';
 import { CONSUMER_GROUPS, lastHeaderText, TOPICS, topicName } from '#libs/contracts';
 import { KafkaConnection } from '#libs/kafka';
@@ -114,6 +115,18 @@ describe('a three-broker lab loses nothing acknowledged when a broker dies', () 
       registry: createMetricsRegistry({ service: 'cluster-spec' }),
     });
     await connection.connectProducer();
+    // A second producer, idle when the broker dies: it sends one record to every partition of the
+    // topic in one request right after the kill. Its records for the dead leader's partitions are
+    // retried until the fencing moves them to brokers that answered for their own partitions, which
+    // kafkajs then sends to nobody (ADR 0041): its coalescer must send them again.
+    const straddler = new KafkaConnection({
+      brokers: cluster.brokers.split(','),
+      clientId: 'cluster-spec-straddler',
+      topicPrefix: '',
+      logger,
+      registry: createMetricsRegistry({ service: 'cluster-spec-straddler' }),
+    });
+    await straddler.connectProducer();
     const app = await NestFactory.createMicroservice(RecordingModule, {
       strategy: connection.createServer({ group: CONSUMER_GROUPS.bot }),
       logger: false,
@@ -138,6 +151,42 @@ describe('a three-broker lab loses nothing acknowledged when a broker dies', () 
       const partitions = await contractPartitions(cluster.brokers, '');
       const ledBy = (id: number): number => partitions.filter((p) => p.topic === messages && p.leader === id).length;
       const victim = [1, 2, 3].sort((a, b) => ledBy(b) - ledBy(a))[0];
+      // Keys that land on each partition of the topic (kafkajs's default partitioner, murmur2 as Java's).
+      const partitionCount = partitions.filter((p) => p.topic === messages).length;
+      const byPartition = new Map<number, string>();
+      const partitioner = Partitioners.DefaultPartitioner();
+      const metadata = Array.from({ length: partitionCount }, (_, partitionId) => ({
+        partitionId,
+        leader: 1,
+        replicas: [],
+        isr: [],
+        partitionErrorCode: 0,
+      }));
+      for (let i = 0; byPartition.size < partitionCount; i++) {
+        const key = `straddle-${i}`;
+        const partition = partitioner({ topic: messages, partitionMetadata: metadata, message: { key, value: '' } });
+        if (!byPartition.has(partition)) byPartition.set(partition, key);
+      }
+      // Its metadata loaded (and the connection up) before the kill.
+      const warmUp = acceptedEnvelope('ada', 'echo warm-up');
+      await straddler.publisher.publish(TOPICS.messages, warmUp, { key: warmUp.data.messageId });
+      acknowledged.set(warmUp.id, Date.now());
+      let straddling: Promise<unknown> = Promise.resolve();
+      const straddle = (): Promise<unknown> =>
+        // In one event-loop turn: the coalescer puts them in one sendBatch.
+        Promise.allSettled(
+          [...byPartition.values()].map((key) => {
+            const envelope = acceptedEnvelope('ada', 'echo straddle');
+            const askedAt = Date.now();
+            return straddler.publisher.publish(TOPICS.messages, envelope, { key }).then(
+              () => void acknowledged.set(envelope.id, Date.now()),
+              (error: unknown) => {
+                const why = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+                failed.push({ id: envelope.id, askedAt, refusedAt: Date.now(), why });
+              },
+            );
+          }),
+        );
       const started = Date.now();
       // When the controller had fenced the victim: it leads no partition of the topic and is in no ISR.
       let fencedAt = 0;
@@ -168,10 +217,11 @@ describe('a three-broker lab loses nothing acknowledged when a broker dies', () 
           await kill(config, `broker-${victim}`, quiet);
           killedAt = Date.now();
           watching = watchFencing();
+          straddling = straddle();
         }
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
-      await Promise.all([...inFlight, watching]);
+      await Promise.all([...inFlight, watching, straddling]);
       expect(killedAt).toBeGreaterThan(0);
       // KRaft fences a broker whose heartbeats stop after broker.session.timeout.ms (9 s by default).
       expect(fencedAt).toBeGreaterThan(0);
@@ -186,7 +236,10 @@ describe('a three-broker lab loses nothing acknowledged when a broker dies', () 
       const lastConsumed = Math.max(...consumed.values());
       const crashes = (await connection.metrics.crashes.get()).values.reduce((sum, v) => sum + v.value, 0);
       // Records kafkajs reported written with no broker's answer for their partition, sent again (ADR 0041).
-      const resent = (await connection.metrics.producerResent.get()).values.reduce((sum, v) => sum + v.value, 0);
+      const resentOf = async (c: KafkaConnection): Promise<number> =>
+        (await c.metrics.producerResent.get()).values.reduce((sum, v) => sum + v.value, 0);
+      const resent = await resentOf(connection);
+      const straddlerResent = await resentOf(straddler);
       if (lost.length > 0)
         process.stderr.write(`[cluster-spec] the clients' warnings and errors:\n${logLines.join('')}`);
       expect({
@@ -194,7 +247,7 @@ describe('a three-broker lab loses nothing acknowledged when a broker dies', () 
         acknowledgedMsAfterKill: lost.slice(0, 5).map(([, at]) => at - killedAt),
         lastConsumedMsAfterKill: lost.length > 0 ? lastConsumed - killedAt : 'not asked',
         consumerCrashes: lost.length > 0 ? crashes : 'not asked',
-        resent: lost.length > 0 ? resent : 'not asked',
+        resent: lost.length > 0 ? resent + straddlerResent : 'not asked',
       }).toEqual({
         lost: 0,
         acknowledgedMsAfterKill: [],
@@ -210,7 +263,7 @@ describe('a three-broker lab loses nothing acknowledged when a broker dies', () 
       for (const { why } of failed) reasons.set(why.slice(0, 160), (reasons.get(why.slice(0, 160)) ?? 0) + 1);
       const refusedMs = failed.map((f) => f.refusedAt - killedAt);
       process.stderr.write(
-        `[cluster-spec] broker-${victim} killed; fenced after ${fencedAt - killedAt} ms; ${acknowledged.size} acknowledged, ${resent} resent, ${failed.length} refused` +
+        `[cluster-spec] broker-${victim} killed; fenced after ${fencedAt - killedAt} ms; ${acknowledged.size} acknowledged, ${resent} resent (the straddling request: ${straddlerResent} of ${partitionCount}), ${failed.length} refused` +
           (failed.length > 0
             ? ` from ${Math.min(...refusedMs)} to ${Math.max(...refusedMs)} ms after the kill: ${[...reasons].map(([why, n]) => `${n}× ${why}`).join('; ')}`
             : '') +
@@ -241,6 +294,7 @@ describe('a three-broker lab loses nothing acknowledged when a broker dies', () 
     } finally {
       await app.close();
       await connection.close();
+      await straddler.close();
     }
   });
 });
