@@ -294,20 +294,25 @@ export class ProduceCoalescer {
       else topicMessages.set(entry.topic, [...entry.messages]);
     }
     const spans = batch.flatMap((entry) => entry.spans);
-    let unsent: readonly Message[];
+    let outcome: { unsent: readonly Message[]; error?: unknown };
     try {
-      unsent = await this.sendChecked([...topicMessages].map(([topic, messages]) => ({ topic, messages })));
+      outcome = await this.sendChecked([...topicMessages].map(([topic, messages]) => ({ topic, messages })));
     } catch (error) {
       endWithError(spans, error);
       for (const entry of batch) entry.reject(error);
       return;
     }
+    const { unsent } = outcome;
     const notWritten = new Set(unsent);
     for (const entry of batch) {
       if (entry.messages.some((message) => notWritten.has(message))) {
-        const error = new UnsentRecordsError(
-          `kafkajs reported ${entry.topic} written, but no broker answered for ${unsent.length} record(s) of its request after ${MAX_UNSENT_RESENDS} resends (their partitions' leader moved)`,
-        );
+        // A resend that failed: its error. Else still left out after every resend.
+        const error =
+          'error' in outcome
+            ? outcome.error
+            : new UnsentRecordsError(
+                `kafkajs reported ${entry.topic} written, but no broker answered for ${unsent.length} record(s) of its request after ${MAX_UNSENT_RESENDS} resends (their partitions' leader moved)`,
+              );
         endWithError(entry.spans, error);
         entry.reject(error);
       } else {
@@ -320,22 +325,32 @@ export class ProduceCoalescer {
   /**
    * `sendBatch`, then again for the records its answer leaves out (kafkajs resolved without sending
    * them: see `unsentMessages`), at most MAX_UNSENT_RESENDS times; returns those still left out.
-   * Throws what `sendBatch` throws. With acks 0 there is no answer to check.
+   * Throws what the first `sendBatch` throws. A resend that throws concerns only the records it
+   * carried (the others were written): they are returned with its `error`. With acks 0 there is no
+   * answer to check.
    */
-  private async sendChecked(topicMessages: { topic: string; messages: Message[] }[]): Promise<readonly Message[]> {
+  private async sendChecked(
+    topicMessages: { topic: string; messages: Message[] }[],
+  ): Promise<{ unsent: readonly Message[]; error?: unknown }> {
     const producer = await this.producer();
     let left = topicMessages;
     for (let resend = 0; ; resend++) {
       const batch = left;
-      // Our spans stand for these records: the instrumentation's would be parented on the wrong span.
-      const written = await context.with(suppressTracing(context.active()), () =>
-        producer.sendBatch({ topicMessages: batch, acks: this.options.acks }),
-      );
-      if (this.options.acks === 0) return [];
+      let written: RecordMetadata[];
+      try {
+        // Our spans stand for these records: the instrumentation's would be parented on the wrong span.
+        written = await context.with(suppressTracing(context.active()), () =>
+          producer.sendBatch({ topicMessages: batch, acks: this.options.acks }),
+        );
+      } catch (error) {
+        if (resend === 0) throw error;
+        return { unsent: batch.flatMap((t) => t.messages), error };
+      }
+      if (this.options.acks === 0) return { unsent: [] };
       left = unsentMessages(batch, written);
-      if (left.length === 0) return [];
+      if (left.length === 0) return { unsent: [] };
       const count = left.reduce((sum, t) => sum + t.messages.length, 0);
-      if (resend === MAX_UNSENT_RESENDS) return left.flatMap((t) => t.messages);
+      if (resend === MAX_UNSENT_RESENDS) return { unsent: left.flatMap((t) => t.messages) };
       this.options.onUnsent?.(count);
     }
   }

@@ -217,3 +217,45 @@ describe('ProduceCoalescer across a leader move', () => {
     expect(outcomes.slice(1).map((o) => o.status)).toEqual(['fulfilled', 'fulfilled']);
   });
 });
+
+describe('ProduceCoalescer: a resend that fails', () => {
+  const options = {
+    lingerMs: 0,
+    maxBatchRecords: 500,
+    maxBatchBytes: 512 * 1024,
+    maxInFlightRequests: 1,
+    maxPendingRecords: 1000,
+    maxPendingBytes: 1024 * 1024,
+    acks: -1,
+  };
+
+  it('rejects only the callers whose records it carried: the others were written (ADR 0041)', async () => {
+    const keys = onePerPartition().map((m) => m.key as string);
+    const partition = createStickyPartitioner();
+    const metadata = [0, 1, 2].map((partitionId) => ({
+      partitionId,
+      leader: 2,
+      replicas: [],
+      isr: [],
+      partitionErrorCode: 0,
+    }));
+    const refused = new Error('the new leader refused too');
+    const batches: number[][] = [];
+    // The first send answers for partitions 1 and 2 and leaves partition 0 out; the resend fails.
+    const sendBatch = async (batch: { topicMessages?: { topic: string; messages: Message[] }[] }) => {
+      const sent = (batch.topicMessages ?? []).flatMap(({ topic, messages }) =>
+        messages.map((message) => ({ topic, partition: partition({ topic, partitionMetadata: metadata, message }) })),
+      );
+      batches.push(sent.map((s) => s.partition));
+      if (batches.length > 1) throw refused;
+      return sent
+        .filter((s) => s.partition !== 0)
+        .map((s) => ({ topicName: s.topic, partition: s.partition, errorCode: 0 }) as RecordMetadata);
+    };
+    const coalescer = new ProduceCoalescer(() => ({ sendBatch }), options);
+    const outcomes = await Promise.allSettled(keys.map((key) => coalescer.send(TOPIC, [{ key, value: 'v' }])));
+    expect(batches).toEqual([[0, 1, 2], [0]]);
+    expect(outcomes.map((o) => o.status)).toEqual(['rejected', 'fulfilled', 'fulfilled']);
+    expect(outcomes[0]).toMatchObject({ reason: refused });
+  });
+});
