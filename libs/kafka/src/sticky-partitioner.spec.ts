@@ -97,9 +97,9 @@ function onePerPartition(): Message[] {
   for (let i = 0; messages.length < 3; i++) {
     const candidate = { key: `message-${i}`, value: 'v' };
     const partition = partitioner({ topic: TOPIC, partitionMetadata: metadata, message: candidate });
-    if (!messages.some((m) => partitionOf(m) === partition)) messages.push(candidate);
+    if (!messages.some((m) => partitionOf(m, TOPIC) === partition)) messages.push(candidate);
   }
-  return messages.sort((a, b) => partitionOf(a)! - partitionOf(b)!);
+  return messages.sort((a, b) => partitionOf(a, TOPIC)! - partitionOf(b, TOPIC)!);
 }
 
 describe('createStickyPartitioner', () => {
@@ -118,7 +118,7 @@ describe('createStickyPartitioner', () => {
     // The round-robin would move on: other records in between, then the same object again.
     for (let i = 0; i < 5; i++) partition({ topic: TOPIC, partitionMetadata: metadata, message: { value: `${i}` } });
     expect(partition({ topic: TOPIC, partitionMetadata: metadata, message })).toBe(first);
-    expect(partitionOf(message)).toBe(first);
+    expect(partitionOf(message, TOPIC)).toBe(first);
   });
 
   it("puts a keyed record where kafkajs's default partitioner does (murmur2, as Java's)", () => {
@@ -130,6 +130,38 @@ describe('createStickyPartitioner', () => {
         plain({ topic: TOPIC, partitionMetadata: metadata, message: { ...message } }),
       );
     }
+  });
+
+  it('keeps a partition per topic for a message object sent to two topics (kafkajs sendBatch allows it)', () => {
+    const partition = createStickyPartitioner();
+    const plain = Partitioners.DefaultPartitioner();
+    const wide = Array.from({ length: 12 }, (_, partitionId) => ({ ...metadata[0]!, partitionId }));
+    // A key whose partition of 12 is not its partition of 4.
+    let message: Message = { key: 'k-0', value: 'v' };
+    for (let i = 1; ; i++) {
+      const of12 = plain({ topic: 'a', partitionMetadata: wide, message });
+      if (of12 !== plain({ topic: 'b', partitionMetadata: metadata, message })) break;
+      message = { key: `k-${i}`, value: 'v' };
+    }
+    const inA = partition({ topic: 'a', partitionMetadata: wide, message });
+    const inB = partition({ topic: 'b', partitionMetadata: metadata, message });
+    // A retry of the same sendBatch partitions it for both topics again.
+    expect(partition({ topic: 'a', partitionMetadata: wide, message })).toBe(inA);
+    expect(partition({ topic: 'b', partitionMetadata: metadata, message })).toBe(inB);
+    // Both answered: nothing left out.
+    const answered = [
+      { topicName: 'a', partition: inA, errorCode: 0 },
+      { topicName: 'b', partition: inB, errorCode: 0 },
+    ] as RecordMetadata[];
+    expect(
+      unsentMessages(
+        [
+          { topic: 'a', messages: [message] },
+          { topic: 'b', messages: [message] },
+        ],
+        answered,
+      ),
+    ).toEqual([]);
   });
 
   it('partitions again a record whose partition no longer exists', () => {

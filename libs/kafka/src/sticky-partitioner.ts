@@ -1,7 +1,10 @@
 import { type ICustomPartitioner, type Message, Partitioners, type RecordMetadata } from 'kafkajs';
 
-/** The partition kafkajs put each message object in, as the sticky partitioner chose it. */
-const chosen = new WeakMap<Message, number>();
+/**
+ * The partition kafkajs put each message object in, by topic, as the sticky partitioner chose it
+ * (kafkajs's sendBatch may carry the same object to several topics).
+ */
+const chosen = new WeakMap<Message, Map<string, number>>();
 
 /**
  * kafkajs's default partitioner (murmur2 of the key, as Java's; round-robin over partitions with a
@@ -9,21 +12,25 @@ const chosen = new WeakMap<Message, number>();
  * when kafkajs partitions it again on a retry, and `partitionOf` tells which one it was. For the
  * produce check of ADR 0041 (`unsentMessages`): with a round-robin retry a keyless record could
  * move to a partition whose request had already been answered, and its absence would not show.
+ * It cannot tell a retry from a later send: give each send fresh message objects (the coalescer
+ * does), or a keyed record sent again after its topic grew keeps its old partition.
  */
 export const createStickyPartitioner: ICustomPartitioner = () => {
   const partition = Partitioners.DefaultPartitioner();
   return (args) => {
-    const kept = chosen.get(args.message);
+    let byTopic = chosen.get(args.message);
+    const kept = byTopic?.get(args.topic);
     if (kept !== undefined && kept < args.partitionMetadata.length) return kept;
     const next = partition(args);
-    chosen.set(args.message, next);
+    if (!byTopic) chosen.set(args.message, (byTopic = new Map()));
+    byTopic.set(args.topic, next);
     return next;
   };
 };
 
-/** The partition the sticky partitioner gave `message`; undefined if it never partitioned it. */
-export function partitionOf(message: Message): number | undefined {
-  return chosen.get(message);
+/** The partition of `topic` the sticky partitioner gave `message`; undefined if it never partitioned it there. */
+export function partitionOf(message: Message, topic: string): number | undefined {
+  return chosen.get(message)?.get(topic);
 }
 
 /**
@@ -45,7 +52,7 @@ export function unsentMessages(
   const unsent: { topic: string; messages: Message[] }[] = [];
   for (const { topic, messages } of topicMessages) {
     const missing = messages.filter((message) => {
-      const partition = partitionOf(message);
+      const partition = partitionOf(message, topic);
       return partition !== undefined && !answered.has(`${topic}\u0000${partition}`);
     });
     if (missing.length > 0) unsent.push({ topic, messages: missing });
