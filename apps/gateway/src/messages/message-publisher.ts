@@ -39,9 +39,11 @@ export interface MessagePublisher {
 export const MESSAGE_PUBLISHER = Symbol('MESSAGE_PUBLISHER');
 
 /**
- * After this long a timed-out send's outcome is reported `unknown`. kafkajs settles every send
+ * After this long a timed-out send's outcome is reported `unknown`. One kafkajs `sendBatch` settles
  * before: the lab's producer makes at most 11 attempts with a 10 s request timeout each and about
  * 26 s of backoff between them (PRODUCER_RETRY in libs/kafka/src/connection.ts), 136 s at worst.
+ * The coalescer's resends of records kafkajs left out (at most 3, ADR 0041) go to the new leader
+ * and take milliseconds as a rule; a send whose resends hang past the cap is reported `unknown`.
  */
 const LATE_OUTCOME_CAP_MS = 180_000;
 
