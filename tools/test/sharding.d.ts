@@ -29,5 +29,7 @@ export function weigh(
   keys: readonly string[],
   table: ReadonlyMap<string, number>,
 ): { specs: WeightedSpec[]; unlisted: string[] };
+/** Per spec, the median of its seconds over the runs, rounded, at least 1. */
+export function medianSeconds(runs: readonly Readonly<Record<string, number>>[]): Record<string, number>;
 export function shardEndedFile(runDir: string, index: number): string;
 export function aloneWaitsFile(runDir: string): string;

@@ -102,6 +102,25 @@ function aloneWaitsFile(runDir) {
   return join(runDir, 'alone-waits.jsonl');
 }
 
+/**
+ * Per spec, the median of its seconds over `runs` (each `{ key: seconds }`, as a run's
+ * spec-seconds.json holds them), rounded, at least 1; a spec missing from some runs takes the
+ * median of the others. Keys in key order.
+ */
+function medianSeconds(runs) {
+  const all = new Map();
+  for (const run of runs)
+    for (const [key, seconds] of Object.entries(run)) all.set(key, [...(all.get(key) ?? []), seconds]);
+  const median = (values) => {
+    const sorted = [...values].sort((a, b) => a - b);
+    const mid = Math.floor(sorted.length / 2);
+    return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+  };
+  return Object.fromEntries(
+    [...all.keys()].sort(byKey).map((key) => [key, Math.max(1, Math.round(median(all.get(key))))]),
+  );
+}
+
 /** Expected seconds of each key from `table`; keys it lacks get UNLISTED_SPEC_SECONDS and are listed in `unlisted`. */
 function weigh(keys, table) {
   const unlisted = keys.filter((key) => !table.has(key));
@@ -120,6 +139,7 @@ module.exports = {
   specKey,
   assignShards,
   weigh,
+  medianSeconds,
   shardEndedFile,
   aloneWaitsFile,
 };

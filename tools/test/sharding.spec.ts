@@ -8,6 +8,7 @@ import {
   assignShards,
   DEFAULT_SHARDS,
   loadSpecTable,
+  medianSeconds,
   MAX_SHARDS,
   shardCount,
   SPEC_SECONDS_FILE,
@@ -140,6 +141,22 @@ describe('assignShards', () => {
       ],
       unlisted: ['new'],
     });
+  });
+});
+
+describe('medianSeconds', () => {
+  it("takes each spec's median over the runs, rounded, at least 1, in key order", () => {
+    expect(
+      medianSeconds([
+        { b: 10, a: 0.2 },
+        { b: 30, a: 0.4 },
+        { b: 11, c: 7.5 },
+      ]),
+    ).toEqual({ a: 1, b: 11, c: 8 });
+  });
+
+  it('takes the mean of the middle two over an even number of runs', () => {
+    expect(medianSeconds([{ a: 10 }, { a: 20 }, { a: 40 }, { a: 100 }])).toEqual({ a: 30 });
   });
 });
 
