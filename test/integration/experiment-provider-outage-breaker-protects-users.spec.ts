@@ -54,9 +54,12 @@ describe('experiment: provider-outage', () => {
   }, 300_000);
 
   it('fails when the breaker cannot trip', async () => {
+    // Its report in the spec's own folder: the console's browser spec may run provider-outage in
+    // another shard in the same second, and results/<second>-provider-outage would be both runs'.
     const { record } = await runAndReport('provider-outage', config(), {
       short: true,
       log,
+      resultsRoot: results,
       adjust: (e) => ({ ...e, env: { ...e.env, worker: { PROVIDER_BREAKER_VOLUME_THRESHOLD: '1000000' } } }),
     });
     expect(record.verdict.passed).toBe(false);
