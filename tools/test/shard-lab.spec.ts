@@ -1,5 +1,7 @@
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BenchLab } from '../bench/bench-lab';
+import { labLinks } from '../toxiproxy/server';
 import {
   APP_NAMES,
   appPort,
@@ -7,6 +9,7 @@ import {
   kafkaNodes,
   loadLabConfig,
   type LabConfig,
+  REPO_ROOT,
   traceSinkPort,
   traceUiSettings,
 } from '../lab';
@@ -72,7 +75,10 @@ describe("a shard's test lab", () => {
   });
 });
 
-/** Every port a lab with `config` may bind: each app's instances, the console, Prometheus, the trace sink and Zipkin, and its broker(s) when `withBrokers`. */
+/**
+ * Every port a lab with `config` may bind itself: each app's instances, the console, Prometheus, the
+ * trace sink and Zipkin, and its broker(s) with their PROXIED listener when `withBrokers`.
+ */
 function labPorts(config: LabConfig, withBrokers: boolean): number[] {
   const apps = APP_NAMES.flatMap((app) =>
     Array.from({ length: INSTANCES }, (_, i) => appPort(app, i + 1, config.portOffset)),
@@ -83,7 +89,9 @@ function labPorts(config: LabConfig, withBrokers: boolean): number[] {
     traceSinkPort(config),
     traceUiSettings(config, {}).port,
   ];
-  const brokers = withBrokers ? kafkaNodes(config).flatMap((node) => [node.port, node.controllerPort]) : [];
+  const brokers = withBrokers
+    ? kafkaNodes(config).flatMap((node) => [node.port, node.controllerPort, node.port + 2])
+    : [];
   return [...apps, ...parts, ...brokers];
 }
 
@@ -98,16 +106,28 @@ function specLabConfig(lab: SpecLab, shard: TestShard): { config: LabConfig; wit
   return { config: loadLabConfig({ LAB_PORT_OFFSET: String(offset) }), withBrokers: false };
 }
 
+interface Owner {
+  readonly shard: number;
+  readonly lab: string;
+  /** A Toxiproxy proxy: it has one API port per machine, so two labs' proxies never run at once. */
+  readonly toxiproxy: boolean;
+}
+
 /** Each port any lab of `count` shards may bind, with its owner; the developer's default lab as shard 0. */
-function portOwners(count: number): Map<number, { shard: number; lab: string }[]> {
-  const owners = new Map<number, { shard: number; lab: string }[]>();
-  const claim = (port: number, shard: number, lab: string): void => {
+function portOwners(count: number): Map<number, Owner[]> {
+  const owners = new Map<number, Owner[]>();
+  const claim = (port: number, shard: number, lab: string, toxiproxy = false): void => {
     const list = owners.get(port) ?? [];
-    list.push({ shard, lab });
+    list.push({ shard, lab, toxiproxy });
     owners.set(port, list);
   };
+  // Toxiproxy's proxies for a lab (a test lab's, or the developer's, may run it; specs' labs do not).
+  const proxies = (config: LabConfig, shard: number, lab: string): void =>
+    labLinks(config).forEach((link) => claim(Number(link.listen.split(':').pop()), shard, `${lab}'s Toxiproxy`, true));
   // The developer's own lab (ADR 0011 runs the tests beside it): offset 0, broker 9092/9093.
-  for (const port of labPorts(loadLabConfig({}), true)) claim(port, 0, 'default lab');
+  const defaultLab = loadLabConfig({});
+  for (const port of labPorts(defaultLab, true)) claim(port, 0, 'default lab');
+  proxies(defaultLab, 0, 'default lab');
   for (let index = 1; index <= count; index++) {
     const shard = { index, count };
     const test = testLabSettings({ LAB_TEST_SHARD: `${index}/${count}` }, ROOT);
@@ -119,6 +139,7 @@ function portOwners(count: number): Map<number, { shard: number; lab: string }[]
       : {};
     const testConfig = loadLabConfig(brokerEnv, { portOffset: test.portOffset });
     for (const port of labPorts(testConfig, test.ownBroker !== undefined)) claim(port, index, 'test lab');
+    proxies(testConfig, index, 'test lab');
     for (const lab of Object.keys(SPEC_LAB_PORT_OFFSETS) as SpecLab[]) {
       const { config, withBrokers } = specLabConfig(lab, shard);
       for (const port of labPorts(config, withBrokers)) claim(port, index, lab);
@@ -130,9 +151,9 @@ function portOwners(count: number): Map<number, { shard: number; lab: string }[]
 describe.each(Array.from({ length: MAX_SHARDS }, (_, i) => i + 1))('%i shard(s) at once', (count) => {
   const owners = portOwners(count);
 
-  it("no port is two shards' (nor a shard's and the default lab's)", () => {
+  it("no port is two shards' (nor a shard's and the default lab's); two Toxiproxies never run at once", () => {
     const shared = [...owners]
-      .filter(([, list]) => new Set(list.map((o) => o.shard)).size > 1)
+      .filter(([, list]) => new Set(list.map((o) => o.shard)).size > 1 && !list.every((o) => o.toxiproxy))
       .map(([port, list]) => `${port}: ${list.map((o) => `${o.lab} (shard ${o.shard})`).join(', ')}`);
     expect(shared).toEqual([]);
   });
@@ -152,5 +173,15 @@ describe.each(Array.from({ length: MAX_SHARDS }, (_, i) => i + 1))('%i shard(s) 
       expect(slice.max).toBeLessThanOrEqual(SPEC_BROKER_PORT_RANGE.max);
       if (i > 0) expect(slice.min).toBeGreaterThanOrEqual(slices[i - 1].max);
     });
+  });
+});
+
+describe('Toxiproxy', () => {
+  it('is started by one integration spec at most: its API has one port per machine (8474), so two shards could not both run it', () => {
+    const dir = join(REPO_ROOT, 'test', 'integration');
+    const starters = readdirSync(dir, { recursive: true, encoding: 'utf8' })
+      .filter((file) => file.endsWith('.spec.ts'))
+      .filter((file) => readFileSync(join(dir, file), 'utf8').includes('startToxiproxy('));
+    expect(starters.length).toBeLessThanOrEqual(1);
   });
 });
