@@ -44,8 +44,8 @@ module.exports = {
       testMatch: ['<rootDir>/test/integration/**/*.spec.ts'],
       globalSetup: '<rootDir>/test/integration/support/global-setup.ts',
       globalTeardown: '<rootDir>/test/integration/support/global-teardown.ts',
-      // A spec that runs alone waits there for the other shards to end (docs/decisions/0016).
-      setupFilesAfterEnv: ['<rootDir>/test/integration/support/alone.ts'],
+      // A spec of a class waits there for its turn beside the other shards (docs/decisions/0016).
+      setupFilesAfterEnv: ['<rootDir>/test/integration/support/turns.ts'],
       slowTestThreshold: 30,
     },
   ],

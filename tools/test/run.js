@@ -8,8 +8,9 @@
 // priority, using the cores they leave idle (docs/decisions/0016). Each jest run's output goes to
 // results/test/<run>/ (unit.log, integration-shard-k-of-n.log); the terminal gets a line per
 // finished integration spec and per failed unit spec, a line a minute naming what each run is on,
-// and at the end every failure. When a shard's process ends, run.js marks it in that directory: the
-// specs that run alone wait for it. LAB_TEST_SHARDS=1 runs the unit tier, then the integration tier
+// and at the end every failure. The shards take turns for the specs that must not run beside some
+// others (test/integration/support/turns.ts); when a shard's process ends, run.js marks it in that
+// directory, for a spec that runs alone. LAB_TEST_SHARDS=1 runs the unit tier, then the integration tier
 // in one process, both on the terminal, as before the shards.
 //
 // Extra arguments go to a single jest run instead: `npm test -- test/integration/foo.spec.ts`.
@@ -19,7 +20,7 @@ const { spawn, spawnSync } = require('node:child_process');
 const { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync } = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const { aloneWaitsFile, loadSpecTable, SHARDS_VARIABLE, shardCount, shardEndedFile } = require('./sharding');
+const { loadSpecTable, SHARDS_VARIABLE, shardCount, shardEndedFile, specClass, turnWaitsFile } = require('./sharding');
 
 const root = path.resolve(__dirname, '..', '..');
 const jest = require.resolve('jest/bin/jest', { paths: [root] });
@@ -92,17 +93,22 @@ async function runAtOnce(count) {
       passLines: true,
       startLine: 'starting its test lab',
       readyLine: (specs) => `test lab up; ${specs} specs`,
-      // The specs that run alone (at the end of shard 1) wait for this mark.
+      // A spec that runs alone (at the end of shard 1) waits for this mark.
       onEnded: (code) => writeFileSync(shardEndedFile(runDir, i + 1), `${code}\n`),
     });
   });
   const jobs = [unit, ...shards];
-  const alone = new Set(loadSpecTable().alone);
-  // A spec that runs alone and has not noted its wait yet is still waiting for the other shards.
-  const waitingAlone = (job) => alone.has(job.current?.spec) && !aloneWaits(runDir).has(job.current?.spec);
+  const table = loadSpecTable();
+  // A spec of a class that has not noted its wait yet is still waiting for its turn.
+  const waitingTurn = (job) =>
+    job.current !== undefined &&
+    specClass(job.current.spec, table) !== 'light' &&
+    !turnWaits(runDir).has(job.current.spec);
   const heartbeat = setInterval(() => {
     if (Date.now() - lastLine < HEARTBEAT_MS - 1000) return;
-    line(`[all ${clock(Date.now() - started)}] ${jobs.map((j) => describeJob(j, waitingAlone(j))).join(' · ')}`);
+    line(
+      `[all ${clock(Date.now() - started)}] ${jobs.map((j) => describeJob(j, waitingTurn(j) ? specClass(j.current.spec, table) : undefined)).join(' · ')}`,
+    );
   }, HEARTBEAT_MS / 4);
   const forward = (signal) => jobs.forEach((j) => j.child.exitCode === null && j.child.kill(signal));
   process.on('SIGINT', forward);
@@ -112,7 +118,7 @@ async function runAtOnce(count) {
   process.off('SIGINT', forward);
   process.off('SIGTERM', forward);
 
-  writeSpecSeconds(runDir, shards, aloneWaits(runDir));
+  writeSpecSeconds(runDir, shards, turnWaits(runDir));
   say('');
   const summary = (job, what) =>
     say(
@@ -176,9 +182,9 @@ function startJob({ name, log, args, env, niceness, passLines, startLine, readyL
       else job.failed.push({ spec: event.spec, message: event.failureMessage ?? '' });
       if (!event.passed || passLines) {
         const done = job.passed + job.failed.length;
-        const waited = aloneWaits(runDir).get(event.spec);
+        const waited = turnWaits(runDir).get(event.spec);
         const note =
-          waited === undefined ? '' : `, run alone after ${seconds(waited * 1000)} s waiting for the other shards`;
+          waited === undefined || waited < 1 ? '' : `, ${seconds(waited * 1000)} s of it waiting for its turn`;
         line(
           `[${name} ${at()}] ${event.passed ? 'PASS' : 'FAIL'} ${short(event.spec)} (${seconds(event.seconds * 1000)} s${note}) · ${done}/${job.total}, ${job.failed.length} failed`,
         );
@@ -199,14 +205,15 @@ function startJob({ name, log, args, env, niceness, passLines, startLine, readyL
   return job;
 }
 
-function describeJob(job, waitingAlone) {
+/** `waitingFor`: the class of the current spec while it waits for its turn. */
+function describeJob(job, waitingFor) {
   if (job.endedAt !== undefined) return `${job.name} done`;
   if (job.total === undefined) return `${job.name} starting`;
   const done = job.passed + job.failed.length;
   const on = !job.current
     ? 'between specs'
-    : waitingAlone
-      ? `waiting for the other shards to end, then ${short(job.current.spec)} alone`
+    : waitingFor
+      ? `${short(job.current.spec)} (${waitingFor}), waiting for its turn for ${clock(Date.now() - job.current.since)}`
       : `${short(job.current.spec)} (${clock(Date.now() - job.current.since)})`;
   return `${job.name} on ${on}, ${done}/${job.total} done, ${job.failed.length} failed`;
 }
@@ -223,19 +230,19 @@ function reportFailure(job) {
   say(lines.slice(-LOG_TAIL_LINES).join('\n'));
 }
 
-/** Seconds each spec that ran alone waited for the other shards (test/integration/support/alone.ts), by spec. */
-function aloneWaits(runDir) {
-  const file = aloneWaitsFile(runDir);
+/** Seconds each spec waited for its turn (test/integration/support/turns.ts), by spec. */
+function turnWaits(runDir) {
+  const file = turnWaitsFile(runDir);
   if (!existsSync(file)) return new Map();
   const lines = readFileSync(file, 'utf8').split('\n').filter(Boolean);
   return new Map(lines.map((l) => JSON.parse(l)).map(({ spec, seconds }) => [spec, seconds]));
 }
 
-/** This run's integration seconds per spec (a wait to run alone left out), as tools/test/integration-spec-seconds.json keeps them. */
+/** This run's integration seconds per spec (a wait for a turn left out), as tools/test/integration-spec-seconds.json keeps them. */
 function writeSpecSeconds(runDir, shards, waits) {
   const all = shards.flatMap((s) => [...s.seconds]).sort(([a], [b]) => (a < b ? -1 : 1));
   const body = {
-    $comment: `Seconds each spec took in this run, ${shards.length} shards at once (tools/test/run.js), a wait to run alone left out.`,
+    $comment: `Seconds each spec took in this run, ${shards.length} shards at once (tools/test/run.js), a wait for a turn left out.`,
     seconds: Object.fromEntries(all.map(([spec, s]) => [spec, Math.max(1, Math.round(s - (waits.get(spec) ?? 0)))])),
   };
   writeFileSync(path.join(runDir, 'spec-seconds.json'), `${JSON.stringify(body, null, 2)}\n`);

@@ -33,18 +33,34 @@ function shardCount(env) {
 }
 
 /**
- * Reads the table (integration-spec-seconds.json) → `{ seconds, groups, alone }`: a Map of spec key →
- * seconds; a Map of group name → keys whose specs must share a shard; the keys of the specs that run
- * alone, after every other shard has ended. Keys starting with `$` are comments.
+ * How a spec may share the machine with the other shards' specs (docs/decisions/0016):
+ * - `alone`: with nothing else — last in shard 1, once every other shard has ended;
+ * - `exclusive`: never beside another exclusive spec nor a sensitive one (it loads the machine:
+ *   brokers or a lab of its own, a saturating benchmark);
+ * - `sensitive`: never beside an exclusive spec (its bounds are timings a loaded machine breaks);
+ * - `light`: beside anything (every spec the table does not name in a class).
+ */
+const CLASSES = ['exclusive', 'light', 'sensitive', 'alone'];
+
+/**
+ * Reads the table (integration-spec-seconds.json) → `{ seconds, alone, exclusive, sensitive }`: a
+ * Map of spec key → seconds, and the keys of each class but `light`. Keys starting with `$` are
+ * comments.
  */
 function loadSpecTable(file = SPEC_SECONDS_FILE) {
   const parsed = JSON.parse(readFileSync(file, 'utf8'));
-  const groups = Object.entries(parsed.groups ?? {}).filter(([name]) => !name.startsWith('$'));
   return {
     seconds: new Map(Object.entries(parsed.seconds)),
-    groups: new Map(groups),
     alone: parsed.alone?.specs ?? [],
+    exclusive: parsed.exclusive?.specs ?? [],
+    sensitive: parsed.sensitive?.specs ?? [],
   };
+}
+
+/** The class of the spec `key` in `table`: `alone`, `exclusive`, `sensitive`, else `light`. */
+function specClass(key, table) {
+  for (const name of ['alone', 'exclusive', 'sensitive']) if (table[name].includes(key)) return name;
+  return 'light';
 }
 
 /** A test file's key in the table: its path from the repo root, with forward slashes. */
@@ -53,36 +69,37 @@ function specKey(rootDir, path) {
 }
 
 /**
- * Splits `specs` ({ key, seconds }) into `count` shards of about equal expected seconds. Each of
- * `groups` (lists of keys) stays whole, so its specs run in one shard, one after another; every
- * other spec is a unit of its own. Units go longest first, each to the shard with the least so far
- * (the LPT rule; ties go to the lower shard, equal seconds are taken in key order). The `alone`
- * specs are left out of that and appended to shard 1, which runs them last, once the other shards
- * have ended. Deterministic: every shard's process computes the same split. Returns `count` arrays
- * of keys.
+ * Splits `specs` ({ key, seconds }) into `count` shards of about equal expected seconds, so that
+ * the classes' rules cost little waiting. Shard 1 takes every exclusive spec (they run first, one
+ * after another); light specs, longest first, fill each other shard up to the exclusive specs'
+ * seconds, so that they run beside them; the other light specs and the sensitive ones go longest
+ * first to the shard with the least so far (the LPT rule; ties to the lower shard, equal seconds in
+ * key order); the alone specs end shard 1. Deterministic: every shard's process computes the same
+ * split. Returns `count` arrays of keys; each shard runs them in class order (`CLASSES`).
  */
-function assignShards(specs, count, groups = [], alone = []) {
-  const groupOf = new Map(groups.flatMap((group, i) => group.map((key) => [key, i])));
-  const units = new Map();
-  for (const spec of specs) {
-    if (alone.includes(spec.key)) continue;
-    const id = groupOf.has(spec.key) ? `group ${groupOf.get(spec.key)}` : `spec ${spec.key}`;
-    const unit = units.get(id) ?? { keys: [], seconds: 0 };
-    unit.keys.push(spec.key);
-    unit.seconds += spec.seconds;
-    units.set(id, unit);
-  }
-  for (const unit of units.values()) unit.keys.sort(byKey);
-  const order = [...units.values()].sort((a, b) => b.seconds - a.seconds || byKey(a.keys[0], b.keys[0]));
+function planShards(specs, count, table) {
+  const longestFirst = (a, b) => b.seconds - a.seconds || byKey(a.key, b.key);
+  const of = (name) => specs.filter((spec) => specClass(spec.key, table) === name).sort(longestFirst);
   const shards = Array.from({ length: count }, () => ({ keys: [], seconds: 0 }));
-  for (const unit of order) {
+  const put = (shard, spec) => {
+    shard.keys.push(spec.key);
+    shard.seconds += spec.seconds;
+  };
+  for (const spec of of('exclusive')) put(shards[0], spec);
+  const exclusiveSeconds = shards[0].seconds;
+  const rest = [];
+  for (const spec of of('light')) {
+    const cover = shards.slice(1).find((shard) => shard.seconds + spec.seconds <= exclusiveSeconds);
+    if (cover) put(cover, spec);
+    else rest.push(spec);
+  }
+  for (const spec of [...rest, ...of('sensitive')].sort(longestFirst)) {
     let lightest = shards[0];
     for (const shard of shards) if (shard.seconds < lightest.seconds) lightest = shard;
-    lightest.keys.push(...unit.keys);
-    lightest.seconds += unit.seconds;
+    put(lightest, spec);
   }
-  shards[0].keys.push(...alone.filter((key) => specs.some((spec) => spec.key === key)));
-  return shards.map((s) => s.keys);
+  for (const spec of of('alone')) put(shards[0], spec);
+  return shards.map((shard) => shard.keys);
 }
 
 function byKey(a, b) {
@@ -97,9 +114,12 @@ function shardEndedFile(runDir, index) {
   return join(runDir, `shard-${index}.ended`);
 }
 
-/** Where a spec that ran alone notes how long it waited for the other shards (JSON lines: spec, seconds). */
-function aloneWaitsFile(runDir) {
-  return join(runDir, 'alone-waits.jsonl');
+/**
+ * Where the specs note how long they waited for their turn (the other shards' end, an exclusive
+ * spec, the sensitive ones): JSON lines `{ spec, seconds, for }`, in the run's directory.
+ */
+function turnWaitsFile(runDir) {
+  return join(runDir, 'turn-waits.jsonl');
 }
 
 /**
@@ -135,11 +155,13 @@ module.exports = {
   SPEC_SECONDS_FILE,
   UNLISTED_SPEC_SECONDS,
   shardCount,
+  CLASSES,
   loadSpecTable,
+  specClass,
   specKey,
-  assignShards,
+  planShards,
   weigh,
   medianSeconds,
   shardEndedFile,
-  aloneWaitsFile,
+  turnWaitsFile,
 };

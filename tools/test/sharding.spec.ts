@@ -5,13 +5,16 @@ import { REPO_ROOT } from '../lab';
 import Sequencer from '@jest/test-sequencer';
 import WeightedSequencer from './sequencer';
 import {
-  assignShards,
+  CLASSES,
   DEFAULT_SHARDS,
   loadSpecTable,
   medianSeconds,
   MAX_SHARDS,
+  planShards,
   shardCount,
+  specClass,
   SPEC_SECONDS_FILE,
+  type SpecTable,
   UNLISTED_SPEC_SECONDS,
   weigh,
 } from './sharding';
@@ -25,8 +28,8 @@ function integrationSpecs(): string[] {
     .sort();
 }
 
-const total = (keys: readonly string[], table: ReadonlyMap<string, number>): number =>
-  keys.reduce((sum, key) => sum + (table.get(key) ?? 0), 0);
+const total = (keys: readonly string[], seconds: ReadonlyMap<string, number>): number =>
+  keys.reduce((sum, key) => sum + (seconds.get(key) ?? 0), 0);
 
 describe('LAB_TEST_SHARDS', () => {
   it(`is ${DEFAULT_SHARDS} when unset or blank`, () => {
@@ -50,91 +53,91 @@ describe('LAB_TEST_SHARDS', () => {
 });
 
 describe('the table of measured seconds', () => {
-  const { seconds: table, groups, alone } = loadSpecTable();
+  const table = loadSpecTable();
+  const { seconds } = table;
 
   it('lists every integration spec, and only those', () => {
     const specs = integrationSpecs();
-    const missing = specs.filter((spec) => !table.has(spec));
-    const gone = [...table.keys()].filter((key) => !specs.includes(key));
+    const missing = specs.filter((spec) => !seconds.has(spec));
+    const gone = [...seconds.keys()].filter((key) => !specs.includes(key));
     // A new spec: add its seconds (jest prints them; each npm test run writes results/test/<run>/spec-seconds.json).
     expect({ missing, gone, file: SPEC_SECONDS_FILE }).toEqual({ missing: [], gone: [], file: SPEC_SECONDS_FILE });
   });
 
-  it('names only listed specs in its groups and among those that run alone, each in one place at most', () => {
-    const members = [...[...groups.values()].flat(), ...alone];
-    expect(members.filter((key) => !table.has(key))).toEqual([]);
+  it('names only listed specs in its classes, each spec in one class at most', () => {
+    const members = [...table.alone, ...table.exclusive, ...table.sensitive];
+    expect(members.filter((key) => !seconds.has(key))).toEqual([]);
     expect(members.filter((key, i) => members.indexOf(key) !== i)).toEqual([]);
   });
 
   it('holds a positive number of seconds per spec', () => {
-    const bad = [...table].filter(([, seconds]) => !(typeof seconds === 'number' && seconds > 0 && seconds < 3600));
+    const bad = [...seconds].filter(([, s]) => !(typeof s === 'number' && s > 0 && s < 3600));
     expect(bad).toEqual([]);
   });
 
-  it("splits the tier into shards that differ by less than their longest unit's seconds, each group in one shard", () => {
-    const { specs } = weigh(
-      [...table.keys()].filter((key) => !alone.includes(key)),
-      table,
-    );
-    const units = [...specs.map((s) => s.seconds), ...[...groups.values()].map((keys) => total(keys, table))];
-    const longest = Math.max(...units);
-    for (let count = 2; count <= MAX_SHARDS; count++) {
-      const shards = assignShards(specs, count, [...groups.values()]);
-      const sums = shards.map((keys) => total(keys, table));
-      expect(Math.max(...sums) - Math.min(...sums)).toBeLessThan(longest);
-      for (const keys of groups.values())
-        expect(shards.filter((shard) => keys.some((key) => shard.includes(key)))).toHaveLength(1);
-    }
-  });
+  it.each(Array.from({ length: MAX_SHARDS - 1 }, (_, i) => i + 2))(
+    'splits the tier into %i shards that differ by less than its longest spec, exclusive and alone specs in shard 1',
+    (count) => {
+      const { specs } = weigh([...seconds.keys()], seconds);
+      const shards = planShards(specs, count, table);
+      const sums = shards.map((keys) => total(keys, seconds));
+      expect(Math.max(...sums) - Math.min(...sums)).toBeLessThan(Math.max(...specs.map((s) => s.seconds)));
+      expect(shards.flat().sort()).toEqual([...seconds.keys()].sort());
+      for (const key of [...table.exclusive, ...table.alone]) expect(shards[0]).toContain(key);
+    },
+  );
 });
 
-describe('assignShards', () => {
+describe('planShards', () => {
+  const spec = (key: string, seconds: number) => ({ key, seconds });
+  const classes: Pick<SpecTable, 'alone' | 'exclusive' | 'sensitive'> = {
+    exclusive: ['x1', 'x2'],
+    sensitive: ['s1', 's2', 's3'],
+    alone: ['a'],
+  };
   const specs = [
-    { key: 'e', seconds: 10 },
-    { key: 'a', seconds: 100 },
-    { key: 'b', seconds: 90 },
-    { key: 'c', seconds: 50 },
-    { key: 'd', seconds: 40 },
-    { key: 'f', seconds: 10 },
+    spec('x1', 60),
+    spec('x2', 40),
+    spec('s1', 80),
+    spec('s2', 50),
+    spec('s3', 30),
+    spec('l1', 45),
+    spec('l2', 35),
+    spec('l3', 30),
+    spec('l4', 10),
+    spec('a', 20),
   ];
 
-  it('gives each spec to the lightest shard, longest first (LPT)', () => {
-    // a→1 (100); b→2 (90); c→2 (140); d→1 (140); e→1, tie at 140 goes to the lower (150); f→2 (150).
-    expect(assignShards(specs, 2)).toEqual([
-      ['a', 'd', 'e'],
-      ['b', 'c', 'f'],
+  it('puts the exclusive specs in shard 1, covers them with light ones elsewhere, spreads the rest (LPT), ends shard 1 with the alone ones', () => {
+    // Exclusive: x1, x2 → 1 (100). Cover up to 100 in 2: l1 (45), l2 (80), l3 would pass 100 → later, l4 (90).
+    // LPT: s1 (80) → 2 (170); s2 (50) → 1 (150); l3 (30) and s3 (30), by key: l3 → 1 (180), s3 → 2 (200).
+    expect(planShards(specs, 2, classes)).toEqual([
+      ['x1', 'x2', 's2', 'l3', 'a'],
+      ['l1', 'l2', 'l4', 's1', 's3'],
     ]);
   });
 
   it('gives the same split whatever order the specs come in', () => {
-    const reversed = assignShards([...specs].reverse(), 3);
-    expect(reversed).toEqual(assignShards(specs, 3));
-    expect(reversed.flat().sort()).toEqual(specs.map((s) => s.key).sort());
+    expect(planShards([...specs].reverse(), 3, classes)).toEqual(planShards(specs, 3, classes));
   });
 
-  it('keeps a group whole, weighed as the sum of its specs', () => {
-    // a→1 (100); b→2 (90); the group [c, d] weighs 90 too, after b by key→2 (180); e→1 (110); f→1 (120).
-    expect(assignShards(specs, 2, [['d', 'c']])).toEqual([
-      ['a', 'e', 'f'],
-      ['b', 'c', 'd'],
+  it('is plain LPT without exclusive specs, and leaves a shard empty when there are more shards than specs', () => {
+    const none = { exclusive: [], sensitive: [], alone: [] };
+    expect(planShards([spec('b', 5), spec('c', 9), spec('d', 4)], 2, none)).toEqual([['c'], ['b', 'd']]);
+    expect(planShards([spec('only', 5)], 3, none)).toEqual([['only'], [], []]);
+  });
+
+  it('knows a class by the table, light for any spec it does not name', () => {
+    expect(['x1', 's1', 'a', 'l1'].map((key) => specClass(key, classes))).toEqual([
+      'exclusive',
+      'sensitive',
+      'alone',
+      'light',
     ]);
-  });
-
-  it('leaves the specs that run alone out of the split and appends them to shard 1', () => {
-    // Without c: a→1 (100); b→2 (90); d→2 (130); e→1 (110); f→1 (120); then c, alone, last in 1.
-    expect(assignShards(specs, 2, [], ['c'])).toEqual([
-      ['a', 'e', 'f', 'c'],
-      ['b', 'd'],
-    ]);
-  });
-
-  it('leaves a shard empty when there are more shards than specs', () => {
-    expect(assignShards([{ key: 'only', seconds: 5 }], 3)).toEqual([['only'], [], []]);
   });
 
   it('weighs a spec the table lacks as UNLISTED_SPEC_SECONDS and names it', () => {
-    const table = new Map([['known', 7]]);
-    expect(weigh(['known', 'new'], table)).toEqual({
+    expect(weigh(['known', 'new'], new Map([['known', 7]]))).toEqual({
       specs: [
         { key: 'known', seconds: 7 },
         { key: 'new', seconds: UNLISTED_SPEC_SECONDS },
@@ -174,15 +177,12 @@ describe('the sequencer', () => {
     );
     const table = loadSpecTable();
     const { specs } = weigh(integrationSpecs(), table.seconds);
-    const expected = assignShards(specs, 2, [...table.groups.values()], table.alone);
-    expect(parts.map((part) => part.map((t) => t.path))).toEqual(
-      expected.map((keys) => keys.map((k) => join(rootDir, k))),
-    );
+    expect(parts.map((part) => part.map(keyOf))).toEqual(planShards(specs, 2, table));
     expect(parts.flat().length).toBe(tests.length);
   });
 
-  it("keeps Jest's order but puts the specs that run alone last", async () => {
-    const { alone } = loadSpecTable();
+  it("keeps Jest's order within each class and runs the classes in CLASSES' order", async () => {
+    const table = loadSpecTable();
     const jestOrder = integrationSpecs().reverse();
     // Jest's own sort reads its timing cache and the files' sizes: stand in for it with a known order.
     const jestSort = jest
@@ -192,7 +192,8 @@ describe('the sequencer', () => {
       );
     try {
       const sorted = (await sequencer().sort(integrationSpecs().map(test))).map(keyOf);
-      expect(sorted).toEqual([...jestOrder.filter((key) => !alone.includes(key)), ...alone]);
+      const expected = CLASSES.flatMap((name) => jestOrder.filter((key) => specClass(key, table) === name));
+      expect(sorted).toEqual(expected);
     } finally {
       jestSort.mockRestore();
     }
@@ -208,12 +209,7 @@ describe('the sequencer', () => {
       const parts = await Promise.all(
         [1, 2].map((shardIndex) => sequencer().shard(tests, { shardIndex, shardCount: 2 })),
       );
-      expect(
-        parts
-          .flat()
-          .map((t) => t.path)
-          .sort(),
-      ).toEqual(tests.map((t) => t.path).sort());
+      expect(parts.flat().map(keyOf).sort()).toEqual(tests.map(keyOf).sort());
       expect(write).toHaveBeenCalledWith(expect.stringContaining('test/integration/brand-new.spec.ts'));
       expect(write).not.toHaveBeenCalledWith(expect.stringContaining('gateway-answers-405'));
     } finally {
