@@ -3,15 +3,14 @@
 // globalSetup), as separate jest runs so a unit failure reads on its own, apart from minutes of
 // broker and service logs. Both tiers always run; the exit code is the worst of them.
 //
-// The integration tier runs as LAB_TEST_SHARDS jest processes at once (default 2), each with
-// `--shard=k/n` and a test lab of its own, and the unit tier runs beside them at the lowest CPU
-// priority, using the cores they leave idle (docs/decisions/0016). Each jest run's output goes to
-// results/test/<run>/ (unit.log, integration-shard-k-of-n.log); the terminal gets a line per
-// finished integration spec and per failed unit spec, a line a minute naming what each run is on,
-// and at the end every failure. The shards take turns for the specs that must not run beside some
-// others (test/integration/support/turns.ts); when a shard's process ends, run.js marks it in that
-// directory, for a spec that runs alone. LAB_TEST_SHARDS=1 runs the unit tier, then the integration tier
-// in one process, both on the terminal, as before the shards.
+// The unit tier runs first, on the terminal, with one jest worker per core. Then the integration
+// tier runs as LAB_TEST_SHARDS jest processes at once (default 2), each with `--shard=k/n` and a
+// test lab of its own (docs/decisions/0016). Each shard's output goes to results/test/<run>/
+// (integration-shard-k-of-n.log); the terminal gets a line per finished spec, a line a minute
+// naming what each shard is on, and at the end every failure. The shards take turns for the specs
+// that must not run beside some others (test/integration/support/turns.ts); when a shard's process
+// ends, run.js marks it in that directory, for a spec that runs alone. LAB_TEST_SHARDS=1 runs the
+// integration tier in one process on the terminal, as before the shards.
 //
 // Extra arguments go to a single jest run instead: `npm test -- test/integration/foo.spec.ts`.
 // Plain JavaScript on purpose: it must run before anything is compiled.
@@ -30,11 +29,9 @@ const extra = process.argv.slice(2);
 const HEARTBEAT_MS = 60_000;
 /** Lines of a failed run's log printed when it failed outside a spec (a lab that did not come up). */
 const LOG_TAIL_LINES = 80;
-/** The unit tier's niceness beside the shards: the integration specs keep the CPU whenever they want it. */
-const UNIT_NICENESS = 19;
-
 // One worker per core: Jest's default (cores − 1) leaves one of two cores idle; measured here the
-// unit tier took 86–110 s with 2 workers against 146–162 s with 1.
+// unit tier took 86–110 s with 2 workers against 146–162 s with 1. Not beside the shards: its
+// specs with wall-clock bounds failed there even at niceness 19 (docs/decisions/0016).
 const UNIT = ['--ci', '--selectProjects', 'unit', '--passWithNoTests', `--maxWorkers=${os.availableParallelism()}`];
 const INTEGRATION = ['--ci', '--selectProjects', 'integration', '--passWithNoTests', '--runInBand'];
 
@@ -58,13 +55,13 @@ function run(label, args) {
   return status;
 }
 
-/** The unit tier beside the integration shards; resolves to the worst exit code once all have ended. */
+/** The integration shards at once; resolves to the worst exit code once all have ended. */
 async function runAtOnce(count) {
   const started = Date.now();
   const runDir = path.join(root, 'results', 'test', new Date(started).toISOString().replace(/[:.]/g, '-'));
   mkdirSync(runDir, { recursive: true });
   say(
-    `\n=== npm test: the unit tier at low priority beside ${count} integration shards (${SHARDS_VARIABLE}=${count}; 1 runs them one after the other), jest output in ${path.relative(root, runDir)}/`,
+    `\n=== integration tests: ${count} shards at once (${SHARDS_VARIABLE}=${count}; 1 runs them in one process), jest output in ${path.relative(root, runDir)}/`,
   );
   let lastLine = Date.now();
   const line = (text) => {
@@ -72,16 +69,6 @@ async function runAtOnce(count) {
     say(text);
   };
   const common = { runDir, started, line };
-  const unit = startJob({
-    ...common,
-    name: 'unit',
-    log: path.join(runDir, 'unit.log'),
-    args: UNIT,
-    env: process.env,
-    niceness: UNIT_NICENESS,
-    passLines: false,
-    readyLine: (specs) => `${specs} spec files, output in unit.log`,
-  });
   const shards = Array.from({ length: count }, (_, i) => {
     const name = `shard ${i + 1}/${count}`;
     return startJob({
@@ -97,7 +84,7 @@ async function runAtOnce(count) {
       onEnded: (code) => writeFileSync(shardEndedFile(runDir, i + 1), `${code}\n`),
     });
   });
-  const jobs = [unit, ...shards];
+  const jobs = shards;
   const table = loadSpecTable();
   // A spec of a class that has not noted its wait yet is still waiting for its turn.
   const waitingTurn = (job) =>
@@ -124,22 +111,21 @@ async function runAtOnce(count) {
     say(
       `=== ${what}: ${job.status === 0 ? 'passed' : `FAILED (exit ${job.status})`} (${job.passed + job.failed.length}/${job.total ?? '?'} spec files, ${job.failed.length} failed) in ${seconds(job.endedAt - started)} s; log ${path.relative(root, job.log)}`,
     );
-  summary(unit, `unit tests (niceness ${unit.niceness ?? 'unchanged'})`);
   for (const shard of shards) summary(shard, `integration ${shard.name}`);
   for (const job of jobs.filter((j) => j.status !== 0)) reportFailure(job);
   const worst = Math.max(...jobs.map((j) => j.status));
   const integration = Math.max(...shards.map((s) => s.endedAt)) - started;
   say(
-    `=== npm test: ${worst === 0 ? 'passed' : `FAILED (exit ${worst})`} in ${seconds(Date.now() - started)} s (unit ${seconds(unit.endedAt - started)} s, integration ${seconds(integration)} s in ${count} shards)`,
+    `=== integration tests: ${worst === 0 ? 'passed' : `FAILED (exit ${worst})`} in ${seconds(integration)} s in ${count} shards`,
   );
   return worst;
 }
 
 /**
  * Starts one jest run with its output in `log` and its progress over IPC (progress-reporter.js).
- * `passLines`: a line per passed spec too, not only per failed one; `niceness`: its CPU priority.
+ * `passLines`: a line per passed spec too, not only per failed one.
  */
-function startJob({ name, log, args, env, niceness, passLines, startLine, readyLine, onEnded, runDir, started, line }) {
+function startJob({ name, log, args, env, passLines, startLine, readyLine, onEnded, runDir, started, line }) {
   const fd = openSync(log, 'w');
   const jestArgs = [...args, '--reporters=default', `--reporters=${reporter}`];
   writeFileSync(fd, `jest ${jestArgs.join(' ')}\n\n`);
@@ -149,7 +135,6 @@ function startJob({ name, log, args, env, niceness, passLines, startLine, readyL
     name,
     log,
     child,
-    niceness: undefined,
     total: undefined,
     passed: 0,
     failed: [],
@@ -158,15 +143,6 @@ function startJob({ name, log, args, env, niceness, passLines, startLine, readyL
     status: 1,
     endedAt: undefined,
   };
-  if (niceness !== undefined) {
-    // Before jest starts its workers (they inherit it), well within its first second of loading.
-    try {
-      os.setPriority(child.pid, niceness);
-      job.niceness = niceness;
-    } catch (error) {
-      line(`[${name}] could not lower its priority (${error.code ?? error.message}); it runs at the shards' own`);
-    }
-  }
   const at = () => clock(Date.now() - started);
   if (startLine) line(`[${name} ${at()}] ${startLine}`);
   child.on('message', (event) => {
@@ -258,9 +234,8 @@ async function main() {
     say(`npm test: ${error.message}`);
     return 2;
   }
-  if (count > 1) return runAtOnce(count);
   const unit = run('unit tests', UNIT);
-  const integration = run('integration tests', INTEGRATION);
+  const integration = count > 1 ? await runAtOnce(count) : run('integration tests', INTEGRATION);
   return Math.max(unit, integration);
 }
 
