@@ -1,4 +1,4 @@
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Test } from '@jest/test-result';
 import { REPO_ROOT } from '../lab';
@@ -68,6 +68,13 @@ describe('the table of measured seconds', () => {
     const members = [...table.alone, ...table.exclusive, ...table.sensitive];
     expect(members.filter((key) => !seconds.has(key))).toEqual([]);
     expect(members.filter((key, i) => members.indexOf(key) !== i)).toEqual([]);
+  });
+
+  it('names no spec that cleans up in a root afterAll, which would run after its turn is given back', () => {
+    // test/integration/support/turns.ts releases the turn in a root afterAll, added before the spec's own.
+    const members = [...table.alone, ...table.exclusive, ...table.sensitive];
+    const rootAfterAll = members.filter((key) => /^afterAll\(/m.test(readFileSync(join(REPO_ROOT, key), 'utf8')));
+    expect(rootAfterAll).toEqual([]);
   });
 
   it('holds a positive number of seconds per spec', () => {

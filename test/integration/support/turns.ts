@@ -48,6 +48,8 @@ beforeAll(async () => {
   if (seconds >= 1) process.stderr.write(`[turns] ${key} (${kind}): waited ${seconds.toFixed(1)} s for its turn\n`);
 }, TURN_TIMEOUT_MS + 60_000);
 
+// Jest runs a file's root afterAll hooks in the order they were added, this one first: a spec of a
+// class keeps its cleanup (brokers, labs) in its describe block's afterAll, which runs before it.
 afterAll(() => {
   turn?.release();
   turn = undefined;
