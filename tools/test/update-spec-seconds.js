@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // Refreshes the seconds in tools/test/integration-spec-seconds.json from runs of `npm test`:
 //   node tools/test/update-spec-seconds.js results/test/<run>/spec-seconds.json [more runs…]
-// Each spec gets the median of its seconds over the runs given; its groups, the specs that run
-// alone and the comments stay. Specs no run measured keep their seconds (the unit spec still fails
+// Each spec gets the median of its seconds over the runs given; its classes (exclusive, sensitive,
+// alone) and the comments stay. Specs no run measured keep their seconds (the unit spec still fails
 // for a spec that is gone). Prints what moved by more than a quarter.
 'use strict';
 const { readFileSync, writeFileSync } = require('node:fs');
