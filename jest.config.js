@@ -1,5 +1,6 @@
 // Two tiers: unit specs beside the code (fakes allowed), integration specs under test/integration
-// (real broker, real processes). The integration tier shares one lab started in globalSetup.
+// (real broker, real processes). The integration tier shares one lab started in globalSetup (one
+// per shard when `npm test` runs it in shards).
 const swc = [
   '@swc/jest',
   {
@@ -43,8 +44,13 @@ module.exports = {
       testMatch: ['<rootDir>/test/integration/**/*.spec.ts'],
       globalSetup: '<rootDir>/test/integration/support/global-setup.ts',
       globalTeardown: '<rootDir>/test/integration/support/global-teardown.ts',
+      // A spec of a class waits there for its turn beside the other shards (docs/decisions/0016).
+      setupFilesAfterEnv: ['<rootDir>/test/integration/support/turns.ts'],
       slowTestThreshold: 30,
     },
   ],
   testTimeout: 120000,
+  // `--shard=i/n` splits by measured seconds (tools/test/sharding.js): `npm test` runs the
+  // integration tier in shards at once (docs/decisions/0016).
+  testSequencer: '<rootDir>/tools/test/sequencer.js',
 };

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { REPO_ROOT } from '../../tools/lab';
 import { BenchLab } from '../../tools/bench/bench-lab';
 import { CAPACITY_SECTIONS } from '../../tools/bench/capacity-report';
+import { specLabOffset } from './support/settings';
 
 /**
  * CI's run of `npm run bench -- capacity --short`: the bench's own lab (its own broker and apps,
@@ -14,13 +15,15 @@ import { CAPACITY_SECTIONS } from '../../tools/bench/capacity-report';
  */
 describe('bench capacity --short', () => {
   const out = mkdtempSync(join(tmpdir(), 'jeeves-capacity-'));
+  // Its ports move with the shard (tools/test/shard-lab.ts); its broker's follow (BenchLab).
+  const env: NodeJS.ProcessEnv = { ...process.env, BENCH_PORT_OFFSET: String(specLabOffset('bench')) };
   let run: { code: number | null; stderr: string };
 
   beforeAll(async () => {
     const child = spawn(
       process.execPath,
       [join(REPO_ROOT, 'dist', 'tools', 'bench', 'main.js'), 'capacity', '--short', '--out', out],
-      { stdio: ['ignore', 'ignore', 'pipe'] },
+      { stdio: ['ignore', 'ignore', 'pipe'], env },
     );
     let stderr = '';
     child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
@@ -32,7 +35,7 @@ describe('bench capacity --short', () => {
   }, 160_000);
 
   // A killed run leaves the bench lab's broker and apps behind: stop them by their pid files.
-  afterAll(() => new BenchLab(() => undefined).close(), 60_000);
+  afterAll(() => new BenchLab(() => undefined, env).close(), 60_000);
 
   it('completes and writes the report, the raw numbers and the plot', () => {
     expect({ code: run.code, tail: run.code === 0 ? '' : run.stderr.slice(-3000) }).toEqual({ code: 0, tail: '' });

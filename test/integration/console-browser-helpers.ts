@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Browser, chromium, type Page, type Response } from 'playwright-core';
 import { LAB_CLIENTS } from '#libs/contracts';
@@ -9,17 +9,20 @@ import { lab } from './support/lab';
 /**
  * What the console's browser specs share: the test lab's console URL, Debian's Chromium through
  * playwright-core, a record of every response the browser gets with the scan for secrets and
- * tokens, an axe-core audit, and the screenshot folder (results/console/<time>/).
+ * tokens, an axe-core audit, and the screenshot folder (results/console/<time>-<random>/).
  */
 
 const JWT = /eyJ[\w-]{4,}\.[\w-]{4,}\.[\w-]+/;
 const SECRETS = [LAB_CLIENTS.admin.secret, LAB_CLIENTS.demo.secret];
 
-/** A folder for this spec file's screenshots: results/console/<time>/, created. */
+/**
+ * A folder for this spec file's screenshots: results/console/<time>-<random>/, created. Made with
+ * mkdtemp: browser specs in two shards may start in the same millisecond (docs/testing.md).
+ */
 export function artifactsDir(): string {
-  const dir = join(REPO_ROOT, 'results', 'console', new Date().toISOString().replace(/[:.]/g, '-'));
-  mkdirSync(dir, { recursive: true });
-  return dir;
+  const parent = join(REPO_ROOT, 'results', 'console');
+  mkdirSync(parent, { recursive: true });
+  return mkdtempSync(join(parent, `${new Date().toISOString().replace(/[:.]/g, '-')}-`));
 }
 
 /** The test lab's console, as `lab up` started it. */

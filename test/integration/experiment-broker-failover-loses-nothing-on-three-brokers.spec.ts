@@ -4,12 +4,12 @@ import { join } from 'node:path';
 import { down, LabNotRunningError, loadLabConfig, openLab, up, type LabConfig } from '../../tools/lab';
 import { runAndReport } from '../../experiments/src';
 import { freeBrokerPorts } from './support/lab-cli';
-import { TEST_STATE_DIR } from './support/settings';
+import { specBrokerPorts, specLabOffset, TEST_STATE_DIR } from './support/settings';
 
 const log = (line: string): void => void process.stderr.write(`[broker-failover] ${line}\n`);
 
-/** This spec's lab ports: apps 3000–3010, the trace sink 4318 and Prometheus 9090, each + this offset. */
-const PORT_OFFSET = 17_600;
+/** This spec's lab ports: apps 3000–3010 and Prometheus 9090, each + this offset (17600 + the shard's shift). */
+const PORT_OFFSET = specLabOffset('brokerFailover');
 
 describe('experiment: broker-failover', () => {
   it("stops at preflight on the test lab's single broker, naming the cluster it needs and how to start one", async () => {
@@ -26,9 +26,9 @@ describe('experiment: broker-failover', () => {
 
   /**
    * `lab experiment broker-failover --short` (variant acks-all) on a three-broker lab of its own:
-   * state in a temp dir, its own ports (apps and Prometheus at offset 17600, brokers on a free
-   * block) and topic prefix, every app and Prometheus, no tracing. The broker leading the most
-   * partitions of messages is SIGKILLed under load and restarted 25 s later: the verdict must be
+   * state in a temp dir, its own ports (apps and Prometheus at offset 17600 + the shard's shift,
+   * brokers on a free block of the shard's range) and topic prefix, every app and Prometheus, no
+   * tracing. The broker leading the most partitions of messages is SIGKILLed under load and restarted 25 s later: the verdict must be
    * PASSED (ledger 0 lost and 0 duplicated, election ≤ 15 s, client recovery ≤ 20 s, the ISR whole
    * again within 30 s of the restart). About 2 minutes here: the lab's start (~25 s), 75 s of load,
    * the drain, the lab's stop.
@@ -45,8 +45,9 @@ describe('experiment: broker-failover', () => {
       process.env.LAB_TRACE_UI = 'off';
       for (const name of ['LAB_OTLP_SINK_PORT', 'OTEL_EXPORTER_OTLP_ENDPOINT', 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT'])
         delete process.env[name];
-      // Clear of this lab's apps (20600–20610), trace sink (21918) and Prometheus (26690), below the ephemeral ports.
-      const port = await freeBrokerPorts(22_000, 26_000);
+      // Clear of every lab's ports and below the ephemeral ones (tools/test/shard-lab.ts).
+      const { min, max } = specBrokerPorts();
+      const port = await freeBrokerPorts(min, max);
       env = {
         ...process.env,
         LAB_STATE_DIR: join(root, 'state'),

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadLabConfig, describeInstance, startInstance, stopInstance, waitInstancesReady } from '../../tools/lab';
 import { lab } from './support/lab';
+import { specLabOffset } from './support/settings';
 
 /**
  * LAB_HOST is the address the apps listen on. A real app (the provider: HTTP only) started with
@@ -12,8 +13,11 @@ import { lab } from './support/lab';
  */
 describe('LAB_HOST', () => {
   const stateDir = mkdtempSync(join(tmpdir(), 'jeeves-lab-host-'));
-  // Its own ports (offset 700) and state: the shared test lab is not touched.
-  const config = loadLabConfig({ ...process.env, LAB_HOST: '127.0.0.2' }, { stateDir, portOffset: 700 });
+  // Its own ports (offset 700 + the shard's shift) and state: the shared test lab is not touched.
+  const config = loadLabConfig(
+    { ...process.env, LAB_HOST: '127.0.0.2' },
+    { stateDir, portOffset: specLabOffset('labHost') },
+  );
   const provider = describeInstance(config, 'provider');
 
   afterAll(async () => {

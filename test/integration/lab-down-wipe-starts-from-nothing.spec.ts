@@ -18,6 +18,7 @@ import {
 } from '../../tools/lab';
 import { lab, waitFor } from './support/lab';
 import { freePort, runLabCli, type CliRun } from './support/lab-cli';
+import { specLabOffset } from './support/settings';
 
 /** `npm run lab -- <args>` with a lab's environment; a broker's controlled shutdown takes seconds (the CLI's own deadline is 30 s). */
 function labCli(env: NodeJS.ProcessEnv, ...args: string[]): Promise<CliRun> {
@@ -147,9 +148,9 @@ describe('lab down --wipe: the next up starts from nothing', () => {
   }
 
   it('own broker: a poison record survives down and up, and is gone after down --wipe and up', async () => {
-    // Offset 17400 binds nothing here (no apps, no Prometheus, no sink); the broker's ports are free ones.
+    // Its offset binds nothing here (no apps, no Prometheus, no sink); the broker's ports are free ones.
     const env = labEnv('own', {
-      LAB_PORT_OFFSET: '17400',
+      LAB_PORT_OFFSET: String(specLabOffset('wipeOwnBroker')),
       KAFKA_PORT: String(await freePort()),
       KAFKA_CONTROLLER_PORT: String(await freePort()),
     });
@@ -237,7 +238,7 @@ describe('lab down --wipe: the next up starts from nothing', () => {
 
   it('own broker: formats and starts with a cluster id that begins with "-" (one random id in 64 did, and format refused it)', async () => {
     const env = labEnv('dash-id', {
-      LAB_PORT_OFFSET: '17500',
+      LAB_PORT_OFFSET: String(specLabOffset('wipeSecond')),
       KAFKA_PORT: String(await freePort()),
       KAFKA_CONTROLLER_PORT: String(await freePort()),
     });
@@ -267,7 +268,7 @@ describe('lab down --wipe: the next up starts from nothing', () => {
     // Starts with the same characters but is another lab's: only `<prefix>.` names are this lab's.
     const otherPrefix = `${prefix}x`;
     const env = labEnv('shared', {
-      LAB_PORT_OFFSET: '17500',
+      LAB_PORT_OFFSET: String(specLabOffset('wipeSecond')),
       JEEVES_TOPIC_PREFIX: prefix,
       // The test lab's broker is found on the port (as another lab's is), or named like the test lab's.
       ...(sharesPort ? { KAFKA_PORT: String(test.kafkaPort) } : { KAFKA_BROKERS: test.brokers }),

@@ -21,6 +21,7 @@ import {
 import { acceptedEnvelope } from './pipeline-helpers';
 import { waitFor } from './support/lab';
 import { freeBrokerPorts } from './support/lab-cli';
+import { specBrokerPorts, specLabOffset } from './support/settings';
 
 const quiet = (): void => undefined;
 
@@ -60,11 +61,12 @@ describe('a three-broker lab loses nothing acknowledged when a broker dies', () 
     process.env.PROMETHEUS_BIN = join(root, 'no-prometheus');
     for (const name of ['LAB_OTLP_SINK_PORT', 'OTEL_EXPORTER_OTLP_ENDPOINT', 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT'])
       delete process.env[name];
-    const port = await freeBrokerPorts(20_000, 28_000);
+    const { min, max } = specBrokerPorts();
+    const port = await freeBrokerPorts(min, max);
     const env: NodeJS.ProcessEnv = {
       ...process.env,
       LAB_STATE_DIR: join(root, 'state'),
-      LAB_PORT_OFFSET: '17500',
+      LAB_PORT_OFFSET: String(specLabOffset('threeBrokers')),
       KAFKA_PORT: String(port),
       KAFKA_CONTROLLER_PORT: String(port + 1),
       LAB_BROKERS: '3',

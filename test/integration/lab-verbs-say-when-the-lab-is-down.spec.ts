@@ -2,6 +2,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, runLabCli, type CliRun } from './support/lab-cli';
+import { specLabOffset } from './support/settings';
 
 /**
  * Every verb that needs running parts, spawned as a user runs it (`node dist/tools/lab/main.js`)
@@ -17,11 +18,11 @@ describe('verbs against a lab that is not running', () => {
   beforeAll(async () => {
     stateDir = mkdtempSync(join(tmpdir(), 'lab-down-'));
     results = mkdtempSync(join(tmpdir(), 'lab-down-results-'));
-    // Offset 16900: apps on 19900-19905, Prometheus on 25990; the broker on a free port.
+    // Offset 16800 (+ the shard's shift): apps on 19800-19805, Prometheus on 25890; the broker on a free port.
     env = {
       ...process.env,
       LAB_STATE_DIR: stateDir,
-      LAB_PORT_OFFSET: '16900',
+      LAB_PORT_OFFSET: String(specLabOffset('verbsWhenDown')),
       KAFKA_PORT: String(await freePort()),
       EXPERIMENT_RESULTS_ROOT: results,
       LOAD_RESULTS_ROOT: results,

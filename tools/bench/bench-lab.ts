@@ -28,14 +28,18 @@ export class BenchLab {
   private kafka: KafkaState | undefined;
   private generation = 0;
 
-  constructor(private readonly log: (line: string) => void) {
-    const offset = Number(process.env.BENCH_PORT_OFFSET ?? 4900);
+  /** `env` gives BENCH_PORT_OFFSET (default 4900), KAFKA_PORT and KAFKA_CONTROLLER_PORT (default 10000 above the offset's). */
+  constructor(
+    private readonly log: (line: string) => void,
+    env: NodeJS.ProcessEnv = process.env,
+  ) {
+    const offset = Number(env.BENCH_PORT_OFFSET ?? 4900);
     // Its own broker port too, so the numbers are not another lab's traffic (KAFKA_PORT overrides).
     this.config = loadLabConfig(
       {
-        ...process.env,
-        KAFKA_PORT: process.env.KAFKA_PORT ?? String(9092 + offset + 10_000),
-        KAFKA_CONTROLLER_PORT: process.env.KAFKA_CONTROLLER_PORT ?? String(9093 + offset + 10_000),
+        ...env,
+        KAFKA_PORT: env.KAFKA_PORT ?? String(9092 + offset + 10_000),
+        KAFKA_CONTROLLER_PORT: env.KAFKA_CONTROLLER_PORT ?? String(9093 + offset + 10_000),
       },
       {
         stateDir: '.lab/bench',

@@ -62,7 +62,7 @@ export {
   writeTargets,
 } from './prometheus';
 export { WHOLE_PIPELINE, requireRunning, type LabPart } from './running';
-export { ZIPKIN, launchTraceUi, runningZipkin, zipkinTraceUrl } from './trace-ui';
-export { readTraceSpans, tracePaths } from './traces';
+export { ZIPKIN, launchTraceUi, runningZipkin, traceUiSettings, zipkinTraceUrl } from './trace-ui';
+export { readTraceSpans, tracePaths, traceSinkPort } from './traces';
 export { waitFor } from './wait';
 export { wipeLab } from './wipe';
