@@ -109,26 +109,24 @@ describe('a three-broker lab loses nothing acknowledged when a broker dies', () 
       level: 'warn',
       destination: { write: (line: string) => void logLines.push(line) },
     });
-    const connection = new KafkaConnection({
-      brokers: cluster.brokers.split(','),
-      clientId: 'cluster-spec',
-      topicPrefix: '',
-      logger,
-      registry: createMetricsRegistry({ service: 'cluster-spec' }),
-    });
-    await connection.connectProducer();
+    /** The lab's Kafka client on this cluster, its producer connected, as `clientId`. */
+    const connected = async (clientId: string): Promise<KafkaConnection> => {
+      const c = new KafkaConnection({
+        brokers: cluster.brokers.split(','),
+        clientId,
+        topicPrefix: '',
+        logger,
+        registry: createMetricsRegistry({ service: clientId }),
+      });
+      await c.connectProducer();
+      return c;
+    };
+    const connection = await connected('cluster-spec');
     // A second producer, idle when the broker dies: it sends one record to every partition of the
     // topic in one request right after the kill. Its records for the dead leader's partitions are
     // retried until the fencing moves them to brokers that answered for their own partitions, which
     // kafkajs then sends to nobody (ADR 0041): its coalescer must send them again.
-    const straddler = new KafkaConnection({
-      brokers: cluster.brokers.split(','),
-      clientId: 'cluster-spec-straddler',
-      topicPrefix: '',
-      logger,
-      registry: createMetricsRegistry({ service: 'cluster-spec-straddler' }),
-    });
-    await straddler.connectProducer();
+    const straddler = await connected('cluster-spec-straddler');
     const app = await NestFactory.createMicroservice(RecordingModule, {
       strategy: connection.createServer({ group: CONSUMER_GROUPS.bot }),
       logger: false,

@@ -1,4 +1,5 @@
 import { type Message, type PartitionerArgs, Partitioners, type RecordMetadata } from 'kafkajs';
+import { PRODUCE_COALESCING } from './connection';
 import { ProduceCoalescer, UnsentRecordsError } from './produce-coalescer';
 import { createStickyPartitioner, partitionOf, unsentMessages } from './sticky-partitioner';
 
@@ -15,6 +16,14 @@ type SendMessages = (request: {
 }) => Promise<RecordMetadata[]>;
 
 const TOPIC = 'jeeves.messages.v1';
+
+/** The lab's coalescing, acks=all. */
+const options = { ...PRODUCE_COALESCING, acks: -1 };
+
+/** Partition metadata of a three-partition topic whose partitions are all led by `leader`. */
+function threePartitionsLedBy(leader: number): PartitionerArgs['partitionMetadata'] {
+  return [0, 1, 2].map((partitionId) => ({ partitionId, leader, replicas: [], isr: [], partitionErrorCode: 0 }));
+}
 
 /**
  * Three brokers, partition p led by broker p + 1. Broker 1 is dead (connection refused); the first
@@ -86,13 +95,7 @@ function failoverCluster() {
 /** One record per partition: keys whose murmur2 hash lands on partitions 0, 1 and 2 of three. */
 function onePerPartition(): Message[] {
   const partitioner = createStickyPartitioner();
-  const metadata = [0, 1, 2].map((partitionId) => ({
-    partitionId,
-    leader: 1,
-    replicas: [],
-    isr: [],
-    partitionErrorCode: 0,
-  }));
+  const metadata = threePartitionsLedBy(1);
   const messages: Message[] = [];
   for (let i = 0; messages.length < 3; i++) {
     const candidate = { key: `message-${i}`, value: 'v' };
@@ -197,16 +200,6 @@ describe('kafkajs sendBatch across a leader move', () => {
 });
 
 describe('ProduceCoalescer across a leader move', () => {
-  const options = {
-    lingerMs: 0,
-    maxBatchRecords: 500,
-    maxBatchBytes: 512 * 1024,
-    maxInFlightRequests: 1,
-    maxPendingRecords: 1000,
-    maxPendingBytes: 1024 * 1024,
-    acks: -1,
-  };
-
   it('sends again what kafkajs left out, to the new leader, and resolves every caller', async () => {
     const { sendMessages, produced } = failoverCluster();
     const unsent: number[] = [];
@@ -229,13 +222,7 @@ describe('ProduceCoalescer across a leader move', () => {
     const keys = onePerPartition().map((m) => m.key as string);
     // A sender that never answers for partition 0, however often it is asked.
     const partition = createStickyPartitioner();
-    const metadata = [0, 1, 2].map((partitionId) => ({
-      partitionId,
-      leader: 2,
-      replicas: [],
-      isr: [],
-      partitionErrorCode: 0,
-    }));
+    const metadata = threePartitionsLedBy(2);
     const sendBatch = async (batch: { topicMessages?: { topic: string; messages: Message[] }[] }) =>
       (batch.topicMessages ?? []).flatMap(({ topic, messages }) =>
         messages
@@ -251,26 +238,10 @@ describe('ProduceCoalescer across a leader move', () => {
 });
 
 describe('ProduceCoalescer: a resend that fails', () => {
-  const options = {
-    lingerMs: 0,
-    maxBatchRecords: 500,
-    maxBatchBytes: 512 * 1024,
-    maxInFlightRequests: 1,
-    maxPendingRecords: 1000,
-    maxPendingBytes: 1024 * 1024,
-    acks: -1,
-  };
-
   it('rejects only the callers whose records it carried: the others were written (ADR 0041)', async () => {
     const keys = onePerPartition().map((m) => m.key as string);
     const partition = createStickyPartitioner();
-    const metadata = [0, 1, 2].map((partitionId) => ({
-      partitionId,
-      leader: 2,
-      replicas: [],
-      isr: [],
-      partitionErrorCode: 0,
-    }));
+    const metadata = threePartitionsLedBy(2);
     const refused = new Error('the new leader refused too');
     const batches: number[][] = [];
     // The first send answers for partitions 1 and 2 and leaves partition 0 out; the resend fails.
